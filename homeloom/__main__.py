@@ -1,0 +1,3 @@
+from homeloom.cli import main
+
+raise SystemExit(main())

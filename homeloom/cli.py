@@ -1,0 +1,87 @@
+"""The ``homeloom`` command: run a house, check a configuration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from homeloom import __version__
+from homeloom.house import build_house, check_config, write_demo_config
+
+_LOGGER = logging.getLogger("homeloom")
+
+
+def default_config_dir() -> Path:
+    return Path(os.environ.get("HOMELOOM_CONFIG", Path.home() / ".homeloom"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="homeloom", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"homeloom {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the house (a demo house on first start)")
+    run.add_argument("--config", type=Path, default=None, help="configuration directory")
+    run.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+
+    check = commands.add_parser("check", help="validate a configuration and exit")
+    check.add_argument("--config", type=Path, default=None, help="configuration directory")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    config_dir: Path = args.config or default_config_dir()
+    if args.command == "check":
+        return _check(config_dir, as_json=args.json)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    return asyncio.run(_run(config_dir))
+
+
+def _check(config_dir: Path, *, as_json: bool) -> int:
+    report = check_config(config_dir)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for issue in report.errors:
+            print(f"error: {issue}")
+        for issue in report.warnings:
+            print(f"warning: {issue}")
+        print(
+            f"{'ok' if report.ok else 'failed'}: {len(report.errors)} errors, "
+            f"{len(report.warnings)} warnings, {report.scenarios_loaded} scenarios loaded, "
+            f"{report.scenarios_failed} failed"
+        )
+    return 0 if report.ok else 1
+
+
+async def _run(config_dir: Path) -> int:
+    if write_demo_config(config_dir):
+        _LOGGER.info("wrote a demo configuration to %s", config_dir)
+    runtime, _ = build_house(config_dir)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with runtime:
+        _LOGGER.info(
+            "homeloom %s is running %s from %s", __version__, runtime.settings.name, config_dir
+        )
+        await stop.wait()
+        _LOGGER.info("stopping")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The orchestrator: state store, event bus, services, scheduler and runtime."""
+
+from ._clock import Clock, RealClock, TestClock
+from ._context import Context, new_id
+from ._errors import (
+    AdapterError,
+    ConfigError,
+    ConfigIssue,
+    EntityNotFound,
+    HomeloomError,
+    InvalidEntityId,
+    ServiceNotFound,
+    ServiceValidationError,
+)
+from ._events import (
+    EVENT_CALL_SERVICE,
+    EVENT_HOMELOOM_START,
+    EVENT_HOMELOOM_STARTED,
+    EVENT_HOMELOOM_STOP,
+    EVENT_STATE_CHANGED,
+    MATCH_ALL,
+    Event,
+    EventBus,
+)
+from ._registry import Area, EntityEntry, Registries, Thing, slugify
+from ._runtime import HouseSettings, Runtime
+from ._scheduler import Scheduler
+from ._services import (
+    EntityCommandHandler,
+    Middleware,
+    Service,
+    ServiceCall,
+    ServiceRegistry,
+)
+from ._states import (
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    InvalidState,
+    State,
+    StateStore,
+    split_entity_id,
+    valid_entity_id,
+)
+from .types import EventHandler, ServiceHandler, ServiceResponse, TimerCallback, Unsubscribe
+
+__all__ = [
+    "EVENT_CALL_SERVICE",
+    "EVENT_HOMELOOM_START",
+    "EVENT_HOMELOOM_STARTED",
+    "EVENT_HOMELOOM_STOP",
+    "EVENT_STATE_CHANGED",
+    "MATCH_ALL",
+    "STATE_UNAVAILABLE",
+    "STATE_UNKNOWN",
+    "AdapterError",
+    "Area",
+    "Clock",
+    "ConfigError",
+    "ConfigIssue",
+    "Context",
+    "EntityCommandHandler",
+    "EntityEntry",
+    "EntityNotFound",
+    "Event",
+    "EventBus",
+    "EventHandler",
+    "HomeloomError",
+    "HouseSettings",
+    "InvalidEntityId",
+    "InvalidState",
+    "Middleware",
+    "RealClock",
+    "Registries",
+    "Runtime",
+    "Scheduler",
+    "Service",
+    "ServiceCall",
+    "ServiceHandler",
+    "ServiceNotFound",
+    "ServiceRegistry",
+    "ServiceResponse",
+    "ServiceValidationError",
+    "State",
+    "StateStore",
+    "TestClock",
+    "Thing",
+    "TimerCallback",
+    "Unsubscribe",
+    "new_id",
+    "slugify",
+    "split_entity_id",
+    "valid_entity_id",
+]

@@ -1,0 +1,42 @@
+"""Contexts: the chain of causes behind every change."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal
+
+Origin = Literal["user", "scenario", "adapter", "device", "system"]
+
+
+def new_id() -> str:
+    """A short random id; cheap enough to make one per event."""
+    return os.urandom(10).hex()
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who or what caused a change.
+
+    ``parent_id`` links a change to the context that led to it (a scenario run
+    started by a state change, a command issued by that run), so the question
+    "why did this happen?" can be answered by walking the chain.
+    """
+
+    id: str = field(default_factory=new_id)
+    parent_id: str | None = None
+    user_id: str | None = None
+    origin: Origin = "system"
+    source: str | None = None  # scenario id, adapter name, person id...
+
+    def child(self, origin: Origin, source: str | None = None) -> Context:
+        return Context(parent_id=self.id, user_id=self.user_id, origin=origin, source=source)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "id": self.id,
+            "parent_id": self.parent_id,
+            "user_id": self.user_id,
+            "origin": self.origin,
+            "source": self.source,
+        }

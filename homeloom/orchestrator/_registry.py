@@ -1,0 +1,153 @@
+"""Registries: areas, things (devices) and entities, with stable ids."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+
+from ._errors import HomeloomError
+
+_SLUG = re.compile(r"[^a-z0-9_]+")
+
+
+def slugify(text: str) -> str:
+    """A lower-case id made of letters, digits and single underscores."""
+    slug = _SLUG.sub("_", text.strip().lower().replace("-", "_"))
+    slug = re.sub("_+", "_", slug).strip("_")
+    return slug or "unnamed"
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    id: str
+    name: str
+    floor: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Thing:
+    """One connected object, provided by an adapter."""
+
+    id: str
+    name: str
+    adapter: str
+    area_id: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    sw_version: str | None = None
+    identifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntityEntry:
+    """What the house remembers about an entity, even while it has no state."""
+
+    entity_id: str
+    unique_id: str | None = None
+    adapter: str | None = None
+    thing_id: str | None = None
+    area_id: str | None = None
+    name: str | None = None
+    device_class: str | None = None
+    labels: tuple[str, ...] = ()
+    disabled: bool = False
+    guarded: bool | None = None  # None: the domain's default guard applies
+
+
+class RegistryError(HomeloomError):
+    pass
+
+
+@dataclass
+class Registries:
+    """Areas, things and entities. Changes are reported to ``on_change`` for persistence."""
+
+    areas: dict[str, Area] = field(default_factory=dict)
+    things: dict[str, Thing] = field(default_factory=dict)
+    entities: dict[str, EntityEntry] = field(default_factory=dict)
+    on_change: list[Callable[[str, object], None]] = field(default_factory=list)
+    _by_unique_id: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def _changed(self, kind: str, item: object) -> None:
+        for callback in self.on_change:
+            callback(kind, item)
+
+    # --- areas ---------------------------------------------------------------
+
+    def add_area(self, name: str, area_id: str | None = None, floor: str | None = None) -> Area:
+        area = Area(area_id or slugify(name), name, floor)
+        self.areas[area.id] = area
+        self._changed("area", area)
+        return area
+
+    def area_by_name_or_id(self, key: str) -> Area | None:
+        if key in self.areas:
+            return self.areas[key]
+        lowered = key.strip().lower()
+        for area in self.areas.values():
+            if area.name.lower() == lowered or lowered in (a.lower() for a in area.aliases):
+                return area
+        return None
+
+    # --- things --------------------------------------------------------------
+
+    def add_thing(self, thing: Thing) -> Thing:
+        if thing.area_id is not None and thing.area_id not in self.areas:
+            self.add_area(thing.area_id.replace("_", " ").title(), thing.area_id)
+        self.things[thing.id] = thing
+        self._changed("thing", thing)
+        return thing
+
+    # --- entities ------------------------------------------------------------
+
+    def add_entity(self, entry: EntityEntry) -> EntityEntry:
+        """Register an entity; an adapter's unique id keeps its entity id across restarts."""
+        if entry.unique_id is not None and entry.adapter is not None:
+            key = (entry.adapter, entry.unique_id)
+            known = self._by_unique_id.get(key)
+            if known is not None and known != entry.entity_id and known in self.entities:
+                # The resident may have renamed it: keep the stable id they know.
+                entry = replace(entry, entity_id=known)
+            self._by_unique_id[key] = entry.entity_id
+        previous = self.entities.get(entry.entity_id)
+        if previous is not None and previous.guarded is not None and entry.guarded is None:
+            entry = replace(entry, guarded=previous.guarded)
+        self.entities[entry.entity_id] = entry
+        self._changed("entity", entry)
+        return entry
+
+    def update_entity(self, entity_id: str, **changes: object) -> EntityEntry:
+        entry = self.entities.get(entity_id)
+        if entry is None:
+            entry = EntityEntry(entity_id)
+        entry = replace(entry, **changes)  # type: ignore[arg-type]
+        self.entities[entity_id] = entry
+        self._changed("entity", entry)
+        return entry
+
+    def area_of(self, entity_id: str) -> str | None:
+        entry = self.entities.get(entity_id)
+        if entry is None:
+            return None
+        if entry.area_id is not None:
+            return entry.area_id
+        if entry.thing_id is not None and entry.thing_id in self.things:
+            return self.things[entry.thing_id].area_id
+        return None
+
+    def entities_of_thing(self, thing_id: str) -> Iterator[str]:
+        return (e.entity_id for e in self.entities.values() if e.thing_id == thing_id)
+
+    def entities_in_area(self, area_id: str) -> list[str]:
+        return [eid for eid in self.entities if self.area_of(eid) == area_id]
+
+    def things_in_area(self, area_id: str) -> list[str]:
+        return [t.id for t in self.things.values() if t.area_id == area_id]
+
+    def entities_with_label(self, label: str) -> list[str]:
+        return [e.entity_id for e in self.entities.values() if label in e.labels]
+
+    def entities_of_adapter(self, adapter: str) -> list[str]:
+        return [e.entity_id for e in self.entities.values() if e.adapter == adapter]

@@ -1,0 +1,243 @@
+"""The state store: one current state per entity, and who caused it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from ._clock import Clock
+from ._context import Context
+from ._errors import HomeloomError, InvalidEntityId
+from ._events import EVENT_STATE_CHANGED, Event, EventBus, call_handler
+from ._tasks import TaskTracker
+from .types import EventHandler, Unsubscribe
+
+_ENTITY_ID = re.compile(r"^(?!_)[a-z0-9_]+(?<!_)\.(?!_)[a-z0-9_]+(?<!_)$")
+MAX_STATE_LENGTH = 255
+STATE_UNKNOWN = "unknown"
+STATE_UNAVAILABLE = "unavailable"
+# How long a device report is taken as the answer to a command sent to it.
+COMMAND_ANSWER_WINDOW = timedelta(seconds=30)
+
+_valid_ids: set[str] = set()
+
+
+def valid_entity_id(entity_id: str) -> bool:
+    if entity_id in _valid_ids:
+        return True
+    if isinstance(entity_id, str) and _ENTITY_ID.match(entity_id) and "__" not in entity_id:
+        if len(_valid_ids) < 100_000:
+            _valid_ids.add(entity_id)
+        return True
+    return False
+
+
+def split_entity_id(entity_id: str) -> tuple[str, str]:
+    domain, _, object_id = entity_id.partition(".")
+    return domain, object_id
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """An entity's state at one moment. Never mutated: a change makes a new one."""
+
+    entity_id: str
+    state: str
+    attributes: Mapping[str, Any]
+    last_changed: datetime
+    last_updated: datetime
+    context: Context
+
+    @property
+    def domain(self) -> str:
+        return self.entity_id.partition(".")[0]
+
+    @property
+    def object_id(self) -> str:
+        return self.entity_id.partition(".")[2]
+
+    @property
+    def name(self) -> str:
+        name = self.attributes.get("friendly_name")
+        if isinstance(name, str) and name:
+            return name
+        return self.object_id.replace("_", " ")
+
+    @property
+    def restored(self) -> bool:
+        return bool(self.attributes.get("restored"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id,
+            "state": self.state,
+            "attributes": dict(self.attributes),
+            "last_changed": self.last_changed.isoformat(),
+            "last_updated": self.last_updated.isoformat(),
+            "context": self.context.as_dict(),
+        }
+
+
+class InvalidState(HomeloomError):
+    def __init__(self, entity_id: str, message: str) -> None:
+        self.entity_id = entity_id
+        super().__init__(f"{entity_id}: {message}")
+
+
+class StateStore:
+    """Current states, with listeners indexed by entity id.
+
+    Writing a state costs the same whatever the number of listeners on other
+    entities: ``track`` handlers live in a dict keyed by entity id.
+    """
+
+    def __init__(self, bus: EventBus, clock: Clock, tasks: TaskTracker) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._tasks = tasks
+        self._states: dict[str, State] = {}
+        self._by_entity: dict[str, list[EventHandler]] = {}
+        self._pending_commands: dict[str, tuple[Context, datetime]] = {}
+
+    # --- reading -------------------------------------------------------------
+
+    def get(self, entity_id: str) -> State | None:
+        return self._states.get(entity_id)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._states
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def all(self, domain: str | None = None) -> list[State]:
+        if domain is None:
+            return list(self._states.values())
+        prefix = domain + "."
+        return [s for eid, s in self._states.items() if eid.startswith(prefix)]
+
+    def entity_ids(self, domain: str | None = None) -> list[str]:
+        if domain is None:
+            return list(self._states)
+        prefix = domain + "."
+        return [eid for eid in self._states if eid.startswith(prefix)]
+
+    def is_state(self, entity_id: str, value: str) -> bool:
+        state = self._states.get(entity_id)
+        return state is not None and state.state == value
+
+    # --- listening -----------------------------------------------------------
+
+    def track(self, entity_ids: str | Iterable[str], handler: EventHandler) -> Unsubscribe:
+        """Call ``handler`` with the ``state_changed`` event of each listed entity."""
+        ids = [entity_ids] if isinstance(entity_ids, str) else list(dict.fromkeys(entity_ids))
+        for entity_id in ids:
+            self._by_entity.setdefault(entity_id.lower(), []).append(handler)
+
+        def unsubscribe() -> None:
+            for entity_id in ids:
+                handlers = self._by_entity.get(entity_id.lower())
+                if handlers and handler in handlers:
+                    handlers.remove(handler)
+                    if not handlers:
+                        del self._by_entity[entity_id.lower()]
+
+        return unsubscribe
+
+    def tracked_entity_count(self) -> int:
+        return len(self._by_entity)
+
+    # --- writing -------------------------------------------------------------
+
+    def expect_answer(self, entity_id: str, context: Context) -> None:
+        """Record that a command was sent to ``entity_id``; its next reports answer it."""
+        self._pending_commands[entity_id] = (context, self._clock.now() + COMMAND_ANSWER_WINDOW)
+
+    def answering(self, entity_id: str) -> Context | None:
+        """The context of the command a report on ``entity_id`` would answer now, if any."""
+        pending = self._pending_commands.get(entity_id)
+        if pending is None:
+            return None
+        context, until = pending
+        if self._clock.now() > until:
+            del self._pending_commands[entity_id]
+            return None
+        return context
+
+    def set(
+        self,
+        entity_id: str,
+        state: str,
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        context: Context | None = None,
+        source: str | None = None,
+        force_update: bool = False,
+        timestamp: datetime | None = None,
+    ) -> State | None:
+        """Write a state; returns the new State, or None when nothing changed.
+
+        With no ``context``, the write is a device report: it is attributed to
+        the command it answers when one is pending, else to the device itself.
+        """
+        if not valid_entity_id(entity_id):
+            entity_id = entity_id.lower()
+            if not valid_entity_id(entity_id):
+                raise InvalidEntityId(entity_id)
+        if not isinstance(state, str):
+            raise InvalidState(entity_id, f"state must be a string, got {type(state).__name__}")
+        if len(state) > MAX_STATE_LENGTH:
+            raise InvalidState(entity_id, f"state is longer than {MAX_STATE_LENGTH} characters")
+        old = self._states.get(entity_id)
+        attrs = attributes if attributes is not None else (old.attributes if old else {})
+        same_state = old is not None and old.state == state
+        if same_state and not force_update and old is not None and old.attributes == attrs:
+            return None
+        if context is None:
+            context = self.answering(entity_id) or Context(origin="device", source=source)
+        now = timestamp or self._clock.now()
+        new = State(
+            entity_id,
+            state,
+            attrs if isinstance(attrs, MappingProxyType) else MappingProxyType(dict(attrs)),
+            old.last_changed if same_state and old is not None else now,
+            now,
+            context,
+        )
+        self._states[entity_id] = new
+        self._announce(entity_id, old, new, context)
+        return new
+
+    def restore(self, state: State) -> None:
+        """Put back a state saved before a restart, without announcing it as a change."""
+        self._states[state.entity_id] = state
+
+    def remove(self, entity_id: str, *, context: Context | None = None) -> bool:
+        old = self._states.pop(entity_id, None)
+        if old is None:
+            return False
+        self._announce(entity_id, old, None, context or Context())
+        return True
+
+    def _announce(
+        self, entity_id: str, old: State | None, new: State | None, context: Context
+    ) -> None:
+        event = Event(
+            EVENT_STATE_CHANGED,
+            {"entity_id": entity_id, "old_state": old, "new_state": new},
+            new.last_updated if new is not None else self._clock.now(),
+            context,
+        )
+        handlers = self._by_entity.get(entity_id)
+        if handlers:
+            tasks = self._tasks
+            for handler in tuple(handlers):
+                call_handler(handler, event, tasks)
+        self._bus.dispatch(event)
+
+
+StateListener = Callable[[Event], None]

@@ -1,0 +1,114 @@
+"""Owned tasks: everything started is tracked, awaited by ``idle`` and cancelled at stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TaskTracker:
+    """Keeps strong references to tasks, and knows when the work they started has settled."""
+
+    def __init__(self) -> None:
+        self._work: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        # Tasks waiting for an outside stimulus (a timer, an event, a decision):
+        # idle() does not wait for them, or a test could never advance its clock.
+        self._parked: dict[asyncio.Task[Any], int] = {}
+        self._changed: asyncio.Event | None = None
+
+    def create(self, coro: Coroutine[Any, Any, T], name: str | None = None) -> asyncio.Task[T]:
+        """A task that ``idle()`` waits for: work started by an event."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._work.add(task)
+        task.add_done_callback(self._finished_work)
+        return task
+
+    def create_background(
+        self, coro: Coroutine[Any, Any, T], name: str | None = None
+    ) -> asyncio.Task[T]:
+        """A long-lived task (a connection loop, a poller) that ``idle()`` does not wait for."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._finished_background)
+        return task
+
+    def _finished_work(self, task: asyncio.Task[Any]) -> None:
+        self._work.discard(task)
+        self._parked.pop(task, None)
+        self._signal()
+        self._log_failure(task)
+
+    def _signal(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+
+    @contextmanager
+    def parked(self) -> Iterator[None]:
+        """Mark the current task as waiting for something outside (a timer, an event)."""
+        task = asyncio.current_task()
+        if task is None:
+            yield
+            return
+        self._parked[task] = self._parked.get(task, 0) + 1
+        self._signal()
+        try:
+            yield
+        finally:
+            left = self._parked.get(task, 1) - 1
+            if left:
+                self._parked[task] = left
+            else:
+                self._parked.pop(task, None)
+
+    def _finished_background(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        self._log_failure(task)
+
+    @staticmethod
+    def _log_failure(task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            _LOGGER.error("task %s failed", task.get_name(), exc_info=exc)
+
+    @property
+    def pending(self) -> int:
+        return len(self._work)
+
+    async def idle(self) -> None:
+        """Return once all tracked work has finished or is parked waiting for a stimulus."""
+        current = asyncio.current_task()
+        while True:
+            # Let callbacks scheduled with call_soon run, then wait for tasks they created.
+            for _ in range(3):
+                await asyncio.sleep(0)
+            busy = [
+                t for t in self._work if t is not current and not t.done() and t not in self._parked
+            ]
+            if not busy:
+                return
+            changed = self._changed = asyncio.Event()
+            waiter = asyncio.ensure_future(changed.wait())
+            try:
+                await asyncio.wait([*busy, waiter], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+                if self._changed is changed:
+                    self._changed = None
+
+    async def cancel_all(self) -> None:
+        tasks = [t for t in (*self._work, *self._background) if not t.done()]
+        current = asyncio.current_task()
+        tasks = [t for t in tasks if t is not current]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)

@@ -1,0 +1,1 @@
+"""homeloom.ui."""

@@ -1,0 +1,573 @@
+"""The YAML loader: positions, tags, errors, packages, blocks and core settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from homeloom.orchestrator._errors import ConfigError, ConfigIssue
+from homeloom.scenarios._config_dir import (
+    CoreSettings,
+    blocks_for,
+    load_config_dir,
+    parse_core_settings,
+)
+from homeloom.scenarios._yaml import (
+    InputRef,
+    LoadResult,
+    Position,
+    YamlDict,
+    YamlList,
+    YamlStr,
+    load_config_file,
+    load_config_text,
+    load_yaml_file,
+    load_yaml_text,
+    position_of,
+)
+
+
+def write(base: Path, name: str, text: str) -> Path:
+    path = base / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def where(issue: ConfigIssue) -> tuple[str | None, int | None, int | None, str | None]:
+    return issue.file, issue.line, issue.column, issue.key
+
+
+# --- positions ---------------------------------------------------------------
+
+NESTED = """\
+automation:
+  - alias: Hall light
+    triggers:
+      - trigger: state
+        entity_id: binary_sensor.hall
+    actions: []
+name: "Home"
+"""
+
+
+def test_positions_of_keys_items_and_strings(tmp_path: Path) -> None:
+    path = write(tmp_path, "configuration.yaml", NESTED)
+    config = load_yaml_file(path)
+    assert isinstance(config, YamlDict)
+    assert config.position == Position("configuration.yaml", 1, 1)
+    assert config.position_of("automation") == Position("configuration.yaml", 1, 1)
+    assert config.value_position("automation") == Position("configuration.yaml", 2, 3)
+    autos = config["automation"]
+    assert isinstance(autos, YamlList)
+    assert autos.position_of(0) == Position("configuration.yaml", 2, 5)
+    auto = autos[0]
+    assert auto.position_of("triggers") == Position("configuration.yaml", 3, 5)
+    trigger = auto["triggers"][0]
+    assert trigger.position_of("entity_id") == Position("configuration.yaml", 5, 9)
+    entity = trigger["entity_id"]
+    assert isinstance(entity, YamlStr)
+    assert entity == "binary_sensor.hall"
+    assert entity.position == Position("configuration.yaml", 5, 20)
+    assert config["name"].position == Position("configuration.yaml", 7, 7)
+    assert auto["actions"] == [] and auto["actions"].position.line == 6
+
+
+def test_plain_containers_and_helper() -> None:
+    config = load_yaml_text("a: [1, 2]\nb: {c: d}\n", "x.yaml")
+    assert config == {"a": [1, 2], "b": {"c": "d"}}
+    assert position_of(config, "b") == Position("x.yaml", 2, 1)
+    assert position_of(config["a"], 1) == Position("x.yaml", 1, 8)
+    assert position_of(config["a"], 5) is None
+    assert position_of({"a": 1}, "a") is None
+    assert position_of([1], 0) is None
+    assert position_of(config, "missing") is None
+    assert type(config["a"][0]) is int  # no wrapper objects for non-string scalars
+
+
+def test_yaml_11_scalars_like_home_assistant() -> None:
+    config = load_yaml_text("a: on\nb: off\nc: yes\nd: 010\ne: 2024-05-01\nf: 1.5\n", "x.yaml")
+    assert config == {"a": True, "b": False, "c": True, "d": 8, "e": dt.date(2024, 5, 1), "f": 1.5}
+    assert load_yaml_text("on: x\n", "x.yaml") == {True: "x"}
+
+
+def test_copies_keep_positions() -> None:
+    import copy
+    import pickle
+
+    config = load_yaml_text("a:\n  - b\n", "x.yaml")
+    for clone in (copy.deepcopy(config), pickle.loads(pickle.dumps(config)), config.copy()):
+        assert clone == config
+        assert clone.position_of("a") == Position("x.yaml", 1, 1)
+    assert copy.deepcopy(config)["a"][0].position == Position("x.yaml", 2, 5)
+
+
+def test_duplicate_key_keeps_last_with_warning() -> None:
+    result = load_config_text("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n", "x.yaml")
+    assert result.ok and result.value == {"a": 3, "b": {"c": 2}}
+    warnings = sorted(result.warnings, key=lambda w: w.line or 0)
+    assert [where(w) for w in warnings] == [("x.yaml", 4, 3, "b.c"), ("x.yaml", 5, 1, "a")]
+    assert "line 3, column 3" in warnings[0].message
+
+
+def test_merge_keys_are_not_duplicates() -> None:
+    result = load_config_text("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n", "x.yaml")
+    assert result.ok and not result.warnings
+    assert result.value["use"] == {"x": 1, "y": 3}
+
+
+def test_empty_file_is_an_empty_mapping(tmp_path: Path) -> None:
+    assert load_yaml_file(write(tmp_path, "e.yaml", "# nothing\n")) == {}
+
+
+# --- tags --------------------------------------------------------------------
+
+
+def test_include_relative_to_including_file(tmp_path: Path) -> None:
+    write(tmp_path, "configuration.yaml", "automation: !include sub/autos.yaml\n")
+    write(tmp_path, "sub/autos.yaml", "- alias: a\n  x: !include more.yaml\n")
+    write(tmp_path, "sub/more.yaml", "value: 1\n")
+    config = load_yaml_file(tmp_path / "configuration.yaml")
+    assert config == {"automation": [{"alias": "a", "x": {"value": 1}}]}
+    assert config["automation"][0]["x"].position_of("value") == Position("sub/more.yaml", 1, 1)
+    assert config["automation"][0]["alias"].position == Position("sub/autos.yaml", 1, 10)
+
+
+def test_include_missing_file_is_error_at_tag(tmp_path: Path) -> None:
+    write(tmp_path, "configuration.yaml", "a: 1\nscript: !include nope.yaml\n")
+    result = load_config_file(tmp_path / "configuration.yaml")
+    assert [where(e) for e in result.errors] == [("configuration.yaml", 2, 9, "script")]
+    assert "nope.yaml" in result.errors[0].message
+    assert result.value == {"a": 1, "script": None}
+
+
+def make_dirs(tmp_path: Path) -> None:
+    write(tmp_path, "d/b.yaml", "- b1\n- b2\n")
+    write(tmp_path, "d/a.yaml", "- a1\n")
+    write(tmp_path, "d/nested/c.yaml", "- c1\n")
+    write(tmp_path, "d/.hidden.yaml", "- hidden\n")
+    write(tmp_path, "d/.git/x.yaml", "- hidden\n")
+    write(tmp_path, "d/notes.txt", "- ignored\n")
+    write(tmp_path, "d/secrets.yaml", "s: 1\n")
+    write(tmp_path, "m/one.yaml", "k1: 1\nk2: 2\n")
+    write(tmp_path, "m/sub/two.yaml", "k3: 3\n")
+
+
+def test_include_dir_list(tmp_path: Path) -> None:
+    make_dirs(tmp_path)
+    config = load_yaml_text("x: !include_dir_list d\n", str(tmp_path / "c.yaml"))
+    assert config == {"x": [["a1"], ["b1", "b2"], ["c1"]]}
+    assert config["x"].position_of(2) == Position("d/nested/c.yaml", 1, 1)
+
+
+def test_include_dir_merge_list(tmp_path: Path) -> None:
+    make_dirs(tmp_path)
+    config = load_yaml_text("x: !include_dir_merge_list d\n", str(tmp_path / "c.yaml"))
+    assert config == {"x": ["a1", "b1", "b2", "c1"]}
+    assert config["x"].position_of(2) == Position("d/b.yaml", 2, 3)
+
+
+def test_include_dir_named(tmp_path: Path) -> None:
+    make_dirs(tmp_path)
+    config = load_yaml_text("x: !include_dir_named m\n", str(tmp_path / "c.yaml"))
+    assert config == {"x": {"one": {"k1": 1, "k2": 2}, "two": {"k3": 3}}}
+    assert config["x"].position_of("two") == Position("m/sub/two.yaml", 1, 1)
+
+
+def test_include_dir_merge_named(tmp_path: Path) -> None:
+    make_dirs(tmp_path)
+    config = load_yaml_text("x: !include_dir_merge_named m\n", str(tmp_path / "c.yaml"))
+    assert config == {"x": {"k1": 1, "k2": 2, "k3": 3}}
+    assert config["x"].position_of("k3") == Position("m/sub/two.yaml", 1, 1)
+
+
+def test_include_dir_missing(tmp_path: Path) -> None:
+    result = load_config_text("x: !include_dir_named nowhere\n", str(tmp_path / "c.yaml"))
+    assert [where(e) for e in result.errors] == [("c.yaml", 1, 4, "x")]
+
+
+def test_include_cycle(tmp_path: Path) -> None:
+    write(tmp_path, "configuration.yaml", "a: !include b.yaml\n")
+    write(tmp_path, "b.yaml", "c:\n  d: !include configuration.yaml\n")
+    result = load_config_file(tmp_path / "configuration.yaml")
+    assert [where(e) for e in result.errors] == [("b.yaml", 2, 6, "a.c.d")]
+    assert "cycle: configuration.yaml -> b.yaml -> configuration.yaml" in result.errors[0].message
+
+
+def test_include_cycle_through_dir(tmp_path: Path) -> None:
+    write(tmp_path, "configuration.yaml", "a: !include_dir_list d\n")
+    write(tmp_path, "d/x.yaml", "b: !include ../configuration.yaml\n")
+    result = load_config_file(tmp_path / "configuration.yaml")
+    assert len(result.errors) == 1 and "cycle" in result.errors[0].message
+    assert where(result.errors[0]) == ("d/x.yaml", 1, 4, "a[0].b")
+
+
+def test_include_depth_limit(tmp_path: Path) -> None:
+    for i in range(25):
+        write(tmp_path, f"f{i}.yaml", f"n: !include f{i + 1}.yaml\n")
+    write(tmp_path, "f25.yaml", "end: true\n")
+    result = load_config_file(tmp_path / "f0.yaml")
+    assert len(result.errors) == 1
+    assert "more than 20 deep" in result.errors[0].message
+    assert result.errors[0].file == "f19.yaml"
+
+
+def test_secret_found_in_parent_dir(tmp_path: Path) -> None:
+    write(tmp_path, "secrets.yaml", "password: hunter2\ntoken: root\n")
+    write(tmp_path, "pkg/secrets.yaml", "token: local\n")
+    write(tmp_path, "configuration.yaml", "x: !include pkg/deep/x.yaml\n")
+    write(tmp_path, "pkg/deep/x.yaml", "p: !secret password\nt: !secret token\n")
+    config = load_yaml_file(tmp_path / "configuration.yaml")
+    assert config == {"x": {"p": "hunter2", "t": "local"}}
+
+
+def test_secret_not_searched_above_root(tmp_path: Path) -> None:
+    write(tmp_path, "secrets.yaml", "password: outside\n")
+    write(tmp_path, "conf/configuration.yaml", "a:\n  b: !secret password\n")
+    result = load_config_file(tmp_path / "conf/configuration.yaml")
+    assert [where(e) for e in result.errors] == [("configuration.yaml", 2, 6, "a.b")]
+    assert "'password'" in result.errors[0].message
+
+
+def test_secret_inside_secrets_file_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "secrets.yaml", "a: !secret b\nb: 1\n")
+    result = load_config_text("x: !secret a\n", str(tmp_path / "c.yaml"))
+    assert where(result.errors[0]) == ("secrets.yaml", 1, 4, "a")
+
+
+def test_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOMELOOM_TEST_VAR", "from env")
+    monkeypatch.delenv("HOMELOOM_UNSET", raising=False)
+    text = "a: !env_var HOMELOOM_TEST_VAR\nb: !env_var HOMELOOM_UNSET some default\n"
+    assert load_yaml_text(text, "x.yaml") == {"a": "from env", "b": "some default"}
+    result = load_config_text("a:\n  - !env_var HOMELOOM_UNSET\n", "x.yaml")
+    assert [where(e) for e in result.errors] == [("x.yaml", 2, 5, "a[0]")]
+    assert "HOMELOOM_UNSET" in result.errors[0].message
+
+
+def test_input_placeholder() -> None:
+    config = load_yaml_text("entity_id: !input motion_sensor\n", "bp.yaml")
+    assert config["entity_id"] == InputRef("motion_sensor", Position("bp.yaml", 1, 12))
+
+
+def test_tag_needs_a_scalar() -> None:
+    result = load_config_text("a: !include {x: 1}\n", "x.yaml")
+    assert [where(e) for e in result.errors] == [("x.yaml", 1, 4, "a")]
+
+
+# --- errors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("a: 1\nb: [1, 2\nc: 3\n", 3, 2, "expected ',' or ']'"),
+        ("a:\n  b: 1\n c: 2\n", 3, 2, "indentation"),
+        ("a: b: c\n", 1, 5, "mapping values are not allowed"),
+        ("a: 'open\n", 2, 1, "unexpected end of stream"),
+        ("a:\n\tb: 1\n", 2, 1, "tabs cannot be used"),
+        ("a: !nope x\n", 1, 4, "could not determine a constructor"),
+        ("a: 2024-02-30\n", 1, 4, "invalid date"),
+        ("a: *missing\n", 1, 4, "undefined alias"),
+    ],
+)
+def test_syntax_error_positions(text: str, line: int, column: int, words: str) -> None:
+    result = load_config_text(text, "bad.yaml")
+    assert len(result.errors) == 1, result.errors
+    issue = result.errors[0]
+    assert (issue.file, issue.line, issue.column) == ("bad.yaml", line, column)
+    assert words in issue.message
+
+
+def test_raising_functions(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_yaml_text("a: [\n", "bad.yaml")
+    assert info.value.issues[0].file == "bad.yaml"
+    assert str(info.value).startswith("bad.yaml:2:1:")
+    with pytest.raises(ConfigError):
+        load_yaml_file(tmp_path / "missing.yaml")
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    (tmp_path / "b.yaml").write_bytes(b"a: 1\nb: \xff\n")
+    result = load_config_file(tmp_path / "b.yaml")
+    assert [(e.line, e.column) for e in result.errors] == [(2, 4)]
+
+
+def test_every_error_of_a_broken_file_set_is_reported(tmp_path: Path) -> None:
+    monkey_var = "HOMELOOM_SURELY_UNSET_VAR"
+    write(tmp_path, "secrets.yaml", "known: 1\n")
+    write(
+        tmp_path,
+        "configuration.yaml",
+        "homeassistant:\n"
+        "  name: !secret unknown_name\n"
+        "automation: !include automations.yaml\n"
+        "script: !include_dir_named scripts\n"
+        "sensor: !include missing.yaml\n",
+    )
+    write(tmp_path, "automations.yaml", "- alias: ok\n  x: !env_var " + monkey_var + "\n")
+    write(tmp_path, "scripts/good.yaml", "sequence: []\n")
+    write(tmp_path, "scripts/broken.yaml", "sequence:\n  - a: 1\n   b: 2\n")
+    write(tmp_path, "scripts/sub/also_broken.yaml", "x: [1\n")
+    result = load_config_dir(tmp_path)
+    assert sorted((where(e) for e in result.errors), key=str) == [
+        ("automations.yaml", 2, 6, "automation[0].x"),
+        ("configuration.yaml", 2, 9, "homeassistant.name"),
+        ("configuration.yaml", 5, 9, "sensor"),
+        ("scripts/broken.yaml", 3, 4, "script.broken"),
+        ("scripts/sub/also_broken.yaml", 2, 1, "script.also_broken"),
+    ]
+    # What could be loaded still is.
+    assert result.value["script"]["good"] == {"sequence": []}
+    assert result.value["automation"][0]["alias"] == "ok"
+
+
+# --- packages and blocks -----------------------------------------------------
+
+
+def test_packages_merge(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "configuration.yaml",
+        "homeassistant:\n"
+        "  packages: !include_dir_named packages\n"
+        "homeloom:\n"
+        "  packages:\n"
+        "    inline:\n"
+        "      input_boolean:\n"
+        "        guest: {name: Guest}\n"
+        "automation:\n"
+        "  - alias: top\n"
+        "input_boolean:\n"
+        "  away: {}\n"
+        "light:\n"
+        "  - platform: group\n",
+    )
+    write(
+        tmp_path,
+        "packages/kitchen.yaml",
+        "automation:\n"
+        "  - alias: kitchen\n"
+        "automation extra:\n"
+        "  alias: single\n"
+        "input_boolean:\n"
+        "  cooking: {name: Cooking}\n"
+        "light:\n"
+        "  platform: template\n"
+        "sensor:\n"
+        "  - platform: time\n",
+    )
+    result = load_config_dir(tmp_path)
+    assert result.ok, result.errors
+    config = result.value
+    assert [a["alias"] for a in config["automation"]] == ["top", "kitchen"]
+    assert config["automation"].position_of(1) == Position("packages/kitchen.yaml", 2, 5)
+    assert config["automation extra"] == {"alias": "single"}
+    assert set(config["input_boolean"]) == {"away", "cooking", "guest"}
+    assert config["input_boolean"].position_of("cooking") == Position("packages/kitchen.yaml", 6, 3)
+    assert config["light"] == [{"platform": "group"}, {"platform": "template"}]
+    assert config.position_of("sensor") == Position("packages/kitchen.yaml", 9, 1)
+
+
+def test_packages_conflict_names_both_places(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "configuration.yaml",
+        "homeassistant:\n"
+        "  packages:\n"
+        "    one:\n"
+        "      input_number:\n"
+        "        level: {min: 0, max: 10}\n"
+        "input_number:\n"
+        "  level: {min: 0, max: 5}\n",
+    )
+    result = load_config_dir(tmp_path)
+    assert [where(e) for e in result.errors] == [
+        ("configuration.yaml", 5, 25, "homeassistant.packages.one.input_number.level.max")
+    ]
+    assert "configuration.yaml:7:19" in result.errors[0].message
+    assert "'one'" in result.errors[0].message
+    assert result.value["input_number"]["level"]["max"] == 5
+
+
+def test_packages_bad_shapes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "configuration.yaml",
+        "homeassistant:\n  packages:\n    p: [1]\n    q:\n      homeassistant: {name: x}\n",
+    )
+    result = load_config_dir(tmp_path)
+    assert [where(e) for e in result.errors] == [
+        ("configuration.yaml", 3, 8, "homeassistant.packages.p"),
+        ("configuration.yaml", 5, 7, "homeassistant.packages.q.homeassistant"),
+    ]
+
+
+def test_blocks_for() -> None:
+    config = load_yaml_text(
+        "automation: [1]\nautomation old: [2]\nautomations: [3]\nautomation manual: [4]\n"
+        "script: {}\n",
+        "c.yaml",
+    )
+    assert blocks_for(config, "automation") == [
+        ("automation", [1]),
+        ("automation old", [2]),
+        ("automation manual", [4]),
+    ]
+    assert blocks_for(config, "scene") == []
+    assert blocks_for(None, "automation") == []
+
+
+# --- core settings -----------------------------------------------------------
+
+
+def test_core_settings_defaults() -> None:
+    core, issues = parse_core_settings({})
+    assert issues == []
+    assert core == CoreSettings()
+    assert (core.name, core.time_zone, core.unit_system, core.elevation) == (
+        "Home",
+        "UTC",
+        "metric",
+        0,
+    )
+
+
+def test_core_settings_homeloom_wins_per_key() -> None:
+    config = load_yaml_text(
+        "homeassistant:\n"
+        "  name: HA home\n"
+        "  latitude: 48.85\n"
+        "  unit_system: imperial\n"
+        "  customize: {}\n"
+        "homeloom:\n"
+        "  name: Loom\n"
+        "  time_zone: Europe/Paris\n"
+        "  autonomy: ask\n"
+        "  currency: eur\n",
+        "configuration.yaml",
+    )
+    core, issues = parse_core_settings(config)
+    assert issues == []
+    assert core.name == "Loom" and core.latitude == 48.85
+    assert core.unit_system == "us_customary" and core.time_zone == "Europe/Paris"
+    assert core.currency == "EUR"
+    assert core.extra == {"autonomy": "ask"}
+    with pytest.raises(ValueError):
+        core.name = "frozen"  # type: ignore[misc]
+
+
+def test_core_settings_bad_values_become_issues() -> None:
+    config = load_yaml_text(
+        "homeassistant:\n"
+        "  latitude: 123\n"
+        "  longitude: east\n"
+        "  elevation: 12.5\n"
+        "homeloom:\n"
+        "  time_zone: Mars/Olympus\n"
+        "  unit_system: furlongs\n"
+        "  name: Fine\n",
+        "configuration.yaml",
+    )
+    core, issues = parse_core_settings(config)
+    assert core.name == "Fine"
+    assert (core.latitude, core.longitude, core.elevation) == (None, None, 0)
+    assert (core.time_zone, core.unit_system) == ("UTC", "metric")
+    by_key = {i.key: i for i in issues}
+    assert [where(by_key[k]) for k in sorted(by_key, key=str)] == [
+        ("configuration.yaml", 4, 14, "homeassistant.elevation"),
+        ("configuration.yaml", 2, 13, "homeassistant.latitude"),
+        ("configuration.yaml", 3, 14, "homeassistant.longitude"),
+        ("configuration.yaml", 6, 14, "homeloom.time_zone"),
+        ("configuration.yaml", 7, 16, "homeloom.unit_system"),
+    ]
+    assert "IANA" in by_key["homeloom.time_zone"].message
+    assert "'metric' or 'us_customary'" in by_key["homeloom.unit_system"].message
+    assert "90" in by_key["homeassistant.latitude"].message
+
+
+def test_core_block_must_be_mapping() -> None:
+    config = load_yaml_text("homeassistant: [1]\n", "configuration.yaml")
+    core, issues = parse_core_settings(config)
+    assert core == CoreSettings()
+    assert [where(i) for i in issues] == [("configuration.yaml", 1, 16, "homeassistant")]
+
+
+# --- fuzz --------------------------------------------------------------------
+
+FUZZ = settings(
+    max_examples=200,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def check_result(result: LoadResult) -> None:
+    assert isinstance(result, LoadResult)
+    for issue in (*result.errors, *result.warnings):
+        assert isinstance(issue, ConfigIssue) and issue.message
+        assert issue.line is None or issue.line >= 1
+        assert issue.column is None or issue.column >= 1
+
+
+YAMLISH = st.lists(
+    st.sampled_from([*"ab:-[]{},'\"!&*?|>#%@` \n\t0.1", "<<", "!include ", "!secret ", "!input "]),
+    max_size=60,
+).map("".join)
+
+
+@FUZZ
+@given(text=st.one_of(st.text(max_size=200), YAMLISH))
+def test_fuzz_text_never_crashes(tmp_path: Path, text: str) -> None:
+    check_result(load_config_text(text, str(tmp_path / "fuzz.yaml")))
+
+
+@FUZZ
+@given(data=st.binary(max_size=200))
+def test_fuzz_bytes_never_crash(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.yaml"
+    path.write_bytes(data)
+    check_result(load_config_file(path))
+    check_result(load_config_text(data.decode("utf-8", "replace"), str(path)))
+
+
+# PyYAML's emitter mangles line-break characters such as U+0085 in keys; leave them out.
+WORDS = st.text(st.characters(exclude_categories=("C", "Z")) | st.just(" "), max_size=10)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), WORDS)
+TREES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(WORDS, inner, max_size=4)),
+    max_leaves=30,
+)
+
+
+@FUZZ
+@given(tree=TREES, flow=st.booleans())
+def test_fuzz_nesting_round_trips(tree: Any, flow: bool) -> None:
+    text = yaml.safe_dump(tree, default_flow_style=flow, allow_unicode=True)
+    result = load_config_text(text, "tree.yaml")
+    check_result(result)
+    assert result.ok
+    assert result.value == ({} if tree is None else tree)
+
+
+@FUZZ
+@given(depth=st.integers(1, 3000), opener=st.sampled_from(["[", "{a: ", "- "]))
+def test_fuzz_deep_nesting(depth: int, opener: str) -> None:
+    texts = {
+        "- ": "".join("  " * i + "-\n" for i in range(depth)),
+        "[": "[" * depth + "]" * depth,
+        "{a: ": "{a: " * depth + "}" * depth,
+    }
+    check_result(load_config_text(opener * depth, "deep.yaml"))
+    result = load_config_text(texts[opener], "deep.yaml")
+    check_result(result)
+    assert result.ok
