@@ -1,0 +1,150 @@
+"""Traces: the record of one scenario run, the answer to "why did this happen?".
+
+The engine writes into the trace of the current run through context variables,
+so conditions, triggers and steps record themselves without passing the trace
+around. Each element is keyed by its path in the scenario (``trigger/0``,
+``condition/1``, ``action/2/then/0``), as Home Assistant's traces are.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from homeloom.orchestrator import Clock, Context
+
+__all__ = [
+    "Trace",
+    "TraceStep",
+    "current_trace",
+    "trace_path",
+    "trace_set_result",
+    "trace_update_result",
+]
+
+_run_ids = itertools.count(1)
+
+
+@dataclass(slots=True)
+class TraceStep:
+    """One visit of one element of the scenario (a condition, an action step...)."""
+
+    path: str
+    timestamp: datetime
+    variables: dict[str, Any] = field(default_factory=dict)  # what changed at this step
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    finished: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "timestamp": self.timestamp.isoformat()}
+        if self.variables:
+            data["changed_variables"] = self.variables
+        if self.result is not None:
+            data["result"] = self.result
+        if self.error is not None:
+            data["error"] = self.error
+        if self.finished is not None:
+            data["duration_ms"] = round(
+                (self.finished - self.timestamp).total_seconds() * 1000, 3
+            )
+        return data
+
+
+@dataclass(slots=True)
+class Trace:
+    """One run of one scenario or script, from its trigger to its end."""
+
+    domain: str  # "automation" or "script"
+    item_id: str
+    context: Context
+    clock: Clock
+    trigger: str | None = None
+    run_id: str = field(default_factory=lambda: str(next(_run_ids)))
+    started: datetime | None = None
+    finished: datetime | None = None
+    state: str = "running"  # running, stopped
+    script_execution: str | None = None  # finished, failed_conditions, cancelled, error...
+    error: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, list[TraceStep]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.started is None:
+            self.started = self.clock.now()
+
+    def add_step(self, path: str, variables: dict[str, Any] | None = None) -> TraceStep:
+        step = TraceStep(path=path, timestamp=self.clock.now(), variables=variables or {})
+        self.steps.setdefault(path, []).append(step)
+        return step
+
+    def finish(self, execution: str, error: str | None = None) -> None:
+        self.state = "stopped"
+        self.script_execution = execution
+        self.error = error
+        self.finished = self.clock.now()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "domain": self.domain,
+            "item_id": self.item_id,
+            "run_id": self.run_id,
+            "trigger": self.trigger,
+            "state": self.state,
+            "script_execution": self.script_execution,
+            "error": self.error,
+            "started": self.started.isoformat() if self.started else None,
+            "finished": self.finished.isoformat() if self.finished else None,
+            "context": {
+                "id": self.context.id,
+                "parent_id": self.context.parent_id,
+                "user_id": self.context.user_id,
+            },
+            "variables": self.variables,
+            "steps": {path: [s.as_dict() for s in visits] for path, visits in self.steps.items()},
+        }
+
+
+current_trace: ContextVar[Trace | None] = ContextVar("homeloom_trace", default=None)
+_current_step: ContextVar[TraceStep | None] = ContextVar("homeloom_trace_step", default=None)
+_current_path: ContextVar[tuple[str, ...]] = ContextVar("homeloom_trace_path", default=())
+
+
+@contextmanager
+def trace_path(*parts: str | int, variables: dict[str, Any] | None = None) -> Iterator[None]:
+    """Enter one element of the scenario; records a step when a trace is active."""
+    path = (*_current_path.get(), *(str(p) for p in parts))
+    path_token = _current_path.set(path)
+    trace = current_trace.get()
+    step = trace.add_step("/".join(path), variables) if trace is not None else None
+    step_token = _current_step.set(step)
+    try:
+        yield
+    except Exception as err:
+        if step is not None and step.error is None:
+            step.error = str(err)
+        raise
+    finally:
+        if step is not None and trace is not None:
+            step.finished = trace.clock.now()
+        _current_step.reset(step_token)
+        _current_path.reset(path_token)
+
+
+def trace_set_result(**result: Any) -> None:
+    """Set the result of the step being run (replacing any earlier result)."""
+    step = _current_step.get()
+    if step is not None:
+        step.result = dict(result)
+
+
+def trace_update_result(**result: Any) -> None:
+    """Add to the result of the step being run."""
+    step = _current_step.get()
+    if step is not None:
+        step.result = {**(step.result or {}), **result}
