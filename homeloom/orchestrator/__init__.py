@@ -26,6 +26,7 @@ from ._registry import Area, EntityEntry, Registries, Thing, slugify
 from ._runtime import HouseSettings, Runtime
 from ._scheduler import Scheduler
 from ._services import (
+    CallObserver,
     EntityCommandHandler,
     Middleware,
     Service,
@@ -54,6 +55,7 @@ __all__ = [
     "STATE_UNKNOWN",
     "AdapterError",
     "Area",
+    "CallObserver",
     "Clock",
     "ConfigError",
     "ConfigIssue",

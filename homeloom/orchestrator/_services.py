@@ -40,6 +40,7 @@ class ServiceCall:
     context: Context
     entity_ids: tuple[str, ...] = ()
     return_response: bool = False
+    target: Mapping[str, Any] = field(default_factory=dict)  # as given, before resolution
 
     @property
     def name(self) -> str:
@@ -47,6 +48,8 @@ class ServiceCall:
 
 
 NextHandler = Callable[[ServiceCall], Awaitable[ServiceResponse | None]]
+CallObserver = Callable[[ServiceCall], None]
+"""Sees every call about to run (the simulator records calls with it)."""
 Middleware = Callable[[ServiceCall, NextHandler], Awaitable[ServiceResponse | None]]
 
 
@@ -88,6 +91,12 @@ class ServiceRegistry:
         self._middleware: list[Middleware] = []
         self._providers: dict[str, EntityCommandHandler] = {}
         self._provider_timeouts: dict[str, float] = {}
+        self._observers: list[CallObserver] = []
+        # When stubbed, every call (known service or not) is observed and answered as a
+        # no-op: ``homeloom simulate --stub-services`` replays scenarios touching nothing.
+        self.stubbed = False
+        # Carries out commands on entities nothing else provides (the simulator's devices).
+        self.default_provider: EntityCommandHandler | None = None
 
     # --- registration ----------------------------------------------------------
 
@@ -170,6 +179,15 @@ class ServiceRegistry:
 
     # --- lookup ----------------------------------------------------------------
 
+    def add_observer(self, observer: CallObserver) -> Unsubscribe:
+        self._observers.append(observer)
+
+        def remove() -> None:
+            if observer in self._observers:
+                self._observers.remove(observer)
+
+        return remove
+
     def has(self, domain: str, service: str) -> bool:
         return service.lower() in self._services.get(domain.lower(), {})
 
@@ -210,6 +228,8 @@ class ServiceRegistry:
         return_response: bool = False,
     ) -> ServiceCall:
         """Validate a call and resolve its target, without running it."""
+        if self.stubbed:
+            return self._stub_call(domain, service, data, target, context, return_response)
         entry = self.get(domain, service)
         payload = dict(data or {})
         targets: dict[str, Any] = dict(target or {})
@@ -248,10 +268,42 @@ class ServiceRegistry:
             context or Context(),
             entity_ids,
             return_response,
+            {key: value for key, value in targets.items() if value not in (None, [], "")},
+        )
+
+    def _stub_call(
+        self,
+        domain: str,
+        service: str,
+        data: Mapping[str, Any] | None,
+        target: Mapping[str, Any] | None,
+        context: Context | None,
+        return_response: bool,
+    ) -> ServiceCall:
+        payload = dict(data or {})
+        targets: dict[str, list[Any]] = {}
+        for source in (target or {}, payload):
+            for key in TARGET_KEYS:
+                value = source.get(key)
+                if value not in (None, [], ""):
+                    values = value if isinstance(value, list) else str(value).split(",")
+                    targets.setdefault(key, []).extend(str(v).strip() for v in values)
+        for key in TARGET_KEYS:
+            payload.pop(key, None)
+        return ServiceCall(
+            domain.lower(),
+            service.lower(),
+            payload,
+            context or Context(),
+            tuple(targets.get("entity_id", ())),
+            return_response,
+            targets,
         )
 
     async def run(self, call: ServiceCall) -> ServiceResponse | None:
         """Run a prepared call through the middleware chain to its handler."""
+        for observer in self._observers:
+            observer(call)
         event_data: dict[str, Any] = {
             "domain": call.domain,
             "service": call.service,
@@ -260,6 +312,8 @@ class ServiceRegistry:
             else dict(call.data),
         }
         self._bus.fire(EVENT_CALL_SERVICE, event_data, call.context)
+        if self.stubbed:
+            return {} if call.return_response else None
         handler: NextHandler = self._invoke
         for middleware in reversed(self._middleware):
             handler = _wrap(middleware, handler)
@@ -291,6 +345,8 @@ class ServiceRegistry:
 
     async def _run_provider(self, entity_id: str, call: ServiceCall) -> None:
         provider = self._providers.get(entity_id)
+        if provider is None and entity_id in self._states:
+            provider = self.default_provider
         if provider is None:
             raise EntityNotFound(entity_id)
         timeout = self._provider_timeouts.get(entity_id, DEFAULT_COMMAND_TIMEOUT)

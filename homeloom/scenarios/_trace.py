@@ -50,9 +50,7 @@ class TraceStep:
         if self.error is not None:
             data["error"] = self.error
         if self.finished is not None:
-            data["duration_ms"] = round(
-                (self.finished - self.timestamp).total_seconds() * 1000, 3
-            )
+            data["duration_ms"] = round((self.finished - self.timestamp).total_seconds() * 1000, 3)
         return data
 
 

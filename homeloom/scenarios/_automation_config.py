@@ -1,0 +1,259 @@
+"""Reading one automation's YAML: both syntax generations, blueprints, and clear errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from homeloom.orchestrator import ConfigIssue
+
+from ._blueprints import BlueprintError, apply_blueprint, load_blueprint
+from ._yaml import Position, position_of
+
+__all__ = ["AUTOMATION_KEYS", "AutomationConfigError", "AutomationSpec", "parse_automation"]
+
+DOMAIN = "automation"
+DEFAULT_STORED_TRACES = 5
+MODES = ("single", "restart", "queued", "parallel")
+
+
+@dataclass(slots=True)
+class AutomationSpec:
+    """An automation's configuration, normalised to the current key names."""
+
+    id: str | None
+    alias: str | None
+    description: str
+    triggers: list[dict[str, Any]]
+    conditions: list[Any]
+    actions: list[Any]
+    mode: str = "single"
+    max_runs: int = 10
+    max_exceeded: str = "warning"
+    mode_scope: str | None = None
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    trigger_variables: Mapping[str, Any] = field(default_factory=dict)
+    initial_state: bool | None = None
+    stored_traces: int = DEFAULT_STORED_TRACES
+    extra: dict[str, Any] = field(default_factory=dict)  # homeloom keys (autonomy...)
+
+    @property
+    def name(self) -> str:
+        return self.alias or self.id or "automation"
+
+
+# Each key of the current generation with the older names Home Assistant still reads.
+_RENAMED = {"triggers": "trigger", "conditions": "condition", "actions": "action"}
+AUTOMATION_KEYS = frozenset(
+    {
+        "id",
+        "alias",
+        "description",
+        "triggers",
+        "trigger",
+        "conditions",
+        "condition",
+        "actions",
+        "action",
+        "mode",
+        "max",
+        "max_exceeded",
+        "mode_scope",
+        "variables",
+        "trigger_variables",
+        "initial_state",
+        "trace",
+        "hide_entity",
+        "use_blueprint",
+        # homeloom's own keys
+        "autonomy",
+        "approval_timeout",
+        "guarded",
+    }
+)
+_HOMELOOM_KEYS = ("autonomy", "approval_timeout", "guarded")
+_MAX_EXCEEDED = ("silent", "critical", "fatal", "error", "warning", "warn", "info", "debug")
+
+
+class AutomationConfigError(Exception):
+    """One automation's configuration is invalid; ``issues`` says where and why."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(str(issue) for issue in issues))
+
+
+def _issue(message: str, container: Any, key: Any, path: str) -> ConfigIssue:
+    pos: Position | None = position_of(container, key) or getattr(container, "position", None)
+    return ConfigIssue(
+        message,
+        file=pos.file if pos else None,
+        line=pos.line if pos else None,
+        column=pos.column if pos else None,
+        key=path,
+    )
+
+
+def scenario_label(item: Any, index: int) -> str:
+    """How errors name an automation: its id, else its alias, else its place in the list."""
+    if isinstance(item, Mapping):
+        for key in ("id", "alias"):
+            if item.get(key):
+                return str(item[key])
+    return f"automation {index + 1}"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
+    """One ``automation:`` list item as an :class:`AutomationSpec`; raises with every issue."""
+    if not isinstance(item, Mapping):
+        pos = getattr(item, "position", None)
+        raise AutomationConfigError(
+            [
+                ConfigIssue(
+                    f"an automation must be a mapping, got {type(item).__name__}",
+                    file=pos.file if pos else None,
+                    line=pos.line if pos else None,
+                    column=pos.column if pos else None,
+                )
+            ]
+        )
+    if "use_blueprint" in item:
+        item = _from_blueprint(item, config_dir)
+    issues: list[ConfigIssue] = []
+    for key in item:
+        if key not in AUTOMATION_KEYS:
+            valid = ", ".join(sorted(k for k in AUTOMATION_KEYS if k not in _RENAMED.values()))
+            issues.append(_issue(f"unknown key {key!r}; valid keys: {valid}", item, key, str(key)))
+    values: dict[str, Any] = {}
+    for new, old in _RENAMED.items():
+        if new in item and old in item:
+            issues.append(_issue(f"use either {new!r} or {old!r}, not both", item, old, old))
+        values[new] = item.get(new, item.get(old))
+    if values["triggers"] is None:
+        issues.append(_issue("an automation needs 'triggers'", item, None, "triggers"))
+    if values["actions"] is None:
+        issues.append(_issue("an automation needs 'actions'", item, None, "actions"))
+    mode = str(item.get("mode", "single"))
+    if mode not in MODES:
+        issues.append(
+            _issue(f"unknown mode {mode!r}; valid: {', '.join(MODES)}", item, "mode", "mode")
+        )
+    max_runs = item.get("max", 10)
+    if not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 1:
+        issues.append(_issue("max must be a whole number of 1 or more", item, "max", "max"))
+        max_runs = 10
+    max_exceeded = str(item.get("max_exceeded", "warning")).lower()
+    if max_exceeded not in _MAX_EXCEEDED:
+        valid = ", ".join(_MAX_EXCEEDED)
+        issues.append(
+            _issue(
+                f"unknown max_exceeded {max_exceeded!r}; valid: {valid}",
+                item,
+                "max_exceeded",
+                "max_exceeded",
+            )
+        )
+    mode_scope = item.get("mode_scope")
+    if mode_scope not in (None, "trigger_entity", "automation"):
+        issues.append(
+            _issue(
+                "mode_scope must be 'automation' or 'trigger_entity'",
+                item,
+                "mode_scope",
+                "mode_scope",
+            )
+        )
+    for key in ("variables", "trigger_variables"):
+        if key in item and not isinstance(item[key], Mapping):
+            issues.append(_issue(f"{key} must be a mapping", item, key, key))
+    initial_state = item.get("initial_state")
+    if initial_state is not None and not isinstance(initial_state, bool):
+        issues.append(
+            _issue("initial_state must be true or false", item, "initial_state", "initial_state")
+        )
+        initial_state = None
+    stored = DEFAULT_STORED_TRACES
+    trace_cfg = item.get("trace")
+    if isinstance(trace_cfg, Mapping) and "stored_traces" in trace_cfg:
+        stored = trace_cfg["stored_traces"]
+        if not isinstance(stored, int) or stored < 1:
+            issues.append(
+                _issue(
+                    "stored_traces must be a whole number of 1 or more",
+                    trace_cfg,
+                    "stored_traces",
+                    "trace.stored_traces",
+                )
+            )
+            stored = DEFAULT_STORED_TRACES
+    if issues:
+        raise AutomationConfigError(issues)
+    return AutomationSpec(
+        id=str(item["id"]) if item.get("id") is not None else None,
+        alias=str(item["alias"]) if item.get("alias") is not None else None,
+        description=str(item.get("description") or ""),
+        triggers=_as_list(values["triggers"]),
+        conditions=_as_list(values["conditions"]),
+        actions=_as_list(values["actions"]),
+        mode=mode,
+        max_runs=max_runs,
+        max_exceeded=max_exceeded,
+        mode_scope=None if mode_scope == "automation" else mode_scope,
+        variables=item.get("variables") or {},
+        trigger_variables=item.get("trigger_variables") or {},
+        initial_state=initial_state,
+        stored_traces=stored,
+        extra={key: item[key] for key in _HOMELOOM_KEYS if key in item},
+    )
+
+
+def _from_blueprint(item: Mapping[str, Any], config_dir: Path | None) -> dict[str, Any]:
+    use = item["use_blueprint"]
+    if not isinstance(use, Mapping) or not isinstance(use.get("path"), str):
+        raise AutomationConfigError(
+            [
+                _issue(
+                    "use_blueprint needs a 'path' and an 'input' mapping",
+                    item,
+                    "use_blueprint",
+                    "use_blueprint",
+                )
+            ]
+        )
+    if config_dir is None:
+        raise AutomationConfigError(
+            [
+                _issue(
+                    "blueprints need a configuration directory",
+                    item,
+                    "use_blueprint",
+                    "use_blueprint",
+                )
+            ]
+        )
+    try:
+        blueprint = load_blueprint(config_dir, "automation", use["path"])
+        filled = apply_blueprint(blueprint, use)
+    except BlueprintError as err:
+        pos = position_of(item, "use_blueprint")
+        raise AutomationConfigError(
+            [
+                replace(issue, file=pos.file, line=pos.line, column=pos.column)
+                if issue.file is None and pos is not None
+                else issue
+                for issue in err.issues
+            ]
+        ) from None
+    # The using item's own keys (id, alias, description...) win over the blueprint's.
+    for key, value in item.items():
+        if key != "use_blueprint":
+            filled[key] = value
+    return filled
