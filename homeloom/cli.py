@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from homeloom import __version__
-from homeloom.house import build_house, check_config, write_demo_config
+from homeloom.house import House, check_config, write_demo_config
+from homeloom.simulate import EventsFileError, load_events_file, simulate
 
 _LOGGER = logging.getLogger("homeloom")
 
@@ -34,6 +35,18 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a configuration and exit")
     check.add_argument("--config", type=Path, default=None, help="configuration directory")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    replay = commands.add_parser(
+        "simulate", help="replay an events file against the scenarios, touching no device"
+    )
+    replay.add_argument("--config", type=Path, default=None, help="configuration directory")
+    replay.add_argument("--events", type=Path, required=True, help="events file (YAML/JSON)")
+    replay.add_argument("--json", action="store_true", help="print calls, runs and errors as JSON")
+    replay.add_argument(
+        "--stub-services",
+        action="store_true",
+        help="record every call and answer it as a no-op",
+    )
     return parser
 
 
@@ -41,7 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config_dir: Path = args.config or default_config_dir()
     if args.command == "check":
-        return _check(config_dir, as_json=args.json)
+        return asyncio.run(_check(config_dir, as_json=args.json))
+    if args.command == "simulate":
+        return asyncio.run(
+            _simulate(config_dir, args.events, as_json=args.json, stub=args.stub_services)
+        )
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
@@ -49,8 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(_run(config_dir))
 
 
-def _check(config_dir: Path, *, as_json: bool) -> int:
-    report = check_config(config_dir)
+async def _check(config_dir: Path, *, as_json: bool) -> int:
+    # Only the report goes to stdout; what the loading logs would repeat it.
+    logging.basicConfig(level=logging.CRITICAL)
+    report = await check_config(config_dir)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -66,20 +85,43 @@ def _check(config_dir: Path, *, as_json: bool) -> int:
     return 0 if report.ok else 1
 
 
+async def _simulate(config_dir: Path, events_file: Path, *, as_json: bool, stub: bool) -> int:
+    logging.basicConfig(level=logging.CRITICAL)
+    try:
+        events = load_events_file(events_file)
+    except EventsFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    result = await simulate(config_dir, events, stub_services=stub)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for call in result["calls"]:
+        target = ", ".join(f"{key}={value}" for key, value in call["target"].items())
+        data = json.dumps(call["data"]) if call["data"] else ""
+        print(f"{call['time']}  {call['service']}  {target}  {data}  [{call['scenario']}]")
+    for error in result["errors"]:
+        print(f"error at {error.get('offset_s')} s: {error.get('message')}")
+    return 0
+
+
 async def _run(config_dir: Path) -> int:
     if write_demo_config(config_dir):
         _LOGGER.info("wrote a demo configuration to %s", config_dir)
-    runtime, _ = build_house(config_dir)
+    house = House(config_dir)
+    await house.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with runtime:
-        _LOGGER.info(
-            "homeloom %s is running %s from %s", __version__, runtime.settings.name, config_dir
-        )
+    try:
+        await house.start()
+        name = house.runtime.settings.name
+        _LOGGER.info("homeloom %s is running %s from %s", __version__, name, config_dir)
         await stop.wait()
         _LOGGER.info("stopping")
+    finally:
+        await house.stop()
     return 0
 
 

@@ -1,17 +1,39 @@
-"""Wiring a whole house from a configuration directory: the layer the CLI and tests share."""
+"""Wiring a whole house from a configuration directory: the layer the CLI and tests share.
+
+The order matters: persistence restores the last states first, so helpers and
+automations find their previous values; adapters publish their entities; only
+then do scenarios load (so references to entities can be checked) and attach
+their triggers, before the runtime fires ``homeloom_start``.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from homeloom.orchestrator import Clock, ConfigIssue, HouseSettings, Runtime
-from homeloom.scenarios import CONFIG_FILE, load_config_dir, parse_core_settings
+from homeloom.orchestrator import (
+    Clock,
+    ConfigIssue,
+    HouseSettings,
+    Runtime,
+    TestClock,
+    register_capability_services,
+)
+from homeloom.scenarios import (
+    CONFIG_FILE,
+    AutomationManager,
+    load_config_dir,
+    parse_core_settings,
+    setup_helpers,
+    setup_scripts,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
+DATABASE_FILE = "homeloom.db"
 DEMO_CONFIGURATION = """\
 # homeloom demo configuration: a simulated house you can play with.
 homeloom:
@@ -21,12 +43,49 @@ homeloom:
   elevation: 35
   time_zone: Europe/Paris
   unit_system: metric
+
+adapters:
+  - adapter: virtual
+    seed: 42
+
+input_boolean:
+  guest_mode:
+    name: Guest mode
+
+automation:
+  - id: hall_light_on_motion
+    alias: Hall light on motion
+    triggers:
+      - trigger: state
+        entity_id: binary_sensor.hall_motion
+        to: "on"
+    conditions:
+      - condition: numeric_state
+        entity_id: sensor.hall_illuminance
+        below: 50
+    actions:
+      - action: light.turn_on
+        target:
+          entity_id: light.hall
+  - id: hall_light_off
+    alias: Hall light off after no motion
+    triggers:
+      - trigger: state
+        entity_id: binary_sensor.hall_motion
+        to: "off"
+        for: "00:05:00"
+    actions:
+      - action: light.turn_off
+        target:
+          entity_id: light.hall
 """
+
+BeforeScenarios = Callable[[Runtime], None]
 
 
 @dataclass(slots=True)
 class CheckReport:
-    """What ``homeloom check`` found: every error and warning, and the scenarios' tally."""
+    """What loading found: every error and warning, and the scenarios' tally."""
 
     errors: list[ConfigIssue] = field(default_factory=list)
     warnings: list[ConfigIssue] = field(default_factory=list)
@@ -56,32 +115,11 @@ def write_demo_config(config_dir: Path) -> bool:
     return True
 
 
-def check_config(config_dir: Path) -> CheckReport:
-    """Validate everything in ``config_dir`` without starting anything."""
-    report = CheckReport()
-    if not (config_dir / CONFIG_FILE).exists():
-        report.errors.append(
-            ConfigIssue(f"no {CONFIG_FILE} in {config_dir}", file=str(config_dir / CONFIG_FILE))
-        )
-        return report
-    loaded = load_config_dir(config_dir)
-    report.errors.extend(loaded.errors)
-    report.warnings.extend(loaded.warnings)
-    _, issues = parse_core_settings(loaded.value)
-    report.errors.extend(issues)
-    return report
-
-
-def build_house(config_dir: Path, *, clock: Clock | None = None) -> tuple[Runtime, CheckReport]:
-    """A runtime configured from ``config_dir``; what is broken is reported, the rest runs."""
-    report = CheckReport()
-    loaded = load_config_dir(config_dir)
-    report.errors.extend(loaded.errors)
-    report.warnings.extend(loaded.warnings)
-    core, issues = parse_core_settings(loaded.value)
+def _settings(config: Any, report: CheckReport) -> HouseSettings:
+    core, issues = parse_core_settings(config)
     report.errors.extend(issues)
     defaults = HouseSettings()
-    settings = HouseSettings(
+    return HouseSettings(
         name=core.name,
         latitude=core.latitude if core.latitude is not None else defaults.latitude,
         longitude=core.longitude if core.longitude is not None else defaults.longitude,
@@ -90,7 +128,64 @@ def build_house(config_dir: Path, *, clock: Clock | None = None) -> tuple[Runtim
         unit_system=core.unit_system,
         extra=dict(core.extra),
     )
-    runtime = Runtime(clock=clock, settings=settings, config_dir=config_dir)
-    for issue in report.errors:
-        _LOGGER.error("configuration: %s", issue)
-    return runtime, report
+
+
+class House:
+    """A runtime and everything the configuration directory asks for."""
+
+    def __init__(
+        self,
+        config_dir: Path,
+        *,
+        clock: Clock | None = None,
+        persist: bool = True,
+        adapters: bool = True,
+    ) -> None:
+        self.config_dir = config_dir
+        self.report = CheckReport()
+        loaded = load_config_dir(config_dir)
+        self.report.errors.extend(loaded.errors)
+        self.report.warnings.extend(loaded.warnings)
+        self.config: Any = loaded.value if isinstance(loaded.value, dict) else {}
+        self.runtime = Runtime(
+            clock=clock, settings=_settings(self.config, self.report), config_dir=config_dir
+        )
+        self._persist = persist
+        self._adapters = adapters
+        self.automations = AutomationManager(self.runtime, config_dir)
+
+    async def setup(self, before_scenarios: BeforeScenarios | None = None) -> CheckReport:
+        """Set everything up without starting; returns what was found wrong."""
+        runtime, report = self.runtime, self.report
+        register_capability_services(runtime)
+        report.errors.extend(await setup_helpers(runtime, self.config))
+        if before_scenarios is not None:
+            before_scenarios(runtime)
+        scripts = await setup_scripts(runtime, self.config)
+        report.errors.extend(scripts.errors)
+        loaded = self.automations.load(self.config)
+        report.errors.extend(loaded.errors)
+        report.warnings.extend(loaded.warnings)
+        report.scenarios_loaded = loaded.loaded + scripts.loaded
+        report.scenarios_failed = loaded.failed + scripts.failed
+        for issue in report.errors:
+            _LOGGER.error("configuration: %s", issue)
+        return report
+
+    async def start(self) -> None:
+        await self.automations.start()
+        await self.runtime.start()
+
+    async def stop(self) -> None:
+        await self.runtime.stop()
+
+
+async def check_config(config_dir: Path) -> CheckReport:
+    """Validate everything in ``config_dir``: set the house up on a test clock, run nothing."""
+    if not (config_dir / CONFIG_FILE).exists():
+        missing = ConfigIssue(f"no {CONFIG_FILE} in {config_dir}", file=str(config_dir))
+        return CheckReport(errors=[missing])
+    house = House(config_dir, clock=TestClock(), persist=False)
+    report = await house.setup()
+    await house.runtime.stop()
+    return report

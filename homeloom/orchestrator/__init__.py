@@ -1,5 +1,12 @@
 """The orchestrator: state store, event bus, services, scheduler and runtime."""
 
+from ._autonomy import LEVELS, AutonomyPolicy, Decision, Level, most_cautious, parse_level
+from ._capabilities import (
+    DOMAINS,
+    DomainSpec,
+    normalize_light_command,
+    register_capability_services,
+)
 from ._clock import Clock, RealClock, TestClock
 from ._context import Context, new_id
 from ._errors import (
@@ -22,6 +29,7 @@ from ._events import (
     Event,
     EventBus,
 )
+from ._proposals import EVENT_PROPOSAL_CHANGED, Proposal, ProposalError, Proposals, TrustFigures
 from ._registry import Area, EntityEntry, Registries, Thing, slugify
 from ._runtime import HouseSettings, Runtime
 from ._scheduler import Scheduler
@@ -45,21 +53,27 @@ from ._states import (
 from .types import EventHandler, ServiceHandler, ServiceResponse, TimerCallback, Unsubscribe
 
 __all__ = [
+    "DOMAINS",
     "EVENT_CALL_SERVICE",
     "EVENT_HOMELOOM_START",
     "EVENT_HOMELOOM_STARTED",
     "EVENT_HOMELOOM_STOP",
+    "EVENT_PROPOSAL_CHANGED",
     "EVENT_STATE_CHANGED",
+    "LEVELS",
     "MATCH_ALL",
     "STATE_UNAVAILABLE",
     "STATE_UNKNOWN",
     "AdapterError",
     "Area",
+    "AutonomyPolicy",
     "CallObserver",
     "Clock",
     "ConfigError",
     "ConfigIssue",
     "Context",
+    "Decision",
+    "DomainSpec",
     "EntityCommandHandler",
     "EntityEntry",
     "EntityNotFound",
@@ -70,7 +84,11 @@ __all__ = [
     "HouseSettings",
     "InvalidEntityId",
     "InvalidState",
+    "Level",
     "Middleware",
+    "Proposal",
+    "ProposalError",
+    "Proposals",
     "RealClock",
     "Registries",
     "Runtime",
@@ -87,8 +105,13 @@ __all__ = [
     "TestClock",
     "Thing",
     "TimerCallback",
+    "TrustFigures",
     "Unsubscribe",
+    "most_cautious",
     "new_id",
+    "normalize_light_command",
+    "parse_level",
+    "register_capability_services",
     "slugify",
     "split_entity_id",
     "valid_entity_id",

@@ -1,5 +1,10 @@
-"""Scenarios: YAML loading with positions, configuration directories, and the engine."""
+"""Scenarios: YAML loading with positions, templates, triggers, conditions, scripts, automations."""
 
+from ._automation import EVENT_AUTOMATION_TRIGGERED, Automation
+from ._automation_config import AutomationConfigError, AutomationSpec, parse_automation
+from ._automations import AutomationManager, ScenarioReport, get_automations
+from ._blueprints import Blueprint, BlueprintError, apply_blueprint, load_blueprint
+from ._conditions import ConditionCheck, ConditionError, compile_condition, compile_conditions
 from ._config_dir import (
     CONFIG_FILE,
     CoreSettings,
@@ -8,6 +13,14 @@ from ._config_dir import (
     merge_packages,
     parse_core_settings,
 )
+from ._durations import DurationError, parse_duration
+from ._errors import ScenarioConfigError
+from ._helpers import HELPER_DOMAINS, setup_helpers
+from ._script import RunResult, Script
+from ._scripts_domain import ScriptsReport, setup_scripts
+from ._templates import Template, TemplateEngine, TemplateError, get_template_engine
+from ._trace import Trace, TraceStep
+from ._triggers import TriggerCallback, attach_triggers, validate_triggers
 from ._yaml import (
     MAX_INCLUDE_DEPTH,
     InputRef,
@@ -25,21 +38,55 @@ from ._yaml import (
 
 __all__ = [
     "CONFIG_FILE",
+    "EVENT_AUTOMATION_TRIGGERED",
+    "HELPER_DOMAINS",
     "MAX_INCLUDE_DEPTH",
+    "Automation",
+    "AutomationConfigError",
+    "AutomationManager",
+    "AutomationSpec",
+    "Blueprint",
+    "BlueprintError",
+    "ConditionCheck",
+    "ConditionError",
     "CoreSettings",
+    "DurationError",
     "InputRef",
     "LoadResult",
     "Position",
+    "RunResult",
+    "ScenarioConfigError",
+    "ScenarioReport",
+    "Script",
+    "ScriptsReport",
+    "Template",
+    "TemplateEngine",
+    "TemplateError",
+    "Trace",
+    "TraceStep",
+    "TriggerCallback",
     "YamlDict",
     "YamlList",
     "YamlStr",
+    "apply_blueprint",
+    "attach_triggers",
     "blocks_for",
+    "compile_condition",
+    "compile_conditions",
+    "get_automations",
+    "get_template_engine",
+    "load_blueprint",
     "load_config_dir",
     "load_config_file",
     "load_config_text",
     "load_yaml_file",
     "load_yaml_text",
     "merge_packages",
+    "parse_automation",
     "parse_core_settings",
+    "parse_duration",
     "position_of",
+    "setup_helpers",
+    "setup_scripts",
+    "validate_triggers",
 ]

@@ -114,9 +114,15 @@ _current_path: ContextVar[tuple[str, ...]] = ContextVar("homeloom_trace_path", d
 
 
 @contextmanager
-def trace_path(*parts: str | int, variables: dict[str, Any] | None = None) -> Iterator[None]:
-    """Enter one element of the scenario; records a step when a trace is active."""
-    path = (*_current_path.get(), *(str(p) for p in parts))
+def trace_path(
+    *parts: str | int, variables: dict[str, Any] | None = None, absolute: bool = False
+) -> Iterator[None]:
+    """Enter one element of the scenario; records a step when a trace is active.
+
+    ``parts`` extend the current path, or, with ``absolute``, are the whole path.
+    """
+    own = tuple(piece for p in parts for piece in str(p).split("/"))
+    path = own if absolute else (*_current_path.get(), *own)
     path_token = _current_path.set(path)
     trace = current_trace.get()
     step = trace.add_step("/".join(path), variables) if trace is not None else None

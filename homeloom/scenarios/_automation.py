@@ -1,0 +1,210 @@
+"""One automation (scenario): its triggers, conditions and action script, as an entity."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from homeloom.orchestrator import Context, Runtime, Unsubscribe, slugify
+
+from ._automation_config import DOMAIN, AutomationSpec
+from ._conditions import ConditionCheck, compile_conditions
+from ._script import Script
+from ._templates import get_template_engine
+from ._trace import Trace, current_trace, trace_path
+from ._triggers import attach_triggers, validate_triggers
+
+_LOGGER = logging.getLogger(__name__)
+
+EVENT_AUTOMATION_TRIGGERED = "automation_triggered"
+
+TraceSink = Callable[["Automation", Trace], None]
+
+
+class Automation:
+    """A loaded automation: enabled or not, triggers attached while enabled."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        spec: AutomationSpec,
+        entity_id: str,
+        *,
+        trace_sink: TraceSink | None = None,
+        keep_every_trace: bool = False,
+    ) -> None:
+        self.runtime = runtime
+        self.spec = spec
+        self.entity_id = entity_id
+        self.item_id = spec.id or entity_id.split(".", 1)[1]
+        # How people and tools name it: its id, else its alias (as Home Assistant's traces).
+        self.label = spec.id or spec.alias or self.item_id
+        self._triggers = validate_triggers(runtime, spec.triggers, path="triggers")
+        self._condition: ConditionCheck | None = (
+            compile_conditions(runtime, spec.conditions, path="condition")
+            if spec.conditions
+            else None
+        )
+        self.script = Script(
+            runtime,
+            spec.actions,
+            name=spec.name,
+            domain=DOMAIN,
+            item_id=self.item_id,
+            mode=spec.mode,
+            max_runs=spec.max_runs,
+            max_exceeded=spec.max_exceeded,
+            mode_scope=spec.mode_scope,
+        )
+        self.enabled = False
+        self.last_triggered: Any = None
+        self.traces: deque[Trace] = deque(
+            maxlen=None if keep_every_trace else max(spec.stored_traces, 1)
+        )
+        # Traces of runs before the last restart, as stored.
+        self.stored_trace_dicts: list[dict[str, Any]] = []
+        self._detach: Unsubscribe | None = None
+        self._trace_sink = trace_sink
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def enable(self) -> None:
+        if self.enabled:
+            return
+        self.enabled = True
+        self._detach = await attach_triggers(
+            self.runtime,
+            self._triggers,
+            self._on_trigger,
+            name=self.spec.name,
+            variables=self._trigger_variables(),
+        )
+        self._publish()
+
+    async def disable(self, *, stop_actions: bool = True) -> None:
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
+        self.enabled = False
+        if stop_actions:
+            await self.script.stop()
+        self._publish()
+
+    def _trigger_variables(self) -> dict[str, Any]:
+        if not self.spec.trigger_variables:
+            return {}
+        engine = get_template_engine(self.runtime)
+        rendered = engine.render_complex(dict(self.spec.trigger_variables), {})
+        return dict(rendered) if isinstance(rendered, Mapping) else {}
+
+    # --- state -----------------------------------------------------------------
+
+    def _publish(self) -> None:
+        attributes: dict[str, Any] = {
+            "friendly_name": self.spec.name,
+            "id": self.spec.id,
+            "last_triggered": self.last_triggered.isoformat() if self.last_triggered else None,
+            "mode": self.spec.mode,
+            "current": self.script.runs,
+        }
+        if self.spec.mode in ("queued", "parallel"):
+            attributes["max"] = self.spec.max_runs
+        self.runtime.states.set(
+            self.entity_id, "on" if self.enabled else "off", attributes, context=None
+        )
+
+    def this(self) -> dict[str, Any]:
+        state = self.runtime.states.get(self.entity_id)
+        return state.as_dict() if state is not None else {"entity_id": self.entity_id}
+
+    # --- running ---------------------------------------------------------------
+
+    def _on_trigger(
+        self, trigger_vars: dict[str, Any], context: Context | None
+    ) -> Awaitable[None] | None:
+        if not self.enabled:
+            return None
+        return self.trigger(trigger_vars, context)
+
+    async def trigger(
+        self,
+        trigger_vars: Mapping[str, Any] | None = None,
+        context: Context | None = None,
+        *,
+        skip_condition: bool = False,
+    ) -> None:
+        """Run the automation for one trigger: conditions, then the action script."""
+        runtime = self.runtime
+        run_context = (
+            context.child(origin="scenario", source=self.label)
+            if context is not None
+            else Context(origin="scenario", source=self.label)
+        )
+        trigger = dict((trigger_vars or {}).get("trigger") or {})
+        variables: dict[str, Any] = {"this": self.this(), **dict(trigger_vars or {})}
+        trace = Trace(
+            DOMAIN,
+            self.item_id,
+            run_context,
+            runtime.clock,
+            trigger=str(trigger.get("description") or trigger.get("platform") or "manual"),
+        )
+        self.traces.append(trace)
+        token = current_trace.set(trace)
+        try:
+            if self.spec.variables:
+                engine = get_template_engine(runtime)
+                with trace_path("variables"):
+                    for key, value in self.spec.variables.items():
+                        variables[str(key)] = engine.render_complex(value, variables)
+            trace.variables = _summary(variables)
+            condition = None if skip_condition else self._condition
+            if condition is not None and not condition(variables):
+                trace.finish("failed_conditions")
+                self._trace_done(trace)
+                return
+            self.last_triggered = runtime.now()
+            runtime.bus.fire(
+                EVENT_AUTOMATION_TRIGGERED,
+                {
+                    "name": self.spec.name,
+                    "entity_id": self.entity_id,
+                    "source": trace.trigger,
+                },
+                run_context,
+            )
+            scope_key = None
+            if self.spec.mode_scope == "trigger_entity":
+                scope_key = str(trigger.get("entity_id") or "")
+            self._publish()
+        except Exception as err:
+            _LOGGER.error("automation %s: %s", self.spec.name, err)
+            trace.finish("error", str(err))
+            self._trace_done(trace)
+            return
+        finally:
+            current_trace.reset(token)
+        await self.script.run(variables, run_context, trace=trace, scope_key=scope_key)
+        self._trace_done(trace)
+
+    def _trace_done(self, trace: Trace) -> None:
+        if self._trace_sink is not None:
+            self._trace_sink(self, trace)
+
+
+def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """What a trace keeps of the run's variables: the trigger, not ``this``' whole state."""
+    return {key: value for key, value in variables.items() if key != "this"}
+
+
+def object_id_for(spec: AutomationSpec, taken: set[str]) -> str:
+    """``automation.<slug of alias or id>``, numbered when already taken (as Home Assistant)."""
+    base = slugify(spec.alias or spec.id or DOMAIN) or DOMAIN
+    candidate = base
+    number = 2
+    while f"{DOMAIN}.{candidate}" in taken:
+        candidate = f"{base}_{number}"
+        number += 1
+    return f"{DOMAIN}.{candidate}"

@@ -1,0 +1,236 @@
+"""All the house's automations: loading, enabling, the ``automation.*`` services, traces."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall
+
+from ._automation import Automation, object_id_for
+from ._automation_config import DOMAIN, parse_automation, scenario_label
+from ._config_dir import blocks_for, load_config_dir
+from ._trace import Trace
+from ._yaml import position_of
+
+_LOGGER = logging.getLogger(__name__)
+
+EVENT_AUTOMATION_RELOADED = "automation_reloaded"
+TRACE_NAMESPACE = "traces"
+
+__all__ = ["AutomationManager", "ScenarioReport", "get_automations"]
+
+
+@dataclass(slots=True)
+class ScenarioReport:
+    """What loading produced: how many scenarios loaded, how many failed, and why."""
+
+    loaded: int = 0
+    failed: int = 0
+    errors: list[ConfigIssue] = field(default_factory=list)
+    warnings: list[ConfigIssue] = field(default_factory=list)
+
+
+class _TurnOff(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stop_actions: bool = True
+
+
+class _Trigger(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    skip_condition: bool = True
+    variables: dict[str, Any] = {}
+
+
+def _automation_items(config: Any) -> Iterator[tuple[int, Any]]:
+    index = 0
+    for _, block in blocks_for(config, DOMAIN):
+        items = block if isinstance(block, list) else [block] if block is not None else []
+        for item in items:
+            yield index, item
+            index += 1
+
+
+class AutomationManager:
+    """Owns every automation of the house; kept as ``runtime.components["automations"]``."""
+
+    def __init__(self, runtime: Runtime, config_dir: Path | None = None) -> None:
+        self.runtime = runtime
+        self.config_dir = config_dir
+        self.automations: dict[str, Automation] = {}
+        self.keep_every_trace = False  # the simulator reports every run
+        self._register_services()
+        runtime.components["automations"] = self
+
+    # --- loading ---------------------------------------------------------------
+
+    def load(self, config: Any) -> ScenarioReport:
+        """Compile every automation of ``config``; a broken one is reported, not fatal."""
+        report = ScenarioReport()
+        ids: set[str] = set()
+        for index, item in _automation_items(config):
+            label = scenario_label(item, index)
+            try:
+                spec = parse_automation(item, config_dir=self.config_dir)
+                if spec.id is not None and spec.id in ids:
+                    raise _DuplicateId(item, spec.id)
+                entity_id = object_id_for(spec, set(self.automations))
+                automation = Automation(self.runtime, spec, entity_id, trace_sink=self._store_trace)
+            except Exception as err:
+                issues: list[ConfigIssue] | None = getattr(err, "issues", None)
+                if issues is None:
+                    _LOGGER.exception("automation %s could not be loaded", label)
+                    issues = [ConfigIssue(f"could not be loaded: {err}")]
+                report.errors.extend(replace(issue, scenario=label) for issue in issues)
+                report.failed += 1
+                continue
+            if spec.id is not None:
+                ids.add(spec.id)
+            self.automations[entity_id] = automation
+            self._restore_traces(automation)
+            report.loaded += 1
+        return report
+
+    async def start(self) -> None:
+        """Enable each automation as its ``initial_state`` or last known state says."""
+        for automation in self.automations.values():
+            if self._should_start_enabled(automation):
+                await automation.enable()
+            else:
+                automation._publish()
+
+    def _should_start_enabled(self, automation: Automation) -> bool:
+        if automation.spec.initial_state is not None:
+            return automation.spec.initial_state
+        previous = self.runtime.states.get(automation.entity_id)
+        if previous is not None and previous.restored:
+            return previous.state != "off"
+        return True
+
+    async def unload(self) -> None:
+        for automation in self.automations.values():
+            await automation.disable()
+            self.runtime.states.remove(automation.entity_id)
+        self.automations.clear()
+
+    async def reload(self, context: Context | None = None) -> ScenarioReport:
+        """Read the automations from the configuration directory again."""
+        if self.config_dir is None:
+            raise RuntimeError("automations were not loaded from a configuration directory")
+        loaded = load_config_dir(self.config_dir)
+        await self.unload()
+        report = self.load(loaded.value)
+        report.errors[:0] = loaded.errors
+        await self.start()
+        self.runtime.bus.fire(EVENT_AUTOMATION_RELOADED, {}, context)
+        return report
+
+    # --- lookups -----------------------------------------------------------------
+
+    def find(self, key: str) -> Automation | None:
+        """An automation by entity id, object id, id or alias."""
+        if key in self.automations:
+            return self.automations[key]
+        for automation in self.automations.values():
+            if key in (automation.item_id, automation.spec.alias, automation.entity_id[11:]):
+                return automation
+        return None
+
+    # --- traces ------------------------------------------------------------------
+
+    def _store_trace(self, automation: Automation, trace: Trace) -> None:
+        store = self.runtime.components.get("persistence")
+        if store is None:
+            return
+        kept = [t.as_dict() for t in automation.traces if t.state == "stopped"]
+        store.set_value(TRACE_NAMESPACE, f"{DOMAIN}.{automation.item_id}", kept)
+
+    def _restore_traces(self, automation: Automation) -> None:
+        store = self.runtime.components.get("persistence")
+        if store is None:
+            return
+        automation.stored_trace_dicts = list(
+            store.get_value(TRACE_NAMESPACE, f"{DOMAIN}.{automation.item_id}") or []
+        )
+
+    # --- services ----------------------------------------------------------------
+
+    def _targets(self, call: ServiceCall) -> list[Automation]:
+        return [self.automations[e] for e in call.entity_ids if e in self.automations]
+
+    def _register_services(self) -> None:
+        services = self.runtime.services
+
+        async def turn_on(call: ServiceCall) -> None:
+            for automation in self._targets(call):
+                await automation.enable()
+
+        async def turn_off(call: ServiceCall) -> None:
+            options = _TurnOff.model_validate(dict(call.data))
+            for automation in self._targets(call):
+                await automation.disable(stop_actions=options.stop_actions)
+
+        async def toggle(call: ServiceCall) -> None:
+            for automation in self._targets(call):
+                if automation.enabled:
+                    await automation.disable()
+                else:
+                    await automation.enable()
+
+        async def trigger(call: ServiceCall) -> None:
+            options = _Trigger.model_validate(dict(call.data))
+            for automation in self._targets(call):
+                variables: Mapping[str, Any] = {
+                    **options.variables,
+                    "trigger": {"platform": None, "description": "manual trigger"},
+                }
+                self.runtime.create_task(
+                    automation.trigger(
+                        variables, call.context, skip_condition=options.skip_condition
+                    ),
+                    name=f"trigger {automation.entity_id}",
+                )
+
+        async def reload(call: ServiceCall) -> None:
+            await self.reload(call.context)
+
+        for name, handler, schema in (
+            ("turn_on", turn_on, None),
+            ("turn_off", turn_off, _TurnOff),
+            ("toggle", toggle, None),
+            ("trigger", trigger, _Trigger),
+        ):
+            services.register(
+                DOMAIN,
+                name,
+                handler,
+                schema=schema,
+                target="required",
+                entity_domains=(DOMAIN,),
+            )
+        services.register(DOMAIN, "reload", reload)
+
+
+class _DuplicateId(Exception):
+    def __init__(self, item: Any, automation_id: str) -> None:
+        pos = position_of(item, "id")
+        self.issues = [
+            ConfigIssue(
+                f"another automation already has id {automation_id!r}; ids must be unique",
+                file=pos.file if pos else None,
+                line=pos.line if pos else None,
+                column=pos.column if pos else None,
+                key="id",
+            )
+        ]
+        super().__init__(self.issues[0].message)
+
+
+def get_automations(runtime: Runtime) -> AutomationManager | None:
+    manager = runtime.components.get("automations")
+    return manager if isinstance(manager, AutomationManager) else None

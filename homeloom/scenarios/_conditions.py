@@ -1,0 +1,487 @@
+"""Conditions, compiled once into closures: ``check(variables) -> bool``, traced.
+
+Both as top-level ``conditions:`` and as condition steps. An evaluation error
+(a non-numeric state for ``numeric_state``, a failing template) makes the
+condition false and is recorded in the trace and the log, as Home Assistant does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from homeloom.orchestrator import HomeloomError, Runtime, State, valid_entity_id
+
+from ._durations import DurationError, parse_duration
+from ._errors import fail
+from ._sun import distance_m, sun_event_time
+from ._templates import TemplateEngine, TemplateError, get_template_engine
+from ._trace import trace_path, trace_set_result, trace_update_result
+
+__all__ = [
+    "ConditionCheck",
+    "ConditionError",
+    "compile_condition",
+    "compile_conditions",
+]
+
+_LOGGER = logging.getLogger(__name__)
+ConditionCheck = Callable[[Mapping[str, Any]], bool]
+CONDITION_TYPES = (
+    "and",
+    "or",
+    "not",
+    "state",
+    "numeric_state",
+    "template",
+    "time",
+    "sun",
+    "zone",
+    "trigger",
+    "device",
+)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConditionError(HomeloomError):
+    """A condition could not be evaluated."""
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _entity_ids(config: Mapping[str, Any], path: str, key: str = "entity_id") -> list[str]:
+    raw = config.get(key)
+    ids = [str(v).strip().lower() for item in _as_list(raw) for v in str(item).split(",")]
+    ids = [i for i in ids if i]
+    if not ids:
+        raise fail(config, key, f"{path}.{key}", f"'{key}' is required: one or more entity ids")
+    for entity_id in ids:
+        if not valid_entity_id(entity_id):
+            raise fail(config, key, f"{path}.{key}", f"{entity_id!r} is not an entity id")
+    return ids
+
+
+def _duration(config: Mapping[str, Any], key: str, path: str, engine: TemplateEngine) -> Any:
+    """A fixed duration, or a callable rendering a templated one."""
+    raw = config.get(key)
+    if raw is None:
+        return None
+    if engine.is_template(raw) or (
+        isinstance(raw, Mapping) and any(engine.is_template(v) for v in raw.values())
+    ):
+
+        def render(variables: Mapping[str, Any]) -> timedelta:
+            return parse_duration(engine.render_complex(raw, variables))
+
+        return render
+    try:
+        return parse_duration(raw)
+    except DurationError as err:
+        raise fail(config, key, f"{path}.{key}", str(err)) from None
+
+
+def compile_conditions(
+    runtime: Runtime, configs: Any, *, path: str = "condition"
+) -> ConditionCheck:
+    """All of ``configs`` must hold; each is traced at ``path/i``."""
+    checks = [
+        compile_condition(runtime, config, path=f"{path}/{index}")
+        for index, config in enumerate(_as_list(configs))
+    ]
+
+    def check_all(variables: Mapping[str, Any]) -> bool:
+        return all(check(variables) for check in checks)
+
+    return check_all
+
+
+def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition") -> ConditionCheck:
+    """One condition (a mapping, a shorthand template string, or and/or/not shorthand)."""
+    engine = get_template_engine(runtime)
+    if isinstance(config, str):
+        config = {"condition": "template", "value_template": config}
+    if not isinstance(config, Mapping):
+        raise fail(
+            config, None, path, f"a condition must be a mapping or a template, got {config!r}"
+        )
+    if "condition" not in config:
+        shorthand = [key for key in ("and", "or", "not") if key in config]
+        if not shorthand:
+            raise fail(
+                config, None, path, f"missing 'condition'; valid: {', '.join(CONDITION_TYPES)}"
+            )
+        config = {**config, "condition": shorthand[0], "conditions": config[shorthand[0]]}
+    kind = str(config["condition"])
+    builder = _BUILDERS.get(kind)
+    if builder is None:
+        raise fail(
+            config,
+            "condition",
+            f"{path}.condition",
+            f"unknown condition {kind!r}; valid: {', '.join(CONDITION_TYPES)}",
+        )
+    enabled = config.get("enabled", True)
+    inner = builder(runtime, engine, config, path)
+    if enabled is False:
+        return lambda variables: True
+
+    def traced(variables: Mapping[str, Any]) -> bool:
+        with trace_path(path, absolute=True):
+            try:
+                result = inner(variables)
+            except (ConditionError, TemplateError) as err:
+                _LOGGER.warning("condition %s: %s", path, err)
+                trace_set_result(result=False, error=str(err))
+                return False
+            trace_update_result(result=result)
+            return result
+
+    return traced
+
+
+# --- builders -------------------------------------------------------------------------
+
+Builder = Callable[[Runtime, TemplateEngine, Mapping[str, Any], str], ConditionCheck]
+
+
+def _logic(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    kind = config["condition"]
+    members = [
+        compile_condition(runtime, item, path=f"{path}/conditions/{index}")
+        for index, item in enumerate(_as_list(config.get("conditions")))
+    ]
+    if kind == "and":
+        return lambda v: all(m(v) for m in members)
+    if kind == "or":
+        return lambda v: any(m(v) for m in members)
+    return lambda v: not any(m(v) for m in members)
+
+
+def _state_value(state: State, attribute: str | None) -> Any:
+    return state.attributes.get(attribute) if attribute else state.state
+
+
+def _state(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    entity_ids = _entity_ids(config, path)
+    if "state" not in config:
+        raise fail(config, None, f"{path}.state", "'state' is required")
+    wanted = _as_list(config["state"])
+    attribute = config.get("attribute")
+    match_any = str(config.get("match", "all")) == "any"
+    for_duration = _duration(config, "for", path, engine)
+
+    def wanted_values() -> list[Any]:
+        values: list[Any] = []
+        for item in wanted:
+            text = (
+                str(item) if not isinstance(item, bool) or attribute else ("on" if item else "off")
+            )
+            if (
+                attribute is None
+                and "." in text
+                and valid_entity_id(text)
+                and text.split(".")[0]
+                in ("input_select", "input_text", "input_boolean", "select", "sensor")
+            ):
+                ref = runtime.states.get(text)
+                values.append(ref.state if ref else text)
+            else:
+                values.append(item if attribute else text)
+        return values
+
+    def one(entity_id: str, variables: Mapping[str, Any]) -> bool:
+        state = runtime.states.get(entity_id)
+        if state is None:
+            raise ConditionError(f"unknown entity {entity_id}")
+        value = _state_value(state, attribute)
+        values = wanted_values()
+        ok = value in values or (attribute is not None and str(value) in [str(v) for v in values])
+        trace_update_result(state=value, wanted_state=values[0] if len(values) == 1 else values)
+        if ok and for_duration is not None:
+            duration = for_duration(variables) if callable(for_duration) else for_duration
+            ok = runtime.now() - state.last_changed >= duration
+        return bool(ok)
+
+    def check(variables: Mapping[str, Any]) -> bool:
+        results = (one(entity_id, variables) for entity_id in entity_ids)
+        return any(results) if match_any else all(results)
+
+    return check
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConditionError(f"value {value!r} is not a number") from None
+
+
+def _limit(runtime: Runtime, raw: Any) -> Callable[[], float | None]:
+    if raw is None:
+        return lambda: None
+    if isinstance(raw, str) and valid_entity_id(raw.strip().lower()):
+        entity_id = raw.strip().lower()
+
+        def from_entity() -> float:
+            state = runtime.states.get(entity_id)
+            if state is None:
+                raise ConditionError(f"unknown entity {entity_id} used as a limit")
+            return _number(state.state)
+
+        return from_entity
+    number = _number(raw)
+    return lambda: number
+
+
+def _numeric_state(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    entity_ids = _entity_ids(config, path)
+    if "above" not in config and "below" not in config:
+        raise fail(config, None, path, "numeric_state needs 'above', 'below' or both")
+    try:
+        above, below = _limit(runtime, config.get("above")), _limit(runtime, config.get("below"))
+    except ConditionError as err:
+        raise fail(config, "above" if "above" in config else "below", path, str(err)) from None
+    attribute = config.get("attribute")
+    template = config.get("value_template")
+    compiled = engine.template(str(template)) if template is not None else None
+    if compiled is not None:
+        compiled.ensure_valid()
+
+    def one(entity_id: str, variables: Mapping[str, Any]) -> bool:
+        state = runtime.states.get(entity_id)
+        if state is None:
+            raise ConditionError(f"unknown entity {entity_id}")
+        value: Any = _state_value(state, attribute)
+        if compiled is not None:
+            value = compiled.render({**variables, "state": state})
+        if value is None or value in ("unknown", "unavailable"):
+            raise ConditionError(f"{entity_id} has no numeric value ({value!r})")
+        number = _number(value)
+        low, high = above(), below()
+        trace_update_result(state=number)
+        if low is not None and not number > low:
+            trace_update_result(wanted_state_above=low)
+            return False
+        if high is not None and not number < high:
+            trace_update_result(wanted_state_below=high)
+            return False
+        return True
+
+    return lambda v: all(one(entity_id, v) for entity_id in entity_ids)
+
+
+def _template(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    source = config.get("value_template")
+    if not isinstance(source, str):
+        raise fail(config, "value_template", f"{path}.value_template", "a template is required")
+    compiled = engine.template(source)
+    try:
+        compiled.ensure_valid()
+    except TemplateError as err:
+        raise fail(config, "value_template", f"{path}.value_template", str(err)) from None
+
+    def check(variables: Mapping[str, Any]) -> bool:
+        value = compiled.render(variables)
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "on", "yes", "enable", "1")
+        return bool(value) if isinstance(value, bool | int | float) else False
+
+    return check
+
+
+def _time_of(runtime: Runtime, raw: Any) -> Callable[[], time | None]:
+    if raw is None:
+        return lambda: None
+    text = str(raw).strip()
+    if valid_entity_id(text.lower()):
+        entity_id = text.lower()
+
+        def from_entity() -> time | None:
+            state = runtime.states.get(entity_id)
+            if state is None or state.state in ("unknown", "unavailable"):
+                raise ConditionError(f"{entity_id} has no time")
+            if state.domain == "input_datetime" and not state.attributes.get("has_time", True):
+                return time(0, 0)
+            try:
+                when = datetime.fromisoformat(state.state)
+                if when.tzinfo is not None:
+                    when = when.astimezone(runtime.settings.tz)
+                return when.time()
+            except ValueError:
+                return time.fromisoformat(state.state)
+
+        return from_entity
+    try:
+        fixed = time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a time (HH:MM or HH:MM:SS) or an entity") from None
+    return lambda: fixed
+
+
+def _time(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    try:
+        after, before = (
+            _time_of(runtime, config.get("after")),
+            _time_of(runtime, config.get("before")),
+        )
+    except ValueError as err:
+        raise fail(config, "after" if "after" in config else "before", path, str(err)) from None
+    weekdays = [str(d).lower() for d in _as_list(config.get("weekday"))]
+    for day in weekdays:
+        if day not in _WEEKDAYS:
+            raise fail(
+                config,
+                "weekday",
+                f"{path}.weekday",
+                f"unknown weekday {day!r}; valid: {', '.join(_WEEKDAYS)}",
+            )
+
+    def check(variables: Mapping[str, Any]) -> bool:
+        now = runtime.local_now()
+        current = now.time().replace(tzinfo=None)
+        start, end = after() or time(0, 0), before() or time(23, 59, 59, 999999)
+        if start <= end:
+            inside = start <= current < end if before() is not None else start <= current
+        else:  # across midnight
+            inside = current >= start or current < end
+        if weekdays and _WEEKDAYS[now.weekday()] not in weekdays:
+            return False
+        return inside
+
+    return check
+
+
+def _sun(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    def offset(key: str) -> timedelta:
+        raw = config.get(key)
+        try:
+            return parse_duration(raw) if raw is not None else timedelta()
+        except DurationError as err:
+            raise fail(config, key, f"{path}.{key}", str(err)) from None
+
+    after, before = config.get("after"), config.get("before")
+    for key, value in (("after", after), ("before", before)):
+        if value is not None and value not in ("sunrise", "sunset"):
+            raise fail(config, key, f"{path}.{key}", "expected 'sunrise' or 'sunset'")
+    if after is None and before is None:
+        raise fail(config, None, path, "a sun condition needs 'after', 'before' or both")
+    after_offset, before_offset = offset("after_offset"), offset("before_offset")
+
+    def check(variables: Mapping[str, Any]) -> bool:
+        now = runtime.now()
+        today = runtime.local_now().date()
+        settings = runtime.settings
+        ok = True
+        if after is not None:
+            event = sun_event_time(after, today, settings)
+            ok = ok and event is not None and now >= event + after_offset
+        if before is not None:
+            event = sun_event_time(before, today, settings)
+            ok = ok and event is not None and now < event + before_offset
+        return bool(ok)
+
+    return check
+
+
+def _zone(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    entity_ids = _entity_ids(config, path)
+    zones = _entity_ids(config, path, "zone")
+
+    def inside(entity_id: str, zone_id: str) -> bool:
+        state, zone = runtime.states.get(entity_id), runtime.states.get(zone_id)
+        if state is None or zone is None:
+            return False
+        return in_zone(state, zone)
+
+    return lambda v: all(any(inside(e, z) for z in zones) for e in entity_ids)
+
+
+def in_zone(state: State, zone: State) -> bool:
+    """Whether a person or tracker is in a zone: by coordinates when both have them."""
+    lat, lon = state.attributes.get("latitude"), state.attributes.get("longitude")
+    zlat, zlon = zone.attributes.get("latitude"), zone.attributes.get("longitude")
+    if lat is not None and lon is not None and zlat is not None and zlon is not None:
+        radius = float(zone.attributes.get("radius", 100))
+        accuracy = float(state.attributes.get("gps_accuracy", 0))
+        return distance_m(float(lat), float(lon), float(zlat), float(zlon)) - accuracy <= radius
+    name = zone.attributes.get("friendly_name", zone.object_id)
+    return state.state == ("home" if zone.entity_id == "zone.home" else name)
+
+
+def _trigger(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    ids = [str(i) for i in _as_list(config.get("id"))]
+    if not ids:
+        raise fail(config, "id", f"{path}.id", "a trigger condition needs 'id'")
+
+    def check(variables: Mapping[str, Any]) -> bool:
+        trigger = variables.get("trigger") or {}
+        return str(trigger.get("id")) in ids
+
+    return check
+
+
+_DEVICE_STATES = {
+    "is_on": "on",
+    "is_off": "off",
+    "is_open": "open",
+    "is_closed": "closed",
+    "is_locked": "locked",
+    "is_unlocked": "unlocked",
+    "is_home": "home",
+    "is_not_home": "not_home",
+    "is_motion": "on",
+    "is_no_motion": "off",
+}
+
+
+def _device(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+) -> ConditionCheck:
+    kind = str(config.get("type", ""))
+    wanted = _DEVICE_STATES.get(kind)
+    if wanted is None:
+        raise fail(
+            config,
+            "type",
+            f"{path}.type",
+            f"unknown device condition type {kind!r}; valid: {', '.join(_DEVICE_STATES)}",
+        )
+    entity_ids = _entity_ids(config, path)
+    return _state(runtime, engine, {**config, "entity_id": entity_ids, "state": wanted}, path)
+
+
+_BUILDERS: dict[str, Builder] = {
+    "and": _logic,
+    "or": _logic,
+    "not": _logic,
+    "state": _state,
+    "numeric_state": _numeric_state,
+    "template": _template,
+    "time": _time,
+    "sun": _sun,
+    "zone": _zone,
+    "trigger": _trigger,
+    "device": _device,
+}

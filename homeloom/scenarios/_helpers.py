@@ -1,0 +1,30 @@
+"""Setting up every YAML helper of a configuration in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeloom.orchestrator import ConfigIssue, Runtime
+
+from ._helpers_base import HelperEntity, setup_kind
+from ._input_helpers import HELPER_KINDS
+from ._timer_group_scene import Group, Timer, setup_scenes
+
+__all__ = ["HELPER_DOMAINS", "setup_helpers"]
+
+_KINDS: tuple[type[HelperEntity], ...] = (*HELPER_KINDS, Timer, Group)
+HELPER_DOMAINS = frozenset(kind.domain for kind in _KINDS) | {"scene"}
+
+
+async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
+    """input_*, counter, timer, group and scene items; bad ones reported, good ones set up."""
+    issues: list[ConfigIssue] = []
+    created: dict[str, HelperEntity] = {}
+    for kind in _KINDS:
+        items, found = setup_kind(runtime, config, kind)
+        issues.extend(found)
+        created.update({item.entity_id: item for item in items.values()})
+    issues.extend(setup_scenes(runtime, config))
+    runtime.components["helpers"] = created
+    return issues

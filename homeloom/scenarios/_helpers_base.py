@@ -1,0 +1,140 @@
+"""The common part of YAML helpers (``input_boolean:``, ``counter:``, ``timer:``...).
+
+A helper kind is a pydantic model for one item's configuration and a class
+that owns the item's entity: its state, its restore rules and its commands.
+Bad items are reported with their position and skipped; the rest set up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, State, slugify
+
+from ._errors import issue_at
+
+__all__ = ["HelperConfig", "HelperEntity", "setup_kind"]
+
+
+class HelperConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    icon: str | None = None
+
+
+class HelperEntity:
+    """One helper entity; subclasses implement their state and their commands."""
+
+    domain: ClassVar[str]
+    config_model: ClassVar[type[HelperConfig]]
+    commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {}
+
+    def __init__(self, runtime: Runtime, object_id: str, config: Any) -> None:
+        self.runtime = runtime
+        self.object_id = object_id
+        self.entity_id = f"{self.domain}.{object_id}"
+        self.config = config
+        self.name = config.name or object_id.replace("_", " ").capitalize()
+
+    def previous(self) -> State | None:
+        """The state restored from before a restart, if any."""
+        state = self.runtime.states.get(self.entity_id)
+        return state if state is not None and state.restored else None
+
+    def restore(self) -> None:
+        """Set the first state, from configuration or from the restored one."""
+        raise NotImplementedError
+
+    def attributes(self) -> dict[str, Any]:
+        return {
+            "friendly_name": self.name,
+            **({"icon": self.config.icon} if self.config.icon else {}),
+        }
+
+    def write(self, state: str, context: Context | None = None, **extra: Any) -> None:
+        self.runtime.states.set(
+            self.entity_id, state, {**self.attributes(), **extra}, context=context or Context()
+        )
+
+    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+        raise NotImplementedError
+
+
+HandlerFactory = Callable[[dict[str, HelperEntity]], Callable[[ServiceCall], Awaitable[None]]]
+
+
+def setup_kind(
+    runtime: Runtime, config: Mapping[str, Any], kind: type[HelperEntity]
+) -> tuple[dict[str, HelperEntity], list[ConfigIssue]]:
+    """Create every item of ``config[kind.domain]``; register the domain's commands."""
+    issues: list[ConfigIssue] = []
+    items: dict[str, HelperEntity] = {}
+    block = config.get(kind.domain)
+    if block is None:
+        return items, issues
+    if not isinstance(block, Mapping):
+        return items, [issue_at(config, kind.domain, kind.domain, "expected a mapping of items")]
+    for object_id, item in block.items():
+        path = f"{kind.domain}.{object_id}"
+        if slugify(str(object_id)) != str(object_id):
+            issues.append(issue_at(block, object_id, path, "the name must be a lower-case slug"))
+            continue
+        try:
+            parsed = kind.config_model.model_validate(dict(item or {}))
+        except ValidationError as err:
+            issues.extend(_issues(err, item, block, object_id, path, kind.config_model))
+            continue
+        except (TypeError, ValueError):
+            issues.append(issue_at(block, object_id, path, "expected a mapping of options"))
+            continue
+        try:
+            entity = kind(runtime, str(object_id), parsed)
+        except ValueError as err:
+            issues.append(issue_at(block, object_id, path, str(err)))
+            continue
+        items[str(object_id)] = entity
+    for entity in items.values():
+        entity.restore()
+        runtime.services.set_provider(entity.entity_id, _provider(entity))
+    for command, schema in kind.commands.items():
+        if not runtime.services.has(kind.domain, command):
+            runtime.services.register_entity_service(kind.domain, command, schema=schema)
+    return items, issues
+
+
+def _provider(entity: HelperEntity) -> Any:
+    async def run(entity_id: str, service: str, data: Mapping[str, Any], context: Context) -> None:
+        await entity.handle(service, data, context)
+
+    return run
+
+
+def _issues(
+    err: ValidationError,
+    item: Any,
+    block: Any,
+    object_id: Any,
+    path: str,
+    model: type[HelperConfig],
+) -> list[ConfigIssue]:
+    found: list[ConfigIssue] = []
+    valid = ", ".join(sorted(model.model_fields))
+    for error in err.errors():
+        loc = [str(part) for part in error["loc"]]
+        key = loc[0] if loc else None
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = f"unknown option {key!r}; valid options: {valid}"
+        container = item if isinstance(item, Mapping) and key in item else block
+        found.append(
+            issue_at(
+                container,
+                key if container is item else object_id,
+                f"{path}.{key}" if key else path,
+                message,
+            )
+        )
+    return found

@@ -1,0 +1,228 @@
+"""Scripts: a compiled sequence of steps, run under a mode (single, restart, queued, parallel).
+
+Every scenario's actions are a Script. Runs are tasks owned by the runtime;
+their waits are parked so ``runtime.idle()`` returns while a run waits for
+time or for a trigger. ``mode_scope: trigger_entity`` applies the mode per
+triggering entity instead of per scenario.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from homeloom.orchestrator import Context, HomeloomError, Runtime
+
+from ._actions import Run, Sequence, ServiceGate, StopRun, compile_sequence
+from ._templates import get_template_engine
+from ._trace import Trace, current_trace
+
+__all__ = ["RunResult", "Script"]
+
+_LOGGER = logging.getLogger(__name__)
+_LEVELS = {
+    "silent": None,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
+
+@dataclass(slots=True)
+class RunResult:
+    """How a run ended: HA's ``script_execution`` names, the error, the response."""
+
+    execution: str
+    error: str | None = None
+    response: Any = None
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+class _Scope:
+    """The runs of one mode scope (the whole script, or one triggering entity)."""
+
+    __slots__ = ("lock", "tasks")
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[RunResult]] = set()
+        self.lock: asyncio.Lock | None = None
+
+
+class Script:
+    def __init__(
+        self,
+        runtime: Runtime,
+        sequence: list[Any],
+        *,
+        name: str,
+        domain: str = "script",
+        item_id: str,
+        mode: str = "single",
+        max_runs: int = 10,
+        max_exceeded: str = "warning",
+        mode_scope: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        fields: Mapping[str, Any] | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.name = name
+        self.domain = domain
+        self.item_id = item_id
+        self.mode = mode
+        self.max_runs = max_runs
+        self.max_exceeded = max_exceeded
+        self.mode_scope = mode_scope
+        self.variables = dict(variables or {})
+        self.fields = dict(fields or {})
+        self.last_triggered: datetime | None = None
+        # Set by the autonomy layer: decides whether each service call runs now.
+        self.gate: ServiceGate | None = None
+        prefix = path or ("action" if domain == "automation" else "sequence")
+        self._sequence: Sequence = compile_sequence(runtime, sequence, prefix, self)
+        self._scopes: dict[str | None, _Scope] = {}
+        self.on_change: list[Any] = []
+
+    # --- state -------------------------------------------------------------------
+
+    @property
+    def runs(self) -> int:
+        return sum(len(scope.tasks) for scope in self._scopes.values())
+
+    @property
+    def is_running(self) -> bool:
+        return self.runs > 0
+
+    def _changed(self) -> None:
+        for listener in self.on_change:
+            listener()
+
+    def _log_exceeded(self, message: str) -> None:
+        level = _LEVELS.get(self.max_exceeded.lower(), logging.WARNING)
+        if level is not None:
+            _LOGGER.log(level, "%s: %s", self.name, message)
+
+    # --- running -----------------------------------------------------------------
+
+    async def run(
+        self,
+        variables: Mapping[str, Any] | None = None,
+        context: Context | None = None,
+        *,
+        trace: Trace | None = None,
+        scope_key: str | None = None,
+        wait: bool = True,
+    ) -> RunResult:
+        """Run under the mode; returns how the run ended (at once when ``wait`` is False)."""
+        key = scope_key if self.mode_scope == "trigger_entity" else None
+        scope = self._scopes.setdefault(key, _Scope())
+        if self.mode == "single" and scope.tasks:
+            self._log_exceeded("Already running")
+            return self._refused(trace, "failed_single")
+        if self.mode in ("parallel", "queued") and len(scope.tasks) >= self.max_runs:
+            self._log_exceeded(f"Maximum number of runs exceeded ({self.max_runs})")
+            return self._refused(trace, "failed_max_runs")
+        if self.mode == "restart" and scope.tasks:
+            for task in list(scope.tasks):
+                task.cancel()
+            await asyncio.gather(*scope.tasks, return_exceptions=True)
+        task = self.runtime.create_task(
+            self._run(dict(variables or {}), context or Context(origin="scenario"), trace, scope),
+            name=f"{self.domain} {self.item_id}",
+        )
+        scope.tasks.add(task)
+        self._changed()
+
+        def finished(done: asyncio.Task[RunResult]) -> None:
+            scope.tasks.discard(done)
+            self._changed()
+
+        task.add_done_callback(finished)
+        if not wait:
+            return RunResult("started")
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                return RunResult("cancelled")
+            raise
+
+    def _refused(self, trace: Trace | None, execution: str) -> RunResult:
+        if trace is not None:
+            trace.finish(execution)
+        return RunResult(execution)
+
+    async def _run(
+        self,
+        variables: dict[str, Any],
+        context: Context,
+        trace: Trace | None,
+        scope: _Scope,
+    ) -> RunResult:
+        if self.mode == "queued":
+            if scope.lock is None:
+                scope.lock = asyncio.Lock()
+            with self.runtime.tasks.parked():
+                await scope.lock.acquire()
+            try:
+                return await self._execute(variables, context, trace)
+            finally:
+                scope.lock.release()
+        return await self._execute(variables, context, trace)
+
+    async def _execute(
+        self, variables: dict[str, Any], context: Context, trace: Trace | None
+    ) -> RunResult:
+        token = current_trace.set(trace)
+        self.last_triggered = self.runtime.now()
+        run = Run(self.runtime, self, variables, context)
+        result: RunResult
+        try:
+            self._prepare_variables(run)
+            await self._sequence(run)
+            result = RunResult("finished", variables=run.variables)
+        except StopRun as stop:
+            result = RunResult(stop.execution, stop.error, stop.response, run.variables)
+        except asyncio.CancelledError:
+            result = RunResult("cancelled")
+            if trace is not None:
+                trace.finish("cancelled")
+            current_trace.reset(token)
+            raise
+        except HomeloomError as err:
+            _LOGGER.error("%s %s: %s", self.domain, self.name, err)
+            result = RunResult("error", str(err))
+        except Exception as err:
+            _LOGGER.exception("%s %s failed", self.domain, self.name)
+            result = RunResult("error", f"{type(err).__name__}: {err}")
+        if trace is not None:
+            trace.finish(result.execution, result.error)
+        current_trace.reset(token)
+        return result
+
+    def _prepare_variables(self, run: Run) -> None:
+        engine = get_template_engine(self.runtime)
+        for name, spec in self.fields.items():
+            if name not in run.variables and isinstance(spec, Mapping) and "default" in spec:
+                run.variables[name] = spec["default"]
+        for name, value in self.variables.items():
+            run.variables[str(name)] = engine.render_complex(value, run.variables)
+
+    async def stop(self, scope_key: str | None = None) -> None:
+        """Cancel runs: all of them, or those of one scope."""
+        scopes = (
+            [self._scopes[scope_key]] if scope_key in self._scopes else list(self._scopes.values())
+        )
+        tasks = [task for scope in scopes for task in scope.tasks]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

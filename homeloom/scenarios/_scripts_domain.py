@@ -1,0 +1,198 @@
+"""The ``script:`` block: each script an entity and a service, as in Home Assistant.
+
+``script.NAME`` runs the script and waits for it (returning its response);
+``script.turn_on`` starts it and returns at once; ``script.turn_off`` stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from homeloom.orchestrator import ConfigIssue, Runtime, ServiceCall, slugify
+
+from ._errors import ScenarioConfigError, issue_at
+from ._script import Script
+
+__all__ = ["ScriptsReport", "setup_scripts"]
+
+_LOGGER = logging.getLogger(__name__)
+DOMAIN = "script"
+SCRIPT_KEYS = frozenset(
+    {
+        "alias",
+        "description",
+        "icon",
+        "sequence",
+        "mode",
+        "max",
+        "max_exceeded",
+        "fields",
+        "variables",
+        "trace",
+        "autonomy",
+        "approval_timeout",
+        "guarded",
+    }
+)
+_RESERVED = frozenset({"turn_on", "turn_off", "toggle", "reload"})
+
+
+@dataclass(slots=True)
+class ScriptsReport:
+    loaded: int = 0
+    failed: int = 0
+    errors: list[ConfigIssue] = field(default_factory=list)
+
+
+class ScriptEntity:
+    def __init__(self, runtime: Runtime, object_id: str, config: Mapping[str, Any]) -> None:
+        self.runtime = runtime
+        self.entity_id = f"{DOMAIN}.{object_id}"
+        self.alias = str(config.get("alias") or object_id.replace("_", " ").capitalize())
+        self.config = config
+        self.script = Script(
+            runtime,
+            list(config.get("sequence") or []),
+            name=self.alias,
+            domain=DOMAIN,
+            item_id=object_id,
+            mode=str(config.get("mode", "single")),
+            max_runs=int(config.get("max", 10)),
+            max_exceeded=str(config.get("max_exceeded", "warning")),
+            variables=config.get("variables") or {},
+            fields=config.get("fields") or {},
+        )
+        self.script.on_change.append(self.publish)
+
+    def publish(self) -> None:
+        last = self.script.last_triggered
+        attributes = {
+            "friendly_name": self.alias,
+            "last_triggered": last.isoformat() if last else None,
+            "mode": self.script.mode,
+            "current": self.script.runs,
+        }
+        self.runtime.states.set(
+            self.entity_id, "on" if self.script.is_running else "off", attributes
+        )
+
+
+def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    if not isinstance(config, Mapping):
+        return [
+            issue_at(block, name, f"script.{name}", "a script must be a mapping with 'sequence'")
+        ]
+    if slugify(str(name)) != str(name) or str(name) in _RESERVED:
+        issues.append(
+            issue_at(block, name, f"script.{name}", "a script name must be a lower-case slug")
+        )
+    for key in config:
+        if key not in SCRIPT_KEYS:
+            issues.append(
+                issue_at(
+                    config,
+                    key,
+                    f"script.{name}.{key}",
+                    f"unknown key {key!r}; valid keys: {', '.join(sorted(SCRIPT_KEYS))}",
+                )
+            )
+    if "sequence" not in config:
+        issues.append(
+            issue_at(config, None, f"script.{name}.sequence", "a script needs 'sequence'")
+        )
+    mode = config.get("mode", "single")
+    if mode not in ("single", "restart", "queued", "parallel"):
+        issues.append(
+            issue_at(
+                config,
+                "mode",
+                f"script.{name}.mode",
+                "mode must be single, restart, queued or parallel",
+            )
+        )
+    return issues
+
+
+async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsReport:
+    """Create every script of ``config['script']``; broken ones are reported and skipped."""
+    report = ScriptsReport()
+    scripts: dict[str, ScriptEntity] = {}
+    for key, block in config.items():
+        if not (isinstance(key, str) and (key == DOMAIN or key.startswith(DOMAIN + " "))):
+            continue
+        if not isinstance(block, Mapping):
+            report.errors.append(issue_at(config, key, key, "expected a mapping of scripts"))
+            continue
+        for name, item in block.items():
+            issues = _validate(name, item, block)
+            if not issues:
+                try:
+                    scripts[str(name)] = ScriptEntity(runtime, str(name), item)
+                except ScenarioConfigError as err:
+                    issues = err.issues
+            if issues:
+                label = str(item.get("alias", name)) if isinstance(item, Mapping) else str(name)
+                report.errors.extend(replace(i, scenario=label) for i in issues)
+                report.failed += 1
+                continue
+            report.loaded += 1
+    _register(runtime, scripts)
+    for entity in scripts.values():
+        entity.publish()
+    runtime.components["scripts"] = scripts
+    return report
+
+
+def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
+    services = runtime.services
+
+    def targets(call: ServiceCall) -> list[ScriptEntity]:
+        return [
+            scripts[e.split(".", 1)[1]] for e in call.entity_ids if e.split(".", 1)[1] in scripts
+        ]
+
+    async def turn_on(call: ServiceCall) -> None:
+        variables = dict(call.data.get("variables") or {})
+        for entity in targets(call):
+            context = call.context.child("scenario", entity.entity_id)
+            await entity.script.run(variables, context, wait=False)
+
+    async def turn_off(call: ServiceCall) -> None:
+        for entity in targets(call):
+            await entity.script.stop()
+
+    async def toggle(call: ServiceCall) -> None:
+        for entity in targets(call):
+            if entity.script.is_running:
+                await entity.script.stop()
+            else:
+                await entity.script.run(
+                    {}, call.context.child("scenario", entity.entity_id), wait=False
+                )
+
+    for name, handler in (("turn_on", turn_on), ("turn_off", turn_off), ("toggle", toggle)):
+        services.register(DOMAIN, name, handler, target="required", entity_domains=(DOMAIN,))
+
+    for object_id, entity in scripts.items():
+        services.register(
+            DOMAIN,
+            object_id,
+            _runner(entity),
+            supports_response="optional",
+            description=str(entity.config.get("description", "")),
+        )
+
+
+def _runner(entity: ScriptEntity) -> Any:
+    async def run(call: ServiceCall) -> Any:
+        context = call.context.child("scenario", entity.entity_id)
+        result = await entity.script.run(dict(call.data), context)
+        if result.execution == "error" and result.error:
+            _LOGGER.warning("script %s ended with an error: %s", entity.entity_id, result.error)
+        return result.response if isinstance(result.response, dict) else None
+
+    return run

@@ -1,0 +1,203 @@
+"""Jinja templates in an immutable sandbox, compiled once, with Home Assistant's helpers.
+
+A template sees the house through ``states`` and the functions residents use;
+it cannot reach Python internals: attributes starting with ``_`` are refused,
+ranges and output are bounded, and every error becomes a :class:`TemplateError`
+naming the template.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from homeloom.orchestrator import HomeloomError, Runtime
+
+from ._template_functions import install_functions
+from ._template_states import RenderInfo, render_info
+
+__all__ = [
+    "RenderInfo",
+    "Template",
+    "TemplateEngine",
+    "TemplateError",
+    "get_template_engine",
+]
+
+_LOGGER = logging.getLogger(__name__)
+_MARKERS = ("{{", "{%", "{#")
+MAX_OUTPUT = 256 * 1024
+_IS_NUMERIC = re.compile(r"^[+-]?(?!0\d)\d*(?:\.\d*)?$")
+
+
+class TemplateError(HomeloomError):
+    """A template failed to compile or to render; the message names the template."""
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        short = source if len(source) <= 120 else source[:117] + "..."
+        super().__init__(f"{message} (template: {short!r})")
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    # Multiplying a string or a list, or raising to a power, can exhaust memory or time.
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 1000:
+                raise OverflowError("exponent too large")
+            return left**right
+        if isinstance(left, str | list | tuple) and isinstance(right, int):
+            size = len(left) * right
+        elif isinstance(right, str | list | tuple) and isinstance(left, int):
+            size = len(right) * left
+        else:
+            return left * right
+        if size > MAX_OUTPUT:
+            raise OverflowError("result too long")
+        return left * right
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr.startswith("_") or attr in ("mro", "gi_frame", "cr_frame", "f_globals"):
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        return bool(super().is_safe_callable(obj))
+
+
+def parse_result(text: str) -> Any:
+    """Home Assistant's native types: numbers, booleans, lists, dicts, None; else the text.
+
+    A number keeps its text when it would lose something ("01", "1e5", " 5").
+    """
+    try:
+        result = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return text
+    if isinstance(result, str | complex | bytes):
+        return text
+    is_number = isinstance(result, int | float) and not isinstance(result, bool)
+    if is_number and not _IS_NUMERIC.match(text):
+        return text
+    return result
+
+
+@dataclass(slots=True)
+class Template:
+    """One compiled template; get it from :meth:`TemplateEngine.template`."""
+
+    source: str
+    engine: TemplateEngine
+    is_static: bool = False
+    _compiled: jinja2.Template | None = field(default=None, repr=False)
+
+    def ensure_valid(self) -> None:
+        if self.is_static or self._compiled is not None:
+            return
+        try:
+            self._compiled = self.engine.env.from_string(self.source)
+        except jinja2.TemplateSyntaxError as err:
+            raise TemplateError(
+                self.source, f"syntax error at line {err.lineno}: {err.message}"
+            ) from err
+
+    def render(
+        self, variables: Mapping[str, Any] | None = None, *, parse_result: bool = True
+    ) -> Any:
+        result, _ = self._render(variables, parse=parse_result, track=False)
+        return result
+
+    def render_with_info(
+        self, variables: Mapping[str, Any] | None = None, *, parse_result: bool = True
+    ) -> tuple[Any, RenderInfo]:
+        return self._render(variables, parse=parse_result, track=True)
+
+    def _render(
+        self, variables: Mapping[str, Any] | None, *, parse: bool, track: bool
+    ) -> tuple[Any, RenderInfo]:
+        info = RenderInfo()
+        if self.is_static:
+            return (parse_result(self.source) if parse else self.source), info
+        self.ensure_valid()
+        assert self._compiled is not None
+        token = render_info.set(info if track else None)
+        try:
+            text = self._compiled.render(**(variables or {}))
+        except TemplateError:
+            raise
+        except jinja2.TemplateError as err:
+            raise TemplateError(self.source, str(err)) from err
+        except (RecursionError, MemoryError, OverflowError) as err:
+            raise TemplateError(
+                self.source, f"too large or too deep: {type(err).__name__}"
+            ) from err
+        except Exception as err:
+            raise TemplateError(self.source, f"{type(err).__name__}: {err}") from err
+        finally:
+            render_info.reset(token)
+        if len(text) > MAX_OUTPUT:
+            raise TemplateError(self.source, f"output longer than {MAX_OUTPUT} characters")
+        return (parse_result(text) if parse else text), info
+
+
+class TemplateEngine:
+    """One per runtime: the sandbox, its functions, and the compiled templates."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.env = _Sandbox(undefined=jinja2.Undefined, autoescape=False)
+        self.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+        install_functions(self.env, runtime)
+        self._cache: dict[str, Template] = {}
+
+    @staticmethod
+    def is_template(value: Any) -> bool:
+        return isinstance(value, str) and any(marker in value for marker in _MARKERS)
+
+    def template(self, source: str) -> Template:
+        cached = self._cache.get(source)
+        if cached is None:
+            cached = Template(str(source), self, is_static=not self.is_template(source))
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[source] = cached
+        return cached
+
+    def render_complex(self, value: Any, variables: Mapping[str, Any] | None = None) -> Any:
+        """Render every template string inside dicts and lists; other values unchanged."""
+        if isinstance(value, str):
+            if not self.is_template(value):
+                return value
+            return self.template(value).render(variables)
+        if isinstance(value, Mapping):
+            return {
+                self.render_complex(key, variables): self.render_complex(item, variables)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.render_complex(item, variables) for item in value]
+        return value
+
+
+def get_template_engine(runtime: Runtime) -> TemplateEngine:
+    engine = runtime.components.get("templates")
+    if not isinstance(engine, TemplateEngine):
+        engine = TemplateEngine(runtime)
+        runtime.components["templates"] = engine
+    return engine
+
+
+def referenced_names(source: str, env: jinja2.Environment) -> set[str]:
+    """Variable names a template reads (for trigger validation and docs)."""
+    tree = env.parse(source)
+    return {node.name for node in tree.find_all(nodes.Name)}

@@ -1,0 +1,400 @@
+"""Triggers that wait for time: time of day, time patterns, the sun, and templates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from homeloom.orchestrator import Event, Runtime, Unsubscribe, valid_entity_id
+
+from ._durations import DurationError, parse_duration
+from ._errors import fail
+from ._sun import next_sun_event
+from ._templates import TemplateError, get_template_engine
+from ._triggers import Fire, Validate, duration_of
+
+__all__ = ["TIME_PLATFORMS"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+# --- time -----------------------------------------------------------------------------
+
+
+def _at_items(config: Mapping[str, Any]) -> list[tuple[str, Any, timedelta]]:
+    """Each ``at:`` as ("fixed", time, 0) or ("entity", entity_id, offset)."""
+    items: list[tuple[str, Any, timedelta]] = []
+    path = f"{config['_path']}.at"
+    for raw in _as_list(config.get("at")):
+        if isinstance(raw, Mapping):
+            entity_id = str(raw.get("entity_id", "")).lower()
+            try:
+                offset = parse_duration(raw.get("offset", 0))
+            except DurationError as err:
+                raise fail(config, "at", path, str(err)) from None
+            if not valid_entity_id(entity_id):
+                raise fail(config, "at", path, "a mapping in 'at' needs an 'entity_id'")
+            items.append(("entity", entity_id, offset))
+            continue
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            raw = f"{raw // 3600:02d}:{raw % 3600 // 60:02d}:{raw % 60:02d}"  # YAML sexagesimal
+        text = str(raw).strip()
+        if valid_entity_id(text.lower()):
+            items.append(("entity", text.lower(), timedelta()))
+            continue
+        try:
+            items.append(("fixed", time.fromisoformat(text), timedelta()))
+        except ValueError:
+            raise fail(
+                config,
+                "at",
+                path,
+                f"{raw!r} is not a time (HH:MM or HH:MM:SS), "
+                "an input_datetime or a timestamp sensor",
+            ) from None
+    if not items:
+        raise fail(config, "at", path, "'at' is required")
+    return items
+
+
+def _validate_time(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _at_items(config)
+
+
+def _entity_moment(runtime: Runtime, entity_id: str, now: datetime) -> datetime | time | None:
+    state = runtime.states.get(entity_id)
+    if state is None or state.state in ("unknown", "unavailable", ""):
+        return None
+    if state.domain == "input_datetime":
+        has_date = state.attributes.get("has_date", False)
+        has_time = state.attributes.get("has_time", False)
+        try:
+            if has_date and has_time:
+                return datetime.fromisoformat(state.state).replace(tzinfo=runtime.settings.tz)
+            if has_time:
+                return time.fromisoformat(state.state)
+            if has_date:
+                when = datetime.fromisoformat(state.state)
+                return when.replace(tzinfo=runtime.settings.tz)
+        except ValueError:
+            return None
+        return None
+    try:
+        when = datetime.fromisoformat(state.state.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=runtime.settings.tz)
+
+
+def _next_daily(runtime: Runtime, at: time, after: datetime, offset: timedelta) -> datetime:
+    tz = runtime.settings.tz
+    day = after.astimezone(tz).date() - timedelta(days=1)
+    for _ in range(4):
+        candidate = datetime.combine(day, at.replace(tzinfo=None), tzinfo=tz) + offset
+        if candidate > after:
+            return candidate
+        day += timedelta(days=1)
+    raise RuntimeError("no next time found")
+
+
+def _attach_time(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    undo: list[Unsubscribe] = []
+    for kind, value, offset in _at_items(config):
+        if kind == "fixed":
+            undo.append(_schedule_daily(runtime, value, offset, fire, None))
+        else:
+            undo.append(_track_entity_time(runtime, value, offset, fire))
+
+    def detach() -> None:
+        for item in undo:
+            item()
+
+    return detach
+
+
+def _schedule_daily(
+    runtime: Runtime, at: time, offset: timedelta, fire: Fire, entity_id: str | None
+) -> Unsubscribe:
+    cancel: list[Unsubscribe] = []
+
+    def schedule(after: datetime) -> None:
+        due = _next_daily(runtime, at, after, offset)
+        cancel[:] = [runtime.scheduler.call_at(due, ring)]
+
+    def ring(due: datetime) -> None:
+        fire(_time_data(runtime, due, entity_id), None)
+        schedule(due)
+
+    schedule(runtime.now())
+    return lambda: cancel[0]() if cancel else None
+
+
+def _time_data(runtime: Runtime, due: datetime, entity_id: str | None) -> dict[str, Any]:
+    return {
+        "now": due.astimezone(runtime.settings.tz),
+        "entity_id": entity_id,
+        "description": "time",
+    }
+
+
+def _track_entity_time(
+    runtime: Runtime, entity_id: str, offset: timedelta, fire: Fire
+) -> Unsubscribe:
+    cancel: list[Unsubscribe] = []
+
+    def arm() -> None:
+        for item in cancel:
+            item()
+        cancel.clear()
+        moment = _entity_moment(runtime, entity_id, runtime.now())
+        if isinstance(moment, time):
+            cancel.append(_schedule_daily(runtime, moment, offset, fire, entity_id))
+        elif isinstance(moment, datetime):
+            due = moment + offset
+            if due > runtime.now():
+
+                def ring(when: datetime) -> None:
+                    fire(_time_data(runtime, when, entity_id), None)
+
+                cancel.append(runtime.scheduler.call_at(due, ring))
+
+    def on_change(_: Event) -> None:
+        arm()
+
+    arm()
+    untrack = runtime.states.track(entity_id, on_change)
+
+    def detach() -> None:
+        untrack()
+        for item in cancel:
+            item()
+
+    return detach
+
+
+# --- time_pattern ---------------------------------------------------------------------
+
+
+def _pattern(raw: Any, high: int, key: str, config: Mapping[str, Any]) -> Callable[[int], bool]:
+    if raw is None or str(raw) == "*":
+        return lambda value: True
+    text = str(raw).strip()
+    try:
+        if text.startswith("/"):
+            step = int(text[1:])
+            if step <= 0:
+                raise ValueError
+            return lambda value: value % step == 0
+        number = int(text)
+    except ValueError:
+        raise fail(
+            config, key, f"{config['_path']}.{key}", f"{raw!r} is not '*', a number or '/N'"
+        ) from None
+    if not 0 <= number <= high:
+        raise fail(config, key, f"{config['_path']}.{key}", f"must be between 0 and {high}")
+    return lambda value: value == number
+
+
+def _patterns(config: Mapping[str, Any]) -> tuple[Callable[[int], bool], ...]:
+    hours, minutes, seconds = config.get("hours"), config.get("minutes"), config.get("seconds")
+    # As Home Assistant: unspecified smaller units default to 0 when a larger one is given.
+    if seconds is None and (minutes is not None or hours is not None):
+        seconds = 0
+    if minutes is None and hours is not None:
+        minutes = 0
+    return (
+        _pattern(hours, 23, "hours", config),
+        _pattern(minutes, 59, "minutes", config),
+        _pattern(seconds, 59, "seconds", config),
+    )
+
+
+def _validate_pattern(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _patterns(config)
+
+
+def _next_match(
+    runtime: Runtime, after: datetime, patterns: tuple[Callable[[int], bool], ...]
+) -> datetime:
+    hour_ok, minute_ok, second_ok = patterns
+    local = after.astimezone(runtime.settings.tz).replace(microsecond=0) + timedelta(seconds=1)
+    for _ in range(2 * 24 * 60):  # minute steps over two days
+        if hour_ok(local.hour) and minute_ok(local.minute):
+            for second in range(local.second, 60):
+                if second_ok(second):
+                    return local.replace(second=second)
+        local = (local + timedelta(minutes=1)).replace(second=0)
+    raise RuntimeError("time pattern never matches")
+
+
+def _attach_pattern(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    patterns = _patterns(config)
+    cancel: list[Unsubscribe] = []
+
+    def schedule(after: datetime) -> None:
+        cancel[:] = [runtime.scheduler.call_at(_next_match(runtime, after, patterns), ring)]
+
+    def ring(due: datetime) -> None:
+        fire({"now": due.astimezone(runtime.settings.tz), "description": "time pattern"}, None)
+        schedule(due)
+
+    schedule(runtime.now())
+    return lambda: cancel[0]()
+
+
+# --- sun ------------------------------------------------------------------------------
+
+
+def _validate_sun(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    if config.get("event") not in ("sunrise", "sunset"):
+        raise fail(config, "event", f"{config['_path']}.event", "expected 'sunrise' or 'sunset'")
+    try:
+        parse_duration(config.get("offset", 0))
+    except DurationError as err:
+        raise fail(config, "offset", f"{config['_path']}.offset", str(err)) from None
+
+
+def _attach_sun(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    event = str(config["event"])
+    offset = parse_duration(config.get("offset", 0))
+    cancel: list[Unsubscribe] = []
+
+    def schedule(after: datetime) -> None:
+        due = next_sun_event(event, after, runtime.settings, offset)
+        if due is not None:
+            cancel[:] = [runtime.scheduler.call_at(due, ring)]
+
+    def ring(due: datetime) -> None:
+        description = f"{event} with offset" if offset else event
+        fire({"event": event, "offset": offset, "description": description}, None)
+        schedule(due)
+
+    schedule(runtime.now())
+    return lambda: cancel[0]() if cancel else None
+
+
+# --- template -------------------------------------------------------------------------
+
+
+def _validate_template(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    source = config.get("value_template")
+    if not isinstance(source, str):
+        raise fail(
+            config, "value_template", f"{config['_path']}.value_template", "a template is required"
+        )
+    try:
+        get_template_engine(runtime).template(source).ensure_valid()
+    except TemplateError as err:
+        raise fail(
+            config, "value_template", f"{config['_path']}.value_template", str(err)
+        ) from None
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "on", "yes", "enable", "1")
+    return bool(value) if isinstance(value, bool | int | float) else False
+
+
+class _TemplateWatch:
+    """Re-renders on every change of what the template read; fires on false → true."""
+
+    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.fire = fire
+        self.template = get_template_engine(runtime).template(str(config["value_template"]))
+        self.untrack: Unsubscribe | None = None
+        self.tracked: frozenset[str] = frozenset()
+        self.untick: Unsubscribe | None = None
+        self.waiting: Unsubscribe | None = None
+        self.last = self.render(None)
+
+    def render(self, event: Event | None) -> bool:
+        try:
+            value, info = self.template.render_with_info({})
+        except TemplateError as err:
+            _LOGGER.warning("template trigger: %s", err)
+            return False
+        watched = frozenset(info.entities)
+        if info.domains or info.all_states:
+            watched |= frozenset(
+                s.entity_id
+                for s in self.runtime.states.all()
+                if info.all_states or s.domain in info.domains
+            )
+        if watched != self.tracked:
+            if self.untrack is not None:
+                self.untrack()
+            self.tracked = watched
+            self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
+        if info.has_time and self.untick is None:
+            self.untick = self.runtime.scheduler.call_every(60, self.on_tick)
+        return _truthy(value)
+
+    def on_tick(self, _: datetime) -> None:
+        self.evaluate(None)
+
+    def on_change(self, event: Event) -> None:
+        self.evaluate(event)
+
+    def evaluate(self, event: Event | None) -> None:
+        now_true = self.render(event)
+        was_true, self.last = self.last, now_true
+        if not now_true:
+            if self.waiting is not None:
+                self.waiting()
+                self.waiting = None
+            return
+        if was_true:
+            return
+        data: dict[str, Any] = {
+            "entity_id": event.data["entity_id"] if event else None,
+            "from_state": event.data["old_state"] if event else None,
+            "to_state": event.data["new_state"] if event else None,
+            "for": None,
+            "description": "template",
+        }
+        context = event.context if event else None
+        try:
+            duration = duration_of(self.runtime, self.config, {"trigger": data})
+        except (DurationError, TemplateError) as err:
+            _LOGGER.error("template trigger 'for': %s", err)
+            return
+        if duration is None:
+            self.fire(data, context)
+            return
+        data["for"] = duration
+
+        def done(_: datetime) -> None:
+            self.waiting = None
+            self.fire(data, context)
+
+        self.waiting = self.runtime.scheduler.call_later(duration.total_seconds(), done)
+
+    def detach(self) -> None:
+        for undo in (self.untrack, self.untick, self.waiting):
+            if undo is not None:
+                undo()
+
+
+def _attach_template(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    return _TemplateWatch(runtime, config, fire).detach
+
+
+TIME_PLATFORMS: dict[
+    str, tuple[Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe], Validate]
+] = {
+    "time": (_attach_time, _validate_time),
+    "time_pattern": (_attach_pattern, _validate_pattern),
+    "sun": (_attach_sun, _validate_sun),
+    "template": (_attach_template, _validate_template),
+}

@@ -1,0 +1,618 @@
+"""Triggers: what starts a scenario. Both generations (``platform:`` and ``trigger:``).
+
+State triggers listen through the state store's per-entity index, so a state
+write costs only the listeners of that entity. Each attached trigger calls
+``callback({"trigger": data, **variables}, context)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from homeloom.orchestrator import (
+    EVENT_HOMELOOM_START,
+    EVENT_HOMELOOM_STOP,
+    Context,
+    Event,
+    Runtime,
+    State,
+    Unsubscribe,
+    valid_entity_id,
+)
+
+from ._conditions import in_zone
+from ._durations import DurationError, parse_duration
+from ._errors import ScenarioConfigError, fail, issue_at
+from ._templates import TemplateEngine, TemplateError, get_template_engine
+
+__all__ = ["TriggerCallback", "attach_triggers", "validate_triggers"]
+
+_LOGGER = logging.getLogger(__name__)
+TriggerCallback = Callable[[dict[str, Any], Context | None], Awaitable[None] | None]
+Fire = Callable[[dict[str, Any], Context | None], None]
+Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
+
+_UNSUPPORTED = {
+    "webhook": "webhook triggers need the dashboard's web server, which is not running",
+    "mqtt": "mqtt triggers need the MQTT adapter, which is not configured",
+    "conversation": "conversation triggers are not supported",
+    "calendar": "calendar triggers are not supported",
+    "tag": "tag triggers are not supported",
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def validate_triggers(
+    runtime: Runtime, configs: Any, *, path: str = "triggers"
+) -> list[dict[str, Any]]:
+    """Each trigger with its ``platform`` named; every problem reported with its place."""
+    from ._trigger_time import TIME_PLATFORMS
+
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS}
+    result: list[dict[str, Any]] = []
+    issues = []
+    items = _as_list(configs)
+    for index, config in enumerate(items):
+        where = f"{path}[{index}]"
+        if not isinstance(config, Mapping):
+            issues.append(issue_at(items, index, where, "a trigger must be a mapping"))
+            continue
+        platform = config.get("platform", config.get("trigger"))
+        if platform is None:
+            issues.append(issue_at(config, None, where, "missing 'trigger' (or 'platform')"))
+            continue
+        platform = str(platform)
+        key = "platform" if "platform" in config else "trigger"
+        if platform in _UNSUPPORTED:
+            issues.append(issue_at(config, key, f"{where}.{key}", _UNSUPPORTED[platform]))
+            continue
+        if platform not in platforms:
+            valid = ", ".join(sorted(platforms))
+            issues.append(
+                issue_at(
+                    config, key, f"{where}.{key}", f"unknown trigger {platform!r}; valid: {valid}"
+                )
+            )
+            continue
+        normalised = {**config, "platform": platform, "_index": index, "_path": where}
+        normalised.pop("trigger", None)
+        try:
+            platforms[platform][1](runtime, normalised)
+        except ScenarioConfigError as err:
+            issues.extend(err.issues)
+            continue
+        result.append(normalised)
+    if issues:
+        raise ScenarioConfigError(issues)
+    return result
+
+
+async def attach_triggers(
+    runtime: Runtime,
+    configs: list[dict[str, Any]],
+    callback: TriggerCallback,
+    *,
+    name: str,
+    variables: Mapping[str, Any] | None = None,
+) -> Unsubscribe:
+    """Attach every enabled trigger; returns one callable detaching them all."""
+    from ._trigger_time import TIME_PLATFORMS
+
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS}
+    engine = get_template_engine(runtime)
+    detach: list[Unsubscribe] = []
+    for config in configs:
+        enabled = config.get("enabled", True)
+        if engine.is_template(enabled):
+            enabled = engine.template(enabled).render(variables or {})
+        if enabled is False or str(enabled).lower() == "false":
+            continue
+        fire = _firer(runtime, engine, config, callback, name)
+        detach.append(platforms[config["platform"]][0](runtime, config, fire))
+
+    def detach_all() -> None:
+        for undo in detach:
+            undo()
+
+    return detach_all
+
+
+def _firer(
+    runtime: Runtime,
+    engine: TemplateEngine,
+    config: Mapping[str, Any],
+    callback: TriggerCallback,
+    name: str,
+) -> Fire:
+    index = config["_index"]
+    base = {
+        "id": str(config.get("id", index)),
+        "idx": str(index),
+        "alias": config.get("alias"),
+        "platform": config["platform"],
+    }
+    trigger_variables = config.get("variables")
+
+    def fire(data: dict[str, Any], context: Context | None) -> None:
+        trigger = {**base, **data}
+        variables: dict[str, Any] = {"trigger": trigger}
+        if trigger_variables:
+            try:
+                rendered = engine.render_complex(dict(trigger_variables), variables)
+            except TemplateError as err:
+                _LOGGER.error("%s: trigger variables: %s", name, err)
+                return
+            variables.update(rendered)
+        result = callback(variables, context)
+        if result is not None:
+            runtime.create_task(_await(result), name=f"run {name}")
+
+    return fire
+
+
+async def _await(awaitable: Awaitable[None]) -> None:
+    await awaitable
+
+
+def _entity_ids(config: Mapping[str, Any], key: str = "entity_id") -> list[str]:
+    ids = [
+        str(v).strip().lower() for item in _as_list(config.get(key)) for v in str(item).split(",")
+    ]
+    ids = [i for i in ids if i]
+    if not ids:
+        raise fail(config, key, f"{config['_path']}.{key}", f"'{key}' is required")
+    for entity_id in ids:
+        if not valid_entity_id(entity_id):
+            raise fail(
+                config, key, f"{config['_path']}.{key}", f"{entity_id!r} is not an entity id"
+            )
+    return ids
+
+
+def duration_of(
+    runtime: Runtime, config: Mapping[str, Any], variables: Mapping[str, Any]
+) -> timedelta | None:
+    raw = config.get("for")
+    if raw is None:
+        return None
+    engine = get_template_engine(runtime)
+    return parse_duration(engine.render_complex(raw, variables))
+
+
+def _check_for(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    raw = config.get("for")
+    if raw is None:
+        return
+    engine = get_template_engine(runtime)
+    if engine.is_template(raw) or (
+        isinstance(raw, Mapping) and any(engine.is_template(v) for v in raw.values())
+    ):
+        return
+    try:
+        parse_duration(raw)
+    except DurationError as err:
+        raise fail(config, "for", f"{config['_path']}.for", str(err)) from None
+
+
+class _ForWait:
+    """A pending ``for:``: fires unless cancelled before the duration has passed."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, Unsubscribe] = {}
+
+    def start(
+        self, runtime: Runtime, key: str, duration: timedelta, action: Callable[[], None]
+    ) -> None:
+        self.cancel(key)
+
+        def due(_: Any) -> None:
+            self.pending.pop(key, None)
+            action()
+
+        self.pending[key] = runtime.scheduler.call_later(duration.total_seconds(), due)
+
+    def cancel(self, key: str) -> None:
+        undo = self.pending.pop(key, None)
+        if undo is not None:
+            undo()
+
+    def cancel_all(self) -> None:
+        for key in list(self.pending):
+            self.cancel(key)
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+def _state_values(value: Any, attribute: Any) -> list[Any] | None:
+    """The accepted values of from/to; None means any."""
+    if value is None:
+        return None
+    values = _as_list(value)
+    if attribute:
+        return values
+    return ["on" if v is True else "off" if v is False else str(v) for v in values]
+
+
+def _validate_state(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _entity_ids(config)
+    _check_for(runtime, config)
+    for key in ("from", "to"):
+        other = f"not_{key}"
+        if key in config and other in config and config[key] is not None:
+            raise fail(
+                config, other, f"{config['_path']}.{other}", f"use either '{key}' or '{other}'"
+            )
+
+
+def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    entity_ids = _entity_ids(config)
+    attribute = config.get("attribute")
+    from_values = _state_values(config.get("from"), attribute)
+    to_values = _state_values(config.get("to"), attribute)
+    not_from = _state_values(config.get("not_from"), attribute) or []
+    not_to = _state_values(config.get("not_to"), attribute) or []
+    # With no from/to at all, attribute changes count too; any from/to key (even null) not.
+    any_keys = any(key in config for key in ("from", "to", "not_from", "not_to"))
+    waits = _ForWait()
+
+    def value(state: State | None) -> Any:
+        if state is None:
+            return None
+        return state.attributes.get(attribute) if attribute else state.state
+
+    def matches_to(state: State | None) -> bool:
+        current = value(state)
+        if to_values is not None and current not in to_values:
+            return False
+        return current not in not_to
+
+    def on_change(event: Event) -> None:
+        old, new = event.data["old_state"], event.data["new_state"]
+        entity_id = event.data["entity_id"]
+        if new is None:
+            waits.cancel(entity_id)
+            return
+        old_value, new_value = value(old), value(new)
+        if attribute:
+            if old_value == new_value and (old is not None):
+                return
+            if attribute not in new.attributes and to_values is None and not not_to:
+                return
+        elif any_keys and old is not None and old_value == new_value:
+            if entity_id in waits.pending and not matches_to(new):
+                waits.cancel(entity_id)
+            return
+        if entity_id in waits.pending:
+            waits.cancel(entity_id)
+        if from_values is not None and (old is None or old_value not in from_values):
+            return
+        if old is not None and old_value in not_from:
+            return
+        if not matches_to(new):
+            return
+        data = {
+            "entity_id": entity_id,
+            "from_state": old,
+            "to_state": new,
+            "for": None,
+            "attribute": attribute,
+            "description": f"state of {entity_id}",
+        }
+        try:
+            duration = duration_of(runtime, config, {"trigger": data})
+        except (DurationError, TemplateError) as err:
+            _LOGGER.error("state trigger on %s: 'for': %s", entity_id, err)
+            return
+        if duration is None:
+            fire(data, event.context)
+            return
+        data["for"] = duration
+        context = event.context
+
+        def done() -> None:
+            current = runtime.states.get(entity_id)
+            fire({**data, "to_state": current or new}, context)
+
+        waits.start(runtime, entity_id, duration, done)
+
+    untrack = runtime.states.track(entity_ids, on_change)
+
+    def detach() -> None:
+        untrack()
+        waits.cancel_all()
+
+    return detach
+
+
+# --- numeric_state --------------------------------------------------------------------
+
+
+def _validate_numeric(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _entity_ids(config)
+    _check_for(runtime, config)
+    if config.get("above") is None and config.get("below") is None:
+        raise fail(config, None, config["_path"], "numeric_state needs 'above', 'below' or both")
+    for key in ("above", "below"):
+        raw = config.get(key)
+        if raw is None or isinstance(raw, int | float) or valid_entity_id(str(raw).strip().lower()):
+            continue
+        raise fail(
+            config, key, f"{config['_path']}.{key}", f"{raw!r} is neither a number nor an entity id"
+        )
+
+
+def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    entity_ids = _entity_ids(config)
+    attribute = config.get("attribute")
+    engine = get_template_engine(runtime)
+    template = (
+        engine.template(str(config["value_template"])) if config.get("value_template") else None
+    )
+    waits = _ForWait()
+
+    def limit(key: str) -> float | None:
+        raw = config.get(key)
+        if raw is None:
+            return None
+        if isinstance(raw, int | float):
+            return float(raw)
+        ref = runtime.states.get(str(raw).strip().lower())
+        try:
+            return float(ref.state) if ref is not None else None
+        except ValueError:
+            return None
+
+    def in_range(state: State | None) -> bool:
+        if state is None:
+            return False
+        raw: Any = state.attributes.get(attribute) if attribute else state.state
+        if template is not None:
+            try:
+                raw = template.render({"state": state})
+            except TemplateError as err:
+                _LOGGER.warning("numeric_state value_template: %s", err)
+                return False
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            return False
+        above, below = limit("above"), limit("below")
+        if config.get("above") is not None and (above is None or not number > above):
+            return False
+        return not (config.get("below") is not None and (below is None or not number < below))
+
+    armed = {entity_id for entity_id in entity_ids if not in_range(runtime.states.get(entity_id))}
+
+    def on_change(event: Event) -> None:
+        entity_id, new = event.data["entity_id"], event.data["new_state"]
+        matching = in_range(new)
+        if not matching:
+            armed.add(entity_id)
+            waits.cancel(entity_id)
+            return
+        if entity_id not in armed:
+            return
+        armed.discard(entity_id)
+        old = event.data["old_state"]
+        data = {
+            "entity_id": entity_id,
+            "from_state": old,
+            "to_state": new,
+            "above": config.get("above"),
+            "below": config.get("below"),
+            "attribute": attribute,
+            "for": None,
+            "description": f"numeric state of {entity_id}",
+        }
+        try:
+            duration = duration_of(runtime, config, {"trigger": data})
+        except (DurationError, TemplateError) as err:
+            _LOGGER.error("numeric_state trigger on %s: 'for': %s", entity_id, err)
+            return
+        if duration is None:
+            fire(data, event.context)
+            return
+        data["for"] = duration
+        context = event.context
+
+        def done() -> None:
+            fire({**data, "to_state": runtime.states.get(entity_id) or new}, context)
+
+        waits.start(runtime, entity_id, duration, done)
+
+    untrack = runtime.states.track(entity_ids, on_change)
+
+    def detach() -> None:
+        untrack()
+        waits.cancel_all()
+
+    return detach
+
+
+# --- events, start and stop -----------------------------------------------------------
+
+_EVENT_ALIASES = {
+    "homeassistant_start": EVENT_HOMELOOM_START,
+    "homeassistant_started": "homeloom_started",
+    "homeassistant_stop": EVENT_HOMELOOM_STOP,
+}
+
+
+def _validate_event(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    if not _as_list(config.get("event_type")):
+        raise fail(
+            config, "event_type", f"{config['_path']}.event_type", "'event_type' is required"
+        )
+    for key in ("event_data", "context"):
+        if key in config and not isinstance(config[key], Mapping):
+            raise fail(config, key, f"{config['_path']}.{key}", f"'{key}' must be a mapping")
+
+
+def _subset(wanted: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
+    for key, value in wanted.items():
+        if key not in actual:
+            return False
+        got = actual[key]
+        if isinstance(value, Mapping) and isinstance(got, Mapping):
+            if not _subset(value, got):
+                return False
+        elif got != value and str(got) != str(value):
+            return False
+    return True
+
+
+def _attach_event(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    engine = get_template_engine(runtime)
+    types = [str(engine.render_complex(t, {})) for t in _as_list(config.get("event_type"))]
+    wanted_data = config.get("event_data") or {}
+    wanted_context = config.get("context") or {}
+
+    def on_event(event: Event) -> None:
+        if wanted_data and not _subset(wanted_data, event.data):
+            return
+        if wanted_context:
+            ctx = event.context.as_dict()
+            for key, value in wanted_context.items():
+                if ctx.get(key) not in _as_list(value):
+                    return
+        data = {
+            "event": {
+                "event_type": event.event_type,
+                "data": dict(event.data),
+                "origin": "LOCAL",
+                "time_fired": event.time_fired,
+                "context": event.context.as_dict(),
+            },
+            "description": f"event '{event.event_type}'",
+        }
+        fire(data, event.context)
+
+    undo = [runtime.bus.listen(_EVENT_ALIASES.get(t, t), on_event) for t in types]
+
+    def detach() -> None:
+        for unlisten in undo:
+            unlisten()
+
+    return detach
+
+
+def _validate_homeassistant(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    if config.get("event") not in ("start", "shutdown"):
+        raise fail(config, "event", f"{config['_path']}.event", "expected 'start' or 'shutdown'")
+
+
+def _attach_homeassistant(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    starting = config["event"] == "start"
+    event_type = EVENT_HOMELOOM_START if starting else EVENT_HOMELOOM_STOP
+    description = "Home Assistant starting" if starting else "Home Assistant stopping"
+
+    def on_event(event: Event) -> None:
+        fire({"event": event.as_dict(), "description": description}, event.context)
+
+    if starting and runtime.running:
+        # Attached after start (a reload): Home Assistant runs start triggers only at start.
+        return lambda: None
+    return runtime.bus.listen_once(event_type, on_event)
+
+
+# --- zone and device ------------------------------------------------------------------
+
+
+def _validate_zone(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _entity_ids(config)
+    _entity_ids(config, "zone")
+    if config.get("event", "enter") not in ("enter", "leave"):
+        raise fail(config, "event", f"{config['_path']}.event", "expected 'enter' or 'leave'")
+
+
+def _attach_zone(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    zone_id = _entity_ids(config, "zone")[0]
+    entering = config.get("event", "enter") == "enter"
+    verb = "entering" if entering else "leaving"
+
+    def on_change(event: Event) -> None:
+        old, new = event.data["old_state"], event.data["new_state"]
+        zone = runtime.states.get(zone_id)
+        if zone is None or old is None or new is None:
+            return
+        was, now = in_zone(old, zone), in_zone(new, zone)
+        if (entering and not was and now) or (not entering and was and not now):
+            fire(
+                {
+                    "entity_id": event.data["entity_id"],
+                    "from_state": old,
+                    "to_state": new,
+                    "zone": zone,
+                    "event": "enter" if entering else "leave",
+                    "description": f"{event.data['entity_id']} {verb} {zone.name}",
+                },
+                event.context,
+            )
+
+    return runtime.states.track(_entity_ids(config), on_change)
+
+
+_DEVICE_TO = {
+    "turned_on": "on",
+    "turned_off": "off",
+    "opened": "open",
+    "closed": "closed",
+    "opening": "opening",
+    "closing": "closing",
+    "locked": "locked",
+    "unlocked": "unlocked",
+    "motion": "on",
+    "no_motion": "off",
+    "occupied": "on",
+    "not_occupied": "off",
+    "open": "on",
+    "not_opened": "off",
+    "enters": "home",
+    "leaves": "not_home",
+    "changed_states": None,
+}
+
+
+def _device_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(config.get("type", ""))
+    if kind not in _DEVICE_TO:
+        raise fail(
+            config,
+            "type",
+            f"{config['_path']}.type",
+            f"unknown device trigger type {kind!r}; valid: {', '.join(_DEVICE_TO)}",
+        )
+    state_config = {**config, "platform": "state"}
+    if _DEVICE_TO[kind] is not None:
+        state_config["to"] = _DEVICE_TO[kind]
+    else:
+        state_config["to"] = None
+    return state_config
+
+
+def _validate_device(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _validate_state(runtime, _device_config(config))
+
+
+def _attach_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    return _attach_state(runtime, _device_config(config), fire)
+
+
+Validate = Callable[[Runtime, Mapping[str, Any]], None]
+_PLATFORMS: dict[str, tuple[Attach, Validate]] = {
+    "state": (_attach_state, _validate_state),
+    "numeric_state": (_attach_numeric, _validate_numeric),
+    "event": (_attach_event, _validate_event),
+    "homeassistant": (_attach_homeassistant, _validate_homeassistant),
+    "zone": (_attach_zone, _validate_zone),
+    "device": (_attach_device, _validate_device),
+}
