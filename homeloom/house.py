@@ -18,6 +18,7 @@ from homeloom.orchestrator import (
     Clock,
     ConfigIssue,
     HouseSettings,
+    Persistence,
     Runtime,
     TestClock,
     register_capability_services,
@@ -157,6 +158,8 @@ class House:
     async def setup(self, before_scenarios: BeforeScenarios | None = None) -> CheckReport:
         """Set everything up without starting; returns what was found wrong."""
         runtime, report = self.runtime, self.report
+        if self._persist:
+            await Persistence(runtime, self.config_dir / DATABASE_FILE).open()
         register_capability_services(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
         if before_scenarios is not None:

@@ -29,6 +29,7 @@ from ._events import (
     Event,
     EventBus,
 )
+from ._persistence import AuditEntry, Persistence
 from ._proposals import EVENT_PROPOSAL_CHANGED, Proposal, ProposalError, Proposals, TrustFigures
 from ._registry import Area, EntityEntry, Registries, Thing, slugify
 from ._runtime import HouseSettings, Runtime
@@ -66,6 +67,7 @@ __all__ = [
     "STATE_UNKNOWN",
     "AdapterError",
     "Area",
+    "AuditEntry",
     "AutonomyPolicy",
     "CallObserver",
     "Clock",
@@ -86,6 +88,7 @@ __all__ = [
     "InvalidState",
     "Level",
     "Middleware",
+    "Persistence",
     "Proposal",
     "ProposalError",
     "Proposals",

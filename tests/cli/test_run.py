@@ -46,6 +46,7 @@ def test_run_writes_a_demo_house_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         output = _wait_for_line(proc, "is running")
         assert any("wrote a demo configuration" in line for line in output)
         assert (config_dir / "configuration.yaml").is_file()
+        assert (config_dir / "homeloom.db").is_file()
         proc.send_signal(signal.SIGTERM)
         rest, _ = proc.communicate(timeout=30)
     finally:
