@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from homeloom.adapters import AdapterManager
 from homeloom.orchestrator import (
     Clock,
     ConfigIssue,
@@ -162,6 +163,15 @@ class House:
             await Persistence(runtime, self.config_dir / DATABASE_FILE).open()
         register_capability_services(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
+        adapters = self.config.get("adapters") or []
+        if not isinstance(adapters, list):
+            report.errors.append(ConfigIssue("'adapters' must be a list", key="adapters"))
+            adapters = []
+        manager = AdapterManager(runtime)
+        if self._adapters:
+            report.errors.extend(await manager.setup(adapters))
+        else:
+            report.errors.extend(manager.validate(adapters)[1])
         if before_scenarios is not None:
             before_scenarios(runtime)
         scripts = await setup_scripts(runtime, self.config)
@@ -169,6 +179,7 @@ class House:
         loaded = self.automations.load(self.config)
         report.errors.extend(loaded.errors)
         report.warnings.extend(loaded.warnings)
+        report.warnings.extend(self.automations.unknown_entities())
         report.scenarios_loaded = loaded.loaded + scripts.loaded
         report.scenarios_failed = loaded.failed + scripts.failed
         for issue in report.errors:

@@ -51,6 +51,7 @@ from ._states import (
     split_entity_id,
     valid_entity_id,
 )
+from ._sun import distance_m, next_sun_event, sun_event_time, sun_times
 from .types import EventHandler, ServiceHandler, ServiceResponse, TimerCallback, Unsubscribe
 
 __all__ = [
@@ -110,12 +111,16 @@ __all__ = [
     "TimerCallback",
     "TrustFigures",
     "Unsubscribe",
+    "distance_m",
     "most_cautious",
     "new_id",
+    "next_sun_event",
     "normalize_light_command",
     "parse_level",
     "register_capability_services",
     "slugify",
     "split_entity_id",
+    "sun_event_time",
+    "sun_times",
     "valid_entity_id",
 ]

@@ -110,6 +110,8 @@ class Registries:
             if known is not None and known != entry.entity_id and known in self.entities:
                 # The resident may have renamed it: keep the stable id they know.
                 entry = replace(entry, entity_id=known)
+            elif known is None:
+                entry = replace(entry, entity_id=self._free_entity_id(entry.entity_id))
             self._by_unique_id[key] = entry.entity_id
         previous = self.entities.get(entry.entity_id)
         if previous is not None and previous.guarded is not None and entry.guarded is None:
@@ -117,6 +119,16 @@ class Registries:
         self.entities[entry.entity_id] = entry
         self._changed("entity", entry)
         return entry
+
+    def _free_entity_id(self, wanted: str) -> str:
+        """``wanted``, or ``wanted_2``, ``wanted_3``... when another device already has it."""
+        taken = self.entities.get(wanted)
+        if taken is None or taken.unique_id is None:
+            return wanted
+        number = 2
+        while f"{wanted}_{number}" in self.entities:
+            number += 1
+        return f"{wanted}_{number}"
 
     def update_entity(self, entity_id: str, **changes: object) -> EntityEntry:
         entry = self.entities.get(entity_id)

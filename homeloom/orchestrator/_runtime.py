@@ -68,6 +68,7 @@ class Runtime:
         self.states = StateStore(self.bus, self.clock, self.tasks)
         self.registries = Registries()
         self.services = ServiceRegistry(self.bus, self.states, self.registries)
+        self.services.timeout = self.scheduler.timeout
         # Components (persistence, scenarios, adapters...) keep their own object here,
         # keyed by name; the orchestrator never imports them.
         self.components: dict[str, Any] = {}

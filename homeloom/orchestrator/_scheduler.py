@@ -7,7 +7,8 @@ import heapq
 import inspect
 import itertools
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from ._clock import Clock, TestClock
@@ -103,6 +104,34 @@ class Scheduler:
         try:
             with self._tasks.parked():
                 await future
+        finally:
+            cancel()
+
+    @asynccontextmanager
+    async def timeout(self, seconds: float) -> AsyncIterator[None]:
+        """Like ``asyncio.timeout``, on the runtime's clock (so a test clock drives it).
+
+        The block is parked: it waits on the outside world, which ``idle()`` must not
+        wait for.
+        """
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("timeout() needs a running task")
+        fired = False
+
+        def expire(_: datetime) -> None:
+            nonlocal fired
+            fired = True
+            task.cancel()
+
+        cancel = self.call_later(seconds, expire)
+        try:
+            with self._tasks.parked():
+                yield
+        except asyncio.CancelledError:
+            if fired and task.uncancel() == 0:
+                raise TimeoutError(f"no answer within {seconds:g} s") from None
+            raise
         finally:
             cancel()
 

@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -95,6 +96,8 @@ class ServiceRegistry:
         # When stubbed, every call (known service or not) is observed and answered as a
         # no-op: ``homeloom simulate --stub-services`` replays scenarios touching nothing.
         self.stubbed = False
+        # How long to wait on a provider; the runtime sets it to its clock's timeout.
+        self.timeout: Callable[[float], AbstractAsyncContextManager[Any]] = asyncio.timeout
         # Carries out commands on entities nothing else provides (the simulator's devices).
         self.default_provider: EntityCommandHandler | None = None
 
@@ -351,7 +354,7 @@ class ServiceRegistry:
             raise EntityNotFound(entity_id)
         timeout = self._provider_timeouts.get(entity_id, DEFAULT_COMMAND_TIMEOUT)
         try:
-            async with asyncio.timeout(timeout):
+            async with self.timeout(timeout):
                 await provider(entity_id, call.service, call.data, call.context)
         except TimeoutError:
             adapter = self._registries.entities.get(entity_id)

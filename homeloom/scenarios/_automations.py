@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall
+from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, valid_entity_id
 
 from ._automation import Automation, object_id_for
 from ._automation_config import DOMAIN, parse_automation, scenario_label
@@ -130,6 +130,34 @@ class AutomationManager:
         self.runtime.bus.fire(EVENT_AUTOMATION_RELOADED, {}, context)
         return report
 
+    def unknown_entities(self) -> list[ConfigIssue]:
+        """Warnings for entity ids the scenarios name that the house does not know."""
+        runtime = self.runtime
+        known = set(runtime.states.entity_ids()) | set(runtime.registries.entities)
+        warnings: list[ConfigIssue] = []
+        for automation in self.automations.values():
+            spec = automation.spec
+            for section, items in (
+                ("triggers", spec.triggers),
+                ("conditions", spec.conditions),
+                ("actions", spec.actions),
+            ):
+                for container, key, entity_id in _entity_references(items):
+                    if entity_id in known or not valid_entity_id(entity_id):
+                        continue
+                    pos = position_of(container, key)
+                    warnings.append(
+                        ConfigIssue(
+                            f"unknown entity {entity_id} (no adapter or helper provides it yet)",
+                            file=pos.file if pos else None,
+                            line=pos.line if pos else None,
+                            column=pos.column if pos else None,
+                            key=f"{section}.entity_id",
+                            scenario=automation.label,
+                        )
+                    )
+        return warnings
+
     # --- lookups -----------------------------------------------------------------
 
     def find(self, key: str) -> Automation | None:
@@ -229,6 +257,23 @@ class _DuplicateId(Exception):
             )
         ]
         super().__init__(self.issues[0].message)
+
+
+def _entity_references(value: Any) -> Iterator[tuple[Any, str, str]]:
+    """(container, key, entity id) of every literal ``entity_id`` inside ``value``."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "entity_id":
+                ids = item if isinstance(item, list) else [item]
+                for entity_id in ids:
+                    if isinstance(entity_id, str) and "{" not in entity_id:
+                        for part in entity_id.split(","):
+                            yield value, key, part.strip().lower()
+            else:
+                yield from _entity_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _entity_references(item)
 
 
 def get_automations(runtime: Runtime) -> AutomationManager | None:

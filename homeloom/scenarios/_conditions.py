@@ -12,11 +12,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from homeloom.orchestrator import HomeloomError, Runtime, State, valid_entity_id
+from homeloom.orchestrator import (
+    HomeloomError,
+    Runtime,
+    State,
+    distance_m,
+    sun_event_time,
+    valid_entity_id,
+)
 
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._sun import distance_m, sun_event_time
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import trace_path, trace_set_result, trace_update_result
 

@@ -7,11 +7,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from homeloom.orchestrator import Event, Runtime, Unsubscribe, valid_entity_id
+from homeloom.orchestrator import Event, Runtime, Unsubscribe, next_sun_event, valid_entity_id
 
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._sun import next_sun_event
 from ._templates import TemplateError, get_template_engine
 from ._triggers import Fire, Validate, duration_of
 

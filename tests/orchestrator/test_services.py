@@ -145,5 +145,9 @@ async def test_a_hung_provider_times_out_as_an_adapter_error(runtime: Runtime) -
     runtime.states.set("switch.stuck", "off")
     runtime.services.set_provider("switch.stuck", hang, timeout=0.05)
     runtime.services.register_entity_service("switch", "turn_on")
+    call = asyncio.ensure_future(
+        runtime.services.call("switch", "turn_on", target={"entity_id": "switch.stuck"})
+    )
+    await runtime.advance(0.05)  # the wait runs on the runtime's clock
     with pytest.raises(AdapterError, match=r"flaky.*no answer"):
-        await runtime.services.call("switch", "turn_on", target={"entity_id": "switch.stuck"})
+        await call

@@ -1,0 +1,225 @@
+"""The adapter SDK: what an adapter author writes against.
+
+An adapter is a class with a pydantic configuration model and four
+coroutines: ``setup`` (publish things and entities), ``start`` (begin
+reporting), ``stop`` and ``handle_command``. It touches the house only through
+its :class:`AdapterHub`, so a failing adapter can be isolated, marked
+unavailable and restarted without the rest of the house noticing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from homeloom.orchestrator import (
+    Context,
+    EntityEntry,
+    Runtime,
+    Thing,
+    Unsubscribe,
+    slugify,
+)
+
+if TYPE_CHECKING:
+    from ._manager import AdapterSlot
+
+__all__ = [
+    "Adapter",
+    "AdapterConfig",
+    "AdapterHub",
+    "Discovered",
+    "EntityDescription",
+]
+
+
+class AdapterConfig(BaseModel):
+    """The options every adapter accepts; subclass it to add an adapter's own."""
+
+    model_config = ConfigDict(extra="forbid")
+    adapter: str
+    name: str | None = None
+
+
+ConfigT = TypeVar("ConfigT", bound=AdapterConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityDescription:
+    """One capability of a thing, as an adapter publishes it."""
+
+    domain: str
+    unique_id: str
+    name: str
+    thing_id: str | None = None
+    device_class: str | None = None
+    area_id: str | None = None
+    object_id: str | None = None  # the wanted ``domain.object_id``; default: from the name
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    """A device found on the network, waiting for a resident to adopt it."""
+
+    adapter: str
+    key: str
+    name: str
+    details: Mapping[str, Any]
+
+
+class AdapterHub:
+    """What an adapter may do to the house: publish, report, schedule, run tasks."""
+
+    def __init__(self, runtime: Runtime, slot: AdapterSlot) -> None:
+        self._runtime = runtime
+        self._slot = slot
+        self.logger = logging.getLogger(f"homeloom.adapters.{slot.name}")
+
+    @property
+    def name(self) -> str:
+        return self._slot.name
+
+    def now(self) -> datetime:
+        return self._runtime.now()
+
+    @property
+    def settings(self) -> Any:
+        return self._runtime.settings
+
+    # --- publishing --------------------------------------------------------------
+
+    def add_area(self, name: str, area_id: str | None = None) -> str:
+        area = self._runtime.registries.area_by_name_or_id(area_id or name)
+        if area is None:
+            area = self._runtime.registries.add_area(name, area_id)
+        return area.id
+
+    def add_thing(
+        self,
+        thing_id: str,
+        name: str,
+        *,
+        manufacturer: str | None = None,
+        model: str | None = None,
+        area_id: str | None = None,
+        sw_version: str | None = None,
+    ) -> Thing:
+        return self._runtime.registries.add_thing(
+            Thing(
+                id=thing_id,
+                name=name,
+                adapter=self.name,
+                area_id=area_id,
+                manufacturer=manufacturer,
+                model=model,
+                sw_version=sw_version,
+            )
+        )
+
+    def add_entity(
+        self,
+        description: EntityDescription,
+        state: str,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Publish an entity with its first state; returns its (stable) entity id."""
+        object_id = description.object_id or slugify(description.name)
+        entry = self._runtime.registries.add_entity(
+            EntityEntry(
+                f"{description.domain}.{object_id}",
+                unique_id=description.unique_id,
+                adapter=self.name,
+                thing_id=description.thing_id,
+                area_id=description.area_id,
+                name=description.name,
+                device_class=description.device_class,
+            )
+        )
+        self._slot.own(entry.entity_id)
+        base = {"friendly_name": description.name}
+        if description.device_class:
+            base["device_class"] = description.device_class
+        self.set_state(entry.entity_id, state, {**base, **(attributes or {})})
+        return entry.entity_id
+
+    def set_state(
+        self,
+        entity_id: str,
+        state: str,
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        merge: bool = False,
+    ) -> None:
+        """Report a device's state; a report that answers a command is tied to it."""
+        current = self._runtime.states.get(entity_id)
+        attrs = dict(attributes or {})
+        if merge and current is not None:
+            attrs = {**{k: v for k, v in current.attributes.items() if k != "restored"}, **attrs}
+        self._runtime.states.set(entity_id, state, attrs, source=self.name)
+
+    def state(self, entity_id: str) -> Any:
+        return self._runtime.states.get(entity_id)
+
+    def mark_unavailable(self, entity_ids: list[str] | None = None) -> None:
+        """The device is gone: its entities read ``unavailable`` until it reports again."""
+        self._slot.mark_unavailable(entity_ids)
+
+    def fire_event(self, event_type: str, data: Mapping[str, Any]) -> None:
+        self._runtime.bus.fire(event_type, data, Context(origin="adapter", source=self.name))
+
+    def discovered(self, item: Discovered) -> None:
+        self._slot.manager.add_discovered(item)
+
+    # --- time and tasks ------------------------------------------------------------
+
+    def call_later(self, seconds: float, callback: Callable[[datetime], Any]) -> Unsubscribe:
+        return self._slot.track_timer(self._runtime.scheduler.call_later(seconds, callback))
+
+    def call_every(self, seconds: float, callback: Callable[[datetime], Any]) -> Unsubscribe:
+        return self._slot.track_timer(self._runtime.scheduler.call_every(seconds, callback))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._runtime.scheduler.sleep(seconds)
+
+    def create_task(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> None:
+        """A long-running task (a connection loop); if it crashes, the adapter restarts."""
+        self._slot.supervise(coro, name)
+
+
+class Adapter(Generic[ConfigT]):
+    """Base class of every adapter; see ``docs/adapters.md``."""
+
+    name: ClassVar[str] = ""
+    config_model: ClassVar[type[AdapterConfig]] = AdapterConfig
+    #: Seconds a command may take before the adapter is considered hung.
+    command_timeout: ClassVar[float] = 10.0
+    #: Seconds ``setup`` and ``start`` may take.
+    setup_timeout: ClassVar[float] = 30.0
+    #: How many commands may run at once against this adapter's devices.
+    max_parallel_commands: ClassVar[int] = 4
+    #: Zeroconf service types this adapter understands (for discovery), with TXT matchers.
+    zeroconf: ClassVar[tuple[Mapping[str, Any], ...]] = ()
+
+    def __init__(self, hub: AdapterHub, config: ConfigT) -> None:
+        self.hub = hub
+        self.config = config
+
+    async def setup(self) -> None:
+        """Publish things and entities (with ``hub.add_thing``/``hub.add_entity``)."""
+
+    async def start(self) -> None:
+        """Begin reporting states (timers, connection loops through ``hub.create_task``)."""
+
+    async def stop(self) -> None:
+        """Release connections; the hub cancels timers and tasks itself."""
+
+    async def handle_command(
+        self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
+    ) -> None:
+        """Carry out one command on one entity, then report the device's new state."""
+        raise NotImplementedError(f"{self.name} cannot carry out {service} on {entity_id}")
