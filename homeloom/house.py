@@ -19,6 +19,7 @@ from homeloom.orchestrator import (
     Clock,
     ConfigIssue,
     HouseSettings,
+    Notifications,
     Persistence,
     Runtime,
     TestClock,
@@ -162,6 +163,7 @@ class House:
         if self._persist:
             await Persistence(runtime, self.config_dir / DATABASE_FILE).open()
         register_capability_services(runtime)
+        Notifications(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
         adapters = self.config.get("adapters") or []
         if not isinstance(adapters, list):

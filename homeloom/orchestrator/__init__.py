@@ -29,6 +29,7 @@ from ._events import (
     Event,
     EventBus,
 )
+from ._notifications import EVENT_NOTIFICATION, Notification, Notifications
 from ._persistence import AuditEntry, Persistence
 from ._proposals import EVENT_PROPOSAL_CHANGED, Proposal, ProposalError, Proposals, TrustFigures
 from ._registry import Area, EntityEntry, Registries, Thing, slugify
@@ -60,6 +61,7 @@ __all__ = [
     "EVENT_HOMELOOM_START",
     "EVENT_HOMELOOM_STARTED",
     "EVENT_HOMELOOM_STOP",
+    "EVENT_NOTIFICATION",
     "EVENT_PROPOSAL_CHANGED",
     "EVENT_STATE_CHANGED",
     "LEVELS",
@@ -89,6 +91,8 @@ __all__ = [
     "InvalidState",
     "Level",
     "Middleware",
+    "Notification",
+    "Notifications",
     "Persistence",
     "Proposal",
     "ProposalError",

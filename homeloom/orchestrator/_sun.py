@@ -11,18 +11,19 @@ from typing import Any
 
 __all__ = ["distance_m", "next_sun_event", "sun_event_time", "sun_times"]
 
-_ZENITH = 90.833  # the sun's upper limb on the horizon, with refraction
+_SUN_RADIUS = 32.0 / (60.0 * 2.0)  # apparent radius of the sun, degrees
 EARTH_RADIUS_M = 6_371_000.0
+_HORIZON_RADIUS_M = 6_356_900.0  # the radius astral uses for the dip of the horizon
 
 
-def _julian_century(day: date) -> float:
-    julian_day = datetime.combine(day, time(12), tzinfo=UTC).timestamp() / 86400 + 2440587.5
+def _julian_century(moment: datetime) -> float:
+    julian_day = moment.timestamp() / 86400 + 2440587.5
     return (julian_day - 2451545.0) / 36525.0
 
 
-def _solar(day: date) -> tuple[float, float]:
-    """(equation of time in minutes, declination in degrees) at noon UTC of ``day``."""
-    t = _julian_century(day)
+def _solar(moment: datetime) -> tuple[float, float]:
+    """(equation of time in minutes, declination in degrees) at ``moment``."""
+    t = _julian_century(moment)
     mean_long = (280.46646 + t * (36000.76983 + t * 0.0003032)) % 360
     mean_anom = 357.52911 + t * (35999.05029 - 0.0001537 * t)
     ecc = 0.016708634 - t * (0.000042037 + 0.0000001267 * t)
@@ -50,26 +51,65 @@ def _solar(day: date) -> tuple[float, float]:
     return eq_time, decl
 
 
+def _refraction(zenith: float) -> float:
+    """Atmospheric refraction in degrees for the sun at ``zenith`` degrees."""
+    elevation = 90.0 - zenith
+    if elevation >= 85.0:
+        return 0.0
+    te = math.tan(math.radians(elevation))
+    if elevation > 5.0:
+        seconds = 58.1 / te - 0.07 / te**3 + 0.000086 / te**5
+    elif elevation > -0.575:
+        seconds = 1735.0 + elevation * (
+            -518.2 + elevation * (103.4 + elevation * (-12.79 + elevation * 0.711))
+        )
+    else:
+        seconds = -20.774 / te
+    return seconds / 3600.0
+
+
+def _crossing(
+    midnight: datetime, latitude: float, longitude: float, zeniths: tuple[float, float], sign: int
+) -> datetime | None:
+    """When the sun crosses the horizon rising (sign -1) or setting (+1), in two passes."""
+    lat = math.radians(latitude)
+    moment = midnight
+    minutes = 0.0
+    for zenith in zeniths:
+        eq_time, decl = _solar(moment)
+        d = math.radians(decl)
+        cos_h = math.cos(math.radians(zenith)) / (math.cos(lat) * math.cos(d)) - math.tan(
+            lat
+        ) * math.tan(d)
+        if cos_h > 1 or cos_h < -1:
+            return None
+        hour_angle = math.degrees(math.acos(cos_h))
+        minutes = 720 - 4 * longitude + sign * 4 * hour_angle - eq_time
+        moment = midnight + timedelta(minutes=minutes)
+    return moment
+
+
 def sun_times(
     day: date, latitude: float, longitude: float, elevation: float = 0.0
 ) -> dict[str, datetime | None]:
-    """Sunrise, noon and sunset (UTC) of the local ``day``; None when the sun never crosses."""
-    eq_time, decl = _solar(day)
-    noon_min = 720 - 4 * longitude - eq_time
+    """Sunrise, noon and sunset (UTC) of the UTC ``day``; None when the sun never crosses.
+
+    The sun's upper limb on the horizon with refraction, computed as Home Assistant's
+    astral library does (so sun triggers fire when Home Assistant's would), with the dip
+    of the horizon seen from ``elevation`` metres.
+    """
     midnight = datetime.combine(day, time(0), tzinfo=UTC)
-    noon = midnight + timedelta(minutes=noon_min)
-    zenith = _ZENITH + 2.076 * math.sqrt(max(elevation, 0.0)) / 60
-    lat = math.radians(latitude)
-    cos_h = (math.cos(math.radians(zenith)) - math.sin(lat) * math.sin(math.radians(decl))) / (
-        math.cos(lat) * math.cos(math.radians(decl))
-    )
-    if cos_h > 1 or cos_h < -1:
-        return {"sunrise": None, "noon": noon, "sunset": None}
-    hour_angle = math.degrees(math.acos(cos_h))
+    zenith = 90.0 + _SUN_RADIUS
+    if elevation > 0:
+        zenith += math.degrees(math.acos(_HORIZON_RADIUS_M / (_HORIZON_RADIUS_M + elevation)))
+    refraction = _refraction(zenith)
+    zeniths = (zenith - refraction, zenith + refraction)
+    eq_time, _ = _solar(midnight + timedelta(hours=12))
+    noon = midnight + timedelta(minutes=720 - 4 * longitude - eq_time)
     return {
-        "sunrise": noon - timedelta(minutes=4 * hour_angle),
+        "sunrise": _crossing(midnight, latitude, longitude, zeniths, -1),
         "noon": noon,
-        "sunset": noon + timedelta(minutes=4 * hour_angle),
+        "sunset": _crossing(midnight, latitude, longitude, zeniths, 1),
     }
 
 

@@ -66,6 +66,7 @@ class TaskTracker:
                 self._parked[task] = left
             else:
                 self._parked.pop(task, None)
+            self._signal()
 
     def _finished_background(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
@@ -78,6 +79,14 @@ class TaskTracker:
         exc = task.exception()
         if exc is not None:
             _LOGGER.error("task %s failed", task.get_name(), exc_info=exc)
+
+    async def wait_for(self, task: asyncio.Task[T]) -> T:
+        """Await another tracked task; while it runs, this task counts as parked.
+
+        ``idle()`` then waits for the other task alone, and returns once it parks.
+        """
+        with self.parked():
+            return await asyncio.shield(task)
 
     @property
     def pending(self) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["Run", "Sequence", "StopRun", "compile_sequence"]
 
 _LOGGER = logging.getLogger(__name__)
-Sequence = Callable[["Run"], Awaitable[None]]
-Step = Callable[["Run"], Awaitable[None]]
+Sequence = Callable[["Run"], Coroutine[Any, Any, None]]
+Step = Callable[["Run"], Coroutine[Any, Any, None]]
 ServiceGate = Callable[["Run", str, str, dict[str, Any], dict[str, Any]], Awaitable[bool]]
 """Decides whether a call runs now (autonomy); False means it was not carried out."""
 
@@ -577,9 +577,13 @@ def _parallel(
             branches.append(compile_step(runtime, item, where, script))
 
     async def parallel(run: Run) -> None:
-        tasks = [asyncio.ensure_future(branch(run.scoped())) for branch in branches]
+        tasks = [
+            runtime.create_task(branch(run.scoped()), name=f"{path} branch {index}")
+            for index, branch in enumerate(branches)
+        ]
         try:
-            await asyncio.gather(*tasks)
+            with runtime.tasks.parked():
+                await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()

@@ -149,7 +149,7 @@ class Script:
         if not wait:
             return RunResult("started")
         try:
-            return await asyncio.shield(task)
+            return await self.runtime.tasks.wait_for(task)
         except asyncio.CancelledError:
             if task.cancelled():
                 return RunResult("cancelled")

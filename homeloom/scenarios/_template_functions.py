@@ -109,7 +109,7 @@ def _average(*args: Any, default: Any = _SENTINEL) -> Any:
 
 def _median(*args: Any, default: Any = _SENTINEL) -> Any:
     try:
-        return statistics.median(float(v) for v in _numbers(args))
+        return statistics.median(_numbers(args))
     except (ValueError, TypeError, statistics.StatisticsError):
         return _fail("median", args) if default is _SENTINEL else default
 
@@ -407,10 +407,12 @@ def _from_json(value: Any, default: Any = _SENTINEL) -> Any:
 def _to_json(
     value: Any, ensure_ascii: bool = False, pretty_print: bool = False, sort_keys: bool = False
 ) -> str:
+    # Compact, as Home Assistant's orjson writes it.
     return json.dumps(
         value,
         ensure_ascii=ensure_ascii,
         indent=2 if pretty_print else None,
+        separators=None if pretty_print else (",", ":"),
         sort_keys=sort_keys,
         default=str,
     )

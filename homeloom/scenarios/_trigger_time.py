@@ -221,10 +221,16 @@ def _validate_pattern(runtime: Runtime, config: Mapping[str, Any]) -> None:
 
 
 def _next_match(
-    runtime: Runtime, after: datetime, patterns: tuple[Callable[[int], bool], ...]
+    runtime: Runtime,
+    after: datetime,
+    patterns: tuple[Callable[[int], bool], ...],
+    inclusive: bool = False,
 ) -> datetime:
+    """The first matching whole second after ``after`` (or at it, when ``inclusive``)."""
     hour_ok, minute_ok, second_ok = patterns
-    local = after.astimezone(runtime.settings.tz).replace(microsecond=0) + timedelta(seconds=1)
+    local = after.astimezone(runtime.settings.tz)
+    if not (inclusive and local.microsecond == 0):
+        local = local.replace(microsecond=0) + timedelta(seconds=1)
     for _ in range(2 * 24 * 60):  # minute steps over two days
         if hour_ok(local.hour) and minute_ok(local.minute):
             for second in range(local.second, 60):
@@ -238,14 +244,16 @@ def _attach_pattern(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
     patterns = _patterns(config)
     cancel: list[Unsubscribe] = []
 
-    def schedule(after: datetime) -> None:
-        cancel[:] = [runtime.scheduler.call_at(_next_match(runtime, after, patterns), ring)]
+    def schedule(after: datetime, inclusive: bool = False) -> None:
+        due = _next_match(runtime, after, patterns, inclusive)
+        cancel[:] = [runtime.scheduler.call_at(due, ring)]
 
     def ring(due: datetime) -> None:
         fire({"now": due.astimezone(runtime.settings.tz), "description": "time pattern"}, None)
         schedule(due)
 
-    schedule(runtime.now())
+    # As Home Assistant: attached exactly on a matching second, it fires for that second.
+    schedule(runtime.now(), inclusive=True)
     return lambda: cancel[0]()
 
 

@@ -407,8 +407,8 @@ def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
             "entity_id": entity_id,
             "from_state": old,
             "to_state": new,
-            "above": config.get("above"),
-            "below": config.get("below"),
+            "above": _as_number(config.get("above")),
+            "below": _as_number(config.get("below")),
             "attribute": attribute,
             "for": None,
             "description": f"numeric state of {entity_id}",
@@ -436,6 +436,11 @@ def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
         waits.cancel_all()
 
     return detach
+
+
+def _as_number(value: Any) -> Any:
+    """A numeric limit as Home Assistant reports it in trigger data: a float."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 # --- events, start and stop -----------------------------------------------------------

@@ -47,7 +47,7 @@ AUTOMATIONS = """\
       event_type: my_event
       event_data: {room: hall}
   actions:
-    - action: notify.notify
+    - action: tts.speak
       data: {message: "event in {{ trigger.event.data.room }}"}
 """
 EVENTS: dict[str, Any] = {
@@ -89,7 +89,7 @@ async def test_stubbed_replay_records_every_call_at_its_time(config_dir: Path) -
     assert _calls(result) == [
         (0, "light.turn_on", {"entity_id": ["light.hall"]}, {"brightness_pct": 60}, "hall_on"),
         (360, "light.turn_off", {"entity_id": ["light.hall"]}, {}, "hall_off"),
-        (420, "notify.notify", {}, {"message": "event in hall"}, "on_event"),
+        (420, "tts.speak", {}, {"message": "event in hall"}, "on_event"),
     ]
     first = result["calls"][0]
     assert first["time"] == "2026-06-01T20:00:00+02:00" and first["outcome"] == "done"
@@ -107,9 +107,9 @@ async def test_without_stubs_devices_act_and_unknown_services_fail(config_dir: P
     result = await simulate(config_dir, EVENTS, stub_services=False)
     services = [c["service"] for c in result["calls"]]
     assert services[:2] == ["light.turn_on", "light.turn_off"]
-    # nothing provides notify.notify in a bare simulation: the step fails as at home
+    # nothing provides tts.speak in a bare simulation: the step fails as at home
     assert any(r["scenario"] == "on_event" and r["outcome"] == "error" for r in result["runs"])
-    assert any("notify.notify is not known" in e["message"] for e in result["errors"])
+    assert any("tts.speak is not known" in e["message"] for e in result["errors"])
 
 
 def test_the_cli_prints_json(config_dir: Path, capsys: Any) -> None:

@@ -1,0 +1,122 @@
+"""Notifications to the people of the house: ``notify.*`` and ``persistent_notification.*``.
+
+Every notification is kept (the dashboard shows them) and announced with the
+``homeloom_notification`` event; a person's pressure budget may hold some back
+for a digest, but nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ._runtime import Runtime
+from ._services import ServiceCall
+
+__all__ = ["EVENT_NOTIFICATION", "Notification", "Notifications"]
+
+EVENT_NOTIFICATION = "homeloom_notification"
+KEPT = 500
+
+
+class _Notify(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    message: Any
+    title: Any = None
+    target: Any = None
+    data: dict[str, Any] | None = None
+
+
+class _Persistent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: Any
+    title: Any = None
+    notification_id: str | None = None
+
+
+class _Dismiss(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    notification_id: str
+
+
+@dataclass(slots=True)
+class Notification:
+    id: str
+    message: str
+    title: str | None
+    channel: str  # notify.<name> or persistent
+    created: datetime
+    recipient: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    dismissed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["created"] = self.created.isoformat()
+        return data
+
+
+class Notifications:
+    """The notifications sent so far; kept as ``runtime.components["notifications"]``."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.items: deque[Notification] = deque(maxlen=KEPT)
+        self._ids = itertools.count(1)
+        runtime.components["notifications"] = self
+        services = runtime.services
+        if not services.has("notify", "notify"):
+            services.register("notify", "notify", self._notify, schema=_Notify)
+            services.register("notify", "persistent_notification", self._notify, schema=_Notify)
+            services.register(
+                "persistent_notification", "create", self._persistent, schema=_Persistent
+            )
+            services.register("persistent_notification", "dismiss", self._dismiss, schema=_Dismiss)
+
+    def add_channel(self, name: str, recipient: str | None = None) -> None:
+        """``notify.<name>``: a person's own channel (a phone, say)."""
+
+        async def send(call: ServiceCall) -> None:
+            self.send(call, f"notify.{name}", recipient)
+
+        self.runtime.services.register("notify", name, send, schema=_Notify)
+
+    def send(self, call: ServiceCall, channel: str, recipient: str | None = None) -> Notification:
+        title = call.data.get("title")
+        extra = call.data.get("data")
+        item = Notification(
+            id=str(call.data.get("notification_id") or f"n{next(self._ids)}"),
+            message=str(call.data.get("message", "")),
+            title=str(title) if title is not None else None,
+            channel=channel,
+            created=self.runtime.now(),
+            recipient=recipient or _text(call.data.get("target")),
+            data=dict(extra) if isinstance(extra, dict) else {},
+        )
+        self.items.append(item)
+        self.runtime.bus.fire(EVENT_NOTIFICATION, item.as_dict(), call.context)
+        return item
+
+    async def _notify(self, call: ServiceCall) -> None:
+        self.send(call, call.name)
+
+    async def _persistent(self, call: ServiceCall) -> None:
+        self.send(call, "persistent")
+
+    async def _dismiss(self, call: ServiceCall) -> None:
+        for item in self.items:
+            if item.id == call.data["notification_id"]:
+                item.dismissed = True
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,102 @@
+"""Scenario cases in the Home Assistant dialect, replayed through ``simulate``.
+
+Each file in ``cases/`` holds a list of cases: automations (and optional extra
+configuration), an events file's ``initial`` and ``steps``, and the exact
+service calls expected, as ``[offset_s, service, entity ids, data]``. Cases
+marked ``stub: false`` run with simulated devices, so calls change states and
+later triggers and conditions see them.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from homeloom.simulate import simulate
+
+CASES_DIR = Path(__file__).with_name("cases")
+START = "2026-06-01T20:00:00+02:00"  # a Monday evening in Paris
+CORE = {
+    "homeassistant": {
+        "name": "Cases",
+        "time_zone": "Europe/Paris",
+        "latitude": 48.8566,
+        "longitude": 2.3522,
+        "elevation": 35,
+    }
+}
+
+
+def _load() -> list[tuple[str, dict[str, Any]]]:
+    cases = []
+    for file in sorted(CASES_DIR.glob("*.yaml")):
+        for case in yaml.safe_load(file.read_text(encoding="utf-8")):
+            cases.append((f"{file.stem}: {case['name']}", case))
+    return cases
+
+
+CASES = _load()
+
+
+def _call(call: dict[str, Any]) -> list[Any]:
+    entities = call["target"].get("entity_id") or call["data"].get("entity_id")
+    if isinstance(entities, str):
+        entities = [entities]
+    data = {k: v for k, v in call["data"].items() if k != "entity_id"}
+    row: list[Any] = [
+        math.floor(call["offset_s"] + 0.01),
+        call["service"],
+        ",".join(sorted(entities)) if entities else None,
+    ]
+    if data:
+        row.append(data)
+    return row
+
+
+def _expected(row: list[Any]) -> list[Any]:
+    offset, service, *rest = row
+    entities = rest[0] if rest else None
+    if isinstance(entities, list):
+        entities = ",".join(sorted(entities))
+    out = [offset, service, entities]
+    if len(rest) > 1 and rest[1]:
+        out.append(rest[1])
+    return out
+
+
+def test_there_are_many_cases_with_unique_names() -> None:
+    names = [name for name, _ in CASES]
+    assert len(names) == len(set(names))
+    assert len(names) >= 200
+
+
+@pytest.mark.allow_error_logs
+@pytest.mark.parametrize("case", [case for _, case in CASES], ids=[name for name, _ in CASES])
+async def test_case(case: dict[str, Any], tmp_path: Path) -> None:
+    config = {**CORE, **(case.get("config") or {})}
+    automations = case.get("automations")
+    if isinstance(automations, str):
+        automations = yaml.safe_load(automations)
+    config_text = yaml.safe_dump(config, sort_keys=False)
+    config_text += "automation: !include automations.yaml\n"
+    (tmp_path / "configuration.yaml").write_text(config_text, encoding="utf-8")
+    (tmp_path / "automations.yaml").write_text(
+        yaml.safe_dump(automations or [], sort_keys=False), encoding="utf-8"
+    )
+    events = {
+        "start": case.get("start", START),
+        "initial": case.get("initial") or {},
+        "steps": case.get("steps") or [],
+    }
+    result = await simulate(tmp_path, events, stub_services=case.get("stub", True))
+    calls = [_call(call) for call in result["calls"]]
+    expected = [_expected(row) for row in case.get("calls") or []]
+    assert calls == expected, result["errors"]
+    if "runs" in case:
+        assert [run["outcome"] for run in result["runs"]] == case["runs"], result["runs"]
+    if case.get("errors") is not None:
+        assert len(result["errors"]) == case["errors"], result["errors"]
