@@ -8,12 +8,15 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 from homeloom import __version__
-from homeloom.house import House, check_config, write_demo_config
+from homeloom.house import DATABASE_FILE, House, check_config, write_demo_config
+from homeloom.scenarios import format_trace
 from homeloom.simulate import EventsFileError, load_events_file, simulate
 
 _LOGGER = logging.getLogger("homeloom")
@@ -47,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record every call and answer it as a no-op",
     )
+
+    trace = commands.add_parser("trace", help="print the last run of a scenario, step by step")
+    trace.add_argument("scenario", help="the scenario's id, alias or entity id")
+    trace.add_argument("--config", type=Path, default=None, help="configuration directory")
+    trace.add_argument("--all", action="store_true", help="print every stored run")
     return parser
 
 
@@ -55,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_dir: Path = args.config or default_config_dir()
     if args.command == "check":
         return asyncio.run(_check(config_dir, as_json=args.json))
+    if args.command == "trace":
+        return _trace(config_dir, args.scenario, every=args.all)
     if args.command == "simulate":
         return asyncio.run(
             _simulate(config_dir, args.events, as_json=args.json, stub=args.stub_services)
@@ -83,6 +93,32 @@ async def _check(config_dir: Path, *, as_json: bool) -> int:
             f"{report.scenarios_failed} failed"
         )
     return 0 if report.ok else 1
+
+
+def _trace(config_dir: Path, scenario: str, *, every: bool) -> int:
+    database = config_dir / DATABASE_FILE
+    if not database.exists():
+        print(f"error: no database in {config_dir}: has homeloom run there?", file=sys.stderr)
+        return 1
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT key, value FROM kv WHERE namespace = 'traces'").fetchall()
+    known = []
+    for key, value in rows:
+        saved = json.loads(value)
+        names = {key, key.split(".", 1)[1], saved.get("name"), saved.get("entity_id")}
+        known.append(str(saved.get("name") or key))
+        if scenario in names:
+            traces = saved.get("traces") or []
+            if not traces:
+                break
+            for trace in traces if every else traces[-1:]:
+                print(format_trace(str(saved.get("name") or key), trace))
+            return 0
+    print(
+        f"error: no stored run of {scenario!r}; scenarios with runs: {', '.join(known) or 'none'}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 async def _simulate(config_dir: Path, events_file: Path, *, as_json: bool, stub: bool) -> int:

@@ -19,7 +19,7 @@ from ._helpers import HELPER_DOMAINS, setup_helpers
 from ._script import RunResult, Script
 from ._scripts_domain import ScriptsReport, setup_scripts
 from ._templates import Template, TemplateEngine, TemplateError, get_template_engine
-from ._trace import Trace, TraceStep
+from ._trace import Trace, TraceStep, format_trace
 from ._triggers import TriggerCallback, attach_triggers, validate_triggers
 from ._yaml import (
     MAX_INCLUDE_DEPTH,
@@ -73,6 +73,7 @@ __all__ = [
     "blocks_for",
     "compile_condition",
     "compile_conditions",
+    "format_trace",
     "get_automations",
     "get_template_engine",
     "load_blueprint",

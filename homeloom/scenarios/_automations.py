@@ -80,7 +80,13 @@ class AutomationManager:
                 if spec.id is not None and spec.id in ids:
                     raise _DuplicateId(item, spec.id)
                 entity_id = object_id_for(spec, set(self.automations))
-                automation = Automation(self.runtime, spec, entity_id, trace_sink=self._store_trace)
+                automation = Automation(
+                    self.runtime,
+                    spec,
+                    entity_id,
+                    trace_sink=self._store_trace,
+                    keep_every_trace=self.keep_every_trace,
+                )
             except Exception as err:
                 issues: list[ConfigIssue] | None = getattr(err, "issues", None)
                 if issues is None:
@@ -175,16 +181,25 @@ class AutomationManager:
         store = self.runtime.components.get("persistence")
         if store is None:
             return
-        kept = [t.as_dict() for t in automation.traces if t.state == "stopped"]
-        store.set_value(TRACE_NAMESPACE, f"{DOMAIN}.{automation.item_id}", kept)
+        automation.stored_trace_dicts.append(trace.as_dict())
+        limit = max(automation.spec.stored_traces, 1)
+        del automation.stored_trace_dicts[:-limit]
+        store.set_value(
+            TRACE_NAMESPACE,
+            f"{DOMAIN}.{automation.item_id}",
+            {
+                "name": automation.spec.name,
+                "entity_id": automation.entity_id,
+                "traces": automation.stored_trace_dicts,
+            },
+        )
 
     def _restore_traces(self, automation: Automation) -> None:
         store = self.runtime.components.get("persistence")
         if store is None:
             return
-        automation.stored_trace_dicts = list(
-            store.get_value(TRACE_NAMESPACE, f"{DOMAIN}.{automation.item_id}") or []
-        )
+        saved = store.get_value(TRACE_NAMESPACE, f"{DOMAIN}.{automation.item_id}") or {}
+        automation.stored_trace_dicts = list(saved.get("traces") or [])
 
     # --- services ----------------------------------------------------------------
 

@@ -152,3 +152,32 @@ def trace_update_result(**result: Any) -> None:
     step = _current_step.get()
     if step is not None:
         step.result = {**(step.result or {}), **result}
+
+
+def format_trace(name: str, trace: dict[str, Any]) -> str:
+    """A stored trace as readable text: what triggered the run, each step, how it ended."""
+    lines = [
+        f"{name} — run {trace.get('run_id')} started {trace.get('started')}",
+        f"  trigger: {trace.get('trigger') or 'manual'}",
+    ]
+    context = trace.get("context") or {}
+    if context.get("user_id"):
+        lines.append(f"  by user: {context['user_id']}")
+    for path, visits in (trace.get("steps") or {}).items():
+        for visit in visits:
+            result = visit.get("result") or {}
+            params = result.get("params")
+            if params:
+                target = params.get("target") or {}
+                detail = f"{params['domain']}.{params['service']} {target} {params['service_data']}"
+            else:
+                detail = ", ".join(f"{key}={value}" for key, value in result.items())
+            duration = visit.get("duration_ms")
+            timing = f" ({duration} ms)" if duration is not None else ""
+            error = f"  ERROR: {visit['error']}" if visit.get("error") else ""
+            lines.append(f"  {path}: {detail}{timing}{error}")
+    ending = trace.get("script_execution") or trace.get("state")
+    lines.append(f"  ended {trace.get('finished')}: {ending}")
+    if trace.get("error"):
+        lines.append(f"  error: {trace['error']}")
+    return "\n".join(lines)
