@@ -28,6 +28,7 @@ from homeloom.orchestrator import (
 from homeloom.scenarios import (
     CONFIG_FILE,
     AutomationManager,
+    Checkpoints,
     load_config_dir,
     parse_core_settings,
     setup_helpers,
@@ -162,6 +163,7 @@ class House:
         runtime, report = self.runtime, self.report
         if self._persist:
             await Persistence(runtime, self.config_dir / DATABASE_FILE).open()
+            Checkpoints(runtime)
         register_capability_services(runtime)
         Notifications(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))

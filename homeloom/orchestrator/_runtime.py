@@ -138,6 +138,9 @@ class Runtime:
                 await self.idle()
         except TimeoutError:
             _LOGGER.warning("work still running at stop was cancelled")
+        # Work still waiting is cancelled first, while the components it may
+        # touch on its way out (the database) are still open.
+        await self.tasks.cancel_all()
         for hook in reversed(self._stop_hooks):
             try:
                 async with asyncio.timeout(10):
@@ -159,6 +162,11 @@ class Runtime:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+    @property
+    def stopping(self) -> bool:
+        """True from the moment ``stop()`` begins: work cancelled now is a shutdown."""
+        return self._stopped
 
     @property
     def test_clock(self) -> TestClock:

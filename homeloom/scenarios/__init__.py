@@ -4,6 +4,7 @@ from ._automation import EVENT_AUTOMATION_TRIGGERED, Automation
 from ._automation_config import AutomationConfigError, AutomationSpec, parse_automation
 from ._automations import AutomationManager, ScenarioReport, get_automations
 from ._blueprints import Blueprint, BlueprintError, apply_blueprint, load_blueprint
+from ._checkpoints import Checkpoints, get_checkpoints
 from ._conditions import ConditionCheck, ConditionError, compile_condition, compile_conditions
 from ._config_dir import (
     CONFIG_FILE,
@@ -47,6 +48,7 @@ __all__ = [
     "AutomationSpec",
     "Blueprint",
     "BlueprintError",
+    "Checkpoints",
     "ConditionCheck",
     "ConditionError",
     "CoreSettings",
@@ -75,6 +77,7 @@ __all__ = [
     "compile_conditions",
     "format_trace",
     "get_automations",
+    "get_checkpoints",
     "get_template_engine",
     "load_blueprint",
     "load_config_dir",

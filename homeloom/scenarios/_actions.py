@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFound
 
+from ._checkpoints import get_checkpoints
 from ._conditions import ConditionCheck, compile_condition, compile_conditions
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, fail
@@ -24,7 +25,7 @@ from ._triggers import attach_triggers, validate_triggers
 if TYPE_CHECKING:
     from ._script import Script
 
-__all__ = ["Run", "Sequence", "StopRun", "compile_sequence"]
+__all__ = ["Run", "Sequence", "Step", "StopRun", "compile_sequence", "compile_steps"]
 
 _LOGGER = logging.getLogger(__name__)
 Sequence = Callable[["Run"], Coroutine[Any, Any, None]]
@@ -65,18 +66,24 @@ class StopRun(Exception):
 class Run:
     """One run's state: its variables (the current scope), context and script."""
 
-    __slots__ = ("context", "runtime", "script", "variables")
+    __slots__ = ("context", "id", "runtime", "script", "variables")
 
     def __init__(
-        self, runtime: Runtime, script: Script, variables: dict[str, Any], context: Context
+        self,
+        runtime: Runtime,
+        script: Script,
+        variables: dict[str, Any],
+        context: Context,
+        run_id: str | None = None,
     ) -> None:
         self.runtime = runtime
         self.script = script
         self.variables = variables
         self.context = context
+        self.id = run_id or context.id
 
     def scoped(self) -> Run:
-        return Run(self.runtime, self.script, dict(self.variables), self.context)
+        return Run(self.runtime, self.script, dict(self.variables), self.context, self.id)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -85,7 +92,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def compile_sequence(runtime: Runtime, configs: Any, path: str, script: Script) -> Sequence:
+def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> list[Step]:
     items = _as_list(configs)
     steps: list[Step] = []
     issues = []
@@ -96,6 +103,11 @@ def compile_sequence(runtime: Runtime, configs: Any, path: str, script: Script) 
             issues.extend(err.issues)
     if issues:
         raise ScenarioConfigError(issues)
+    return steps
+
+
+def compile_sequence(runtime: Runtime, configs: Any, path: str, script: Script) -> Sequence:
+    steps = compile_steps(runtime, configs, path, script)
 
     async def run_sequence(run: Run) -> None:
         for step in steps:
@@ -298,10 +310,32 @@ def _delay(
     _check_duration(engine, config, "delay", path)
     raw = config["delay"]
 
+    top_level = path.count("/") == 1
+    step_index = int(path.rsplit("/", 1)[1])
+
     async def delay(run: Run) -> None:
         duration = _duration(engine, raw, run)
         trace_set_result(delay=duration.total_seconds(), done=False)
-        await runtime.scheduler.sleep(duration.total_seconds())
+        checkpoints = get_checkpoints(runtime) if top_level else None
+        key = f"{script.domain}.{script.item_id}:{run.id}"
+        if checkpoints is not None:
+            checkpoints.save_delay(
+                key,
+                scenario=script.item_id,
+                step=step_index,
+                deadline=runtime.now() + duration,
+                variables=run.variables,
+                context=run.context.as_dict(),
+            )
+        try:
+            await runtime.scheduler.sleep(duration.total_seconds())
+        except asyncio.CancelledError:
+            # Cancelled by a shutdown, the wait is kept to resume; by anything else, dropped.
+            if checkpoints is not None and not runtime.stopping:
+                checkpoints.drop_delay(key)
+            raise
+        if checkpoints is not None:
+            checkpoints.drop_delay(key)
         trace_update_result(done=True)
 
     return delay

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from homeloom.orchestrator import Context, Runtime, Unsubscribe, slugify
@@ -80,6 +81,7 @@ class Automation:
             self._on_trigger,
             name=self.spec.name,
             variables=self._trigger_variables(),
+            checkpoint=f"{DOMAIN}.{self.item_id}",
         )
         self._publish()
 
@@ -187,6 +189,26 @@ class Automation:
         finally:
             current_trace.reset(token)
         await self.script.run(variables, run_context, trace=trace, scope_key=scope_key)
+        self._trace_done(trace)
+
+    async def resume(
+        self,
+        variables: Mapping[str, Any],
+        context: Context,
+        step: int,
+        deadline: datetime,
+    ) -> None:
+        """Continue a run that a restart interrupted in the delay of top-level ``step``."""
+        trace = Trace(
+            DOMAIN,
+            self.item_id,
+            context,
+            self.runtime.clock,
+            trigger=f"resumed after a restart (paused at action/{step})",
+        )
+        trace.variables = dict(variables)
+        self.traces.append(trace)
+        await self.script.run(dict(variables), context, trace=trace, resume=(step, deadline))
         self._trace_done(trace)
 
     def _trace_done(self, trace: Trace) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, va
 
 from ._automation import Automation, object_id_for
 from ._automation_config import DOMAIN, parse_automation, scenario_label
+from ._checkpoints import get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
 from ._trace import Trace
 from ._yaml import position_of
@@ -103,12 +105,37 @@ class AutomationManager:
         return report
 
     async def start(self) -> None:
-        """Enable each automation as its ``initial_state`` or last known state says."""
+        """Enable each automation as its ``initial_state`` or last known state says,
+        and resume the runs a restart interrupted in a delay."""
         for automation in self.automations.values():
             if self._should_start_enabled(automation):
                 await automation.enable()
+                self._resume(automation)
             else:
                 automation._publish()
+
+    def _resume(self, automation: Automation) -> None:
+        checkpoints = get_checkpoints(self.runtime)
+        if checkpoints is None:
+            return
+        for saved in checkpoints.delays_of(automation.item_id).values():
+            context = Context(
+                id=saved["context"].get("id") or Context().id,
+                parent_id=saved["context"].get("parent_id"),
+                user_id=saved["context"].get("user_id"),
+                origin="scenario",
+                source=automation.label,
+            )
+            deadline = datetime.fromisoformat(saved["deadline"])
+            _LOGGER.info(
+                "automation %s: resuming a run paused in a delay until %s",
+                automation.label,
+                deadline.isoformat(),
+            )
+            self.runtime.create_task(
+                automation.resume(saved["variables"], context, saved["step"], deadline),
+                name=f"resume {automation.entity_id}",
+            )
 
     def _should_start_enabled(self, automation: Automation) -> bool:
         if automation.spec.initial_state is not None:

@@ -17,7 +17,8 @@ from typing import Any
 
 from homeloom.orchestrator import Context, HomeloomError, Runtime
 
-from ._actions import Run, Sequence, ServiceGate, StopRun, compile_sequence
+from ._actions import Run, ServiceGate, Step, StopRun, compile_steps
+from ._checkpoints import get_checkpoints
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace
 
@@ -87,7 +88,8 @@ class Script:
         # Set by the autonomy layer: decides whether each service call runs now.
         self.gate: ServiceGate | None = None
         prefix = path or ("action" if domain == "automation" else "sequence")
-        self._sequence: Sequence = compile_sequence(runtime, sequence, prefix, self)
+        self._steps: list[Step] = compile_steps(runtime, sequence, prefix, self)
+        self.prefix = prefix
         self._scopes: dict[str | None, _Scope] = {}
         self.on_change: list[Any] = []
 
@@ -120,8 +122,13 @@ class Script:
         trace: Trace | None = None,
         scope_key: str | None = None,
         wait: bool = True,
+        resume: tuple[int, datetime] | None = None,
     ) -> RunResult:
-        """Run under the mode; returns how the run ended (at once when ``wait`` is False)."""
+        """Run under the mode; returns how the run ended (at once when ``wait`` is False).
+
+        ``resume=(step, deadline)`` continues a run saved while it waited in the
+        top-level step ``step`` until ``deadline`` (after a restart).
+        """
         key = scope_key if self.mode_scope == "trigger_entity" else None
         scope = self._scopes.setdefault(key, _Scope())
         if self.mode == "single" and scope.tasks:
@@ -135,7 +142,9 @@ class Script:
                 task.cancel()
             await asyncio.gather(*scope.tasks, return_exceptions=True)
         task = self.runtime.create_task(
-            self._run(dict(variables or {}), context or Context(origin="scenario"), trace, scope),
+            self._run(
+                dict(variables or {}), context or Context(origin="scenario"), trace, scope, resume
+            ),
             name=f"{self.domain} {self.item_id}",
         )
         scope.tasks.add(task)
@@ -166,6 +175,7 @@ class Script:
         context: Context,
         trace: Trace | None,
         scope: _Scope,
+        resume: tuple[int, datetime] | None = None,
     ) -> RunResult:
         if self.mode == "queued":
             if scope.lock is None:
@@ -173,21 +183,34 @@ class Script:
             with self.runtime.tasks.parked():
                 await scope.lock.acquire()
             try:
-                return await self._execute(variables, context, trace)
+                return await self._execute(variables, context, trace, resume)
             finally:
                 scope.lock.release()
-        return await self._execute(variables, context, trace)
+        return await self._execute(variables, context, trace, resume)
 
     async def _execute(
-        self, variables: dict[str, Any], context: Context, trace: Trace | None
+        self,
+        variables: dict[str, Any],
+        context: Context,
+        trace: Trace | None,
+        resume: tuple[int, datetime] | None = None,
     ) -> RunResult:
         token = current_trace.set(trace)
         self.last_triggered = self.runtime.now()
         run = Run(self.runtime, self, variables, context)
         result: RunResult
         try:
-            self._prepare_variables(run)
-            await self._sequence(run)
+            first = 0
+            if resume is None:
+                self._prepare_variables(run)
+            else:
+                first, deadline = resume[0] + 1, resume[1]
+                await self.runtime.scheduler.sleep_until(deadline)
+                checkpoints = get_checkpoints(self.runtime)
+                if checkpoints is not None:
+                    checkpoints.drop_delay(f"{self.domain}.{self.item_id}:{run.id}")
+            for step in self._steps[first:]:
+                await step(run)
             result = RunResult("finished", variables=run.variables)
         except StopRun as stop:
             result = RunResult(stop.execution, stop.error, stop.response, run.variables)

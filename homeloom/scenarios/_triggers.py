@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeloom.orchestrator import (
@@ -23,6 +23,7 @@ from homeloom.orchestrator import (
     valid_entity_id,
 )
 
+from ._checkpoints import get_checkpoints
 from ._conditions import in_zone
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, fail, issue_at
@@ -102,8 +103,13 @@ async def attach_triggers(
     *,
     name: str,
     variables: Mapping[str, Any] | None = None,
+    checkpoint: str | None = None,
 ) -> Unsubscribe:
-    """Attach every enabled trigger; returns one callable detaching them all."""
+    """Attach every enabled trigger; returns one callable detaching them all.
+
+    With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
+    resume after a restart.
+    """
     from ._trigger_time import TIME_PLATFORMS
 
     platforms = {**_PLATFORMS, **TIME_PLATFORMS}
@@ -116,6 +122,8 @@ async def attach_triggers(
         if enabled is False or str(enabled).lower() == "false":
             continue
         fire = _firer(runtime, engine, config, callback, name)
+        if checkpoint is not None:
+            config = {**config, "_checkpoint": f"{checkpoint}:{config['_index']}"}
         detach.append(platforms[config["platform"]][0](runtime, config, fire))
 
     def detach_all() -> None:
@@ -203,30 +211,59 @@ def _check_for(runtime: Runtime, config: Mapping[str, Any]) -> None:
 
 
 class _ForWait:
-    """A pending ``for:``: fires unless cancelled before the duration has passed."""
+    """Pending ``for:`` durations, one per entity: each fires unless cancelled first.
 
-    def __init__(self) -> None:
+    With a checkpoint key, each is saved so it can resume after a restart.
+    """
+
+    def __init__(self, runtime: Runtime, checkpoint: str | None = None) -> None:
+        self.runtime = runtime
         self.pending: dict[str, Unsubscribe] = {}
+        self.checkpoints = get_checkpoints(runtime) if checkpoint else None
+        self.checkpoint = checkpoint
 
     def start(
-        self, runtime: Runtime, key: str, duration: timedelta, action: Callable[[], None]
+        self, key: str, duration: timedelta, action: Callable[[], None], *, save: bool = True
     ) -> None:
         self.cancel(key)
+        now = self.runtime.now()
+        if save and self.checkpoints is not None:
+            self.checkpoints.save_for(
+                f"{self.checkpoint}:{key}", started=now, deadline=now + duration
+            )
 
         def due(_: Any) -> None:
             self.pending.pop(key, None)
+            self._forget(key)
             action()
 
-        self.pending[key] = runtime.scheduler.call_later(duration.total_seconds(), due)
+        self.pending[key] = self.runtime.scheduler.call_later(
+            max(duration.total_seconds(), 0.0), due
+        )
+
+    def saved(self, key: str) -> tuple[datetime, datetime] | None:
+        if self.checkpoints is None:
+            return None
+        found: tuple[datetime, datetime] | None = self.checkpoints.pending_for(
+            f"{self.checkpoint}:{key}"
+        )
+        return found
+
+    def _forget(self, key: str) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.drop_for(f"{self.checkpoint}:{key}")
 
     def cancel(self, key: str) -> None:
         undo = self.pending.pop(key, None)
         if undo is not None:
             undo()
+            self._forget(key)
 
     def cancel_all(self) -> None:
-        for key in list(self.pending):
-            self.cancel(key)
+        """Detaching (a stop, a reload): keep the saved waits for the next start."""
+        for undo in self.pending.values():
+            undo()
+        self.pending.clear()
 
 
 # --- state ----------------------------------------------------------------------------
@@ -262,7 +299,7 @@ def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Un
     not_to = _state_values(config.get("not_to"), attribute) or []
     # With no from/to at all, attribute changes count too; any from/to key (even null) not.
     any_keys = any(key in config for key in ("from", "to", "not_from", "not_to"))
-    waits = _ForWait()
+    waits = _ForWait(runtime, config.get("_checkpoint"))
 
     def value(state: State | None) -> Any:
         if state is None:
@@ -322,8 +359,29 @@ def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Un
             current = runtime.states.get(entity_id)
             fire({**data, "to_state": current or new}, context)
 
-        waits.start(runtime, entity_id, duration, done)
+        waits.start(entity_id, duration, done)
 
+    def resume_saved(entity_id: str) -> None:
+        saved = waits.saved(entity_id)
+        if saved is None:
+            return
+        started, deadline = saved
+        current = runtime.states.get(entity_id)
+        if current is None or not matches_to(current) or current.last_changed > started:
+            waits._forget(entity_id)
+            return
+        data = {
+            "entity_id": entity_id,
+            "from_state": None,
+            "to_state": current,
+            "for": deadline - started,
+            "attribute": attribute,
+            "description": f"state of {entity_id}",
+        }
+        waits.start(entity_id, deadline - runtime.now(), lambda: fire(data, None), save=False)
+
+    for entity_id in entity_ids:
+        resume_saved(entity_id)
     untrack = runtime.states.track(entity_ids, on_change)
 
     def detach() -> None:
@@ -357,7 +415,7 @@ def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
     template = (
         engine.template(str(config["value_template"])) if config.get("value_template") else None
     )
-    waits = _ForWait()
+    waits = _ForWait(runtime, config.get("_checkpoint"))
 
     def limit(key: str) -> float | None:
         raw = config.get(key)
@@ -427,7 +485,7 @@ def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
         def done() -> None:
             fire({**data, "to_state": runtime.states.get(entity_id) or new}, context)
 
-        waits.start(runtime, entity_id, duration, done)
+        waits.start(entity_id, duration, done)
 
     untrack = runtime.states.track(entity_ids, on_change)
 

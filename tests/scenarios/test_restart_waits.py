@@ -1,0 +1,144 @@
+"""Waits survive a restart: a pending delay, a counting ``for:`` and a running timer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from homeloom.house import House
+from homeloom.orchestrator import Event, TestClock
+
+CONFIG = """\
+homeloom:
+  time_zone: Europe/Paris
+timer:
+  tea: {duration: "00:05:00"}
+automation:
+  - id: porch
+    triggers: [{trigger: event, event_type: arrive}]
+    actions:
+      - action: notify.notify
+        data: {message: "porch on for {{ trigger.event.data.who }}"}
+      - delay: "00:10:00"
+      - action: notify.notify
+        data: {message: "porch off for {{ trigger.event.data.who }}"}
+  - id: door_open
+    triggers:
+      - trigger: state
+        entity_id: binary_sensor.door
+        to: "on"
+        for: "00:10:00"
+    actions:
+      - action: notify.notify
+        data: {message: door left open}
+  - id: tea_ready
+    triggers: [{trigger: event, event_type: timer.finished}]
+    actions:
+      - action: notify.notify
+        data: {message: tea is ready}
+"""
+START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+
+
+async def _house(config_dir: Path, at: datetime) -> tuple[House, list[tuple[datetime, str]]]:
+    house = House(config_dir, clock=TestClock(at), adapters=False)
+    await house.setup()
+    sent: list[tuple[datetime, str]] = []
+
+    def record(event: Event) -> None:
+        sent.append((house.runtime.now(), str(event.data["message"])))
+
+    house.runtime.bus.listen("homeloom_notification", record)
+    await house.start()
+    return house, sent
+
+
+async def test_a_pending_delay_resumes_at_its_deadline(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house, sent = await _house(tmp_path, START)
+    house.runtime.bus.fire("arrive", {"who": "alice"})
+    await house.runtime.advance(120)
+    assert [m for _, m in sent] == ["porch on for alice"]
+    await house.stop()  # the house goes down 2 minutes into the 10-minute delay
+
+    again, sent = await _house(tmp_path, START + timedelta(minutes=5))
+    await again.runtime.advance(timedelta(minutes=4, seconds=59).total_seconds())
+    assert sent == []
+    await again.runtime.advance(2)
+    assert sent == [(START + timedelta(minutes=10), "porch off for alice")]
+    automation = again.automations.find("porch")
+    assert automation is not None
+    assert automation.traces[-1].trigger is not None
+    assert "resumed after a restart" in automation.traces[-1].trigger
+    await again.stop()
+
+
+async def test_a_delay_that_ran_out_while_down_finishes_at_start(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house, _ = await _house(tmp_path, START)
+    house.runtime.bus.fire("arrive", {"who": "bob"})
+    await house.runtime.advance(60)
+    await house.stop()
+    again, sent = await _house(tmp_path, START + timedelta(hours=1))
+    await again.runtime.idle()
+    assert [m for _, m in sent] == ["porch off for bob"]
+    await again.stop()
+
+
+async def test_a_counting_for_resumes_with_its_remaining_time(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house, _ = await _house(tmp_path, START)
+    house.runtime.states.set("binary_sensor.door", "off")
+    house.runtime.states.set("binary_sensor.door", "on")
+    await house.runtime.advance(240)
+    await house.stop()  # 4 of the 10 minutes counted
+
+    again, sent = await _house(tmp_path, START + timedelta(minutes=7))
+    again.runtime.states.set("binary_sensor.door", "on")  # the device reports: unchanged
+    await again.runtime.advance(170)
+    assert sent == []
+    await again.runtime.advance(20)
+    assert sent == [(START + timedelta(minutes=10), "door left open")]
+    await again.stop()
+
+
+async def test_a_for_whose_entity_changed_while_down_is_dropped(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house, _ = await _house(tmp_path, START)
+    house.runtime.states.set("binary_sensor.door", "off")
+    house.runtime.states.set("binary_sensor.door", "on")
+    await house.runtime.advance(60)
+    await house.stop()
+
+    runtime_again = House(tmp_path, clock=TestClock(START + timedelta(minutes=2)), adapters=False)
+
+    def closed_meanwhile(runtime: object) -> None:
+        runtime_again.runtime.states.set("binary_sensor.door", "off")
+
+    await runtime_again.setup(before_scenarios=closed_meanwhile)
+    await runtime_again.start()
+    sent: list[str] = []
+    runtime_again.runtime.bus.listen(
+        "homeloom_notification", lambda e: sent.append(str(e.data["message"]))
+    )
+    await runtime_again.runtime.advance(3600)
+    assert sent == []
+    await runtime_again.stop()
+
+
+async def test_a_running_timer_keeps_its_remaining_time(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house, _ = await _house(tmp_path, START)
+    await house.runtime.services.call("timer", "start", target={"entity_id": "timer.tea"})
+    await house.runtime.advance(60)
+    await house.stop()
+
+    again, sent = await _house(tmp_path, START + timedelta(minutes=2))
+    tea = again.runtime.states.get("timer.tea")
+    assert tea is not None and tea.state == "active"
+    assert tea.attributes["remaining"] == "0:03:00"
+    await again.runtime.advance(179)
+    assert sent == []
+    await again.runtime.advance(2)
+    assert sent == [(START + timedelta(minutes=5), "tea is ready")]
+    await again.stop()
