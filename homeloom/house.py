@@ -29,6 +29,7 @@ from homeloom.scenarios import (
     CONFIG_FILE,
     AutomationManager,
     Checkpoints,
+    install_autonomy,
     load_config_dir,
     parse_core_settings,
     setup_helpers,
@@ -176,6 +177,7 @@ class House:
             report.errors.extend(await manager.setup(adapters))
         else:
             report.errors.extend(manager.validate(adapters)[1])
+        report.errors.extend(install_autonomy(runtime, self.config))
         if before_scenarios is not None:
             before_scenarios(runtime)
         scripts = await setup_scripts(runtime, self.config)

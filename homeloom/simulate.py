@@ -28,7 +28,7 @@ from homeloom.orchestrator import (
     State,
     TestClock,
 )
-from homeloom.scenarios import EVENT_AUTOMATION_TRIGGERED
+from homeloom.scenarios import EVENT_AUTOMATION_TRIGGERED, EVENT_GATED_CALL
 
 __all__ = ["EventsFileError", "load_events_file", "parse_duration", "simulate"]
 
@@ -168,6 +168,26 @@ class _Recorder(logging.Handler):
             return context.source
         return None
 
+    def on_gated(self, event: Event) -> None:
+        """A call the autonomy gate held back: proposed, observed or blocked."""
+        data = event.data
+        self.calls.append(
+            {
+                **self.stamp(),
+                "service": data["service"],
+                "data": _jsonable(dict(data.get("data") or {})),
+                "target": _jsonable(
+                    {
+                        k: v if isinstance(v, list) else [v]
+                        for k, v in (data.get("target") or {}).items()
+                    }
+                ),
+                "scenario": data.get("scenario"),
+                "outcome": data["outcome"],
+                "sentence": data.get("sentence"),
+            }
+        )
+
     def on_call(self, call: ServiceCall) -> None:
         scenario = self.scenario_of(call.context)
         if scenario is not None:
@@ -200,6 +220,7 @@ async def simulate(
         runtime.services.stubbed = stub_services
         runtime.services.add_observer(recorder.on_call)
         runtime.bus.listen(EVENT_AUTOMATION_TRIGGERED, recorder.on_triggered)
+        runtime.bus.listen(EVENT_GATED_CALL, recorder.on_gated)
         if not stub_services:
             install_simulated_devices(runtime)
 

@@ -189,15 +189,16 @@ class Proposals:
         proposal = self.get(proposal_id)
         if proposal.status != "pending":
             raise ProposalError(f"proposal {proposal_id} is already {proposal.status}")
+        if "guest" in roles and proposal.guarded and not {"admin", "resident"} & set(roles):
+            raise ProposalError("a guest cannot decide a guarded proposal")
         if roles and not set(roles) & set(proposal.roles):
             raise ProposalError(
                 f"proposal {proposal_id} may be decided by {', '.join(proposal.roles)}"
             )
-        if roles == ("guest",) and proposal.guarded:
-            raise ProposalError("a guest cannot decide a guarded proposal")
+        waited_for = proposal.id in self._waiters
         self._settle(proposal, status, user, channel, None)
-        if status == "approved" and proposal.id not in self._waiters and proposal.kind == "action":
-            # Its run did not survive a restart: carry out what was approved.
+        if status == "approved" and not waited_for:
+            # No run waits for it (a promotion, or a run lost to a restart): carry it out.
             self.runtime.create_task(self._execute(proposal), name=f"approved {proposal.id}")
         return proposal
 

@@ -3,6 +3,7 @@
 from ._automation import EVENT_AUTOMATION_TRIGGERED, Automation
 from ._automation_config import AutomationConfigError, AutomationSpec, parse_automation
 from ._automations import AutomationManager, ScenarioReport, get_automations
+from ._autonomy_gate import EVENT_GATED_CALL, AutonomyGate, install_autonomy
 from ._blueprints import Blueprint, BlueprintError, apply_blueprint, load_blueprint
 from ._checkpoints import Checkpoints, get_checkpoints
 from ._conditions import ConditionCheck, ConditionError, compile_condition, compile_conditions
@@ -40,12 +41,14 @@ from ._yaml import (
 __all__ = [
     "CONFIG_FILE",
     "EVENT_AUTOMATION_TRIGGERED",
+    "EVENT_GATED_CALL",
     "HELPER_DOMAINS",
     "MAX_INCLUDE_DEPTH",
     "Automation",
     "AutomationConfigError",
     "AutomationManager",
     "AutomationSpec",
+    "AutonomyGate",
     "Blueprint",
     "BlueprintError",
     "Checkpoints",
@@ -79,6 +82,7 @@ __all__ = [
     "get_automations",
     "get_checkpoints",
     "get_template_engine",
+    "install_autonomy",
     "load_blueprint",
     "load_config_dir",
     "load_config_file",

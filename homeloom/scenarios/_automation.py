@@ -11,6 +11,7 @@ from typing import Any
 from homeloom.orchestrator import Context, Runtime, Unsubscribe, slugify
 
 from ._automation_config import DOMAIN, AutomationSpec
+from ._autonomy_gate import gate_for
 from ._conditions import ConditionCheck, compile_conditions
 from ._script import Script
 from ._templates import get_template_engine
@@ -59,6 +60,7 @@ class Automation:
             max_exceeded=spec.max_exceeded,
             mode_scope=spec.mode_scope,
         )
+        self.script.gate = gate_for(runtime, self.label, spec.extra, title=spec.name)
         self.enabled = False
         self.last_triggered: Any = None
         self.traces: deque[Trace] = deque(

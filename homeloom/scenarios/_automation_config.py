@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue
+from homeloom.orchestrator import ConfigIssue, parse_level
 
 from ._blueprints import BlueprintError, apply_blueprint, load_blueprint
+from ._durations import DurationError, parse_duration
 from ._yaml import Position, position_of
 
 __all__ = ["AUTOMATION_KEYS", "AutomationConfigError", "AutomationSpec", "parse_automation"]
@@ -174,6 +175,16 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
     for key in ("variables", "trigger_variables"):
         if key in item and not isinstance(item[key], Mapping):
             issues.append(_issue(f"{key} must be a mapping", item, key, key))
+    if "autonomy" in item:
+        try:
+            parse_level(item["autonomy"])
+        except ValueError as err:
+            issues.append(_issue(str(err), item, "autonomy", "autonomy"))
+    if "approval_timeout" in item:
+        try:
+            parse_duration(item["approval_timeout"])
+        except DurationError as err:
+            issues.append(_issue(str(err), item, "approval_timeout", "approval_timeout"))
     initial_state = item.get("initial_state")
     if initial_state is not None and not isinstance(initial_state, bool):
         issues.append(

@@ -20,14 +20,15 @@ from typing import Any
 
 from homeloom.orchestrator import Runtime, State
 
-__all__ = ["Checkpoints", "get_checkpoints"]
+__all__ = ["Checkpoints", "get_checkpoints", "jsonable"]
 
 _LOGGER = logging.getLogger(__name__)
 DELAYS = "pending_delays"
 FOR_WAITS = "pending_for"
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data: states as mappings, times as ISO text."""
     return json.loads(json.dumps(value, default=_default))
 
 
@@ -69,7 +70,7 @@ class Checkpoints:
             "scenario": scenario,
             "step": step,
             "deadline": deadline.isoformat(),
-            "variables": _jsonable({k: v for k, v in variables.items() if k != "this"}),
+            "variables": jsonable({k: v for k, v in variables.items() if k != "this"}),
             "context": dict(context),
         }
         store.set_value(DELAYS, key, payload)

@@ -1,0 +1,233 @@
+"""The autonomy gate between a scenario's actions and the services.
+
+Each service call a run reaches is decided here: ``auto`` runs it; ``observe``
+records what would have been done and goes on as if it had succeeded;
+``suggest`` (and a guarded command on ``auto``) pauses the run on a proposal
+until a person approves (the run goes on), rejects or lets it expire (the run
+stops); ``off`` blocks it and stops the run. Every decision is in the trace
+and announced with the ``homeloom_gated_call`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from homeloom.orchestrator import (
+    AutonomyPolicy,
+    ConfigIssue,
+    Level,
+    Proposals,
+    Runtime,
+    ServiceCall,
+    parse_level,
+)
+
+from ._actions import Run, StopRun
+from ._checkpoints import jsonable
+from ._durations import parse_duration
+from ._errors import issue_at
+from ._trace import current_trace, trace_update_result
+
+__all__ = ["EVENT_GATED_CALL", "AutonomyGate", "install_autonomy"]
+
+EVENT_GATED_CALL = "homeloom_gated_call"
+# Telling people is how the house asks and explains: never itself held for approval.
+_NEVER_GATED = frozenset({"notify", "persistent_notification", "homeloom", "system_log"})
+_VERBS = {
+    "turn_on": "Turn on",
+    "turn_off": "Turn off",
+    "toggle": "Toggle",
+    "unlock": "Unlock",
+    "lock": "Lock",
+    "open": "Open",
+    "open_cover": "Open",
+    "close_cover": "Close",
+    "set_cover_position": "Move",
+    "alarm_disarm": "Disarm",
+    "set_temperature": "Set",
+}
+
+
+def _entity_ids(target: Mapping[str, Any]) -> list[str]:
+    value = target.get("entity_id")
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip().lower() for item in items if str(item).strip()]
+
+
+class AutonomyGate:
+    """One per scenario: knows its level, its label and its approval timeout."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        scenario: str,
+        level: Level | None,
+        approval_timeout: timedelta | None,
+        assemblage: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.scenario = scenario
+        self.title = title or scenario
+        self.level = level
+        self.approval_timeout = approval_timeout
+        self.assemblage = assemblage
+
+    @property
+    def policy(self) -> AutonomyPolicy:
+        policy = self.runtime.components["autonomy"]
+        assert isinstance(policy, AutonomyPolicy)
+        return policy
+
+    @property
+    def proposals(self) -> Proposals:
+        proposals = self.runtime.components["proposals"]
+        assert isinstance(proposals, Proposals)
+        return proposals
+
+    def sentence(self, run: Run, domain: str, service: str, target: Mapping[str, Any]) -> str:
+        """What and why, in one plain sentence."""
+        names = []
+        for entity_id in _entity_ids(target):
+            state = self.runtime.states.get(entity_id)
+            names.append(state.name if state is not None else entity_id)
+        what = f"{_VERBS.get(service, service.replace('_', ' ').capitalize())} "
+        what += ", ".join(names) if names else f"{domain}.{service}"
+        trigger = run.variables.get("trigger") or {}
+        why = str(trigger.get("description") or "asked")
+        to_state = trigger.get("to_state")
+        if to_state is not None and getattr(to_state, "state", None) is not None:
+            why += f" became {to_state.state}"
+        at = self.runtime.local_now().strftime("%H:%M")
+        return f"{what}: {self.title} — {why} at {at}"
+
+    async def __call__(
+        self,
+        run: Run,
+        domain: str,
+        service: str,
+        data: dict[str, Any],
+        target: dict[str, Any],
+    ) -> bool:
+        if domain in _NEVER_GATED:
+            return True
+        decision = self.policy.decide(
+            domain,
+            service,
+            _entity_ids(target),
+            scenario=self.scenario,
+            scenario_level=self.level,
+            assemblage=self.assemblage,
+        )
+        if decision.level == "auto":
+            return True
+        call = {"service": f"{domain}.{service}", "data": dict(data), "target": dict(target)}
+        sentence = self.sentence(run, domain, service, target)
+        announce = {
+            **call,
+            "scenario": self.scenario,
+            "outcome": decision.outcome,
+            "sentence": sentence,
+            "reason": decision.reason,
+        }
+        trace_update_result(outcome=decision.outcome, reason=decision.reason, sentence=sentence)
+        if decision.level == "observe":
+            self.runtime.bus.fire(EVENT_GATED_CALL, announce, run.context)
+            return False
+        if decision.level == "off":
+            self.runtime.bus.fire(EVENT_GATED_CALL, announce, run.context)
+            raise StopRun("aborted", f"{call['service']} blocked: {decision.reason}")
+        trace = current_trace.get()
+        proposal = self.proposals.create(
+            scenario=self.scenario,
+            calls=[call],
+            sentence=sentence,
+            timeout=self.approval_timeout,
+            guarded=decision.guarded,
+            trace=jsonable(trace.as_dict()) if trace is not None else None,
+        )
+        announce["proposal"] = proposal.id
+        trace_update_result(proposal=proposal.id)
+        self.runtime.bus.fire(EVENT_GATED_CALL, announce, run.context)
+        try:
+            status = await self.proposals.wait(proposal)
+        except asyncio.CancelledError:
+            if not self.runtime.stopping:
+                self.proposals.withdraw(proposal.id, "the run was stopped or restarted")
+            raise
+        trace_update_result(decision=status, decided_by=proposal.decided_by)
+        if status != "approved":
+            raise StopRun("aborted", f"proposal {proposal.id} {status}")
+        return True
+
+
+def install_autonomy(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
+    """The policy and proposals of the house, from the ``homeloom:`` block's autonomy keys.
+
+    Call it once adapters and helpers have published their entities, so that
+    ``guarded:`` entries can be checked against what exists.
+    """
+    issues: list[ConfigIssue] = []
+    core = config.get("homeloom")
+    core = core if isinstance(core, Mapping) else {}
+    try:
+        household = parse_level(core.get("autonomy", "auto"))
+    except ValueError as err:
+        issues.append(issue_at(core, "autonomy", "homeloom.autonomy", str(err)))
+        household = "suggest"  # the cautious choice while the setting is broken
+    policy = AutonomyPolicy(runtime, household)
+    guarded = core.get("guarded") or []
+    items = guarded if isinstance(guarded, list) else [guarded]
+    for index, item in enumerate(items):
+        text = str(item).strip().lower()
+        domain, _, name = text.partition(".")
+        if runtime.services.has(domain, name):
+            policy.guarded_services.add(text)
+        elif text in runtime.states or text in runtime.registries.entities:
+            policy.guarded_entities.add(text)
+        else:
+            known = ", ".join(sorted(runtime.services.all().get(domain, {}))) or "none"
+            issues.append(
+                issue_at(
+                    items if isinstance(guarded, list) else core,
+                    index if isinstance(guarded, list) else "guarded",
+                    f"homeloom.guarded[{index}]",
+                    f"{text!r} is neither a service nor a known entity; "
+                    f"services of {domain}: {known}",
+                )
+            )
+    Proposals(runtime)
+
+    async def set_autonomy(call: ServiceCall) -> None:
+        level = parse_level(call.data.get("level"))
+        if call.data.get("scenario"):
+            policy.set_level("scenario", str(call.data["scenario"]), level, call.context)
+        elif call.data.get("assemblage"):
+            policy.set_level("assemblage", str(call.data["assemblage"]), level, call.context)
+        else:
+            policy.set_level("household", None, level, call.context)
+
+    runtime.services.register("homeloom", "set_autonomy", set_autonomy)
+    return issues
+
+
+def gate_for(
+    runtime: Runtime, scenario: str, extra: Mapping[str, Any], title: str | None = None
+) -> AutonomyGate | None:
+    """The gate of one scenario, when the house has an autonomy policy."""
+    if "autonomy" not in runtime.components:
+        return None
+    level = parse_level(extra["autonomy"]) if extra.get("autonomy") is not None else None
+    timeout = extra.get("approval_timeout")
+    return AutonomyGate(
+        runtime,
+        scenario,
+        level,
+        parse_duration(timeout) if timeout is not None else None,
+        title=title,
+    )
