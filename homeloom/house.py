@@ -32,6 +32,7 @@ from homeloom.scenarios import (
     install_autonomy,
     load_config_dir,
     parse_core_settings,
+    setup_assemblages,
     setup_helpers,
     setup_scripts,
 )
@@ -177,9 +178,11 @@ class House:
             report.errors.extend(await manager.setup(adapters))
         else:
             report.errors.extend(manager.validate(adapters)[1])
-        report.errors.extend(install_autonomy(runtime, self.config))
+        # Tests and the simulator publish their devices here, as adapters would.
         if before_scenarios is not None:
             before_scenarios(runtime)
+        report.errors.extend(install_autonomy(runtime, self.config))
+        report.errors.extend(setup_assemblages(runtime, self.config, self.config_dir))
         scripts = await setup_scripts(runtime, self.config)
         report.errors.extend(scripts.errors)
         loaded = self.automations.load(self.config)

@@ -31,6 +31,7 @@ from ._events import (
 )
 from ._notifications import EVENT_NOTIFICATION, Notification, Notifications
 from ._persistence import AuditEntry, Persistence
+from ._pressure import HOUSEHOLD, Budget, Pressure, parse_budget, person_key
 from ._proposals import EVENT_PROPOSAL_CHANGED, Proposal, ProposalError, Proposals, TrustFigures
 from ._registry import Area, EntityEntry, Registries, Thing, slugify
 from ._runtime import HouseSettings, Runtime
@@ -64,6 +65,7 @@ __all__ = [
     "EVENT_NOTIFICATION",
     "EVENT_PROPOSAL_CHANGED",
     "EVENT_STATE_CHANGED",
+    "HOUSEHOLD",
     "LEVELS",
     "MATCH_ALL",
     "STATE_UNAVAILABLE",
@@ -72,6 +74,7 @@ __all__ = [
     "Area",
     "AuditEntry",
     "AutonomyPolicy",
+    "Budget",
     "CallObserver",
     "Clock",
     "ConfigError",
@@ -94,6 +97,7 @@ __all__ = [
     "Notification",
     "Notifications",
     "Persistence",
+    "Pressure",
     "Proposal",
     "ProposalError",
     "Proposals",
@@ -120,7 +124,9 @@ __all__ = [
     "new_id",
     "next_sun_event",
     "normalize_light_command",
+    "parse_budget",
     "parse_level",
+    "person_key",
     "register_capability_services",
     "slugify",
     "split_entity_id",

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._context import Context
+from ._pressure import Pressure
 from ._runtime import Runtime
 from ._services import ServiceCall
 
@@ -54,11 +56,16 @@ class Notification:
     recipient: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     dismissed: bool = False
+    held: bool = False  # waiting in the recipient's digest
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["created"] = self.created.isoformat()
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Notification:
+        return cls(**{**data, "created": datetime.fromisoformat(data["created"])})
 
 
 class Notifications:
@@ -87,20 +94,72 @@ class Notifications:
         self.runtime.services.register("notify", name, send, schema=_Notify)
 
     def send(self, call: ServiceCall, channel: str, recipient: str | None = None) -> Notification:
+        """Send what a ``notify`` call asks for, within the recipient's pressure budget."""
         title = call.data.get("title")
         extra = call.data.get("data")
-        item = Notification(
-            id=str(call.data.get("notification_id") or f"n{next(self._ids)}"),
-            message=str(call.data.get("message", "")),
+        return self.tell(
+            str(call.data.get("message", "")),
             title=str(title) if title is not None else None,
             channel=channel,
-            created=self.runtime.now(),
             recipient=recipient or _text(call.data.get("target")),
             data=dict(extra) if isinstance(extra, dict) else {},
+            notification_id=call.data.get("notification_id"),
+            context=call.context,
         )
-        self.items.append(item)
-        self.runtime.bus.fire(EVENT_NOTIFICATION, item.as_dict(), call.context)
+
+    def tell(
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        channel: str = "notify.notify",
+        recipient: str | None = None,
+        data: dict[str, Any] | None = None,
+        notification_id: str | None = None,
+        context: Context | None = None,
+    ) -> Notification:
+        """One notification: delivered now, or held back for the recipient's digest."""
+        item = Notification(
+            id=str(notification_id or f"n{next(self._ids)}"),
+            message=message,
+            title=title,
+            channel=channel,
+            created=self.runtime.now(),
+            recipient=recipient,
+            data=data or {},
+        )
+        pressure = self.runtime.components.get("pressure")
+        # Persistent notifications wait quietly on the dashboard: they interrupt nobody.
+        if isinstance(pressure, Pressure) and channel != "persistent":
+            item.held = not pressure.offer(recipient, item.as_dict())
+            return item
+        self._publish(item, context)
         return item
+
+    def deliver(self, person: str, items: list[dict[str, Any]], digest: bool) -> None:
+        """What the pressure budget lets through: one item, or a digest of held ones."""
+        if not digest:
+            self._publish(Notification.from_dict(items[0]))
+            return
+        lines = [
+            f"- {item['title']}: {item['message']}" if item.get("title") else f"- {item['message']}"
+            for item in items
+        ]
+        summary = Notification(
+            id=f"n{next(self._ids)}",
+            message="\n".join(lines),
+            title=f"{len(items)} held back while you were not to be disturbed",
+            channel="digest",
+            created=self.runtime.now(),
+            recipient=person,
+            data={"digest": items},
+        )
+        self._publish(summary)
+
+    def _publish(self, item: Notification, context: Context | None = None) -> None:
+        item.held = False
+        self.items.append(item)
+        self.runtime.bus.fire(EVENT_NOTIFICATION, item.as_dict(), context)
 
     async def _notify(self, call: ServiceCall) -> None:
         self.send(call, call.name)

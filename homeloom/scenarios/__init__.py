@@ -1,5 +1,6 @@
 """Scenarios: YAML loading with positions, templates, triggers, conditions, scripts, automations."""
 
+from ._assemblages import Assemblage, Assemblages, setup_assemblages
 from ._automation import EVENT_AUTOMATION_TRIGGERED, Automation
 from ._automation_config import AutomationConfigError, AutomationSpec, parse_automation
 from ._automations import AutomationManager, ScenarioReport, get_automations
@@ -44,6 +45,8 @@ __all__ = [
     "EVENT_GATED_CALL",
     "HELPER_DOMAINS",
     "MAX_INCLUDE_DEPTH",
+    "Assemblage",
+    "Assemblages",
     "Automation",
     "AutomationConfigError",
     "AutomationManager",
@@ -94,6 +97,7 @@ __all__ = [
     "parse_core_settings",
     "parse_duration",
     "position_of",
+    "setup_assemblages",
     "setup_helpers",
     "setup_scripts",
     "validate_triggers",

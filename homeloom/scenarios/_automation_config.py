@@ -71,10 +71,12 @@ AUTOMATION_KEYS = frozenset(
         # homeloom's own keys
         "autonomy",
         "approval_timeout",
+        "approvers",
         "guarded",
     }
 )
-_HOMELOOM_KEYS = ("autonomy", "approval_timeout", "guarded")
+_HOMELOOM_KEYS = ("autonomy", "approval_timeout", "approvers", "guarded")
+APPROVER_ROLES = ("admin", "resident", "guest")
 _MAX_EXCEEDED = ("silent", "critical", "fatal", "error", "warning", "warn", "info", "debug")
 
 
@@ -185,6 +187,8 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
             parse_duration(item["approval_timeout"])
         except DurationError as err:
             issues.append(_issue(str(err), item, "approval_timeout", "approval_timeout"))
+    if "approvers" in item:
+        issues.extend(approver_issues(item, "approvers"))
     initial_state = item.get("initial_state")
     if initial_state is not None and not isinstance(initial_state, bool):
         issues.append(
@@ -224,6 +228,19 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
         stored_traces=stored,
         extra={key: item[key] for key in _HOMELOOM_KEYS if key in item},
     )
+
+
+def approver_issues(container: Any, key: str, path: str | None = None) -> list[ConfigIssue]:
+    """Who may decide a proposal: roles of the house's accounts, or people (``person.x``)."""
+    value = container[key]
+    items = value if isinstance(value, list) else [value]
+    valid = f"valid: {', '.join(APPROVER_ROLES)} or a person such as person.alice"
+    return [
+        _issue(f"unknown approver {item!r}; {valid}", container, key, path or key)
+        for item in items
+        if not isinstance(item, str)
+        or (item not in APPROVER_ROLES and not item.startswith("person."))
+    ]
 
 
 def _from_blueprint(item: Mapping[str, Any], config_dir: Path | None) -> dict[str, Any]:

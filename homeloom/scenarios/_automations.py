@@ -72,37 +72,52 @@ class AutomationManager:
     # --- loading ---------------------------------------------------------------
 
     def load(self, config: Any) -> ScenarioReport:
-        """Compile every automation of ``config``; a broken one is reported, not fatal."""
+        """Compile every automation of ``config`` and of the assemblages; a broken one
+        is reported, not fatal."""
         report = ScenarioReport()
         ids: set[str] = set()
         for index, item in _automation_items(config):
-            label = scenario_label(item, index)
-            try:
-                spec = parse_automation(item, config_dir=self.config_dir)
-                if spec.id is not None and spec.id in ids:
-                    raise _DuplicateId(item, spec.id)
-                entity_id = object_id_for(spec, set(self.automations))
-                automation = Automation(
-                    self.runtime,
-                    spec,
-                    entity_id,
-                    trace_sink=self._store_trace,
-                    keep_every_trace=self.keep_every_trace,
-                )
-            except Exception as err:
-                issues: list[ConfigIssue] | None = getattr(err, "issues", None)
-                if issues is None:
-                    _LOGGER.exception("automation %s could not be loaded", label)
-                    issues = [ConfigIssue(f"could not be loaded: {err}")]
-                report.errors.extend(replace(issue, scenario=label) for issue in issues)
-                report.failed += 1
-                continue
-            if spec.id is not None:
-                ids.add(spec.id)
-            self.automations[entity_id] = automation
-            self._restore_traces(automation)
-            report.loaded += 1
+            self._load_one(item, scenario_label(item, index), ids, report)
+        assemblages = self.runtime.components.get("assemblages")
+        if assemblages is not None:
+            for item, extra in assemblages.scenario_items():
+                self._load_one(item, scenario_label(item, 0), ids, report, extra)
         return report
+
+    def _load_one(
+        self,
+        item: Any,
+        label: str,
+        ids: set[str],
+        report: ScenarioReport,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        try:
+            spec = parse_automation(item, config_dir=self.config_dir)
+            if spec.id is not None and spec.id in ids:
+                raise _DuplicateId(item, spec.id)
+            spec.extra.update(extra or {})
+            entity_id = object_id_for(spec, set(self.automations))
+            automation = Automation(
+                self.runtime,
+                spec,
+                entity_id,
+                trace_sink=self._store_trace,
+                keep_every_trace=self.keep_every_trace,
+            )
+        except Exception as err:
+            issues: list[ConfigIssue] | None = getattr(err, "issues", None)
+            if issues is None:
+                _LOGGER.exception("automation %s could not be loaded", label)
+                issues = [ConfigIssue(f"could not be loaded: {err}")]
+            report.errors.extend(replace(issue, scenario=label) for issue in issues)
+            report.failed += 1
+            return
+        if spec.id is not None:
+            ids.add(spec.id)
+        self.automations[entity_id] = automation
+        self._restore_traces(automation)
+        report.loaded += 1
 
     async def start(self) -> None:
         """Enable each automation as its ``initial_state`` or last known state says,
@@ -138,6 +153,10 @@ class AutomationManager:
             )
 
     def _should_start_enabled(self, automation: Automation) -> bool:
+        assemblage = automation.spec.extra.get("assemblage")
+        assemblages = self.runtime.components.get("assemblages")
+        if assemblages is not None and assemblage and not assemblages.is_enabled(assemblage):
+            return False
         if automation.spec.initial_state is not None:
             return automation.spec.initial_state
         previous = self.runtime.states.get(automation.entity_id)

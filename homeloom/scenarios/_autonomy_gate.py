@@ -19,9 +19,13 @@ from homeloom.orchestrator import (
     AutonomyPolicy,
     ConfigIssue,
     Level,
+    Notifications,
+    Pressure,
+    Proposal,
     Proposals,
     Runtime,
     ServiceCall,
+    parse_budget,
     parse_level,
 )
 
@@ -68,7 +72,10 @@ class AutonomyGate:
         scenario: str,
         level: Level | None,
         approval_timeout: timedelta | None,
+        *,
         assemblage: str | None = None,
+        assemblage_level: Level | None = None,
+        approvers: list[str] | None = None,
         title: str | None = None,
     ) -> None:
         self.runtime = runtime
@@ -77,6 +84,8 @@ class AutonomyGate:
         self.level = level
         self.approval_timeout = approval_timeout
         self.assemblage = assemblage
+        self.assemblage_level = assemblage_level
+        self.approvers = approvers
 
     @property
     def policy(self) -> AutonomyPolicy:
@@ -106,6 +115,20 @@ class AutonomyGate:
         at = self.runtime.local_now().strftime("%H:%M")
         return f"{what}: {self.title} — {why} at {at}"
 
+    def _ask(self, proposal: Proposal) -> None:
+        """Tell the people who may decide, each within their pressure budget."""
+        notifications = self.runtime.components.get("notifications")
+        if not isinstance(notifications, Notifications):
+            return
+        people: list[str | None] = [r for r in proposal.roles if r.startswith("person.")]
+        for person in people or [None]:
+            notifications.tell(
+                proposal.sentence,
+                title="Suggestion waiting for approval",
+                recipient=person,
+                data={"proposal": proposal.id},
+            )
+
     async def __call__(
         self,
         run: Run,
@@ -123,6 +146,7 @@ class AutonomyGate:
             scenario=self.scenario,
             scenario_level=self.level,
             assemblage=self.assemblage,
+            assemblage_level=self.assemblage_level,
         )
         if decision.level == "auto":
             return True
@@ -147,11 +171,13 @@ class AutonomyGate:
             scenario=self.scenario,
             calls=[call],
             sentence=sentence,
+            roles=self.approvers,
             timeout=self.approval_timeout,
             guarded=decision.guarded,
             trace=jsonable(trace.as_dict()) if trace is not None else None,
         )
         announce["proposal"] = proposal.id
+        self._ask(proposal)
         trace_update_result(proposal=proposal.id)
         self.runtime.bus.fire(EVENT_GATED_CALL, announce, run.context)
         try:
@@ -201,6 +227,7 @@ def install_autonomy(runtime: Runtime, config: Mapping[str, Any]) -> list[Config
                     f"services of {domain}: {known}",
                 )
             )
+    issues.extend(_install_pressure(runtime, core))
     Proposals(runtime)
 
     async def set_autonomy(call: ServiceCall) -> None:
@@ -216,6 +243,37 @@ def install_autonomy(runtime: Runtime, config: Mapping[str, Any]) -> list[Config
     return issues
 
 
+def _install_pressure(runtime: Runtime, core: Mapping[str, Any]) -> list[ConfigIssue]:
+    """The people's notification budgets, from ``homeloom: pressure:``."""
+    notifications = runtime.components.get("notifications")
+    config = core.get("pressure")
+    if config is None or not isinstance(notifications, Notifications):
+        return []
+    if not isinstance(config, Mapping):
+        message = "pressure must be a mapping with per_hour, quiet_hours and people"
+        return [issue_at(core, "pressure", "homeloom.pressure", message)]
+    issues: list[ConfigIssue] = []
+    try:
+        default = parse_budget({k: v for k, v in config.items() if k != "people"})
+    except ValueError as err:
+        issues.append(issue_at(core, "pressure", "homeloom.pressure", str(err)))
+        default = parse_budget({})
+    people_config = config.get("people") or {}
+    people = {}
+    if not isinstance(people_config, Mapping):
+        message = "people must map each person to a budget"
+        issues.append(issue_at(config, "people", "homeloom.pressure.people", message))
+        people_config = {}
+    for name, value in people_config.items():
+        try:
+            people[str(name)] = parse_budget(value, default)
+        except ValueError as err:
+            path = f"homeloom.pressure.people.{name}"
+            issues.append(issue_at(people_config, name, path, str(err)))
+    Pressure(runtime, notifications.deliver, default, people)
+    return issues
+
+
 def gate_for(
     runtime: Runtime, scenario: str, extra: Mapping[str, Any], title: str | None = None
 ) -> AutonomyGate | None:
@@ -223,11 +281,16 @@ def gate_for(
     if "autonomy" not in runtime.components:
         return None
     level = parse_level(extra["autonomy"]) if extra.get("autonomy") is not None else None
+    assemblage_level = extra.get("assemblage_level")
     timeout = extra.get("approval_timeout")
+    approvers = extra.get("approvers")
     return AutonomyGate(
         runtime,
         scenario,
         level,
         parse_duration(timeout) if timeout is not None else None,
+        assemblage=extra.get("assemblage"),
+        assemblage_level=parse_level(assemblage_level) if assemblage_level else None,
+        approvers=[str(item) for item in approvers] if approvers else None,
         title=title,
     )

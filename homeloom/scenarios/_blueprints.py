@@ -17,7 +17,7 @@ from homeloom.orchestrator import ConfigIssue
 
 from ._yaml import InputRef, Position, YamlDict, YamlList, load_config_file, position_of
 
-__all__ = ["Blueprint", "BlueprintError", "apply_blueprint", "load_blueprint"]
+__all__ = ["Blueprint", "BlueprintError", "apply_blueprint", "fill_inputs", "load_blueprint"]
 
 BLUEPRINT_DIR = "blueprints"
 _NO_DEFAULT = object()
@@ -182,6 +182,12 @@ def apply_blueprint(blueprint: Blueprint, use: Mapping[str, Any]) -> dict[str, A
             ]
         )
     return dict(filled)
+
+
+def fill_inputs(value: Any, values: Mapping[str, Any]) -> tuple[Any, list[InputRef]]:
+    """``value`` with each ``!input NAME`` replaced, and the references ``values`` lacks."""
+    undeclared: list[InputRef] = []
+    return _substitute(value, values, undeclared), undeclared
 
 
 def _substitute(value: Any, values: Mapping[str, Any], undeclared: list[InputRef]) -> Any:

@@ -229,6 +229,15 @@ def automation_schema() -> dict[str, Any]:
             },
             "autonomy": {"enum": levels},
             "approval_timeout": _DURATION,
+            "approvers": {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"enum": ["admin", "resident", "guest"]},
+                        {"type": "string", "pattern": "^person\\.[a-z0-9_]+$"},
+                    ]
+                },
+            },
             "guarded": _ENTITY_IDS,
         },
         "additionalProperties": False,

@@ -34,6 +34,7 @@ SCRIPT_KEYS = frozenset(
         "trace",
         "autonomy",
         "approval_timeout",
+        "approvers",
         "guarded",
     }
 )

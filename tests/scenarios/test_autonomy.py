@@ -98,11 +98,11 @@ async def test_suggest_pauses_on_a_proposal_and_approval_goes_on(tmp_path: Path)
     (proposal,) = _proposals(house).pending()
     assert proposal.sentence.startswith("Turn on Hall light: Hall light")
     assert proposal.calls[0]["service"] == "light.turn_on"
-    assert notes == []
+    assert notes == [proposal.sentence]  # the household is asked
     _proposals(house).approve(proposal.id, user="alice", channel="dashboard")
     await house.runtime.idle()
     assert _state(house, "light.hall") == "on"
-    assert notes == ["after the light"]
+    assert notes == [proposal.sentence, "after the light"]
     assert proposal.decided_by == "alice" and proposal.channel == "dashboard"
     automation = house.automations.find("hall")
     assert automation is not None
