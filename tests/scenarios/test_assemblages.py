@@ -249,9 +249,10 @@ async def test_bad_assemblages_are_reported_with_positions(tmp_path: Path) -> No
     found = {(issue.key, issue.line): issue.message for issue in house.report.errors}
     assert "no entity 'light.hal'" in found[("assemblage.hall_evening.roles.lamp", 5)]
     assert "light.hall" in found[("assemblage.hall_evening.roles.lamp", 5)]  # what exists
-    assert "valid: entities, things, areas, people" in found[
-        ("assemblage.hall_evening.members.rooms", 7)
-    ]
+    assert (
+        "valid: entities, things, areas, people"
+        in found[("assemblage.hall_evening.members.rooms", 7)]
+    )
     assert "valid: auto" in found[("assemblage.hall_evening.autonomy", 8)]
     assert "roles: sensor" in found[("assemblage.hall_evening.scenarios[0]", 10)]
     # The broken assemblage is left out; the good one runs.

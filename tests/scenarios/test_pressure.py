@@ -129,14 +129,16 @@ async def test_what_is_held_back_survives_a_restart(tmp_path: Path) -> None:
 @pytest.mark.allow_error_logs
 async def test_a_bad_budget_is_reported_with_its_place(tmp_path: Path) -> None:
     (tmp_path / "configuration.yaml").write_text(
-        "homeloom:\n  pressure:\n    per_hour: 0\n    people:\n      person.bob: {quiet_hours: late}\n",
+        "homeloom:\n  pressure:\n    per_hour: 0\n"
+        "    people:\n      person.bob: {quiet_hours: late}\n",
         encoding="utf-8",
     )
     house = House(tmp_path, clock=TestClock(EVENING), adapters=False, persist=False)
     report = await house.setup()
     found = {(issue.key, issue.line): issue.message for issue in report.errors}
     assert "per_hour must be a whole number of 1 or more" in found[("homeloom.pressure", 2)]
-    assert "quiet_hours needs exactly 'start' and 'end'" in found[
-        ("homeloom.pressure.people.person.bob", 5)
-    ]
+    assert (
+        "quiet_hours needs exactly 'start' and 'end'"
+        in found[("homeloom.pressure.people.person.bob", 5)]
+    )
     await house.runtime.stop()
