@@ -15,6 +15,7 @@ from contextlib import closing
 from pathlib import Path
 
 from homeloom import __version__
+from homeloom.assemblage_report import add_assemblage_command, run_assemblage_command
 from homeloom.house import DATABASE_FILE, House, check_config, write_demo_config
 from homeloom.scenarios import format_trace
 from homeloom.simulate import EventsFileError, load_events_file, simulate
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("scenario", help="the scenario's id, alias or entity id")
     trace.add_argument("--config", type=Path, default=None, help="configuration directory")
     trace.add_argument("--all", action="store_true", help="print every stored run")
+    add_assemblage_command(commands)
     return parser
 
 
@@ -63,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_dir: Path = args.config or default_config_dir()
     if args.command == "check":
         return asyncio.run(_check(config_dir, as_json=args.json))
+    if args.command == "assemblage":
+        return run_assemblage_command(args, config_dir)
     if args.command == "trace":
         return _trace(config_dir, args.scenario, every=args.all)
     if args.command == "simulate":

@@ -146,6 +146,7 @@ class House:
         clock: Clock | None = None,
         persist: bool = True,
         adapters: bool = True,
+        read_only: bool = False,
     ) -> None:
         self.config_dir = config_dir
         self.report = CheckReport()
@@ -157,14 +158,17 @@ class House:
             clock=clock, settings=_settings(self.config, self.report), config_dir=config_dir
         )
         self._persist = persist
+        # Reports beside a running house read its database and write nothing.
+        self._read_only = read_only
         self._adapters = adapters
         self.automations = AutomationManager(self.runtime, config_dir)
 
     async def setup(self, before_scenarios: BeforeScenarios | None = None) -> CheckReport:
         """Set everything up without starting; returns what was found wrong."""
         runtime, report = self.runtime, self.report
-        if self._persist:
-            await Persistence(runtime, self.config_dir / DATABASE_FILE).open()
+        database = self.config_dir / DATABASE_FILE
+        if self._persist and not (self._read_only and not database.exists()):
+            await Persistence(runtime, database, read_only=self._read_only).open()
             Checkpoints(runtime)
         register_capability_services(runtime)
         Notifications(runtime)

@@ -110,9 +110,12 @@ class Persistence:
         *,
         history_days: float = 10.0,
         audit_days: float = 365.0,
+        read_only: bool = False,
     ) -> None:
         self.runtime = runtime
         self.path = path
+        # A view for reports beside a running house: restores, never writes.
+        self.read_only = read_only
         self.history_retention = timedelta(days=history_days)
         self.audit_retention = timedelta(days=audit_days)
         self._db: sqlite3.Connection | None = None
@@ -128,6 +131,9 @@ class Persistence:
 
     async def open(self) -> None:
         """Open (creating or migrating), restore, and start recording."""
+        if self.read_only:
+            self._open_read_only()
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
@@ -147,6 +153,23 @@ class Persistence:
         self._unsubscribe.append(runtime.scheduler.call_every(PURGE_INTERVAL_S, self._purge_due))
         runtime.components["persistence"] = self
         runtime.on_stop(self.close)
+
+    def _open_read_only(self) -> None:
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        self._db = db
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version != len(MIGRATIONS):
+            db.close()
+            self._db = None
+            raise RuntimeError(
+                f"{self.path} has schema {version}; this homeloom reads schema "
+                f"{len(MIGRATIONS)}: start homeloom once to migrate it"
+            )
+        self._restore_registry()
+        self._restore_states()
+        self.runtime.components["persistence"] = self
+        self.runtime.on_stop(self.close)
 
     def migrate(self) -> None:
         db = self.db
@@ -246,6 +269,8 @@ class Persistence:
 
     def audit(self, kind: str, data: Mapping[str, Any], context: Context | None = None) -> None:
         """Record something that must be answerable later: a command, a login, a decision."""
+        if self.read_only:
+            return
         with self._transaction():
             self.db.execute(
                 "INSERT INTO audit (time, kind, data, context_id, context_parent, user_id,"
@@ -287,12 +312,16 @@ class Persistence:
         return json.loads(row["value"]) if row is not None else None
 
     def set_value(self, namespace: str, key: str, value: Any) -> None:
+        if self.read_only:
+            return
         with self._transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO kv VALUES (?,?,?)", (namespace, key, _json(value))
             )
 
     def delete_value(self, namespace: str, key: str) -> None:
+        if self.read_only:
+            return
         with self._transaction():
             self.db.execute("DELETE FROM kv WHERE namespace = ? AND key = ?", (namespace, key))
 
@@ -336,6 +365,8 @@ class Persistence:
 
     def purge(self) -> None:
         """Drop history and audit entries older than their retention."""
+        if self.read_only:
+            return
         now = self.runtime.now()
         with self._transaction():
             self.db.execute(
@@ -348,6 +379,8 @@ class Persistence:
 
     def forget(self, user_id: str) -> int:
         """Erase what is stored about one person; returns the number of rows removed."""
+        if self.read_only:
+            raise RuntimeError(f"{self.path} is open read-only")
         with self._transaction():
             removed = 0
             for table in ("history", "audit"):

@@ -83,14 +83,23 @@ class TrustFigures:
     rejected: int = 0
     expired: int = 0
     streak: int = 0  # approvals in a row since the last rejection or expiry
+    rejected_in_a_row: int = 0
 
 
 class Proposals:
     """The house's proposals; kept as ``runtime.components["proposals"]``."""
 
-    def __init__(self, runtime: Runtime, *, promotion_streak: int = 5) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        promotion_streak: int = 5,
+        lower_after_rejections: int | None = None,
+    ) -> None:
         self.runtime = runtime
         self.promotion_streak = promotion_streak
+        # Only when the resident opted in may rejections make a scenario more cautious.
+        self.lower_after_rejections = lower_after_rejections
         self._items: dict[str, Proposal] = {}
         self._waiters: dict[str, asyncio.Future[Status]] = {}
         self._expiry: dict[str, Unsubscribe] = {}
@@ -191,7 +200,7 @@ class Proposals:
             raise ProposalError(f"proposal {proposal_id} is already {proposal.status}")
         if "guest" in roles and proposal.guarded and not {"admin", "resident"} & set(roles):
             raise ProposalError("a guest cannot decide a guarded proposal")
-        if roles and not set(roles) & set(proposal.roles):
+        if not self.may_decide(proposal, user, roles):
             raise ProposalError(
                 f"proposal {proposal_id} may be decided by {', '.join(proposal.roles)}"
             )
@@ -201,6 +210,13 @@ class Proposals:
             # No run waits for it (a promotion, or a run lost to a restart): carry it out.
             self.runtime.create_task(self._execute(proposal), name=f"approved {proposal.id}")
         return proposal
+
+    @staticmethod
+    def may_decide(proposal: Proposal, user: str, roles: tuple[str, ...]) -> bool:
+        """Admins always; otherwise a listed role, or the very person the proposal asks."""
+        if not roles or "admin" in roles or set(roles) & set(proposal.roles):
+            return True
+        return f"person.{user}" in proposal.roles
 
     def _settle(
         self, proposal: Proposal, status: Status, user: str | None, channel: str, note: str | None
@@ -264,9 +280,11 @@ class Proposals:
         if status == "approved":
             figures.approved += 1
             figures.streak += 1
+            figures.rejected_in_a_row = 0
         elif status == "rejected":
             figures.rejected += 1
             figures.streak = 0
+            figures.rejected_in_a_row += 1
         elif status == "expired":
             figures.expired += 1
             figures.streak = 0
@@ -277,6 +295,25 @@ class Proposals:
             store.set_value(_TRUST_NAMESPACE, proposal.scenario, asdict(figures))
         if status == "approved" and figures.streak == self.promotion_streak:
             self._propose_promotion(proposal.scenario, figures)
+        limit = self.lower_after_rejections
+        if status == "rejected" and limit is not None and figures.rejected_in_a_row >= limit:
+            figures.rejected_in_a_row = 0
+            self._lower(proposal.scenario, limit)
+
+    def _lower(self, scenario: str, rejections: int) -> None:
+        """Rejected again and again: from now on only observe, and say so."""
+        policy = self.runtime.components.get("autonomy")
+        if policy is None:
+            return
+        context = Context(origin="system", source="trust")
+        policy.set_level("scenario", scenario, "observe", context)
+        notifications = self.runtime.components.get("notifications")
+        if notifications is not None:
+            notifications.tell(
+                f"{scenario} now only observes: its last {rejections} suggestions were rejected",
+                title="Autonomy lowered",
+                context=context,
+            )
 
     def _propose_promotion(self, scenario: str, figures: TrustFigures) -> None:
         """The house may ask to be trusted more; it never raises a level by itself."""

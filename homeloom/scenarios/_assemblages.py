@@ -124,10 +124,12 @@ class Assemblages:
         level = assemblage.autonomy
         scenarios = []
         for automation in self.scenarios_of(assemblage.id):
+            # Its entity says whether it is on, also when the report reads a stored house.
+            state = self.runtime.states.get(automation.entity_id)
             entry: dict[str, Any] = {
                 "entity_id": automation.entity_id,
                 "name": automation.spec.name,
-                "enabled": automation.enabled,
+                "enabled": state.state == "on" if state is not None else automation.enabled,
             }
             if isinstance(policy, AutonomyPolicy):
                 decision = policy.decide(

@@ -228,7 +228,24 @@ def install_autonomy(runtime: Runtime, config: Mapping[str, Any]) -> list[Config
                 )
             )
     issues.extend(_install_pressure(runtime, core))
-    Proposals(runtime)
+    promote_after, lower_after = 5, None
+    trust = core.get("trust") or {}
+    if not isinstance(trust, Mapping):
+        trust = {}
+        message = "trust is a mapping with promote_after and lower_after_rejections"
+        issues.append(issue_at(core, "trust", "homeloom.trust", message))
+    for key in trust:
+        if key not in ("promote_after", "lower_after_rejections"):
+            valid = "valid: promote_after, lower_after_rejections"
+            issues.append(issue_at(trust, key, f"homeloom.trust.{key}", f"unknown key; {valid}"))
+        elif not isinstance(trust[key], int) or isinstance(trust[key], bool) or trust[key] < 1:
+            message = f"{key} must be a whole number of 1 or more"
+            issues.append(issue_at(trust, key, f"homeloom.trust.{key}", message))
+        elif key == "promote_after":
+            promote_after = trust[key]
+        else:
+            lower_after = trust[key]
+    Proposals(runtime, promotion_streak=promote_after, lower_after_rejections=lower_after)
 
     async def set_autonomy(call: ServiceCall) -> None:
         level = parse_level(call.data.get("level"))

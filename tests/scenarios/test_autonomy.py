@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from homeloom.house import House
-from homeloom.orchestrator import Proposals, TestClock
+from homeloom.orchestrator import ProposalError, Proposals, TestClock
 from homeloom.simulate import simulate
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
@@ -297,6 +297,47 @@ async def test_a_streak_of_approvals_proposes_a_promotion(tmp_path: Path) -> Non
     proposals.approve(promotion[0].id, user="admin")
     await house.runtime.idle()
     assert house.runtime.components["autonomy"].scenario_levels == {"hall": "auto"}
+    await house.stop()
+
+
+async def test_rejections_lower_a_level_only_when_the_resident_opted_in(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    async def reject_twice(house: House) -> None:
+        proposals = _proposals(house)
+        for _ in range(2):
+            house.runtime.states.set("binary_sensor.hall_motion", "off")
+            await _motion(house)
+            (pending,) = proposals.pending()
+            proposals.reject(pending.id, user="bob")
+            await house.runtime.idle()
+
+    house = await _house(tmp_path_factory.mktemp("a"), level="autonomy: suggest")
+    await reject_twice(house)
+    assert house.runtime.components["autonomy"].scenario_levels == {}
+    await house.stop()
+
+    opted_in = "  trust: {promote_after: 3, lower_after_rejections: 2}"
+    house = await _house(tmp_path_factory.mktemp("b"), core=opted_in, level="autonomy: suggest")
+    assert _proposals(house).promotion_streak == 3
+    await reject_twice(house)
+    assert house.runtime.components["autonomy"].scenario_levels == {"hall": "observe"}
+    await _motion(house)
+    assert _proposals(house).pending() == []  # observing now: nothing more to decide
+    await house.stop()
+
+
+async def test_who_may_decide_a_proposal(tmp_path: Path) -> None:
+    level = "autonomy: suggest\n    approvers: [person.alice]"
+    house = await _house(tmp_path, level=level)
+    await _motion(house)
+    (proposal,) = _proposals(house).pending()
+    assert proposal.roles == ["person.alice"]
+    with pytest.raises(ProposalError, match=r"may be decided by person\.alice"):
+        _proposals(house).approve(proposal.id, user="bob", roles=("resident",))
+    _proposals(house).approve(proposal.id, user="alice", roles=("resident",))
+    await house.runtime.idle()
+    assert _state(house, "light.hall") == "on"
     await house.stop()
 
 
