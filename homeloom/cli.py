@@ -12,10 +12,12 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 from homeloom import __version__
 from homeloom.assemblage_report import add_assemblage_command, run_assemblage_command
+from homeloom.history_replay import HistoryError, events_from_history, parse_span
 from homeloom.house import DATABASE_FILE, House, check_config, write_demo_config
 from homeloom.scenarios import format_trace
 from homeloom.simulate import EventsFileError, load_events_file, simulate
@@ -44,7 +46,13 @@ def _parser() -> argparse.ArgumentParser:
         "simulate", help="replay an events file against the scenarios, touching no device"
     )
     replay.add_argument("--config", type=Path, default=None, help="configuration directory")
-    replay.add_argument("--events", type=Path, required=True, help="events file (YAML/JSON)")
+    source = replay.add_mutually_exclusive_group(required=True)
+    source.add_argument("--events", type=Path, help="events file (YAML/JSON)")
+    source.add_argument(
+        "--from-history",
+        metavar="SPAN",
+        help="replay the inputs the house recorded over the last SPAN (6h, 90m, 2d)",
+    )
     replay.add_argument("--json", action="store_true", help="print calls, runs and errors as JSON")
     replay.add_argument(
         "--stub-services",
@@ -71,7 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _trace(config_dir, args.scenario, every=args.all)
     if args.command == "simulate":
         return asyncio.run(
-            _simulate(config_dir, args.events, as_json=args.json, stub=args.stub_services)
+            _simulate(
+                config_dir,
+                args.events,
+                args.from_history,
+                as_json=args.json,
+                stub=args.stub_services,
+            )
         )
     logging.basicConfig(
         level=args.log_level.upper(),
@@ -125,11 +139,22 @@ def _trace(config_dir: Path, scenario: str, *, every: bool) -> int:
     return 1
 
 
-async def _simulate(config_dir: Path, events_file: Path, *, as_json: bool, stub: bool) -> int:
+async def _simulate(
+    config_dir: Path,
+    events_file: Path | None,
+    history_span: str | None,
+    *,
+    as_json: bool,
+    stub: bool,
+) -> int:
     logging.basicConfig(level=logging.CRITICAL)
     try:
-        events = load_events_file(events_file)
-    except EventsFileError as err:
+        if events_file is not None:
+            events = load_events_file(events_file)
+        else:
+            span = parse_span(str(history_span))
+            events = events_from_history(config_dir / DATABASE_FILE, span, datetime.now(UTC))
+    except (EventsFileError, HistoryError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     result = await simulate(config_dir, events, stub_services=stub)
