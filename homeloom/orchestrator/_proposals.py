@@ -155,6 +155,12 @@ class Proposals:
         self._items[proposal.id] = proposal
         self._schedule_expiry(proposal)
         self._changed(proposal, Context(origin="system", source=scenario))
+        _LOGGER.info(
+            "proposal %s waits for approval until %s: %s",
+            proposal.id,
+            proposal.expires.isoformat(timespec="seconds"),
+            sentence,
+        )
         return proposal
 
     def _new_id(self) -> str:
