@@ -124,12 +124,18 @@ class Assemblages:
         level = assemblage.autonomy
         scenarios = []
         for automation in self.scenarios_of(assemblage.id):
-            # Its entity says whether it is on, also when the report reads a stored house.
+            # Its entity says whether it is on, also when the report reads a stored house;
+            # with no entity yet, whether it will start enabled.
             state = self.runtime.states.get(automation.entity_id)
+            enabled = (
+                state.state == "on"
+                if state is not None
+                else self.is_enabled(assemblage.id) and automation.spec.initial_state is not False
+            )
             entry: dict[str, Any] = {
                 "entity_id": automation.entity_id,
                 "name": automation.spec.name,
-                "enabled": state.state == "on" if state is not None else automation.enabled,
+                "enabled": enabled,
             }
             if isinstance(policy, AutonomyPolicy):
                 decision = policy.decide(

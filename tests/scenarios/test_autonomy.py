@@ -133,7 +133,7 @@ async def test_a_proposal_expires(tmp_path: Path) -> None:
     await house.stop()
 
 
-async def test_a_restarted_run_withdraws_its_proposal(tmp_path: Path) -> None:
+async def test_turning_a_scenario_off_withdraws_its_proposal(tmp_path: Path) -> None:
     house = await _house(tmp_path, level="autonomy: suggest")
     await _motion(house)
     (first,) = _proposals(house).pending()
@@ -143,6 +143,18 @@ async def test_a_restarted_run_withdraws_its_proposal(tmp_path: Path) -> None:
     await house.runtime.idle()
     assert first.status == "withdrawn"
     assert _proposals(house).pending() == []
+    await house.stop()
+
+
+async def test_a_restarted_run_withdraws_its_proposal(tmp_path: Path) -> None:
+    house = await _house(tmp_path, level="autonomy: suggest\n    mode: restart")
+    await _motion(house)
+    (first,) = _proposals(house).pending()
+    house.runtime.states.set("binary_sensor.hall_motion", "off")
+    await _motion(house)
+    (second,) = _proposals(house).pending()
+    assert first.status == "withdrawn" and second.id != first.id
+    assert first.note == "the run was stopped or restarted"
     await house.stop()
 
 
