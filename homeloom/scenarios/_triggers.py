@@ -38,7 +38,6 @@ Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
 
 _UNSUPPORTED = {
     "webhook": "webhook triggers need the dashboard's web server, which is not running",
-    "mqtt": "mqtt triggers need the MQTT adapter, which is not configured",
     "conversation": "conversation triggers are not supported",
     "calendar": "calendar triggers are not supported",
     "tag": "tag triggers are not supported",
@@ -55,9 +54,10 @@ def validate_triggers(
     runtime: Runtime, configs: Any, *, path: str = "triggers"
 ) -> list[dict[str, Any]]:
     """Each trigger with its ``platform`` named; every problem reported with its place."""
+    from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS}
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS}
     result: list[dict[str, Any]] = []
     issues = []
     items = _as_list(configs)
@@ -110,9 +110,10 @@ async def attach_triggers(
     With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
     resume after a restart.
     """
+    from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS}
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS}
     engine = get_template_engine(runtime)
     detach: list[Unsubscribe] = []
     for config in configs:
@@ -646,28 +647,39 @@ _DEVICE_TO = {
 
 
 def _device_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A device trigger as the state or numeric_state trigger it stands for."""
     kind = str(config.get("type", ""))
-    if kind not in _DEVICE_TO:
+    domain = str(config.get("domain", ""))
+    if domain == "sensor" and kind not in _DEVICE_TO:
+        # Sensor device triggers ("temperature", "battery_level"...) compare the value.
+        return {**config, "platform": "numeric_state"}
+    if kind in _DEVICE_TO:
+        to = _DEVICE_TO[kind]
+    elif domain == "binary_sensor" and kind:
+        # Binary sensors name the "on" side (smoke, moist, plugged) and "no_"/"not_" the off.
+        to = "off" if kind.startswith(("no_", "not_")) else "on"
+    else:
         raise fail(
             config,
             "type",
             f"{config['_path']}.type",
-            f"unknown device trigger type {kind!r}; valid: {', '.join(_DEVICE_TO)}",
+            f"unknown device trigger type {kind!r} for domain {domain or '(none)'}; "
+            f"valid: {', '.join(_DEVICE_TO)}, a binary_sensor's condition such as smoke "
+            "or no_smoke, or a sensor's measurement such as temperature",
         )
-    state_config = {**config, "platform": "state"}
-    if _DEVICE_TO[kind] is not None:
-        state_config["to"] = _DEVICE_TO[kind]
-    else:
-        state_config["to"] = None
-    return state_config
+    return {**config, "platform": "state", "to": to}
+
+
+def _device_platform(config: Mapping[str, Any]) -> tuple[Attach, Validate]:
+    return _PLATFORMS[str(_device_config(config)["platform"])]
 
 
 def _validate_device(runtime: Runtime, config: Mapping[str, Any]) -> None:
-    _validate_state(runtime, _device_config(config))
+    _device_platform(config)[1](runtime, _device_config(config))
 
 
 def _attach_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    return _attach_state(runtime, _device_config(config), fire)
+    return _device_platform(config)[0](runtime, _device_config(config), fire)
 
 
 Validate = Callable[[Runtime, Mapping[str, Any]], None]
