@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from homeloom import __version__
+from homeloom.adapters._scaffold import add_adapter_command, run_adapter_command
 from homeloom.assemblage_report import add_assemblage_command, run_assemblage_command
 from homeloom.history_replay import HistoryError, events_from_history, parse_span
 from homeloom.house import DATABASE_FILE, House, check_config, write_demo_config
@@ -65,11 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("--config", type=Path, default=None, help="configuration directory")
     trace.add_argument("--all", action="store_true", help="print every stored run")
     add_assemblage_command(commands)
+    add_adapter_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "adapter":
+        return run_adapter_command(args)
     config_dir: Path = args.config or default_config_dir()
     if args.command == "check":
         return asyncio.run(_check(config_dir, as_json=args.json))
