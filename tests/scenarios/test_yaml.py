@@ -570,4 +570,7 @@ def test_fuzz_deep_nesting(depth: int, opener: str) -> None:
     check_result(load_config_text(opener * depth, "deep.yaml"))
     result = load_config_text(texts[opener], "deep.yaml")
     check_result(result)
-    assert result.ok
+    if depth <= 900:
+        assert result.ok
+    else:  # parsers cap the depth (PyYAML 6.0.4 at 1000): a clear error, never a crash
+        assert result.ok or any("nest" in issue.message for issue in result.errors)
