@@ -38,7 +38,6 @@ Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
 
 _UNSUPPORTED = {
     "webhook": "webhook triggers need the dashboard's web server, which is not running",
-    "mqtt": "mqtt triggers need the MQTT adapter, which is not configured",
     "conversation": "conversation triggers are not supported",
     "calendar": "calendar triggers are not supported",
     "tag": "tag triggers are not supported",
@@ -55,9 +54,10 @@ def validate_triggers(
     runtime: Runtime, configs: Any, *, path: str = "triggers"
 ) -> list[dict[str, Any]]:
     """Each trigger with its ``platform`` named; every problem reported with its place."""
+    from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS}
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS}
     result: list[dict[str, Any]] = []
     issues = []
     items = _as_list(configs)
@@ -110,9 +110,10 @@ async def attach_triggers(
     With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
     resume after a restart.
     """
+    from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS}
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS}
     engine = get_template_engine(runtime)
     detach: list[Unsubscribe] = []
     for config in configs:

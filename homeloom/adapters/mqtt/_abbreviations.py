@@ -1,0 +1,165 @@
+"""Home Assistant MQTT discovery's abbreviated keys, and expanding them with the ``~`` base topic.
+
+Only the keys this adapter reads are listed; an unknown abbreviation is kept
+as it is (and so ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["expand"]
+
+ABBREVIATIONS: dict[str, str] = {
+    "act_t": "action_topic",
+    "act_tpl": "action_template",
+    "avty": "availability",
+    "avty_mode": "availability_mode",
+    "avty_t": "availability_topic",
+    "avty_tpl": "availability_template",
+    "bri": "brightness",
+    "bri_cmd_t": "brightness_command_topic",
+    "bri_cmd_tpl": "brightness_command_template",
+    "bri_scl": "brightness_scale",
+    "bri_stat_t": "brightness_state_topic",
+    "bri_val_tpl": "brightness_value_template",
+    "clr_temp_cmd_t": "color_temp_command_topic",
+    "clr_temp_cmd_tpl": "color_temp_command_template",
+    "clr_temp_k": "color_temp_kelvin",
+    "clr_temp_stat_t": "color_temp_state_topic",
+    "clr_temp_val_tpl": "color_temp_value_template",
+    "cmd_t": "command_topic",
+    "cmd_tpl": "command_template",
+    "cmps": "components",
+    "curr_temp_t": "current_temperature_topic",
+    "curr_temp_tpl": "current_temperature_template",
+    "def_ent_id": "default_entity_id",
+    "dev": "device",
+    "dev_cla": "device_class",
+    "en": "enabled_by_default",
+    "exp_aft": "expire_after",
+    "ent_cat": "entity_category",
+    "ic": "icon",
+    "json_attr_t": "json_attributes_topic",
+    "json_attr_tpl": "json_attributes_template",
+    "max_kmp": "max_kelvin",
+    "max_mirs": "max_mireds",
+    "max_temp": "max_temp",
+    "min_kmp": "min_kelvin",
+    "min_mirs": "min_mireds",
+    "min_temp": "min_temp",
+    "mode_cmd_t": "mode_command_topic",
+    "mode_cmd_tpl": "mode_command_template",
+    "mode_stat_t": "mode_state_topic",
+    "mode_stat_tpl": "mode_state_template",
+    "o": "origin",
+    "obj_id": "object_id",
+    "on_cmd_type": "on_command_type",
+    "ops": "options",
+    "off_dly": "off_delay",
+    "opt": "optimistic",
+    "p": "platform",
+    "pl_avail": "payload_available",
+    "pl_cls": "payload_close",
+    "pl_home": "payload_home",
+    "pl_lock": "payload_lock",
+    "pl_not_avail": "payload_not_available",
+    "pl_not_home": "payload_not_home",
+    "pl_off": "payload_off",
+    "pl_on": "payload_on",
+    "pl_open": "payload_open",
+    "pl_prs": "payload_press",
+    "pl_stop": "payload_stop",
+    "pl_unlk": "payload_unlock",
+    "pos_clsd": "position_closed",
+    "pos_open": "position_open",
+    "pos_t": "position_topic",
+    "pos_tpl": "position_template",
+    "ret": "retain",
+    "set_pos_t": "set_position_topic",
+    "set_pos_tpl": "set_position_template",
+    "src_type": "source_type",
+    "stat_cla": "state_class",
+    "stat_clsd": "state_closed",
+    "stat_closing": "state_closing",
+    "stat_jam": "state_jammed",
+    "stat_locked": "state_locked",
+    "stat_locking": "state_locking",
+    "stat_off": "state_off",
+    "stat_on": "state_on",
+    "stat_open": "state_open",
+    "stat_opening": "state_opening",
+    "stat_stopped": "state_stopped",
+    "stat_t": "state_topic",
+    "stat_tpl": "state_template",
+    "stat_unlocked": "state_unlocked",
+    "stat_unlocking": "state_unlocking",
+    "stat_val_tpl": "state_value_template",
+    "sup_clrm": "supported_color_modes",
+    "t": "topic",
+    "temp_cmd_t": "temperature_command_topic",
+    "temp_cmd_tpl": "temperature_command_template",
+    "temp_stat_t": "temperature_state_topic",
+    "temp_stat_tpl": "temperature_state_template",
+    "temp_unit": "temperature_unit",
+    "tpl": "template",
+    "uniq_id": "unique_id",
+    "unit_of_meas": "unit_of_measurement",
+    "val_tpl": "value_template",
+}
+DEVICE_ABBREVIATIONS: dict[str, str] = {
+    "cns": "connections",
+    "cu": "configuration_url",
+    "hw": "hw_version",
+    "ids": "identifiers",
+    "mdl": "model",
+    "mdl_id": "model_id",
+    "mf": "manufacturer",
+    "sa": "suggested_area",
+    "sn": "serial_number",
+    "sw": "sw_version",
+    "via_device": "via_device",
+}
+ORIGIN_ABBREVIATIONS: dict[str, str] = {"sw": "sw_version", "url": "support_url"}
+
+
+def _rename(block: Mapping[str, Any], table: Mapping[str, str]) -> dict[str, Any]:
+    return {table.get(key, key): value for key, value in block.items()}
+
+
+def _with_base(value: Any, base: str | None) -> Any:
+    if base is None or not isinstance(value, str):
+        return value
+    if value.startswith("~"):
+        return base + value[1:]
+    if value.endswith("~"):
+        return value[:-1] + base
+    return value
+
+
+def expand(config: Mapping[str, Any], base: str | None = None) -> dict[str, Any]:
+    """``config`` with full key names, and ``~`` replaced by the base topic in every topic."""
+    out = _rename(config, ABBREVIATIONS)
+    base = out.pop("~", base)
+    if base is not None and not isinstance(base, str):
+        raise ValueError("'~' (the base topic) must be a string")
+    for key, value in list(out.items()):
+        if key.endswith("_topic") or key == "topic":
+            out[key] = _with_base(value, base)
+    if isinstance(out.get("device"), Mapping):
+        out["device"] = _rename(out["device"], DEVICE_ABBREVIATIONS)
+    if isinstance(out.get("origin"), Mapping):
+        out["origin"] = _rename(out["origin"], ORIGIN_ABBREVIATIONS)
+    availability = out.get("availability")
+    if isinstance(availability, list):
+        out["availability"] = [
+            expand(item, base) if isinstance(item, Mapping) else item for item in availability
+        ]
+    components = out.get("components")
+    if isinstance(components, Mapping):
+        out["components"] = {
+            key: expand(item, base) if isinstance(item, Mapping) else item
+            for key, item in components.items()
+        }
+    return out

@@ -1,0 +1,182 @@
+"""The base of every Home Assistant MQTT discovery entity: config, templates, topics, commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from homeloom.orchestrator import STATE_UNKNOWN, ServiceValidationError, Unsubscribe
+
+from ._entities import EntityBook
+from ._router import MqttMessage
+from ._values import PayloadError, ValueTemplates, as_number, parse_json
+
+__all__ = ["HaContext", "HaEntity", "StateHandler", "chain", "on_off"]
+
+StateHandler = Callable[[MqttMessage], None]
+Publish = Callable[[str, str, int, bool], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class HaContext:
+    """What a discovered entity may use: the entity book, templates, publishing, the clock."""
+
+    book: EntityBook
+    templates: ValueTemplates
+    publish: Publish
+    now: Callable[[], Any]
+    logger: logging.Logger
+    call_later: Callable[[float, Callable[[Any], Any]], Unsubscribe]
+
+
+class HaEntity:
+    """One entity described by a discovery config (already expanded, ``~`` resolved)."""
+
+    domain: ClassVar[str] = ""
+    #: Keys the config must have.
+    required: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: HaContext, config: Mapping[str, Any]) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.entity_id = ""
+        for key in self.required:
+            if not isinstance(config.get(key), str | list) or not config.get(key):
+                raise PayloadError(f"{self.domain} needs {key!r}")
+        self.qos = int(config.get("qos", 0))
+        if self.qos not in (0, 1, 2):
+            raise PayloadError(f"qos must be 0, 1 or 2, not {self.qos}")
+        self.retain = bool(config.get("retain", False))
+        self._timers: dict[str, Unsubscribe] = {}
+
+    # --- for subclasses ------------------------------------------------------------------
+
+    def initial_state(self) -> str:
+        return STATE_UNKNOWN
+
+    def attributes(self) -> dict[str, Any]:
+        """Attributes known from the config alone (unit, options, colour modes...)."""
+        return {}
+
+    def state_topics(self) -> dict[str, StateHandler]:
+        """The topics to listen to, each with what reads it."""
+        return {}
+
+    async def command(self, service: str, data: Mapping[str, Any]) -> None:
+        raise self.cannot(service)
+
+    def close(self) -> None:
+        """The entity is removed or reconfigured: cancel its timers."""
+        for cancel in self._timers.values():
+            cancel()
+        self._timers.clear()
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def option(self, key: str, default: Any = None) -> Any:
+        value = self.config.get(key)
+        return default if value is None else value
+
+    @property
+    def optimistic(self) -> bool:
+        """No state topic (or ``optimistic: true``): assume a command did what it asked."""
+        return bool(self.config.get("optimistic", not self.config.get("state_topic")))
+
+    def render(self, template_key: str, message: MqttMessage) -> str:
+        return self.ctx.templates.render(self.config.get(template_key), message.text)
+
+    def report(self, state: str | None = None, attributes: Mapping[str, Any] | None = None) -> None:
+        self.ctx.book.update(self.entity_id, state, attributes)
+
+    def later(self, name: str, seconds: float | None, action: Callable[[], None]) -> None:
+        """Run ``action`` after ``seconds`` on the house clock, replacing a pending ``name``."""
+        cancel = self._timers.pop(name, None)
+        if cancel is not None:
+            cancel()
+        if seconds is not None and seconds > 0:
+
+            def fire(_: Any) -> None:
+                self._timers.pop(name, None)
+                action()
+
+            self._timers[name] = self.ctx.call_later(seconds, fire)
+
+    def received(self) -> None:
+        """A state message came: with ``expire_after``, the state expires without the next."""
+        expire_after = as_number(self.config.get("expire_after"))
+        if expire_after is None or expire_after <= 0:
+            return
+        self.ctx.book.set_expired(self.entity_id, False)
+        self.later("expire", expire_after, lambda: self.ctx.book.set_expired(self.entity_id, True))
+
+    @property
+    def current(self) -> str:
+        tracked = self.ctx.book.get(self.entity_id)
+        return tracked.state if tracked is not None else STATE_UNKNOWN
+
+    def current_attribute(self, name: str) -> Any:
+        tracked = self.ctx.book.get(self.entity_id)
+        return tracked.attributes.get(name) if tracked is not None else None
+
+    async def send(self, topic_key: str, payload: Any, template_key: str | None = None) -> None:
+        topic = self.config.get(topic_key)
+        if not topic:
+            raise ServiceValidationError(
+                self.domain, "", "", f"{self.entity_id} has no {topic_key}; it takes no commands"
+            )
+        template = self.config.get(template_key) if template_key else None
+        text = self.ctx.templates.command(template, payload)
+        await self.ctx.publish(str(topic), text, self.qos, self.retain)
+
+    def cannot(self, service: str) -> ServiceValidationError:
+        return ServiceValidationError(self.domain, service, "", f"{self.entity_id} cannot do that")
+
+    def json_attributes(self, message: MqttMessage) -> None:
+        """``json_attributes_topic``: a JSON object whose keys become attributes."""
+        text = self.render("json_attributes_template", message)
+        values = parse_json(text)
+        if not isinstance(values, Mapping):
+            raise PayloadError("json attributes must be a JSON object")
+        self.report(attributes={str(k): v for k, v in values.items()})
+
+    def topics_of(self, *pairs: tuple[str, StateHandler]) -> dict[str, StateHandler]:
+        """``(config key, handler)`` pairs as topics; two features on one topic both read it."""
+        topics: dict[str, StateHandler] = {}
+        for key, handler in pairs:
+            topic = self.config.get(key)
+            if isinstance(topic, str) and topic:
+                previous = topics.get(topic)
+                topics[topic] = handler if previous is None else chain(previous, handler)
+        return topics
+
+    def all_topics(self) -> dict[str, StateHandler]:
+        topics = dict(self.state_topics())
+        for topic, handler in self.topics_of(
+            ("json_attributes_topic", self.json_attributes)
+        ).items():
+            previous = topics.get(topic)
+            topics[topic] = handler if previous is None else chain(previous, handler)
+        return topics
+
+
+def chain(first: StateHandler, second: StateHandler) -> StateHandler:
+    """One handler for a topic that two features read."""
+
+    def handler(message: MqttMessage) -> None:
+        first(message)
+        second(message)
+
+    return handler
+
+
+def on_off(value: str, on: Any, off: Any) -> str | None:
+    """``on``/``off``/``unknown`` for a payload, or None when it is neither."""
+    if value == str(on):
+        return "on"
+    if value == str(off):
+        return "off"
+    if value in ("", "None"):
+        return STATE_UNKNOWN
+    return None

@@ -1,0 +1,105 @@
+"""Reading payloads: JSON, and the ``value_template`` dialect MQTT devices are described in.
+
+Templates get ``value`` (the payload text) and ``value_json`` (the payload
+parsed as JSON, when it is JSON), as in Home Assistant, and run in Jinja's
+sandbox; a template that fails raises :class:`PayloadError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+__all__ = ["PayloadError", "ValueTemplates", "as_number", "parse_json"]
+
+
+class PayloadError(ValueError):
+    """A payload or a template could not be read; the message says why."""
+
+
+def parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise PayloadError(f"not valid JSON: {err}") from None
+
+
+def as_number(value: Any) -> float | None:
+    """A number from a payload value ("21.5", 21.5), or None when it is not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _is_defined(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        raise PayloadError("a value the template needs is missing")
+    return value
+
+
+def _iif(condition: Any, if_true: Any = True, if_false: Any = False, if_none: Any = None) -> Any:
+    if condition is None and if_none is not None:
+        return if_none
+    return if_true if condition else if_false
+
+
+def _from_json(value: str) -> Any:
+    return parse_json(value)
+
+
+class ValueTemplates:
+    """Compiles each template once and renders it against one payload."""
+
+    def __init__(self) -> None:
+        env = ImmutableSandboxedEnvironment(autoescape=False)
+        env.filters["is_defined"] = _is_defined
+        env.filters["iif"] = _iif
+        env.filters["from_json"] = _from_json
+        env.filters["to_json"] = lambda value: json.dumps(value)
+        env.globals["iif"] = _iif
+        self._env = env
+        self._compile = lru_cache(maxsize=512)(self._env.from_string)
+
+    def render(
+        self,
+        template: str | None,
+        payload: str,
+        variables: Mapping[str, Any] | None = None,
+    ) -> str:
+        """``payload`` through ``template`` (the payload itself when there is none)."""
+        if not template:
+            return payload
+        context: dict[str, Any] = {"value": payload, **(variables or {})}
+        with contextlib.suppress(ValueError, RecursionError):
+            context["value_json"] = json.loads(payload)
+        try:
+            return str(self._compile(template).render(context)).strip()
+        except PayloadError:
+            raise
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
+            raise PayloadError(f"template {template!r} failed: {err}") from None
+
+    def command(self, template: str | None, value: Any) -> str:
+        """A command payload: ``value`` through a ``command_template``."""
+        if not template:
+            return _text(value)
+        try:
+            return str(self._compile(template).render({"value": value})).strip()
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
+            raise PayloadError(f"command template {template!r} failed: {err}") from None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
