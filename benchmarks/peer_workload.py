@@ -114,7 +114,8 @@ async def replay(spec: dict[str, Any], config_dir: Path) -> dict[str, Any]:
             runtime.states.set(entity_id(entity["id"]), str(entity["initial"]))
 
     started = time.perf_counter()
-    house = House(config_dir, persist=False, adapters=False)
+    # As ``homeloom run`` builds it, minus the database and the adapters.
+    house = House(config_dir, persist=False, adapters=False, long_running=True)
     report = await house.setup(before_scenarios=initial_states)
     if report.errors:
         raise SystemExit(f"configuration errors: {[str(e) for e in report.errors]}")

@@ -177,7 +177,7 @@ async def _simulate(
 async def _run(config_dir: Path) -> int:
     if write_demo_config(config_dir):
         _LOGGER.info("wrote a demo configuration to %s", config_dir)
-    house = House(config_dir)
+    house = House(config_dir, long_running=True)
     await house.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

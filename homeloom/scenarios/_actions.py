@@ -173,6 +173,13 @@ def _render(engine: TemplateEngine, value: Any, run: Run) -> Any:
     return engine.render_complex(value, run.variables)
 
 
+def _renderer(engine: TemplateEngine, value: Any) -> Callable[[Run], Any]:
+    """How to render ``value`` for a run, decided once: what holds no template is as written."""
+    if engine.contains_template(value):
+        return lambda run: engine.render_complex(value, run.variables)
+    return lambda run: value
+
+
 def _duration(engine: TemplateEngine, value: Any, run: Run) -> timedelta:
     try:
         return parse_duration(_render(engine, value, run))
@@ -217,14 +224,17 @@ def _service(
     legacy_entity = config.get("entity_id")
     response_variable = config.get("response_variable")
 
+    render_name, render_data = _renderer(engine, name), _renderer(engine, data)
+    render_target, render_legacy = _renderer(engine, target), _renderer(engine, legacy_entity)
+
     async def call(run: Run) -> None:
-        service_name = str(_render(engine, name, run)).strip().lower()
+        service_name = str(render_name(run)).strip().lower()
         domain, _, service = service_name.partition(".")
         payload = dict(_render(engine, templated_data, run) or {}) if templated_data else {}
-        payload.update(_render(engine, data, run))
-        targets = dict(_render(engine, target, run) or {}) if target is not None else {}
+        payload.update(render_data(run))
+        targets = dict(render_target(run) or {}) if target is not None else {}
         if legacy_entity is not None:
-            targets.setdefault("entity_id", _render(engine, legacy_entity, run))
+            targets.setdefault("entity_id", render_legacy(run))
         trace_set_result(
             params={
                 "domain": domain,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,8 @@ from homeloom.orchestrator import Context, Runtime, Unsubscribe, slugify
 from ._automation_config import DOMAIN, AutomationSpec
 from ._autonomy_gate import gate_for
 from ._conditions import ConditionCheck, compile_conditions
-from ._script import Script
+from ._script import RunResult, Script
+from ._template_states import TemplateState
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace, trace_path
 from ._triggers import attach_triggers, validate_triggers
@@ -119,18 +121,16 @@ class Automation:
             self.entity_id, "on" if self.enabled else "off", attributes, context=None
         )
 
-    def this(self) -> dict[str, Any]:
+    def this(self) -> TemplateState | dict[str, Any]:
+        """The ``this`` variable: the automation's own state, as templates see states."""
         state = self.runtime.states.get(self.entity_id)
-        return state.as_dict() if state is not None else {"entity_id": self.entity_id}
+        return TemplateState(state) if state is not None else {"entity_id": self.entity_id}
 
     # --- running ---------------------------------------------------------------
 
-    def _on_trigger(
-        self, trigger_vars: dict[str, Any], context: Context | None
-    ) -> Awaitable[None] | None:
-        if not self.enabled:
-            return None
-        return self.trigger(trigger_vars, context)
+    def _on_trigger(self, trigger_vars: dict[str, Any], context: Context | None) -> None:
+        if self.enabled:
+            self._begin(trigger_vars, context)
 
     async def trigger(
         self,
@@ -139,7 +139,20 @@ class Automation:
         *,
         skip_condition: bool = False,
     ) -> None:
-        """Run the automation for one trigger: conditions, then the action script."""
+        """Run the automation for one trigger and wait for the run to end."""
+        task = self._begin(trigger_vars, context, skip_condition=skip_condition)
+        if task is not None:
+            await self.script.wait(task)
+
+    def _begin(
+        self,
+        trigger_vars: Mapping[str, Any] | None,
+        context: Context | None,
+        *,
+        skip_condition: bool = False,
+    ) -> asyncio.Task[RunResult] | None:
+        """Variables and conditions at once, as the trigger fires; only a run whose
+        conditions pass gets a task for its actions."""
         runtime = self.runtime
         run_context = (
             context.child(origin="scenario", source=self.label)
@@ -168,7 +181,7 @@ class Automation:
             if condition is not None and not condition(variables):
                 trace.finish("failed_conditions")
                 self._trace_done(trace)
-                return
+                return None
             self.last_triggered = runtime.now()
             runtime.bus.fire(
                 EVENT_AUTOMATION_TRIGGERED,
@@ -187,11 +200,15 @@ class Automation:
             _LOGGER.error("automation %s: %s", self.spec.name, err)
             trace.finish("error", str(err))
             self._trace_done(trace)
-            return
+            return None
         finally:
             current_trace.reset(token)
-        await self.script.run(variables, run_context, trace=trace, scope_key=scope_key)
-        self._trace_done(trace)
+        started = self.script.start(variables, run_context, trace=trace, scope_key=scope_key)
+        if isinstance(started, RunResult):  # refused by the run mode
+            self._trace_done(trace)
+            return None
+        started.add_done_callback(lambda _: self._trace_done(trace))
+        return started
 
     async def resume(
         self,

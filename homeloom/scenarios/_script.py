@@ -114,17 +114,16 @@ class Script:
 
     # --- running -----------------------------------------------------------------
 
-    async def run(
+    def start(
         self,
         variables: Mapping[str, Any] | None = None,
         context: Context | None = None,
         *,
         trace: Trace | None = None,
         scope_key: str | None = None,
-        wait: bool = True,
         resume: tuple[int, datetime] | None = None,
-    ) -> RunResult:
-        """Run under the mode; returns how the run ended (at once when ``wait`` is False).
+    ) -> asyncio.Task[RunResult] | RunResult:
+        """Start a run under the mode, without waiting: its task, or how the mode refused it.
 
         ``resume=(step, deadline)`` continues a run saved while it waited in the
         top-level step ``step`` until ``deadline`` (after a restart).
@@ -137,13 +136,19 @@ class Script:
         if self.mode in ("parallel", "queued") and len(scope.tasks) >= self.max_runs:
             self._log_exceeded(f"Maximum number of runs exceeded ({self.max_runs})")
             return self._refused(trace, "failed_max_runs")
+        replaced: tuple[asyncio.Task[RunResult], ...] = ()
         if self.mode == "restart" and scope.tasks:
-            for task in list(scope.tasks):
+            replaced = tuple(scope.tasks)
+            for task in replaced:
                 task.cancel()
-            await asyncio.gather(*scope.tasks, return_exceptions=True)
         task = self.runtime.create_task(
             self._run(
-                dict(variables or {}), context or Context(origin="scenario"), trace, scope, resume
+                dict(variables or {}),
+                context or Context(origin="scenario"),
+                trace,
+                scope,
+                resume,
+                replaced,
             ),
             name=f"{self.domain} {self.item_id}",
         )
@@ -155,8 +160,28 @@ class Script:
             self._changed()
 
         task.add_done_callback(finished)
+        return task
+
+    async def run(
+        self,
+        variables: Mapping[str, Any] | None = None,
+        context: Context | None = None,
+        *,
+        trace: Trace | None = None,
+        scope_key: str | None = None,
+        wait: bool = True,
+        resume: tuple[int, datetime] | None = None,
+    ) -> RunResult:
+        """Run under the mode; returns how the run ended (at once when ``wait`` is False)."""
+        started = self.start(variables, context, trace=trace, scope_key=scope_key, resume=resume)
+        if isinstance(started, RunResult):
+            return started
         if not wait:
             return RunResult("started")
+        return await self.wait(started)
+
+    async def wait(self, task: asyncio.Task[RunResult]) -> RunResult:
+        """How a started run ended; a run cancelled by its mode or a stop is "cancelled"."""
         try:
             return await self.runtime.tasks.wait_for(task)
         except asyncio.CancelledError:
@@ -176,7 +201,10 @@ class Script:
         trace: Trace | None,
         scope: _Scope,
         resume: tuple[int, datetime] | None = None,
+        replaced: tuple[asyncio.Task[RunResult], ...] = (),
     ) -> RunResult:
+        if replaced:  # mode: restart; the runs it cancelled finish first
+            await asyncio.gather(*replaced, return_exceptions=True)
         if self.mode == "queued":
             if scope.lock is None:
                 scope.lock = asyncio.Lock()

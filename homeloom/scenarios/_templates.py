@@ -173,6 +173,19 @@ class TemplateEngine:
             self._cache[source] = cached
         return cached
 
+    def contains_template(self, value: Any) -> bool:
+        """Whether any string inside ``value`` (keys included) is a template."""
+        if isinstance(value, str):
+            return self.is_template(value)
+        if isinstance(value, Mapping):
+            return any(
+                self.contains_template(key) or self.contains_template(item)
+                for key, item in value.items()
+            )
+        if isinstance(value, list):
+            return any(self.contains_template(item) for item in value)
+        return False
+
     def render_complex(self, value: Any, variables: Mapping[str, Any] | None = None) -> Any:
         """Render every template string inside dicts and lists; other values unchanged."""
         if isinstance(value, str):
