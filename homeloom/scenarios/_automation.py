@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -240,7 +240,7 @@ def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in variables.items() if key != "this"}
 
 
-def object_id_for(spec: AutomationSpec, taken: set[str]) -> str:
+def object_id_for(spec: AutomationSpec, taken: Container[str]) -> str:
     """``automation.<slug of alias or id>``, numbered when already taken (as Home Assistant)."""
     base = slugify(spec.alias or spec.id or DOMAIN) or DOMAIN
     candidate = base

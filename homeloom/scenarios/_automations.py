@@ -97,7 +97,7 @@ class AutomationManager:
             if spec.id is not None and spec.id in ids:
                 raise _DuplicateId(item, spec.id)
             spec.extra.update(extra or {})
-            entity_id = object_id_for(spec, set(self.automations))
+            entity_id = object_id_for(spec, self.automations)
             automation = Automation(
                 self.runtime,
                 spec,

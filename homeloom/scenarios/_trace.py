@@ -9,11 +9,10 @@ around. Each element is keyed by its path in the scenario (``trigger/0``,
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from homeloom.orchestrator import Clock, Context
@@ -113,31 +112,48 @@ _current_step: ContextVar[TraceStep | None] = ContextVar("homeloom_trace_step", 
 _current_path: ContextVar[tuple[str, ...]] = ContextVar("homeloom_trace_path", default=())
 
 
-@contextmanager
-def trace_path(
-    *parts: str | int, variables: dict[str, Any] | None = None, absolute: bool = False
-) -> Iterator[None]:
+class trace_path:  # lowercase: it is used like a function, ``with trace_path(...)``
     """Enter one element of the scenario; records a step when a trace is active.
 
     ``parts`` extend the current path, or, with ``absolute``, are the whole path.
+    A class rather than a generator: it is on every step of every run.
     """
-    own = tuple(piece for p in parts for piece in str(p).split("/"))
-    path = own if absolute else (*_current_path.get(), *own)
-    path_token = _current_path.set(path)
-    trace = current_trace.get()
-    step = trace.add_step("/".join(path), variables) if trace is not None else None
-    step_token = _current_step.set(step)
-    try:
-        yield
-    except Exception as err:
-        if step is not None and step.error is None:
-            step.error = str(err)
-        raise
-    finally:
-        if step is not None and trace is not None:
-            step.finished = trace.clock.now()
-        _current_step.reset(step_token)
-        _current_path.reset(path_token)
+
+    __slots__ = ("_own", "_path_token", "_step", "_step_token", "_trace", "_variables")
+
+    def __init__(
+        self, *parts: str | int, variables: dict[str, Any] | None = None, absolute: bool = False
+    ) -> None:
+        own = _split(parts)
+        self._own = own if absolute else (*_current_path.get(), *own)
+        self._variables = variables
+
+    def __enter__(self) -> None:
+        path = self._own
+        self._path_token = _current_path.set(path)
+        trace = self._trace = current_trace.get()
+        self._step = trace.add_step(_joined(path), self._variables) if trace is not None else None
+        self._step_token = _current_step.set(self._step)
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        step = self._step
+        if step is not None:
+            if isinstance(error, Exception) and step.error is None:
+                step.error = str(error)
+            assert self._trace is not None
+            step.finished = self._trace.clock.now()
+        _current_step.reset(self._step_token)
+        _current_path.reset(self._path_token)
+
+
+@lru_cache(maxsize=4096)
+def _split(parts: tuple[str | int, ...]) -> tuple[str, ...]:
+    return tuple(piece for part in parts for piece in str(part).split("/"))
+
+
+@lru_cache(maxsize=4096)
+def _joined(path: tuple[str, ...]) -> str:
+    return "/".join(path)
 
 
 def trace_set_result(**result: Any) -> None:
