@@ -25,6 +25,7 @@ from homeloom.orchestrator import (
     Persistence,
     Runtime,
     TestClock,
+    Webhooks,
     register_capability_services,
 )
 from homeloom.scenarios import (
@@ -199,6 +200,7 @@ class House:
             Checkpoints(runtime)
         register_capability_services(runtime)
         Notifications(runtime)
+        Webhooks(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
         adapters = self.config.get("adapters") or []
         if not isinstance(adapters, list):

@@ -54,9 +54,17 @@ from ._states import (
     valid_entity_id,
 )
 from ._sun import distance_m, next_sun_event, sun_event_time, sun_times
+from ._webhooks import (
+    DEFAULT_WEBHOOK_METHODS,
+    WEBHOOK_METHODS,
+    WebhookRequest,
+    Webhooks,
+    is_local_address,
+)
 from .types import EventHandler, ServiceHandler, ServiceResponse, TimerCallback, Unsubscribe
 
 __all__ = [
+    "DEFAULT_WEBHOOK_METHODS",
     "DOMAINS",
     "EVENT_CALL_SERVICE",
     "EVENT_HOMELOOM_START",
@@ -70,6 +78,7 @@ __all__ = [
     "MATCH_ALL",
     "STATE_UNAVAILABLE",
     "STATE_UNKNOWN",
+    "WEBHOOK_METHODS",
     "AdapterError",
     "Area",
     "AuditEntry",
@@ -119,7 +128,10 @@ __all__ = [
     "TimerCallback",
     "TrustFigures",
     "Unsubscribe",
+    "WebhookRequest",
+    "Webhooks",
     "distance_m",
+    "is_local_address",
     "most_cautious",
     "new_id",
     "next_sun_event",

@@ -37,7 +37,6 @@ Fire = Callable[[dict[str, Any], Context | None], None]
 Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
 
 _UNSUPPORTED = {
-    "webhook": "webhook triggers need the dashboard's web server, which is not running",
     "conversation": "conversation triggers are not supported",
     "calendar": "calendar triggers are not supported",
     "tag": "tag triggers are not supported",
@@ -56,8 +55,9 @@ def validate_triggers(
     """Each trigger with its ``platform`` named; every problem reported with its place."""
     from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
+    from ._trigger_webhook import WEBHOOK_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS}
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS, **WEBHOOK_PLATFORMS}
     result: list[dict[str, Any]] = []
     issues = []
     items = _as_list(configs)
@@ -112,8 +112,9 @@ async def attach_triggers(
     """
     from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
+    from ._trigger_webhook import WEBHOOK_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS}
+    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS, **WEBHOOK_PLATFORMS}
     engine = get_template_engine(runtime)
     detach: list[Unsubscribe] = []
     for config in configs:
