@@ -22,6 +22,16 @@ from homeloom.history_replay import HistoryError, events_from_history, parse_spa
 from homeloom.house import DATABASE_FILE, House, check_config, write_demo_config
 from homeloom.scenarios import format_trace
 from homeloom.simulate import EventsFileError, load_events_file, simulate
+from homeloom.ui import (
+    CLIENT_COMMANDS,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    BindRefused,
+    Server,
+    add_client_commands,
+    run_client_command,
+    serve,
+)
 
 _LOGGER = logging.getLogger("homeloom")
 
@@ -38,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the house (a demo house on first start)")
     run.add_argument("--config", type=Path, default=None, help="configuration directory")
     run.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    run.add_argument("--host", default=DEFAULT_HOST, help="dashboard address (default loopback)")
+    run.add_argument("--port", type=int, default=DEFAULT_PORT, help="dashboard port")
 
     check = commands.add_parser("check", help="validate a configuration and exit")
     check.add_argument("--config", type=Path, default=None, help="configuration directory")
@@ -67,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("--all", action="store_true", help="print every stored run")
     add_assemblage_command(commands)
     add_adapter_command(commands)
+    add_client_commands(commands)
     return parser
 
 
@@ -74,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "adapter":
         return run_adapter_command(args)
+    if args.command in CLIENT_COMMANDS:
+        return run_client_command(args)
     config_dir: Path = args.config or default_config_dir()
     if args.command == "check":
         return asyncio.run(_check(config_dir, as_json=args.json))
@@ -95,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    return asyncio.run(_run(config_dir))
+    return asyncio.run(_run(config_dir, args.host, args.port))
 
 
 async def _check(config_dir: Path, *, as_json: bool) -> int:
@@ -174,7 +189,7 @@ async def _simulate(
     return 0
 
 
-async def _run(config_dir: Path) -> int:
+async def _run(config_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     if write_demo_config(config_dir):
         _LOGGER.info("wrote a demo configuration to %s", config_dir)
     house = House(config_dir, long_running=True)
@@ -186,9 +201,22 @@ async def _run(config_dir: Path) -> int:
     try:
         await house.start()
         name = house.runtime.settings.name
+        try:
+            server: Server | None = await serve(house.runtime, host, port)
+        except BindRefused as err:
+            _LOGGER.error("dashboard: %s", err)
+            return 2
+        except OSError as err:
+            # The house keeps running its scenarios; only the dashboard is missing.
+            _LOGGER.error("dashboard unavailable on %s:%s: %s", host, port, err)
+            server = None
+        if server is not None:
+            _LOGGER.info("dashboard on %s", server.url)
         _LOGGER.info("homeloom %s is running %s from %s", __version__, name, config_dir)
         await stop.wait()
         _LOGGER.info("stopping")
+        if server is not None:
+            await server.close()
     finally:
         await house.stop()
     return 0

@@ -20,17 +20,22 @@ def _wait_for_line(proc: subprocess.Popen[str], needle: str) -> list[str]:
     """Read the process's output until a line contains ``needle``; fail on exit or timeout."""
     assert proc.stdout is not None
     lines: list[str] = []
+    fd = proc.stdout.fileno()
     selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
+    selector.register(fd, selectors.EVENT_READ)
+    # Bytes straight from the pipe: a buffered readline() may hold the awaited line
+    # while select() waits for more output.
+    pending = b""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if not selector.select(timeout=deadline - time.monotonic()):
             break
-        line = proc.stdout.readline()
-        if not line:
+        chunk = os.read(fd, 65536)
+        if not chunk:
             break
-        lines.append(line)
-        if needle in line:
+        *complete, pending = (pending + chunk).split(b"\n")
+        lines.extend(raw.decode("utf-8", "replace") + "\n" for raw in complete)
+        if any(needle in line for line in lines):
             return lines
     proc.kill()
     raise AssertionError(f"never saw {needle!r}; output:\n{''.join(lines)}")
