@@ -18,6 +18,7 @@ from . import (
     _api_privacy,
     _api_proposals,
     _api_scenarios,
+    _api_webhooks,
     _openapi,
     _websocket,
 )
@@ -50,6 +51,7 @@ _MODULES = (
     _api_privacy,
     _api_proposals,
     _api_scenarios,
+    _api_webhooks,
     _openapi,
     _websocket,
 )
