@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFound
 
-from ._checkpoints import get_checkpoints
+from ._checkpoints import Resume, get_checkpoints
 from ._conditions import ConditionCheck, compile_condition, compile_conditions
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, fail
@@ -66,7 +66,7 @@ class StopRun(Exception):
 class Run:
     """One run's state: its variables (the current scope), context and script."""
 
-    __slots__ = ("context", "id", "runtime", "script", "variables")
+    __slots__ = ("context", "id", "resumed_wait", "runtime", "script", "variables")
 
     def __init__(
         self,
@@ -81,6 +81,8 @@ class Run:
         self.variables = variables
         self.context = context
         self.id = run_id or context.id
+        # Set for the first step of a run resumed in a wait_for_trigger after a restart.
+        self.resumed_wait: Resume | None = None
 
     def scoped(self) -> Run:
         return Run(self.runtime, self.script, dict(self.variables), self.context, self.id)
@@ -426,10 +428,29 @@ def _wait_for_trigger(
         runtime, config["wait_for_trigger"], path=f"{path}.wait_for_trigger"
     )
     continue_on_timeout = config.get("continue_on_timeout", True)
+    top_level = path.count("/") == 1
+    step_index = int(path.rsplit("/", 1)[1])
 
     async def wait(run: Run) -> None:
-        timeout = _duration(engine, config["timeout"], run) if "timeout" in config else None
+        resumed, run.resumed_wait = run.resumed_wait, None
+        if resumed is not None:
+            deadline = resumed.deadline
+            timeout = max(deadline - runtime.now(), timedelta()) if deadline else None
+        else:
+            timeout = _duration(engine, config["timeout"], run) if "timeout" in config else None
         start = runtime.now()
+        checkpoints = get_checkpoints(runtime) if top_level else None
+        key = f"{script.domain}.{script.item_id}:{run.id}"
+        if checkpoints is not None:
+            checkpoints.save_delay(
+                key,
+                scenario=script.item_id,
+                step=step_index,
+                deadline=start + timeout if timeout is not None else None,
+                variables=run.variables,
+                context=run.context.as_dict(),
+                kind="wait",
+            )
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
         def triggered(variables: dict[str, Any], context: Context | None) -> None:
@@ -441,8 +462,15 @@ def _wait_for_trigger(
         )
         try:
             completed = await _wait_future(run, future, timeout)
+        except asyncio.CancelledError:
+            # Cancelled by a shutdown, the wait is kept to resume; by anything else, dropped.
+            if checkpoints is not None and not runtime.stopping:
+                checkpoints.drop_delay(key)
+            raise
         finally:
             detach()
+        if checkpoints is not None:
+            checkpoints.drop_delay(key)
         trigger = future.result() if completed else None
         remaining = None
         if timeout is not None:

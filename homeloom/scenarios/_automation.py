@@ -6,13 +6,13 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Container, Mapping
-from datetime import datetime
 from typing import Any
 
 from homeloom.orchestrator import Context, Runtime, Unsubscribe, slugify
 
 from ._automation_config import DOMAIN, AutomationSpec
 from ._autonomy_gate import gate_for
+from ._checkpoints import Resume
 from ._conditions import ConditionCheck, compile_conditions
 from ._script import RunResult, Script
 from ._template_states import TemplateState
@@ -214,20 +214,19 @@ class Automation:
         self,
         variables: Mapping[str, Any],
         context: Context,
-        step: int,
-        deadline: datetime,
+        resume: Resume,
     ) -> None:
-        """Continue a run that a restart interrupted in the delay of top-level ``step``."""
+        """Continue a run that a restart interrupted in a delay or wait at the top level."""
         trace = Trace(
             DOMAIN,
             self.item_id,
             context,
             self.runtime.clock,
-            trigger=f"resumed after a restart (paused at action/{step})",
+            trigger=f"resumed after a restart (paused at action/{resume.step})",
         )
         trace.variables = dict(variables)
         self.traces.append(trace)
-        await self.script.run(dict(variables), context, trace=trace, resume=(step, deadline))
+        await self.script.run(dict(variables), context, trace=trace, resume=resume)
         self._trace_done(trace)
 
     def _trace_done(self, trace: Trace) -> None:

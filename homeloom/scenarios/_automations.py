@@ -15,7 +15,7 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, va
 
 from ._automation import Automation, object_id_for
 from ._automation_config import DOMAIN, parse_automation, scenario_label
-from ._checkpoints import get_checkpoints
+from ._checkpoints import Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
 from ._trace import Trace
 from ._yaml import position_of
@@ -121,7 +121,7 @@ class AutomationManager:
 
     async def start(self) -> None:
         """Enable each automation as its ``initial_state`` or last known state says,
-        and resume the runs a restart interrupted in a delay."""
+        and resume the runs a restart interrupted in a delay or a wait."""
         for automation in self.automations.values():
             if self._should_start_enabled(automation):
                 await automation.enable()
@@ -141,14 +141,16 @@ class AutomationManager:
                 origin="scenario",
                 source=automation.label,
             )
-            deadline = datetime.fromisoformat(saved["deadline"])
+            deadline = datetime.fromisoformat(saved["deadline"]) if saved["deadline"] else None
+            resume = Resume(int(saved["step"]), deadline, str(saved.get("kind") or "delay"))
             _LOGGER.info(
-                "automation %s: resuming a run paused in a delay until %s",
+                "automation %s: resuming a run paused in a %s until %s",
                 automation.label,
-                deadline.isoformat(),
+                "wait" if resume.kind == "wait" else "delay",
+                deadline.isoformat() if deadline else "its trigger",
             )
             self.runtime.create_task(
-                automation.resume(saved["variables"], context, saved["step"], deadline),
+                automation.resume(saved["variables"], context, resume),
                 name=f"resume {automation.entity_id}",
             )
 

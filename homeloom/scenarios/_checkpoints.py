@@ -1,13 +1,17 @@
-"""Waits that survive a restart: pending ``delay`` steps and counting ``for:`` durations.
+"""Waits that survive a restart: pending ``delay`` and ``wait_for_trigger`` steps and
+counting ``for:`` durations.
 
-Home Assistant forgets both when it restarts; homeloom keeps them in the
+Home Assistant forgets them all when it restarts; homeloom keeps them in the
 database. A run paused in a top-level ``delay`` resumes after the restart and
 goes on with the following steps once the delay's original deadline has passed
-(at once if it passed while the house was down). A counting ``for:`` resumes
-with its remaining time if the entity has not changed since it started; if the
-deadline passed while the house was down, the trigger fires at start. Waits
-nested inside choose/if/repeat/parallel blocks are not resumed (their run is
-lost, as in Home Assistant).
+(at once if it passed while the house was down). A run paused in a top-level
+``wait_for_trigger`` waits again for its triggers until its original timeout
+(which may already have passed: then it times out at once, and
+``continue_on_timeout`` decides). A counting ``for:`` resumes with its
+remaining time if the entity has not changed since it started; if the deadline
+passed while the house was down, the trigger fires at start. Waits nested
+inside choose/if/repeat/parallel blocks are not resumed (their run is lost, as
+in Home Assistant).
 """
 
 from __future__ import annotations
@@ -15,16 +19,27 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from homeloom.orchestrator import Runtime, State
 
-__all__ = ["Checkpoints", "get_checkpoints", "jsonable"]
+__all__ = ["Checkpoints", "Resume", "get_checkpoints", "jsonable"]
 
 _LOGGER = logging.getLogger(__name__)
 DELAYS = "pending_delays"
 FOR_WAITS = "pending_for"
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a run saved before a restart goes on: after a ``delay`` ends at ``deadline``,
+    or by waiting again in a ``wait_for_trigger`` until ``deadline`` (None: no timeout)."""
+
+    step: int
+    deadline: datetime | None
+    kind: str = "delay"  # or "wait"
 
 
 def jsonable(value: Any) -> Any:
@@ -59,9 +74,10 @@ class Checkpoints:
         *,
         scenario: str,
         step: int,
-        deadline: datetime,
+        deadline: datetime | None,
         variables: Mapping[str, Any],
         context: Mapping[str, Any],
+        kind: str = "delay",
     ) -> None:
         store = self._store
         if store is None:
@@ -69,7 +85,8 @@ class Checkpoints:
         payload = {
             "scenario": scenario,
             "step": step,
-            "deadline": deadline.isoformat(),
+            "kind": kind,
+            "deadline": deadline.isoformat() if deadline is not None else None,
             "variables": jsonable({k: v for k, v in variables.items() if k != "this"}),
             "context": dict(context),
         }

@@ -18,7 +18,7 @@ from typing import Any
 from homeloom.orchestrator import Context, HomeloomError, Runtime
 
 from ._actions import Run, ServiceGate, Step, StopRun, compile_steps
-from ._checkpoints import get_checkpoints
+from ._checkpoints import Resume, get_checkpoints
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace
 
@@ -121,12 +121,12 @@ class Script:
         *,
         trace: Trace | None = None,
         scope_key: str | None = None,
-        resume: tuple[int, datetime] | None = None,
+        resume: Resume | None = None,
     ) -> asyncio.Task[RunResult] | RunResult:
         """Start a run under the mode, without waiting: its task, or how the mode refused it.
 
-        ``resume=(step, deadline)`` continues a run saved while it waited in the
-        top-level step ``step`` until ``deadline`` (after a restart).
+        ``resume`` continues a run saved while it waited in a top-level delay or
+        wait before a restart.
         """
         key = scope_key if self.mode_scope == "trigger_entity" else None
         scope = self._scopes.setdefault(key, _Scope())
@@ -170,7 +170,7 @@ class Script:
         trace: Trace | None = None,
         scope_key: str | None = None,
         wait: bool = True,
-        resume: tuple[int, datetime] | None = None,
+        resume: Resume | None = None,
     ) -> RunResult:
         """Run under the mode; returns how the run ended (at once when ``wait`` is False)."""
         started = self.start(variables, context, trace=trace, scope_key=scope_key, resume=resume)
@@ -200,7 +200,7 @@ class Script:
         context: Context,
         trace: Trace | None,
         scope: _Scope,
-        resume: tuple[int, datetime] | None = None,
+        resume: Resume | None = None,
         replaced: tuple[asyncio.Task[RunResult], ...] = (),
     ) -> RunResult:
         if replaced:  # mode: restart; the runs it cancelled finish first
@@ -221,7 +221,7 @@ class Script:
         variables: dict[str, Any],
         context: Context,
         trace: Trace | None,
-        resume: tuple[int, datetime] | None = None,
+        resume: Resume | None = None,
     ) -> RunResult:
         token = current_trace.set(trace)
         self.last_triggered = self.runtime.now()
@@ -232,8 +232,13 @@ class Script:
             if resume is None:
                 self._prepare_variables(run)
             else:
-                first, deadline = resume[0] + 1, resume[1]
-                await self.runtime.scheduler.sleep_until(deadline)
+                if resume.kind == "wait":  # the wait step waits again, until its deadline
+                    first = resume.step
+                    run.resumed_wait = resume
+                else:
+                    first = resume.step + 1
+                    if resume.deadline is not None:
+                        await self.runtime.scheduler.sleep_until(resume.deadline)
                 checkpoints = get_checkpoints(self.runtime)
                 if checkpoints is not None:
                     checkpoints.drop_delay(f"{self.domain}.{self.item_id}:{run.id}")

@@ -1,4 +1,5 @@
-"""Waits survive a restart: a pending delay, a counting ``for:`` and a running timer."""
+"""Waits survive a restart: a pending delay, a wait_for_trigger, a counting ``for:`` and a
+running timer."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ automation:
     actions:
       - action: notify.notify
         data: {message: door left open}
+  - id: doorbell
+    triggers: [{trigger: event, event_type: ring}]
+    actions:
+      - wait_for_trigger: [{trigger: event, event_type: answered}]
+        timeout: "00:10:00"
+        continue_on_timeout: false
+      - action: notify.notify
+        data:
+          message: >-
+            answered after {{ trigger.event.data.who }} rang,
+            {{ wait.remaining | int }} s to spare
   - id: tea_ready
     triggers: [{trigger: event, event_type: timer.finished}]
     actions:
@@ -141,4 +153,37 @@ async def test_a_running_timer_keeps_its_remaining_time(tmp_path: Path) -> None:
     assert sent == []
     await again.runtime.advance(2)
     assert sent == [(START + timedelta(minutes=5), "tea is ready")]
+    await again.stop()
+
+
+async def test_a_pending_wait_for_trigger_waits_again_after_a_restart(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house, sent = await _house(tmp_path, START)
+    house.runtime.bus.fire("ring", {"who": "bob"})
+    await house.runtime.advance(60)
+    await house.stop()  # down one minute into the ten-minute wait
+
+    again, sent = await _house(tmp_path, START + timedelta(minutes=3))
+    await again.runtime.advance(60)
+    again.runtime.bus.fire("answered", {})
+    await again.runtime.idle()
+    assert [m for _, m in sent] == ["answered after bob rang, 360 s to spare"]
+    await again.stop()
+
+
+async def test_a_wait_whose_timeout_passed_while_down_times_out_at_start(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house, sent = await _house(tmp_path, START)
+    house.runtime.bus.fire("ring", {"who": "bob"})
+    await house.runtime.advance(60)
+    await house.stop()
+
+    again, sent = await _house(tmp_path, START + timedelta(minutes=30))
+    await again.runtime.advance(1)
+    again.runtime.bus.fire("answered", {})
+    await again.runtime.idle()
+    assert sent == []  # continue_on_timeout: false stopped the run
+    automation = again.automations.find("doorbell")
+    assert automation is not None
+    assert automation.traces[-1].script_execution == "aborted"
     await again.stop()
