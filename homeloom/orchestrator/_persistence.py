@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -377,8 +377,10 @@ class Persistence:
                 "DELETE FROM audit WHERE time < ?", ((now - self.audit_retention).isoformat(),)
             )
 
-    def forget(self, user_id: str) -> int:
-        """Erase what is stored about one person; returns the number of rows removed."""
+    def forget(self, user_id: str, presence: Iterable[str] = ()) -> int:
+        """Erase what is stored about one person: what they did (rows with their user id)
+        and where they were (the history of ``presence``, their person entity and
+        trackers). Returns the number of rows removed."""
         if self.read_only:
             raise RuntimeError(f"{self.path} is open read-only")
         with self._transaction():
@@ -386,7 +388,19 @@ class Persistence:
             for table in ("history", "audit"):
                 cursor = self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
                 removed += cursor.rowcount
+            for entity_id in presence:
+                cursor = self.db.execute("DELETE FROM history WHERE entity_id = ?", (entity_id,))
+                removed += cursor.rowcount
         return removed
+
+    def history_count(self, entity_ids: Iterable[str]) -> int:
+        """How many history rows the entities have (what is kept of a person's presence)."""
+        ids = list(entity_ids)
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(f"SELECT COUNT(*) FROM history WHERE entity_id IN ({marks})", ids)
+        return int(row.fetchone()[0])
 
 
 class _Transaction:

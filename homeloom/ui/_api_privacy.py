@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from homeloom.orchestrator import Context, Persistence
+from homeloom.orchestrator import Context, Persistence, Runtime
 
 from ._auth import require
 from ._errors import ApiError
@@ -19,6 +19,7 @@ __all__: list[str] = []
 
 _STORED = [
     "the last state of every entity, and their history (who or what changed them)",
+    "where each person was: the history of their person entity and device trackers",
     "traces of scenario runs",
     "proposals and who decided them",
     "an audit log of commands, logins and decisions",
@@ -33,8 +34,23 @@ def _counts(store: Persistence, table: str) -> dict[str, int]:
     return {str(user): int(count) for user, count in rows}
 
 
+def presence_of(runtime: Runtime, person: str) -> list[str]:
+    """Where a person's whereabouts are kept: ``person.<id>`` and the trackers that feed it."""
+    entity_id = f"person.{person}"
+    state = runtime.states.get(entity_id)
+    if state is None:
+        return []
+    trackers = state.attributes.get("device_trackers") or []
+    source = state.attributes.get("source")
+    found = [entity_id, *(str(t) for t in trackers if isinstance(t, str))]
+    if isinstance(source, str) and source not in found:
+        found.append(source)
+    return found
+
+
 def _privacy(request: web.Request, only: str | None) -> dict[str, Any]:
-    store = persistence_of(runtime_of(request))
+    runtime = runtime_of(request)
+    store = persistence_of(runtime)
     accounts = request.app[ACCOUNTS]
     history, audit = _counts(store, "history"), _counts(store, "audit")
     people = sorted(set(history) | set(audit) | set(accounts.users))
@@ -51,6 +67,8 @@ def _privacy(request: web.Request, only: str | None) -> dict[str, Any]:
                 "name": accounts.users[person].name if person in accounts.users else None,
                 "history": history.get(person, 0),
                 "audit": audit.get(person, 0),
+                "presence_entities": presence_of(runtime, person),
+                "presence": store.history_count(presence_of(runtime, person)),
             }
             for person in people
         ],
@@ -121,8 +139,9 @@ async def erase(request: web.Request) -> web.StreamResponse:
     user_id = request.match_info["user_id"]
     if principal.role != "admin" and user_id != principal.user.username:
         raise ApiError(403, "forbidden", "only an admin erases someone else's data")
-    store = persistence_of(runtime_of(request))
-    removed = store.forget(user_id)
+    runtime = runtime_of(request)
+    store = persistence_of(runtime)
+    removed = store.forget(user_id, presence_of(runtime, user_id))
     # The erasure itself is recorded, without the person's id.
     store.audit(
         "privacy",

@@ -194,7 +194,14 @@ SCHEMAS: dict[str, Schema] = {
         {"id": STRING, "username": STRING, "name": STRING, "created": STRING, "token": STRING}
     ),
     "PersonData": obj(
-        {"user_id": STRING, "name": NULLABLE_STRING, "history": INTEGER, "audit": INTEGER}
+        {
+            "user_id": STRING,
+            "name": NULLABLE_STRING,
+            "history": INTEGER,
+            "audit": INTEGER,
+            "presence_entities": arr(STRING),
+            "presence": INTEGER,
+        }
     ),
     "Privacy": obj(
         {

@@ -30,3 +30,23 @@ async def test_privacy_counts_retention_and_erasure(people: dict[str, Api], hous
     assert isinstance(store, Persistence) and store.history_retention.days == 3
     await people["alice"].request("PUT", "/api/privacy/retention", {"history_days": 0}, status=400)
     await bob.post("/api/privacy/bob/erase")
+
+
+async def test_where_a_person_was_is_counted_and_erased(
+    people: dict[str, Api], house: House
+) -> None:
+    states = house.runtime.states
+    for where in ("home", "not_home", "home"):
+        states.set("device_tracker.bob_phone", where)
+        states.set("person.bob", where, {"source": "device_tracker.bob_phone"})
+    states.set("person.carol", "home")  # someone else's whereabouts stay
+    bob = people["bob"]
+    (me,) = (await bob.get("/api/privacy"))["people"]
+    assert me["presence_entities"] == ["person.bob", "device_tracker.bob_phone"]
+    assert me["presence"] == 6
+    erased = await bob.post("/api/privacy/bob/erase")
+    assert erased["removed"] >= 6
+    (after,) = (await bob.get("/api/privacy"))["people"]
+    assert after["presence"] == 0
+    store = house.runtime.components["persistence"]
+    assert store.history_count(["person.carol"]) == 1

@@ -9,6 +9,7 @@ export async function render() {
     h("th", { scope: "row" }, person.name || person.user_id),
     h("td", {}, String(person.history)),
     h("td", {}, String(person.audit)),
+    h("td", {}, String(person.presence)),
     h("td", {}, h("button", {
       type: "button",
       "aria-label": `Erase the data of ${person.name || person.user_id}`,
@@ -36,7 +37,7 @@ export async function render() {
     h("p", {}, "Everything stays on this machine. What homeloom keeps:"),
     h("ul", {}, privacy.stored.map((s) => h("li", {}, s))),
     h("h2", {}, "About each person"),
-    h("table", {}, h("thead", {}, h("tr", {}, ["Person", "History records", "Audit records", ""].map((t) => h("th", { scope: "col" }, t)))),
+    h("table", {}, h("thead", {}, h("tr", {}, ["Person", "History records", "Audit records", "Presence records", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows)),
     h("h2", {}, "Retention"),
     role === "admin" ? retention
