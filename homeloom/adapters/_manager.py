@@ -74,6 +74,7 @@ class AdapterSlot:
         self._restart: Unsubscribe | None = None
         self._stopping = False
         self._commands = asyncio.Semaphore(max(kind.max_parallel_commands, 1))
+        self.updates = asyncio.Semaphore(max(kind.max_parallel_updates, 1))
 
     # --- ownership -----------------------------------------------------------------
 

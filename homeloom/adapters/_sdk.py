@@ -9,6 +9,7 @@ unavailable and restarted without the rest of the house noticing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -183,6 +184,17 @@ class AdapterHub:
     def call_every(self, seconds: float, callback: Callable[[datetime], Any]) -> Unsubscribe:
         return self._slot.track_timer(self._runtime.scheduler.call_every(seconds, callback))
 
+    def updating(self) -> asyncio.Semaphore:
+        """Hold one of the adapter's update slots while refreshing a device::
+
+            async with self.hub.updating():
+                status = await self.client.get_status()
+
+        At most ``max_parallel_updates`` refreshes run at once, so polling many
+        devices never floods a slow bridge; commands have their own limit.
+        """
+        return self._slot.updates
+
     async def sleep(self, seconds: float) -> None:
         await self._runtime.scheduler.sleep(seconds)
 
@@ -202,6 +214,8 @@ class Adapter(Generic[ConfigT]):
     setup_timeout: ClassVar[float] = 30.0
     #: How many commands may run at once against this adapter's devices.
     max_parallel_commands: ClassVar[int] = 4
+    #: How many state refreshes (polls, read-backs) may run at once; see ``hub.updating()``.
+    max_parallel_updates: ClassVar[int] = 4
     #: Zeroconf service types this adapter understands (for discovery), with TXT matchers.
     zeroconf: ClassVar[tuple[Mapping[str, Any], ...]] = ()
 

@@ -256,7 +256,10 @@ class ShellyAdapter(Adapter[ShellyConfig]):
             raise ServiceValidationError(component.domain, service, "", str(err)) from None
         try:
             await self._rpc.call(method, params)
-            status = await self._rpc.call(f"{component.rpc}.GetStatus", {"id": component.index})
+            async with self.hub.updating():
+                status = await self._rpc.call(
+                    f"{component.rpc}.GetStatus", {"id": component.index}
+                )
         except ShellyUnreachable:
             self._went_away()
             raise
