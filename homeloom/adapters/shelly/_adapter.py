@@ -257,9 +257,7 @@ class ShellyAdapter(Adapter[ShellyConfig]):
         try:
             await self._rpc.call(method, params)
             async with self.hub.updating():
-                status = await self._rpc.call(
-                    f"{component.rpc}.GetStatus", {"id": component.index}
-                )
+                status = await self._rpc.call(f"{component.rpc}.GetStatus", {"id": component.index})
         except ShellyUnreachable:
             self._went_away()
             raise
