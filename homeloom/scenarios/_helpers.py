@@ -9,7 +9,7 @@ from homeloom.orchestrator import ConfigIssue, Runtime
 
 from ._helpers_base import HelperEntity, setup_kind
 from ._input_helpers import HELPER_KINDS
-from ._timer_group_scene import Group, Timer, setup_scenes
+from ._timer_group_scene import Group, Timer, install_group_services, setup_scenes
 
 __all__ = ["HELPER_DOMAINS", "setup_helpers"]
 
@@ -26,5 +26,6 @@ async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[Con
         issues.extend(found)
         created.update({item.entity_id: item for item in items.values()})
     issues.extend(setup_scenes(runtime, config))
+    install_group_services(runtime, created)
     runtime.components["helpers"] = created
     return issues

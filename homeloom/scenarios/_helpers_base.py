@@ -98,14 +98,16 @@ def setup_kind(
         items[str(object_id)] = entity
     for entity in items.values():
         entity.restore()
-        runtime.services.set_provider(entity.entity_id, _provider(entity))
+        runtime.services.set_provider(entity.entity_id, entity_provider(entity))
     for command, schema in kind.commands.items():
         if not runtime.services.has(kind.domain, command):
             runtime.services.register_entity_service(kind.domain, command, schema=schema)
     return items, issues
 
 
-def _provider(entity: HelperEntity) -> Any:
+def entity_provider(entity: HelperEntity) -> Any:
+    """What carries out an entity service on a helper: the helper itself."""
+
     async def run(entity_id: str, service: str, data: Mapping[str, Any], context: Context) -> None:
         await entity.handle(service, data, context)
 

@@ -30,7 +30,7 @@ from homeloom.orchestrator import (
 
 from ._durations import DurationError, parse_duration
 from ._errors import issue_at
-from ._helpers_base import HelperConfig, HelperEntity
+from ._helpers_base import HelperConfig, HelperEntity, entity_provider
 
 __all__ = ["Group", "Timer", "setup_scenes"]
 
@@ -211,8 +211,20 @@ class Group(HelperEntity):
         return {**super().attributes(), "entity_id": list(self.config.entities)}
 
     def restore(self) -> None:
-        self.runtime.states.track(self.config.entities, self._member_changed)
+        self._untrack = self.runtime.states.track(self.config.entities, self._member_changed)
         self._update(None)
+
+    def reconfigure(self, config: GroupConfig, context: Context | None) -> None:
+        """``group.set`` on an existing group: new members, name or mode at once."""
+        self._untrack()
+        self.config = config
+        self.name = config.name or self.object_id.replace("_", " ").capitalize()
+        self._untrack = self.runtime.states.track(config.entities, self._member_changed)
+        self._update(context)
+
+    def remove(self, context: Context | None) -> None:
+        self._untrack()
+        self.runtime.states.remove(self.entity_id, context=context)
 
     def _member_changed(self, event: Event) -> None:
         self._update(event.context)
@@ -391,3 +403,66 @@ def setup_scenes(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssu
         services.register("scene", "apply", apply)
         services.register("scene", "create", create)
     return issues
+
+
+class _GroupSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    object_id: str
+    name: str | None = None
+    icon: str | None = None
+    all: bool | None = None
+    entities: list[str] | str | None = None
+    add_entities: list[str] | str | None = None
+    remove_entities: list[str] | str | None = None
+
+
+class _GroupRemove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    object_id: str
+
+
+def _listed(value: list[str] | str | None) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip().lower() for item in items if item.strip()]
+
+
+def install_group_services(runtime: Runtime, groups: dict[str, HelperEntity]) -> None:
+    """``group.set`` and ``group.remove``: groups that scenarios make and change while running,
+    as Home Assistant's old-style groups allow."""
+
+    async def set_group(call: ServiceCall) -> None:
+        data = call.data
+        object_id = slugify(str(data["object_id"]))
+        current = groups.get(f"group.{object_id}")
+        members = list(current.config.entities) if isinstance(current, Group) else []
+        if data.get("entities") is not None:
+            members = _listed(data["entities"])
+        members += [e for e in _listed(data.get("add_entities")) if e not in members]
+        removed = set(_listed(data.get("remove_entities")))
+        members = [e for e in members if e not in removed]
+        old = current.config if isinstance(current, Group) else None
+        config = GroupConfig.model_validate(
+            {
+                "name": data.get("name") or (old.name if old else None),
+                "icon": data.get("icon") or (old.icon if old else None),
+                "all": data["all"] if data.get("all") is not None else bool(old and old.all),
+                "entities": members,
+            }
+        )
+        if isinstance(current, Group):
+            current.reconfigure(config, call.context)
+            return
+        group = Group(runtime, object_id, config)
+        groups[group.entity_id] = group
+        group.restore()
+        runtime.services.set_provider(group.entity_id, entity_provider(group))
+
+    async def remove_group(call: ServiceCall) -> None:
+        group = groups.pop(f"group.{slugify(str(call.data['object_id']))}", None)
+        if isinstance(group, Group):
+            group.remove(call.context)
+
+    runtime.services.register("group", "set", set_group, schema=_GroupSet)
+    runtime.services.register("group", "remove", remove_group, schema=_GroupRemove)
