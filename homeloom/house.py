@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from homeloom.adapters import AdapterManager
+from homeloom.adapters import ADOPTED_FILE, AdapterManager, Discovery
 from homeloom.orchestrator import (
     Clock,
     ConfigIssue,
     HouseSettings,
+    Logbook,
     Notifications,
     Persistence,
     Runtime,
@@ -34,6 +35,7 @@ from homeloom.scenarios import (
     Checkpoints,
     install_autonomy,
     load_config_dir,
+    load_config_file,
     parse_core_settings,
     setup_assemblages,
     setup_helpers,
@@ -139,6 +141,20 @@ def _settings(config: Any, report: CheckReport) -> HouseSettings:
     )
 
 
+def _adopted(config_dir: Path, report: CheckReport) -> list[Any]:
+    """The adapters adopted from discovery, kept in their own file beside the configuration."""
+    path = config_dir / ADOPTED_FILE
+    if not path.exists():
+        return []
+    loaded = load_config_file(path, root=config_dir)
+    report.errors.extend(loaded.errors)
+    if isinstance(loaded.value, list):
+        return list(loaded.value)
+    if loaded.value is not None:
+        report.errors.append(ConfigIssue(f"{ADOPTED_FILE} must be a list", file=str(path)))
+    return []
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Loading builds a large graph of objects that live as long as the house; the cyclic
@@ -169,6 +185,7 @@ class House:
         adapters: bool = True,
         read_only: bool = False,
         long_running: bool = False,
+        discover: bool = False,
     ) -> None:
         self.config_dir = config_dir
         self.report = CheckReport()
@@ -185,6 +202,8 @@ class House:
         # Reports beside a running house read its database and write nothing.
         self._read_only = read_only
         self._adapters = adapters
+        # Browse the network for devices to adopt once started (``homeloom run``).
+        self._discover = discover
         self.automations = AutomationManager(self.runtime, config_dir)
 
     async def setup(self, before_scenarios: BeforeScenarios | None = None) -> CheckReport:
@@ -200,13 +219,16 @@ class House:
             Checkpoints(runtime)
         register_capability_services(runtime)
         Notifications(runtime)
+        Logbook(runtime)
         Webhooks(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
         adapters = self.config.get("adapters") or []
         if not isinstance(adapters, list):
             report.errors.append(ConfigIssue("'adapters' must be a list", key="adapters"))
             adapters = []
+        adapters = [*adapters, *_adopted(self.config_dir, report)]
         manager = AdapterManager(runtime)
+        Discovery(runtime, manager, browse=self._adapters and self._discover)
         if self._adapters:
             report.errors.extend(await manager.setup(adapters))
         else:

@@ -29,6 +29,7 @@ from ._events import (
     Event,
     EventBus,
 )
+from ._logbook import EVENT_LOGBOOK_ENTRY, Logbook
 from ._notifications import EVENT_NOTIFICATION, Notification, Notifications
 from ._persistence import AuditEntry, Persistence
 from ._pressure import HOUSEHOLD, Budget, Pressure, parse_budget, person_key
@@ -70,6 +71,7 @@ __all__ = [
     "EVENT_HOMELOOM_START",
     "EVENT_HOMELOOM_STARTED",
     "EVENT_HOMELOOM_STOP",
+    "EVENT_LOGBOOK_ENTRY",
     "EVENT_NOTIFICATION",
     "EVENT_PROPOSAL_CHANGED",
     "EVENT_STATE_CHANGED",
@@ -102,6 +104,7 @@ __all__ = [
     "InvalidEntityId",
     "InvalidState",
     "Level",
+    "Logbook",
     "Middleware",
     "Notification",
     "Notifications",

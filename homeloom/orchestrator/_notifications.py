@@ -8,6 +8,7 @@ for a digest, but nothing is dropped.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from ._services import ServiceCall
 
 __all__ = ["EVENT_NOTIFICATION", "Notification", "Notifications"]
 
+_LOGGER = logging.getLogger(__name__)
 EVENT_NOTIFICATION = "homeloom_notification"
 KEPT = 500
 
@@ -77,6 +79,7 @@ class Notifications:
         self._ids = itertools.count(1)
         runtime.components["notifications"] = self
         services = runtime.services
+        services.set_fallback("notify", self._open_channel)
         if not services.has("notify", "notify"):
             services.register("notify", "notify", self._notify, schema=_Notify)
             services.register("notify", "persistent_notification", self._notify, schema=_Notify)
@@ -86,12 +89,22 @@ class Notifications:
             services.register("persistent_notification", "dismiss", self._dismiss, schema=_Dismiss)
 
     def add_channel(self, name: str, recipient: str | None = None) -> None:
-        """``notify.<name>``: a person's own channel (a phone, say)."""
+        """``notify.<name>``: a person's own channel (a phone, say).
+
+        Channels need no configuration: the first call to ``notify.<name>`` (a
+        Home Assistant automation's ``notify.mobile_app_alices_phone``, say)
+        opens it, and its messages go to the dashboard for ``<name>``, within
+        that recipient's pressure budget.
+        """
 
         async def send(call: ServiceCall) -> None:
             self.send(call, f"notify.{name}", recipient)
 
         self.runtime.services.register("notify", name, send, schema=_Notify)
+
+    def _open_channel(self, name: str) -> None:
+        _LOGGER.info("notify.%s: a new channel; its messages are kept for %s", name, name)
+        self.add_channel(name, name)
 
     def send(self, call: ServiceCall, channel: str, recipient: str | None = None) -> Notification:
         """Send what a ``notify`` call asks for, within the recipient's pressure budget."""

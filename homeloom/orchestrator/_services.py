@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ._context import Context
 from ._errors import AdapterError, EntityNotFound, ServiceNotFound, ServiceValidationError
 from ._events import EVENT_CALL_SERVICE, EventBus
-from ._registry import Registries
+from ._registry import Registries, slugify
 from ._states import StateStore, valid_entity_id
 from .types import ServiceHandler, ServiceResponse, Unsubscribe
 
@@ -100,6 +100,7 @@ class ServiceRegistry:
         self.timeout: Callable[[float], AbstractAsyncContextManager[Any]] = asyncio.timeout
         # Carries out commands on entities nothing else provides (the simulator's devices).
         self.default_provider: EntityCommandHandler | None = None
+        self._fallbacks: dict[str, Callable[[str], None]] = {}
 
     # --- registration ----------------------------------------------------------
 
@@ -191,11 +192,20 @@ class ServiceRegistry:
 
         return remove
 
+    def set_fallback(self, domain: str, register: Callable[[str], None]) -> None:
+        """For a domain whose services are named by residents (``notify.<anyone>``): asked
+        for an unknown ``domain.service``, call ``register(service)`` and look again."""
+        self._fallbacks[domain.lower()] = register
+
     def has(self, domain: str, service: str) -> bool:
         return service.lower() in self._services.get(domain.lower(), {})
 
     def get(self, domain: str, service: str) -> Service:
         found = self._services.get(domain.lower(), {}).get(service.lower())
+        fallback = self._fallbacks.get(domain.lower())
+        if found is None and fallback is not None and slugify(service) == service.lower():
+            fallback(service.lower())
+            found = self._services.get(domain.lower(), {}).get(service.lower())
         if found is None:
             raise ServiceNotFound(domain, service)
         return found

@@ -142,3 +142,16 @@ async def test_a_bad_budget_is_reported_with_its_place(tmp_path: Path) -> None:
         in found[("homeloom.pressure.people.person.bob", 5)]
     )
     await house.runtime.stop()
+
+
+async def test_a_channel_named_by_a_resident_has_its_own_budget(tmp_path: Path) -> None:
+    house = await _house(tmp_path, TestClock(EVENING))
+    delivered = _listen(house)
+    for message in ("one", "two", "three"):
+        await house.runtime.services.call("notify", "mobile_app_alices_phone", {"message": message})
+    await house.runtime.idle()
+    assert [(item["recipient"], item["message"]) for item in delivered] == [
+        ("mobile_app_alices_phone", "one"),
+        ("mobile_app_alices_phone", "two"),
+    ]
+    await house.stop()
