@@ -37,6 +37,7 @@ from homeloom.scenarios import (
     load_config_dir,
     parse_core_settings,
     setup_assemblages,
+    setup_commands,
     setup_helpers,
     setup_scripts,
 )
@@ -204,6 +205,7 @@ class House:
         Logbook(runtime)
         Webhooks(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
+        report.errors.extend(setup_commands(runtime, self.config))
         adapters = self.config.get("adapters") or []
         if not isinstance(adapters, list):
             report.errors.append(ConfigIssue("'adapters' must be a list", key="adapters"))

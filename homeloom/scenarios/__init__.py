@@ -7,6 +7,7 @@ from ._automations import AutomationManager, ScenarioReport, get_automations
 from ._autonomy_gate import EVENT_GATED_CALL, AutonomyGate, install_autonomy
 from ._blueprints import Blueprint, BlueprintError, apply_blueprint, load_blueprint
 from ._checkpoints import Checkpoints, get_checkpoints
+from ._commands import setup_commands
 from ._conditions import ConditionCheck, ConditionError, compile_condition, compile_conditions
 from ._config_dir import (
     CONFIG_FILE,
@@ -98,6 +99,7 @@ __all__ = [
     "parse_duration",
     "position_of",
     "setup_assemblages",
+    "setup_commands",
     "setup_helpers",
     "setup_scripts",
     "validate_triggers",

@@ -1,0 +1,187 @@
+"""``shell_command:`` and ``rest_command:``: services residents define in YAML, as in Home
+Assistant.
+
+``shell_command.<name>`` runs a (templated) command line on the house's machine;
+``rest_command.<name>`` sends a (templated) HTTP request, typically to a device
+on the home network. Both answer with a response (``response_variable``): the
+command's ``stdout``, ``stderr`` and ``returncode``, or the request's
+``status`` and ``content``. Both have a timeout; a failure fails the step, as
+in Home Assistant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+
+from homeloom.orchestrator import ConfigIssue, HomeloomError, Runtime, ServiceCall, slugify
+
+from ._errors import issue_at
+from ._templates import TemplateError, get_template_engine
+
+__all__ = ["setup_commands"]
+
+_LOGGER = logging.getLogger(__name__)
+SHELL_TIMEOUT_S = 60.0
+REST_TIMEOUT_S = 10.0
+_MAX_OUTPUT = 1_000_000
+_REST_KEYS = (
+    "url",
+    "method",
+    "payload",
+    "headers",
+    "content_type",
+    "timeout",
+    "verify_ssl",
+    "username",
+    "password",
+)
+_METHODS = ("get", "post", "put", "patch", "delete", "head")
+
+
+class CommandError(HomeloomError):
+    """A shell or REST command failed."""
+
+
+def setup_commands(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Register every ``shell_command`` and ``rest_command`` item; bad ones are reported."""
+    issues: list[ConfigIssue] = []
+    for domain, register in (("shell_command", _shell), ("rest_command", _rest)):
+        block = config.get(domain)
+        if block is None:
+            continue
+        if not isinstance(block, Mapping):
+            issues.append(issue_at(config, domain, domain, "expected a mapping of name: command"))
+            continue
+        for name, item in block.items():
+            path = f"{domain}.{name}"
+            if slugify(str(name)) != str(name):
+                issues.append(issue_at(block, name, path, "the name must be a lower-case slug"))
+                continue
+            problem = register(runtime, str(name), item)
+            if problem is not None:
+                issues.append(issue_at(block, name, path, problem))
+    return issues
+
+
+def _render(runtime: Runtime, value: Any, call: ServiceCall) -> Any:
+    try:
+        return get_template_engine(runtime).render_complex(value, dict(call.data))
+    except TemplateError as err:
+        raise CommandError(str(err)) from None
+
+
+def _text(runtime: Runtime, value: Any, call: ServiceCall) -> str:
+    """A template rendered as text, never parsed into a number or a mapping (a payload)."""
+    try:
+        engine = get_template_engine(runtime)
+        return str(engine.template(str(value)).render(dict(call.data), parse_result=False))
+    except TemplateError as err:
+        raise CommandError(str(err)) from None
+
+
+def _shell(runtime: Runtime, name: str, item: Any) -> str | None:
+    if not isinstance(item, str) or not item.strip():
+        return "a shell command is a command line, such as: touch /tmp/door_opened"
+    try:
+        get_template_engine(runtime).template(item).ensure_valid()
+    except TemplateError as err:
+        return str(err)
+
+    async def run(call: ServiceCall) -> dict[str, Any]:
+        command = _text(runtime, item, call)
+        # As Home Assistant: a template makes the line be split, not given to a shell,
+        # so values from outside cannot smuggle in shell syntax.
+        if get_template_engine(runtime).is_template(item):
+            process = await asyncio.create_subprocess_exec(
+                *shlex.split(command),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        else:
+            process = await asyncio.create_subprocess_shell(
+                command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            )
+        try:
+            async with asyncio.timeout(SHELL_TIMEOUT_S):
+                stdout, stderr = await process.communicate()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise CommandError(
+                f"shell_command.{name} took longer than {SHELL_TIMEOUT_S:g} s"
+            ) from None
+        if process.returncode:
+            _LOGGER.warning("shell_command.%s exited with %s", name, process.returncode)
+        return {
+            "stdout": stdout[:_MAX_OUTPUT].decode(errors="replace").rstrip("\n"),
+            "stderr": stderr[:_MAX_OUTPUT].decode(errors="replace").rstrip("\n"),
+            "returncode": process.returncode,
+        }
+
+    runtime.services.register(
+        "shell_command", name, run, supports_response="optional", description=item
+    )
+    return None
+
+
+def _rest(runtime: Runtime, name: str, item: Any) -> str | None:
+    if not isinstance(item, Mapping) or not isinstance(item.get("url"), str):
+        return "a rest command needs a 'url'"
+    unknown = [key for key in item if key not in _REST_KEYS]
+    if unknown:
+        return f"unknown option {unknown[0]!r}; valid options: {', '.join(_REST_KEYS)}"
+    method = str(item.get("method", "get")).lower()
+    if method not in _METHODS:
+        return f"unknown method {method!r}; valid: {', '.join(_METHODS)}"
+    try:
+        timeout = float(item.get("timeout", REST_TIMEOUT_S))
+    except (TypeError, ValueError):
+        return "timeout must be a number of seconds"
+    login = f"{item['username']}:{item.get('password', '')}" if item.get("username") else None
+
+    async def run(call: ServiceCall) -> dict[str, Any]:
+        url = _text(runtime, item["url"], call)
+        headers = {
+            str(k): str(v) for k, v in (_render(runtime, item.get("headers"), call) or {}).items()
+        }
+        if item.get("content_type"):
+            headers["Content-Type"] = str(item["content_type"])
+        if login is not None:
+            headers["Authorization"] = "Basic " + base64.b64encode(login.encode()).decode()
+        payload = item.get("payload")
+        body = None if payload is None else _text(runtime, payload, call).encode()
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+                session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    ssl=bool(item.get("verify_ssl", True)),
+                ) as response,
+            ):
+                text = (await response.content.read(_MAX_OUTPUT)).decode(errors="replace")
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise CommandError(f"rest_command.{name}: {type(err).__name__}: {err}") from None
+        content: Any = text
+        if response.content_type == "application/json":
+            with contextlib.suppress(ValueError):
+                content = json.loads(text)
+        if response.status >= 400:
+            _LOGGER.warning("rest_command.%s: %s answered %s", name, url, response.status)
+        return {"status": response.status, "content": content}
+
+    runtime.services.register(
+        "rest_command", name, run, supports_response="optional", description=str(item["url"])
+    )
+    return None
