@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from homeloom import __version__
+from homeloom.adapters._discovery_cli import add_discovered_command, run_discovered
 from homeloom.adapters._scaffold import add_adapter_command, run_adapter_command
 from homeloom.assemblage_report import add_assemblage_command, run_assemblage_command
 from homeloom.history_replay import HistoryError, events_from_history, parse_span
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("--all", action="store_true", help="print every stored run")
     add_assemblage_command(commands)
     add_adapter_command(commands)
+    add_discovered_command(commands)
     add_client_commands(commands)
     return parser
 
@@ -94,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_check(config_dir, as_json=args.json))
     if args.command == "assemblage":
         return run_assemblage_command(args, config_dir)
+    if args.command == "discovered":
+        return run_discovered(args, config_dir / DATABASE_FILE)
     if args.command == "trace":
         return _trace(config_dir, args.scenario, every=args.all)
     if args.command == "simulate":
@@ -192,7 +196,7 @@ async def _simulate(
 async def _run(config_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     if write_demo_config(config_dir):
         _LOGGER.info("wrote a demo configuration to %s", config_dir)
-    house = House(config_dir, long_running=True)
+    house = House(config_dir, long_running=True, discover=True)
     await house.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from homeloom.adapters import AdapterManager
+from homeloom.adapters import ADOPTED_FILE, AdapterManager, Discovery
 from homeloom.orchestrator import (
     Clock,
     ConfigIssue,
@@ -35,6 +35,7 @@ from homeloom.scenarios import (
     Checkpoints,
     install_autonomy,
     load_config_dir,
+    load_config_file,
     parse_core_settings,
     setup_assemblages,
     setup_commands,
@@ -141,6 +142,20 @@ def _settings(config: Any, report: CheckReport) -> HouseSettings:
     )
 
 
+def _adopted(config_dir: Path, report: CheckReport) -> list[Any]:
+    """The adapters adopted from discovery, kept in their own file beside the configuration."""
+    path = config_dir / ADOPTED_FILE
+    if not path.exists():
+        return []
+    loaded = load_config_file(path, root=config_dir)
+    report.errors.extend(loaded.errors)
+    if isinstance(loaded.value, list):
+        return list(loaded.value)
+    if loaded.value is not None:
+        report.errors.append(ConfigIssue(f"{ADOPTED_FILE} must be a list", file=str(path)))
+    return []
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Loading builds a large graph of objects that live as long as the house; the cyclic
@@ -171,6 +186,7 @@ class House:
         adapters: bool = True,
         read_only: bool = False,
         long_running: bool = False,
+        discover: bool = False,
     ) -> None:
         self.config_dir = config_dir
         self.report = CheckReport()
@@ -187,6 +203,8 @@ class House:
         # Reports beside a running house read its database and write nothing.
         self._read_only = read_only
         self._adapters = adapters
+        # Browse the network for devices to adopt once started (``homeloom run``).
+        self._discover = discover
         self.automations = AutomationManager(self.runtime, config_dir)
 
     async def setup(self, before_scenarios: BeforeScenarios | None = None) -> CheckReport:
@@ -210,7 +228,9 @@ class House:
         if not isinstance(adapters, list):
             report.errors.append(ConfigIssue("'adapters' must be a list", key="adapters"))
             adapters = []
+        adapters = [*adapters, *_adopted(self.config_dir, report)]
         manager = AdapterManager(runtime)
+        Discovery(runtime, manager, browse=self._adapters and self._discover)
         if self._adapters:
             report.errors.extend(await manager.setup(adapters))
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any
@@ -231,6 +231,8 @@ class AdapterManager:
         self.runtime = runtime
         self.slots: dict[str, AdapterSlot] = {}
         self.discovered: dict[tuple[str, str], Discovered] = {}
+        #: Called with each device an adapter reports (the discovery component listens).
+        self.on_discovered: list[Callable[[Discovered], None]] = []
         runtime.components["adapters"] = self
         runtime.on_stop(self.stop)
 
@@ -297,6 +299,21 @@ class AdapterManager:
             await slot.start()
         return issues
 
+    async def add(
+        self, item: Mapping[str, Any], known: Mapping[str, type[Adapter[Any]]] | None = None
+    ) -> AdapterSlot:
+        """Start one more adapter while the house runs (an adopted device)."""
+        register_capability_services(self.runtime)
+        valid, issues = self.validate([item], known)
+        if issues or not valid:
+            raise HomeloomError("; ".join(str(issue) for issue in issues) or "invalid adapter")
+        ((name, kind, config),) = valid
+        if name in self.slots:
+            raise HomeloomError(f"an adapter is already named {name!r}")
+        slot = self.slots[name] = AdapterSlot(self, name, kind, config)
+        await slot.start()
+        return slot
+
     async def stop(self) -> None:
         for slot in self.slots.values():
             await slot.stop()
@@ -308,6 +325,8 @@ class AdapterManager:
             self.runtime.bus.fire(
                 "homeloom_discovered", {"adapter": item.adapter, "key": item.key, "name": item.name}
             )
+            for listener in self.on_discovered:
+                listener(item)
 
 
 def _issue(container: Any, key: Any, path: str, message: str) -> ConfigIssue:

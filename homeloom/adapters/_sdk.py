@@ -216,7 +216,9 @@ class Adapter(Generic[ConfigT]):
     max_parallel_commands: ClassVar[int] = 4
     #: How many state refreshes (polls, read-backs) may run at once; see ``hub.updating()``.
     max_parallel_updates: ClassVar[int] = 4
-    #: Zeroconf service types this adapter understands (for discovery), with TXT matchers.
+    #: Zeroconf service types this adapter understands (for discovery), each with optional
+    #: shell-style patterns on TXT values and the instance name:
+    #: ``({"type": "_x._tcp.local.", "properties": {"gen": "2"}, "name": "x-*"},)``.
     zeroconf: ClassVar[tuple[Mapping[str, Any], ...]] = ()
 
     def __init__(self, hub: AdapterHub, config: ConfigT) -> None:

@@ -274,28 +274,3 @@ async def why(request: web.Request) -> web.StreamResponse:
             "origin": current.context.origin,
         }
     )
-
-
-@API.route(
-    "GET",
-    "/api/discovered",
-    "Devices the adapters found on the network, waiting to be adopted",
-    tag="house",
-    response=arr(ref("Discovered")),
-)
-async def discovered(request: web.Request) -> web.StreamResponse:
-    require(request, "scenarios")
-    manager = runtime_of(request).components.get("adapters")
-    found = getattr(manager, "discovered", None)
-    items = found.values() if isinstance(found, dict) else []
-    return reply(
-        [
-            {
-                "adapter": str(item.adapter),
-                "key": str(item.key),
-                "name": str(item.name),
-                "details": dict(item.details),
-            }
-            for item in items
-        ]
-    )

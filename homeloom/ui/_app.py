@@ -13,6 +13,7 @@ from homeloom.orchestrator import HomeloomError, Runtime
 
 from . import (
     _api_accounts,
+    _api_discovery,
     _api_editor,
     _api_house,
     _api_privacy,
@@ -46,6 +47,7 @@ DEFAULT_PORT = 8470
 # Imported for their routes.
 _MODULES = (
     _api_accounts,
+    _api_discovery,
     _api_editor,
     _api_house,
     _api_privacy,

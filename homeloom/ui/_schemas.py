@@ -231,7 +231,30 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Discovered": obj(
-        {"adapter": STRING, "key": STRING, "name": STRING, "details": {"type": "object"}}
+        {
+            "id": STRING,
+            "adapter": STRING,
+            "key": STRING,
+            "name": STRING,
+            "host": NULLABLE_STRING,
+            "port": {"type": ["integer", "null"]},
+            "properties": {"type": "object", "additionalProperties": STRING},
+            "config": {"type": "object"},
+            "source": {"type": "string", "enum": ["zeroconf", "adapter"]},
+            "service": NULLABLE_STRING,
+            "found": {"type": "string", "format": "date-time"},
+        }
+    ),
+    "Adopted": obj(
+        {
+            "ok": BOOLEAN,
+            "name": STRING,
+            "adapter": STRING,
+            "running": BOOLEAN,
+            "failures": INTEGER,
+            "last_error": NULLABLE_STRING,
+            "entities": arr(STRING),
+        }
     ),
 }
 

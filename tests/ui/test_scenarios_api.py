@@ -189,12 +189,12 @@ async def test_discovered_devices_wait_to_be_adopted(people: dict[str, Api], hou
     manager = house.runtime.components["adapters"]
     manager.add_discovered(Discovered("shelly", "abc", "Shelly plug", {"ip": "127.0.0.9"}))
     (found,) = await people["bob"].get("/api/discovered")
-    assert found == {
-        "adapter": "shelly",
-        "key": "abc",
-        "name": "Shelly plug",
-        "details": {"ip": "127.0.0.9"},
-    }
+    assert (found["id"], found["adapter"], found["name"], found["host"]) == (
+        "shelly_abc",
+        "shelly",
+        "Shelly plug",
+        "127.0.0.9",
+    )
     await people["gus"].get("/api/discovered", status=403)
 
 

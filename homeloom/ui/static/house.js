@@ -1,6 +1,7 @@
 // The house by area (and by assemblage), with live states and a control for each kind of thing.
 
 import { api, Live, role } from "./api.js";
+import { discoveredSection } from "./discovered.js";
 import { content, h, toast } from "./dom.js";
 
 const cards = new Map();
@@ -181,11 +182,7 @@ export async function render() {
   }
   if (role !== "guest") {
     const found = await api("GET", "/api/discovered");
-    if (found.length) {
-      sections.push(h("section", { "aria-labelledby": "discovered" },
-        h("h2", { id: "discovered" }, "Found on the network, waiting to be adopted"),
-        h("ul", {}, found.map((d) => h("li", {}, `${d.name} (${d.adapter})`)))));
-    }
+    if (found.length) sections.push(discoveredSection(found));
   }
   content(...(sections.length ? sections : [h("p", { class: "muted" }, "Nothing to show yet.")]));
   const live = new Live();
