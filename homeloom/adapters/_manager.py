@@ -23,6 +23,7 @@ from homeloom.orchestrator import (
     Context,
     HomeloomError,
     Runtime,
+    ServiceCall,
     Unsubscribe,
     register_capability_services,
 )
@@ -213,6 +214,24 @@ class AdapterSlot:
                 self.failed(f"{service} on {entity_id} raised {err!r}")
                 raise AdapterError(self.name, f"{service} on {entity_id} failed: {err}") from err
 
+    async def refresh(self, entity_id: str) -> None:
+        """Ask the adapter for one entity's current state, within the update limit."""
+        adapter = self.adapter
+        if adapter is None or not self.running:
+            raise AdapterError(self.name, f"is restarting; {entity_id} is unavailable")
+        async with self.updates:
+            try:
+                async with self.runtime.scheduler.timeout(self.kind.command_timeout):
+                    await adapter.refresh(entity_id)
+            except TimeoutError:
+                self.failed(f"refreshing {entity_id} hung")
+                raise AdapterError(self.name, f"refreshing {entity_id} got no answer") from None
+            except HomeloomError:
+                raise
+            except Exception as err:
+                self.failed(f"refreshing {entity_id} raised {err!r}")
+                raise AdapterError(self.name, f"refreshing {entity_id} failed: {err}") from err
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -235,6 +254,23 @@ class AdapterManager:
         self.on_discovered: list[Callable[[Discovered], None]] = []
         runtime.components["adapters"] = self
         runtime.on_stop(self.stop)
+        # Home Assistant's "ask the device now" service, for entities adapters provide.
+        for domain in ("homeassistant", "homeloom"):
+            runtime.services.register(
+                domain, "update_entity", self._update_entity, target="required"
+            )
+
+    async def _update_entity(self, call: ServiceCall) -> None:
+        refreshes = [
+            slot.refresh(entity_id)
+            for entity_id in call.entity_ids
+            for slot in self.slots.values()
+            if entity_id in slot.entities
+        ]
+        results = await asyncio.gather(*refreshes, return_exceptions=True)
+        errors = [result for result in results if isinstance(result, BaseException)]
+        if errors:
+            raise errors[0]
 
     def validate(
         self, configs: list[Any], known: Mapping[str, type[Adapter[Any]]] | None = None

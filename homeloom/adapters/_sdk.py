@@ -234,6 +234,11 @@ class Adapter(Generic[ConfigT]):
     async def stop(self) -> None:
         """Release connections; the hub cancels timers and tasks itself."""
 
+    async def refresh(self, entity_id: str) -> None:
+        """Ask the device for ``entity_id``'s current state and report it
+        (``homeassistant.update_entity``); by default, nothing to do: pushed states
+        are current."""
+
     async def handle_command(
         self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
     ) -> None:

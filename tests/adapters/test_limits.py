@@ -18,6 +18,7 @@ class _SlowBridge(Adapter[AdapterConfig]):
     busy = 0
     most = 0
     release: asyncio.Event
+    refreshed: ClassVar[list[str]] = []
 
     async def setup(self) -> None:
         for index in range(8):
@@ -38,9 +39,9 @@ class _SlowBridge(Adapter[AdapterConfig]):
         await self._talk()
         self.hub.set_state(entity_id, "on" if service == "turn_on" else "off")
 
-    async def refresh(self) -> None:
-        async with self.hub.updating():
-            await self._talk()
+    async def refresh(self, entity_id: str) -> None:
+        await self._talk()
+        self.refreshed.append(entity_id)
 
 
 async def _bridge(runtime: Runtime) -> tuple[AdapterManager, _SlowBridge]:
@@ -82,8 +83,12 @@ async def test_a_burst_of_commands_reaches_the_bridge_two_at_a_time(runtime: Run
 
 
 async def test_refreshes_have_their_own_limit(runtime: Runtime) -> None:
-    _, adapter = await _bridge(runtime)
-    polls = asyncio.gather(*(adapter.refresh() for _ in range(8)))
+    await _bridge(runtime)
+    _SlowBridge.refreshed.clear()
+    entities = [f"light.lamp_{index}" for index in range(8)]
+    # Home Assistant's update_entity asks each device for its state, three at a time here.
+    polls = runtime.services.call("homeassistant", "update_entity", target={"entity_id": entities})
+    polls = asyncio.ensure_future(polls)
     await _until(lambda: _SlowBridge.busy == 3)
     for _ in range(20):
         await asyncio.sleep(0)
@@ -91,3 +96,4 @@ async def test_refreshes_have_their_own_limit(runtime: Runtime) -> None:
     _SlowBridge.release.set()
     await polls
     assert _SlowBridge.most == 3
+    assert sorted(_SlowBridge.refreshed) == entities

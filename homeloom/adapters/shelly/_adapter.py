@@ -256,8 +256,21 @@ class ShellyAdapter(Adapter[ShellyConfig]):
             raise ServiceValidationError(component.domain, service, "", str(err)) from None
         try:
             await self._rpc.call(method, params)
-            async with self.hub.updating():
-                status = await self._rpc.call(f"{component.rpc}.GetStatus", {"id": component.index})
+        except ShellyUnreachable:
+            self._went_away()
+            raise
+        async with self.hub.updating():
+            await self._read_back(published.component)
+
+    async def refresh(self, entity_id: str) -> None:
+        published = self._by_entity.get(entity_id)
+        if published is not None:
+            await self._read_back(published.component)
+
+    async def _read_back(self, component: Component) -> None:
+        """The component's status, asked for (after a command, or on update_entity)."""
+        try:
+            status = await self._rpc.call(f"{component.rpc}.GetStatus", {"id": component.index})
         except ShellyUnreachable:
             self._went_away()
             raise
