@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFound
@@ -316,38 +317,49 @@ async def _wait_future(run: Run, future: asyncio.Future[Any], limit: timedelta |
 _TIMED_OUT = object()
 
 
+@contextmanager
+def _kept_across_restarts(
+    run: Run, path: str, deadline: datetime | None, kind: str
+) -> Iterator[None]:
+    """While a top-level delay or wait runs, keep it in the database so that a restart
+    resumes it; a shutdown keeps it, anything else that ends the wait drops it."""
+    runtime, script = run.runtime, run.script
+    checkpoints = get_checkpoints(runtime) if path.count("/") == 1 else None
+    if checkpoints is None:
+        yield
+        return
+    key = f"{script.domain}.{script.item_id}:{run.id}"
+    checkpoints.save_delay(
+        key,
+        scenario=script.item_id,
+        step=int(path.rsplit("/", 1)[1]),
+        deadline=deadline,
+        variables=run.variables,
+        context=run.context.as_dict(),
+        kind=kind,
+    )
+    kept = False
+    try:
+        yield
+    except asyncio.CancelledError:
+        kept = runtime.stopping
+        raise
+    finally:
+        if not kept:
+            checkpoints.drop_delay(key)
+
+
 def _delay(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
 ) -> Step:
     _check_duration(engine, config, "delay", path)
     raw = config["delay"]
 
-    top_level = path.count("/") == 1
-    step_index = int(path.rsplit("/", 1)[1])
-
     async def delay(run: Run) -> None:
         duration = _duration(engine, raw, run)
         trace_set_result(delay=duration.total_seconds(), done=False)
-        checkpoints = get_checkpoints(runtime) if top_level else None
-        key = f"{script.domain}.{script.item_id}:{run.id}"
-        if checkpoints is not None:
-            checkpoints.save_delay(
-                key,
-                scenario=script.item_id,
-                step=step_index,
-                deadline=runtime.now() + duration,
-                variables=run.variables,
-                context=run.context.as_dict(),
-            )
-        try:
+        with _kept_across_restarts(run, path, runtime.now() + duration, "delay"):
             await runtime.scheduler.sleep(duration.total_seconds())
-        except asyncio.CancelledError:
-            # Cancelled by a shutdown, the wait is kept to resume; by anything else, dropped.
-            if checkpoints is not None and not runtime.stopping:
-                checkpoints.drop_delay(key)
-            raise
-        if checkpoints is not None:
-            checkpoints.drop_delay(key)
         trace_update_result(done=True)
 
     return delay
@@ -428,8 +440,6 @@ def _wait_for_trigger(
         runtime, config["wait_for_trigger"], path=f"{path}.wait_for_trigger"
     )
     continue_on_timeout = config.get("continue_on_timeout", True)
-    top_level = path.count("/") == 1
-    step_index = int(path.rsplit("/", 1)[1])
 
     async def wait(run: Run) -> None:
         resumed, run.resumed_wait = run.resumed_wait, None
@@ -439,18 +449,6 @@ def _wait_for_trigger(
         else:
             timeout = _duration(engine, config["timeout"], run) if "timeout" in config else None
         start = runtime.now()
-        checkpoints = get_checkpoints(runtime) if top_level else None
-        key = f"{script.domain}.{script.item_id}:{run.id}"
-        if checkpoints is not None:
-            checkpoints.save_delay(
-                key,
-                scenario=script.item_id,
-                step=step_index,
-                deadline=start + timeout if timeout is not None else None,
-                variables=run.variables,
-                context=run.context.as_dict(),
-                kind="wait",
-            )
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
         def triggered(variables: dict[str, Any], context: Context | None) -> None:
@@ -460,17 +458,12 @@ def _wait_for_trigger(
         detach = await attach_triggers(
             runtime, triggers, triggered, name=path, variables=run.variables
         )
+        deadline = start + timeout if timeout is not None else None
         try:
-            completed = await _wait_future(run, future, timeout)
-        except asyncio.CancelledError:
-            # Cancelled by a shutdown, the wait is kept to resume; by anything else, dropped.
-            if checkpoints is not None and not runtime.stopping:
-                checkpoints.drop_delay(key)
-            raise
+            with _kept_across_restarts(run, path, deadline, "wait"):
+                completed = await _wait_future(run, future, timeout)
         finally:
             detach()
-        if checkpoints is not None:
-            checkpoints.drop_delay(key)
         trigger = future.result() if completed else None
         remaining = None
         if timeout is not None:
