@@ -1,17 +1,23 @@
 """Home Assistant-compatible YAML loading that remembers where every value came from.
 
 Mappings load as :class:`YamlDict`, sequences as :class:`YamlList` and strings as
-:class:`YamlStr`; each knows its :class:`Position`. The loader understands
-``!include``, the four ``!include_dir_*`` tags, ``!secret``, ``!env_var`` and
-``!input``. Problems are collected as :class:`ConfigIssue` values so that one bad
-file never hides the others.
+:class:`YamlStr`; each knows its :class:`Position`. String keys stay plain, shared
+``str``: their mapping knows where each key and its value were written. The loader
+understands ``!include``, the four ``!include_dir_*`` tags, ``!secret``, ``!env_var``
+and ``!input``. Problems are collected as :class:`ConfigIssue` values so that one
+bad file never hides the others.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+import re
+import struct
+import sys
+from array import array
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -46,6 +52,12 @@ _LOGGER = logging.getLogger(__name__)
 MAX_INCLUDE_DEPTH = 20
 SECRETS_FILE = "secrets.yaml"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+# Keys with these tags make a mapping go through PyYAML's flatten_mapping.
+_FLATTENED_TAGS = frozenset({_MERGE_TAG, "tag:yaml.org,2002:value"})
+_ENCLOSING_ALIAS = "an alias may not refer to a container that encloses it"
 
 KeyPath: TypeAlias = tuple[str | int, ...]
 
@@ -62,36 +74,146 @@ class Position:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+# Loaded values do not keep a Position object each: a place is stored as one int,
+# ``line << 32 | column``, next to the name of its file (one string shared by the
+# whole file), and a container keeps the places of its keys and items in one
+# bytes table of such ints. Position objects are made only when asked for. A place
+# that cannot be packed (another file, odd numbers) is kept as the Position itself.
+_COLUMN_BITS = 32
+_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
+_PACK_LIMIT = 1 << 32  # lines and columns below this fit a 64-bit table cell
+_FIRST = 1 << _COLUMN_BITS | 1  # added to a 0-based mark's packed line and column
+_CELL = struct.Struct("=Q")  # array("Q").tobytes() uses the native layout
+_PAIR = struct.Struct("=QQ")
+assert array("Q").itemsize == _CELL.size, "the position tables assume 8-byte cells"
+
+_Place: TypeAlias = "int | Position | None"
+
+
+def _pack(pos: Position | None, file: str) -> _Place:
+    """``pos`` as an int if it lies in ``file`` and fits, else ``pos`` itself."""
+    if pos is None or pos.file != file:
+        return pos
+    line, column = pos.line, pos.column
+    if (
+        type(line) is int
+        and type(column) is int
+        and 0 <= line < _PACK_LIMIT
+        and 0 <= column < _PACK_LIMIT
+    ):
+        return line << _COLUMN_BITS | column
+    return pos
+
+
+def _unpack(file: str, at: _Place) -> Position | None:
+    if type(at) is int:
+        return Position(file, at >> _COLUMN_BITS, at & _COLUMN_MASK)
+    return at  # type: ignore[return-value]
+
+
+def _restore_str(value: str, file: str, at: _Place) -> YamlStr:
+    self = _new_str(YamlStr, value)
+    self._file = file
+    self._at = at
+    return self
+
+
 class YamlStr(str):
     """A string that knows where it was written."""
 
-    # str subclasses cannot have non-empty __slots__, hence a plain attribute.
-    position: Position | None
+    __slots__ = ("_at", "_file")
+
+    _file: str
+    _at: _Place
 
     def __new__(cls, value: str, position: Position | None = None) -> YamlStr:
         self = super().__new__(cls, value)
         self.position = position
         return self
 
+    @property
+    def position(self) -> Position | None:
+        return _unpack(self._file, self._at)
+
+    @position.setter
+    def position(self, pos: Position | None) -> None:
+        self._file = pos.file if pos is not None else ""
+        self._at = _pack(pos, self._file)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore_str, (str(self), self._file, self._at)
+
+
+_new_str = str.__new__
+
 
 class YamlDict(dict[Any, Any]):
     """A mapping with its own position and the position of each key and value."""
 
-    __slots__ = ("_positions", "position")
+    # _keys and _table are the keys and places (key, value) recorded when the
+    # mapping was loaded, in order; _extra holds places set later with set_at and
+    # wins over the table; _index finds a key in a long _keys.
+    __slots__ = ("_at", "_extra", "_file", "_index", "_keys", "_table")
+
+    _file: str
+    _at: _Place
+    _keys: tuple[Any, ...]
+    _table: bytes
+    _extra: dict[Any, tuple[Position | None, Position | None]] | None
+    _index: dict[Any, int] | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.position: Position | None = None
-        self._positions: dict[Any, tuple[Position | None, Position | None]] = {}
+        self._file = ""
+        self._at = None
+        self._keys = ()
+        self._table = b""
+        self._extra = None
+        self._index = None
+
+    @property
+    def position(self) -> Position | None:
+        return _unpack(self._file, self._at)
+
+    @position.setter
+    def position(self, pos: Position | None) -> None:
+        if not self._table:  # the file is free to follow the new position
+            self._file = pos.file if pos is not None else ""
+        self._at = _pack(pos, self._file)
+
+    def _places(self, key: Any) -> tuple[Position | None, Position | None] | None:
+        extra = self._extra
+        if extra is not None:
+            found = extra.get(key)
+            if found is not None:
+                return found
+        keys = self._keys
+        if not keys:
+            return None
+        if len(keys) <= 8:
+            try:
+                at = keys.index(key)
+            except ValueError:
+                return None
+        else:
+            index = self._index
+            if index is None:
+                index = self._index = {k: i for i, k in enumerate(keys)}
+            found_at = index.get(key)
+            if found_at is None:
+                return None
+            at = found_at
+        key_at, value_at = _PAIR.unpack_from(self._table, at * 16)
+        return _unpack(self._file, key_at), _unpack(self._file, value_at)
 
     def position_of(self, key: Any) -> Position | None:
         """Where ``key`` itself was written."""
-        found = self._positions.get(key)
+        found = self._places(key)
         return found[0] if found else None
 
     def value_position(self, key: Any) -> Position | None:
         """Where the value of ``key`` starts."""
-        found = self._positions.get(key)
+        found = self._places(key)
         return found[1] if found else None
 
     def set_at(
@@ -103,38 +225,73 @@ class YamlDict(dict[Any, Any]):
     ) -> None:
         """Set ``key`` and remember where the key and the value came from."""
         self[key] = value
-        self._positions[key] = (key_position, value_position)
+        if self._extra is None:
+            self._extra = {}
+        self._extra[key] = (key_position, value_position)
 
     def copy(self) -> YamlDict:
         """A shallow copy that keeps the positions."""
         clone = YamlDict(self)
-        clone.position = self.position
-        clone._positions = dict(self._positions)
+        clone._file = self._file
+        clone._at = self._at
+        clone._keys = self._keys
+        clone._table = self._table
+        clone._index = self._index
+        clone._extra = dict(self._extra) if self._extra is not None else None
         return clone
 
 
 class YamlList(list[Any]):
     """A sequence with its own position and the position of each item."""
 
-    __slots__ = ("_positions", "position")
+    # _table holds the places of the items loaded with the list; _extra those of
+    # the items appended after them with append_at.
+    __slots__ = ("_at", "_extra", "_file", "_table")
+
+    _file: str
+    _at: _Place
+    _table: bytes
+    _extra: list[Position | None] | None
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.position: Position | None = None
-        self._positions: list[Position | None] = []
+        self._file = ""
+        self._at = None
+        self._table = b""
+        self._extra = None
+
+    @property
+    def position(self) -> Position | None:
+        return _unpack(self._file, self._at)
+
+    @position.setter
+    def position(self, pos: Position | None) -> None:
+        if not self._table:
+            self._file = pos.file if pos is not None else ""
+        self._at = _pack(pos, self._file)
 
     def position_of(self, index: int) -> Position | None:
         """Where item ``index`` starts; None once the list was changed past it."""
-        if -len(self._positions) <= index < len(self._positions):
-            return self._positions[index]
-        return None
+        loaded = len(self._table) >> 3
+        extra = self._extra
+        known = loaded + len(extra) if extra is not None else loaded
+        if not -known <= index < known:
+            return None
+        if index < 0:
+            index += known
+        if index < loaded:
+            return _unpack(self._file, _CELL.unpack_from(self._table, index * 8)[0])
+        return extra[index - loaded]  # type: ignore[index]
 
     def append_at(self, value: Any, position: Position | None) -> None:
         """Append ``value`` and remember where it came from."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = []
         # Pad so that items appended without a position keep indexes aligned.
-        self._positions.extend([None] * (len(self) - len(self._positions)))
+        extra.extend([None] * (len(self) - (len(self._table) >> 3) - len(extra)))
         self.append(value)
-        self._positions.append(position)
+        extra.append(position)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +340,8 @@ class _Context:
         self.errors: list[ConfigIssue] = []
         self.warnings: list[ConfigIssue] = []
         self.secrets: dict[Path, dict[Any, Any] | None] = {}
+        # Mappings with the same keys in the same order share one tuple of them.
+        self.shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def display(self, path: Path) -> str:
         try:
@@ -219,7 +378,14 @@ class _Context:
 
 
 class _Loader(_BaseLoader):
-    """A SafeLoader that builds positioned containers and knows the homeloom tags."""
+    """A SafeLoader that builds positioned containers and knows the homeloom tags.
+
+    Plain strings, the common scalars and plain mappings and sequences are built
+    by :meth:`_fill_map` and :meth:`_fill_seq` without PyYAML's per-node machinery;
+    everything else (tags, aliases to odd nodes) goes through ``construct_object``.
+    Containers are filled breadth first, in the order PyYAML's own generators would
+    fill them, so errors and warnings come out in the same order.
+    """
 
     def __init__(
         self, text: str, ctx: _Context, path: Path, stack: tuple[Path, ...], prefix: KeyPath
@@ -234,10 +400,28 @@ class _Loader(_BaseLoader):
         self.key_path: KeyPath = prefix
         self.parent_node: Node | None = None
         self.parents: dict[Node, Node | None] = {}
+        self.shapes = ctx.shapes
+        # Containers waiting to be filled, as (MappingNode or SequenceNode, node,
+        # container, path), queue up with the generators of PyYAML's constructors.
+        self.state_generators = deque()  # type: ignore[assignment]
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """``Resolver.resolve`` for this loader's resolvers (no path resolvers), faster."""
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                    if regexp.match(value):
+                        return tag
+            return _STR_TAG
+        return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
 
     def pos(self, node: Node) -> Position:
         mark = node.start_mark
         return Position(self.file, mark.line + 1, mark.column + 1)
+
+    def place(self, node: Node) -> int:
+        mark = node.start_mark
+        return (mark.line + 1) << _COLUMN_BITS | (mark.column + 1)
 
     def error(self, message: str, node: Node) -> None:
         self.ctx.errors.append(self.ctx.issue(message, self.pos(node), self.key_path))
@@ -247,7 +431,7 @@ class _Loader(_BaseLoader):
         if node in self.constructed_objects and self.is_ancestor(node, parent):
             # An alias to an enclosing container would make an endless structure.
             self.key_path = path
-            self.error("an alias may not refer to a container that encloses it", node)
+            self.error(_ENCLOSING_ALIAS, node)
             return None
         self.key_path = path
         self.parent_node = parent
@@ -259,6 +443,274 @@ class _Loader(_BaseLoader):
                 return True
             start = self.parents.get(start)
         return False
+
+    def construct_document(self, node: Node) -> Any:
+        data = self.construct_object(node)
+        queue: deque[Any] = self.state_generators  # type: ignore[assignment]
+        while queue:
+            work = queue.popleft()
+            if type(work) is tuple:
+                kind, container_node, container, path = work
+                if container_node.__class__ is not kind:  # e.g. "!!map [a]"
+                    _check_kind(container_node, kind)
+                if kind is MappingNode:
+                    self._fill_map(container_node, container, path)
+                else:
+                    self._fill_seq(container_node, container, path)
+            else:  # a generator of one of PyYAML's constructors
+                for _ in work:
+                    pass
+        self.constructed_objects = {}
+        self.recursive_objects = {}
+        self.deep_construct = False
+        return data
+
+    def new_map(self, node: Node, parent: Node | None, path: KeyPath, at: int) -> YamlDict:
+        """An empty mapping for ``node``, queued to be filled."""
+        data = _new_dict(YamlDict)
+        data._file = self.file
+        data._at = at
+        data._keys = ()
+        data._table = b""
+        data._extra = None
+        data._index = None
+        self.parents[node] = parent
+        self.state_generators.append((MappingNode, node, data, path))  # type: ignore[arg-type]
+        return data
+
+    def new_seq(self, node: Node, parent: Node | None, path: KeyPath, at: int) -> YamlList:
+        """An empty sequence for ``node``, queued to be filled."""
+        data = _new_list(YamlList)
+        data._file = self.file
+        data._at = at
+        data._table = b""
+        data._extra = None
+        self.parents[node] = parent
+        self.state_generators.append((SequenceNode, node, data, path))  # type: ignore[arg-type]
+        return data
+
+    def other(self, node: Node, parent: Node, path: KeyPath, at: int) -> Any:
+        """Construct ``node``, found at ``path`` inside ``parent``, unless a plain string."""
+        kind = node.__class__
+        tag = node.tag
+        if (kind is MappingNode and tag == _MAP_TAG) or (kind is SequenceNode and tag == _SEQ_TAG):
+            constructed = self.constructed_objects
+            if node in constructed:
+                if self.is_ancestor(node, parent):
+                    # An alias to an enclosing container would make an endless structure.
+                    self.key_path = path
+                    self.error(_ENCLOSING_ALIAS, node)
+                    return None
+                return constructed[node]
+            if node not in self.recursive_objects:  # else construct_object reports it
+                # As new_map and new_seq do, without the call.
+                data: YamlDict | YamlList
+                if kind is MappingNode:
+                    data = _new_dict(YamlDict)
+                    data._keys = ()
+                    data._table = b""
+                    data._extra = None
+                    data._index = None
+                else:
+                    data = _new_list(YamlList)
+                    data._table = b""
+                    data._extra = None
+                data._file = self.file
+                data._at = at
+                constructed[node] = data
+                self.parents[node] = parent
+                self.state_generators.append((kind, node, data, path))  # type: ignore[arg-type]
+                return data
+        elif kind is ScalarNode:
+            scalar = _SCALARS.get(tag)
+            if scalar is not None:
+                try:
+                    return scalar(self, node)
+                except BaseException:
+                    self.key_path = path
+                    raise
+        return self.child(node, path, parent)
+
+    def _fill_map(self, node: MappingNode, data: YamlDict, path: KeyPath) -> None:
+        pairs = node.value
+        for key_node, _ in pairs:
+            if key_node.tag in _FLATTENED_TAGS:
+                own = sum(1 for key_node, _ in pairs if key_node.tag != _MERGE_TAG)
+                self.flatten_mapping(node)  # resolves "<<" merge keys, merged entries first
+                if node.value:
+                    self.parent_node = node
+                    first_own = len(node.value) - own
+                    self._fill_entries(node, data, path, 0, first_own, [], [], {})
+                return
+        if not pairs:
+            return
+        # The common case: string keys, each once. Anything else is handed over to
+        # _fill_entries at the first entry that needs it (each entry so far added
+        # one key to data, so len(data) is that entry's index).
+        self.parent_node = node
+        file = self.file
+        cells: list[int] = []  # the places of each key and its value
+        key = ""
+        for key_node, value_node in pairs:
+            if key_node.__class__ is not ScalarNode or key_node.tag != _STR_TAG:
+                self._fill_entries(node, data, path, len(data), 0, list(data), cells, {})
+                return
+            # Keys are plain strings, shared: the mapping records their places.
+            key = _intern(key_node.value)
+            if key in data:
+                self._fill_entries(node, data, path, len(data), 0, list(data), cells, {})
+                return
+            mark = key_node.start_mark
+            cells.append((mark.line << _COLUMN_BITS | mark.column) + _FIRST)
+            mark = value_node.start_mark
+            value_at = (mark.line << _COLUMN_BITS | mark.column) + _FIRST
+            if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG:
+                value = _new_str(YamlStr, value_node.value)
+                value._file = file
+                value._at = value_at
+            else:
+                value = self.other(value_node, node, (*path, key), value_at)
+            data[key] = value
+            cells.append(value_at)
+        data._keys = self.shapes.setdefault(shape := tuple(data), shape)
+        data._table = array("Q", cells).tobytes()
+        self.key_path = (*path, key)
+
+    def _fill_entries(
+        self,
+        node: MappingNode,
+        data: YamlDict,
+        path: KeyPath,
+        start: int,
+        first_own: int,
+        keys: list[Any],
+        cells: list[int],
+        extra: dict[Any, tuple[Position | None, Position | None]],
+    ) -> None:
+        """Fill ``data`` from entry ``start`` on, whatever the keys; ``first_own`` is
+        the first entry written in the mapping itself rather than merged in."""
+        pairs = node.value
+        file = self.file
+        own_keys: set[Any] | None = set() if first_own else None
+        name = ""
+        for index in range(start, len(pairs)):
+            key_node, value_node = pairs[index]
+            key_at: _Place = self.place(key_node)
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR_TAG:
+                key = name = _intern(key_node.value)
+            else:
+                key = self.child(key_node, path, node)
+                if type(key) is YamlStr:  # e.g. a !secret, placed where it was defined
+                    key_at = _pack(key.position, file)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        "found a key that is a list or mapping",
+                        key_node.start_mark,
+                    ) from None
+                name = str(key)
+            present = key in data
+            if own_keys is None:
+                duplicate = present
+            elif index >= first_own:
+                duplicate = key in own_keys
+                own_keys.add(key)
+            else:
+                duplicate = False
+            if duplicate:
+                # Home Assistant keeps the last value; we do too but say so.
+                first = _recorded(key, keys, cells, extra, file)[0]
+                where = f" (first at line {first.line}, column {first.column})" if first else ""
+                self.ctx.warnings.append(
+                    self.ctx.issue(
+                        f"duplicate key {key!r}{where}; the last value is used",
+                        _unpack(file, key_at),
+                        (*path, name),
+                    )
+                )
+            value_at = self.place(value_node)
+            if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG:
+                value = _new_str(YamlStr, value_node.value)
+                value._file = file
+                value._at = value_at
+            else:
+                value = self.other(value_node, node, (*path, name), value_at)
+            data[key] = value
+            if present:
+                at = keys.index(key)
+                extra.pop(key, None)
+            else:
+                at = len(keys)
+                keys.append(key)
+                cells.append(0)
+                cells.append(0)
+            if type(key_at) is int:
+                cells[2 * at] = key_at
+                cells[2 * at + 1] = value_at
+            else:
+                extra[key] = (key_at, _unpack(file, value_at))  # type: ignore[assignment]
+        data._keys = self.shapes.setdefault(shape := tuple(keys), shape)
+        data._table = array("Q", cells).tobytes()
+        if extra:
+            data._extra = extra
+        self.key_path = (*path, name)
+
+    def _fill_seq(self, node: SequenceNode, data: YamlList, path: KeyPath) -> None:
+        items = node.value
+        if not items:
+            return
+        self.parent_node = node
+        file = self.file
+        cells: list[int] = []
+        append = data.append
+        index = 0
+        for index, item_node in enumerate(items):
+            mark = item_node.start_mark
+            at = (mark.line << _COLUMN_BITS | mark.column) + _FIRST
+            if item_node.__class__ is ScalarNode and item_node.tag == _STR_TAG:
+                item = _new_str(YamlStr, item_node.value)
+                item._file = file
+                item._at = at
+            else:
+                item = self.other(item_node, node, (*path, index), at)
+            append(item)
+            cells.append(at)
+        data._table = array("Q", cells).tobytes()
+        self.key_path = (*path, index)
+
+
+def _check_kind(node: Node, kind: type[Node]) -> None:
+    """Refuse e.g. ``!!map [a]``; an empty node of another kind makes an empty container."""
+    name = "mapping" if kind is MappingNode else "sequence"
+    if node.value:
+        raise yaml.constructor.ConstructorError(
+            f"while constructing a {name}",
+            node.start_mark,
+            f"expected a {name}, but found {type(node).__name__.removesuffix('Node').lower()}",
+            node.start_mark,
+        )
+
+
+def _recorded(
+    key: Any,
+    keys: list[Any],
+    cells: list[int],
+    extra: dict[Any, tuple[Position | None, Position | None]],
+    file: str,
+) -> tuple[Position | None, Position | None]:
+    """The places recorded so far for ``key`` while a mapping is filled."""
+    if key in extra:
+        return extra[key]
+    at = keys.index(key)
+    return _unpack(file, cells[2 * at]), _unpack(file, cells[2 * at + 1])
+
+
+_new_dict = dict.__new__
+_new_list = list.__new__
+_intern = sys.intern
 
 
 def _construct_str(loader: _Loader, node: Node) -> YamlStr:
@@ -274,63 +726,12 @@ def _construct_timestamp(loader: _Loader, node: Node) -> Any:
         ) from None
 
 
-def _construct_map(loader: _Loader, node: Node) -> Iterator[YamlDict]:
-    data = YamlDict()
-    data.position = loader.pos(node)
-    loader.parents[node] = loader.parent_node
-    return _fill_map(loader, node, data, loader.key_path)  # type: ignore[arg-type]
+def _construct_map(loader: _Loader, node: Node) -> YamlDict:
+    return loader.new_map(node, loader.parent_node, loader.key_path, loader.place(node))
 
 
-def _fill_map(
-    loader: _Loader, node: MappingNode, data: YamlDict, path: KeyPath
-) -> Iterator[YamlDict]:
-    yield data
-    own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
-    loader.flatten_mapping(node)  # resolves "<<" merge keys, merged entries first
-    first_own = len(node.value) - own
-    own_keys: set[Any] = set()
-    for index, (key_node, value_node) in enumerate(node.value):
-        key = loader.child(key_node, path, node)
-        key_pos = key.position if type(key) is YamlStr else loader.pos(key_node)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping",
-                node.start_mark,
-                "found a key that is a list or mapping",
-                key_node.start_mark,
-            ) from None
-        key_path = (*path, str(key))
-        if index >= first_own:
-            if key in own_keys:
-                # Home Assistant keeps the last value; we do too but say so.
-                first = data.position_of(key)
-                where = f" (first at line {first.line}, column {first.column})" if first else ""
-                loader.ctx.warnings.append(
-                    loader.ctx.issue(
-                        f"duplicate key {key!r}{where}; the last value is used", key_pos, key_path
-                    )
-                )
-            own_keys.add(key)
-        value = loader.child(value_node, key_path, node)
-        data.set_at(key, value, key_pos, loader.pos(value_node))
-
-
-def _construct_seq(loader: _Loader, node: Node) -> Iterator[YamlList]:
-    data = YamlList()
-    data.position = loader.pos(node)
-    loader.parents[node] = loader.parent_node
-    return _fill_seq(loader, node, data, loader.key_path)  # type: ignore[arg-type]
-
-
-def _fill_seq(
-    loader: _Loader, node: SequenceNode, data: YamlList, path: KeyPath
-) -> Iterator[YamlList]:
-    yield data
-    for index, item_node in enumerate(node.value):
-        item = loader.child(item_node, (*path, index), node)
-        data.append_at(item, loader.pos(item_node))
+def _construct_seq(loader: _Loader, node: Node) -> YamlList:
+    return loader.new_seq(node, loader.parent_node, loader.key_path, loader.place(node))
 
 
 def _scalar_arg(loader: _Loader, node: Node, tag: str, what: str) -> str | None:
@@ -535,6 +936,28 @@ _Loader.add_constructor("!secret", _construct_secret)
 _Loader.add_constructor("!env_var", _construct_env_var)
 _Loader.add_constructor("!input", _construct_input)
 
+# Scalars built by their constructor directly, without construct_object.
+_SCALARS: dict[str, Callable[[_Loader, Node], Any]] = {
+    tag: _Loader.yaml_constructors[tag]
+    for tag in (
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:timestamp",
+    )
+}
+# _Loader.resolve's table: the implicit resolvers by first character.
+_WILDCARD: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    _Loader.yaml_implicit_resolvers.get(None, [])
+)
+_IMPLICIT: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    first: (*resolvers, *_WILDCARD)
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    if first is not None
+}
+assert not _Loader.yaml_path_resolvers, "_Loader.resolve assumes there are no path resolvers"
+
 
 # libyaml's wording names the parser's state; say what the author probably did.
 _HINTS = {
@@ -588,6 +1011,11 @@ def _syntax_issue(
 def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix: KeyPath) -> Any:
     """Parse one document; record the issue and return None if it cannot be read."""
     file = ctx.display(path)
+    if len(text) >= _PACK_LIMIT:  # lines and columns might not fit their 32 bits
+        ctx.errors.append(
+            ctx.issue("the file is too large (4 GiB or more)", None, prefix, file=file)
+        )
+        return None
     loader = _Loader(text, ctx, path, stack, prefix)
     try:
         value = loader.get_single_data()

@@ -574,3 +574,207 @@ def test_fuzz_deep_nesting(depth: int, opener: str) -> None:
         assert result.ok
     else:  # parsers cap the depth (PyYAML 6.0.4 at 1000): a clear error, never a crash
         assert result.ok or any("nest" in issue.message for issue in result.errors)
+
+
+# --- compact positions ---------------------------------------------------------
+# Loaded containers keep the places of their keys and items in packed tables and
+# make Position objects on demand; these tests pin that nothing is lost doing so.
+
+
+def marks_match(value: Any, node: yaml.Node, file: str) -> None:
+    """Every position in ``value`` is where PyYAML's own parser puts that node."""
+
+    def at(mark: Any) -> Position:
+        return Position(file, mark.line + 1, mark.column + 1)
+
+    if isinstance(node, yaml.MappingNode):
+        assert isinstance(value, YamlDict) and value.position == at(node.start_mark)
+        assert len(value) == len(node.value)
+        for key, (key_node, value_node) in zip(value, node.value, strict=True):
+            assert type(key) is not YamlStr  # keys are plain; the mapping knows their place
+            assert value.position_of(key) == at(key_node.start_mark)
+            assert value.value_position(key) == at(value_node.start_mark)
+            marks_match(value[key], value_node, file)
+    elif isinstance(node, yaml.SequenceNode):
+        assert isinstance(value, YamlList) and value.position == at(node.start_mark)
+        assert value.position_of(len(value)) is None
+        for index, item_node in enumerate(node.value):
+            assert value.position_of(index) == at(item_node.start_mark)
+            assert value.position_of(index - len(value)) == at(item_node.start_mark)
+            marks_match(value[index], item_node, file)
+    elif isinstance(value, str):
+        assert isinstance(value, YamlStr) and value.position == at(node.start_mark)
+
+
+@FUZZ
+@given(tree=TREES, flow=st.booleans(), width=st.sampled_from([20, 80]))
+def test_fuzz_positions_match_the_parser(tree: Any, flow: bool, width: int) -> None:
+    text = yaml.safe_dump(tree, default_flow_style=flow, allow_unicode=True, width=width)
+    result = load_config_text(text, "tree.yaml")
+    assert result.ok and result.value == ({} if tree is None else tree)
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if node is not None:
+        marks_match(result.value, node, "tree.yaml")
+
+
+def test_positions_in_nested_containers_and_across_includes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "configuration.yaml",
+        "automation: !include autos.yaml\n"
+        "flow: {a: [x, {b: y}], c: z}\n"
+        "long: {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8, k9: v}\n",
+    )
+    write(
+        tmp_path,
+        "autos.yaml",
+        "- id: one\n  triggers:\n    - trigger: state\n      entity_id: light.a\n"
+        "- id: two\n  triggers:\n    - trigger: state\n      entity_id: light.b\n",
+    )
+    config = load_yaml_file(tmp_path / "configuration.yaml")
+    assert config.position_of("automation") == Position("configuration.yaml", 1, 1)
+    assert config.value_position("automation") == Position("configuration.yaml", 1, 13)
+    autos = config["automation"]
+    assert autos.position == Position("autos.yaml", 1, 1)
+    assert [autos.position_of(i) for i in (0, 1)] == [
+        Position("autos.yaml", 1, 3),
+        Position("autos.yaml", 5, 3),
+    ]
+    # Same keys in the same order, different places.
+    for auto, line in zip(autos, (1, 5), strict=True):
+        assert auto.position_of("id") == Position("autos.yaml", line, 3)
+        assert auto["id"].position == Position("autos.yaml", line, 7)
+        trigger = auto["triggers"][0]
+        assert auto["triggers"].position_of(0) == Position("autos.yaml", line + 2, 7)
+        assert trigger.position_of("entity_id") == Position("autos.yaml", line + 3, 7)
+        assert trigger.value_position("entity_id") == Position("autos.yaml", line + 3, 18)
+        assert trigger["entity_id"].position == Position("autos.yaml", line + 3, 18)
+    flow = config["flow"]
+    assert flow.value_position("a") == Position("configuration.yaml", 2, 11)
+    assert flow["a"].position_of(1) == Position("configuration.yaml", 2, 15)
+    assert flow["a"][1].position_of("b") == Position("configuration.yaml", 2, 16)
+    assert flow["a"][1]["b"].position == Position("configuration.yaml", 2, 19)
+    assert flow["c"].position == Position("configuration.yaml", 2, 27)
+    long = config["long"]  # more than a few keys: looked up through an index
+    assert long.position_of("k9") == Position("configuration.yaml", 3, 71)
+    assert long.value_position("k9") == Position("configuration.yaml", 3, 75)
+    assert long.position_of("k0") == Position("configuration.yaml", 3, 8)
+    assert long.position_of("missing") is None
+    assert config["long"]["k9"].position == Position("configuration.yaml", 3, 75)
+
+
+def test_positions_after_the_structure_changes() -> None:
+    config = load_yaml_text("a: 1\nb: [x, y]\n", "x.yaml")
+    config.set_at("a", 2, Position("other.yaml", 7, 1), None)
+    assert config.position_of("a") == Position("other.yaml", 7, 1)
+    assert config.value_position("a") is None
+    assert config.position_of("b") == Position("x.yaml", 2, 1)
+    del config["b"]  # as before: the recorded place stays
+    assert config.position_of("b") == Position("x.yaml", 2, 1)
+    config.position = Position("elsewhere.yaml", 3, 3)
+    assert config.position == Position("elsewhere.yaml", 3, 3)
+    assert config.position_of("b") == Position("x.yaml", 2, 1)
+
+    items = load_yaml_text("- x\n- y\n", "l.yaml")
+    items.append("z")  # no position
+    items.append_at("w", Position("m.yaml", 9, 9))
+    assert [items.position_of(i) for i in range(4)] == [
+        Position("l.yaml", 1, 3),
+        Position("l.yaml", 2, 3),
+        None,
+        Position("m.yaml", 9, 9),
+    ]
+    assert items.position_of(-4) == Position("l.yaml", 1, 3)
+    assert items.position_of(4) is None and items.position_of(-5) is None
+
+    clone = config.copy()
+    clone.set_at("c", 3, Position("c.yaml", 1, 1), Position("c.yaml", 1, 4))
+    assert clone.position_of("c") == Position("c.yaml", 1, 1)
+    assert config.position_of("c") is None
+    assert clone.position_of("a") == Position("other.yaml", 7, 1)
+
+    fresh = YamlDict({"k": 1})
+    assert fresh.position is None and fresh.position_of("k") is None
+    fresh.set_at("k", 2, Position("f.yaml", 1, 1), Position("f.yaml", 1, 4))
+    fresh.position = Position("f.yaml", 1, 1)
+    assert (fresh.position, fresh.value_position("k")) == (
+        Position("f.yaml", 1, 1),
+        Position("f.yaml", 1, 4),
+    )
+    assert YamlList().position_of(0) is None
+
+
+def test_strings_keep_positions_through_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    config = load_yaml_text("a:\n  - b\n  - {c: d}\n", "x.yaml")
+    text = config["a"][0]
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(text, protocol))
+        assert type(again) is YamlStr and again == "b"
+        assert again.position == Position("x.yaml", 2, 5)
+    assert copy.copy(text).position == copy.deepcopy(text).position == Position("x.yaml", 2, 5)
+    for clone in (copy.deepcopy(config), pickle.loads(pickle.dumps(config))):
+        assert clone["a"].position_of(1) == Position("x.yaml", 3, 5)
+        assert clone["a"][1].value_position("c") == Position("x.yaml", 3, 9)
+        assert clone["a"][1]["c"].position == Position("x.yaml", 3, 9)
+    made = YamlStr("v", Position("f.yaml", 2, 3))
+    assert made.position == Position("f.yaml", 2, 3)
+    assert YamlStr("v").position is None
+    odd = Position("f.yaml", 0, -1)  # kept as it is, not packed
+    assert YamlStr("v", odd).position == odd
+
+
+def test_merge_keys_keep_places_and_own_duplicates_warn() -> None:
+    text = "base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n  y: 4\n"
+    result = load_config_text(text, "x.yaml")
+    use = result.value["use"]
+    assert use == {"x": 1, "y": 4}
+    assert use.position_of("x") == Position("x.yaml", 1, 11)
+    assert use.position_of("y") == Position("x.yaml", 5, 3)
+    assert use.value_position("y") == Position("x.yaml", 5, 6)
+    assert [(where(w), w.message) for w in result.warnings] == [
+        (
+            ("x.yaml", 5, 3, "use.y"),
+            "duplicate key 'y' (first at line 4, column 3); the last value is used",
+        )
+    ]
+
+
+def test_duplicate_key_records_the_last_place() -> None:
+    result = load_config_text("a: 1\nb: 2\na: 3\n", "x.yaml")
+    assert result.value.position_of("a") == Position("x.yaml", 3, 1)
+    assert result.value.value_position("a") == Position("x.yaml", 3, 4)
+    assert list(result.value) == ["a", "b"]
+
+
+def test_aliases_share_and_may_not_enclose() -> None:
+    config = load_yaml_text("a: &x {k: v}\nb: *x\n", "x.yaml")
+    assert config["b"] is config["a"]
+    assert config.value_position("b") == Position("x.yaml", 1, 4)  # the anchored node
+    result = load_config_text("a: &x\n  b: [1, *x]\n", "x.yaml")
+    assert [(where(e), e.message) for e in result.errors] == [
+        (("x.yaml", 1, 4, "a.b[1]"), "an alias may not refer to a container that encloses it")
+    ]
+    assert result.value == {"a": {"b": [1, None]}}
+
+
+def test_a_tag_naming_another_kind_is_an_error_not_a_crash() -> None:
+    result = load_config_text("a: !!map [x]\n", "x.yaml")
+    assert [(where(e), e.message) for e in result.errors] == [
+        (("x.yaml", 1, 4, "a"), "expected a mapping, but found sequence")
+    ]
+    result = load_config_text("a: !!seq {k: v}\n", "x.yaml")
+    assert [e.message for e in result.errors] == ["expected a sequence, but found mapping"]
+    assert load_yaml_text("a: !!seq {}\nb: !!map []\n", "x.yaml") == {"a": [], "b": {}}
+
+
+def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    import homeloom.scenarios._yaml as loader
+
+    monkeypatch.setattr(loader, "_PACK_LIMIT", 8)
+    result = load_config_text("a: 1\nb: 2\n", "big.yaml")
+    assert [(e.file, e.message) for e in result.errors] == [
+        ("big.yaml", "the file is too large (4 GiB or more)")
+    ]
