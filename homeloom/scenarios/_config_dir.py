@@ -10,16 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from homeloom.orchestrator._errors import ConfigIssue
 
-from ._yaml import (
-    KeyPath,
-    LoadResult,
-    Position,
-    YamlDict,
-    YamlList,
-    format_key_path,
-    load_config_file,
-    position_of,
-)
+from ._yaml import LoadResult, format_key_path, load_config_file
+from ._yaml_values import KeyPath, Position, YamlDict, YamlList, position_of
 
 __all__ = [
     "CONFIG_FILE",

@@ -13,19 +13,35 @@ from __future__ import annotations
 import logging
 import os
 import re
-import struct
 import sys
 from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from homeloom.orchestrator._errors import ConfigError, ConfigIssue
+
+from ._yaml_values import (
+    COLUMN_BITS,
+    FIRST_PLACE,
+    PACK_LIMIT,
+    InputRef,
+    KeyPath,
+    Place,
+    Position,
+    YamlDict,
+    YamlList,
+    YamlStr,
+    new_str,
+    pack_position,
+    position_of,
+    unpack_position,
+)
 
 try:  # libyaml parses several times faster; the constructors stay in Python
     from yaml import CSafeLoader as _BaseLoader
@@ -58,257 +74,6 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 # Keys with these tags make a mapping go through PyYAML's flatten_mapping.
 _FLATTENED_TAGS = frozenset({_MERGE_TAG, "tag:yaml.org,2002:value"})
 _ENCLOSING_ALIAS = "an alias may not refer to a container that encloses it"
-
-KeyPath: TypeAlias = tuple[str | int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A place in a source file; line and column are 1-based."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-# Loaded values do not keep a Position object each: a place is stored as one int,
-# ``line << 32 | column``, next to the name of its file (one string shared by the
-# whole file), and a container keeps the places of its keys and items in one
-# bytes table of such ints. Position objects are made only when asked for. A place
-# that cannot be packed (another file, odd numbers) is kept as the Position itself.
-_COLUMN_BITS = 32
-_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
-_PACK_LIMIT = 1 << 32  # lines and columns below this fit a 64-bit table cell
-_FIRST = 1 << _COLUMN_BITS | 1  # added to a 0-based mark's packed line and column
-_CELL = struct.Struct("=Q")  # array("Q").tobytes() uses the native layout
-_PAIR = struct.Struct("=QQ")
-assert array("Q").itemsize == _CELL.size, "the position tables assume 8-byte cells"
-
-_Place: TypeAlias = "int | Position | None"
-
-
-def _pack(pos: Position | None, file: str) -> _Place:
-    """``pos`` as an int if it lies in ``file`` and fits, else ``pos`` itself."""
-    if pos is None or pos.file != file:
-        return pos
-    line, column = pos.line, pos.column
-    if (
-        type(line) is int
-        and type(column) is int
-        and 0 <= line < _PACK_LIMIT
-        and 0 <= column < _PACK_LIMIT
-    ):
-        return line << _COLUMN_BITS | column
-    return pos
-
-
-def _unpack(file: str, at: _Place) -> Position | None:
-    if type(at) is int:
-        return Position(file, at >> _COLUMN_BITS, at & _COLUMN_MASK)
-    return at  # type: ignore[return-value]
-
-
-def _restore_str(value: str, file: str, at: _Place) -> YamlStr:
-    self = _new_str(YamlStr, value)
-    self._file = file
-    self._at = at
-    return self
-
-
-class YamlStr(str):
-    """A string that knows where it was written."""
-
-    __slots__ = ("_at", "_file")
-
-    _file: str
-    _at: _Place
-
-    def __new__(cls, value: str, position: Position | None = None) -> YamlStr:
-        self = super().__new__(cls, value)
-        self.position = position
-        return self
-
-    @property
-    def position(self) -> Position | None:
-        return _unpack(self._file, self._at)
-
-    @position.setter
-    def position(self, pos: Position | None) -> None:
-        self._file = pos.file if pos is not None else ""
-        self._at = _pack(pos, self._file)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _restore_str, (str(self), self._file, self._at)
-
-
-_new_str = str.__new__
-
-
-class YamlDict(dict[Any, Any]):
-    """A mapping with its own position and the position of each key and value."""
-
-    # _keys and _table are the keys and places (key, value) recorded when the
-    # mapping was loaded, in order; _extra holds places set later with set_at and
-    # wins over the table; _index finds a key in a long _keys.
-    __slots__ = ("_at", "_extra", "_file", "_index", "_keys", "_table")
-
-    _file: str
-    _at: _Place
-    _keys: tuple[Any, ...]
-    _table: bytes
-    _extra: dict[Any, tuple[Position | None, Position | None]] | None
-    _index: dict[Any, int] | None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._file = ""
-        self._at = None
-        self._keys = ()
-        self._table = b""
-        self._extra = None
-        self._index = None
-
-    @property
-    def position(self) -> Position | None:
-        return _unpack(self._file, self._at)
-
-    @position.setter
-    def position(self, pos: Position | None) -> None:
-        if not self._table:  # the file is free to follow the new position
-            self._file = pos.file if pos is not None else ""
-        self._at = _pack(pos, self._file)
-
-    def _places(self, key: Any) -> tuple[Position | None, Position | None] | None:
-        extra = self._extra
-        if extra is not None:
-            found = extra.get(key)
-            if found is not None:
-                return found
-        keys = self._keys
-        if not keys:
-            return None
-        if len(keys) <= 8:
-            try:
-                at = keys.index(key)
-            except ValueError:
-                return None
-        else:
-            index = self._index
-            if index is None:
-                index = self._index = {k: i for i, k in enumerate(keys)}
-            found_at = index.get(key)
-            if found_at is None:
-                return None
-            at = found_at
-        key_at, value_at = _PAIR.unpack_from(self._table, at * 16)
-        return _unpack(self._file, key_at), _unpack(self._file, value_at)
-
-    def position_of(self, key: Any) -> Position | None:
-        """Where ``key`` itself was written."""
-        found = self._places(key)
-        return found[0] if found else None
-
-    def value_position(self, key: Any) -> Position | None:
-        """Where the value of ``key`` starts."""
-        found = self._places(key)
-        return found[1] if found else None
-
-    def set_at(
-        self,
-        key: Any,
-        value: Any,
-        key_position: Position | None,
-        value_position: Position | None,
-    ) -> None:
-        """Set ``key`` and remember where the key and the value came from."""
-        self[key] = value
-        if self._extra is None:
-            self._extra = {}
-        self._extra[key] = (key_position, value_position)
-
-    def copy(self) -> YamlDict:
-        """A shallow copy that keeps the positions."""
-        clone = YamlDict(self)
-        clone._file = self._file
-        clone._at = self._at
-        clone._keys = self._keys
-        clone._table = self._table
-        clone._index = self._index
-        clone._extra = dict(self._extra) if self._extra is not None else None
-        return clone
-
-
-class YamlList(list[Any]):
-    """A sequence with its own position and the position of each item."""
-
-    # _table holds the places of the items loaded with the list; _extra those of
-    # the items appended after them with append_at.
-    __slots__ = ("_at", "_extra", "_file", "_table")
-
-    _file: str
-    _at: _Place
-    _table: bytes
-    _extra: list[Position | None] | None
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._file = ""
-        self._at = None
-        self._table = b""
-        self._extra = None
-
-    @property
-    def position(self) -> Position | None:
-        return _unpack(self._file, self._at)
-
-    @position.setter
-    def position(self, pos: Position | None) -> None:
-        if not self._table:
-            self._file = pos.file if pos is not None else ""
-        self._at = _pack(pos, self._file)
-
-    def position_of(self, index: int) -> Position | None:
-        """Where item ``index`` starts; None once the list was changed past it."""
-        loaded = len(self._table) >> 3
-        extra = self._extra
-        known = loaded + len(extra) if extra is not None else loaded
-        if not -known <= index < known:
-            return None
-        if index < 0:
-            index += known
-        if index < loaded:
-            return _unpack(self._file, _CELL.unpack_from(self._table, index * 8)[0])
-        return extra[index - loaded]  # type: ignore[index]
-
-    def append_at(self, value: Any, position: Position | None) -> None:
-        """Append ``value`` and remember where it came from."""
-        extra = self._extra
-        if extra is None:
-            extra = self._extra = []
-        # Pad so that items appended without a position keep indexes aligned.
-        extra.extend([None] * (len(self) - (len(self._table) >> 3) - len(extra)))
-        self.append(value)
-        extra.append(position)
-
-
-@dataclass(frozen=True, slots=True)
-class InputRef:
-    """A blueprint ``!input NAME`` placeholder, substituted when the blueprint is used."""
-
-    name: str
-    position: Position | None = None
-
-
-def position_of(container: Any, key_or_index: Any) -> Position | None:
-    """Where a key or item was written, or None for plain containers and unknown keys."""
-    if isinstance(container, YamlDict):
-        return container.position_of(key_or_index)
-    if isinstance(container, YamlList) and isinstance(key_or_index, int):
-        return container.position_of(key_or_index)
-    return None
 
 
 @dataclass(slots=True)
@@ -421,7 +186,7 @@ class _Loader(_BaseLoader):
 
     def place(self, node: Node) -> int:
         mark = node.start_mark
-        return (mark.line + 1) << _COLUMN_BITS | (mark.column + 1)
+        return (mark.line + 1) << COLUMN_BITS | (mark.column + 1)
 
     def error(self, message: str, node: Node) -> None:
         self.ctx.errors.append(self.ctx.issue(message, self.pos(node), self.key_path))
@@ -561,11 +326,11 @@ class _Loader(_BaseLoader):
                 self._fill_entries(node, data, path, len(data), 0, list(data), cells, {})
                 return
             mark = key_node.start_mark
-            cells.append((mark.line << _COLUMN_BITS | mark.column) + _FIRST)
+            cells.append((mark.line << COLUMN_BITS | mark.column) + FIRST_PLACE)
             mark = value_node.start_mark
-            value_at = (mark.line << _COLUMN_BITS | mark.column) + _FIRST
+            value_at = (mark.line << COLUMN_BITS | mark.column) + FIRST_PLACE
             if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG:
-                value = _new_str(YamlStr, value_node.value)
+                value = new_str(YamlStr, value_node.value)
                 value._file = file
                 value._at = value_at
             else:
@@ -595,13 +360,13 @@ class _Loader(_BaseLoader):
         name = ""
         for index in range(start, len(pairs)):
             key_node, value_node = pairs[index]
-            key_at: _Place = self.place(key_node)
+            key_at: Place = self.place(key_node)
             if key_node.__class__ is ScalarNode and key_node.tag == _STR_TAG:
                 key = name = _intern(key_node.value)
             else:
                 key = self.child(key_node, path, node)
                 if type(key) is YamlStr:  # e.g. a !secret, placed where it was defined
-                    key_at = _pack(key.position, file)
+                    key_at = pack_position(key.position, file)
                 try:
                     hash(key)
                 except TypeError:
@@ -627,13 +392,13 @@ class _Loader(_BaseLoader):
                 self.ctx.warnings.append(
                     self.ctx.issue(
                         f"duplicate key {key!r}{where}; the last value is used",
-                        _unpack(file, key_at),
+                        unpack_position(file, key_at),
                         (*path, name),
                     )
                 )
             value_at = self.place(value_node)
             if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG:
-                value = _new_str(YamlStr, value_node.value)
+                value = new_str(YamlStr, value_node.value)
                 value._file = file
                 value._at = value_at
             else:
@@ -651,7 +416,7 @@ class _Loader(_BaseLoader):
                 cells[2 * at] = key_at
                 cells[2 * at + 1] = value_at
             else:
-                extra[key] = (key_at, _unpack(file, value_at))  # type: ignore[assignment]
+                extra[key] = (key_at, unpack_position(file, value_at))  # type: ignore[assignment]
         data._keys = self.shapes.setdefault(shape := tuple(keys), shape)
         data._table = array("Q", cells).tobytes()
         if extra:
@@ -669,9 +434,9 @@ class _Loader(_BaseLoader):
         index = 0
         for index, item_node in enumerate(items):
             mark = item_node.start_mark
-            at = (mark.line << _COLUMN_BITS | mark.column) + _FIRST
+            at = (mark.line << COLUMN_BITS | mark.column) + FIRST_PLACE
             if item_node.__class__ is ScalarNode and item_node.tag == _STR_TAG:
-                item = _new_str(YamlStr, item_node.value)
+                item = new_str(YamlStr, item_node.value)
                 item._file = file
                 item._at = at
             else:
@@ -705,7 +470,7 @@ def _recorded(
     if key in extra:
         return extra[key]
     at = keys.index(key)
-    return _unpack(file, cells[2 * at]), _unpack(file, cells[2 * at + 1])
+    return unpack_position(file, cells[2 * at]), unpack_position(file, cells[2 * at + 1])
 
 
 _new_dict = dict.__new__
@@ -1011,7 +776,7 @@ def _syntax_issue(
 def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix: KeyPath) -> Any:
     """Parse one document; record the issue and return None if it cannot be read."""
     file = ctx.display(path)
-    if len(text) >= _PACK_LIMIT:  # lines and columns might not fit their 32 bits
+    if len(text) >= PACK_LIMIT:  # lines and columns might not fit their 32 bits
         ctx.errors.append(
             ctx.issue("the file is too large (4 GiB or more)", None, prefix, file=file)
         )

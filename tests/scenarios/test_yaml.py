@@ -773,7 +773,7 @@ def test_a_tag_naming_another_kind_is_an_error_not_a_crash() -> None:
 def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     import homeloom.scenarios._yaml as loader
 
-    monkeypatch.setattr(loader, "_PACK_LIMIT", 8)
+    monkeypatch.setattr(loader, "PACK_LIMIT", 8)
     result = load_config_text("a: 1\nb: 2\n", "big.yaml")
     assert [(e.file, e.message) for e in result.errors] == [
         ("big.yaml", "the file is too large (4 GiB or more)")
