@@ -55,6 +55,12 @@ homeloom:
   elevation: 35
   time_zone: Europe/Paris
   unit_system: metric
+  # How much the house may do on its own: auto, suggest, observe or off.
+  autonomy: auto
+  # Suggestions and notifications: at most 6 an hour, none at night.
+  pressure:
+    per_hour: 6
+    quiet_hours: {start: "23:00", end: "07:00"}
 
 adapters:
   - adapter: virtual
@@ -90,6 +96,49 @@ automation:
       - action: light.turn_off
         target:
           entity_id: light.hall
+  # Unlocking is guarded: even on auto, the house asks first (see the dashboard's inbox).
+  - id: welcome_alice
+    alias: Let Alice in when she comes home
+    triggers:
+      - trigger: state
+        entity_id: person.alice
+        to: home
+    actions:
+      - action: lock.unlock
+        target:
+          entity_id: lock.front_door_lock
+
+# An assemblage: the living room's evening, written against roles, that only suggests.
+assemblage:
+  living_room_evening:
+    name: Living room evening
+    autonomy: suggest
+    members:
+      areas: [living_room]
+      people: [person.alice, person.bob]
+    roles:
+      sensor: binary_sensor.living_room_motion
+      lux: sensor.living_room_illuminance
+      lamp: light.living_room
+    scenarios:
+      - id: lamp_on
+        alias: Lamp on when someone comes in and it is dark
+        triggers:
+          - trigger: state
+            entity_id: !input sensor
+            to: "on"
+        conditions:
+          - condition: numeric_state
+            entity_id: !input lux
+            below: 80
+        actions:
+          - action: light.turn_on
+            target:
+              entity_id: !input lamp
+            data:
+              brightness_pct: 60
+    derived:
+      occupied: "{{ is_state(roles.sensor, 'on') }}"
 """
 
 BeforeScenarios = Callable[[Runtime], None]

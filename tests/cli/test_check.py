@@ -24,7 +24,7 @@ def test_the_demo_configuration_checks_clean(tmp_path: Path, capsys: Any) -> Non
     code, report = _check(tmp_path, capsys)
     assert code == 0
     assert report["ok"] is True and report["errors"] == []
-    assert report["scenarios"] == {"loaded": 2, "failed": 0}
+    assert report["scenarios"] == {"loaded": 4, "failed": 0}
 
 
 BROKEN_FILES = {
