@@ -157,6 +157,8 @@ class Script:
 
         def finished(done: asyncio.Task[RunResult]) -> None:
             scope.tasks.discard(done)
+            if done.cancelled() and trace is not None and trace.state == "running":
+                trace.finish("cancelled")  # cancelled before it began (restarted at once)
             self._changed()
 
         task.add_done_callback(finished)
