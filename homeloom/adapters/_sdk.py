@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +22,7 @@ from homeloom.orchestrator import (
     Context,
     EntityEntry,
     Runtime,
+    ServiceHandler,
     Thing,
     Unsubscribe,
     slugify,
@@ -29,6 +30,8 @@ from homeloom.orchestrator import (
 
 if TYPE_CHECKING:
     from ._manager import AdapterSlot
+
+T = TypeVar("T")
 
 __all__ = [
     "Adapter",
@@ -172,6 +175,39 @@ class AdapterHub:
 
     def fire_event(self, event_type: str, data: Mapping[str, Any]) -> None:
         self._runtime.bus.fire(event_type, data, Context(origin="adapter", source=self.name))
+
+    def shared(self, key: str, make: Callable[[], T]) -> T:
+        """A process-wide object several adapters (and scenarios) use, such as a broker
+        connection's message router: made on first use, kept across restarts."""
+        found = self._runtime.components.get(key)
+        if found is None:
+            found = self._runtime.components[key] = make()
+        return cast(T, found)
+
+    def register_service(
+        self,
+        domain: str,
+        service: str,
+        handler: ServiceHandler,
+        *,
+        schema: type[BaseModel] | None = None,
+        description: str = "",
+    ) -> Unsubscribe:
+        """A service the adapter offers scenarios (``mqtt.publish``), not tied to an entity."""
+        return self._runtime.services.register(
+            domain, service, handler, schema=schema, description=description
+        )
+
+    def has_service(self, domain: str, service: str) -> bool:
+        return self._runtime.services.has(domain, service)
+
+    def when_running(self, callback: Callable[[], Any]) -> None:
+        """Call ``callback`` once the house runs (at once if it does): connect to devices
+        only then, so that ``homeloom check`` never touches them."""
+        if self._runtime.running:
+            callback()
+        else:
+            self._runtime.on_start(callback)
 
     def discovered(self, item: Discovered) -> None:
         self._slot.manager.add_discovered(item)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from homeloom.adapters import AdapterManager
-from homeloom.adapters.mqtt import MqttAdapter, MqttRouter, router_of
+from homeloom.adapters.mqtt import MqttAdapter, MqttRouter
 from homeloom.orchestrator import Runtime, State
 from tests.adapters.mqtt_broker import Broker, find_mosquitto
 from tests.adapters.mqtt_z2m import DEVICES, MqttProbe, Zigbee2MqttSim
@@ -66,12 +66,19 @@ async def probe(broker: Broker) -> AsyncIterator[MqttProbe]:
         yield client
 
 
+def _router(runtime: Runtime) -> MqttRouter:
+    """The first MQTT adapter's router: the one scenarios use."""
+    router = runtime.components["mqtt"]
+    assert isinstance(router, MqttRouter)
+    return router
+
+
 async def _adapter(runtime: Runtime, broker: Broker, **options: Any) -> MqttRouter:
     manager = AdapterManager(runtime)
     config = {"adapter": "mqtt", "host": "127.0.0.1", "port": broker.port, **options}
     issues = await manager.setup([config], known={"mqtt": MqttAdapter})
     assert issues == []
-    router = router_of(runtime)
+    router = _router(runtime)
     await eventually(lambda: router.connected)
     return router
 
@@ -290,7 +297,7 @@ async def test_malformed_payloads_are_logged_with_their_topic_and_ignored(
     assert _state(runtime, "switch.no_command_topic") is None
     assert _is(runtime, "sensor.bad_template", "unknown")()
     assert _is(runtime, "light.hall_light", "off")()
-    assert router_of(runtime).connected
+    assert _router(runtime).connected
 
 
 # --- Home Assistant MQTT discovery --------------------------------------------------------------
@@ -701,7 +708,7 @@ async def test_the_mqtt_trigger_and_mqtt_publish_in_a_scenario(
     report = await house.setup()
     assert report.errors == []
     await house.start()
-    router = router_of(house.runtime)
+    router = _router(house.runtime)
     await eventually(lambda: router.connected)
     await probe.subscribe("chime/#")
     await probe.subscribe("seen")
@@ -842,7 +849,7 @@ async def test_a_refused_login_is_retried_with_backoff_without_crashing(
         assert "retrying in 1 s" in caplog.records[-1].getMessage()
         await eventually(lambda: attempts() == 2, runtime=runtime, advance=1)
         assert "retrying in 2 s" in caplog.records[-1].getMessage()
-        assert manager.slots["mqtt"].running and not router_of(runtime).connected
+        assert manager.slots["mqtt"].running and not _router(runtime).connected
     finally:
         await runtime.stop()
         await locked.stop()
@@ -851,11 +858,17 @@ async def test_a_refused_login_is_retried_with_backoff_without_crashing(
 async def test_the_first_mqtt_adapter_serves_scenarios_and_a_second_has_its_own_router(
     runtime: Runtime,
 ) -> None:
-    home = router_of(runtime, "home")
-    garden = router_of(runtime, "garden")
-    assert runtime.components["mqtt"] is home
-    assert runtime.components["mqtt:garden"] is garden
-    assert router_of(runtime, "home") is home and router_of(runtime, "garden") is garden
+    manager = AdapterManager(runtime)
+    entries = [
+        {"adapter": "mqtt", "name": "home", "host": "127.0.0.1", "port": 1},
+        {"adapter": "mqtt", "name": "garden", "host": "127.0.0.1", "port": 1},
+    ]
+    assert await manager.setup(entries, known={"mqtt": MqttAdapter}) == []
+    home, garden = (manager.slots[name].adapter for name in ("home", "garden"))
+    assert isinstance(home, MqttAdapter) and isinstance(garden, MqttAdapter)
+    assert runtime.components["mqtt"] is home.router
+    assert runtime.components["mqtt:garden"] is garden.router
+    assert runtime.services.has("mqtt", "publish")
 
 
 def test_zigbee_covers_locks_and_settable_features() -> None:

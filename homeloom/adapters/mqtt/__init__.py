@@ -1,6 +1,6 @@
 """The ``mqtt`` adapter: Zigbee2MQTT, Home Assistant MQTT discovery, ``mqtt.publish``."""
 
-from ._adapter import MqttAdapter, router_of
+from ._adapter import MqttAdapter
 from ._config import MqttConfig
 from ._router import MqttMessage, MqttRouter
 from ._topics import topic_matches, validate_topic
@@ -10,7 +10,6 @@ __all__ = [
     "MqttConfig",
     "MqttMessage",
     "MqttRouter",
-    "router_of",
     "topic_matches",
     "validate_topic",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from homeloom.orchestrator import Context, Runtime, ServiceValidationError, Unsubscribe
+from homeloom.orchestrator import Context, ServiceValidationError, Unsubscribe
 
 from .._sdk import Adapter, AdapterHub
 from ._config import MqttConfig
@@ -18,33 +18,28 @@ from ._router import MqttRouter
 from ._values import ValueTemplates
 from ._zigbee2mqtt import Zigbee2Mqtt
 
-__all__ = ["MqttAdapter", "router_of"]
+__all__ = ["MqttAdapter"]
 
 COMPONENT = "mqtt"
 
 
-def _runtime(hub: AdapterHub) -> Runtime:
-    # The SDK's hub has no public way yet to register a service or a shared component.
-    runtime: Runtime = hub._runtime
-    return runtime
+def _router_of(hub: AdapterHub) -> MqttRouter:
+    """The router of this MQTT adapter, made on first use; it outlives restarts.
 
-
-def router_of(runtime: Runtime, name: str = COMPONENT) -> MqttRouter:
-    """The router of the MQTT adapter ``name``, created on first use; it outlives restarts.
-
-    The first MQTT adapter's router is ``runtime.components["mqtt"]``: the one the
-    ``mqtt`` trigger and ``mqtt.publish`` use. Another adapter (a second broker) gets
+    The first MQTT adapter's router is shared as ``"mqtt"``: the one the ``mqtt``
+    trigger and ``mqtt.publish`` use. Another adapter (a second broker) gets
     ``mqtt:<name>``.
     """
-    key = COMPONENT
-    first = runtime.components.get(COMPONENT)
-    if isinstance(first, MqttRouter) and first.adapter != name:
-        key = f"{COMPONENT}:{name}"
-    router = runtime.components.get(key)
-    if not isinstance(router, MqttRouter):
-        router = runtime.components[key] = MqttRouter()
-        router.adapter = name
-    return router
+
+    def make() -> MqttRouter:
+        router = MqttRouter()
+        router.adapter = hub.name
+        return router
+
+    first = hub.shared(COMPONENT, make)
+    if first.adapter == hub.name:
+        return first
+    return hub.shared(f"{COMPONENT}:{hub.name}", make)
 
 
 class MqttAdapter(Adapter[MqttConfig]):
@@ -60,8 +55,7 @@ class MqttAdapter(Adapter[MqttConfig]):
 
     def __init__(self, hub: AdapterHub, config: MqttConfig) -> None:
         super().__init__(hub, config)
-        runtime = _runtime(hub)
-        self.router = router_of(runtime, hub.name)
+        self.router = _router_of(hub)
         self.book = EntityBook(hub)
         self.templates = ValueTemplates()
         self.connection = MqttConnection(config, hub, self.router, self._on_connection)
@@ -86,12 +80,10 @@ class MqttAdapter(Adapter[MqttConfig]):
                 hub, ctx, self.router, config.discovery_prefix, skip_origins=skip
             )
             self._undo.append(self.discovery.attach())
-        services = _runtime(hub).services
-        if self.router is _runtime(hub).components.get(COMPONENT) and not services.has(
-            "mqtt", "publish"
-        ):
+        first = hub.shared(COMPONENT, MqttRouter)
+        if self.router is first and not hub.has_service("mqtt", "publish"):
             # Kept across restarts: while the broker is away, a call says so (AdapterError).
-            services.register(
+            hub.register_service(
                 "mqtt",
                 "publish",
                 publish_handler(self.router),
@@ -102,11 +94,7 @@ class MqttAdapter(Adapter[MqttConfig]):
     async def start(self) -> None:
         # Connect once the house runs: ``homeloom check`` sets a house up and runs nothing,
         # so it must not touch the broker (nor say "offline" for the running house).
-        runtime = _runtime(self.hub)
-        if runtime.running:
-            self._connect()
-        else:
-            runtime.on_start(self._connect)
+        self.hub.when_running(self._connect)
 
     def _connect(self) -> None:
         if not self._stopped:
