@@ -273,6 +273,22 @@ class Discovery:
         self._drop(device_id)
         self._audit("ignored", device, user)
 
+    def ignored_devices(self) -> tuple[dict[str, Any], ...]:
+        """What was ignored, by whom and when, to offer it again."""
+        return tuple({"id": key, **info} for key, info in sorted(self._ignored.items()))
+
+    def unignore(self, device_id: str, user: str | None = None) -> None:
+        """Offer an ignored device again, the next time it announces itself."""
+        info = self._ignored.pop(device_id, None)
+        if info is None:
+            raise UnknownDevice(device_id)
+        self._store_set("ignored", self._ignored)
+        _LOGGER.info("%s offered %s again (%s)", user or "someone", info.get("name"), device_id)
+        store = self._store()
+        if store is not None:
+            context = Context(user_id=user, origin="user", source="discovery")
+            store.audit("discovery", {**info, "change": "offered again", "id": device_id}, context)
+
     def _slot_name(self, device: DiscoveredDevice) -> str:
         base = slugify(device.name)
         if not base.startswith(device.adapter):

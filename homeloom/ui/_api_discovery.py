@@ -56,6 +56,36 @@ async def adopt(request: web.Request) -> web.StreamResponse:
 
 
 @API.route(
+    "GET",
+    "/api/discovered/ignored",
+    "Devices an admin ignored, to offer them again (admin)",
+    tag="house",
+    response=arr(ref("Ignored")),
+)
+async def ignored(request: web.Request) -> web.StreamResponse:
+    require(request, "admin")
+    return reply(_discovery(runtime_of(request)).ignored_devices())
+
+
+@API.route(
+    "POST",
+    "/api/discovered/{device_id}/unignore",
+    "Offer an ignored device again, the next time it announces itself (admin)",
+    tag="house",
+    response=ref("Ok"),
+)
+async def unignore(request: web.Request) -> web.StreamResponse:
+    principal = require(request, "admin")
+    try:
+        _discovery(runtime_of(request)).unignore(
+            request.match_info["device_id"], principal.user.username
+        )
+    except UnknownDevice as err:
+        raise ApiError(404, "not_found", f"no ignored device {err.device_id!r}") from None
+    return reply({"ok": True})
+
+
+@API.route(
     "POST",
     "/api/discovered/{device_id}/ignore",
     "Ignore a discovered device: it is not offered again (admin)",

@@ -245,6 +245,15 @@ SCHEMAS: dict[str, Schema] = {
             "found": {"type": "string", "format": "date-time"},
         }
     ),
+    "Ignored": obj(
+        {
+            "id": STRING,
+            "adapter": STRING,
+            "name": STRING,
+            "by": NULLABLE_STRING,
+            "at": STRING,
+        }
+    ),
     "Adopted": obj(
         {
             "ok": BOOLEAN,

@@ -91,6 +91,28 @@ async def test_an_admin_ignores_a_device_for_good(people: dict[str, Api], house:
     assert "shelly_garage" in _discovery(house).ignored
 
 
+async def test_an_ignored_device_can_be_offered_again(people: dict[str, Api], house: House) -> None:
+    _report(house, "garage", {"host": "127.0.0.2"})
+    await people["alice"].post("/api/discovered/shelly_garage/ignore")
+    await people["bob"].get("/api/discovered/ignored", status=403)
+    (ignored,) = await people["alice"].get("/api/discovered/ignored")
+    assert (ignored["id"], ignored["adapter"], ignored["by"]) == (
+        "shelly_garage",
+        "shelly",
+        "alice",
+    )
+    await people["bob"].post("/api/discovered/shelly_garage/unignore", status=403)
+    assert await people["alice"].post("/api/discovered/shelly_garage/unignore") == {"ok": True}
+    assert await people["alice"].get("/api/discovered/ignored") == []
+    await people["alice"].post("/api/discovered/shelly_garage/unignore", status=404)
+    # The next time it is reported, it is offered again.
+    house.runtime.components["adapters"].discovered.clear()
+    _report(house, "garage", {"host": "127.0.0.2"})
+    assert [d["id"] for d in await people["alice"].get("/api/discovered")] == ["shelly_garage"]
+    audit = await people["alice"].get("/api/audit?kind=discovery")
+    assert [a["data"]["change"] for a in audit] == ["ignored", "offered again"]
+
+
 async def test_a_device_without_an_address_cannot_be_adopted(
     people: dict[str, Api], house: House
 ) -> None:
@@ -176,8 +198,11 @@ async def test_the_house_page_adopts_with_a_button(
         await page.get_by_role("link", name="Show the house").click()
         await page.wait_for_selector("body[data-ready='yes'] [data-entity='switch.kettle']")
         assert await page.locator("#discovered").count() == 0
+        assert _discovery(house).ignored == {"shelly_garage"}
+        await page.get_by_role("button", name="Offer Shelly garage again").click()
+        await page.locator("#ignored-devices").wait_for(state="detached")
         await browser.close()
     assert errors == []
     kettle = house.runtime.states.get("switch.kettle")
     assert kettle is not None and kettle.state == "off"
-    assert _discovery(house).ignored == {"shelly_garage"}
+    assert _discovery(house).ignored == frozenset()

@@ -52,3 +52,33 @@ export function discoveredSection(found) {
     h("h2", { id: "discovered" }, "Found on the network, waiting to be adopted"),
     h("ul", { class: "discovered-list" }, found.map(entry)));
 }
+
+function offerAgain(device, item) {
+  return async (event) => {
+    event.target.disabled = true;
+    try {
+      await api("POST", `/api/discovered/${encodeURIComponent(device.id)}/unignore`);
+      toast(`${device.name} will be offered again the next time it announces itself`);
+      const list = item.parentElement;
+      item.remove();
+      if (list && !list.children.length) list.closest("section")?.remove();
+    } catch (error) {
+      toast(error.message);
+      event.target.disabled = false;
+    }
+  };
+}
+
+export function ignoredSection(ignored) {
+  const items = ignored.map((device) => {
+    const item = h("li", { class: "discovered", "data-id": device.id });
+    item.append(
+      h("span", {}, h("strong", {}, device.name), ` ${device.adapter} · ignored by ${device.by || "someone"}`),
+      h("span", { class: "actions" },
+        h("button", { type: "button", "aria-label": `Offer ${device.name} again`, onclick: offerAgain(device, item) }, "Offer again")));
+    return item;
+  });
+  return h("section", { "aria-labelledby": "ignored-devices" },
+    h("h2", { id: "ignored-devices" }, "Ignored devices"),
+    h("ul", { class: "discovered-list" }, items));
+}

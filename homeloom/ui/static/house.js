@@ -1,7 +1,7 @@
 // The house by area (and by assemblage), with live states and a control for each kind of thing.
 
 import { api, Live, role } from "./api.js";
-import { discoveredSection } from "./discovered.js";
+import { discoveredSection, ignoredSection } from "./discovered.js";
 import { content, h, toast } from "./dom.js";
 
 const cards = new Map();
@@ -183,6 +183,10 @@ export async function render() {
   if (role !== "guest") {
     const found = await api("GET", "/api/discovered");
     if (found.length) sections.push(discoveredSection(found));
+  }
+  if (role === "admin") {
+    const ignored = await api("GET", "/api/discovered/ignored").catch(() => []);
+    if (ignored.length) sections.push(ignoredSection(ignored));
   }
   content(...(sections.length ? sections : [h("p", { class: "muted" }, "Nothing to show yet.")]));
   const live = new Live();
