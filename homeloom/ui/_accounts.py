@@ -1,8 +1,8 @@
 """Local accounts: users and their roles, sessions, long-lived tokens, onboarding.
 
-Users and tokens are kept in the house's database when it has one (only the
-hashes of passwords and tokens are stored); sessions live in memory, so a
-restart logs everyone out of the page but scripts keep their tokens.
+Users, tokens and page sessions are kept in the house's database when it has
+one, so a restart logs nobody out; only hashes of passwords, tokens and session
+ids are stored.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ SESSION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 8
 _USERS = "ui_users"
 _TOKENS = "ui_tokens"
+_SESSIONS = "ui_sessions"
 _TOKEN_PREFIX = "hl_"
 
 
@@ -114,6 +115,14 @@ class Accounts:
         for data in store.values(_TOKENS).values():
             token = Token(**data)
             self.tokens[token.id] = token
+        now = self.runtime.now()
+        for key, data in store.values(_SESSIONS).items():
+            expires = datetime.fromisoformat(data["expires"])
+            if expires <= now or data["username"] not in self.users:
+                store.delete_value(_SESSIONS, key)
+                continue
+            # The cookie's id is not kept, only its hash: it is learnt again when presented.
+            self.sessions[key] = Session("", data["username"], data["csrf"], expires)
 
     def _save_user(self, user: User) -> None:
         store = self._store()
@@ -204,8 +213,8 @@ class Accounts:
             store.delete_value(_USERS, username)
         for token in [t for t in self.tokens.values() if t.username == username]:
             self.revoke_token(token.id)
-        for session_id in [s.id for s in self.sessions.values() if s.username == username]:
-            del self.sessions[session_id]
+        for key in [k for k, s in self.sessions.items() if s.username == username]:
+            self._forget_session(key)
 
     def get(self, username: str) -> User:
         try:
@@ -230,20 +239,33 @@ class Accounts:
             secrets.token_urlsafe(32),
             self.runtime.now() + SESSION_LIFETIME,
         )
-        self.sessions[session.id] = session
+        key = _digest(session.id)
+        self.sessions[key] = session
+        store = self._store()
+        if store is not None:
+            saved = {"username": user.username, "csrf": session.csrf}
+            store.set_value(_SESSIONS, key, {**saved, "expires": session.expires.isoformat()})
         return session
 
     def session(self, session_id: str) -> Session | None:
-        session = self.sessions.get(session_id)
+        key = _digest(session_id)
+        session = self.sessions.get(key)
         if session is None:
             return None
         if session.expires <= self.runtime.now() or session.username not in self.users:
-            del self.sessions[session_id]
+            self._forget_session(key)
             return None
+        session.id = session_id
         return session
 
     def close_session(self, session_id: str) -> None:
-        self.sessions.pop(session_id, None)
+        self._forget_session(_digest(session_id))
+
+    def _forget_session(self, key: str) -> None:
+        self.sessions.pop(key, None)
+        store = self._store()
+        if store is not None:
+            store.delete_value(_SESSIONS, key)
 
     # --- tokens --------------------------------------------------------------------
 

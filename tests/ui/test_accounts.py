@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestServer
 
 from homeloom.house import House
 from homeloom.ui import Accounts, LoginLimiter
+from homeloom.ui._accounts import SESSION_LIFETIME
 from homeloom.ui._passwords import hash_password, verify_password
 
 from .conftest import PASSWORD, Api
@@ -175,3 +176,23 @@ def test_the_login_limiter_stays_bounded() -> None:
     limiter.failed(["ip:a"], start)
     assert limiter.retry_after(["ip:a"], start) == 60
     assert limiter.retry_after(["ip:a"], start + timedelta(minutes=1)) is None
+
+
+async def test_page_sessions_survive_a_restart_but_not_their_end(house: House) -> None:
+    accounts = Accounts(house.runtime)
+    alice = accounts.create_user("alice", "Alice", PASSWORD, "admin")
+    kept = accounts.open_session(alice)
+    closed = accounts.open_session(alice)
+    accounts.close_session(closed.id)
+
+    again = Accounts(house.runtime)  # what a restart reads back
+    restored = again.session(kept.id)
+    assert restored is not None and restored.username == "alice"
+    assert restored.csrf == kept.csrf
+    assert again.session(closed.id) is None
+    store = house.runtime.components["persistence"]
+    assert kept.id not in str(store.values("ui_sessions"))  # only a hash is kept
+
+    await house.runtime.advance(SESSION_LIFETIME.total_seconds() + 1)
+    assert Accounts(house.runtime).session(kept.id) is None
+    assert store.values("ui_sessions") == {}
