@@ -43,9 +43,46 @@ class Assemblages:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.items: dict[str, Assemblage] = {}
+        self._untrack: list[Any] = []
         runtime.components["assemblages"] = self
         for service in ("turn_on", "turn_off", "toggle"):
             runtime.services.register(DOMAIN, service, self._switch)
+
+    def load(self, config: Mapping[str, Any], config_dir: Path | None) -> list[ConfigIssue]:
+        """(Re)read the block: each assemblage keeps its on/off state across reloads."""
+        for untrack in self._untrack:
+            untrack()
+        self._untrack.clear()
+        previous_items, self.items = self.items, {}
+        found_block: Any = config.get(DOMAIN) or {}
+        issues: list[ConfigIssue] = []
+        if not isinstance(found_block, Mapping):
+            message = "assemblage must map each assemblage's id to its configuration"
+            issues.append(issue_at(config, DOMAIN, DOMAIN, message))
+            found_block = {}
+        block: Mapping[str, Any] = found_block
+        for key, value in block.items():
+            found: list[ConfigIssue] = []
+            assemblage = parse_assemblage(self.runtime, block, str(key), value, config_dir, found)
+            issues.extend(found)
+            if assemblage is None or found:
+                continue
+            self.items[assemblage.id] = assemblage
+            previous = self.runtime.states.get(assemblage.entity_id)
+            initial = value.get("initial_state")
+            if initial is not None and previous is None:
+                enabled = bool(initial)
+            else:
+                enabled = previous is None or previous.state != "off"
+            self._publish(assemblage, "on" if enabled else "off")
+            self._start_derived(assemblage)
+        for gone in previous_items.values():
+            derived = set(gone.derived) - {e for a in self.items.values() for e in a.derived}
+            for entity_id in sorted(derived):
+                self.runtime.states.remove(entity_id)
+            if gone.id not in self.items:
+                self.runtime.states.remove(gone.entity_id)
+        return issues
 
     # --- reading -------------------------------------------------------------------
 
@@ -209,6 +246,7 @@ class Assemblages:
                     tracked[:] = [watched, self.runtime.states.track(watched, refresh)]
 
             refresh()
+            self._untrack.append(lambda tracked=tracked: tracked[1]() if tracked else None)
 
 
 def _level(value: Any) -> Level | None:
@@ -223,29 +261,12 @@ def _number(text: str) -> bool:
 def setup_assemblages(
     runtime: Runtime, config: Mapping[str, Any], config_dir: Path | None
 ) -> list[ConfigIssue]:
-    """Read the ``assemblage:`` block; call it after adapters published their entities."""
+    """Read the ``assemblage:`` block; call it after adapters published their entities,
+    and again on ``automation.reload`` (what changed in the block takes effect)."""
+    assemblages = runtime.components.get("assemblages")
     block = config.get(DOMAIN)
-    if block is None:
+    if block is None and assemblages is None:
         return []
-    assemblages = Assemblages(runtime)
-    if not isinstance(block, Mapping):
-        message = "assemblage must map each assemblage's id to its configuration"
-        return [issue_at(config, DOMAIN, DOMAIN, message)]
-    issues: list[ConfigIssue] = []
-    for key, value in block.items():
-        found: list[ConfigIssue] = []
-        assemblage = parse_assemblage(runtime, block, str(key), value, config_dir, found)
-        issues.extend(found)
-        if assemblage is None or found:
-            continue
-        assemblages.items[assemblage.id] = assemblage
-        previous = runtime.states.get(assemblage.entity_id)
-        initial = value.get("initial_state")
-        enabled = (
-            bool(initial)
-            if initial is not None
-            else previous is None or not previous.restored or previous.state != "off"
-        )
-        assemblages._publish(assemblage, "on" if enabled else "off")
-        assemblages._start_derived(assemblage)
-    return issues
+    if not isinstance(assemblages, Assemblages):
+        assemblages = Assemblages(runtime)
+    return assemblages.load(config, config_dir)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, valid_entity_id
 
+from ._assemblages import setup_assemblages
 from ._automation import Automation, object_id_for
 from ._automation_config import DOMAIN, parse_automation, scenario_label
 from ._checkpoints import Resume, get_checkpoints
@@ -178,8 +179,10 @@ class AutomationManager:
             raise RuntimeError("automations were not loaded from a configuration directory")
         loaded = load_config_dir(self.config_dir)
         await self.unload()
+        config = loaded.value if isinstance(loaded.value, Mapping) else {}
+        assemblage_issues = setup_assemblages(self.runtime, config, self.config_dir)
         report = self.load(loaded.value)
-        report.errors[:0] = loaded.errors
+        report.errors[:0] = [*loaded.errors, *assemblage_issues]
         await self.start()
         self.runtime.bus.fire(EVENT_AUTOMATION_RELOADED, {}, context)
         return report

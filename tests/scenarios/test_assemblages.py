@@ -260,3 +260,29 @@ async def test_bad_assemblages_are_reported_with_positions(tmp_path: Path) -> No
     await _set(house, "binary_sensor.kitchen_motion", "on")
     assert _state(house, "light.kitchen") == "on"
     await house.stop()
+
+
+async def test_reloading_rereads_the_block_and_keeps_what_was_turned_off(tmp_path: Path) -> None:
+    _write(tmp_path, ROOMS)
+    house = await _house(tmp_path)
+    await house.runtime.services.call(
+        "assemblage", "turn_off", target={"entity_id": "assemblage.hall_evening"}
+    )
+    # The kitchen assemblage is gone; the hall's lamp is now the kitchen's lamp.
+    changed = ROOMS.split("  kitchen_evening:")[0].replace(
+        "lamp: light.hall}", "lamp: light.kitchen}"
+    )
+    (tmp_path / "configuration.yaml").write_text(changed, encoding="utf-8")
+    await house.runtime.services.call("automation", "reload")
+    await house.runtime.idle()
+    assert house.runtime.states.get("assemblage.kitchen_evening") is None
+    assert house.automations.find("kitchen_evening_blueprint") is None
+    assert _state(house, "assemblage.hall_evening") == "off"  # as the resident left it
+    assert _state(house, "automation.hall_evening_motion_light") == "off"
+    await house.runtime.services.call(
+        "assemblage", "turn_on", target={"entity_id": "assemblage.hall_evening"}
+    )
+    await _set(house, "binary_sensor.hall_motion", "on")
+    assert _state(house, "light.kitchen") == "on"  # the new binding
+    assert _state(house, "binary_sensor.hall_evening_active") == "on"
+    await house.stop()
