@@ -159,8 +159,8 @@ class Automation:
             if context is not None
             else Context(origin="scenario", source=self.label)
         )
-        trigger = dict((trigger_vars or {}).get("trigger") or {})
-        variables: dict[str, Any] = {"this": self.this(), **dict(trigger_vars or {})}
+        trigger: Mapping[str, Any] = (trigger_vars or {}).get("trigger") or {}
+        variables: dict[str, Any] = {"this": self.this(), **(trigger_vars or {})}
         trace = Trace(
             DOMAIN,
             self.item_id,

@@ -160,14 +160,17 @@ def trace_set_result(**result: Any) -> None:
     """Set the result of the step being run (replacing any earlier result)."""
     step = _current_step.get()
     if step is not None:
-        step.result = dict(result)
+        step.result = result  # keyword arguments arrive in a dict of their own
 
 
 def trace_update_result(**result: Any) -> None:
     """Add to the result of the step being run."""
     step = _current_step.get()
     if step is not None:
-        step.result = {**(step.result or {}), **result}
+        if step.result is None:
+            step.result = result
+        else:
+            step.result.update(result)
 
 
 def format_trace(name: str, trace: dict[str, Any]) -> str:
