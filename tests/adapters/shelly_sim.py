@@ -231,11 +231,12 @@ class ShellySim:
             return copy.deepcopy(component)
         change: dict[str, Any] = {"id": component["id"], "source": "HTTP_in"}
         result: dict[str, Any] = {}
-        if verb in ("Set", "Toggle") and kind in ("Switch", "Light"):
+        if verb in ("Set", "Toggle") and kind in ("Switch", "Light", "RGB", "RGBW"):
             result["was_on"] = component["output"]
             change["output"] = bool(params["on"]) if verb == "Set" else not component["output"]
-            if "brightness" in params:
-                change["brightness"] = params["brightness"]
+            for name in ("brightness", "rgb", "white"):
+                if name in params:
+                    change[name] = params[name]
             if kind == "Switch":
                 change["apower"] = 1800.0 if change["output"] else 0.0
         elif kind == "Cover" and verb == "GoToPosition":

@@ -1,4 +1,5 @@
-"""Shelly components (``switch:0``, ``light:0``, ``cover:0``) as homeloom entities.
+"""Shelly components (``switch:0``, ``light:0``, ``rgb:0``, ``rgbw:0``, ``cover:0``) as
+homeloom entities.
 
 Pure translation, no I/O: a component's status becomes a state and attributes,
 a homeloom command becomes an RPC method and its params. Malformed values
@@ -18,7 +19,9 @@ from .._scales import brightness_from_level, brightness_to_level
 __all__ = ["KINDS", "Component", "command_call", "parse_key", "power_state", "status_state"]
 
 #: Shelly component kind -> homeloom domain.
-KINDS = {"switch": "switch", "light": "light", "cover": "cover"}
+KINDS = {"switch": "switch", "light": "light", "rgb": "light", "rgbw": "light", "cover": "cover"}
+_RPC = {"switch": "Switch", "light": "Light", "rgb": "RGB", "rgbw": "RGBW", "cover": "Cover"}
+_COLOURED = ("rgb", "rgbw")
 SHELLY_LEVEL_MAX = 100  # Shelly brightness runs 0-100
 _COVER_MOVES = {
     "open_cover": "Cover.Open",
@@ -45,8 +48,8 @@ class Component:
 
     @property
     def rpc(self) -> str:
-        """The RPC namespace: ``Switch``, ``Light``, ``Cover``."""
-        return self.kind.capitalize()
+        """The RPC namespace: ``Switch``, ``Light``, ``RGB``, ``RGBW``, ``Cover``."""
+        return _RPC[self.kind]
 
 
 def parse_key(key: str) -> Component | None:
@@ -86,6 +89,8 @@ def status_state(component: Component, status: Mapping[str, Any]) -> tuple[str, 
             "color_mode": "brightness" if on else None,
             "supported_color_modes": ["brightness"],
         }
+    if component.kind in _COLOURED:
+        return _coloured_state(component, status)
     position = _number(status, "current_pos")
     raw = status.get("state")
     if not isinstance(raw, str):
@@ -95,6 +100,63 @@ def status_state(component: Component, status: Mapping[str, Any]) -> tuple[str, 
         state = "unknown" if position is None else ("closed" if position <= 0 else "open")
     attributes: dict[str, Any] = {"current_position": None if position is None else round(position)}
     return state, attributes
+
+
+def _channels(status: Mapping[str, Any]) -> list[int]:
+    value = status.get("rgb")
+    if (
+        not isinstance(value, list)
+        or len(value) != 3
+        or not all(isinstance(c, int) and not isinstance(c, bool) for c in value)
+    ):
+        raise ValueError(f"rgb is {value!r}, expected three whole numbers")
+    return [max(0, min(255, c)) for c in value]
+
+
+def _coloured_state(component: Component, status: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    on = _flag(status, "output")
+    level = _number(status, "brightness")
+    brightness = brightness_from_level(level, SHELLY_LEVEL_MAX) if level is not None else None
+    mode = component.kind  # "rgb" or "rgbw", as Home Assistant names the colour modes
+    colour: list[int] = _channels(status)
+    if mode == "rgbw":
+        white = _number(status, "white")
+        colour = [*colour, max(0, min(255, round(white or 0)))]
+    return ("on" if on else "off"), {
+        "brightness": brightness if on else None,
+        "color_mode": mode if on else None,
+        f"{mode}_color": colour if on else None,
+        "supported_color_modes": [mode],
+    }
+
+
+def _coloured_call(
+    component: Component, data: Mapping[str, Any], status: Mapping[str, Any]
+) -> dict[str, Any]:
+    current = status.get("brightness")
+    known = (
+        brightness_from_level(current, SHELLY_LEVEL_MAX)
+        if isinstance(current, int | float) and not isinstance(current, bool)
+        else None
+    )
+    command = normalize_light_command({k: v for k, v in data.items() if v is not None}, known)
+    params: dict[str, Any] = {"id": component.index, "on": True}
+    if "brightness" in command:
+        level = int(brightness_to_level(float(command["brightness"]), SHELLY_LEVEL_MAX))
+        params["on"] = level > 0
+        if level > 0:
+            params["brightness"] = level
+    colour = command.get("rgbw_color") or command.get("rgb_color")
+    if colour is not None:
+        channels = [max(0, min(255, int(c))) for c in colour]
+        if len(channels) not in (3, 4):
+            raise ValueError(f"a colour has 3 or 4 channels, got {colour!r}")
+        params["rgb"] = channels[:3]
+        if component.kind == "rgbw" and len(channels) == 4:
+            params["white"] = channels[3]
+    if "transition" in command:
+        params["transition_duration"] = max(0.0, float(command["transition"]))
+    return params
 
 
 def power_state(status: Mapping[str, Any]) -> str | None:
@@ -114,8 +176,12 @@ def command_call(
     Raises ``ValueError`` for a command the component cannot take.
     """
     params: dict[str, Any] = {"id": component.index}
-    if component.kind in ("switch", "light") and service == "toggle":
+    if component.kind in ("switch", "light", *_COLOURED) and service == "toggle":
         return f"{component.rpc}.Toggle", params
+    if component.kind in _COLOURED and service == "turn_off":
+        return f"{component.rpc}.Set", {**params, "on": False}
+    if component.kind in _COLOURED and service == "turn_on":
+        return f"{component.rpc}.Set", _coloured_call(component, data, status)
     if component.kind == "switch" and service in ("turn_on", "turn_off"):
         return "Switch.Set", {**params, "on": service == "turn_on"}
     if component.kind == "light" and service == "turn_off":
