@@ -142,6 +142,44 @@ async def test_zigbee2mqtt_devices_appear_as_things_and_entities_and_states_flow
 
 
 @needs_broker
+async def test_a_zigbee2mqtt_group_of_lights_is_one_light(
+    broker: Broker, bridge: Zigbee2MqttSim, runtime: Runtime
+) -> None:
+    hall = next(d for d in DEVICES if d["friendly_name"] == "hall_light")
+    groups = [
+        {
+            "id": 3,
+            "friendly_name": "downstairs",
+            "members": [{"ieee_address": hall["ieee_address"]}],
+        },
+        {"id": 4, "friendly_name": "empty", "members": []},
+        {"id": "five", "friendly_name": "broken", "members": []},
+    ]
+    bridge.states["downstairs"] = {"state": "OFF", "brightness": 0}
+    # Published before the adapter subscribes: retained, it may come before the devices.
+    await bridge.publish("bridge/groups", groups, retain=True)
+    await bridge.publish("downstairs", bridge.states["downstairs"], retain=True)
+    await _adapter(runtime, broker)
+    await eventually(_is(runtime, "light.downstairs", "off"))
+    thing = runtime.registries.things["z2m_group_3"]
+    assert (thing.name, thing.model) == ("downstairs", "Group")
+    assert runtime.states.get("light.empty") is None
+
+    bridge.received.clear()
+    await runtime.services.call(
+        "light", "turn_on", {"brightness": 255}, target={"entity_id": "light.downstairs"}
+    )
+    await eventually(lambda: _sets(bridge))
+    topic, payload = _sets(bridge)[0]
+    assert topic == "zigbee2mqtt/downstairs/set" and payload["state"] == "ON"
+    await eventually(_is(runtime, "light.downstairs", "on"))
+
+    # The group is removed in Zigbee2MQTT: its light becomes unavailable.
+    await bridge.publish("bridge/groups", groups[1:], retain=True)
+    await eventually(_is(runtime, "light.downstairs", "unavailable"))
+
+
+@needs_broker
 async def test_light_turn_on_reaches_the_set_topic_with_zigbee_scales(
     broker: Broker, bridge: Zigbee2MqttSim, runtime: Runtime
 ) -> None:

@@ -5,6 +5,8 @@ Topics (``<base>`` is Zigbee2MQTT's ``base_topic``, ``zigbee2mqtt`` by default):
 
 - ``<base>/bridge/devices``: the retained list of devices with ``definition.exposes``;
 - ``<base>/bridge/state``: ``{"state": "online"}`` or ``"offline"`` (older: plain text);
+- ``<base>/bridge/groups``: the retained list of groups and their members; a group of
+  lights is one light, with its state and commands on ``<base>/<group name>``;
 - ``<base>/<friendly_name>``: the device's state, one JSON object;
 - ``<base>/<friendly_name>/availability``: ``{"state": "online"}`` (older: plain text).
 """
@@ -29,6 +31,8 @@ __all__ = ["Zigbee2Mqtt"]
 
 Publish = Callable[[str, str], Awaitable[None]]
 _PENDING_MAX = 512
+# What a group stands for: the members' main capability, not their sensors.
+_GROUP_DOMAINS = ("light", "switch", "cover", "lock")
 GET_AFTER_S = 2.0  # how long to wait for a retained state before asking with /get
 
 
@@ -40,6 +44,7 @@ class _Device:
     entities: dict[str, Capability] = field(default_factory=dict)  # entity id -> capability
     available: bool = True
     present: bool = True
+    exposes: Any = None  # what the device can do, for the groups it is in
 
 
 def _online(text: str) -> bool | None:
@@ -69,6 +74,7 @@ class Zigbee2Mqtt:
         self._by_name: dict[str, _Device] = {}
         self._by_entity: dict[str, _Device] = {}
         self._pending: dict[str, MqttMessage] = {}  # state before the device list came
+        self._groups: MqttMessage | None = None  # read again once the devices are known
         self.bridge_online = True
 
     def attach(self) -> Unsubscribe:
@@ -84,6 +90,11 @@ class Zigbee2Mqtt:
         try:
             if rest == "bridge/devices":
                 self._on_devices(message)
+                if self._groups is not None:
+                    self._on_groups(self._groups)
+            elif rest == "bridge/groups":
+                self._groups = message
+                self._on_groups(message)
             elif rest == "bridge/state":
                 self._on_bridge_state(message)
             elif rest.startswith("bridge/") or rest.endswith(("/set", "/get")) or "/set/" in rest:
@@ -121,11 +132,85 @@ class Zigbee2Mqtt:
                 continue
             if ieee is not None:
                 seen.add(ieee)
-        for ieee, device in self.devices.items():
-            if ieee not in seen and device.present:
+        self._forget_missing(seen, groups=False)
+
+    def _forget_missing(self, seen: set[str], *, groups: bool) -> None:
+        for key, device in self.devices.items():
+            if key.startswith("group:") == groups and key not in seen and device.present:
                 device.present = False
                 self._by_name.pop(device.friendly_name, None)
                 self._refresh(device)
+
+    def _on_groups(self, message: MqttMessage) -> None:
+        listed = parse_json(message.text)
+        if not isinstance(listed, list):
+            raise PayloadError("bridge/groups must be a JSON list of groups")
+        seen: set[str] = set()
+        for item in listed:
+            if not isinstance(item, Mapping):
+                continue
+            try:
+                key = self._add_group(item)
+            except (PayloadError, ValueError, TypeError, KeyError) as err:
+                name = item.get("friendly_name", item.get("id"))
+                self._logger.warning(
+                    "ignored group %r in %s: %s", name, message.topic, err or type(err).__name__
+                )
+                continue
+            if key is not None:
+                seen.add(key)
+        self._forget_missing(seen, groups=True)
+
+    def _add_group(self, item: Mapping[str, Any]) -> str | None:
+        group_id, name = item["id"], item["friendly_name"]
+        if not isinstance(group_id, int) or not isinstance(name, str) or not name:
+            raise PayloadError("a group needs a whole-number id and a friendly_name")
+        members = [
+            self.devices.get(str(member.get("ieee_address")))
+            for member in item.get("members") or []
+            if isinstance(member, Mapping)
+        ]
+        template = next((m for m in members if m is not None and m.exposes), None)
+        if template is None:
+            return None  # empty, or its members are not known (yet)
+        key = f"group:{group_id}"
+        device = self._tracked(key, name, f"z2m_group_{group_id}")
+        self.hub.add_thing(device.thing_id, name, manufacturer="Zigbee2MQTT", model="Group")
+        for capability in capabilities_of(name, template.exposes):
+            if capability.domain in _GROUP_DOMAINS:
+                self._publish_capability(device, capability, f"z2m-group-{group_id}")
+        pending = self._pending.pop(name, None)
+        if pending is not None:
+            self._on_state(name, pending)
+        return key
+
+    def _tracked(self, key: str, friendly: str, thing_id: str) -> _Device:
+        """The device (or group) ``key``, created or renamed, and findable by its name."""
+        device = self.devices.get(key)
+        if device is not None and device.friendly_name != friendly:
+            self._by_name.pop(device.friendly_name, None)  # renamed: same entities
+            device.friendly_name = friendly
+        if device is None:
+            device = self.devices[key] = _Device(key, friendly, thing_id)
+        device.present = True
+        self._by_name[friendly] = device
+        return device
+
+    def _publish_capability(self, device: _Device, capability: Capability, prefix: str) -> None:
+        entity_id = self.book.publish(
+            EntityDescription(
+                capability.domain,
+                f"{prefix}-{capability.key}",
+                capability.name,
+                thing_id=device.thing_id,
+                device_class=capability.device_class,
+                object_id=capability.object_id,
+            ),
+            attributes=capability.attributes,
+            available=self._available(device),
+        )
+        device.entities[entity_id] = capability
+        self._by_entity[entity_id] = device
 
     def _add_device(self, item: Mapping[str, Any]) -> str | None:
         definition = item.get("definition")
@@ -136,14 +221,8 @@ class Zigbee2Mqtt:
         ieee, friendly = item["ieee_address"], item["friendly_name"]
         if not isinstance(ieee, str) or not isinstance(friendly, str) or not friendly:
             raise PayloadError("ieee_address and friendly_name must be strings")
-        device = self.devices.get(ieee)
-        if device is not None and device.friendly_name != friendly:
-            self._by_name.pop(device.friendly_name, None)  # renamed: same entities
-            device.friendly_name = friendly
-        if device is None:
-            device = self.devices[ieee] = _Device(ieee, friendly, f"z2m_{ieee}")
-        device.present = True
-        self._by_name[friendly] = device
+        device = self._tracked(ieee, friendly, f"z2m_{ieee}")
+        device.exposes = definition.get("exposes")
         self.hub.add_thing(
             device.thing_id,
             friendly,
@@ -152,21 +231,8 @@ class Zigbee2Mqtt:
             sw_version=_text(item.get("software_build_id")),
         )
         first_time = not device.entities
-        for capability in capabilities_of(friendly, definition.get("exposes")):
-            entity_id = self.book.publish(
-                EntityDescription(
-                    capability.domain,
-                    f"z2m-{ieee}-{capability.key}",
-                    capability.name,
-                    thing_id=device.thing_id,
-                    device_class=capability.device_class,
-                    object_id=capability.object_id,
-                ),
-                attributes=capability.attributes,
-                available=self._available(device),
-            )
-            device.entities[entity_id] = capability
-            self._by_entity[entity_id] = device
+        for capability in capabilities_of(friendly, device.exposes):
+            self._publish_capability(device, capability, f"z2m-{ieee}")
         pending = self._pending.pop(friendly, None)
         if pending is not None:
             self._on_state(friendly, pending)
