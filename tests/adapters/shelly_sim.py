@@ -240,7 +240,10 @@ class ShellySim:
             if kind == "Switch":
                 change["apower"] = 1800.0 if change["output"] else 0.0
         elif kind == "Cover" and verb == "GoToPosition":
-            change["current_pos"] = int(params["pos"])
+            if "pos" in params:
+                change["current_pos"] = int(params["pos"])
+            if "slat_pos" in params:
+                change["slat_pos"] = int(params["slat_pos"])
             change["state"] = "stopped"
         elif kind == "Cover" and verb in ("Open", "Close"):
             change["current_pos"] = 100 if verb == "Open" else 0

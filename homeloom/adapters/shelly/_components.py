@@ -99,6 +99,9 @@ def status_state(component: Component, status: Mapping[str, Any]) -> tuple[str, 
     if state is None:  # stopped, calibrating: say where it is
         state = "unknown" if position is None else ("closed" if position <= 0 else "open")
     attributes: dict[str, Any] = {"current_position": None if position is None else round(position)}
+    slats = _number(status, "slat_pos")  # only with slat control (venetian blinds)
+    if slats is not None:
+        attributes["current_tilt_position"] = round(slats)
     return state, attributes
 
 
@@ -211,6 +214,13 @@ def command_call(
             return simple[service], params
         if service == "set_cover_position":
             return "Cover.GoToPosition", {**params, "pos": round(float(data["position"]))}
+        tilt = {"open_cover_tilt": 100, "close_cover_tilt": 0}.get(service)
+        if service == "set_cover_tilt_position":
+            tilt = round(float(data["tilt_position"]))
+        if tilt is not None:
+            if not isinstance(status.get("slat_pos"), int | float):
+                raise ValueError(f"{component.key} has no slat control")
+            return "Cover.GoToPosition", {**params, "slat_pos": tilt}
         if service == "toggle":
             position = status.get("current_pos")
             opening = isinstance(position, int | float) and position <= 0

@@ -1,4 +1,4 @@
-"""Shelly RGB and RGBW lights: colours both ways, brightness on Shelly's 0-100 scale."""
+"""Shelly RGB and RGBW lights and venetian blinds: colours and slats, both ways."""
 
 from __future__ import annotations
 
@@ -57,4 +57,43 @@ async def test_an_rgbw_light_reports_and_takes_colours(runtime: Runtime, strip: 
     await runtime.services.call("light", "turn_off", target={"entity_id": "light.cabinet_light"})
     light = runtime.states.get("light.cabinet_light")
     assert light is not None and light.state == "off"
+    await manager.stop()
+
+
+@pytest.fixture
+async def blinds() -> AsyncIterator[ShellySim]:
+    device = ShellySim(name="Office blinds")
+    device.status = {
+        "sys": device.status["sys"],
+        "cover:0": {
+            "id": 0,
+            "source": "init",
+            "state": "stopped",
+            "current_pos": 60,
+            "slat_pos": 30,
+        },
+    }
+    device.config = {"cover:0": {"id": 0, "name": "Venetian blind"}}
+    await device.start()
+    yield device
+    await device.stop()
+
+
+async def test_venetian_blinds_tilt_their_slats(runtime: Runtime, blinds: ShellySim) -> None:
+    manager = AdapterManager(runtime)
+    config = {"adapter": "shelly", "host": "127.0.0.1", "port": blinds.port}
+    assert await manager.setup([config], known={"shelly": ShellyAdapter}) == []
+    cover = runtime.states.get("cover.venetian_blind")
+    assert cover is not None and cover.attributes["current_tilt_position"] == 30
+
+    target = {"entity_id": "cover.venetian_blind"}
+    await runtime.services.call(
+        "cover", "set_cover_tilt_position", {"tilt_position": 75}, target=target
+    )
+    await runtime.services.call("cover", "close_cover_tilt", target=target)
+    moves = [params for method, params in blinds.calls if method == "Cover.GoToPosition"]
+    assert moves == [{"id": 0, "slat_pos": 75}, {"id": 0, "slat_pos": 0}]
+    cover = runtime.states.get("cover.venetian_blind")
+    assert cover is not None and cover.attributes["current_tilt_position"] == 0
+    assert cover.attributes["current_position"] == 60  # the blind itself did not move
     await manager.stop()
