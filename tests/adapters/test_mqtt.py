@@ -1029,8 +1029,36 @@ async def test_discovery_lights_speak_their_schemas() -> None:
     strip.all_topics()["s/state"](strip_json)
     assert book.reports[-1] == ("on", {"rgb_color": (1, 2, 3)})
 
+    sent.clear()
+    bulb = PLATFORMS["light"](
+        ctx,
+        expand(
+            {
+                "schema": "template",
+                "cmd_t": "b/set",
+                "stat_t": "b/state",
+                "cmd_on_tpl": "on,{{ brightness | d('') }},{{ color_temp | d('') }}",
+                "cmd_off_tpl": "off",
+                "stat_tpl": "{{ value.split(',')[0] }}",
+                "bri_tpl": "{{ value.split(',')[1] }}",
+                "clr_temp_tpl": "{{ value.split(',')[2] }}",
+            }
+        ),
+    )
+    assert bulb.attributes()["supported_color_modes"] == ["color_temp"]
+    await bulb.command("turn_on", {"brightness": 200, "color_temp_kelvin": 4000})
+    await bulb.command("turn_off", {})
+    assert sent == [("b/set", "on,200,250"), ("b/set", "off")]
+    bulb.all_topics()["b/state"](MqttMessage("b/state", b"on,120,370"))
+    assert book.reports[-1] == (
+        "on",
+        {"brightness": 120, "color_temp_kelvin": 2703, "color_mode": "color_temp"},
+    )
+    with pytest.raises(PayloadError, match="state_template gave"):
+        bulb.all_topics()["b/state"](MqttMessage("b/state", b"dim,1,1"))
+
     with pytest.raises(PayloadError, match="not supported"):
-        PLATFORMS["light"](ctx, {"schema": "template", "command_topic": "x"})
+        PLATFORMS["light"](ctx, {"schema": "mystery", "command_topic": "x"})
 
 
 @needs_broker

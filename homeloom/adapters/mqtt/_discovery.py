@@ -19,7 +19,7 @@ from homeloom.orchestrator import ServiceValidationError, Unsubscribe, slugify
 from .._sdk import AdapterHub, EntityDescription
 from ._abbreviations import expand
 from ._ha_entity import HaContext, HaEntity, StateHandler
-from ._ha_lights import DefaultLight, JsonLight
+from ._ha_lights import DefaultLight, JsonLight, TemplateLight
 from ._ha_platforms import (
     BinarySensor,
     Button,
@@ -47,7 +47,9 @@ def _light(ctx: HaContext, config: Mapping[str, Any]) -> HaEntity:
         return DefaultLight(ctx, config)
     if schema == "json":
         return JsonLight(ctx, config)
-    raise PayloadError(f"light schema {schema!r} is not supported (default and json are)")
+    if schema == "template":
+        return TemplateLight(ctx, config)
+    raise PayloadError(f"light schema {schema!r} is not supported (default, json and template are)")
 
 
 PLATFORMS: dict[str, Factory] = {

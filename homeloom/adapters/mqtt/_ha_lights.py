@@ -1,13 +1,13 @@
-"""Home Assistant MQTT discovery lights: the default schema (one topic per feature) and the
-JSON schema (one JSON object each way). Brightness is scaled from the device's
-``brightness_scale`` to 0-255; colour temperature is in mireds unless
-``color_temp_kelvin`` says Kelvin."""
+"""Home Assistant MQTT discovery lights: the default schema (one topic per feature), the
+JSON schema (one JSON object each way) and the template schema (the device's own
+templates each way). Brightness is scaled from the device's ``brightness_scale``
+to 0-255; colour temperature is in mireds unless ``color_temp_kelvin`` says Kelvin."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from homeloom.orchestrator import STATE_UNKNOWN, normalize_light_command
 
@@ -16,14 +16,14 @@ from ._ha_entity import HaEntity, StateHandler, on_off
 from ._router import MqttMessage
 from ._values import PayloadError, as_number, parse_json
 
-__all__ = ["DefaultLight", "JsonLight"]
+__all__ = ["DefaultLight", "JsonLight", "TemplateLight"]
 
 _COLOR_MODES = ("onoff", "brightness", "color_temp", "hs", "xy", "rgb", "rgbw", "rgbww", "white")
 
 
 class _Light(HaEntity):
     domain = "light"
-    required = ("command_topic",)
+    required: ClassVar[tuple[str, ...]] = ("command_topic",)
 
     def initial_state(self) -> str:
         return "off" if self.optimistic else STATE_UNKNOWN
@@ -226,6 +226,91 @@ class JsonLight(_Light):
             if "brightness" in out:
                 attributes["brightness"] = brightness_from_level(out["brightness"], self.scale)
             self.report("on" if out["state"] == "ON" else "off", attributes)
+
+
+class TemplateLight(_Light):
+    """``schema: template``: commands and states through the device's own templates.
+
+    The command templates see ``state`` and, when given, ``brightness`` (0-255),
+    ``color_temp`` (mireds), ``red``, ``green``, ``blue`` and ``transition``; the
+    state templates read the state topic's payload (``value``, ``value_json``).
+    """
+
+    required: ClassVar[tuple[str, ...]] = (
+        "command_topic",
+        "command_on_template",
+        "command_off_template",
+    )
+
+    def modes(self) -> list[str]:
+        if all(self.config.get(f"{c}_template") for c in ("red", "green", "blue")):
+            return ["rgb"]
+        if self.config.get("color_temp_template"):
+            return ["color_temp"]
+        if self.config.get("brightness_template"):
+            return ["brightness"]
+        return ["onoff"]
+
+    def attributes(self) -> dict[str, Any]:
+        attributes: dict[str, Any] = {"supported_color_modes": self.modes()}
+        if "color_temp" in self.modes():
+            attributes.update(self.kelvin_range())
+        return attributes
+
+    def state_topics(self) -> dict[str, StateHandler]:
+        return self.topics_of(("state_topic", self._on_state))
+
+    def _read(self, key: str, message: MqttMessage) -> float | None:
+        if not self.config.get(key):
+            return None
+        return as_number(self.render(key, message))
+
+    def _on_state(self, message: MqttMessage) -> None:
+        value = self.render("state_template", message).strip().lower()
+        if value not in ("on", "off"):
+            raise PayloadError(f"state_template gave {value[:80]!r}, expected on or off")
+        attributes: dict[str, Any] = {}
+        level = self._read("brightness_template", message)
+        if level is not None:
+            attributes["brightness"] = round(max(0.0, min(255.0, level))) or None
+        mireds = self._read("color_temp_template", message)
+        if mireds is not None and mireds > 0:
+            attributes["color_temp_kelvin"] = mireds_to_kelvin(mireds)
+            attributes["color_mode"] = "color_temp"
+        channels = [self._read(f"{c}_template", message) for c in ("red", "green", "blue")]
+        if all(c is not None for c in channels):
+            attributes["rgb_color"] = tuple(round(c or 0) for c in channels)
+            attributes["color_mode"] = "rgb"
+        if value == "off":
+            attributes["brightness"] = None
+        self.report(value, attributes)
+
+    async def command(self, service: str, data: Mapping[str, Any]) -> None:
+        if service == "toggle":
+            service = "turn_off" if self.current == "on" else "turn_on"
+        if service not in ("turn_on", "turn_off"):
+            raise self.cannot(service)
+        variables: dict[str, Any] = {"state": "on" if service == "turn_on" else "off"}
+        if "transition" in data:
+            variables["transition"] = data["transition"]
+        attributes: dict[str, Any] = {}
+        if service == "turn_on":
+            command = normalize_light_command(data, self.current_attribute("brightness"))
+            if command.get("brightness") is not None:
+                variables["brightness"] = attributes["brightness"] = int(command["brightness"])
+            if command.get("color_temp_kelvin") is not None:
+                kelvin = float(command["color_temp_kelvin"])
+                variables["color_temp"] = kelvin_to_mireds(kelvin)
+                attributes["color_temp_kelvin"] = round(kelvin)
+            if command.get("rgb_color") is not None:
+                red, green, blue = (int(c) for c in command["rgb_color"])
+                variables.update(red=red, green=green, blue=blue)
+                attributes["rgb_color"] = (red, green, blue)
+        template = self.config[f"command_{variables['state']}_template"]
+        text = self.ctx.templates.render(str(template), "", variables)
+        await self.ctx.publish(str(self.config["command_topic"]), text, self.qos, self.retain)
+        if self.optimistic:
+            self.report(variables["state"], attributes if service == "turn_on" else None)
 
 
 def _color_attributes(color: Mapping[str, Any]) -> dict[str, Any]:
