@@ -1078,3 +1078,33 @@ async def test_a_lost_session_leaves_the_will_and_reconnects(
         await eventually(lambda: not router.connected)
     await eventually(lambda: router.connected, runtime=runtime, advance=1)
     await eventually(lambda: probe.on("homeloom/status")[-1] == "online")
+
+
+def test_zigbee_fans_take_speeds_as_percentages_and_modes_as_presets() -> None:
+    from homeloom.adapters.mqtt._z2m_exposes import capabilities_of
+
+    fan_state = {"type": "binary", "name": "state", "property": "fan_state", "access": 7,
+                 "value_on": "ON", "value_off": "OFF"}  # fmt: skip
+    fan_mode = {"type": "enum", "name": "mode", "property": "fan_mode", "access": 7,
+                "values": ["off", "low", "medium", "high", "on", "auto", "smart"]}  # fmt: skip
+    (fan,) = capabilities_of("ceiling_fan", [{"type": "fan", "features": [fan_state, fan_mode]}])
+    assert (fan.domain, fan.object_id) == ("fan", "ceiling_fan")
+    assert fan.attributes["preset_modes"] == ["on", "auto", "smart"]
+    assert fan.read({"fan_state": "ON", "fan_mode": "medium"}) == (
+        "on",
+        {"percentage": 67, "preset_mode": None},
+    )
+    assert fan.read({"fan_mode": "auto"}) == ("on", {"preset_mode": "auto"})
+    assert fan.read({"fan_state": "OFF", "fan_mode": "off"})[0] == "off"
+    assert fan.command("set_percentage", {"percentage": 30}, {}) == {"fan_mode": "low"}
+    assert fan.command("turn_on", {"percentage": 100}, {}) == {"fan_mode": "high"}
+    assert fan.command("set_percentage", {"percentage": 0}, {}) == {"fan_mode": "off"}
+    assert fan.command("set_preset_mode", {"preset_mode": "smart"}, {}) == {"fan_mode": "smart"}
+    assert fan.command("turn_off", {}, {}) == {"fan_state": "OFF"}
+    with pytest.raises(ValueError, match="valid: on, auto, smart"):
+        fan.command("set_preset_mode", {"preset_mode": "turbo"}, {})
+
+    # A fan with modes only: on and off go through the mode.
+    (simple,) = capabilities_of("desk_fan", [{"type": "fan", "features": [fan_mode]}])
+    assert simple.command("turn_on", {}, {}) == {"fan_mode": "on"}
+    assert simple.command("toggle", {}, {"state": "on"}) == {"fan_mode": "off"}

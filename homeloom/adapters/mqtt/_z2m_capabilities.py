@@ -6,6 +6,7 @@ temperature in mireds; homeloom counts 0-255 and Kelvin.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,6 +119,56 @@ class OnOff(Capability):
         self, service: str, data: Mapping[str, Any], current: Mapping[str, Any]
     ) -> dict[str, Any] | None:
         return self.switch_command(service, current)
+
+
+@dataclass(slots=True)
+class Fan(OnOff):
+    """A fan: on/off, and speeds (``low``, ``medium``, ``high``) as a percentage; other
+    modes (``auto``, ``smart``) as presets."""
+
+    mode: str | None = None  # the speed property, ``fan_mode``
+    speeds: tuple[str, ...] = ()
+    presets: tuple[str, ...] = ()
+    has_state: bool = True
+
+    def read(self, payload: Mapping[str, Any]) -> Reading:
+        state, attributes = OnOff.read(self, payload) if self.has_state else (None, {})
+        if self.mode is None or self.mode not in payload:
+            return state, attributes
+        value = str(payload[self.mode]).lower()
+        if value == "off":
+            return "off", {"percentage": 0, "preset_mode": None}
+        if value in self.speeds:
+            level = round((self.speeds.index(value) + 1) * 100 / len(self.speeds))
+            return state or "on", {"percentage": level, "preset_mode": None}
+        return state or "on", {"preset_mode": value}
+
+    def _speed(self, percentage: float) -> dict[str, Any]:
+        if self.mode is None or not self.speeds:
+            raise ValueError("this fan has no speeds")
+        if percentage <= 0:
+            return {self.mode: "off"}
+        index = min(len(self.speeds), math.ceil(percentage * len(self.speeds) / 100)) - 1
+        return {self.mode: self.speeds[max(index, 0)]}
+
+    def command(
+        self, service: str, data: Mapping[str, Any], current: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        if service == "set_percentage" or (service == "turn_on" and "percentage" in data):
+            return self._speed(float(data["percentage"]))
+        if service == "set_preset_mode" or (service == "turn_on" and "preset_mode" in data):
+            preset = str(data["preset_mode"])
+            if self.mode is None or preset not in self.presets:
+                raise ValueError(f"preset {preset!r}; valid: {', '.join(self.presets) or 'none'}")
+            return {self.mode: preset}
+        if self.has_state:
+            return self.switch_command(service, current)
+        if self.mode is not None and service in ("turn_on", "turn_off", "toggle"):
+            on = service == "turn_on" or (service == "toggle" and current.get("state") != "on")
+            if not on:
+                return {self.mode: "off"}
+            return {self.mode: "on"} if "on" in self.presets else self._speed(100)
+        return None
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ from ._z2m_capabilities import (
     Capability,
     Climate,
     Cover,
+    Fan,
     Light,
     Lock,
     Number,
@@ -153,6 +154,8 @@ def _main(kind: str, friendly: str, expose: Mapping[str, Any]) -> Capability | N
             off=off,
             toggle=toggle,
         )
+    if kind == "fan":
+        return _fan(common, features, state)
     if kind == "cover":
         return Cover(
             "cover",
@@ -174,6 +177,40 @@ def _main(kind: str, friendly: str, expose: Mapping[str, Any]) -> Capability | N
             unlock=off,
         )
     return None
+
+
+_SPEEDS = ("low", "medium", "high")
+
+
+def _fan(
+    common: dict[str, Any],
+    features: Mapping[str, Mapping[str, Any]],
+    state: Mapping[str, Any] | None,
+) -> Capability | None:
+    mode = features.get("mode")
+    values = tuple(str(v).lower() for v in (mode or {}).get("values") or ())
+    if state is None and mode is None:
+        return None
+    on, off, toggle = _binary(state) if state is not None else ("ON", "OFF", None)
+    speeds = tuple(speed for speed in _SPEEDS if speed in values)
+    fan = Fan(
+        "fan",
+        **common,
+        gettable=_gettable(state, mode),
+        prop=_prop(state) or "state",
+        on=on,
+        off=off,
+        toggle=toggle,
+        mode=_prop(mode),
+        speeds=speeds,
+        presets=tuple(v for v in values if v not in speeds and v != "off"),
+        has_state=state is not None,
+    )
+    if fan.presets:
+        fan.attributes["preset_modes"] = list(fan.presets)
+    if speeds:
+        fan.attributes["percentage_step"] = round(100 / len(speeds), 2)
+    return fan
 
 
 def _climate(common: dict[str, Any], features: Mapping[str, Mapping[str, Any]]) -> Capability:
@@ -266,12 +303,12 @@ def capabilities_of(friendly: str, exposes: Any) -> list[Capability]:
         if not isinstance(expose, Mapping):
             continue
         kind = expose.get("type")
-        if kind in ("light", "switch", "cover", "lock", "climate"):
+        if kind in ("light", "switch", "cover", "lock", "climate", "fan"):
             capability = _main(str(kind), friendly, expose)
         elif kind in ("binary", "numeric", "enum", "text"):
             capability = _generic(friendly, expose)
         else:
-            capability = None  # climate, fan, composites and lists: not mapped yet
+            capability = None  # composites and lists: not mapped yet
         if capability is not None and capability.key not in keys:
             keys.add(capability.key)
             found.append(capability)

@@ -32,7 +32,7 @@ __all__ = ["Zigbee2Mqtt"]
 Publish = Callable[[str, str], Awaitable[None]]
 _PENDING_MAX = 512
 # What a group stands for: the members' main capability, not their sensors.
-_GROUP_DOMAINS = ("light", "switch", "cover", "lock")
+_GROUP_DOMAINS = ("light", "switch", "cover", "lock", "fan")
 GET_AFTER_S = 2.0  # how long to wait for a retained state before asking with /get
 
 
@@ -288,7 +288,7 @@ class Zigbee2Mqtt:
         wanted = {
             prop: ""
             for entity_id, capability in device.entities.items()
-            if capability.domain in ("light", "switch", "cover", "lock", "climate")
+            if capability.domain in ("light", "switch", "cover", "lock", "climate", "fan")
             and (tracked := self.book.get(entity_id)) is not None
             and tracked.state == STATE_UNKNOWN
             for prop in capability.gettable
@@ -309,9 +309,12 @@ class Zigbee2Mqtt:
         tracked = self.book.get(entity_id)
         current: dict[str, Any] = dict(tracked.attributes) if tracked else {}
         current["state"] = tracked.state if tracked else None
-        payload = capability.command(service, data, current)
+        domain = entity_id.split(".", 1)[0]
+        try:
+            payload = capability.command(service, data, current)
+        except ValueError as err:  # a value the device does not take: the caller's mistake
+            raise ServiceValidationError(domain, service, "", f"{entity_id}: {err}") from None
         if payload is None:
-            domain = entity_id.split(".", 1)[0]
             raise ServiceValidationError(domain, service, "", f"{entity_id} cannot do {service}")
         await self._publish(f"{self.base}/{device.friendly_name}/set", json.dumps(payload))
 
