@@ -20,7 +20,7 @@ from ._errors import fail
 from ._templates import TemplateError, get_template_engine
 from ._triggers import Fire, Validate
 
-__all__ = ["MQTT_PLATFORMS"]
+__all__ = ["MQTT_DEVICE_TRIGGER", "MQTT_PLATFORMS"]
 
 _LOGGER = logging.getLogger(__name__)
 _NOT_CONFIGURED = "mqtt triggers need the MQTT adapter, which is not configured"
@@ -114,6 +114,43 @@ def _attach_mqtt(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Uns
     return router.subscribe(topic, on_message, int(config.get("qos", 0)))
 
 
+class _DeviceTriggers(Protocol):
+    def watch(self, key: str, fire: Callable[[dict[str, Any]], None]) -> Unsubscribe: ...
+
+
+def _device_triggers(runtime: Runtime) -> _DeviceTriggers | None:
+    found = runtime.components.get("mqtt_device_triggers")
+    return found if callable(getattr(found, "watch", None)) else None
+
+
+def _validate_mqtt_device(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    path = config["_path"]
+    discovery_id = config.get("discovery_id")
+    if not isinstance(discovery_id, str) or not discovery_id.strip():
+        message = "an mqtt device trigger needs 'discovery_id' (\"<node_id> <object_id>\")"
+        raise fail(config, "discovery_id", f"{path}.discovery_id", message)
+    if _router(runtime) is None:
+        key = "platform" if "platform" in config else "trigger"
+        raise fail(config, key, f"{path}.{key}", _NOT_CONFIGURED)
+
+
+def _attach_mqtt_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    triggers = _device_triggers(runtime)
+    if triggers is None:
+        _LOGGER.error("%s: %s", config["_path"], _NOT_CONFIGURED)
+        return lambda: None
+    wanted = (config.get("type"), config.get("subtype"))
+
+    def happened(data: dict[str, Any]) -> None:
+        if None not in wanted and (data["type"], data["subtype"]) != wanted:
+            return  # the id was reused for another button: not this trigger
+        fire({**data, "platform": "device"}, None)
+
+    return triggers.watch(str(config["discovery_id"]).strip(), happened)
+
+
 MQTT_PLATFORMS: dict[
     str, tuple[Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe], Validate]
 ] = {"mqtt": (_attach_mqtt, _validate_mqtt)}
+# Reached through ``platform: device`` with ``domain: mqtt``, never by its own name.
+MQTT_DEVICE_TRIGGER = (_attach_mqtt_device, _validate_mqtt_device)

@@ -651,6 +651,9 @@ def _device_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """A device trigger as the state or numeric_state trigger it stands for."""
     kind = str(config.get("type", ""))
     domain = str(config.get("domain", ""))
+    if domain == "mqtt":
+        # A button's announced trigger (``homeassistant/device_automation``), by discovery id.
+        return {**config, "platform": "mqtt_device"}
     if domain == "sensor" and kind not in _DEVICE_TO:
         # Sensor device triggers ("temperature", "battery_level"...) compare the value.
         return {**config, "platform": "numeric_state"}
@@ -672,7 +675,10 @@ def _device_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _device_platform(config: Mapping[str, Any]) -> tuple[Attach, Validate]:
-    return _PLATFORMS[str(_device_config(config)["platform"])]
+    from ._trigger_mqtt import MQTT_DEVICE_TRIGGER
+
+    platform = str(_device_config(config)["platform"])
+    return MQTT_DEVICE_TRIGGER if platform == "mqtt_device" else _PLATFORMS[platform]
 
 
 def _validate_device(runtime: Runtime, config: Mapping[str, Any]) -> None:

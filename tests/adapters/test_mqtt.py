@@ -764,6 +764,69 @@ async def test_the_mqtt_trigger_and_mqtt_publish_in_a_scenario(
     await house.stop()
 
 
+REMOTE_HOUSE = """\
+adapters:
+  - adapter: mqtt
+    host: 127.0.0.1
+    port: {port}
+automation:
+  - id: remote_single
+    trigger:
+      - platform: device
+        domain: mqtt
+        device_id: 5b1d4a3c7e0f4b2a9c8d7e6f5a4b3c2d
+        type: action
+        subtype: single
+        discovery_id: 0x00158d0001a2b3c4 action_single
+    action:
+      - service: mqtt.publish
+        data:
+          topic: lamp/toggle
+          payload: "{{{{ trigger.payload }}}} via {{{{ trigger.subtype }}}}"
+"""
+
+
+@needs_broker
+async def test_an_announced_device_trigger_runs_a_home_assistant_automation(
+    broker: Broker, probe: MqttProbe, tmp_path: Path
+) -> None:
+    from homeloom.house import House
+    from homeloom.orchestrator import TestClock
+
+    (tmp_path / "configuration.yaml").write_text(REMOTE_HOUSE.format(port=broker.port))
+    house = House(tmp_path, clock=TestClock(), persist=False)
+    assert (await house.setup()).errors == []
+    await house.start()
+    router = _router(house.runtime)
+    await eventually(lambda: router.connected)
+    await probe.subscribe("lamp/#")
+    # Announced after the automation started, as Zigbee2MQTT does once connected.
+    config = {
+        "automation_type": "trigger",
+        "type": "action",
+        "subtype": "single",
+        "payload": "single",
+        "topic": "zigbee2mqtt/remote/action",
+        "device": {"identifiers": ["zigbee2mqtt_0x00158d0001a2b3c4"], "name": "remote"},
+    }
+    topic = "homeassistant/device_automation/0x00158d0001a2b3c4/action_single/config"
+    await probe.publish(topic, config, retain=True)
+    triggers = house.runtime.components["mqtt_device_triggers"]
+    await eventually(lambda: "0x00158d0001a2b3c4 action_single" in triggers.known())
+    await probe.publish("zigbee2mqtt/remote/action", "double")
+    await probe.publish("zigbee2mqtt/remote/action", "single")
+    await eventually(lambda: probe.on("lamp/toggle"))
+    assert probe.on("lamp/toggle") == ["single via single"]
+    # Withdrawn (an empty config): the automation no longer hears the remote.
+    await probe.publish(topic, "", retain=True)
+    await eventually(lambda: not triggers.known())
+    await probe.publish("zigbee2mqtt/remote/action", "single")
+    await probe.publish("lamp/toggle", "marker")
+    await eventually(lambda: "marker" in probe.on("lamp/toggle"))
+    assert probe.on("lamp/toggle") == ["single via single", "marker"]
+    await house.stop()
+
+
 @pytest.mark.allow_error_logs  # the house logs each configuration error
 async def test_an_mqtt_trigger_without_the_adapter_is_a_config_error(tmp_path: Path) -> None:
     from homeloom.house import House

@@ -18,6 +18,7 @@ from homeloom.orchestrator import ServiceValidationError, Unsubscribe, slugify
 
 from .._sdk import AdapterHub, EntityDescription
 from ._abbreviations import expand
+from ._device_triggers import DeviceTriggers, discovery_key
 from ._ha_entity import HaContext, HaEntity, StateHandler
 from ._ha_lights import DefaultLight, JsonLight, TemplateLight
 from ._ha_platforms import (
@@ -153,6 +154,10 @@ class HaDiscovery:
         self._logger = hub.logger
         self._entries: dict[str, _Entry] = {}  # by discovery id
         self._by_entity: dict[str, str] = {}
+        # Scenarios find the first MQTT adapter's device triggers; another adapter keeps its own.
+        first = hub.shared("mqtt", MqttRouter) is router
+        key = "mqtt_device_triggers" if first else f"mqtt_device_triggers:{hub.name}"
+        self.device_triggers = hub.shared(key, lambda: DeviceTriggers(router, ctx.templates))
 
     def attach(self) -> Unsubscribe:
         undo = self.router.subscribe(f"{self.prefix}/#", self._on_message)
@@ -184,6 +189,9 @@ class HaDiscovery:
         component, object_id = parts[0], parts[-2]
         discovery_id = "/".join(parts[:-1])
         try:
+            if component == "device_automation":
+                self._device_trigger(parts, message)
+                return
             if not message.payload:
                 self._remove_all(discovery_id)
                 return
@@ -199,6 +207,16 @@ class HaDiscovery:
             self._logger.warning(
                 "ignored the discovery config on %s: %s", message.topic, err or type(err).__name__
             )
+
+    def _device_trigger(self, parts: list[str], message: MqttMessage) -> None:
+        key = discovery_key(parts[1] if len(parts) == 4 else None, parts[-2])
+        if not message.payload:
+            self.device_triggers.remove(key)
+            return
+        config = parse_json(message.text)
+        if not isinstance(config, Mapping):
+            raise PayloadError("a discovery config must be a JSON object")
+        self.device_triggers.configure(key, expand(config))
 
     def _configure_device(self, discovery_id: str, config: dict[str, Any]) -> None:
         components = config.pop("components", None)
