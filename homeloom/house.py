@@ -33,6 +33,7 @@ from homeloom.scenarios import (
     CONFIG_FILE,
     AutomationManager,
     Checkpoints,
+    get_conversation,
     install_autonomy,
     load_config_dir,
     load_config_file,
@@ -271,6 +272,7 @@ class House:
         Notifications(runtime)
         Logbook(runtime)
         Webhooks(runtime)
+        get_conversation(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
         report.errors.extend(setup_commands(runtime, self.config))
         adapters = self.config.get("adapters") or []

@@ -17,6 +17,7 @@ from ._config_dir import (
     merge_packages,
     parse_core_settings,
 )
+from ._conversation import Conversation, compile_sentence, get_conversation
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError
 from ._helpers import HELPER_DOMAINS, setup_helpers
@@ -58,6 +59,7 @@ __all__ = [
     "Checkpoints",
     "ConditionCheck",
     "ConditionError",
+    "Conversation",
     "CoreSettings",
     "DurationError",
     "InputRef",
@@ -82,9 +84,11 @@ __all__ = [
     "blocks_for",
     "compile_condition",
     "compile_conditions",
+    "compile_sentence",
     "format_trace",
     "get_automations",
     "get_checkpoints",
+    "get_conversation",
     "get_template_engine",
     "install_autonomy",
     "load_blueprint",

@@ -34,6 +34,7 @@ Step = Callable[["Run"], Coroutine[Any, Any, None]]
 ServiceGate = Callable[["Run", str, str, dict[str, Any], dict[str, Any]], Awaitable[bool]]
 """Decides whether a call runs now (autonomy); False means it was not carried out."""
 
+EVENT_CONVERSATION_RESPONSE = "homeloom_conversation_response"
 STEP_KINDS = (
     "action",
     "service",
@@ -51,6 +52,7 @@ STEP_KINDS = (
     "stop",
     "scene",
     "device_id",
+    "set_conversation_response",
 )
 
 
@@ -717,6 +719,20 @@ def _stop(
     return stop
 
 
+def _conversation_response(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
+) -> Step:
+    """Say something to the person whose sentence started the run (``conversation.process``)."""
+    render = _renderer(engine, config["set_conversation_response"])
+
+    async def respond(run: Run) -> None:
+        text = "" if (said := render(run)) is None else str(said)
+        trace_set_result(response=text)
+        runtime.bus.fire(EVENT_CONVERSATION_RESPONSE, {"text": text}, run.context)
+
+    return respond
+
+
 _BUILDERS: dict[str, Builder] = {
     "service": _service,
     "delay": _delay,
@@ -733,4 +749,5 @@ _BUILDERS: dict[str, Builder] = {
     "stop": _stop,
     "scene": _scene,
     "device_id": _device,
+    "set_conversation_response": _conversation_response,
 }

@@ -23,6 +23,7 @@ from ._triggers import attach_triggers, validate_triggers
 _LOGGER = logging.getLogger(__name__)
 
 EVENT_AUTOMATION_TRIGGERED = "automation_triggered"
+EVENT_RUN_FINISHED = "homeloom_run_finished"
 
 TraceSink = Callable[["Automation", Trace], None]
 
@@ -230,6 +231,10 @@ class Automation:
         self._trace_done(trace)
 
     def _trace_done(self, trace: Trace) -> None:
+        bus = self.runtime.bus
+        if bus.listener_count(EVENT_RUN_FINISHED):  # the conversation waits for its runs
+            data = {"entity_id": self.entity_id, "execution": trace.script_execution}
+            bus.fire(EVENT_RUN_FINISHED, data, trace.context)
         if self._trace_sink is not None:
             self._trace_sink(self, trace)
 

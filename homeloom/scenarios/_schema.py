@@ -99,7 +99,13 @@ _TRIGGERS: dict[str, dict[str, Any]] = {
         "entity_id": {"type": "string"},
         "type": {"type": "string"},
         "subtype": {"type": "string"},
+        "discovery_id": {"type": "string"},
+        "above": {"type": ["number", "string"]},
+        "below": {"type": ["number", "string"]},
         "for": _DURATION,
+    },
+    "conversation": {
+        "command": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     },
 }
 
@@ -152,6 +158,7 @@ _STEP_KEYS = (
     "stop",
     "scene",
     "device_id",
+    "set_conversation_response",
 )
 _ACTION = {
     "type": "object",

@@ -37,7 +37,6 @@ Fire = Callable[[dict[str, Any], Context | None], None]
 Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
 
 _UNSUPPORTED = {
-    "conversation": "conversation triggers are not supported",
     "calendar": "calendar triggers are not supported",
     "tag": "tag triggers are not supported",
 }
@@ -689,6 +688,31 @@ def _attach_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> U
     return _device_platform(config)[0](runtime, _device_config(config), fire)
 
 
+def _sentences(config: Mapping[str, Any]) -> list[Any]:
+    from ._conversation import compile_sentence
+
+    commands = _as_list(config.get("command"))
+    if not commands or not all(isinstance(c, str) and c.strip() for c in commands):
+        raise fail(config, "command", f"{config['_path']}.command", "'command' lists sentences")
+    try:
+        return [compile_sentence(str(command)) for command in commands]
+    except ValueError as err:
+        raise fail(config, "command", f"{config['_path']}.command", str(err)) from None
+
+
+def _validate_conversation(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _sentences(config)
+
+
+def _attach_conversation(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    from ._conversation import get_conversation
+
+    def heard(data: dict[str, Any], context: Context) -> None:
+        fire({**data, "description": f"said {data['sentence']!r}"}, context)
+
+    return get_conversation(runtime).listen(_sentences(config), heard)
+
+
 Validate = Callable[[Runtime, Mapping[str, Any]], None]
 _PLATFORMS: dict[str, tuple[Attach, Validate]] = {
     "state": (_attach_state, _validate_state),
@@ -697,4 +721,5 @@ _PLATFORMS: dict[str, tuple[Attach, Validate]] = {
     "homeassistant": (_attach_homeassistant, _validate_homeassistant),
     "zone": (_attach_zone, _validate_zone),
     "device": (_attach_device, _validate_device),
+    "conversation": (_attach_conversation, _validate_conversation),
 }

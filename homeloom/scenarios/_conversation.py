@@ -1,0 +1,189 @@
+"""Conversation: sentences a person types (or a voice assistant transcribes) run scenarios.
+
+The ``conversation`` trigger lists sentence templates as Home Assistant writes
+them: words match whatever their case, punctuation is ignored, ``[optional
+words]``, ``(this|that)`` alternatives, and ``{slot}`` wildcards that the
+scenario reads in ``trigger.slots``. ``conversation.process`` (``text``) runs
+the matching scenarios and answers with what they said through
+``set_conversation_response`` ("Done" when they said nothing) once they have
+said it or finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from homeloom.orchestrator import Context, Event, Runtime, ServiceCall, Unsubscribe
+
+from ._actions import EVENT_CONVERSATION_RESPONSE
+from ._automation import EVENT_AUTOMATION_TRIGGERED, EVENT_RUN_FINISHED
+
+__all__ = [
+    "EVENT_CONVERSATION_RESPONSE",
+    "Conversation",
+    "compile_sentence",
+    "get_conversation",
+    "normalize",
+]
+
+RESPONSE_TIMEOUT_S = 30.0
+NOT_UNDERSTOOD = "Sorry, I couldn't understand that"
+_PUNCTUATION = re.compile(r"[.,!?;:\"'¿¡]")
+_SPACES = re.compile(r"\s+")
+
+Handler = Callable[[dict[str, Any], Context], None]
+
+
+class _Process(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    text: str
+
+
+def normalize(text: str) -> str:
+    return _SPACES.sub(" ", _PUNCTUATION.sub("", text)).strip().lower()
+
+
+def compile_sentence(template: str) -> re.Pattern[str]:
+    """A sentence template as a pattern over normalized text; raises ValueError."""
+    out: list[str] = []
+    depth: list[str] = []
+    slots: set[str] = set()
+    index, text = 0, normalize(template.replace("{", " {").replace("}", "} "))
+    while index < len(text):
+        char = text[index]
+        if char in "[(":
+            depth.append(char)
+            out.append("(?:")
+        elif char in "])":
+            if not depth or depth.pop() != ("[" if char == "]" else "("):
+                raise ValueError(f"unbalanced {char!r} in {template!r}")
+            out.append(")?" if char == "]" else ")")
+        elif char == "|":
+            out.append("|")
+        elif char == "{":
+            end = text.find("}", index)
+            name = text[index + 1 : end].strip() if end > 0 else ""
+            if not name.isidentifier() or name in slots:
+                raise ValueError(f"slot {{{name}}} in {template!r} must be a new name")
+            slots.add(name)
+            out.append(f"(?P<{name}>.+?)")
+            index = end
+        elif char == " ":
+            out.append(" ?")
+        else:
+            out.append(re.escape(char))
+        index += 1
+    if depth:
+        raise ValueError(f"unclosed {depth[-1]!r} in {template!r}")
+    return re.compile(" ?".join(["", "".join(out), ""]).replace(" ? ?", " ?"))
+
+
+class Conversation:
+    """Kept as ``runtime.components["conversation"]``; offers ``conversation.process``."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._listeners: list[tuple[list[re.Pattern[str]], Handler]] = []
+        runtime.components["conversation"] = self
+        runtime.services.register(
+            "conversation",
+            "process",
+            self._process,
+            schema=_Process,
+            supports_response="optional",
+            description="run the scenarios whose conversation trigger matches a sentence",
+        )
+
+    def listen(self, patterns: list[re.Pattern[str]], handler: Handler) -> Unsubscribe:
+        entry = (patterns, handler)
+        self._listeners.append(entry)
+
+        def stop() -> None:
+            if entry in self._listeners:
+                self._listeners.remove(entry)
+
+        return stop
+
+    async def _process(self, call: ServiceCall) -> dict[str, Any]:
+        return await self.process(str(call.data["text"]), call.context)
+
+    async def process(self, text: str, caller: Context | None = None) -> dict[str, Any]:
+        """Run what ``text`` matches; the answer in Home Assistant's response shape."""
+        context = Context(
+            parent_id=caller.id if caller else None,
+            user_id=caller.user_id if caller else None,
+            origin="user",
+            source="conversation",
+        )
+        said: list[str] = []
+        runs = {"started": 0, "finished": 0}
+        done = asyncio.get_running_loop().create_future()
+
+        def ours(event: Event) -> bool:
+            return event.context.parent_id == context.id
+
+        def on_started(event: Event) -> None:
+            if ours(event):
+                runs["started"] += 1
+
+        def on_finished(event: Event) -> None:
+            if ours(event):
+                runs["finished"] += 1
+                if runs["finished"] >= runs["started"] and not done.done():
+                    done.set_result(None)
+
+        def on_response(event: Event) -> None:
+            if ours(event):
+                said.append(str(event.data.get("text", "")))
+                if not done.done():
+                    done.set_result(None)
+
+        bus = self.runtime.bus
+        undo = [
+            bus.listen(EVENT_AUTOMATION_TRIGGERED, on_started),
+            bus.listen(EVENT_RUN_FINISHED, on_finished),
+            bus.listen(EVENT_CONVERSATION_RESPONSE, on_response),
+        ]
+        try:
+            matched = self._match(text, context)
+            if matched and runs["started"] > runs["finished"] and not said:
+                with self.runtime.tasks.parked():
+                    try:
+                        async with self.runtime.scheduler.timeout(RESPONSE_TIMEOUT_S):
+                            await done
+                    except TimeoutError:
+                        pass
+        finally:
+            for stop in undo:
+                stop()
+        speech = said[0] if said else ("Done" if matched else NOT_UNDERSTOOD)
+        return {
+            "response": {
+                "response_type": "action_done" if matched else "error",
+                "speech": {"plain": {"speech": speech}},
+            },
+            "matched": matched,
+        }
+
+    def _match(self, text: str, context: Context) -> bool:
+        sentence = normalize(text)
+        matched = False
+        for patterns, handler in list(self._listeners):
+            for pattern in patterns:
+                found = pattern.fullmatch(sentence)
+                if found is not None:
+                    slots = {k: v.strip() for k, v in found.groupdict().items() if v}
+                    handler({"sentence": text, "slots": slots, "details": {}}, context)
+                    matched = True
+                    break
+        return matched
+
+
+def get_conversation(runtime: Runtime) -> Conversation:
+    found = runtime.components.get("conversation")
+    return found if isinstance(found, Conversation) else Conversation(runtime)
