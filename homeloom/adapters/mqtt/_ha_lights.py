@@ -56,6 +56,16 @@ class _Light(HaEntity):
     def kelvin_to_device(self, kelvin: float) -> int:
         return round(kelvin) if self.kelvin else kelvin_to_mireds(kelvin)
 
+    def modes(self) -> list[str]:
+        """The colour modes the light supports, as Home Assistant names them."""
+        raise NotImplementedError
+
+    def attributes(self) -> dict[str, Any]:
+        attributes: dict[str, Any] = {"supported_color_modes": self.modes()}
+        if "color_temp" in self.modes():
+            attributes.update(self.kelvin_range())
+        return attributes
+
 
 class DefaultLight(_Light):
     """``schema: default``: state, brightness and colour temperature on their own topics."""
@@ -66,12 +76,6 @@ class DefaultLight(_Light):
         if self.config.get("brightness_command_topic"):
             return ["brightness"]
         return ["onoff"]
-
-    def attributes(self) -> dict[str, Any]:
-        attributes: dict[str, Any] = {"supported_color_modes": self.modes()}
-        if "color_temp" in self.modes():
-            attributes.update(self.kelvin_range())
-        return attributes
 
     def state_topics(self) -> dict[str, StateHandler]:
         return self.topics_of(
@@ -155,12 +159,6 @@ class JsonLight(_Light):
     @property
     def dimmable(self) -> bool:
         return any(mode != "onoff" for mode in self.modes()) or bool(self.option("brightness"))
-
-    def attributes(self) -> dict[str, Any]:
-        attributes: dict[str, Any] = {"supported_color_modes": self.modes()}
-        if "color_temp" in self.modes():
-            attributes.update(self.kelvin_range())
-        return attributes
 
     def state_topics(self) -> dict[str, StateHandler]:
         topic = self.config.get("state_topic")
@@ -250,12 +248,6 @@ class TemplateLight(_Light):
         if self.config.get("brightness_template"):
             return ["brightness"]
         return ["onoff"]
-
-    def attributes(self) -> dict[str, Any]:
-        attributes: dict[str, Any] = {"supported_color_modes": self.modes()}
-        if "color_temp" in self.modes():
-            attributes.update(self.kelvin_range())
-        return attributes
 
     def state_topics(self) -> dict[str, StateHandler]:
         return self.topics_of(("state_topic", self._on_state))
