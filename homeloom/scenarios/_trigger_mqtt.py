@@ -55,6 +55,12 @@ def _topic_problem(topic: str) -> str | None:
     return None
 
 
+def _require_adapter(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    if _router(runtime) is None:
+        key = "platform" if "platform" in config else "trigger"
+        raise fail(config, key, f"{config['_path']}.{key}", _NOT_CONFIGURED)
+
+
 def _validate_mqtt(runtime: Runtime, config: Mapping[str, Any]) -> None:
     path = config["_path"]
     topic = config.get("topic")
@@ -71,9 +77,7 @@ def _validate_mqtt(runtime: Runtime, config: Mapping[str, Any]) -> None:
             get_template_engine(runtime).template(str(template)).ensure_valid()
         except TemplateError as err:
             raise fail(config, "value_template", f"{path}.value_template", str(err)) from None
-    if _router(runtime) is None:
-        key = "platform" if "platform" in config else "trigger"
-        raise fail(config, key, f"{path}.{key}", _NOT_CONFIGURED)
+    _require_adapter(runtime, config)
 
 
 def _attach_mqtt(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
@@ -129,9 +133,7 @@ def _validate_mqtt_device(runtime: Runtime, config: Mapping[str, Any]) -> None:
     if not isinstance(discovery_id, str) or not discovery_id.strip():
         message = "an mqtt device trigger needs 'discovery_id' (\"<node_id> <object_id>\")"
         raise fail(config, "discovery_id", f"{path}.discovery_id", message)
-    if _router(runtime) is None:
-        key = "platform" if "platform" in config else "trigger"
-        raise fail(config, key, f"{path}.{key}", _NOT_CONFIGURED)
+    _require_adapter(runtime, config)
 
 
 def _attach_mqtt_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
