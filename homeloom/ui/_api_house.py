@@ -160,8 +160,10 @@ async def call_service(
             raise ApiError(400, "invalid", f"{entity_id!r} is not an entity id")
     context = Context(user_id=principal.user.username, origin="user", source="ui")
     try:
+        # What answers (conversation.process, a script) answers the person too.
+        answers = runtime.services.get(domain, service).supports_response != "none"
         response = await runtime.services.call(
-            domain, service, data, target=target or None, context=context
+            domain, service, data, target=target or None, context=context, return_response=answers
         )
     except ServiceNotFound as err:
         raise ApiError(404, "service_not_found", str(err)) from None

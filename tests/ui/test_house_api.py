@@ -128,3 +128,15 @@ async def test_why_names_the_person_or_the_run(people: dict[str, Api], house: Ho
     assert by_run["scenario"]["label"] == "kitchen"
     assert by_run["trace"]["script_execution"] == "finished"
     assert "action/0" in by_run["trace"]["steps"]
+
+
+async def test_a_service_that_answers_answers_through_the_api(people: dict[str, Api]) -> None:
+    result = await people["bob"].post(
+        "/api/services/conversation/process", {"data": {"text": "open the pod bay doors"}}
+    )
+    speech = result["response"]["response"]["speech"]["plain"]["speech"]
+    assert speech == "Sorry, I couldn't understand that"
+    plain = await people["bob"].post(
+        "/api/services/light/turn_on", {"target": {"entity_id": "light.hall"}}
+    )
+    assert plain["response"] is None  # a command that answers nothing
