@@ -39,6 +39,7 @@ from homeloom.scenarios import (
     load_config_file,
     parse_core_settings,
     setup_assemblages,
+    setup_calendars,
     setup_commands,
     setup_helpers,
     setup_scripts,
@@ -275,6 +276,7 @@ class House:
         get_conversation(runtime)
         report.errors.extend(await setup_helpers(runtime, self.config))
         report.errors.extend(setup_commands(runtime, self.config))
+        report.errors.extend(setup_calendars(runtime, self.config, self.config_dir))
         adapters = self.config.get("adapters") or []
         if not isinstance(adapters, list):
             report.errors.append(ConfigIssue("'adapters' must be a list", key="adapters"))

@@ -6,6 +6,7 @@ from ._automation_config import AutomationConfigError, AutomationSpec, parse_aut
 from ._automations import AutomationManager, ScenarioReport, get_automations
 from ._autonomy_gate import EVENT_GATED_CALL, AutonomyGate, install_autonomy
 from ._blueprints import Blueprint, BlueprintError, apply_blueprint, load_blueprint
+from ._calendar import Calendar, CalendarEvent, Calendars, setup_calendars
 from ._checkpoints import Checkpoints, get_checkpoints
 from ._commands import setup_commands
 from ._conditions import ConditionCheck, ConditionError, compile_condition, compile_conditions
@@ -56,6 +57,9 @@ __all__ = [
     "AutonomyGate",
     "Blueprint",
     "BlueprintError",
+    "Calendar",
+    "CalendarEvent",
+    "Calendars",
     "Checkpoints",
     "ConditionCheck",
     "ConditionError",
@@ -103,6 +107,7 @@ __all__ = [
     "parse_duration",
     "position_of",
     "setup_assemblages",
+    "setup_calendars",
     "setup_commands",
     "setup_helpers",
     "setup_scripts",

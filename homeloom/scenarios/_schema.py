@@ -104,6 +104,11 @@ _TRIGGERS: dict[str, dict[str, Any]] = {
         "below": {"type": ["number", "string"]},
         "for": _DURATION,
     },
+    "calendar": {
+        "event": {"enum": ["start", "end"]},
+        "entity_id": {"type": "string"},
+        "offset": _DURATION,
+    },
     "conversation": {
         "command": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     },

@@ -37,7 +37,6 @@ Fire = Callable[[dict[str, Any], Context | None], None]
 Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
 
 _UNSUPPORTED = {
-    "calendar": "calendar triggers are not supported",
     "tag": "tag triggers are not supported",
 }
 
@@ -52,11 +51,18 @@ def validate_triggers(
     runtime: Runtime, configs: Any, *, path: str = "triggers"
 ) -> list[dict[str, Any]]:
     """Each trigger with its ``platform`` named; every problem reported with its place."""
+    from ._trigger_calendar import CALENDAR_PLATFORMS
     from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
     from ._trigger_webhook import WEBHOOK_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS, **WEBHOOK_PLATFORMS}
+    platforms = {
+        **_PLATFORMS,
+        **TIME_PLATFORMS,
+        **MQTT_PLATFORMS,
+        **WEBHOOK_PLATFORMS,
+        **CALENDAR_PLATFORMS,
+    }
     result: list[dict[str, Any]] = []
     issues = []
     items = _as_list(configs)
@@ -109,11 +115,18 @@ async def attach_triggers(
     With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
     resume after a restart.
     """
+    from ._trigger_calendar import CALENDAR_PLATFORMS
     from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
     from ._trigger_webhook import WEBHOOK_PLATFORMS
 
-    platforms = {**_PLATFORMS, **TIME_PLATFORMS, **MQTT_PLATFORMS, **WEBHOOK_PLATFORMS}
+    platforms = {
+        **_PLATFORMS,
+        **TIME_PLATFORMS,
+        **MQTT_PLATFORMS,
+        **WEBHOOK_PLATFORMS,
+        **CALENDAR_PLATFORMS,
+    }
     engine = get_template_engine(runtime)
     detach: list[Unsubscribe] = []
     for config in configs:
