@@ -124,10 +124,6 @@ class Pressure:
     def budget_of(self, person: str) -> Budget:
         return self.people.get(person, self.default)
 
-    def held(self, recipient: str | None) -> list[dict[str, Any]]:
-        account = self._accounts.get(person_key(recipient))
-        return list(account.held) if account else []
-
     def offer(self, recipient: str | None, item: dict[str, Any]) -> bool:
         """Deliver ``item`` now when the budget allows (True), else hold it for a digest."""
         person = person_key(recipient)
