@@ -101,7 +101,9 @@ async def replay(spec: dict[str, Any], config_dir: Path) -> dict[str, Any]:
     )
     calls: list[tuple[float, str]] = []
 
-    async def record_light(call: ServiceCall) -> None:
+    # A plain function, like any service that answers at once (Home Assistant's
+    # callbacks): it runs inline, where a coroutine handler would get a task.
+    def record_light(call: ServiceCall) -> None:
         now = time.perf_counter()
         for target in call.entity_ids:
             calls.append((now, target))

@@ -30,7 +30,7 @@ from homeloom.orchestrator import Context, HomeloomError, Persistence, Runtime, 
 
 from ._manager import AdapterManager, AdapterSlot, available_adapters
 from ._sdk import Adapter, Discovered
-from ._zeroconf import ResolvedService, ZeroconfBrowser, matchers_of
+from ._zeroconf import ResolvedService, ZeroconfBrowser, ZeroconfMatcher, matchers_of
 
 __all__ = [
     "ADOPTED_FILE",
@@ -118,18 +118,42 @@ class Discovery:
     ) -> None:
         self.runtime = runtime
         self.manager = manager
-        self.kinds = dict(known) if known is not None else available_adapters()
-        self.matchers = matchers_of(self.kinds)
+        # The installed adapters are imported when first needed, not by a house without them.
+        self._kinds = dict(known) if known is not None else None
+        self._matchers: list[ZeroconfMatcher] | None = None
+        self._browser: ZeroconfBrowser | None = None
         self._found: dict[str, DiscoveredDevice] = {}
         self._ignored: dict[str, Any] = dict(self._store_get("ignored") or {})
-        types = [matcher.type for matcher in self.matchers]
-        self.browser = ZeroconfBrowser(runtime, types, self._resolved, self.withdraw_service)
         runtime.components["discovery"] = self
         manager.on_discovered.append(self._reported)
         self._publish()
-        if browse and types and runtime.settings.extra.get("discovery", True):
+        if browse and self.browser.types and runtime.settings.extra.get("discovery", True):
             runtime.on_start(self.start)
         runtime.on_stop(self.stop)
+
+    @property
+    def kinds(self) -> dict[str, type[Adapter[Any]]]:
+        """The adapters devices can be adopted by, by name."""
+        if self._kinds is None:
+            self._kinds = available_adapters()
+        return self._kinds
+
+    @property
+    def matchers(self) -> list[ZeroconfMatcher]:
+        """What the adapters declare they find on the network."""
+        if self._matchers is None:
+            self._matchers = matchers_of(self.kinds)
+        return self._matchers
+
+    @property
+    def browser(self) -> ZeroconfBrowser:
+        """The browser over every matcher's service type."""
+        if self._browser is None:
+            types = [matcher.type for matcher in self.matchers]
+            self._browser = ZeroconfBrowser(
+                self.runtime, types, self._resolved, self.withdraw_service
+            )
+        return self._browser
 
     # --- reading -------------------------------------------------------------------
 
@@ -319,7 +343,8 @@ class Discovery:
         self._publish()
 
     async def stop(self) -> None:
-        await self.browser.stop()
+        if self._browser is not None:
+            await self._browser.stop()
         self._found.clear()
         self._publish()
 
@@ -359,7 +384,7 @@ class Discovery:
     def _publish(self) -> None:
         """Keep the current list in the database, for ``homeloom discovered``."""
         devices = [device.as_dict() for device in self.list()]
-        browsing = self.browser.running
+        browsing = self._browser is not None and self._browser.running
         self._store_set(
             "found",
             {"updated": self.runtime.now().isoformat(), "browsing": browsing, "devices": devices},

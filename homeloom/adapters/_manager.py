@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,6 +39,8 @@ BACKOFF_MAX_S = 300.0
 
 def available_adapters() -> dict[str, type[Adapter[Any]]]:
     """Every adapter installed, built in or from a separate package, by entry point name."""
+    from importlib.metadata import entry_points
+
     found: dict[str, type[Adapter[Any]]] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -52,6 +53,11 @@ def available_adapters() -> dict[str, type[Adapter[Any]]]:
         else:
             _LOGGER.error("entry point %s is not an Adapter subclass", point.name)
     return found
+
+
+def _installed(configs: list[Any]) -> dict[str, type[Adapter[Any]]]:
+    """The installed adapters, imported only when there are entries to check against them."""
+    return available_adapters() if configs else {}
 
 
 class AdapterSlot:
@@ -276,7 +282,7 @@ class AdapterManager:
         self, configs: list[Any], known: Mapping[str, type[Adapter[Any]]] | None = None
     ) -> tuple[list[tuple[str, type[Adapter[Any]], AdapterConfig]], list[ConfigIssue]]:
         """Each ``adapters:`` entry checked against its adapter's model, with positions."""
-        kinds = dict(known) if known is not None else available_adapters()
+        kinds = dict(known) if known is not None else _installed(configs)
         valid: list[tuple[str, type[Adapter[Any]], AdapterConfig]] = []
         issues: list[ConfigIssue] = []
         names: set[str] = set()

@@ -14,14 +14,15 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
-
-from zeroconf import InterfaceChoice, IPVersion, ServiceStateChange, Zeroconf
-from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import Runtime
 
 from ._sdk import Adapter
+
+if TYPE_CHECKING:  # zeroconf itself is imported by the first browser or instance
+    from zeroconf import InterfaceChoice, IPVersion, ServiceStateChange, Zeroconf
+    from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
 
 __all__ = [
     "ResolvedService",
@@ -39,16 +40,22 @@ _SERVICE_SUFFIXES = ("._tcp.local.", "._udp.local.")
 def shared_zeroconf(
     runtime: Runtime,
     *,
-    interfaces: InterfaceChoice | Sequence[str] = InterfaceChoice.All,
+    interfaces: InterfaceChoice | Sequence[str] | None = None,
     ip_version: IPVersion | None = None,
 ) -> AsyncZeroconf:
     """The process's one :class:`AsyncZeroconf`, made on first use and closed at stop.
 
-    The options count only for the call that makes it (tests make it first on loopback).
+    ``interfaces`` defaults to ``InterfaceChoice.All``. The options count only for the
+    call that makes it (tests make it first on loopback).
     """
+    from zeroconf import InterfaceChoice
+    from zeroconf.asyncio import AsyncZeroconf
+
     found = runtime.components.get("zeroconf")
     if isinstance(found, AsyncZeroconf):
         return found
+    if interfaces is None:
+        interfaces = InterfaceChoice.All
     made = AsyncZeroconf(interfaces=interfaces, ip_version=ip_version)
     runtime.components["zeroconf"] = made
 
@@ -141,6 +148,8 @@ class ZeroconfBrowser:
     def start(self) -> None:
         if self._browser is not None or not self.types:
             return
+        from zeroconf.asyncio import AsyncServiceBrowser
+
         try:
             zeroconf = shared_zeroconf(self.runtime)
             self._browser = AsyncServiceBrowser(zeroconf.zeroconf, self.types, handlers=[self._on])
@@ -159,6 +168,8 @@ class ZeroconfBrowser:
     def _on(
         self, zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
     ) -> None:
+        from zeroconf import ServiceStateChange
+
         if state_change is ServiceStateChange.Removed:
             self._gone(name)
         elif name not in self.resolving:
@@ -168,6 +179,9 @@ class ZeroconfBrowser:
             )
 
     async def _resolve(self, zeroconf: Zeroconf, service_type: str, name: str) -> None:
+        from zeroconf import IPVersion
+        from zeroconf.asyncio import AsyncServiceInfo
+
         try:
             info = AsyncServiceInfo(service_type, name)
             if not await info.async_request(zeroconf, RESOLVE_TIMEOUT_MS):

@@ -9,6 +9,7 @@ from ._capabilities import (
 )
 from ._clock import Clock, RealClock, TestClock
 from ._context import Context, new_id
+from ._eager import EagerRun, can_start_eagerly, in_a_task, start_eagerly
 from ._errors import (
     AdapterError,
     ConfigError,
@@ -93,6 +94,7 @@ __all__ = [
     "Context",
     "Decision",
     "DomainSpec",
+    "EagerRun",
     "EntityCommandHandler",
     "EntityEntry",
     "EntityNotFound",
@@ -133,7 +135,9 @@ __all__ = [
     "Unsubscribe",
     "WebhookRequest",
     "Webhooks",
+    "can_start_eagerly",
     "distance_m",
+    "in_a_task",
     "is_local_address",
     "most_cautious",
     "new_id",
@@ -145,6 +149,7 @@ __all__ = [
     "register_capability_services",
     "slugify",
     "split_entity_id",
+    "start_eagerly",
     "sun_event_time",
     "sun_times",
     "valid_entity_id",

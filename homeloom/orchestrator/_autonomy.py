@@ -177,6 +177,28 @@ class AutonomyPolicy:
         value = state.attributes.get("device_class") if state is not None else None
         return str(value) if value is not None else None
 
+    def acts_alone(
+        self,
+        domain: str,
+        service: str,
+        entity_ids: Iterable[str],
+        *,
+        scenario: str | None = None,
+        scenario_level: Level | None = None,
+        assemblage: str | None = None,
+        assemblage_level: Level | None = None,
+    ) -> bool:
+        """Whether the command runs at once (``decide`` would say auto), without the why:
+        asked on every call, so it builds nothing."""
+        for level in (
+            self.household,
+            self.assemblage_levels.get(assemblage or "", assemblage_level),
+            self.scenario_levels.get(scenario or "", scenario_level),
+        ):
+            if level is not None and level != "auto":
+                return False
+        return not self.is_guarded(domain, service, entity_ids)
+
     def decide(
         self,
         domain: str,

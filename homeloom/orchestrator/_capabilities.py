@@ -28,7 +28,8 @@ __all__ = [
 
 
 class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Each command's validator is built at its first call, not when homeloom is imported.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class _Empty(_Command):

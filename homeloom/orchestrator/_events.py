@@ -24,7 +24,7 @@ EVENT_HOMELOOM_STOP: Final = "homeloom_stop"
 MATCH_ALL: Final = "*"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for the cost of making one (see Context)
 class Event:
     """Something that happened, with the context that caused it."""
 
@@ -99,6 +99,11 @@ class EventBus:
 
     def listener_count(self, event_type: str) -> int:
         return len(self._listeners.get(event_type, ()))
+
+    def wants(self, event_type: str) -> bool:
+        """Whether an event of this type would reach anyone: if not, it need not be built."""
+        listeners = self._listeners
+        return bool(listeners.get(event_type) or listeners.get(MATCH_ALL))
 
     def fire(
         self,

@@ -22,7 +22,7 @@ KEPT = 500
 
 
 class _Log(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str
     message: str
     entity_id: str | None = None

@@ -29,7 +29,7 @@ KEPT = 500
 
 
 class _Notify(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     message: Any
     title: Any = None
     target: Any = None
@@ -37,14 +37,14 @@ class _Notify(BaseModel):
 
 
 class _Persistent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     message: Any
     title: Any = None
     notification_id: str | None = None
 
 
 class _Dismiss(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     notification_id: str
 
 

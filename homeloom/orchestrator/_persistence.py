@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._context import Context
 from ._events import EVENT_CALL_SERVICE, EVENT_STATE_CHANGED, Event
 from ._registry import Area, EntityEntry, Thing
 from ._runtime import Runtime
 from ._states import State
+
+if TYPE_CHECKING:  # sqlite3 itself is imported when a database is opened
+    import sqlite3
 
 __all__ = ["AuditEntry", "Persistence"]
 
@@ -134,6 +136,8 @@ class Persistence:
         if self.read_only:
             self._open_read_only()
             return
+        import sqlite3
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
@@ -155,6 +159,8 @@ class Persistence:
         runtime.on_stop(self.close)
 
     def _open_read_only(self) -> None:
+        import sqlite3
+
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         db.row_factory = sqlite3.Row
         self._db = db

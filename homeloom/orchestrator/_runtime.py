@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -94,8 +95,15 @@ class Runtime:
 
     # --- tasks -----------------------------------------------------------------
 
-    def create_task(self, coro: Coroutine[Any, Any, T], name: str | None = None) -> asyncio.Task[T]:
-        return self.tasks.create(coro, name)
+    def create_task(
+        self,
+        coro: Coroutine[Any, Any, T],
+        name: str | None = None,
+        *,
+        on_done: Callable[[asyncio.Task[T]], None] | None = None,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Task[T]:
+        return self.tasks.create(coro, name, on_done=on_done, context=context)
 
     def create_background_task(
         self, coro: Coroutine[Any, Any, T], name: str | None = None

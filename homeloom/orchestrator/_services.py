@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from ._context import Context
+from ._eager import in_a_task
 from ._errors import AdapterError, EntityNotFound, ServiceNotFound, ServiceValidationError
 from ._events import EVENT_CALL_SERVICE, EventBus
 from ._registry import Registries, slugify
@@ -31,7 +32,7 @@ EntityCommandHandler = Callable[[str, str, Mapping[str, Any], Context], Awaitabl
 """``(entity_id, service, data, context)``: carries one command out on one entity."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for the cost of making one per call (see Context)
 class ServiceCall:
     """A validated request to run ``domain.service``."""
 
@@ -201,6 +202,11 @@ class ServiceRegistry:
         return service.lower() in self._services.get(domain.lower(), {})
 
     def get(self, domain: str, service: str) -> Service:
+        services = self._services.get(domain)
+        if services is not None:  # already lower case, as calls from scenarios are
+            found = services.get(service)
+            if found is not None:
+                return found
         found = self._services.get(domain.lower(), {}).get(service.lower())
         fallback = self._fallbacks.get(domain.lower())
         if found is None and fallback is not None and slugify(service) == service.lower():
@@ -317,20 +323,25 @@ class ServiceRegistry:
         """Run a prepared call through the middleware chain to its handler."""
         for observer in self._observers:
             observer(call)
-        event_data: dict[str, Any] = {
-            "domain": call.domain,
-            "service": call.service,
-            "service_data": {**call.data, "entity_id": list(call.entity_ids)}
-            if call.entity_ids
-            else dict(call.data),
-        }
-        self._bus.fire(EVENT_CALL_SERVICE, event_data, call.context)
+        if self._bus.wants(EVENT_CALL_SERVICE):
+            event_data: dict[str, Any] = {
+                "domain": call.domain,
+                "service": call.service,
+                "service_data": {**call.data, "entity_id": list(call.entity_ids)}
+                if call.entity_ids
+                else dict(call.data),
+            }
+            self._bus.fire(EVENT_CALL_SERVICE, event_data, call.context)
         if self.stubbed:
             return {} if call.return_response else None
-        handler: NextHandler = self._invoke
-        for middleware in reversed(self._middleware):
-            handler = _wrap(middleware, handler)
-        response = await handler(call)
+        if self._middleware:
+            await in_a_task()  # middleware may wait (limits) or time out
+            handler: NextHandler = self._invoke
+            for middleware in reversed(self._middleware):
+                handler = _wrap(middleware, handler)
+            response = await handler(call)
+        else:
+            response = await self._invoke(call)
         if call.return_response:
             return response if response is not None else {}
         return None
@@ -341,6 +352,9 @@ class ServiceRegistry:
             self._states.expect_answer(entity_id, call.context)
         result = entry.handler(call)
         if inspect.isawaitable(result):
+            # Not yet begun: a coroutine handler runs in a task (an eagerly started
+            # run is handed to one here); a plain function has answered already.
+            await in_a_task()
             result = await result
         return result
 

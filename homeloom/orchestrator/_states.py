@@ -41,9 +41,11 @@ def split_entity_id(entity_id: str) -> tuple[str, str]:
     return domain, object_id
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the cost of making one per write (see Context); never mutated:
+# a change makes a new one.
+@dataclass(slots=True)
 class State:
-    """An entity's state at one moment. Never mutated: a change makes a new one."""
+    """An entity's state at one moment."""
 
     entity_id: str
     state: str
@@ -100,7 +102,9 @@ class StateStore:
         self._clock = clock
         self._tasks = tasks
         self._states: dict[str, State] = {}
-        self._by_entity: dict[str, list[EventHandler]] = {}
+        # Per entity, in the order they were added: each handler, and the new states
+        # it is for (None: every change).
+        self._by_entity: dict[str, list[tuple[EventHandler, frozenset[str] | None]]] = {}
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
 
     # --- reading -------------------------------------------------------------
@@ -132,17 +136,28 @@ class StateStore:
 
     # --- listening -----------------------------------------------------------
 
-    def track(self, entity_ids: str | Iterable[str], handler: EventHandler) -> Unsubscribe:
-        """Call ``handler`` with the ``state_changed`` event of each listed entity."""
+    def track(
+        self,
+        entity_ids: str | Iterable[str],
+        handler: EventHandler,
+        *,
+        to_states: Iterable[str] | None = None,
+    ) -> Unsubscribe:
+        """Call ``handler`` with the ``state_changed`` event of each listed entity.
+
+        With ``to_states``, only for the changes whose new state is one of them: a
+        trigger waiting for ``on`` costs nothing when the entity turns ``off``.
+        """
         ids = [entity_ids] if isinstance(entity_ids, str) else list(dict.fromkeys(entity_ids))
+        entry = (handler, frozenset(to_states) if to_states is not None else None)
         for entity_id in ids:
-            self._by_entity.setdefault(entity_id.lower(), []).append(handler)
+            self._by_entity.setdefault(entity_id.lower(), []).append(entry)
 
         def unsubscribe() -> None:
             for entity_id in ids:
                 handlers = self._by_entity.get(entity_id.lower())
-                if handlers and handler in handlers:
-                    handlers.remove(handler)
+                if handlers and entry in handlers:
+                    handlers.remove(entry)
                     if not handlers:
                         del self._by_entity[entity_id.lower()]
 
@@ -226,17 +241,21 @@ class StateStore:
     def _announce(
         self, entity_id: str, old: State | None, new: State | None, context: Context
     ) -> None:
+        handlers = self._by_entity.get(entity_id)
+        if not handlers and not self._bus.wants(EVENT_STATE_CHANGED):
+            return
         event = Event(
             EVENT_STATE_CHANGED,
             {"entity_id": entity_id, "old_state": old, "new_state": new},
             new.last_updated if new is not None else self._clock.now(),
             context,
         )
-        handlers = self._by_entity.get(entity_id)
         if handlers:
             tasks = self._tasks
-            for handler in tuple(handlers):
-                call_handler(handler, event, tasks)
+            value = new.state if new is not None else None
+            for handler, wanted in tuple(handlers):
+                if wanted is None or value in wanted:
+                    call_handler(handler, event, tasks)
         self._bus.dispatch(event)
 
 

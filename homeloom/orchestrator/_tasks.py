@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -23,11 +24,30 @@ class TaskTracker:
         self._parked: dict[asyncio.Task[Any], int] = {}
         self._changed: asyncio.Event | None = None
 
-    def create(self, coro: Coroutine[Any, Any, T], name: str | None = None) -> asyncio.Task[T]:
-        """A task that ``idle()`` waits for: work started by an event."""
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+    def create(
+        self,
+        coro: Coroutine[Any, Any, T],
+        name: str | None = None,
+        *,
+        on_done: Callable[[asyncio.Task[T]], None] | None = None,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Task[T]:
+        """A task that ``idle()`` waits for: work started by an event.
+
+        ``on_done`` runs in the same callback as the tracker's own bookkeeping: each
+        done callback costs a turn of the event loop.
+        """
+        task = asyncio.get_running_loop().create_task(coro, name=name, context=context)
         self._work.add(task)
-        task.add_done_callback(self._finished_work)
+        if on_done is None:
+            task.add_done_callback(self._finished_work)
+        else:
+
+            def finished(done: asyncio.Task[T]) -> None:
+                self._finished_work(done)
+                on_done(done)
+
+            task.add_done_callback(finished)
         return task
 
     def create_background(
@@ -80,7 +100,7 @@ class TaskTracker:
         if exc is not None:
             _LOGGER.error("task %s failed", task.get_name(), exc_info=exc)
 
-    async def wait_for(self, task: asyncio.Task[T]) -> T:
+    async def wait_for(self, task: asyncio.Future[T]) -> T:
         """Await another tracked task; while it runs, this task counts as parked.
 
         ``idle()`` then waits for the other task alone, and returns once it parks.

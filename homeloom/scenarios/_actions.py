@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFound
+from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFound, in_a_task
 
 from ._checkpoints import Resume, get_checkpoints
 from ._conditions import ConditionCheck, compile_condition, compile_conditions
@@ -31,8 +31,21 @@ __all__ = ["Run", "Sequence", "Step", "StopRun", "compile_sequence", "compile_st
 _LOGGER = logging.getLogger(__name__)
 Sequence = Callable[["Run"], Coroutine[Any, Any, None]]
 Step = Callable[["Run"], Coroutine[Any, Any, None]]
-ServiceGate = Callable[["Run", str, str, dict[str, Any], dict[str, Any]], Awaitable[bool]]
-"""Decides whether a call runs now (autonomy); False means it was not carried out."""
+
+
+class ServiceGate(Protocol):
+    """Decides whether a call runs now (autonomy)."""
+
+    def acts_alone(self, domain: str, service: str, target: Mapping[str, Any]) -> bool:
+        """True when the call surely runs at once: the quick answer, asked first."""
+        ...
+
+    async def __call__(
+        self, run: Run, domain: str, service: str, data: dict[str, Any], target: dict[str, Any]
+    ) -> bool:
+        """The whole decision, which may wait for a person; False: not carried out."""
+        ...
+
 
 EVENT_CONVERSATION_RESPONSE = "homeloom_conversation_response"
 STEP_KINDS = (
@@ -150,9 +163,12 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> St
     inner = builder(runtime, engine, config, path, script)
     enabled = config.get("enabled", True)
     continue_on_error = bool(config.get("continue_on_error", False))
+    needs_task = kind not in _NEVER_WAITING
 
     async def step(run: Run) -> None:
-        with trace_path(path, absolute=True):
+        if needs_task:
+            await in_a_task()
+        with trace_path(path):
             if enabled is not True:
                 on = enabled
                 if engine.is_template(on):
@@ -172,14 +188,38 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> St
 
 
 Builder = Callable[[Runtime, TemplateEngine, Mapping[str, Any], str, "Script"], Step]
+# Steps that never wait by themselves: a run started eagerly goes through them in
+# the caller's turn (a service call hands over when its handler is a coroutine).
+_NEVER_WAITING = frozenset(
+    {
+        "action",
+        "service",
+        "scene",
+        "device_id",
+        "condition",
+        "choose",
+        "if",
+        "sequence",
+        "variables",
+        "stop",
+        "event",
+        "repeat",
+    }
+)
 
 
 def _render(engine: TemplateEngine, value: Any, run: Run) -> Any:
     return engine.render_complex(value, run.variables)
 
 
+def _render_none(run: Run) -> None:
+    return None
+
+
 def _renderer(engine: TemplateEngine, value: Any) -> Callable[[Run], Any]:
     """How to render ``value`` for a run, decided once: what holds no template is as written."""
+    if value is None:  # a key left out: one renderer shared by every step
+        return _render_none
     if engine.contains_template(value):
         return lambda run: engine.render_complex(value, run.variables)
     return lambda run: value
@@ -231,10 +271,14 @@ def _service(
 
     render_name, render_data = _renderer(engine, name), _renderer(engine, data)
     render_target, render_legacy = _renderer(engine, target), _renderer(engine, legacy_entity)
+    # A name written out (nearly always) is split once, here.
+    fixed_name = None if engine.is_template(name) else name.strip().lower().partition(".")
 
     async def call(run: Run) -> None:
-        service_name = str(render_name(run)).strip().lower()
-        domain, _, service = service_name.partition(".")
+        if fixed_name is not None:
+            domain, _, service = fixed_name
+        else:
+            domain, _, service = str(render_name(run)).strip().lower().partition(".")
         payload = dict(_render(engine, templated_data, run) or {}) if templated_data else {}
         payload.update(render_data(run))
         targets = dict(render_target(run) or {}) if target is not None else {}
@@ -250,8 +294,10 @@ def _service(
             running_script=False,
         )
         gate = run.script.gate
-        if gate is not None and not await gate(run, domain, service, payload, targets):
-            return
+        if gate is not None and not gate.acts_alone(domain, service, targets):
+            await in_a_task()  # the decision may wait for a person
+            if not await gate(run, domain, service, payload, targets):
+                return
         response = await runtime.services.call(
             domain,
             service,

@@ -47,6 +47,8 @@ class Automation:
         # How people and tools name it: its id, else its alias (as Home Assistant's traces).
         self.label = spec.id or spec.alias or self.item_id
         self._triggers = validate_triggers(runtime, spec.triggers, path="triggers")
+        for config in self._triggers:  # as attach_triggers would, once instead of each time
+            config["_checkpoint"] = f"{DOMAIN}.{self.item_id}:{config['_index']}"
         self._condition: ConditionCheck | None = (
             compile_conditions(runtime, spec.conditions, path="condition")
             if spec.conditions
@@ -66,13 +68,23 @@ class Automation:
         self.script.gate = gate_for(runtime, self.label, spec.extra, title=spec.name)
         self.enabled = False
         self.last_triggered: Any = None
-        self.traces: deque[Trace] = deque(
-            maxlen=None if keep_every_trace else max(spec.stored_traces, 1)
-        )
+        # The last runs' traces, made at the first run (see ``traces``).
+        self._traces: deque[Trace] | None = None
+        self._trace_limit = None if keep_every_trace else max(spec.stored_traces, 1)
         # Traces of runs before the last restart, as stored.
         self.stored_trace_dicts: list[dict[str, Any]] = []
         self._detach: Unsubscribe | None = None
         self._trace_sink = trace_sink
+        self._this: TemplateState | None = None
+
+    @property
+    def traces(self) -> deque[Trace]:
+        """The traces of the last runs, newest last; made when first asked for, since
+        most automations of a large house do not run between two restarts."""
+        traces = self._traces
+        if traces is None:
+            traces = self._traces = deque(maxlen=self._trace_limit)
+        return traces
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -108,7 +120,7 @@ class Automation:
 
     # --- state -----------------------------------------------------------------
 
-    def _publish(self) -> None:
+    def _publish(self, context: Context | None = None) -> None:
         attributes: dict[str, Any] = {
             "friendly_name": self.spec.name,
             "id": self.spec.id,
@@ -119,13 +131,18 @@ class Automation:
         if self.spec.mode in ("queued", "parallel"):
             attributes["max"] = self.spec.max_runs
         self.runtime.states.set(
-            self.entity_id, "on" if self.enabled else "off", attributes, context=None
+            self.entity_id, "on" if self.enabled else "off", attributes, context=context
         )
 
     def this(self) -> TemplateState | dict[str, Any]:
         """The ``this`` variable: the automation's own state, as templates see states."""
         state = self.runtime.states.get(self.entity_id)
-        return TemplateState(state) if state is not None else {"entity_id": self.entity_id}
+        if state is None:
+            return {"entity_id": self.entity_id}
+        seen = self._this
+        if seen is None or seen._state is not state:  # the view of the same state is reused
+            seen = self._this = TemplateState(state)
+        return seen
 
     # --- running ---------------------------------------------------------------
 
@@ -151,7 +168,7 @@ class Automation:
         context: Context | None,
         *,
         skip_condition: bool = False,
-    ) -> asyncio.Task[RunResult] | None:
+    ) -> asyncio.Future[RunResult] | None:
         """Variables and conditions at once, as the trigger fires; only a run whose
         conditions pass gets a task for its actions."""
         runtime = self.runtime
@@ -160,8 +177,9 @@ class Automation:
             if context is not None
             else Context(origin="scenario", source=self.label)
         )
-        trigger: Mapping[str, Any] = (trigger_vars or {}).get("trigger") or {}
-        variables: dict[str, Any] = {"this": self.this(), **(trigger_vars or {})}
+        trigger_vars = trigger_vars or {}
+        trigger: Mapping[str, Any] = trigger_vars.get("trigger") or {}
+        variables: dict[str, Any] = {"this": self.this(), **trigger_vars}
         trace = Trace(
             DOMAIN,
             self.item_id,
@@ -183,20 +201,21 @@ class Automation:
                 trace.finish("failed_conditions")
                 self._trace_done(trace)
                 return None
-            self.last_triggered = runtime.now()
-            runtime.bus.fire(
-                EVENT_AUTOMATION_TRIGGERED,
-                {
-                    "name": self.spec.name,
-                    "entity_id": self.entity_id,
-                    "source": trace.trigger,
-                },
-                run_context,
-            )
+            self.last_triggered = trace.started
+            if runtime.bus.wants(EVENT_AUTOMATION_TRIGGERED):
+                runtime.bus.fire(
+                    EVENT_AUTOMATION_TRIGGERED,
+                    {
+                        "name": self.spec.name,
+                        "entity_id": self.entity_id,
+                        "source": trace.trigger,
+                    },
+                    run_context,
+                )
             scope_key = None
             if self.spec.mode_scope == "trigger_entity":
                 scope_key = str(trigger.get("entity_id") or "")
-            self._publish()
+            self._publish(run_context)
         except Exception as err:
             _LOGGER.error("automation %s: %s", self.spec.name, err)
             trace.finish("error", str(err))
@@ -204,11 +223,17 @@ class Automation:
             return None
         finally:
             current_trace.reset(token)
-        started = self.script.start(variables, run_context, trace=trace, scope_key=scope_key)
+        started = self.script.start(
+            variables,
+            run_context,
+            trace=trace,
+            scope_key=scope_key,
+            on_finished=self._trace_done,
+            own_variables=True,
+        )
         if isinstance(started, RunResult):  # refused by the run mode
             self._trace_done(trace)
             return None
-        started.add_done_callback(lambda _: self._trace_done(trace))
         return started
 
     async def resume(

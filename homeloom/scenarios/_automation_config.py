@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, parse_level
@@ -17,6 +18,7 @@ __all__ = ["AUTOMATION_KEYS", "AutomationConfigError", "AutomationSpec", "parse_
 
 DOMAIN = "automation"
 DEFAULT_STORED_TRACES = 5
+_NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})  # shared, read-only
 MODES = ("single", "restart", "queued", "parallel")
 
 
@@ -109,9 +111,11 @@ def scenario_label(item: Any, index: int) -> str:
 
 
 def _as_list(value: Any) -> list[Any]:
+    """``value`` as a list: a loaded list itself (read, never changed), shared rather
+    than copied, since a large house keeps thousands of them."""
     if value is None:
         return []
-    return list(value) if isinstance(value, list) else [value]
+    return value if isinstance(value, list) else [value]
 
 
 def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
@@ -222,8 +226,8 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
         max_runs=max_runs,
         max_exceeded=max_exceeded,
         mode_scope=None if mode_scope == "automation" else mode_scope,
-        variables=item.get("variables") or {},
-        trigger_variables=item.get("trigger_variables") or {},
+        variables=item.get("variables") or _NO_VARIABLES,
+        trigger_variables=item.get("trigger_variables") or _NO_VARIABLES,
         initial_state=initial_state,
         stored_traces=stored,
         extra={key: item[key] for key in _HOMELOOM_KEYS if key in item},

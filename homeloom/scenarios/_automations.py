@@ -325,21 +325,29 @@ class _DuplicateId(Exception):
         super().__init__(self.issues[0].message)
 
 
-def _entity_references(value: Any) -> Iterator[tuple[Any, str, str]]:
+def _entity_references(value: Any) -> list[tuple[Any, str, str]]:
     """(container, key, entity id) of every literal ``entity_id`` inside ``value``."""
-    if isinstance(value, Mapping):
+    found: list[tuple[Any, str, str]] = []
+    _collect_references(value, found)
+    return found
+
+
+def _collect_references(value: Any, found: list[tuple[Any, str, str]]) -> None:
+    # dict before Mapping, and no generators: this walks every scenario of the house.
+    if isinstance(value, (dict, Mapping)):
         for key, item in value.items():
             if key == "entity_id":
                 ids = item if isinstance(item, list) else [item]
                 for entity_id in ids:
                     if isinstance(entity_id, str) and "{" not in entity_id:
                         for part in entity_id.split(","):
-                            yield value, key, part.strip().lower()
-            else:
-                yield from _entity_references(item)
+                            found.append((value, key, part.strip().lower()))
+            elif not isinstance(item, str):
+                _collect_references(item, found)
     elif isinstance(value, list):
         for item in value:
-            yield from _entity_references(item)
+            if not isinstance(item, str):
+                _collect_references(item, found)
 
 
 def get_automations(runtime: Runtime) -> AutomationManager | None:

@@ -129,6 +129,19 @@ class AutonomyGate:
                 data={"proposal": proposal.id},
             )
 
+    def acts_alone(self, domain: str, service: str, target: Mapping[str, Any]) -> bool:
+        if domain in _NEVER_GATED:
+            return True
+        return self.policy.acts_alone(
+            domain,
+            service,
+            _entity_ids(target),
+            scenario=self.scenario,
+            scenario_level=self.level,
+            assemblage=self.assemblage,
+            assemblage_level=self.assemblage_level,
+        )
+
     async def __call__(
         self,
         run: Run,

@@ -23,9 +23,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import icalendar
-import recurring_ical_events
-
 from homeloom.orchestrator import ConfigIssue, Runtime, Unsubscribe, slugify
 
 from ._errors import issue_at
@@ -82,6 +79,8 @@ class Calendar:
             raise ValueError(f"cannot read {self.path.name}: {err.strerror or err}") from None
         if mtime == self._mtime:
             return
+        import icalendar  # only a house with calendars pays for the parser
+
         try:
             self._parsed = icalendar.Calendar.from_ical(self.path.read_bytes())
         except (ValueError, KeyError, IndexError) as err:
@@ -94,6 +93,8 @@ class Calendar:
         """Every event (recurrences included) overlapping ``start``..``end``, in order."""
         if self._parsed is None:
             return []
+        import recurring_ical_events
+
         found = []
         for item in recurring_ical_events.of(self._parsed).between(start, end):
             event = self._event(item)

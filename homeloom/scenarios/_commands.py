@@ -20,8 +20,6 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
-
 from homeloom.orchestrator import ConfigIssue, HomeloomError, Runtime, ServiceCall, slugify
 
 from ._errors import issue_at
@@ -149,6 +147,8 @@ def _rest(runtime: Runtime, name: str, item: Any) -> str | None:
     login = f"{item['username']}:{item.get('password', '')}" if item.get("username") else None
 
     async def run(call: ServiceCall) -> dict[str, Any]:
+        import aiohttp  # only a house with REST commands pays for the HTTP client
+
         url = _text(runtime, item["url"], call)
         headers = {
             str(k): str(v) for k, v in (_render(runtime, item.get("headers"), call) or {}).items()

@@ -101,6 +101,9 @@ def compile_conditions(
         for index, config in enumerate(_as_list(configs))
     ]
 
+    if len(checks) == 1:
+        return checks[0]
+
     def check_all(variables: Mapping[str, Any]) -> bool:
         return all(check(variables) for check in checks)
 
@@ -138,7 +141,7 @@ def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition")
         return lambda variables: True
 
     def traced(variables: Mapping[str, Any]) -> bool:
-        with trace_path(path, absolute=True):
+        with trace_path(path):
             try:
                 result = inner(variables)
             except (ConditionError, TemplateError) as err:
@@ -232,9 +235,13 @@ def _number(value: Any) -> float:
         raise ConditionError(f"value {value!r} is not a number") from None
 
 
+def _no_limit() -> None:
+    return None
+
+
 def _limit(runtime: Runtime, raw: Any) -> Callable[[], float | None]:
-    if raw is None:
-        return lambda: None
+    if raw is None:  # shared by every condition that leaves the bound out
+        return _no_limit
     if isinstance(raw, str) and valid_entity_id(raw.strip().lower()):
         entity_id = raw.strip().lower()
 
@@ -285,6 +292,9 @@ def _numeric_state(
             return False
         return True
 
+    if len(entity_ids) == 1:
+        entity_id = entity_ids[0]
+        return lambda v: one(entity_id, v)
     return lambda v: all(one(entity_id, v) for entity_id in entity_ids)
 
 

@@ -40,7 +40,7 @@ Handler = Callable[[dict[str, Any], Context], None]
 
 
 class _Process(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     text: str
 
 

@@ -20,7 +20,7 @@ __all__ = ["HelperConfig", "HelperEntity", "setup_kind"]
 
 
 class HelperConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str | None = None
     icon: str | None = None
 

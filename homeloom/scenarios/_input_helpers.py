@@ -22,7 +22,7 @@ __all__ = ["HELPER_KINDS"]
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class _ValueFloat(_Data):

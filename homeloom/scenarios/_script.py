@@ -9,13 +9,21 @@ triggering entity instead of per scenario.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from homeloom.orchestrator import Context, HomeloomError, Runtime
+from homeloom.orchestrator import (
+    Context,
+    EagerRun,
+    HomeloomError,
+    Runtime,
+    can_start_eagerly,
+    start_eagerly,
+)
 
 from ._actions import Run, ServiceGate, Step, StopRun, compile_steps
 from ._checkpoints import Resume, get_checkpoints
@@ -53,7 +61,7 @@ class _Scope:
     __slots__ = ("lock", "tasks")
 
     def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[RunResult]] = set()
+        self.tasks: set[asyncio.Future[RunResult]] = set()
         self.lock: asyncio.Lock | None = None
 
 
@@ -92,6 +100,7 @@ class Script:
         self.prefix = prefix
         self._scopes: dict[str | None, _Scope] = {}
         self.on_change: list[Any] = []
+        self._task_name = f"{domain} {item_id}"
 
     # --- state -------------------------------------------------------------------
 
@@ -122,47 +131,80 @@ class Script:
         trace: Trace | None = None,
         scope_key: str | None = None,
         resume: Resume | None = None,
-    ) -> asyncio.Task[RunResult] | RunResult:
-        """Start a run under the mode, without waiting: its task, or how the mode refused it.
+        on_finished: Callable[[Trace], None] | None = None,
+        own_variables: bool = False,
+    ) -> asyncio.Future[RunResult] | RunResult:
+        """Start a run under the mode, without waiting: its outcome to come (a task, or a
+        run that started at once), or how the mode refused it.
 
         ``resume`` continues a run saved while it waited in a top-level delay or
-        wait before a restart.
+        wait before a restart. ``on_finished`` is told the trace once the run has
+        ended. With ``own_variables`` the run keeps ``variables`` as its own scope
+        rather than a copy.
         """
         key = scope_key if self.mode_scope == "trigger_entity" else None
-        scope = self._scopes.setdefault(key, _Scope())
-        if self.mode == "single" and scope.tasks:
-            self._log_exceeded("Already running")
-            return self._refused(trace, "failed_single")
-        if self.mode in ("parallel", "queued") and len(scope.tasks) >= self.max_runs:
-            self._log_exceeded(f"Maximum number of runs exceeded ({self.max_runs})")
-            return self._refused(trace, "failed_max_runs")
-        replaced: tuple[asyncio.Task[RunResult], ...] = ()
-        if self.mode == "restart" and scope.tasks:
-            replaced = tuple(scope.tasks)
-            for task in replaced:
-                task.cancel()
-        task = self.runtime.create_task(
-            self._run(
-                dict(variables or {}),
-                context or Context(origin="scenario"),
-                trace,
-                scope,
-                resume,
-                replaced,
-            ),
-            name=f"{self.domain} {self.item_id}",
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = _Scope()
+        replaced: tuple[asyncio.Future[RunResult], ...] = ()
+        if scope.tasks:
+            mode = self.mode
+            if mode == "single":
+                self._log_exceeded("Already running")
+                return self._refused(trace, "failed_single")
+            if mode in ("parallel", "queued") and len(scope.tasks) >= self.max_runs:
+                self._log_exceeded(f"Maximum number of runs exceeded ({self.max_runs})")
+                return self._refused(trace, "failed_max_runs")
+            if mode == "restart":
+                replaced = tuple(scope.tasks)
+                for task in replaced:
+                    task.cancel()
+        run_variables = (
+            variables if own_variables and isinstance(variables, dict) else dict(variables or {})
         )
-        scope.tasks.add(task)
-        self._changed()
+        run_context = context or Context(origin="scenario")
 
-        def finished(done: asyncio.Task[RunResult]) -> None:
+        def finished(done: asyncio.Future[RunResult]) -> None:
             scope.tasks.discard(done)
-            if done.cancelled() and trace is not None and trace.state == "running":
-                trace.finish("cancelled")  # cancelled before it began (restarted at once)
+            if trace is not None:
+                if done.cancelled() and trace.state == "running":
+                    trace.finish("cancelled")  # cancelled before it began (restarted at once)
+                if on_finished is not None:
+                    on_finished(trace)
             self._changed()
 
-        task.add_done_callback(finished)
-        return task
+        if replaced or self.mode == "queued" or resume is not None or not can_start_eagerly():
+            coro = (
+                self._run(run_variables, run_context, trace, scope, resume, replaced)
+                if replaced or self.mode == "queued"
+                else self._execute(run_variables, run_context, trace, resume)
+            )
+            task = self.runtime.create_task(coro, name=self._task_name, on_done=finished)
+            scope.tasks.add(task)
+            self._changed()
+            return task
+        # Nothing to wait for first: the run starts now and, when its actions need no
+        # waiting, ends before this returns.
+        run: EagerRun[RunResult] = EagerRun(asyncio.get_running_loop())
+        scope.tasks.add(run)
+        self._changed()
+        start_eagerly(
+            run,
+            self._execute(run_variables, run_context, trace),
+            self._task_for_run,
+            lambda: finished(run),
+        )
+        return run
+
+    def _task_for_run(
+        self,
+        coro: Coroutine[Any, Any, RunResult],
+        context: contextvars.Context,
+        on_done: Callable[[asyncio.Task[RunResult]], None],
+    ) -> asyncio.Task[RunResult]:
+        return self.runtime.create_task(
+            coro, name=self._task_name, on_done=on_done, context=context
+        )
 
     async def run(
         self,
@@ -182,8 +224,10 @@ class Script:
             return RunResult("started")
         return await self.wait(started)
 
-    async def wait(self, task: asyncio.Task[RunResult]) -> RunResult:
+    async def wait(self, task: asyncio.Future[RunResult]) -> RunResult:
         """How a started run ended; a run cancelled by its mode or a stop is "cancelled"."""
+        if isinstance(task, EagerRun) and task.task is not None:
+            task = task.task  # handed to a task: its outcome is the same, one turn sooner
         try:
             return await self.runtime.tasks.wait_for(task)
         except asyncio.CancelledError:
@@ -203,8 +247,9 @@ class Script:
         trace: Trace | None,
         scope: _Scope,
         resume: Resume | None = None,
-        replaced: tuple[asyncio.Task[RunResult], ...] = (),
+        replaced: tuple[asyncio.Future[RunResult], ...] = (),
     ) -> RunResult:
+        """A run that waits its turn: after the runs it replaced, or in the queue."""
         if replaced:  # mode: restart; the runs it cancelled finish first
             await asyncio.gather(*replaced, return_exceptions=True)
         if self.mode == "queued":
@@ -232,7 +277,8 @@ class Script:
         try:
             first = 0
             if resume is None:
-                self._prepare_variables(run)
+                if self.fields or self.variables:
+                    self._prepare_variables(run)
             else:
                 if resume.kind == "wait":  # the wait step waits again, until its deadline
                     first = resume.step

@@ -6,18 +6,18 @@ import base64
 import json
 import math
 import re
-import statistics
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode as _urlencode
-
-import jinja2
 
 from homeloom.orchestrator import Runtime, slugify, valid_entity_id
 
 from ._template_states import AllStates, TemplateState, note_entity, note_time
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["install_functions"]
 
@@ -101,6 +101,8 @@ def _numbers(args: tuple[Any, ...]) -> list[Any]:
 
 
 def _average(*args: Any, default: Any = _SENTINEL) -> Any:
+    import statistics
+
     try:
         return statistics.fmean(float(v) for v in _numbers(args))
     except (ValueError, TypeError, statistics.StatisticsError):
@@ -108,6 +110,8 @@ def _average(*args: Any, default: Any = _SENTINEL) -> Any:
 
 
 def _median(*args: Any, default: Any = _SENTINEL) -> Any:
+    import statistics
+
     try:
         return statistics.median(_numbers(args))
     except (ValueError, TypeError, statistics.StatisticsError):

@@ -9,20 +9,21 @@ naming the template.
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import jinja2
-from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import HomeloomError, Runtime
 
 from ._template_functions import install_functions
 from ._template_states import RenderInfo, render_info
+
+if TYPE_CHECKING:  # jinja2 itself is imported by the first template compiled
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 __all__ = [
     "RenderInfo",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-_MARKERS = ("{{", "{%", "{#")
+_ATOMS = frozenset({int, float, bool})  # types that never hold a template
 MAX_OUTPUT = 256 * 1024
 _IS_NUMERIC = re.compile(r"^[+-]?(?!0\d)\d*(?:\.\d*)?$")
 
@@ -47,32 +48,39 @@ class TemplateError(HomeloomError):
         super().__init__(f"{message} (template: {short!r})")
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    # Multiplying a string or a list, or raising to a power, can exhaust memory or time.
-    intercepted_binops = frozenset({"*", "**"})
+@functools.cache
+def _sandbox_class() -> type[ImmutableSandboxedEnvironment]:
+    """The sandbox class, made (and jinja2 imported) when the first engine needs it."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            if isinstance(right, int | float) and abs(right) > 1000:
-                raise OverflowError("exponent too large")
-            return left**right
-        if isinstance(left, str | list | tuple) and isinstance(right, int):
-            size = len(left) * right
-        elif isinstance(right, str | list | tuple) and isinstance(left, int):
-            size = len(right) * left
-        else:
+    class _Sandbox(ImmutableSandboxedEnvironment):
+        # Multiplying a string or a list, or raising to a power, can exhaust memory or time.
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**":
+                if isinstance(right, int | float) and abs(right) > 1000:
+                    raise OverflowError("exponent too large")
+                return left**right
+            if isinstance(left, str | list | tuple) and isinstance(right, int):
+                size = len(left) * right
+            elif isinstance(right, str | list | tuple) and isinstance(left, int):
+                size = len(right) * left
+            else:
+                return left * right
+            if size > MAX_OUTPUT:
+                raise OverflowError("result too long")
             return left * right
-        if size > MAX_OUTPUT:
-            raise OverflowError("result too long")
-        return left * right
 
-    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if attr.startswith("_") or attr in ("mro", "gi_frame", "cr_frame", "f_globals"):
-            return False
-        return bool(super().is_safe_attribute(obj, attr, value))
+        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+            if attr.startswith("_") or attr in ("mro", "gi_frame", "cr_frame", "f_globals"):
+                return False
+            return bool(super().is_safe_attribute(obj, attr, value))
 
-    def is_safe_callable(self, obj: Any) -> bool:
-        return bool(super().is_safe_callable(obj))
+        def is_safe_callable(self, obj: Any) -> bool:
+            return bool(super().is_safe_callable(obj))
+
+    return _Sandbox
 
 
 def parse_result(text: str) -> Any:
@@ -104,9 +112,12 @@ class Template:
     def ensure_valid(self) -> None:
         if self.is_static or self._compiled is not None:
             return
+        env = self.engine.env
+        from jinja2 import TemplateSyntaxError
+
         try:
-            self._compiled = self.engine.env.from_string(self.source)
-        except jinja2.TemplateSyntaxError as err:
+            self._compiled = env.from_string(self.source)
+        except TemplateSyntaxError as err:
             raise TemplateError(
                 self.source, f"syntax error at line {err.lineno}: {err.message}"
             ) from err
@@ -135,14 +146,8 @@ class Template:
             text = self._compiled.render(**(variables or {}))
         except TemplateError:
             raise
-        except jinja2.TemplateError as err:
-            raise TemplateError(self.source, str(err)) from err
-        except (RecursionError, MemoryError, OverflowError) as err:
-            raise TemplateError(
-                self.source, f"too large or too deep: {type(err).__name__}"
-            ) from err
         except Exception as err:
-            raise TemplateError(self.source, f"{type(err).__name__}: {err}") from err
+            raise TemplateError(self.source, _render_error(err)) from err
         finally:
             render_info.reset(token)
         if len(text) > MAX_OUTPUT:
@@ -150,19 +155,45 @@ class Template:
         return (parse_result(text) if parse else text), info
 
 
+def _render_error(err: Exception) -> str:
+    """What a template that raised ``err`` while rendering is reported as."""
+    import jinja2  # already imported: the template was compiled
+
+    if isinstance(err, jinja2.TemplateError):
+        return str(err)
+    if isinstance(err, RecursionError | MemoryError | OverflowError):
+        return f"too large or too deep: {type(err).__name__}"
+    return f"{type(err).__name__}: {err}"
+
+
 class TemplateEngine:
     """One per runtime: the sandbox, its functions, and the compiled templates."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.env = _Sandbox(undefined=jinja2.Undefined, autoescape=False)
-        self.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
-        install_functions(self.env, runtime)
+        self._env: jinja2.Environment | None = None
         self._cache: dict[str, Template] = {}
+
+    @property
+    def env(self) -> jinja2.Environment:
+        """The sandbox with Home Assistant's functions, made when a template first compiles."""
+        if self._env is None:
+            import jinja2
+
+            env = _sandbox_class()(undefined=jinja2.Undefined, autoescape=False)
+            env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+            install_functions(env, self.runtime)
+            self._env = env
+        return self._env
 
     @staticmethod
     def is_template(value: Any) -> bool:
-        return isinstance(value, str) and any(marker in value for marker in _MARKERS)
+        # The markers ({{, {% and {#) all start with "{": most strings need one scan.
+        return (
+            isinstance(value, str)
+            and "{" in value
+            and ("{{" in value or "{%" in value or "{#" in value)
+        )
 
     def template(self, source: str) -> Template:
         cached = self._cache.get(source)
@@ -176,14 +207,19 @@ class TemplateEngine:
     def contains_template(self, value: Any) -> bool:
         """Whether any string inside ``value`` (keys included) is a template."""
         if isinstance(value, str):
-            return self.is_template(value)
-        if isinstance(value, Mapping):
-            return any(
-                self.contains_template(key) or self.contains_template(item)
-                for key, item in value.items()
-            )
+            return "{" in value and self.is_template(value)
+        if value is None or type(value) in _ATOMS:
+            return False
+        # dict first: the ABC check costs more than the walk for a small mapping.
+        if isinstance(value, (dict, Mapping)):
+            for key, item in value.items():
+                if self.contains_template(key) or self.contains_template(item):
+                    return True
+            return False
         if isinstance(value, list):
-            return any(self.contains_template(item) for item in value)
+            for item in value:
+                if self.contains_template(item):
+                    return True
         return False
 
     def render_complex(self, value: Any, variables: Mapping[str, Any] | None = None) -> Any:
@@ -212,5 +248,7 @@ def get_template_engine(runtime: Runtime) -> TemplateEngine:
 
 def referenced_names(source: str, env: jinja2.Environment) -> set[str]:
     """Variable names a template reads (for trigger validation and docs)."""
+    from jinja2 import nodes
+
     tree = env.parse(source)
     return {node.name for node in tree.find_all(nodes.Name)}

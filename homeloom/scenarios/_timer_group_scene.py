@@ -60,12 +60,12 @@ class TimerConfig(HelperConfig):
 
 
 class _Start(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     duration: Any = None
 
 
 class _Change(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     duration: Any
 
 
@@ -305,7 +305,7 @@ def _scene_calls(entities: Mapping[str, Any]) -> list[tuple[str, str, dict[str, 
 
 
 class _SceneData(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     transition: float | None = None
 
 
@@ -406,7 +406,7 @@ def setup_scenes(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssu
 
 
 class _GroupSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     object_id: str
     name: str | None = None
     icon: str | None = None
@@ -417,7 +417,7 @@ class _GroupSet(BaseModel):
 
 
 class _GroupRemove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     object_id: str
 
 

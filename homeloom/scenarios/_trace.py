@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import itertools
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import lru_cache
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeloom.orchestrator import Clock, Context
@@ -29,55 +27,91 @@ __all__ = [
 _run_ids = itertools.count(1)
 
 
-@dataclass(slots=True)
 class TraceStep:
-    """One visit of one element of the scenario (a condition, an action step...)."""
+    """One visit of one element of the scenario (a condition, an action step...).
 
-    path: str
-    timestamp: datetime
-    variables: dict[str, Any] = field(default_factory=dict)  # what changed at this step
-    result: dict[str, Any] | None = None
-    error: str | None = None
-    finished: datetime | None = None
+    Its times are kept as seconds after the run started, on the monotonic clock,
+    and turned into timestamps when the trace is shown: a wall-clock read costs a
+    datetime each, and a run makes several steps.
+    """
 
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"path": self.path, "timestamp": self.timestamp.isoformat()}
+    __slots__ = ("error", "finished_at", "path", "result", "started_at", "variables")
+
+    def __init__(self, path: str, started_at: float) -> None:
+        self.path = path
+        self.started_at = started_at
+        self.variables: dict[str, Any] = {}  # what changed at this step
+        self.result: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.finished_at: float | None = None
+
+    def as_dict(self, run_started: datetime) -> dict[str, Any]:
+        timestamp = run_started + timedelta(seconds=self.started_at)
+        data: dict[str, Any] = {"path": self.path, "timestamp": timestamp.isoformat()}
         if self.variables:
             data["changed_variables"] = self.variables
         if self.result is not None:
             data["result"] = self.result
         if self.error is not None:
             data["error"] = self.error
-        if self.finished is not None:
-            data["duration_ms"] = round((self.finished - self.timestamp).total_seconds() * 1000, 3)
+        if self.finished_at is not None:
+            data["duration_ms"] = round((self.finished_at - self.started_at) * 1000, 3)
         return data
 
 
-@dataclass(slots=True)
 class Trace:
-    """One run of one scenario or script, from its trigger to its end."""
+    """One run of one scenario or script, from its trigger to its end.
 
-    domain: str  # "automation" or "script"
-    item_id: str
-    context: Context
-    clock: Clock
-    trigger: str | None = None
-    run_id: str = field(default_factory=lambda: str(next(_run_ids)))
-    started: datetime | None = None
-    finished: datetime | None = None
-    state: str = "running"  # running, stopped
-    script_execution: str | None = None  # finished, failed_conditions, cancelled, error...
-    error: str | None = None
-    variables: dict[str, Any] = field(default_factory=dict)
-    steps: dict[str, list[TraceStep]] = field(default_factory=dict)
+    A plain class with slots, not a dataclass: one is made for every trigger.
+    """
 
-    def __post_init__(self) -> None:
-        if self.started is None:
-            self.started = self.clock.now()
+    __slots__ = (
+        "clock",
+        "context",
+        "domain",
+        "error",
+        "finished",
+        "item_id",
+        "monotonic_start",
+        "run_id",
+        "script_execution",
+        "started",
+        "state",
+        "steps",
+        "trigger",
+        "variables",
+    )
 
-    def add_step(self, path: str, variables: dict[str, Any] | None = None) -> TraceStep:
-        step = TraceStep(path=path, timestamp=self.clock.now(), variables=variables or {})
-        self.steps.setdefault(path, []).append(step)
+    def __init__(
+        self,
+        domain: str,  # "automation" or "script"
+        item_id: str,
+        context: Context,
+        clock: Clock,
+        trigger: str | None = None,
+    ) -> None:
+        self.domain = domain
+        self.item_id = item_id
+        self.context = context
+        self.clock = clock
+        self.trigger = trigger
+        self.run_id = str(next(_run_ids))
+        self.started: datetime = clock.now()
+        self.monotonic_start = clock.monotonic()
+        self.finished: datetime | None = None
+        self.state = "running"  # running, stopped
+        self.script_execution: str | None = None  # finished, failed_conditions, cancelled...
+        self.error: str | None = None
+        self.variables: dict[str, Any] = {}
+        self.steps: dict[str, list[TraceStep]] = {}
+
+    def add_step(self, path: str) -> TraceStep:
+        step = TraceStep(path, self.clock.monotonic() - self.monotonic_start)
+        visits = self.steps.get(path)
+        if visits is None:
+            self.steps[path] = [step]
+        else:
+            visits.append(step)
         return step
 
     def finish(self, execution: str, error: str | None = None) -> None:
@@ -95,7 +129,7 @@ class Trace:
             "state": self.state,
             "script_execution": self.script_execution,
             "error": self.error,
-            "started": self.started.isoformat() if self.started else None,
+            "started": self.started.isoformat(),
             "finished": self.finished.isoformat() if self.finished else None,
             "context": {
                 "id": self.context.id,
@@ -103,57 +137,41 @@ class Trace:
                 "user_id": self.context.user_id,
             },
             "variables": self.variables,
-            "steps": {path: [s.as_dict() for s in visits] for path, visits in self.steps.items()},
+            "steps": {
+                path: [step.as_dict(self.started) for step in visits]
+                for path, visits in self.steps.items()
+            },
         }
 
 
 current_trace: ContextVar[Trace | None] = ContextVar("homeloom_trace", default=None)
 _current_step: ContextVar[TraceStep | None] = ContextVar("homeloom_trace_step", default=None)
-_current_path: ContextVar[tuple[str, ...]] = ContextVar("homeloom_trace_path", default=())
 
 
 class trace_path:  # lowercase: it is used like a function, ``with trace_path(...)``
-    """Enter one element of the scenario; records a step when a trace is active.
+    """Enter one element of the scenario at its whole ``path`` (``action/2/then/0``);
+    records a visit when a trace is active.
 
-    ``parts`` extend the current path, or, with ``absolute``, are the whole path.
     A class rather than a generator: it is on every step of every run.
     """
 
-    __slots__ = ("_own", "_path_token", "_step", "_step_token", "_trace", "_variables")
+    __slots__ = ("_path", "_step", "_token", "_trace")
 
-    def __init__(
-        self, *parts: str | int, variables: dict[str, Any] | None = None, absolute: bool = False
-    ) -> None:
-        own = _split(parts)
-        self._own = own if absolute else (*_current_path.get(), *own)
-        self._variables = variables
+    def __init__(self, path: str) -> None:
+        self._path = path
 
     def __enter__(self) -> None:
-        path = self._own
-        self._path_token = _current_path.set(path)
         trace = self._trace = current_trace.get()
-        self._step = trace.add_step(_joined(path), self._variables) if trace is not None else None
-        self._step_token = _current_step.set(self._step)
+        step = self._step = trace.add_step(self._path) if trace is not None else None
+        self._token = _current_step.set(step)
 
     def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
-        step = self._step
-        if step is not None:
+        step, trace = self._step, self._trace
+        if step is not None and trace is not None:
             if isinstance(error, Exception) and step.error is None:
                 step.error = str(error)
-            assert self._trace is not None
-            step.finished = self._trace.clock.now()
-        _current_step.reset(self._step_token)
-        _current_path.reset(self._path_token)
-
-
-@lru_cache(maxsize=4096)
-def _split(parts: tuple[str | int, ...]) -> tuple[str, ...]:
-    return tuple(piece for part in parts for piece in str(part).split("/"))
-
-
-@lru_cache(maxsize=4096)
-def _joined(path: tuple[str, ...]) -> str:
-    return "/".join(path)
+            step.finished_at = trace.clock.monotonic() - trace.monotonic_start
+        _current_step.reset(self._token)
 
 
 def trace_set_result(**result: Any) -> None:

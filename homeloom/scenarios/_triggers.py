@@ -7,6 +7,7 @@ write costs only the listeners of that entity. Each attached trigger calls
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -47,22 +48,29 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def validate_triggers(
-    runtime: Runtime, configs: Any, *, path: str = "triggers"
-) -> list[dict[str, Any]]:
-    """Each trigger with its ``platform`` named; every problem reported with its place."""
+@functools.cache
+def _all_platforms() -> dict[str, tuple[Attach, Validate]]:
+    """Every trigger platform, those of the other trigger modules included (which
+    import this one, hence the late import), gathered once."""
     from ._trigger_calendar import CALENDAR_PLATFORMS
     from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
     from ._trigger_webhook import WEBHOOK_PLATFORMS
 
-    platforms = {
+    return {
         **_PLATFORMS,
         **TIME_PLATFORMS,
         **MQTT_PLATFORMS,
         **WEBHOOK_PLATFORMS,
         **CALENDAR_PLATFORMS,
     }
+
+
+def validate_triggers(
+    runtime: Runtime, configs: Any, *, path: str = "triggers"
+) -> list[dict[str, Any]]:
+    """Each trigger with its ``platform`` named; every problem reported with its place."""
+    platforms = _all_platforms()
     result: list[dict[str, Any]] = []
     issues = []
     items = _as_list(configs)
@@ -115,18 +123,7 @@ async def attach_triggers(
     With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
     resume after a restart.
     """
-    from ._trigger_calendar import CALENDAR_PLATFORMS
-    from ._trigger_mqtt import MQTT_PLATFORMS
-    from ._trigger_time import TIME_PLATFORMS
-    from ._trigger_webhook import WEBHOOK_PLATFORMS
-
-    platforms = {
-        **_PLATFORMS,
-        **TIME_PLATFORMS,
-        **MQTT_PLATFORMS,
-        **WEBHOOK_PLATFORMS,
-        **CALENDAR_PLATFORMS,
-    }
+    platforms = _all_platforms()
     engine = get_template_engine(runtime)
     detach: list[Unsubscribe] = []
     for config in configs:
@@ -137,8 +134,12 @@ async def attach_triggers(
             continue
         fire = _firer(runtime, engine, config, callback, name)
         if checkpoint is not None:
-            config = {**config, "_checkpoint": f"{checkpoint}:{config['_index']}"}
+            key = f"{checkpoint}:{config['_index']}"
+            if config.get("_checkpoint") != key:  # else stamped by the owner, kept as is
+                config = {**config, "_checkpoint": key}
         detach.append(platforms[config["platform"]][0](runtime, config, fire))
+    if len(detach) == 1:  # the usual single trigger: nothing to gather
+        return detach[0]
 
     def detach_all() -> None:
         for undo in detach:
@@ -396,7 +397,9 @@ def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Un
 
     for entity_id in entity_ids:
         resume_saved(entity_id)
-    untrack = runtime.states.track(entity_ids, on_change)
+    # Without an attribute or a duration, only changes to an accepted state matter.
+    only_to = to_values if not attribute and "for" not in config else None
+    untrack = runtime.states.track(entity_ids, on_change, to_states=only_to)
 
     def detach() -> None:
         untrack()

@@ -26,6 +26,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from homeloom.orchestrator._errors import ConfigError, ConfigIssue
 
+from ._yaml_stream import build_plain
 from ._yaml_values import (
     COLUMN_BITS,
     FIRST_PLACE,
@@ -724,6 +725,15 @@ _IMPLICIT: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
 assert not _Loader.yaml_path_resolvers, "_Loader.resolve assumes there are no path resolvers"
 
 
+def _resolve_scalar(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of an untagged scalar, as ``_Loader.resolve`` names it."""
+    if implicit[0]:
+        for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+            if regexp.match(value):
+                return tag
+    return _STR_TAG
+
+
 # libyaml's wording names the parser's state; say what the author probably did.
 _HINTS = {
     "did not find expected key": "is the indentation right?",
@@ -773,6 +783,9 @@ def _syntax_issue(
     return ctx.issue(f"invalid YAML: {exc}", None, path, file=file)
 
 
+_NOT_PLAIN = object()
+
+
 def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix: KeyPath) -> Any:
     """Parse one document; record the issue and return None if it cannot be read."""
     file = ctx.display(path)
@@ -781,14 +794,22 @@ def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix
             ctx.issue("the file is too large (4 GiB or more)", None, prefix, file=file)
         )
         return None
-    loader = _Loader(text, ctx, path, stack, prefix)
+    parser = _BaseLoader(text)
     try:
-        value = loader.get_single_data()
-    except (yaml.YAMLError, RecursionError) as exc:
-        ctx.errors.append(_syntax_issue(ctx, file, text, exc, loader.key_path))
-        return None
+        value = build_plain(parser, file, ctx.shapes, _resolve_scalar, _SCALARS)
+    except Exception:  # not plain YAML, or not YAML at all: the node path says which
+        value = _NOT_PLAIN
     finally:
-        loader.dispose()
+        parser.dispose()
+    if value is _NOT_PLAIN:
+        loader = _Loader(text, ctx, path, stack, prefix)
+        try:
+            value = loader.get_single_data()
+        except (yaml.YAMLError, RecursionError) as exc:
+            ctx.errors.append(_syntax_issue(ctx, file, text, exc, loader.key_path))
+            return None
+        finally:
+            loader.dispose()
     if value is None:  # an empty file counts as an empty mapping, as in Home Assistant
         value = YamlDict()
         value.position = Position(file, 1, 1)

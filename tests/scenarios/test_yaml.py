@@ -778,3 +778,89 @@ def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatc
     assert [(e.file, e.message) for e in result.errors] == [
         ("big.yaml", "the file is too large (4 GiB or more)")
     ]
+
+
+# --- the event path -------------------------------------------------------------
+# Plain files are built from the parser's events without composing nodes; anything
+# else goes through the nodes. Both must build exactly the same values.
+
+
+def _internals(value: Any) -> Any:
+    if isinstance(value, YamlDict):
+        inner = [(key, _internals(item)) for key, item in value.items()]
+        return ("map", value._file, value._at, value._keys, value._table, value._extra, inner)
+    if isinstance(value, YamlList):
+        inner = [_internals(item) for item in value]
+        return ("seq", value._file, value._at, value._table, value._extra, inner)
+    if isinstance(value, YamlStr):
+        return ("str", str(value), value._file, value._at)
+    return (type(value).__name__, repr(value))
+
+
+def _both_paths(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[Any, Any]:
+    from homeloom.scenarios import _yaml
+    from homeloom.scenarios._yaml_stream import Unusual
+
+    def loaded() -> Any:
+        result = load_config_text(text, "/config/plain.yaml", root="/config")
+        issues = [str(issue) for issue in (*result.errors, *result.warnings)]
+        return _internals(result.value), issues
+
+    events = loaded()
+    with monkeypatch.context() as patch:
+
+        def refuse(*args: Any) -> Any:
+            raise Unusual
+
+        patch.setattr(_yaml, "build_plain", refuse)
+        nodes = loaded()
+    return events, nodes
+
+
+@FUZZ
+@given(tree=TREES, flow=st.booleans(), text=st.one_of(st.none(), YAMLISH))
+def test_fuzz_events_and_nodes_build_the_same(
+    monkeypatch: pytest.MonkeyPatch, tree: Any, flow: bool, text: str | None
+) -> None:
+    if text is None:
+        text = yaml.safe_dump(tree, default_flow_style=flow, allow_unicode=True)
+    events, nodes = _both_paths(monkeypatch, text)
+    assert events == nodes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: [x, 'y', 2024-01-02, 1.5, null, on]\nc: {d: {}}\ne: []\n",
+        "- a\n- b: c\n  d: [e, {f: g}]\n",
+        "x\n",
+        "",
+        "a: b\n...\n",
+        "a: &x [1]\nb: *x\n",
+        "<<: {a: 1}\nb: 2\n",
+        "a: 1\na: 2\n",
+        "? [a]\n: 1\n",
+        "1: a\non: b\n",
+        "a: !!str 1\nb: !!map {c: 1}\n",
+        "a: !secret s\n",
+        "a: 2024-13-40\n",
+        "a: 1\n---\nb: 2\n",
+        "a:\n\tb: 1\n",
+        "a: [1, 2\n",
+    ],
+)
+def test_events_and_nodes_build_the_same(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    events, nodes = _both_paths(monkeypatch, text)
+    assert events == nodes
+
+
+def test_plain_files_are_built_without_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from homeloom.scenarios import _yaml
+
+    def no_nodes(*args: Any) -> Any:
+        raise AssertionError("composed nodes")
+
+    monkeypatch.setattr(_yaml._Loader, "get_single_data", no_nodes)
+    loaded = load_yaml_text("a:\n  - b: 1\n    c: [d, 'e']\n", "x.yaml")
+    assert loaded == {"a": [{"b": 1, "c": ["d", "e"]}]}
+    assert loaded["a"][0].value_position("c") == Position("x.yaml", 3, 8)

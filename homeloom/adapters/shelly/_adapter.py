@@ -8,6 +8,7 @@ notifications. When the device stops answering its entities read
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 import aiohttp
 from pydantic import Field, SecretStr
 
-from homeloom.orchestrator import Context, ServiceValidationError, new_id
+from homeloom.orchestrator import Context, ServiceValidationError
 
 from .._sdk import Adapter, AdapterConfig, AdapterHub, EntityDescription
 from ._components import Component, command_call, parse_key, power_state, status_state
@@ -71,7 +72,7 @@ class ShellyAdapter(Adapter[ShellyConfig]):
         self._by_entity: dict[str, _Published] = {}
         self._available = True
         self._answered = False  # the current WebSocket round got the device's status
-        self._src = f"homeloom-{new_id()[:12]}"
+        self._src = f"homeloom-{secrets.token_hex(6)}"
 
     # --- lifecycle -----------------------------------------------------------------
 
