@@ -84,7 +84,9 @@ def build_plain(
         event = get()
         cls = event.__class__
         if cls is ScalarEvent:
-            if event.anchor is not None or event.tag not in _PLAIN_TAGS:
+            # An anchor changes nothing until an alias uses it (which gives up).
+            tag = event.tag
+            if tag is not None and tag != "!":
                 raise Unusual
             text = event.value
             if event.implicit[0]:  # plain: its tag depends on the text alone
@@ -95,7 +97,7 @@ def build_plain(
                 tag = _STR_TAG
             mark = event.start_mark
             at = (mark.line << COLUMN_BITS | mark.column) + FIRST_PLACE
-            if in_map and key is None:  # a key
+            if key is None and in_map:  # a key
                 if tag != _STR_TAG:
                     raise Unusual
                 key = _intern(text)
@@ -115,7 +117,7 @@ def build_plain(
                 node = ScalarNode(tag, text, mark, event.end_mark, event.style)
                 value = scalar(parser, node)
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
-            if event.anchor is not None or event.tag not in _PLAIN_TAGS:
+            if event.tag not in _PLAIN_TAGS:
                 raise Unusual
             if in_map and key is None:  # a mapping or sequence as a key
                 raise Unusual

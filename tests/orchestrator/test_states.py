@@ -115,3 +115,41 @@ async def test_removed_state_is_announced(runtime: Runtime) -> None:
     assert runtime.states.remove("sensor.gone")
     assert not runtime.states.remove("sensor.gone")
     assert events[-1].data["new_state"] is None
+
+
+async def test_listeners_for_given_states_hear_only_those_in_order(runtime: Runtime) -> None:
+    heard: list[str] = []
+    runtime.states.track("binary_sensor.door", lambda e: heard.append("any"))
+    untrack = runtime.states.track(
+        "binary_sensor.door", lambda e: heard.append("opened"), to_states=["on"]
+    )
+    runtime.states.track("binary_sensor.door", lambda e: heard.append("after"))
+    runtime.states.set("binary_sensor.door", "off")
+    runtime.states.set("binary_sensor.door", "on")
+    runtime.states.set("binary_sensor.door", "on", {"battery": 80})  # attributes only
+    runtime.states.remove("binary_sensor.door")
+    assert heard == [
+        "any",
+        "after",
+        "any",
+        "opened",
+        "after",
+        "any",
+        "opened",
+        "after",
+        "any",
+        "after",
+    ]
+    untrack()
+    heard.clear()
+    runtime.states.set("binary_sensor.door", "on")
+    assert heard == ["any", "after"]
+
+
+def test_context_ids_are_unique_and_short() -> None:
+    ids = {Context().id for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert all(len(i) == 20 and int(i, 16) >= 0 for i in ids)
+    parent = Context(origin="device")
+    child = parent.child(origin="scenario", source="a")
+    assert (child.parent_id, child.origin, child.source) == (parent.id, "scenario", "a")

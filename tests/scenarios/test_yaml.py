@@ -837,6 +837,7 @@ def test_fuzz_events_and_nodes_build_the_same(
         "",
         "a: b\n...\n",
         "a: &x [1]\nb: *x\n",
+        "a: &x [1]\nb: &y v\n",
         "<<: {a: 1}\nb: 2\n",
         "a: 1\na: 2\n",
         "? [a]\n: 1\n",

@@ -1,0 +1,195 @@
+"""Runs start in the state write that triggers them, and move to a task when they must wait."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from homeloom.house import House
+from homeloom.orchestrator import Context, Runtime, ServiceCall, TestClock
+from homeloom.orchestrator._eager import MAX_DEPTH
+from homeloom.scenarios._trace import current_trace
+
+START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+
+
+class Recorder:
+    """Services of a ``test`` domain: ``record`` answers at once, ``slow_record`` is a
+    coroutine, ``ring`` fires the ``ring`` event again (at most ``rings`` times)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.calls: list[tuple[float, str]] = []
+        self.tasks: list[asyncio.Task[Any] | None] = []
+        self.rings = 0
+        runtime.services.register("test", "record", self.record)
+        runtime.services.register("test", "slow_record", self.slow_record)
+        runtime.services.register("test", "ring", self.ring)
+
+    def _now(self) -> float:
+        return (self.runtime.now() - START).total_seconds()
+
+    def record(self, call: ServiceCall) -> None:
+        self.calls.append((self._now(), str(call.data.get("what"))))
+
+    async def slow_record(self, call: ServiceCall) -> None:
+        self.tasks.append(asyncio.current_task())
+        self.calls.append((self._now(), str(call.data.get("what"))))
+
+    def ring(self, call: ServiceCall) -> None:
+        if self.rings > 0:
+            self.rings -= 1
+            self.runtime.bus.fire("ring", {}, call.context)
+
+
+async def _house(tmp_path: Path, config: str) -> AsyncIterator[tuple[House, Recorder]]:
+    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
+    house = House(tmp_path, clock=TestClock(START), persist=False, adapters=False)
+    recorders: list[Recorder] = []
+
+    def before_scenarios(runtime: Runtime) -> None:
+        recorders.append(Recorder(runtime))
+        runtime.states.set("binary_sensor.door", "off")
+
+    report = await house.setup(before_scenarios=before_scenarios)
+    assert report.errors == []
+    await house.start()
+    try:
+        yield house, recorders[0]
+    finally:
+        await house.stop()
+
+
+@pytest.fixture
+async def door(tmp_path: Path) -> AsyncIterator[tuple[House, Recorder]]:
+    config = """\
+automation:
+  - id: at_once
+    triggers: [{trigger: state, entity_id: binary_sensor.door, to: "on"}]
+    actions:
+      - action: test.record
+        data: {what: "{{ trigger.to_state.state }}"}
+  - id: waits
+    triggers: [{trigger: state, entity_id: binary_sensor.door, to: "on"}]
+    actions:
+      - action: test.record
+        data: {what: before}
+      - delay: 5
+      - action: test.record
+        data: {what: after}
+  - id: coroutine
+    triggers: [{trigger: state, entity_id: binary_sensor.door, to: "on"}]
+    actions:
+      - action: test.slow_record
+        data: {what: slow}
+"""
+    async for pair in _house(tmp_path, config):
+        yield pair
+
+
+async def test_a_run_that_needs_no_waiting_ends_within_the_state_write(
+    door: tuple[House, Recorder],
+) -> None:
+    house, recorder = door
+    house.runtime.states.set("binary_sensor.door", "on", context=Context(origin="device"))
+    # Nothing awaited yet: the calls that need no waiting are made already.
+    assert recorder.calls == [(0.0, "on"), (0.0, "before")]
+    automation = house.automations.find("at_once")
+    assert automation is not None
+    assert [trace.script_execution for trace in automation.traces] == ["finished"]
+
+
+async def test_the_callers_context_variables_are_left_alone(
+    door: tuple[House, Recorder],
+) -> None:
+    house, _ = door
+    house.runtime.states.set("binary_sensor.door", "on")
+    assert current_trace.get() is None
+
+
+async def test_a_coroutine_service_and_a_delay_move_the_run_to_a_task(
+    door: tuple[House, Recorder],
+) -> None:
+    house, recorder = door
+    house.runtime.states.set("binary_sensor.door", "on")
+    assert (0.0, "slow") not in recorder.calls  # a coroutine handler waits for its task
+    await house.runtime.idle()
+    assert (0.0, "slow") in recorder.calls
+    this_test = asyncio.current_task()
+    assert recorder.tasks and recorder.tasks[0] not in (None, this_test)
+    await house.runtime.advance(5)
+    assert recorder.calls[-1] == (5.0, "after")
+    waits = house.automations.find("waits")
+    assert waits is not None
+    assert [trace.script_execution for trace in waits.traces] == ["finished"]
+    assert house.runtime.tasks.pending == 0
+
+
+RINGING = """\
+automation:
+  - id: bell
+    mode: {mode}
+    triggers: [{{trigger: event, event_type: ring}}]
+    actions:
+      - action: test.record
+        data: {{what: ring}}
+      - action: test.ring
+      - delay: 5
+      - action: test.record
+        data: {{what: done}}
+"""
+
+
+async def test_single_mode_refuses_the_run_its_own_call_triggers(tmp_path: Path) -> None:
+    async for house, recorder in _house(tmp_path, RINGING.format(mode="single")):
+        recorder.rings = 1
+        house.runtime.bus.fire("ring", {})
+        await house.runtime.advance(5)
+        assert recorder.calls == [(0.0, "ring"), (5.0, "done")]
+        bell = house.automations.find("bell")
+        assert bell is not None
+        executions = [trace.script_execution for trace in bell.traces]
+        assert executions == ["finished", "failed_single"]
+
+
+async def test_restart_mode_cancels_the_run_whose_call_triggered_it_again(
+    tmp_path: Path,
+) -> None:
+    async for house, recorder in _house(tmp_path, RINGING.format(mode="restart")):
+        recorder.rings = 1
+        house.runtime.bus.fire("ring", {})
+        await house.runtime.advance(10)
+        # The first run is cancelled as soon as it waits; the second one finishes.
+        assert recorder.calls == [(0.0, "ring"), (0.0, "ring"), (5.0, "done")]
+        bell = house.automations.find("bell")
+        assert bell is not None
+        executions = [trace.script_execution for trace in bell.traces]
+        assert executions == ["cancelled", "finished"]
+        assert house.runtime.tasks.pending == 0
+
+
+async def test_a_long_chain_of_runs_goes_on_in_tasks_past_the_nesting_limit(
+    tmp_path: Path,
+) -> None:
+    length = MAX_DEPTH * 2
+    automations = "".join(
+        f"""
+  - id: link_{n}
+    triggers: [{{trigger: event, event_type: link_{n}}}]
+    actions:
+      - action: test.record
+        data: {{what: "{n}"}}
+      - event: link_{n + 1}
+"""
+        for n in range(length)
+    )
+    async for house, recorder in _house(tmp_path, "automation:" + automations):
+        house.runtime.bus.fire("link_0", {})
+        assert len(recorder.calls) == MAX_DEPTH  # as deep as eager runs nest
+        await house.runtime.idle()
+        assert [what for _, what in recorder.calls] == [str(n) for n in range(length)]
