@@ -65,12 +65,16 @@ async def test_loading_makes_no_garbage_per_scenario(tmp_path: Path) -> None:
 async def test_a_long_running_house_freezes_what_loading_built(tmp_path: Path) -> None:
     write_demo_config(tmp_path)
     before = gc.get_freeze_count()
+    thresholds = gc.get_threshold()
     try:
         house = House(tmp_path, clock=TestClock(), persist=False, long_running=True)
         await house.setup()
         await house.start()
         assert gc.isenabled()
         assert gc.get_freeze_count() > before
+        # ... and collects its young generation less often than a short command would.
+        assert gc.get_threshold()[0] > thresholds[0]
         await house.stop()
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
