@@ -38,7 +38,7 @@ class Logbook:
         runtime.components["logbook"] = self
         runtime.services.register("logbook", "log", self._log, schema=_Log)
 
-    async def _log(self, call: ServiceCall) -> None:
+    def _log(self, call: ServiceCall) -> None:
         entry = {
             "when": self.runtime.now().isoformat(),
             **{key: value for key, value in call.data.items() if value is not None},

@@ -97,7 +97,7 @@ class Notifications:
         that recipient's pressure budget.
         """
 
-        async def send(call: ServiceCall) -> None:
+        def send(call: ServiceCall) -> None:
             self.send(call, f"notify.{name}", recipient)
 
         self.runtime.services.register("notify", name, send, schema=_Notify)
@@ -174,13 +174,13 @@ class Notifications:
         self.items.append(item)
         self.runtime.bus.fire(EVENT_NOTIFICATION, item.as_dict(), context)
 
-    async def _notify(self, call: ServiceCall) -> None:
+    def _notify(self, call: ServiceCall) -> None:
         self.send(call, call.name)
 
-    async def _persistent(self, call: ServiceCall) -> None:
+    def _persistent(self, call: ServiceCall) -> None:
         self.send(call, "persistent")
 
-    async def _dismiss(self, call: ServiceCall) -> None:
+    def _dismiss(self, call: ServiceCall) -> None:
         for item in self.items:
             if item.id == call.data["notification_id"]:
                 item.dismissed = True

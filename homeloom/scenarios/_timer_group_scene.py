@@ -432,7 +432,7 @@ def install_group_services(runtime: Runtime, groups: dict[str, HelperEntity]) ->
     """``group.set`` and ``group.remove``: groups that scenarios make and change while running,
     as Home Assistant's old-style groups allow."""
 
-    async def set_group(call: ServiceCall) -> None:
+    def set_group(call: ServiceCall) -> None:
         data = call.data
         object_id = slugify(str(data["object_id"]))
         current = groups.get(f"group.{object_id}")
@@ -459,7 +459,7 @@ def install_group_services(runtime: Runtime, groups: dict[str, HelperEntity]) ->
         group.restore()
         runtime.services.set_provider(group.entity_id, entity_provider(group))
 
-    async def remove_group(call: ServiceCall) -> None:
+    def remove_group(call: ServiceCall) -> None:
         group = groups.pop(f"group.{slugify(str(call.data['object_id']))}", None)
         if isinstance(group, Group):
             group.remove(call.context)
