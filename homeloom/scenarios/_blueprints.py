@@ -16,6 +16,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue
 
 from ._yaml import InputRef, Position, YamlDict, YamlList, load_config_file, position_of
+from ._yaml_values import position_in
 
 __all__ = ["Blueprint", "BlueprintError", "apply_blueprint", "fill_inputs", "load_blueprint"]
 
@@ -66,18 +67,20 @@ def _issue(message: str, pos: Position | None, key: str | None) -> ConfigIssue:
 
 
 def _collect_inputs(
-    declared: Any, inputs: dict[str, BlueprintInput], issues: list[ConfigIssue]
+    container: Mapping[str, Any], inputs: dict[str, BlueprintInput], issues: list[ConfigIssue]
 ) -> None:
-    """Read ``input:`` declarations; a section is a mapping that has its own ``input:``."""
+    """Read the ``input:`` declarations of ``container``; a section is a mapping that has
+    its own ``input:``."""
+    declared = container.get("input")
     if declared is None:
         return
     if not isinstance(declared, Mapping):
-        pos = getattr(declared, "position", None)
+        pos = position_in(container, "input")
         issues.append(_issue("expected a mapping of inputs", pos, "blueprint.input"))
         return
     for name, spec in declared.items():
         if isinstance(spec, Mapping) and "input" in spec and "selector" not in spec:
-            _collect_inputs(spec["input"], inputs, issues)
+            _collect_inputs(spec, inputs, issues)
             continue
         spec = spec if isinstance(spec, Mapping) else {}
         selector = spec.get("selector")
@@ -122,7 +125,7 @@ def load_blueprint(config_dir: Path, domain: str, path: str) -> Blueprint:
             )
         )
     inputs: dict[str, BlueprintInput] = {}
-    _collect_inputs(meta.get("input"), inputs, issues)
+    _collect_inputs(meta, inputs, issues)
     if issues:
         raise BlueprintError(issues)
     body = {key: value for key, value in content.items() if key != "blueprint"}

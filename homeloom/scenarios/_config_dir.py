@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from homeloom.orchestrator._errors import ConfigIssue
 
 from ._yaml import LoadResult, format_key_path, load_config_file
-from ._yaml_values import KeyPath, Position, YamlDict, YamlList, position_of
+from ._yaml_values import KeyPath, Position, YamlDict, YamlList, position_in, position_of
 
 __all__ = [
     "CONFIG_FILE",
@@ -83,21 +83,17 @@ def _put(dst: dict[Any, Any], key: Any, src: dict[Any, Any], src_key: Any, value
         dst[key] = value
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _concat(first: Any, second: Any) -> YamlList:
-    """Both values as one list, each item keeping its position."""
+def _concat(first: Any, first_in: Any, second: Any, second_in: Any, key: Any) -> YamlList:
+    """Both values (``first_in[key]``, ``second_in[key]``) as one list, each item keeping
+    its position."""
     out = YamlList()
-    out.position = getattr(first, "position", None)
-    for part in (first, second):
-        items = _as_list(part)
-        for index, item in enumerate(items):
-            pos = position_of(items, index) if items is part else getattr(part, "position", None)
-            out.append_at(item, pos)
+    out.position = position_in(first_in, key)
+    for part, container in ((first, first_in), (second, second_in)):
+        if isinstance(part, list):
+            for index, item in enumerate(part):
+                out.append_at(item, position_of(part, index))
+        elif part is not None:
+            out.append_at(part, position_in(container, key))
     return out
 
 
@@ -155,7 +151,7 @@ def _merge_domain(
         return
     kind = str(domain).split(" ", 1)[0]
     if isinstance(existing, list) or isinstance(value, list) or kind in LIST_DOMAINS:
-        merged = _concat(existing, value)
+        merged = _concat(existing, config, value, package, domain)
         _put(config, domain, config, domain, merged)
     elif isinstance(existing, dict) and isinstance(value, dict):
         _merge_dict(existing, value, name, here, issues)
@@ -178,7 +174,7 @@ def _merge_dict(
         elif isinstance(current, dict) and isinstance(value, dict):
             _merge_dict(current, value, name, here, issues)
         elif isinstance(current, list) and isinstance(value, list):
-            _put(dst, key, dst, key, _concat(current, value))
+            _put(dst, key, dst, key, _concat(current, dst, value, src, key))
         elif current != value:
             issues.append(_conflict(dst, src, key, name, here))
 

@@ -1,11 +1,12 @@
 """Home Assistant-compatible YAML loading that remembers where every value came from.
 
-Mappings load as :class:`YamlDict`, sequences as :class:`YamlList` and strings as
-:class:`YamlStr`; each knows its :class:`Position`. String keys stay plain, shared
-``str``: their mapping knows where each key and its value were written. The loader
-understands ``!include``, the four ``!include_dir_*`` tags, ``!secret``, ``!env_var``
-and ``!input``. Problems are collected as :class:`ConfigIssue` values so that one
-bad file never hides the others.
+Mappings load as :class:`YamlDict` and sequences as :class:`YamlList`; each knows its
+:class:`Position`. String keys and a mapping's string values stay plain, shared ``str``:
+their mapping knows where each key and its value were written (:func:`position_in`).
+Other strings (a sequence's items, a document's root) are :class:`YamlStr`, which know
+their own position. The loader understands ``!include``, the four ``!include_dir_*``
+tags, ``!secret``, ``!env_var`` and ``!input``. Problems are collected as
+:class:`ConfigIssue` values so that one bad file never hides the others.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ._yaml_values import (
     YamlStr,
     new_str,
     pack_position,
+    position_in,
     position_of,
     unpack_position,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "load_config_text",
     "load_yaml_file",
     "load_yaml_text",
+    "position_in",
     "position_of",
 ]
 
@@ -108,6 +111,8 @@ class _Context:
         self.secrets: dict[Path, dict[Any, Any] | None] = {}
         # Mappings with the same keys in the same order share one tuple of them.
         self.shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # A mapping's string values are plain str, each text made once per load.
+        self.strings: dict[str, str] = {}
 
     def display(self, path: Path) -> str:
         try:
@@ -167,6 +172,7 @@ class _Loader(_BaseLoader):
         self.parent_node: Node | None = None
         self.parents: dict[Node, Node | None] = {}
         self.shapes = ctx.shapes
+        self.strings = ctx.strings
         # Containers waiting to be filled, as (MappingNode or SequenceNode, node,
         # container, path), queue up with the generators of PyYAML's constructors.
         self.state_generators = deque()  # type: ignore[assignment]
@@ -314,7 +320,6 @@ class _Loader(_BaseLoader):
         # _fill_entries at the first entry that needs it (each entry so far added
         # one key to data, so len(data) is that entry's index).
         self.parent_node = node
-        file = self.file
         cells: list[int] = []  # the places of each key and its value
         key = ""
         for key_node, value_node in pairs:
@@ -331,9 +336,8 @@ class _Loader(_BaseLoader):
             mark = value_node.start_mark
             value_at = (mark.line << COLUMN_BITS | mark.column) + FIRST_PLACE
             if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG:
-                value = new_str(YamlStr, value_node.value)
-                value._file = file
-                value._at = value_at
+                text = value_node.value  # plain and shared: its place is in the table
+                value = self.strings.setdefault(text, text)
             else:
                 value = self.other(value_node, node, (*path, key), value_at)
             data[key] = value
@@ -399,9 +403,8 @@ class _Loader(_BaseLoader):
                 )
             value_at = self.place(value_node)
             if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG:
-                value = new_str(YamlStr, value_node.value)
-                value._file = file
-                value._at = value_at
+                text = value_node.value
+                value = self.strings.setdefault(text, text)
             else:
                 value = self.other(value_node, node, (*path, name), value_at)
             data[key] = value
@@ -658,13 +661,20 @@ def _construct_secret(loader: _Loader, node: Node) -> Any:
     while True:
         table = loader.ctx.secrets_in(directory / SECRETS_FILE)
         if table is not None and name in table:
-            return table[name]
+            return _placed(table, name)
         # Climb towards the configuration root, never above it.
         if directory == root or root not in directory.parents:
             break
         directory = directory.parent
     loader.error(f"secret {name!r} is not defined in any secrets.yaml up to the config root", node)
     return None
+
+
+def _placed(table: dict[Any, Any], key: Any) -> Any:
+    """``table[key]``; a plain string (which keeps no place) as a :class:`YamlStr` placed
+    where its mapping recorded it."""
+    value = table[key]
+    return YamlStr(value, position_in(table, key)) if type(value) is str else value
 
 
 def _construct_env_var(loader: _Loader, node: Node) -> Any:
@@ -796,7 +806,7 @@ def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix
         return None
     parser = _BaseLoader(text)
     try:
-        value = build_plain(parser, file, ctx.shapes, _resolve_scalar, _SCALARS)
+        value = build_plain(parser, file, ctx.shapes, ctx.strings, _resolve_scalar, _SCALARS)
     except Exception:  # not plain YAML, or not YAML at all: the node path says which
         value = _NOT_PLAIN
     finally:

@@ -53,14 +53,16 @@ def build_plain(
     parser: Any,
     file: str,
     shapes: dict[tuple[Any, ...], tuple[Any, ...]],
+    strings: dict[str, str],
     resolve: Resolve,
     scalars: dict[str, Callable[[Any, Any], Any]],
 ) -> Any:
     """The single document ``parser`` (a fresh PyYAML loader) reads, or None if empty.
 
-    ``resolve`` names the tag of an untagged scalar and ``scalars`` builds the
-    non-string ones, as the node path does; raises :class:`Unusual` (or whatever
-    the parser raised) when the file is not plain.
+    ``shapes`` and ``strings`` share key tuples and string values between the
+    files of one load; ``resolve`` names the tag of an untagged scalar and
+    ``scalars`` builds the non-string ones, as the node path does; raises
+    :class:`Unusual` (or whatever the parser raised) when the file is not plain.
     """
     get = parser.get_event
     if get().__class__ is not StreamStartEvent:
@@ -107,6 +109,12 @@ def build_plain(
                 continue
             value: Any
             if tag == _STR_TAG:
+                if in_map:  # plain and shared: the mapping's table holds its place
+                    container[key] = strings.setdefault(text, text)
+                    cells.append(key_at)
+                    cells.append(at)
+                    key = None
+                    continue
                 value = new_str(YamlStr, text)
                 value._file = file
                 value._at = at

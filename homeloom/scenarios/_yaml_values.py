@@ -3,8 +3,10 @@
 Each position is packed into one integer (line and column) beside the file name,
 which a whole file shares; each mapping or sequence keeps the positions of its
 keys, values or items in one small table, and :class:`Position` objects are
-made only when asked for. Strings are :class:`YamlStr`, a slotted ``str`` that
-knows its position.
+made only when asked for. A mapping's string values are plain ``str``, one
+object per text and load, placed by their mapping's table (:func:`position_in`);
+other strings (a sequence's items, a document's root, tagged values) are
+:class:`YamlStr`, a slotted ``str`` that knows its position.
 """
 
 from __future__ import annotations
@@ -264,3 +266,12 @@ def position_of(container: Any, key_or_index: Any) -> Position | None:
     if isinstance(container, YamlList) and isinstance(key_or_index, int):
         return container.position_of(key_or_index)
     return None
+
+
+def position_in(container: Any, key: Any) -> Position | None:
+    """Where the value ``container[key]`` was written: its own position, except for a
+    plain string (a mapping's string values are plain), whose place its mapping keeps."""
+    value = container[key]
+    if type(value) is str:
+        return container.value_position(key) if isinstance(container, YamlDict) else None
+    return getattr(value, "position", None)

@@ -29,6 +29,7 @@ from homeloom.scenarios._yaml import (
     load_config_text,
     load_yaml_file,
     load_yaml_text,
+    position_in,
     position_of,
 )
 
@@ -72,10 +73,11 @@ def test_positions_of_keys_items_and_strings(tmp_path: Path) -> None:
     trigger = auto["triggers"][0]
     assert trigger.position_of("entity_id") == Position("configuration.yaml", 5, 9)
     entity = trigger["entity_id"]
-    assert isinstance(entity, YamlStr)
+    assert type(entity) is str  # a mapping's string values are plain: it knows their place
     assert entity == "binary_sensor.hall"
-    assert entity.position == Position("configuration.yaml", 5, 20)
-    assert config["name"].position == Position("configuration.yaml", 7, 7)
+    assert trigger.value_position("entity_id") == Position("configuration.yaml", 5, 20)
+    assert position_in(trigger, "entity_id") == Position("configuration.yaml", 5, 20)
+    assert position_in(config, "name") == Position("configuration.yaml", 7, 7)
     assert auto["actions"] == [] and auto["actions"].position.line == 6
 
 
@@ -136,7 +138,7 @@ def test_include_relative_to_including_file(tmp_path: Path) -> None:
     config = load_yaml_file(tmp_path / "configuration.yaml")
     assert config == {"automation": [{"alias": "a", "x": {"value": 1}}]}
     assert config["automation"][0]["x"].position_of("value") == Position("sub/more.yaml", 1, 1)
-    assert config["automation"][0]["alias"].position == Position("sub/autos.yaml", 1, 10)
+    assert position_in(config["automation"][0], "alias") == Position("sub/autos.yaml", 1, 10)
 
 
 def test_include_missing_file_is_error_at_tag(tmp_path: Path) -> None:
@@ -225,6 +227,25 @@ def test_secret_found_in_parent_dir(tmp_path: Path) -> None:
     write(tmp_path, "pkg/deep/x.yaml", "p: !secret password\nt: !secret token\n")
     config = load_yaml_file(tmp_path / "configuration.yaml")
     assert config == {"x": {"p": "hunter2", "t": "local"}}
+
+
+def test_secret_strings_keep_their_place_in_secrets_yaml(tmp_path: Path) -> None:
+    write(tmp_path, "secrets.yaml", "# secrets\nkey_name: k\nvalue: v\n")
+    config = load_yaml_text("a: !secret value\n? !secret key_name\n: 1\n", str(tmp_path / "c.yaml"))
+    assert config == {"a": "v", "k": 1}
+    assert isinstance(config["a"], YamlStr)
+    assert config["a"].position == Position("secrets.yaml", 3, 8)
+    assert config.value_position("a") == Position("c.yaml", 1, 4)
+    assert config.position_of("k") == Position("secrets.yaml", 2, 11)
+
+
+def test_string_values_are_plain_and_shared_by_one_load() -> None:
+    config = load_yaml_text("a: {x: light.a, y: 'light.a'}\nb: [light.a, {z: light.a}]\n")
+    shared = config["a"]["x"]
+    assert type(shared) is str and config["a"]["y"] is shared and config["b"][1]["z"] is shared
+    item = config["b"][0]  # a sequence's items and a document's root keep their own place
+    assert isinstance(item, YamlStr) and item.position == Position("<text>", 2, 5)
+    assert load_yaml_text("# x\n  light.a\n").position == Position("<text>", 2, 3)
 
 
 def test_secret_not_searched_above_root(tmp_path: Path) -> None:
@@ -330,6 +351,21 @@ def test_every_error_of_a_broken_file_set_is_reported(tmp_path: Path) -> None:
 
 
 # --- packages and blocks -----------------------------------------------------
+
+
+def test_packages_concatenate_single_values_with_their_places(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "configuration.yaml",
+        "homeloom:\n  packages:\n    p:\n      automation: late\nautomation: early\n",
+    )
+    result = load_config_dir(tmp_path)
+    assert result.ok
+    merged = result.value["automation"]
+    assert merged == ["early", "late"]
+    assert merged.position == Position("configuration.yaml", 5, 13)
+    assert merged.position_of(0) == Position("configuration.yaml", 5, 13)
+    assert merged.position_of(1) == Position("configuration.yaml", 4, 19)
 
 
 def test_packages_merge(tmp_path: Path) -> None:
@@ -594,7 +630,11 @@ def marks_match(value: Any, node: yaml.Node, file: str) -> None:
             assert type(key) is not YamlStr  # keys are plain; the mapping knows their place
             assert value.position_of(key) == at(key_node.start_mark)
             assert value.value_position(key) == at(value_node.start_mark)
-            marks_match(value[key], value_node, file)
+            if isinstance(value[key], str):  # plain and shared: its place is the mapping's
+                assert type(value[key]) is str
+                assert position_in(value, key) == at(value_node.start_mark)
+            else:
+                marks_match(value[key], value_node, file)
     elif isinstance(node, yaml.SequenceNode):
         assert isinstance(value, YamlList) and value.position == at(node.start_mark)
         assert value.position_of(len(value)) is None
@@ -643,24 +683,24 @@ def test_positions_in_nested_containers_and_across_includes(tmp_path: Path) -> N
     # Same keys in the same order, different places.
     for auto, line in zip(autos, (1, 5), strict=True):
         assert auto.position_of("id") == Position("autos.yaml", line, 3)
-        assert auto["id"].position == Position("autos.yaml", line, 7)
+        assert position_in(auto, "id") == Position("autos.yaml", line, 7)
         trigger = auto["triggers"][0]
         assert auto["triggers"].position_of(0) == Position("autos.yaml", line + 2, 7)
         assert trigger.position_of("entity_id") == Position("autos.yaml", line + 3, 7)
         assert trigger.value_position("entity_id") == Position("autos.yaml", line + 3, 18)
-        assert trigger["entity_id"].position == Position("autos.yaml", line + 3, 18)
+        assert position_in(trigger, "entity_id") == Position("autos.yaml", line + 3, 18)
     flow = config["flow"]
     assert flow.value_position("a") == Position("configuration.yaml", 2, 11)
     assert flow["a"].position_of(1) == Position("configuration.yaml", 2, 15)
     assert flow["a"][1].position_of("b") == Position("configuration.yaml", 2, 16)
-    assert flow["a"][1]["b"].position == Position("configuration.yaml", 2, 19)
-    assert flow["c"].position == Position("configuration.yaml", 2, 27)
+    assert position_in(flow["a"][1], "b") == Position("configuration.yaml", 2, 19)
+    assert position_in(flow, "c") == Position("configuration.yaml", 2, 27)
     long = config["long"]  # more than a few keys: looked up through an index
     assert long.position_of("k9") == Position("configuration.yaml", 3, 71)
     assert long.value_position("k9") == Position("configuration.yaml", 3, 75)
     assert long.position_of("k0") == Position("configuration.yaml", 3, 8)
     assert long.position_of("missing") is None
-    assert config["long"]["k9"].position == Position("configuration.yaml", 3, 75)
+    assert position_in(config["long"], "k9") == Position("configuration.yaml", 3, 75)
 
 
 def test_positions_after_the_structure_changes() -> None:
@@ -718,7 +758,7 @@ def test_strings_keep_positions_through_copy_and_pickle() -> None:
     for clone in (copy.deepcopy(config), pickle.loads(pickle.dumps(config))):
         assert clone["a"].position_of(1) == Position("x.yaml", 3, 5)
         assert clone["a"][1].value_position("c") == Position("x.yaml", 3, 9)
-        assert clone["a"][1]["c"].position == Position("x.yaml", 3, 9)
+        assert position_in(clone["a"][1], "c") == Position("x.yaml", 3, 9)
     made = YamlStr("v", Position("f.yaml", 2, 3))
     assert made.position == Position("f.yaml", 2, 3)
     assert YamlStr("v").position is None
