@@ -24,6 +24,8 @@ STATE_UNAVAILABLE = "unavailable"
 COMMAND_ANSWER_WINDOW = timedelta(seconds=30)
 
 _valid_ids: set[str] = set()
+# Shared by every state without attributes (most sensors' readings).
+_NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -215,10 +217,12 @@ class StateStore:
         if context is None:
             context = self.answering(entity_id) or Context(origin="device", source=source)
         now = timestamp or self._clock.now()
+        if not isinstance(attrs, MappingProxyType):
+            attrs = MappingProxyType(dict(attrs)) if attrs else _NO_ATTRIBUTES
         new = State(
             entity_id,
             state,
-            attrs if isinstance(attrs, MappingProxyType) else MappingProxyType(dict(attrs)),
+            attrs,
             old.last_changed if same_state and old is not None else now,
             now,
             context,

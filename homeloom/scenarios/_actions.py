@@ -11,7 +11,8 @@ import logging
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, final
 
 from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFound, in_a_task
 
@@ -21,7 +22,7 @@ from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import trace_path, trace_set_result, trace_update_result
-from ._triggers import attach_triggers, validate_triggers
+from ._triggers import attach_triggers, shared, validate_triggers
 
 if TYPE_CHECKING:
     from ._script import Script
@@ -124,14 +125,21 @@ def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> 
     return steps
 
 
-def compile_sequence(runtime: Runtime, configs: Any, path: str, script: Script) -> Sequence:
-    steps = compile_steps(runtime, configs, path, script)
+class _Sequence:
+    """Steps run one after the other (a nested block's, a branch's)."""
 
-    async def run_sequence(run: Run) -> None:
-        for step in steps:
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = tuple(steps)
+
+    async def __call__(self, run: Run) -> None:
+        for step in self.steps:
             await step(run)
 
-    return run_sequence
+
+def compile_sequence(runtime: Runtime, configs: Any, path: str, script: Script) -> Sequence:
+    return _Sequence(compile_steps(runtime, configs, path, script))
 
 
 def _kind(config: Mapping[str, Any]) -> str | None:
@@ -160,69 +168,83 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> St
         )
     engine = get_template_engine(runtime)
     builder = _BUILDERS["service" if kind == "action" else kind]
-    inner = builder(runtime, engine, config, path, script)
-    enabled = config.get("enabled", True)
-    continue_on_error = bool(config.get("continue_on_error", False))
-    needs_task = kind not in _NEVER_WAITING
+    step = builder(runtime, engine, config, path, script)
+    # The options every step has, from the step as written (a scene is built as a call).
+    step.enabled = config.get("enabled", True)
+    step.continue_on_error = bool(config.get("continue_on_error", False))
+    return step
 
-    async def step(run: Run) -> None:
-        if needs_task:
+
+class _Step:
+    """One compiled action step, run against a :class:`Run` and traced at its path.
+
+    An object rather than nested closures: a large house keeps thousands of steps,
+    and a few slots weigh a fraction of functions with their cells. This class does
+    what every step does (a task when the step may wait, the trace path, ``enabled``,
+    ``continue_on_error``); each kind implements :meth:`act`.
+    """
+
+    __slots__ = ("continue_on_error", "enabled", "engine", "path", "runtime")
+    # Whether the step may wait by itself: a run started eagerly goes through the
+    # steps that never wait in the caller's turn (a service call hands over when its
+    # handler is a coroutine).
+    may_wait: ClassVar[bool] = True
+
+    def __init__(self, runtime: Runtime, engine: TemplateEngine, path: str) -> None:
+        self.runtime = runtime
+        self.engine = engine
+        self.path = path
+        self.enabled: Any = True
+        self.continue_on_error = False
+
+    async def __call__(self, run: Run) -> None:
+        if self.may_wait:
             await in_a_task()
-        with trace_path(path):
-            if enabled is not True:
-                on = enabled
-                if engine.is_template(on):
-                    on = engine.template(str(on)).render(run.variables)
+        with trace_path(self.path):
+            if self.enabled is not True:
+                on = self.enabled
+                if self.engine.is_template(on):
+                    on = self.engine.template(str(on)).render(run.variables)
                 if on is False or str(on).lower() == "false":
                     trace_set_result(enabled=False)
                     return
             try:
-                await inner(run)
+                await self.act(run)
             except HomeloomError as err:
-                if not continue_on_error or isinstance(err, ServiceNotFound | TemplateError):
+                if not self.continue_on_error or isinstance(err, ServiceNotFound | TemplateError):
                     raise
-                _LOGGER.warning("%s: %s (continuing)", path, err)
+                _LOGGER.warning("%s: %s (continuing)", self.path, err)
                 trace_update_result(error=str(err), continued=True)
 
-    return step
+    async def act(self, run: Run) -> None:
+        raise NotImplementedError
 
 
-Builder = Callable[[Runtime, TemplateEngine, Mapping[str, Any], str, "Script"], Step]
-# Steps that never wait by themselves: a run started eagerly goes through them in
-# the caller's turn (a service call hands over when its handler is a coroutine).
-_NEVER_WAITING = frozenset(
-    {
-        "action",
-        "service",
-        "scene",
-        "device_id",
-        "condition",
-        "choose",
-        "if",
-        "sequence",
-        "variables",
-        "stop",
-        "event",
-        "repeat",
-    }
-)
+Builder = Callable[[Runtime, TemplateEngine, Mapping[str, Any], str, "Script"], _Step]
 
 
 def _render(engine: TemplateEngine, value: Any, run: Run) -> Any:
     return engine.render_complex(value, run.variables)
 
 
-def _render_none(run: Run) -> None:
-    return None
+@final
+class _Templated:
+    """A configured value that holds templates: rendered for each run. A value that
+    holds none is kept as written, and used as it is."""
+
+    __slots__ = ("engine", "value")
+
+    def __init__(self, engine: TemplateEngine, value: Any) -> None:
+        self.engine = engine
+        self.value = value
+
+    def render(self, run: Run) -> Any:
+        return self.engine.render_complex(self.value, run.variables)
 
 
-def _renderer(engine: TemplateEngine, value: Any) -> Callable[[Run], Any]:
-    """How to render ``value`` for a run, decided once: what holds no template is as written."""
-    if value is None:  # a key left out: one renderer shared by every step
-        return _render_none
-    if engine.contains_template(value):
-        return lambda run: engine.render_complex(value, run.variables)
-    return lambda run: value
+def _renderable(engine: TemplateEngine, value: Any) -> Any:
+    """``value`` as written, or a :class:`_Templated` when it holds a template."""
+    return _Templated(engine, value) if engine.contains_template(value) else value
 
 
 def _duration(engine: TemplateEngine, value: Any, run: Run) -> timedelta:
@@ -246,44 +268,83 @@ def _check_duration(engine: TemplateEngine, config: Mapping[str, Any], key: str,
 
 # --- service calls ----------------------------------------------------------------------
 
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})  # shared by every call without data
 
-def _service(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    name = config.get("action") or config.get("service") or config.get("service_template")
-    if not isinstance(name, str) or not name:
-        raise fail(config, "action", f"{path}.action", "expected a service name like light.turn_on")
-    if not engine.is_template(name) and "." not in name:
-        raise fail(
-            config, "action", f"{path}.action", f"{name!r} is not a service: use domain.service"
+
+class _ServiceCall(_Step):
+    """A service call. The name, data and target are kept as written unless they hold
+    templates (see :class:`_Templated`); a name written out is split once, here."""
+
+    __slots__ = ("data", "legacy_entity", "name", "response_variable", "target", "templated_data")
+    may_wait = False
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        name = config.get("action") or config.get("service") or config.get("service_template")
+        if not isinstance(name, str) or not name:
+            raise fail(
+                config, "action", f"{path}.action", "expected a service name like light.turn_on"
+            )
+        if not engine.is_template(name) and "." not in name:
+            raise fail(
+                config, "action", f"{path}.action", f"{name!r} is not a service: use domain.service"
+            )
+        data: dict[str, Any] = {}
+        for key in ("data_template", "data"):
+            value = config.get(key)
+            if (
+                value is not None
+                and not isinstance(value, Mapping)
+                and not engine.is_template(value)
+            ):
+                raise fail(config, key, f"{path}.{key}", f"'{key}' must be a mapping")
+            if isinstance(value, Mapping):
+                data.update(value)
+        self.name: tuple[str, str, str] | _Templated = (
+            _Templated(engine, name)
+            if engine.is_template(name)
+            else shared(name.strip().lower().partition("."))
         )
-    data: dict[str, Any] = {}
-    for key in ("data_template", "data"):
-        value = config.get(key)
-        if value is not None and not isinstance(value, Mapping) and not engine.is_template(value):
-            raise fail(config, key, f"{path}.{key}", f"'{key}' must be a mapping")
-        if isinstance(value, Mapping):
-            data.update(value)
-    templated_data = config.get("data") if engine.is_template(config.get("data")) else None
-    target = config.get("target")
-    legacy_entity = config.get("entity_id")
-    response_variable = config.get("response_variable")
+        self.data: Mapping[str, Any] | _Templated = _renderable(engine, data) if data else _NO_DATA
+        self.templated_data = config.get("data") if engine.is_template(config.get("data")) else None
+        target = config.get("target")
+        self.target = _renderable(engine, target) if target is not None else None
+        legacy_entity = config.get("entity_id")
+        self.legacy_entity = (
+            _renderable(engine, legacy_entity) if legacy_entity is not None else None
+        )
+        self.response_variable = config.get("response_variable")
 
-    render_name, render_data = _renderer(engine, name), _renderer(engine, data)
-    render_target, render_legacy = _renderer(engine, target), _renderer(engine, legacy_entity)
-    # A name written out (nearly always) is split once, here.
-    fixed_name = None if engine.is_template(name) else name.strip().lower().partition(".")
-
-    async def call(run: Run) -> None:
-        if fixed_name is not None:
-            domain, _, service = fixed_name
+    async def act(self, run: Run) -> None:
+        name = self.name
+        if type(name) is _Templated:
+            domain, _, service = str(name.render(run)).strip().lower().partition(".")
         else:
-            domain, _, service = str(render_name(run)).strip().lower().partition(".")
-        payload = dict(_render(engine, templated_data, run) or {}) if templated_data else {}
-        payload.update(render_data(run))
-        targets = dict(render_target(run) or {}) if target is not None else {}
-        if legacy_entity is not None:
-            targets.setdefault("entity_id", render_legacy(run))
+            domain, _, service = name
+        payload = (
+            dict(_render(self.engine, self.templated_data, run) or {})
+            if self.templated_data
+            else {}
+        )
+        data = self.data
+        payload.update(data.render(run) if type(data) is _Templated else data)
+        target = self.target
+        if target is None:
+            targets = {}
+        else:
+            targets = dict((target.render(run) if type(target) is _Templated else target) or {})
+        legacy = self.legacy_entity
+        if legacy is not None:
+            targets.setdefault(
+                "entity_id", legacy.render(run) if type(legacy) is _Templated else legacy
+            )
         trace_set_result(
             params={
                 "domain": domain,
@@ -298,7 +359,8 @@ def _service(
             await in_a_task()  # the decision may wait for a person
             if not await gate(run, domain, service, payload, targets):
                 return
-        response = await runtime.services.call(
+        response_variable = self.response_variable
+        response = await self.runtime.services.call(
             domain,
             service,
             payload,
@@ -310,13 +372,11 @@ def _service(
             run.variables[str(response_variable)] = response
             trace_update_result(response=response)
 
-    return call
-
 
 def _scene(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    return _service(
+) -> _Step:
+    return _ServiceCall(
         runtime,
         engine,
         {"action": "scene.turn_on", "target": {"entity_id": config["scene"]}},
@@ -327,11 +387,11 @@ def _scene(
 
 def _device(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
+) -> _Step:
     domain, kind, entity = config.get("domain"), config.get("type"), config.get("entity_id")
     if not (domain and kind and entity):
         raise fail(config, "device_id", path, "a device action needs domain, type and entity_id")
-    return _service(
+    return _ServiceCall(
         runtime,
         engine,
         {"action": f"{domain}.{kind}", "target": {"entity_id": entity}},
@@ -397,20 +457,30 @@ def _kept_across_restarts(
             checkpoints.drop_delay(key)
 
 
-def _delay(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    _check_duration(engine, config, "delay", path)
-    raw = config["delay"]
+class _Delay(_Step):
+    """Waits a duration (kept across a restart at the top level)."""
 
-    async def delay(run: Run) -> None:
-        duration = _duration(engine, raw, run)
+    __slots__ = ("delay",)
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        _check_duration(engine, config, "delay", path)
+        self.delay = config["delay"]
+
+    async def act(self, run: Run) -> None:
+        runtime = self.runtime
+        duration = _duration(self.engine, self.delay, run)
         trace_set_result(delay=duration.total_seconds(), done=False)
-        with _kept_across_restarts(run, path, runtime.now() + duration, "delay"):
+        with _kept_across_restarts(run, self.path, runtime.now() + duration, "delay"):
             await runtime.scheduler.sleep(duration.total_seconds())
         trace_update_result(done=True)
-
-    return delay
 
 
 def _truthy(value: Any) -> bool:
@@ -419,19 +489,31 @@ def _truthy(value: Any) -> bool:
     return bool(value) if isinstance(value, bool | int | float) else False
 
 
-def _wait_template(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    _check_duration(engine, config, "timeout", path)
-    template = engine.template(str(config["wait_template"]))
-    try:
-        template.ensure_valid()
-    except TemplateError as err:
-        raise fail(config, "wait_template", f"{path}.wait_template", str(err)) from None
-    continue_on_timeout = config.get("continue_on_timeout", True)
+class _WaitTemplate(_Step):
+    """Waits until a template renders true, re-rendered as the entities it reads change."""
 
-    async def wait(run: Run) -> None:
-        timeout = _duration(engine, config["timeout"], run) if "timeout" in config else None
+    __slots__ = ("config", "template")
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        _check_duration(engine, config, "timeout", path)
+        self.config = config
+        self.template = engine.template(str(config["wait_template"]))
+        try:
+            self.template.ensure_valid()
+        except TemplateError as err:
+            raise fail(config, "wait_template", f"{path}.wait_template", str(err)) from None
+
+    async def act(self, run: Run) -> None:
+        runtime, template, config = self.runtime, self.template, self.config
+        timeout = _duration(self.engine, config["timeout"], run) if "timeout" in config else None
         start = runtime.now()
         value, info = template.render_with_info(run.variables)
         if _truthy(value):
@@ -474,28 +556,40 @@ def _wait_template(
             remaining = max((timeout - (runtime.now() - start)).total_seconds(), 0.0)
         run.variables["wait"] = {"remaining": remaining, "completed": completed}
         trace_set_result(wait=run.variables["wait"], timeout=not completed)
-        if not completed and continue_on_timeout is False:
+        if not completed and config.get("continue_on_timeout", True) is False:
             raise StopRun("aborted")
 
-    return wait
 
+class _WaitForTrigger(_Step):
+    """Waits until one of its triggers fires (kept across a restart at the top level)."""
 
-def _wait_for_trigger(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    _check_duration(engine, config, "timeout", path)
-    triggers = validate_triggers(
-        runtime, config["wait_for_trigger"], path=f"{path}.wait_for_trigger"
-    )
-    continue_on_timeout = config.get("continue_on_timeout", True)
+    __slots__ = ("config", "triggers")
 
-    async def wait(run: Run) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        _check_duration(engine, config, "timeout", path)
+        self.config = config
+        self.triggers = validate_triggers(
+            runtime, config["wait_for_trigger"], path=f"{path}.wait_for_trigger"
+        )
+
+    async def act(self, run: Run) -> None:
+        runtime, config = self.runtime, self.config
         resumed, run.resumed_wait = run.resumed_wait, None
         if resumed is not None:
             deadline = resumed.deadline
             timeout = max(deadline - runtime.now(), timedelta()) if deadline else None
         else:
-            timeout = _duration(engine, config["timeout"], run) if "timeout" in config else None
+            timeout = (
+                _duration(self.engine, config["timeout"], run) if "timeout" in config else None
+            )
         start = runtime.now()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
@@ -504,11 +598,11 @@ def _wait_for_trigger(
                 future.set_result(variables.get("trigger"))
 
         detach = await attach_triggers(
-            runtime, triggers, triggered, name=path, variables=run.variables
+            runtime, self.triggers, triggered, name=self.path, variables=run.variables
         )
         deadline = start + timeout if timeout is not None else None
         try:
-            with _kept_across_restarts(run, path, deadline, "wait"):
+            with _kept_across_restarts(run, self.path, deadline, "wait"):
                 completed = await _wait_future(run, future, timeout)
         finally:
             detach()
@@ -520,140 +614,187 @@ def _wait_for_trigger(
         trace_set_result(
             wait={"remaining": remaining, "completed": completed}, timeout=not completed
         )
-        if not completed and continue_on_timeout is False:
+        if not completed and config.get("continue_on_timeout", True) is False:
             raise StopRun("aborted")
-
-    return wait
 
 
 # --- flow --------------------------------------------------------------------------------
 
 
-def _condition_step(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    check = compile_condition(runtime, config, path=path)
+class _ConditionStep(_Step):
+    """A condition as a step: the run stops when it does not hold."""
 
-    async def condition(run: Run) -> None:
-        if not check(run.variables):
+    __slots__ = ("check",)
+    may_wait = False
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        self.check = compile_condition(runtime, config, path=path)
+
+    async def act(self, run: Run) -> None:
+        if not self.check(run.variables):
             raise StopRun("aborted")
-
-    return condition
 
 
 def _conditions_of(runtime: Runtime, value: Any, path: str) -> ConditionCheck:
     return compile_conditions(runtime, value, path=path)
 
 
-def _choose(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    options = []
-    for index, option in enumerate(_as_list(config["choose"])):
-        where = f"{path}/choose/{index}"
-        if not isinstance(option, Mapping) or "sequence" not in option:
-            raise fail(config, "choose", where, "each choice needs 'conditions' and 'sequence'")
-        conditions = option.get("conditions", option.get("condition"))
-        options.append(
-            (
-                _conditions_of(runtime, conditions, f"{where}/conditions"),
-                compile_sequence(runtime, option["sequence"], f"{where}/sequence", script),
-            )
-        )
-    default = (
-        compile_sequence(runtime, config["default"], f"{path}/default", script)
-        if "default" in config
-        else None
-    )
+class _Choose(_Step):
+    """The sequence of the first option whose conditions hold, else the default."""
 
-    async def choose(run: Run) -> None:
-        for index, (check, sequence) in enumerate(options):
+    __slots__ = ("default", "options")
+    may_wait = False
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        options = []
+        for index, option in enumerate(_as_list(config["choose"])):
+            where = f"{path}/choose/{index}"
+            if not isinstance(option, Mapping) or "sequence" not in option:
+                raise fail(config, "choose", where, "each choice needs 'conditions' and 'sequence'")
+            conditions = option.get("conditions", option.get("condition"))
+            options.append(
+                (
+                    _conditions_of(runtime, conditions, f"{where}/conditions"),
+                    compile_sequence(runtime, option["sequence"], f"{where}/sequence", script),
+                )
+            )
+        self.options = tuple(options)
+        self.default = (
+            compile_sequence(runtime, config["default"], f"{path}/default", script)
+            if "default" in config
+            else None
+        )
+
+    async def act(self, run: Run) -> None:
+        for index, (check, sequence) in enumerate(self.options):
             if check(run.variables):
                 trace_set_result(choice=index)
                 await sequence(run.scoped())
                 return
-        if default is not None:
+        if self.default is not None:
             trace_set_result(choice="default")
-            await default(run.scoped())
-
-    return choose
+            await self.default(run.scoped())
 
 
-def _if(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    if "then" not in config:
-        raise fail(config, "if", f"{path}.then", "an 'if' needs 'then'")
-    check = _conditions_of(runtime, config["if"], f"{path}/if")
-    then = compile_sequence(runtime, config["then"], f"{path}/then", script)
-    otherwise = (
-        compile_sequence(runtime, config["else"], f"{path}/else", script)
-        if "else" in config
-        else None
-    )
+class _If(_Step):
+    """``then`` when the conditions hold, else ``else`` (if any)."""
 
-    async def branch(run: Run) -> None:
-        if check(run.variables):
+    __slots__ = ("check", "otherwise", "then")
+    may_wait = False
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        if "then" not in config:
+            raise fail(config, "if", f"{path}.then", "an 'if' needs 'then'")
+        self.check = _conditions_of(runtime, config["if"], f"{path}/if")
+        self.then = compile_sequence(runtime, config["then"], f"{path}/then", script)
+        self.otherwise = (
+            compile_sequence(runtime, config["else"], f"{path}/else", script)
+            if "else" in config
+            else None
+        )
+
+    async def act(self, run: Run) -> None:
+        if self.check(run.variables):
             trace_set_result(choice="then")
-            await then(run.scoped())
-        elif otherwise is not None:
+            await self.then(run.scoped())
+        elif self.otherwise is not None:
             trace_set_result(choice="else")
-            await otherwise(run.scoped())
-
-    return branch
+            await self.otherwise(run.scoped())
 
 
-def _repeat(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    spec = config["repeat"]
-    if not isinstance(spec, Mapping) or "sequence" not in spec:
-        raise fail(
-            config,
-            "repeat",
-            f"{path}.repeat",
-            "repeat needs 'sequence' and one of count, while, until, for_each",
+class _Repeat(_Step):
+    """A sequence repeated: a number of times, for each item, while or until."""
+
+    __slots__ = ("check", "form", "sequence", "spec")
+    may_wait = False
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        spec = config["repeat"]
+        if not isinstance(spec, Mapping) or "sequence" not in spec:
+            raise fail(
+                config,
+                "repeat",
+                f"{path}.repeat",
+                "repeat needs 'sequence' and one of count, while, until, for_each",
+            )
+        forms = [key for key in ("count", "while", "until", "for_each") if key in spec]
+        if len(forms) != 1:
+            raise fail(
+                spec,
+                None,
+                f"{path}.repeat",
+                "repeat needs exactly one of count, while, until, for_each",
+            )
+        self.spec = spec
+        self.form = form = forms[0]
+        self.sequence = compile_sequence(
+            runtime, spec["sequence"], f"{path}/repeat/sequence", script
         )
-    forms = [key for key in ("count", "while", "until", "for_each") if key in spec]
-    if len(forms) != 1:
-        raise fail(
-            spec,
-            None,
-            f"{path}.repeat",
-            "repeat needs exactly one of count, while, until, for_each",
+        self.check = (
+            _conditions_of(runtime, spec[form], f"{path}/repeat/{form}")
+            if form in ("while", "until")
+            else None
         )
-    form = forms[0]
-    sequence = compile_sequence(runtime, spec["sequence"], f"{path}/repeat/sequence", script)
-    check = (
-        _conditions_of(runtime, spec[form], f"{path}/repeat/{form}")
-        if form in ("while", "until")
-        else None
-    )
 
-    async def iterate(run: Run, index: int, item: Any = None, last: bool | None = None) -> None:
+    async def _iterate(
+        self, run: Run, index: int, item: Any = None, last: bool | None = None
+    ) -> None:
         scope = run.scoped()
         repeat: dict[str, Any] = {"first": index == 1, "index": index}
         if last is not None:
             repeat["last"] = last
-        if form == "for_each":
+        if self.form == "for_each":
             repeat["item"] = item
         scope.variables["repeat"] = repeat
-        await sequence(scope)
+        await self.sequence(scope)
 
-    async def repeat_step(run: Run) -> None:
+    async def act(self, run: Run) -> None:
+        form, check = self.form, self.check
         if form == "count":
-            count = int(float(_render(engine, spec["count"], run)))
+            count = int(float(_render(self.engine, self.spec["count"], run)))
             for index in range(1, count + 1):
-                await iterate(run, index, last=index == count)
+                await self._iterate(run, index, last=index == count)
             trace_set_result(iterations=count)
             return
         if form == "for_each":
-            items = _render(engine, spec["for_each"], run)
+            items = _render(self.engine, self.spec["for_each"], run)
             if isinstance(items, str):
                 items = [items]
             items = list(items or [])
             for index, item in enumerate(items, start=1):
-                await iterate(run, index, item, last=index == len(items))
+                await self._iterate(run, index, item, last=index == len(items))
             return
         assert check is not None
         index = 0
@@ -663,36 +804,47 @@ def _repeat(
             probe.variables["repeat"] = {"first": index == 1, "index": index}
             if form == "while" and not check(probe.variables):
                 break
-            await iterate(run, index)
+            await self._iterate(run, index)
             probe.variables["repeat"] = {"first": index == 1, "index": index}
             if form == "until" and check(probe.variables):
                 break
             await asyncio.sleep(0)  # a tight loop must not starve the house
 
-    return repeat_step
 
+class _Parallel(_Step):
+    """Branches run at the same time, each in its own task; done when all are."""
 
-def _parallel(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    branches: list[Step] = []
-    for index, item in enumerate(_as_list(config["parallel"])):
-        where = f"{path}/parallel/{index}"
-        if (
-            isinstance(item, Mapping)
-            and set(item) <= {"sequence", "alias", "enabled"}
-            and "sequence" in item
-        ):
-            branches.append(
-                compile_sequence(runtime, item["sequence"], f"{where}/sequence", script)
-            )
-        else:
-            branches.append(compile_step(runtime, item, where, script))
+    __slots__ = ("branches",)
 
-    async def parallel(run: Run) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        branches: list[Step] = []
+        for index, item in enumerate(_as_list(config["parallel"])):
+            where = f"{path}/parallel/{index}"
+            if (
+                isinstance(item, Mapping)
+                and set(item) <= {"sequence", "alias", "enabled"}
+                and "sequence" in item
+            ):
+                branches.append(
+                    compile_sequence(runtime, item["sequence"], f"{where}/sequence", script)
+                )
+            else:
+                branches.append(compile_step(runtime, item, where, script))
+        self.branches = tuple(branches)
+
+    async def act(self, run: Run) -> None:
+        runtime = self.runtime
         tasks = [
-            runtime.create_task(branch(run.scoped()), name=f"{path} branch {index}")
-            for index, branch in enumerate(branches)
+            runtime.create_task(branch(run.scoped()), name=f"{self.path} branch {index}")
+            for index, branch in enumerate(self.branches)
         ]
         try:
             with runtime.tasks.parked():
@@ -701,99 +853,151 @@ def _parallel(
             for task in tasks:
                 task.cancel()
 
-    return parallel
+
+class _NestedSequence(_Step):
+    """A ``sequence`` step: its steps, in a scope of their own."""
+
+    __slots__ = ("sequence",)
+    may_wait = False
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        self.sequence = compile_sequence(runtime, config["sequence"], f"{path}/sequence", script)
+
+    async def act(self, run: Run) -> None:
+        await self.sequence(run.scoped())
 
 
-def _sequence(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    sequence = compile_sequence(runtime, config["sequence"], f"{path}/sequence", script)
+class _Variables(_Step):
+    """Sets variables in the current scope, each rendered in turn."""
 
-    async def nested(run: Run) -> None:
-        await sequence(run.scoped())
+    __slots__ = ("values",)
+    may_wait = False
 
-    return nested
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        values = config["variables"]
+        if not isinstance(values, Mapping):
+            raise fail(config, "variables", f"{path}.variables", "'variables' must be a mapping")
+        self.values = values
 
-
-def _variables(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    values = config["variables"]
-    if not isinstance(values, Mapping):
-        raise fail(config, "variables", f"{path}.variables", "'variables' must be a mapping")
-
-    async def assign(run: Run) -> None:
+    async def act(self, run: Run) -> None:
         changed: dict[str, Any] = {}
-        for key, value in values.items():
-            rendered = _render(engine, value, run)
+        for key, value in self.values.items():
+            rendered = _render(self.engine, value, run)
             run.variables[str(key)] = rendered
             changed[str(key)] = rendered
         trace_set_result(variables=changed)
 
-    return assign
 
+class _Event(_Step):
+    """Fires an event on the bus."""
 
-def _event(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    event_type = config["event"]
-    data = {**(config.get("event_data_template") or {}), **(config.get("event_data") or {})}
+    __slots__ = ("data", "event_type")
+    may_wait = False
 
-    async def fire(run: Run) -> None:
-        name = str(_render(engine, event_type, run))
-        payload = _render(engine, data, run)
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        self.event_type = config["event"]
+        self.data = {
+            **(config.get("event_data_template") or {}),
+            **(config.get("event_data") or {}),
+        }
+
+    async def act(self, run: Run) -> None:
+        name = str(_render(self.engine, self.event_type, run))
+        payload = _render(self.engine, self.data, run)
         trace_set_result(event=name, event_data=payload)
-        runtime.bus.fire(name, payload, run.context)
-
-    return fire
+        self.runtime.bus.fire(name, payload, run.context)
 
 
-def _stop(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
-    reason = str(config.get("stop") or "")
-    is_error = bool(config.get("error", False))
-    response_variable = config.get("response_variable")
+class _Stop(_Step):
+    """Ends the run: finished (with a response) or with an error."""
 
-    async def stop(run: Run) -> None:
-        trace_set_result(stop=reason, error=is_error)
-        if is_error:
-            raise StopRun("aborted", reason)
-        response = run.variables.get(str(response_variable)) if response_variable else None
+    __slots__ = ("is_error", "reason", "response_variable")
+    may_wait = False
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        self.reason = str(config.get("stop") or "")
+        self.is_error = bool(config.get("error", False))
+        self.response_variable = config.get("response_variable")
+
+    async def act(self, run: Run) -> None:
+        trace_set_result(stop=self.reason, error=self.is_error)
+        if self.is_error:
+            raise StopRun("aborted", self.reason)
+        variable = self.response_variable
+        response = run.variables.get(str(variable)) if variable else None
         raise StopRun("finished", None, response)
 
-    return stop
 
-
-def _conversation_response(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
-) -> Step:
+class _ConversationResponse(_Step):
     """Say something to the person whose sentence started the run (``conversation.process``)."""
-    render = _renderer(engine, config["set_conversation_response"])
 
-    async def respond(run: Run) -> None:
-        text = "" if (said := render(run)) is None else str(said)
+    __slots__ = ("text",)
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        path: str,
+        script: Script,
+    ) -> None:
+        super().__init__(runtime, engine, path)
+        self.text = _renderable(engine, config["set_conversation_response"])
+
+    async def act(self, run: Run) -> None:
+        said = self.text.render(run) if type(self.text) is _Templated else self.text
+        text = "" if said is None else str(said)
         trace_set_result(response=text)
-        runtime.bus.fire(EVENT_CONVERSATION_RESPONSE, {"text": text}, run.context)
-
-    return respond
+        self.runtime.bus.fire(EVENT_CONVERSATION_RESPONSE, {"text": text}, run.context)
 
 
 _BUILDERS: dict[str, Builder] = {
-    "service": _service,
-    "delay": _delay,
-    "wait_template": _wait_template,
-    "wait_for_trigger": _wait_for_trigger,
-    "event": _event,
-    "condition": _condition_step,
-    "choose": _choose,
-    "if": _if,
-    "repeat": _repeat,
-    "parallel": _parallel,
-    "sequence": _sequence,
-    "variables": _variables,
-    "stop": _stop,
+    "service": _ServiceCall,
+    "delay": _Delay,
+    "wait_template": _WaitTemplate,
+    "wait_for_trigger": _WaitForTrigger,
+    "event": _Event,
+    "condition": _ConditionStep,
+    "choose": _Choose,
+    "if": _If,
+    "repeat": _Repeat,
+    "parallel": _Parallel,
+    "sequence": _NestedSequence,
+    "variables": _Variables,
+    "stop": _Stop,
     "scene": _scene,
     "device_id": _device,
-    "set_conversation_response": _conversation_response,
+    "set_conversation_response": _ConversationResponse,
 }

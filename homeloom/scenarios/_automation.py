@@ -29,7 +29,29 @@ TraceSink = Callable[["Automation", Trace], None]
 
 
 class Automation:
-    """A loaded automation: enabled or not, triggers attached while enabled."""
+    """A loaded automation: enabled or not, triggers attached while enabled.
+
+    Slotted: a large house keeps thousands.
+    """
+
+    __slots__ = (
+        "_condition",
+        "_detach",
+        "_this",
+        "_trace_limit",
+        "_trace_sink",
+        "_traces",
+        "_triggers",
+        "enabled",
+        "entity_id",
+        "item_id",
+        "label",
+        "last_triggered",
+        "runtime",
+        "script",
+        "spec",
+        "stored_trace_dicts",
+    )
 
     def __init__(
         self,
@@ -48,7 +70,8 @@ class Automation:
         self.label = spec.id or spec.alias or self.item_id
         self._triggers = validate_triggers(runtime, spec.triggers, path="triggers")
         for config in self._triggers:  # as attach_triggers would, once instead of each time
-            config["_checkpoint"] = f"{DOMAIN}.{self.item_id}:{config['_index']}"
+            if config.get("for") is not None:
+                config["_checkpoint"] = f"{DOMAIN}.{self.item_id}:{config['_index']}"
         self._condition: ConditionCheck | None = (
             compile_conditions(runtime, spec.conditions, path="condition")
             if spec.conditions

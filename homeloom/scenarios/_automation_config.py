@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -157,7 +158,7 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
     if not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 1:
         issues.append(_issue("max must be a whole number of 1 or more", item, "max", "max"))
         max_runs = 10
-    max_exceeded = str(item.get("max_exceeded", "warning")).lower()
+    max_exceeded = sys.intern(str(item.get("max_exceeded", "warning")).lower())  # one "warning"
     if max_exceeded not in _MAX_EXCEEDED:
         valid = ", ".join(_MAX_EXCEEDED)
         issues.append(

@@ -64,7 +64,18 @@ def _entity_ids(target: Mapping[str, Any]) -> list[str]:
 
 
 class AutonomyGate:
-    """One per scenario: knows its level, its label and its approval timeout."""
+    """One per scenario: knows its level, its label and its approval timeout (slotted)."""
+
+    __slots__ = (
+        "approval_timeout",
+        "approvers",
+        "assemblage",
+        "assemblage_level",
+        "level",
+        "runtime",
+        "scenario",
+        "title",
+    )
 
     def __init__(
         self,

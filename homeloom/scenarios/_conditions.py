@@ -1,4 +1,4 @@
-"""Conditions, compiled once into closures: ``check(variables) -> bool``, traced.
+"""Conditions, compiled once into callables: ``check(variables) -> bool``, traced.
 
 Both as top-level ``conditions:`` and as condition steps. An evaluation error
 (a non-numeric state for ``numeric_state``, a failing template) makes the
@@ -8,6 +8,7 @@ condition false and is recorded in the trace and the log, as Home Assistant does
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -64,7 +65,7 @@ def _as_list(value: Any) -> list[Any]:
 def _entity_ids(config: Mapping[str, Any], path: str, key: str = "entity_id") -> list[str]:
     raw = config.get(key)
     ids = [str(v).strip().lower() for item in _as_list(raw) for v in str(item).split(",")]
-    ids = [i for i in ids if i]
+    ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
     if not ids:
         raise fail(config, key, f"{path}.{key}", f"'{key}' is required: one or more entity ids")
     for entity_id in ids:
@@ -96,18 +97,30 @@ def compile_conditions(
     runtime: Runtime, configs: Any, *, path: str = "condition"
 ) -> ConditionCheck:
     """All of ``configs`` must hold; each is traced at ``path/i``."""
-    checks = [
+    checks = tuple(
         compile_condition(runtime, config, path=f"{path}/{index}")
         for index, config in enumerate(_as_list(configs))
-    ]
-
+    )
     if len(checks) == 1:
         return checks[0]
+    return _AllOf(checks)
 
-    def check_all(variables: Mapping[str, Any]) -> bool:
-        return all(check(variables) for check in checks)
 
-    return check_all
+class _AllOf:
+    """Several top-level conditions, all of which must hold (an object: few slots)."""
+
+    __slots__ = ("checks",)
+
+    def __init__(self, checks: tuple[ConditionCheck, ...]) -> None:
+        self.checks = checks
+
+    def __call__(self, variables: Mapping[str, Any]) -> bool:
+        return all(check(variables) for check in self.checks)
+
+
+def _always_true(variables: Mapping[str, Any]) -> bool:
+    """A disabled condition (one function shared by all)."""
+    return True
 
 
 def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition") -> ConditionCheck:
@@ -136,22 +149,53 @@ def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition")
             f"unknown condition {kind!r}; valid: {', '.join(CONDITION_TYPES)}",
         )
     enabled = config.get("enabled", True)
-    inner = builder(runtime, engine, config, path)
+    condition = builder(runtime, engine, config, path)
     if enabled is False:
-        return lambda variables: True
+        return _always_true
+    if isinstance(condition, _Condition):
+        return condition
+    return _Traced(path, condition)
 
-    def traced(variables: Mapping[str, Any]) -> bool:
-        with trace_path(path):
+
+class _Condition:
+    """A compiled condition: checked against the variables, traced at its path.
+
+    An object rather than closures: a large house keeps thousands, and a few
+    slots weigh a fraction of functions with their cells. Each kind implements
+    :meth:`check`; an evaluation error makes the condition false.
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __call__(self, variables: Mapping[str, Any]) -> bool:
+        with trace_path(self.path):
             try:
-                result = inner(variables)
+                result = self.check(variables)
             except (ConditionError, TemplateError) as err:
-                _LOGGER.warning("condition %s: %s", path, err)
+                _LOGGER.warning("condition %s: %s", self.path, err)
                 trace_set_result(result=False, error=str(err))
                 return False
             trace_update_result(result=result)
             return result
 
-    return traced
+    def check(self, variables: Mapping[str, Any]) -> bool:
+        raise NotImplementedError
+
+
+class _Traced(_Condition):
+    """A condition kind still written as a plain check function."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, path: str, inner: ConditionCheck) -> None:
+        super().__init__(path)
+        self.inner = inner
+
+    def check(self, variables: Mapping[str, Any]) -> bool:
+        return self.inner(variables)
 
 
 # --- builders -------------------------------------------------------------------------
@@ -159,39 +203,55 @@ def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition")
 Builder = Callable[[Runtime, TemplateEngine, Mapping[str, Any], str], ConditionCheck]
 
 
-def _logic(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
-) -> ConditionCheck:
-    kind = config["condition"]
-    members = [
-        compile_condition(runtime, item, path=f"{path}/conditions/{index}")
-        for index, item in enumerate(_as_list(config.get("conditions")))
-    ]
-    if kind == "and":
-        return lambda v: all(m(v) for m in members)
-    if kind == "or":
-        return lambda v: any(m(v) for m in members)
-    return lambda v: not any(m(v) for m in members)
+class _Logic(_Condition):
+    """``and``, ``or`` or ``not`` over its member conditions."""
+
+    __slots__ = ("kind", "members")
+
+    def __init__(
+        self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+    ) -> None:
+        super().__init__(path)
+        self.kind = config["condition"]
+        self.members = tuple(
+            compile_condition(runtime, item, path=f"{path}/conditions/{index}")
+            for index, item in enumerate(_as_list(config.get("conditions")))
+        )
+
+    def check(self, variables: Mapping[str, Any]) -> bool:
+        if self.kind == "and":
+            return all(member(variables) for member in self.members)
+        if self.kind == "or":
+            return any(member(variables) for member in self.members)
+        return not any(member(variables) for member in self.members)
 
 
 def _state_value(state: State, attribute: str | None) -> Any:
     return state.attributes.get(attribute) if attribute else state.state
 
 
-def _state(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
-) -> ConditionCheck:
-    entity_ids = _entity_ids(config, path)
-    if "state" not in config:
-        raise fail(config, None, f"{path}.state", "'state' is required")
-    wanted = _as_list(config["state"])
-    attribute = config.get("attribute")
-    match_any = str(config.get("match", "all")) == "any"
-    for_duration = _duration(config, "for", path, engine)
+class _State(_Condition):
+    """Entities in one of the wanted states (or attribute values), maybe for a while."""
 
-    def wanted_values() -> list[Any]:
+    __slots__ = ("attribute", "entity_ids", "for_duration", "match_any", "runtime", "wanted")
+
+    def __init__(
+        self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+    ) -> None:
+        super().__init__(path)
+        self.runtime = runtime
+        self.entity_ids = tuple(_entity_ids(config, path))
+        if "state" not in config:
+            raise fail(config, None, f"{path}.state", "'state' is required")
+        self.wanted = tuple(_as_list(config["state"]))
+        self.attribute = config.get("attribute")
+        self.match_any = str(config.get("match", "all")) == "any"
+        self.for_duration = _duration(config, "for", path, engine)
+
+    def _wanted_values(self) -> list[Any]:
+        attribute = self.attribute
         values: list[Any] = []
-        for item in wanted:
+        for item in self.wanted:
             text = (
                 str(item) if not isinstance(item, bool) or attribute else ("on" if item else "off")
             )
@@ -202,30 +262,30 @@ def _state(
                 and text.split(".")[0]
                 in ("input_select", "input_text", "input_boolean", "select", "sensor")
             ):
-                ref = runtime.states.get(text)
+                ref = self.runtime.states.get(text)
                 values.append(ref.state if ref else text)
             else:
                 values.append(item if attribute else text)
         return values
 
-    def one(entity_id: str, variables: Mapping[str, Any]) -> bool:
-        state = runtime.states.get(entity_id)
+    def _one(self, entity_id: str, variables: Mapping[str, Any]) -> bool:
+        state = self.runtime.states.get(entity_id)
         if state is None:
             raise ConditionError(f"unknown entity {entity_id}")
+        attribute = self.attribute
         value = _state_value(state, attribute)
-        values = wanted_values()
+        values = self._wanted_values()
         ok = value in values or (attribute is not None and str(value) in [str(v) for v in values])
         trace_update_result(state=value, wanted_state=values[0] if len(values) == 1 else values)
+        for_duration = self.for_duration
         if ok and for_duration is not None:
             duration = for_duration(variables) if callable(for_duration) else for_duration
-            ok = runtime.now() - state.last_changed >= duration
+            ok = self.runtime.now() - state.last_changed >= duration
         return bool(ok)
 
-    def check(variables: Mapping[str, Any]) -> bool:
-        results = (one(entity_id, variables) for entity_id in entity_ids)
-        return any(results) if match_any else all(results)
-
-    return check
+    def check(self, variables: Mapping[str, Any]) -> bool:
+        results = (self._one(entity_id, variables) for entity_id in self.entity_ids)
+        return any(results) if self.match_any else all(results)
 
 
 def _number(value: Any) -> float:
@@ -235,88 +295,98 @@ def _number(value: Any) -> float:
         raise ConditionError(f"value {value!r} is not a number") from None
 
 
-def _no_limit() -> None:
-    return None
+Limit = float | str | None  # a number, an entity id whose state is the number, or none
 
 
-def _limit(runtime: Runtime, raw: Any) -> Callable[[], float | None]:
-    if raw is None:  # shared by every condition that leaves the bound out
-        return _no_limit
+def _limit(raw: Any) -> Limit:
+    if raw is None:
+        return None
     if isinstance(raw, str) and valid_entity_id(raw.strip().lower()):
-        entity_id = raw.strip().lower()
+        return raw.strip().lower()
+    return _number(raw)
 
-        def from_entity() -> float:
-            state = runtime.states.get(entity_id)
+
+def _limit_of(runtime: Runtime, entity_id: str) -> float:
+    state = runtime.states.get(entity_id)
+    if state is None:
+        raise ConditionError(f"unknown entity {entity_id} used as a limit")
+    return _number(state.state)
+
+
+class _NumericState(_Condition):
+    """Entities whose value (state, attribute or template) lies between the limits."""
+
+    __slots__ = ("above", "attribute", "below", "entity_ids", "runtime", "template")
+
+    def __init__(
+        self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+    ) -> None:
+        super().__init__(path)
+        self.runtime = runtime
+        self.entity_ids = tuple(_entity_ids(config, path))
+        if "above" not in config and "below" not in config:
+            raise fail(config, None, path, "numeric_state needs 'above', 'below' or both")
+        try:
+            self.above, self.below = _limit(config.get("above")), _limit(config.get("below"))
+        except ConditionError as err:
+            key = "above" if "above" in config else "below"
+            raise fail(config, key, path, str(err)) from None
+        self.attribute = config.get("attribute")
+        template = config.get("value_template")
+        self.template = engine.template(str(template)) if template is not None else None
+        if self.template is not None:
+            self.template.ensure_valid()
+
+    def check(self, variables: Mapping[str, Any]) -> bool:
+        states = self.runtime.states
+        for entity_id in self.entity_ids:  # all of them, the first out of range ends it
+            state = states.get(entity_id)
             if state is None:
-                raise ConditionError(f"unknown entity {entity_id} used as a limit")
-            return _number(state.state)
-
-        return from_entity
-    number = _number(raw)
-    return lambda: number
-
-
-def _numeric_state(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
-) -> ConditionCheck:
-    entity_ids = _entity_ids(config, path)
-    if "above" not in config and "below" not in config:
-        raise fail(config, None, path, "numeric_state needs 'above', 'below' or both")
-    try:
-        above, below = _limit(runtime, config.get("above")), _limit(runtime, config.get("below"))
-    except ConditionError as err:
-        raise fail(config, "above" if "above" in config else "below", path, str(err)) from None
-    attribute = config.get("attribute")
-    template = config.get("value_template")
-    compiled = engine.template(str(template)) if template is not None else None
-    if compiled is not None:
-        compiled.ensure_valid()
-
-    def one(entity_id: str, variables: Mapping[str, Any]) -> bool:
-        state = runtime.states.get(entity_id)
-        if state is None:
-            raise ConditionError(f"unknown entity {entity_id}")
-        value: Any = _state_value(state, attribute)
-        if compiled is not None:
-            value = compiled.render({**variables, "state": state})
-        if value is None or value in ("unknown", "unavailable"):
-            raise ConditionError(f"{entity_id} has no numeric value ({value!r})")
-        number = _number(value)
-        low, high = above(), below()
-        trace_update_result(state=number)
-        if low is not None and not number > low:
-            trace_update_result(wanted_state_above=low)
-            return False
-        if high is not None and not number < high:
-            trace_update_result(wanted_state_below=high)
-            return False
+                raise ConditionError(f"unknown entity {entity_id}")
+            value: Any = state.attributes.get(self.attribute) if self.attribute else state.state
+            if self.template is not None:
+                value = self.template.render({**variables, "state": state})
+            if value is None or value in ("unknown", "unavailable"):
+                raise ConditionError(f"{entity_id} has no numeric value ({value!r})")
+            number = _number(value)
+            low, high = self.above, self.below
+            if isinstance(low, str):
+                low = _limit_of(self.runtime, low)
+            if isinstance(high, str):
+                high = _limit_of(self.runtime, high)
+            trace_update_result(state=number)
+            if low is not None and not number > low:
+                trace_update_result(wanted_state_above=low)
+                return False
+            if high is not None and not number < high:
+                trace_update_result(wanted_state_below=high)
+                return False
         return True
 
-    if len(entity_ids) == 1:
-        entity_id = entity_ids[0]
-        return lambda v: one(entity_id, v)
-    return lambda v: all(one(entity_id, v) for entity_id in entity_ids)
 
+class _Template(_Condition):
+    """A template that renders to something true."""
 
-def _template(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
-) -> ConditionCheck:
-    source = config.get("value_template")
-    if not isinstance(source, str):
-        raise fail(config, "value_template", f"{path}.value_template", "a template is required")
-    compiled = engine.template(source)
-    try:
-        compiled.ensure_valid()
-    except TemplateError as err:
-        raise fail(config, "value_template", f"{path}.value_template", str(err)) from None
+    __slots__ = ("template",)
 
-    def check(variables: Mapping[str, Any]) -> bool:
-        value = compiled.render(variables)
+    def __init__(
+        self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+    ) -> None:
+        super().__init__(path)
+        source = config.get("value_template")
+        if not isinstance(source, str):
+            raise fail(config, "value_template", f"{path}.value_template", "a template is required")
+        self.template = engine.template(source)
+        try:
+            self.template.ensure_valid()
+        except TemplateError as err:
+            raise fail(config, "value_template", f"{path}.value_template", str(err)) from None
+
+    def check(self, variables: Mapping[str, Any]) -> bool:
+        value = self.template.render(variables)
         if isinstance(value, str):
             return value.strip().lower() in ("true", "on", "yes", "enable", "1")
         return bool(value) if isinstance(value, bool | int | float) else False
-
-    return check
 
 
 def _time_of(runtime: Runtime, raw: Any) -> Callable[[], time | None]:
@@ -444,18 +514,22 @@ def in_zone(state: State, zone: State) -> bool:
     return state.state == ("home" if zone.entity_id == "zone.home" else name)
 
 
-def _trigger(
-    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
-) -> ConditionCheck:
-    ids = [str(i) for i in _as_list(config.get("id"))]
-    if not ids:
-        raise fail(config, "id", f"{path}.id", "a trigger condition needs 'id'")
+class _Trigger(_Condition):
+    """The run was started by one of the listed trigger ids."""
 
-    def check(variables: Mapping[str, Any]) -> bool:
+    __slots__ = ("ids",)
+
+    def __init__(
+        self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
+    ) -> None:
+        super().__init__(path)
+        self.ids = tuple(str(i) for i in _as_list(config.get("id")))
+        if not self.ids:
+            raise fail(config, "id", f"{path}.id", "a trigger condition needs 'id'")
+
+    def check(self, variables: Mapping[str, Any]) -> bool:
         trigger = variables.get("trigger") or {}
-        return str(trigger.get("id")) in ids
-
-    return check
+        return str(trigger.get("id")) in self.ids
 
 
 _DEVICE_STATES = {
@@ -485,19 +559,19 @@ def _device(
             f"unknown device condition type {kind!r}; valid: {', '.join(_DEVICE_STATES)}",
         )
     entity_ids = _entity_ids(config, path)
-    return _state(runtime, engine, {**config, "entity_id": entity_ids, "state": wanted}, path)
+    return _State(runtime, engine, {**config, "entity_id": entity_ids, "state": wanted}, path)
 
 
 _BUILDERS: dict[str, Builder] = {
-    "and": _logic,
-    "or": _logic,
-    "not": _logic,
-    "state": _state,
-    "numeric_state": _numeric_state,
-    "template": _template,
+    "and": _Logic,
+    "or": _Logic,
+    "not": _Logic,
+    "state": _State,
+    "numeric_state": _NumericState,
+    "template": _Template,
     "time": _time,
     "sun": _sun,
     "zone": _zone,
-    "trigger": _trigger,
+    "trigger": _Trigger,
     "device": _device,
 }

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from homeloom.orchestrator import (
@@ -65,7 +66,35 @@ class _Scope:
         self.lock: asyncio.Lock | None = None
 
 
+_NO_VALUES: Mapping[str, Any] = MappingProxyType({})  # shared by every script without any
+
+
 class Script:
+    """A compiled sequence of steps and its runs.
+
+    Slotted, and its rarely used containers made when first needed: a large
+    house keeps one per automation.
+    """
+
+    __slots__ = (
+        "_listeners",
+        "_scopes",
+        "_steps",
+        "domain",
+        "fields",
+        "gate",
+        "item_id",
+        "last_triggered",
+        "max_exceeded",
+        "max_runs",
+        "mode",
+        "mode_scope",
+        "name",
+        "prefix",
+        "runtime",
+        "variables",
+    )
+
     def __init__(
         self,
         runtime: Runtime,
@@ -90,22 +119,35 @@ class Script:
         self.max_runs = max_runs
         self.max_exceeded = max_exceeded
         self.mode_scope = mode_scope
-        self.variables = dict(variables or {})
-        self.fields = dict(fields or {})
+        self.variables: Mapping[str, Any] = dict(variables) if variables else _NO_VALUES
+        self.fields: Mapping[str, Any] = dict(fields) if fields else _NO_VALUES
         self.last_triggered: datetime | None = None
         # Set by the autonomy layer: decides whether each service call runs now.
         self.gate: ServiceGate | None = None
         prefix = path or ("action" if domain == "automation" else "sequence")
-        self._steps: list[Step] = compile_steps(runtime, sequence, prefix, self)
+        # A tuple: slicing it from the first step (every run but a resumed one) is free.
+        self._steps: tuple[Step, ...] = tuple(compile_steps(runtime, sequence, prefix, self))
         self.prefix = prefix
-        self._scopes: dict[str | None, _Scope] = {}
-        self.on_change: list[Any] = []
-        self._task_name = f"{domain} {item_id}"
+        self._scopes: dict[str | None, _Scope] | None = None  # made at the first run
+        self._listeners: list[Callable[[], None]] | None = None
 
     # --- state -------------------------------------------------------------------
 
     @property
+    def _task_name(self) -> str:
+        return f"{self.domain} {self.item_id}"
+
+    @property
+    def on_change(self) -> list[Callable[[], None]]:
+        """Told when a run starts or ends (a script entity publishes its state)."""
+        if self._listeners is None:
+            self._listeners = []
+        return self._listeners
+
+    @property
     def runs(self) -> int:
+        if self._scopes is None:
+            return 0
         return sum(len(scope.tasks) for scope in self._scopes.values())
 
     @property
@@ -113,8 +155,9 @@ class Script:
         return self.runs > 0
 
     def _changed(self) -> None:
-        for listener in self.on_change:
-            listener()
+        if self._listeners:
+            for listener in self._listeners:
+                listener()
 
     def _log_exceeded(self, message: str) -> None:
         level = _LEVELS.get(self.max_exceeded.lower(), logging.WARNING)
@@ -143,9 +186,12 @@ class Script:
         rather than a copy.
         """
         key = scope_key if self.mode_scope == "trigger_entity" else None
-        scope = self._scopes.get(key)
+        scopes = self._scopes
+        if scopes is None:
+            scopes = self._scopes = {}
+        scope = scopes.get(key)
         if scope is None:
-            scope = self._scopes[key] = _Scope()
+            scope = scopes[key] = _Scope()
         replaced: tuple[asyncio.Future[RunResult], ...] = ()
         if scope.tasks:
             mode = self.mode
@@ -322,6 +368,8 @@ class Script:
 
     async def stop(self, scope_key: str | None = None) -> None:
         """Cancel runs: all of them, or those of one scope."""
+        if self._scopes is None:
+            return
         scopes = (
             [self._scopes[scope_key]] if scope_key in self._scopes else list(self._scopes.values())
         )

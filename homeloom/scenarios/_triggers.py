@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from homeloom.orchestrator import (
     EVENT_HOMELOOM_START,
@@ -132,8 +133,8 @@ async def attach_triggers(
             enabled = engine.template(enabled).render(variables or {})
         if enabled is False or str(enabled).lower() == "false":
             continue
-        fire = _firer(runtime, engine, config, callback, name)
-        if checkpoint is not None:
+        fire = _Firer(runtime, engine, config, callback, name)
+        if checkpoint is not None and config.get("for") is not None:  # only a for: is saved
             key = f"{checkpoint}:{config['_index']}"
             if config.get("_checkpoint") != key:  # else stamped by the owner, kept as is
                 config = {**config, "_checkpoint": key}
@@ -148,37 +149,49 @@ async def attach_triggers(
     return detach_all
 
 
-def _firer(
-    runtime: Runtime,
-    engine: TemplateEngine,
-    config: Mapping[str, Any],
-    callback: TriggerCallback,
-    name: str,
-) -> Fire:
-    index = config["_index"]
-    base = {
-        "id": str(config.get("id", index)),
-        "idx": str(index),
-        "alias": config.get("alias"),
-        "platform": config["platform"],
-    }
-    trigger_variables = config.get("variables")
+class _Firer:
+    """Hands one attached trigger's data to its scenario, with the trigger's own fields.
 
-    def fire(data: dict[str, Any], context: Context | None) -> None:
-        trigger = {**base, **data}
+    An object rather than a closure: a large house keeps one per trigger, and a few
+    slots weigh a fraction of a function with its cells.
+    """
+
+    __slots__ = ("base", "callback", "engine", "name", "runtime", "trigger_variables")
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        engine: TemplateEngine,
+        config: Mapping[str, Any],
+        callback: TriggerCallback,
+        name: str,
+    ) -> None:
+        index = config["_index"]
+        self.runtime = runtime
+        self.engine = engine
+        self.callback = callback
+        self.name = name
+        self.base = {
+            "id": str(config.get("id", index)),
+            "idx": str(index),
+            "alias": config.get("alias"),
+            "platform": config["platform"],
+        }
+        self.trigger_variables = config.get("variables")
+
+    def __call__(self, data: dict[str, Any], context: Context | None) -> None:
+        trigger = {**self.base, **data}
         variables: dict[str, Any] = {"trigger": trigger}
-        if trigger_variables:
+        if self.trigger_variables:
             try:
-                rendered = engine.render_complex(dict(trigger_variables), variables)
+                rendered = self.engine.render_complex(dict(self.trigger_variables), variables)
             except TemplateError as err:
-                _LOGGER.error("%s: trigger variables: %s", name, err)
+                _LOGGER.error("%s: trigger variables: %s", self.name, err)
                 return
             variables.update(rendered)
-        result = callback(variables, context)
+        result = self.callback(variables, context)
         if result is not None:
-            runtime.create_task(_await(result), name=f"run {name}")
-
-    return fire
+            self.runtime.create_task(_await(result), name=f"run {self.name}")
 
 
 async def _await(awaitable: Awaitable[None]) -> None:
@@ -189,7 +202,7 @@ def _entity_ids(config: Mapping[str, Any], key: str = "entity_id") -> list[str]:
     ids = [
         str(v).strip().lower() for item in _as_list(config.get(key)) for v in str(item).split(",")
     ]
-    ids = [i for i in ids if i]
+    ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
     if not ids:
         raise fail(config, key, f"{config['_path']}.{key}", f"'{key}' is required")
     for entity_id in ids:
@@ -228,8 +241,11 @@ def _check_for(runtime: Runtime, config: Mapping[str, Any]) -> None:
 class _ForWait:
     """Pending ``for:`` durations, one per entity: each fires unless cancelled first.
 
-    With a checkpoint key, each is saved so it can resume after a restart.
+    With a checkpoint key, each is saved so it can resume after a restart. Made only
+    for a trigger that has a ``for:``.
     """
+
+    __slots__ = ("checkpoint", "checkpoints", "pending", "runtime")
 
     def __init__(self, runtime: Runtime, checkpoint: str | None = None) -> None:
         self.runtime = runtime
@@ -284,14 +300,25 @@ class _ForWait:
 # --- state ----------------------------------------------------------------------------
 
 
-def _state_values(value: Any, attribute: Any) -> list[Any] | None:
-    """The accepted values of from/to; None means any."""
+def _state_values(value: Any, attribute: Any) -> tuple[Any, ...] | None:
+    """The accepted values of from/to; None means any. States are strings, and the same
+    states (``("on",)``) one tuple shared by every trigger."""
     if value is None:
         return None
     values = _as_list(value)
     if attribute:
-        return values
-    return ["on" if v is True else "off" if v is False else str(v) for v in values]
+        return tuple(values)
+    return shared(tuple("on" if v is True else "off" if v is False else str(v) for v in values))
+
+
+_SHARED: dict[Any, Any] = {}
+_T = TypeVar("_T")
+
+
+def shared(value: _T) -> _T:
+    """One object for all equal immutable values (hashable): the same accepted states,
+    the same service name, met in thousands of scenarios."""
+    return _SHARED.setdefault(value, value)  # type: ignore[no-any-return]
 
 
 def _validate_state(runtime: Runtime, config: Mapping[str, Any]) -> None:
@@ -305,51 +332,99 @@ def _validate_state(runtime: Runtime, config: Mapping[str, Any]) -> None:
             )
 
 
-def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    entity_ids = _entity_ids(config)
-    attribute = config.get("attribute")
-    from_values = _state_values(config.get("from"), attribute)
-    to_values = _state_values(config.get("to"), attribute)
-    not_from = _state_values(config.get("not_from"), attribute) or []
-    not_to = _state_values(config.get("not_to"), attribute) or []
-    # With no from/to at all, attribute changes count too; any from/to key (even null) not.
-    any_keys = any(key in config for key in ("from", "to", "not_from", "not_to"))
-    waits = _ForWait(runtime, config.get("_checkpoint"))
+class _StateTrigger:
+    """One attached state trigger, called with each change of its entities.
 
-    def value(state: State | None) -> Any:
-        if state is None:
-            return None
-        return state.attributes.get(attribute) if attribute else state.state
+    An object rather than nested closures, holding only what the trigger needs:
+    a large house keeps one per trigger. The accepted values are tuples (an empty
+    one shared), and the ``for:`` waits exist only when there is a ``for:``.
+    """
 
-    def matches_to(state: State | None) -> bool:
-        current = value(state)
-        if to_values is not None and current not in to_values:
+    __slots__ = (
+        "any_keys",
+        "attribute",
+        "config",
+        "fire",
+        "from_values",
+        "not_from",
+        "not_to",
+        "runtime",
+        "to_values",
+        "untrack",
+        "waits",
+    )
+
+    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.fire = fire
+        attribute = self.attribute = config.get("attribute")
+        self.from_values = _state_values(config.get("from"), attribute)
+        self.to_values = _state_values(config.get("to"), attribute)
+        self.not_from = _state_values(config.get("not_from"), attribute) or ()
+        self.not_to = _state_values(config.get("not_to"), attribute) or ()
+        # With no from/to at all, attribute changes count too; any from/to key (even null) not.
+        self.any_keys = any(key in config for key in ("from", "to", "not_from", "not_to"))
+        self.waits = (
+            _ForWait(runtime, config.get("_checkpoint")) if config.get("for") is not None else None
+        )
+        self.untrack: Unsubscribe | None = None
+
+    def attach(self, entity_ids: list[str]) -> Unsubscribe:
+        if self.waits is not None:
+            for entity_id in entity_ids:
+                self._resume_saved(entity_id, self.waits)
+        # Without an attribute or a duration, only changes to an accepted state matter.
+        only_to = None
+        if not self.attribute and "for" not in self.config and self.to_values is not None:
+            only_to = shared(frozenset(self.to_values))  # the store keeps the set it is given
+        untrack = self.untrack = self.runtime.states.track(entity_ids, self, to_states=only_to)
+        return untrack if self.waits is None else self.detach
+
+    def detach(self) -> None:
+        if self.untrack is not None:
+            self.untrack()
+        if self.waits is not None:
+            self.waits.cancel_all()
+
+    def _accepts_to(self, value: Any) -> bool:
+        """Whether a new value (a state, or the attribute) is one the trigger goes to."""
+        if self.to_values is not None and value not in self.to_values:
             return False
-        return current not in not_to
+        return value not in self.not_to
 
-    def on_change(event: Event) -> None:
-        old, new = event.data["old_state"], event.data["new_state"]
-        entity_id = event.data["entity_id"]
+    def __call__(self, event: Event) -> None:
+        event_data = event.data
+        old, new = event_data["old_state"], event_data["new_state"]
+        entity_id = event_data["entity_id"]
+        waits = self.waits
         if new is None:
-            waits.cancel(entity_id)
-            return
-        old_value, new_value = value(old), value(new)
-        if attribute:
-            if old_value == new_value and (old is not None):
-                return
-            if attribute not in new.attributes and to_values is None and not not_to:
-                return
-        elif any_keys and old is not None and old_value == new_value:
-            if entity_id in waits.pending and not matches_to(new):
+            if waits is not None:
                 waits.cancel(entity_id)
             return
-        if entity_id in waits.pending:
+        attribute = self.attribute
+        if attribute:
+            old_value = old.attributes.get(attribute) if old is not None else None
+            new_value = new.attributes.get(attribute)
+            if old_value == new_value and (old is not None):
+                return
+            if attribute not in new.attributes and self.to_values is None and not self.not_to:
+                return
+        else:
+            old_value = old.state if old is not None else None
+            new_value = new.state
+            if self.any_keys and old is not None and old_value == new_value:
+                # Only the attributes changed: a wait ends if its state is no longer accepted.
+                if waits is not None and not self._accepts_to(new_value):
+                    waits.cancel(entity_id)  # nothing when it was not waiting
+                return
+        if waits is not None and entity_id in waits.pending:
             waits.cancel(entity_id)
-        if from_values is not None and (old is None or old_value not in from_values):
+        if self.from_values is not None and (old is None or old_value not in self.from_values):
             return
-        if old is not None and old_value in not_from:
+        if old is not None and old_value in self.not_from:
             return
-        if not matches_to(new):
+        if not self._accepts_to(new_value):
             return
         data = {
             "entity_id": entity_id,
@@ -359,30 +434,32 @@ def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Un
             "attribute": attribute,
             "description": f"state of {entity_id}",
         }
+        if waits is None:
+            self.fire(data, event.context)
+            return
         try:
-            duration = duration_of(runtime, config, {"trigger": data})
+            duration = duration_of(self.runtime, self.config, {"trigger": data})
         except (DurationError, TemplateError) as err:
             _LOGGER.error("state trigger on %s: 'for': %s", entity_id, err)
             return
         if duration is None:
-            fire(data, event.context)
+            self.fire(data, event.context)
             return
         data["for"] = duration
-        context = event.context
+        waits.start(entity_id, duration, _FireLater(self, data, new, event.context))
 
-        def done() -> None:
-            current = runtime.states.get(entity_id)
-            fire({**data, "to_state": current or new}, context)
-
-        waits.start(entity_id, duration, done)
-
-    def resume_saved(entity_id: str) -> None:
+    def _resume_saved(self, entity_id: str, waits: _ForWait) -> None:
         saved = waits.saved(entity_id)
         if saved is None:
             return
         started, deadline = saved
+        runtime = self.runtime
         current = runtime.states.get(entity_id)
-        if current is None or not matches_to(current) or current.last_changed > started:
+        if (
+            current is None
+            or not self._accepts_to(_state_value(current, self.attribute))
+            or current.last_changed > started
+        ):
             waits._forget(entity_id)
             return
         data = {
@@ -390,22 +467,38 @@ def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Un
             "from_state": None,
             "to_state": current,
             "for": deadline - started,
-            "attribute": attribute,
+            "attribute": self.attribute,
             "description": f"state of {entity_id}",
         }
-        waits.start(entity_id, deadline - runtime.now(), lambda: fire(data, None), save=False)
+        waits.start(entity_id, deadline - runtime.now(), lambda: self.fire(data, None), save=False)
 
-    for entity_id in entity_ids:
-        resume_saved(entity_id)
-    # Without an attribute or a duration, only changes to an accepted state matter.
-    only_to = to_values if not attribute and "for" not in config else None
-    untrack = runtime.states.track(entity_ids, on_change, to_states=only_to)
 
-    def detach() -> None:
-        untrack()
-        waits.cancel_all()
+def _state_value(state: State, attribute: Any) -> Any:
+    return state.attributes.get(attribute) if attribute else state.state
 
-    return detach
+
+class _FireLater:
+    """A ``for:`` that has lasted: fires with the entity's state at that moment."""
+
+    __slots__ = ("context", "data", "new", "trigger")
+
+    def __init__(
+        self,
+        trigger: _StateTrigger | _NumericTrigger,
+        data: dict[str, Any],
+        new: State,
+        context: Context,
+    ) -> None:
+        self.trigger, self.data, self.new, self.context = trigger, data, new, context
+
+    def __call__(self) -> None:
+        current = self.trigger.runtime.states.get(self.data["entity_id"])
+        self.trigger.fire({**self.data, "to_state": current or self.new}, self.context)
+
+
+def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    entity_ids = _entity_ids(config)
+    return _StateTrigger(runtime, config, fire).attach(entity_ids)
 
 
 # --- numeric_state --------------------------------------------------------------------
@@ -425,34 +518,72 @@ def _validate_numeric(runtime: Runtime, config: Mapping[str, Any]) -> None:
         )
 
 
-def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    entity_ids = _entity_ids(config)
-    attribute = config.get("attribute")
-    engine = get_template_engine(runtime)
-    template = (
-        engine.template(str(config["value_template"])) if config.get("value_template") else None
-    )
-    waits = _ForWait(runtime, config.get("_checkpoint"))
+class _NumericTrigger:
+    """One attached numeric_state trigger, called with each change of its entities.
 
-    def limit(key: str) -> float | None:
-        raw = config.get(key)
-        if raw is None:
-            return None
+    An object for the same reason as :class:`_StateTrigger`: one per trigger, few
+    slots, and ``for:`` waits only when there is a ``for:``.
+    """
+
+    __slots__ = (
+        "above",
+        "armed",
+        "attribute",
+        "below",
+        "config",
+        "fire",
+        "runtime",
+        "template",
+        "untrack",
+        "waits",
+    )
+
+    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.fire = fire
+        self.attribute = config.get("attribute")
+        self.above, self.below = config.get("above"), config.get("below")
+        engine = get_template_engine(runtime)
+        self.template = (
+            engine.template(str(config["value_template"])) if config.get("value_template") else None
+        )
+        self.waits = (
+            _ForWait(runtime, config.get("_checkpoint")) if config.get("for") is not None else None
+        )
+        self.armed: set[str] = set()
+        self.untrack: Unsubscribe | None = None
+
+    def attach(self, entity_ids: list[str]) -> Unsubscribe:
+        states = self.runtime.states
+        self.armed = {
+            entity_id for entity_id in entity_ids if not self._in_range(states.get(entity_id))
+        }
+        untrack = self.untrack = states.track(entity_ids, self)
+        return untrack if self.waits is None else self.detach
+
+    def detach(self) -> None:
+        if self.untrack is not None:
+            self.untrack()
+        if self.waits is not None:
+            self.waits.cancel_all()
+
+    def _limit(self, raw: Any) -> float | None:
         if isinstance(raw, int | float):
             return float(raw)
-        ref = runtime.states.get(str(raw).strip().lower())
+        ref = self.runtime.states.get(str(raw).strip().lower())
         try:
             return float(ref.state) if ref is not None else None
         except ValueError:
             return None
 
-    def in_range(state: State | None) -> bool:
+    def _in_range(self, state: State | None) -> bool:
         if state is None:
             return False
-        raw: Any = state.attributes.get(attribute) if attribute else state.state
-        if template is not None:
+        raw: Any = state.attributes.get(self.attribute) if self.attribute else state.state
+        if self.template is not None:
             try:
-                raw = template.render({"state": state})
+                raw = self.template.render({"state": state})
             except TemplateError as err:
                 _LOGGER.warning("numeric_state value_template: %s", err)
                 return False
@@ -460,57 +591,55 @@ def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
             number = float(raw)
         except (TypeError, ValueError):
             return False
-        above, below = limit("above"), limit("below")
-        if config.get("above") is not None and (above is None or not number > above):
-            return False
-        return not (config.get("below") is not None and (below is None or not number < below))
+        if self.above is not None:
+            above = self._limit(self.above)
+            if above is None or not number > above:
+                return False
+        if self.below is not None:
+            below = self._limit(self.below)
+            if below is None or not number < below:
+                return False
+        return True
 
-    armed = {entity_id for entity_id in entity_ids if not in_range(runtime.states.get(entity_id))}
-
-    def on_change(event: Event) -> None:
+    def __call__(self, event: Event) -> None:
         entity_id, new = event.data["entity_id"], event.data["new_state"]
-        matching = in_range(new)
-        if not matching:
-            armed.add(entity_id)
-            waits.cancel(entity_id)
+        waits = self.waits
+        if not self._in_range(new):
+            self.armed.add(entity_id)
+            if waits is not None:
+                waits.cancel(entity_id)
             return
-        if entity_id not in armed:
+        if entity_id not in self.armed:
             return
-        armed.discard(entity_id)
-        old = event.data["old_state"]
+        self.armed.discard(entity_id)
         data = {
             "entity_id": entity_id,
-            "from_state": old,
+            "from_state": event.data["old_state"],
             "to_state": new,
-            "above": _as_number(config.get("above")),
-            "below": _as_number(config.get("below")),
-            "attribute": attribute,
+            "above": _as_number(self.above),
+            "below": _as_number(self.below),
+            "attribute": self.attribute,
             "for": None,
             "description": f"numeric state of {entity_id}",
         }
+        if waits is None:
+            self.fire(data, event.context)
+            return
         try:
-            duration = duration_of(runtime, config, {"trigger": data})
+            duration = duration_of(self.runtime, self.config, {"trigger": data})
         except (DurationError, TemplateError) as err:
             _LOGGER.error("numeric_state trigger on %s: 'for': %s", entity_id, err)
             return
         if duration is None:
-            fire(data, event.context)
+            self.fire(data, event.context)
             return
         data["for"] = duration
-        context = event.context
+        waits.start(entity_id, duration, _FireLater(self, data, new, event.context))
 
-        def done() -> None:
-            fire({**data, "to_state": runtime.states.get(entity_id) or new}, context)
 
-        waits.start(entity_id, duration, done)
-
-    untrack = runtime.states.track(entity_ids, on_change)
-
-    def detach() -> None:
-        untrack()
-        waits.cancel_all()
-
-    return detach
+def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    entity_ids = _entity_ids(config)
+    return _NumericTrigger(runtime, config, fire).attach(entity_ids)
 
 
 def _as_number(value: Any) -> Any:
