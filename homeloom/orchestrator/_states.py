@@ -92,6 +92,35 @@ class InvalidState(HomeloomError):
         super().__init__(f"{entity_id}: {message}")
 
 
+_Listener = tuple[EventHandler, frozenset[str] | None]
+"""A handler, and the new states it is for (None: every change)."""
+
+
+class _Tracking:
+    """What ``StateStore.track`` returns: calling it stops the tracking. An object rather
+    than a closure because a house keeps one for each of its triggers."""
+
+    __slots__ = ("_by_entity", "_entity_ids", "_entry")
+
+    def __init__(
+        self,
+        by_entity: dict[str, list[_Listener]],
+        entity_ids: tuple[str, ...],
+        entry: _Listener,
+    ) -> None:
+        self._by_entity = by_entity
+        self._entity_ids = entity_ids
+        self._entry = entry
+
+    def __call__(self) -> None:
+        for entity_id in self._entity_ids:
+            handlers = self._by_entity.get(entity_id)
+            if handlers and self._entry in handlers:
+                handlers.remove(self._entry)
+                if not handlers:
+                    del self._by_entity[entity_id]
+
+
 class StateStore:
     """Current states, with listeners indexed by entity id.
 
@@ -104,9 +133,8 @@ class StateStore:
         self._clock = clock
         self._tasks = tasks
         self._states: dict[str, State] = {}
-        # Per entity, in the order they were added: each handler, and the new states
-        # it is for (None: every change).
-        self._by_entity: dict[str, list[tuple[EventHandler, frozenset[str] | None]]] = {}
+        # Per entity, in the order they were added.
+        self._by_entity: dict[str, list[_Listener]] = {}
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
 
     # --- reading -------------------------------------------------------------
@@ -150,20 +178,14 @@ class StateStore:
         With ``to_states``, only for the changes whose new state is one of them: a
         trigger waiting for ``on`` costs nothing when the entity turns ``off``.
         """
-        ids = [entity_ids] if isinstance(entity_ids, str) else list(dict.fromkeys(entity_ids))
-        entry = (handler, frozenset(to_states) if to_states is not None else None)
+        if isinstance(entity_ids, str):
+            ids: tuple[str, ...] = (entity_ids.lower(),)
+        else:
+            ids = tuple(dict.fromkeys(entity_id.lower() for entity_id in entity_ids))
+        entry: _Listener = (handler, frozenset(to_states) if to_states is not None else None)
         for entity_id in ids:
-            self._by_entity.setdefault(entity_id.lower(), []).append(entry)
-
-        def unsubscribe() -> None:
-            for entity_id in ids:
-                handlers = self._by_entity.get(entity_id.lower())
-                if handlers and entry in handlers:
-                    handlers.remove(entry)
-                    if not handlers:
-                        del self._by_entity[entity_id.lower()]
-
-        return unsubscribe
+            self._by_entity.setdefault(entity_id, []).append(entry)
+        return _Tracking(self._by_entity, ids, entry)
 
     def tracked_entity_count(self) -> int:
         return len(self._by_entity)

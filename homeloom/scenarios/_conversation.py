@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from homeloom.orchestrator import Context, Event, Runtime, ServiceCall, Unsubscribe
 
-from ._actions import EVENT_CONVERSATION_RESPONSE
+from ._action_calls import EVENT_CONVERSATION_RESPONSE
 from ._automation import EVENT_AUTOMATION_TRIGGERED, EVENT_RUN_FINISHED
 
 __all__ = [

@@ -1,0 +1,211 @@
+"""Steps that act on the house: service calls (and the scene and device shorthands
+built as calls), events fired on the bus, and a conversation response."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, final
+
+from homeloom.orchestrator import Runtime, in_a_task
+
+from ._actions import ActionStep, Builder, Run, render
+from ._errors import fail
+from ._templates import TemplateEngine
+from ._trace import trace_set_result, trace_update_result
+from ._triggers import shared
+
+if TYPE_CHECKING:
+    from ._script import Script
+
+__all__ = ["CALL_BUILDERS", "EVENT_CONVERSATION_RESPONSE"]
+
+EVENT_CONVERSATION_RESPONSE = "homeloom_conversation_response"
+
+
+@final
+class _Templated:
+    """A configured value that holds templates: rendered for each run. A value that
+    holds none is kept as written, and used as it is."""
+
+    __slots__ = ("engine", "value")
+
+    def __init__(self, engine: TemplateEngine, value: Any) -> None:
+        self.engine = engine
+        self.value = value
+
+    def render(self, run: Run) -> Any:
+        return self.engine.render_complex(self.value, run.variables)
+
+
+def _renderable(engine: TemplateEngine, value: Any) -> Any:
+    """``value`` as written, or a :class:`_Templated` when it holds a template."""
+    return _Templated(engine, value) if engine.contains_template(value) else value
+
+
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})  # shared by every call without data
+
+
+class _ServiceCall(ActionStep):
+    """A service call. The name, data and target are kept as written unless they hold
+    templates (see :class:`_Templated`); a name written out is split once, here."""
+
+    __slots__ = ("data", "legacy_entity", "name", "response_variable", "target", "templated_data")
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        engine = self.engine
+        name = config.get("action") or config.get("service") or config.get("service_template")
+        if not isinstance(name, str) or not name:
+            raise fail(
+                config, "action", f"{path}.action", "expected a service name like light.turn_on"
+            )
+        if not engine.is_template(name) and "." not in name:
+            raise fail(
+                config, "action", f"{path}.action", f"{name!r} is not a service: use domain.service"
+            )
+        data: dict[str, Any] = {}
+        for key in ("data_template", "data"):
+            value = config.get(key)
+            if (
+                value is not None
+                and not isinstance(value, Mapping)
+                and not engine.is_template(value)
+            ):
+                raise fail(config, key, f"{path}.{key}", f"'{key}' must be a mapping")
+            if isinstance(value, Mapping):
+                data.update(value)
+        self.name: tuple[str, str, str] | _Templated = (
+            _Templated(engine, name)
+            if engine.is_template(name)
+            else shared(name.strip().lower().partition("."))
+        )
+        self.data: Mapping[str, Any] | _Templated = _renderable(engine, data) if data else _NO_DATA
+        self.templated_data = config.get("data") if engine.is_template(config.get("data")) else None
+        target = config.get("target")
+        self.target = _renderable(engine, target) if target is not None else None
+        legacy_entity = config.get("entity_id")
+        self.legacy_entity = (
+            _renderable(engine, legacy_entity) if legacy_entity is not None else None
+        )
+        self.response_variable = config.get("response_variable")
+
+    async def act(self, run: Run) -> None:
+        name = self.name
+        if type(name) is _Templated:
+            domain, _, service = str(name.render(run)).strip().lower().partition(".")
+        else:
+            domain, _, service = name
+        payload = (
+            dict(render(self.engine, self.templated_data, run) or {}) if self.templated_data else {}
+        )
+        data = self.data
+        payload.update(data.render(run) if type(data) is _Templated else data)
+        target = self.target
+        if target is None:
+            targets = {}
+        else:
+            targets = dict((target.render(run) if type(target) is _Templated else target) or {})
+        legacy = self.legacy_entity
+        if legacy is not None:
+            targets.setdefault(
+                "entity_id", legacy.render(run) if type(legacy) is _Templated else legacy
+            )
+        trace_set_result(
+            params={
+                "domain": domain,
+                "service": service,
+                "service_data": payload,
+                "target": targets,
+            },
+            running_script=False,
+        )
+        gate = run.script.gate
+        if gate is not None and not gate.acts_alone(domain, service, targets):
+            await in_a_task()  # the decision may wait for a person
+            if not await gate(run, domain, service, payload, targets):
+                return
+        response_variable = self.response_variable
+        response = await self.runtime.services.call(
+            domain,
+            service,
+            payload,
+            target=targets,
+            context=run.context,
+            return_response=response_variable is not None,
+        )
+        if response_variable is not None:
+            run.variables[str(response_variable)] = response
+            trace_update_result(response=response)
+
+
+def _scene(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
+) -> ActionStep:
+    return _ServiceCall(
+        runtime,
+        engine,
+        {"action": "scene.turn_on", "target": {"entity_id": config["scene"]}},
+        path,
+        script,
+    )
+
+
+def _device(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
+) -> ActionStep:
+    domain, kind, entity = config.get("domain"), config.get("type"), config.get("entity_id")
+    if not (domain and kind and entity):
+        raise fail(config, "device_id", path, "a device action needs domain, type and entity_id")
+    return _ServiceCall(
+        runtime,
+        engine,
+        {"action": f"{domain}.{kind}", "target": {"entity_id": entity}},
+        path,
+        script,
+    )
+
+
+class _Event(ActionStep):
+    """Fires an event on the bus."""
+
+    __slots__ = ("data", "event_type")
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        self.event_type = config["event"]
+        self.data = {
+            **(config.get("event_data_template") or {}),
+            **(config.get("event_data") or {}),
+        }
+
+    async def act(self, run: Run) -> None:
+        name = str(render(self.engine, self.event_type, run))
+        payload = render(self.engine, self.data, run)
+        trace_set_result(event=name, event_data=payload)
+        self.runtime.bus.fire(name, payload, run.context)
+
+
+class _ConversationResponse(ActionStep):
+    """Say something to the person whose sentence started the run (``conversation.process``)."""
+
+    __slots__ = ("text",)
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        engine = self.engine
+        self.text = _renderable(engine, config["set_conversation_response"])
+
+    async def act(self, run: Run) -> None:
+        said = self.text.render(run) if type(self.text) is _Templated else self.text
+        text = "" if said is None else str(said)
+        trace_set_result(response=text)
+        self.runtime.bus.fire(EVENT_CONVERSATION_RESPONSE, {"text": text}, run.context)
+
+
+CALL_BUILDERS: dict[str, Builder] = {
+    "service": _ServiceCall,
+    "event": _Event,
+    "scene": _scene,
+    "device_id": _device,
+    "set_conversation_response": _ConversationResponse,
+}

@@ -1,0 +1,295 @@
+"""Steps that direct the run: a condition, choose, if, repeat, parallel, a nested
+sequence, variables and stop. A nested block runs in a scope of its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from homeloom.orchestrator import Runtime
+
+from ._actions import (
+    ActionStep,
+    Builder,
+    Run,
+    Step,
+    StopRun,
+    as_list,
+    compile_sequence,
+    compile_step,
+    render,
+)
+from ._conditions import ConditionCheck, compile_condition, compile_conditions
+from ._errors import fail
+from ._trace import trace_set_result
+
+if TYPE_CHECKING:
+    from ._script import Script
+
+__all__ = ["FLOW_BUILDERS"]
+
+
+class _ConditionStep(ActionStep):
+    """A condition as a step: the run stops when it does not hold."""
+
+    __slots__ = ("check",)
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        runtime = self.runtime
+        self.check = compile_condition(runtime, config, path=path)
+
+    async def act(self, run: Run) -> None:
+        if not self.check(run.variables):
+            raise StopRun("aborted")
+
+
+def _conditions_of(runtime: Runtime, value: Any, path: str) -> ConditionCheck:
+    return compile_conditions(runtime, value, path=path)
+
+
+class _Choose(ActionStep):
+    """The sequence of the first option whose conditions hold, else the default."""
+
+    __slots__ = ("default", "options")
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        runtime = self.runtime
+        options = []
+        for index, option in enumerate(as_list(config["choose"])):
+            where = f"{path}/choose/{index}"
+            if not isinstance(option, Mapping) or "sequence" not in option:
+                raise fail(config, "choose", where, "each choice needs 'conditions' and 'sequence'")
+            conditions = option.get("conditions", option.get("condition"))
+            options.append(
+                (
+                    _conditions_of(runtime, conditions, f"{where}/conditions"),
+                    compile_sequence(runtime, option["sequence"], f"{where}/sequence", script),
+                )
+            )
+        self.options = tuple(options)
+        self.default = (
+            compile_sequence(runtime, config["default"], f"{path}/default", script)
+            if "default" in config
+            else None
+        )
+
+    async def act(self, run: Run) -> None:
+        for index, (check, sequence) in enumerate(self.options):
+            if check(run.variables):
+                trace_set_result(choice=index)
+                await sequence(run.scoped())
+                return
+        if self.default is not None:
+            trace_set_result(choice="default")
+            await self.default(run.scoped())
+
+
+class _If(ActionStep):
+    """``then`` when the conditions hold, else ``else`` (if any)."""
+
+    __slots__ = ("check", "otherwise", "then")
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        runtime = self.runtime
+        if "then" not in config:
+            raise fail(config, "if", f"{path}.then", "an 'if' needs 'then'")
+        self.check = _conditions_of(runtime, config["if"], f"{path}/if")
+        self.then = compile_sequence(runtime, config["then"], f"{path}/then", script)
+        self.otherwise = (
+            compile_sequence(runtime, config["else"], f"{path}/else", script)
+            if "else" in config
+            else None
+        )
+
+    async def act(self, run: Run) -> None:
+        if self.check(run.variables):
+            trace_set_result(choice="then")
+            await self.then(run.scoped())
+        elif self.otherwise is not None:
+            trace_set_result(choice="else")
+            await self.otherwise(run.scoped())
+
+
+class _Repeat(ActionStep):
+    """A sequence repeated: a number of times, for each item, while or until."""
+
+    __slots__ = ("check", "form", "sequence", "spec")
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        runtime = self.runtime
+        spec = config["repeat"]
+        if not isinstance(spec, Mapping) or "sequence" not in spec:
+            raise fail(
+                config,
+                "repeat",
+                f"{path}.repeat",
+                "repeat needs 'sequence' and one of count, while, until, for_each",
+            )
+        forms = [key for key in ("count", "while", "until", "for_each") if key in spec]
+        if len(forms) != 1:
+            raise fail(
+                spec,
+                None,
+                f"{path}.repeat",
+                "repeat needs exactly one of count, while, until, for_each",
+            )
+        self.spec = spec
+        self.form = form = forms[0]
+        self.sequence = compile_sequence(
+            runtime, spec["sequence"], f"{path}/repeat/sequence", script
+        )
+        self.check = (
+            _conditions_of(runtime, spec[form], f"{path}/repeat/{form}")
+            if form in ("while", "until")
+            else None
+        )
+
+    async def _iterate(
+        self, run: Run, index: int, item: Any = None, last: bool | None = None
+    ) -> None:
+        scope = run.scoped()
+        repeat: dict[str, Any] = {"first": index == 1, "index": index}
+        if last is not None:
+            repeat["last"] = last
+        if self.form == "for_each":
+            repeat["item"] = item
+        scope.variables["repeat"] = repeat
+        await self.sequence(scope)
+
+    async def act(self, run: Run) -> None:
+        form, check = self.form, self.check
+        if form == "count":
+            count = int(float(render(self.engine, self.spec["count"], run)))
+            for index in range(1, count + 1):
+                await self._iterate(run, index, last=index == count)
+            trace_set_result(iterations=count)
+            return
+        if form == "for_each":
+            items = render(self.engine, self.spec["for_each"], run)
+            if isinstance(items, str):
+                items = [items]
+            items = list(items or [])
+            for index, item in enumerate(items, start=1):
+                await self._iterate(run, index, item, last=index == len(items))
+            return
+        assert check is not None
+        index = 0
+        while True:
+            index += 1
+            probe = run.scoped()
+            probe.variables["repeat"] = {"first": index == 1, "index": index}
+            if form == "while" and not check(probe.variables):
+                break
+            await self._iterate(run, index)
+            probe.variables["repeat"] = {"first": index == 1, "index": index}
+            if form == "until" and check(probe.variables):
+                break
+            await asyncio.sleep(0)  # a tight loop must not starve the house
+
+
+class _Parallel(ActionStep):
+    """Branches run at the same time, each in its own task; done when all are."""
+
+    __slots__ = ("branches",)
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        runtime = self.runtime
+        branches: list[Step] = []
+        for index, item in enumerate(as_list(config["parallel"])):
+            where = f"{path}/parallel/{index}"
+            if (
+                isinstance(item, Mapping)
+                and set(item) <= {"sequence", "alias", "enabled"}
+                and "sequence" in item
+            ):
+                branches.append(
+                    compile_sequence(runtime, item["sequence"], f"{where}/sequence", script)
+                )
+            else:
+                branches.append(compile_step(runtime, item, where, script))
+        self.branches = tuple(branches)
+
+    async def act(self, run: Run) -> None:
+        runtime = self.runtime
+        tasks = [
+            runtime.create_task(branch(run.scoped()), name=f"{self.path} branch {index}")
+            for index, branch in enumerate(self.branches)
+        ]
+        try:
+            with runtime.tasks.parked():
+                await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+
+class _NestedSequence(ActionStep):
+    """A ``sequence`` step: its steps, in a scope of their own."""
+
+    __slots__ = ("sequence",)
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        runtime = self.runtime
+        self.sequence = compile_sequence(runtime, config["sequence"], f"{path}/sequence", script)
+
+    async def act(self, run: Run) -> None:
+        await self.sequence(run.scoped())
+
+
+class _Variables(ActionStep):
+    """Sets variables in the current scope, each rendered in turn."""
+
+    __slots__ = ("values",)
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        values = config["variables"]
+        if not isinstance(values, Mapping):
+            raise fail(config, "variables", f"{path}.variables", "'variables' must be a mapping")
+        self.values = values
+
+    async def act(self, run: Run) -> None:
+        changed: dict[str, Any] = {}
+        for key, value in self.values.items():
+            rendered = render(self.engine, value, run)
+            run.variables[str(key)] = rendered
+            changed[str(key)] = rendered
+        trace_set_result(variables=changed)
+
+
+class _Stop(ActionStep):
+    """Ends the run: finished (with a response) or with an error."""
+
+    __slots__ = ("is_error", "reason", "response_variable")
+    may_wait = False
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        self.reason = str(config.get("stop") or "")
+        self.is_error = bool(config.get("error", False))
+        self.response_variable = config.get("response_variable")
+
+    async def act(self, run: Run) -> None:
+        trace_set_result(stop=self.reason, error=self.is_error)
+        if self.is_error:
+            raise StopRun("aborted", self.reason)
+        variable = self.response_variable
+        response = run.variables.get(str(variable)) if variable else None
+        raise StopRun("finished", None, response)
+
+
+FLOW_BUILDERS: dict[str, Builder] = {
+    "condition": _ConditionStep,
+    "choose": _Choose,
+    "if": _If,
+    "repeat": _Repeat,
+    "parallel": _Parallel,
+    "sequence": _NestedSequence,
+    "variables": _Variables,
+    "stop": _Stop,
+}

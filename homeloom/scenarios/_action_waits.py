@@ -1,0 +1,245 @@
+"""Steps that wait: a delay, a template that turns true, a trigger; those at the top
+level of a script are kept across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeloom.orchestrator import Context
+
+from ._actions import ActionStep, Builder, Run, StopRun, render
+from ._checkpoints import get_checkpoints
+from ._durations import DurationError, parse_duration
+from ._errors import fail
+from ._templates import TemplateEngine, TemplateError
+from ._trace import trace_set_result, trace_update_result
+from ._triggers import attach_triggers, validate_triggers
+
+if TYPE_CHECKING:
+    from ._script import Script
+
+__all__ = ["WAIT_BUILDERS"]
+
+
+def _duration(engine: TemplateEngine, value: Any, run: Run) -> timedelta:
+    try:
+        return parse_duration(render(engine, value, run))
+    except DurationError as err:
+        raise StopRun("error", str(err)) from None
+
+
+def _check_duration(engine: TemplateEngine, config: Mapping[str, Any], key: str, path: str) -> None:
+    raw = config.get(key)
+    if raw is None or engine.is_template(raw):
+        return
+    if isinstance(raw, Mapping) and any(engine.is_template(v) for v in raw.values()):
+        return
+    try:
+        parse_duration(raw)
+    except DurationError as err:
+        raise fail(config, key, f"{path}.{key}", str(err)) from None
+
+
+async def _wait_future(run: Run, future: asyncio.Future[Any], limit: timedelta | None) -> bool:
+    """Wait for ``future`` (parked), at most ``limit``; True when it completed."""
+    cancel = None
+    if limit is not None:
+
+        def expire(_: Any) -> None:
+            if not future.done():
+                future.set_result(_TIMED_OUT)
+
+        cancel = run.runtime.scheduler.call_later(max(limit.total_seconds(), 0), expire)
+    try:
+        with run.runtime.tasks.parked():
+            result = await future
+    finally:
+        if cancel is not None:
+            cancel()
+    return result is not _TIMED_OUT
+
+
+_TIMED_OUT = object()
+
+
+@contextmanager
+def _kept_across_restarts(
+    run: Run, path: str, deadline: datetime | None, kind: str
+) -> Iterator[None]:
+    """While a top-level delay or wait runs, keep it in the database so that a restart
+    resumes it; a shutdown keeps it, anything else that ends the wait drops it."""
+    runtime, script = run.runtime, run.script
+    checkpoints = get_checkpoints(runtime) if path.count("/") == 1 else None
+    if checkpoints is None:
+        yield
+        return
+    key = f"{script.domain}.{script.item_id}:{run.id}"
+    checkpoints.save_delay(
+        key,
+        scenario=script.item_id,
+        step=int(path.rsplit("/", 1)[1]),
+        deadline=deadline,
+        variables=run.variables,
+        context=run.context.as_dict(),
+        kind=kind,
+    )
+    kept = False
+    try:
+        yield
+    except asyncio.CancelledError:
+        kept = runtime.stopping
+        raise
+    finally:
+        if not kept:
+            checkpoints.drop_delay(key)
+
+
+class _Delay(ActionStep):
+    """Waits a duration (kept across a restart at the top level)."""
+
+    __slots__ = ("delay",)
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        engine = self.engine
+        _check_duration(engine, config, "delay", path)
+        self.delay = config["delay"]
+
+    async def act(self, run: Run) -> None:
+        runtime = self.runtime
+        duration = _duration(self.engine, self.delay, run)
+        trace_set_result(delay=duration.total_seconds(), done=False)
+        with _kept_across_restarts(run, self.path, runtime.now() + duration, "delay"):
+            await runtime.scheduler.sleep(duration.total_seconds())
+        trace_update_result(done=True)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "on", "yes", "enable", "1")
+    return bool(value) if isinstance(value, bool | int | float) else False
+
+
+class _WaitTemplate(ActionStep):
+    """Waits until a template renders true, re-rendered as the entities it reads change."""
+
+    __slots__ = ("config", "template")
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        engine = self.engine
+        _check_duration(engine, config, "timeout", path)
+        self.config = config
+        self.template = engine.template(str(config["wait_template"]))
+        try:
+            self.template.ensure_valid()
+        except TemplateError as err:
+            raise fail(config, "wait_template", f"{path}.wait_template", str(err)) from None
+
+    async def act(self, run: Run) -> None:
+        runtime, template, config = self.runtime, self.template, self.config
+        timeout = _duration(self.engine, config["timeout"], run) if "timeout" in config else None
+        start = runtime.now()
+        value, info = template.render_with_info(run.variables)
+        if _truthy(value):
+            run.variables["wait"] = {
+                "remaining": timeout.total_seconds() if timeout else None,
+                "completed": True,
+            }
+            trace_set_result(wait=run.variables["wait"])
+            return
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        untrack: list[Any] = []
+
+        def check(_: Any = None) -> None:
+            result, new_info = template.render_with_info(run.variables)
+            if _truthy(result) and not future.done():
+                future.set_result(True)
+            elif set(new_info.entities) != tracked[0]:
+                retrack(new_info.entities)
+
+        tracked: list[set[str]] = [set()]
+
+        def retrack(entities: set[str]) -> None:
+            for undo in untrack:
+                undo()
+            untrack.clear()
+            tracked[0] = set(entities)
+            if entities:
+                untrack.append(runtime.states.track(entities, check))
+
+        retrack(info.entities)
+        if info.has_time:
+            untrack.append(runtime.scheduler.call_every(60, check))
+        try:
+            completed = await _wait_future(run, future, timeout)
+        finally:
+            for undo in untrack:
+                undo()
+        remaining = None
+        if timeout is not None:
+            remaining = max((timeout - (runtime.now() - start)).total_seconds(), 0.0)
+        run.variables["wait"] = {"remaining": remaining, "completed": completed}
+        trace_set_result(wait=run.variables["wait"], timeout=not completed)
+        if not completed and config.get("continue_on_timeout", True) is False:
+            raise StopRun("aborted")
+
+
+class _WaitForTrigger(ActionStep):
+    """Waits until one of its triggers fires (kept across a restart at the top level)."""
+
+    __slots__ = ("config", "triggers")
+
+    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
+        runtime, engine = self.runtime, self.engine
+        _check_duration(engine, config, "timeout", path)
+        self.config = config
+        self.triggers = validate_triggers(
+            runtime, config["wait_for_trigger"], path=f"{path}.wait_for_trigger"
+        )
+
+    async def act(self, run: Run) -> None:
+        runtime, config = self.runtime, self.config
+        resumed, run.resumed_wait = run.resumed_wait, None
+        if resumed is not None:
+            deadline = resumed.deadline
+            timeout = max(deadline - runtime.now(), timedelta()) if deadline else None
+        else:
+            timeout = (
+                _duration(self.engine, config["timeout"], run) if "timeout" in config else None
+            )
+        start = runtime.now()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def triggered(variables: dict[str, Any], context: Context | None) -> None:
+            if not future.done():
+                future.set_result(variables.get("trigger"))
+
+        detach = await attach_triggers(
+            runtime, self.triggers, triggered, name=self.path, variables=run.variables
+        )
+        deadline = start + timeout if timeout is not None else None
+        try:
+            with _kept_across_restarts(run, self.path, deadline, "wait"):
+                completed = await _wait_future(run, future, timeout)
+        finally:
+            detach()
+        trigger = future.result() if completed else None
+        remaining = None
+        if timeout is not None:
+            remaining = max((timeout - (runtime.now() - start)).total_seconds(), 0.0)
+        run.variables["wait"] = {"remaining": remaining, "trigger": trigger}
+        trace_set_result(
+            wait={"remaining": remaining, "completed": completed}, timeout=not completed
+        )
+        if not completed and config.get("continue_on_timeout", True) is False:
+            raise StopRun("aborted")
+
+
+WAIT_BUILDERS: dict[str, Builder] = {
+    "delay": _Delay,
+    "wait_template": _WaitTemplate,
+    "wait_for_trigger": _WaitForTrigger,
+}

@@ -1,0 +1,244 @@
+"""Triggers on what happens in the house: events on the bus, start and stop, entering
+or leaving a zone, a device (as the trigger it stands for) and spoken sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeloom.orchestrator import (
+    EVENT_HOMELOOM_START,
+    EVENT_HOMELOOM_STOP,
+    Context,
+    Event,
+    Runtime,
+    Unsubscribe,
+)
+
+from ._conditions import in_zone
+from ._errors import fail
+from ._templates import get_template_engine
+from ._trigger_state import STATE_PLATFORMS
+from ._triggers import Attach, Fire, Validate, as_list, entity_ids_of
+
+__all__ = ["EVENT_PLATFORMS"]
+
+
+# --- events, start and stop -----------------------------------------------------------
+
+_EVENT_ALIASES = {
+    "homeassistant_start": EVENT_HOMELOOM_START,
+    "homeassistant_started": "homeloom_started",
+    "homeassistant_stop": EVENT_HOMELOOM_STOP,
+}
+
+
+def _validate_event(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    if not as_list(config.get("event_type")):
+        raise fail(
+            config, "event_type", f"{config['_path']}.event_type", "'event_type' is required"
+        )
+    for key in ("event_data", "context"):
+        if key in config and not isinstance(config[key], Mapping):
+            raise fail(config, key, f"{config['_path']}.{key}", f"'{key}' must be a mapping")
+
+
+def _subset(wanted: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
+    for key, value in wanted.items():
+        if key not in actual:
+            return False
+        got = actual[key]
+        if isinstance(value, Mapping) and isinstance(got, Mapping):
+            if not _subset(value, got):
+                return False
+        elif got != value and str(got) != str(value):
+            return False
+    return True
+
+
+def _attach_event(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    engine = get_template_engine(runtime)
+    types = [str(engine.render_complex(t, {})) for t in as_list(config.get("event_type"))]
+    wanted_data = config.get("event_data") or {}
+    wanted_context = config.get("context") or {}
+
+    def on_event(event: Event) -> None:
+        if wanted_data and not _subset(wanted_data, event.data):
+            return
+        if wanted_context:
+            ctx = event.context.as_dict()
+            for key, value in wanted_context.items():
+                if ctx.get(key) not in as_list(value):
+                    return
+        data = {
+            "event": {
+                "event_type": event.event_type,
+                "data": dict(event.data),
+                "origin": "LOCAL",
+                "time_fired": event.time_fired,
+                "context": event.context.as_dict(),
+            },
+            "description": f"event '{event.event_type}'",
+        }
+        fire(data, event.context)
+
+    undo = [runtime.bus.listen(_EVENT_ALIASES.get(t, t), on_event) for t in types]
+
+    def detach() -> None:
+        for unlisten in undo:
+            unlisten()
+
+    return detach
+
+
+def _validate_homeassistant(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    if config.get("event") not in ("start", "shutdown"):
+        raise fail(config, "event", f"{config['_path']}.event", "expected 'start' or 'shutdown'")
+
+
+def _attach_homeassistant(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    starting = config["event"] == "start"
+    event_type = EVENT_HOMELOOM_START if starting else EVENT_HOMELOOM_STOP
+    description = "Home Assistant starting" if starting else "Home Assistant stopping"
+
+    def on_event(event: Event) -> None:
+        fire({"event": event.as_dict(), "description": description}, event.context)
+
+    if starting and runtime.running:
+        # Attached after start (a reload): Home Assistant runs start triggers only at start.
+        return lambda: None
+    return runtime.bus.listen_once(event_type, on_event)
+
+
+# --- zone and device ------------------------------------------------------------------
+
+
+def _validate_zone(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    entity_ids_of(config)
+    entity_ids_of(config, "zone")
+    if config.get("event", "enter") not in ("enter", "leave"):
+        raise fail(config, "event", f"{config['_path']}.event", "expected 'enter' or 'leave'")
+
+
+def _attach_zone(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    zone_id = entity_ids_of(config, "zone")[0]
+    entering = config.get("event", "enter") == "enter"
+    verb = "entering" if entering else "leaving"
+
+    def on_change(event: Event) -> None:
+        old, new = event.data["old_state"], event.data["new_state"]
+        zone = runtime.states.get(zone_id)
+        if zone is None or old is None or new is None:
+            return
+        was, now = in_zone(old, zone), in_zone(new, zone)
+        if (entering and not was and now) or (not entering and was and not now):
+            fire(
+                {
+                    "entity_id": event.data["entity_id"],
+                    "from_state": old,
+                    "to_state": new,
+                    "zone": zone,
+                    "event": "enter" if entering else "leave",
+                    "description": f"{event.data['entity_id']} {verb} {zone.name}",
+                },
+                event.context,
+            )
+
+    return runtime.states.track(entity_ids_of(config), on_change)
+
+
+_DEVICE_TO = {
+    "turned_on": "on",
+    "turned_off": "off",
+    "opened": "open",
+    "closed": "closed",
+    "opening": "opening",
+    "closing": "closing",
+    "locked": "locked",
+    "unlocked": "unlocked",
+    "motion": "on",
+    "no_motion": "off",
+    "occupied": "on",
+    "not_occupied": "off",
+    "open": "on",
+    "not_opened": "off",
+    "enters": "home",
+    "leaves": "not_home",
+    "changed_states": None,
+}
+
+
+def _device_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A device trigger as the state or numeric_state trigger it stands for."""
+    kind = str(config.get("type", ""))
+    domain = str(config.get("domain", ""))
+    if domain == "mqtt":
+        # A button's announced trigger (``homeassistant/device_automation``), by discovery id.
+        return {**config, "platform": "mqtt_device"}
+    if domain == "sensor" and kind not in _DEVICE_TO:
+        # Sensor device triggers ("temperature", "battery_level"...) compare the value.
+        return {**config, "platform": "numeric_state"}
+    if kind in _DEVICE_TO:
+        to = _DEVICE_TO[kind]
+    elif domain == "binary_sensor" and kind:
+        # Binary sensors name the "on" side (smoke, moist, plugged) and "no_"/"not_" the off.
+        to = "off" if kind.startswith(("no_", "not_")) else "on"
+    else:
+        raise fail(
+            config,
+            "type",
+            f"{config['_path']}.type",
+            f"unknown device trigger type {kind!r} for domain {domain or '(none)'}; "
+            f"valid: {', '.join(_DEVICE_TO)}, a binary_sensor's condition such as smoke "
+            "or no_smoke, or a sensor's measurement such as temperature",
+        )
+    return {**config, "platform": "state", "to": to}
+
+
+def _device_platform(config: Mapping[str, Any]) -> tuple[Attach, Validate]:
+    from ._trigger_mqtt import MQTT_DEVICE_TRIGGER
+
+    platform = str(_device_config(config)["platform"])
+    return MQTT_DEVICE_TRIGGER if platform == "mqtt_device" else STATE_PLATFORMS[platform]
+
+
+def _validate_device(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _device_platform(config)[1](runtime, _device_config(config))
+
+
+def _attach_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    return _device_platform(config)[0](runtime, _device_config(config), fire)
+
+
+def _sentences(config: Mapping[str, Any]) -> list[Any]:
+    from ._conversation import compile_sentence
+
+    commands = as_list(config.get("command"))
+    if not commands or not all(isinstance(c, str) and c.strip() for c in commands):
+        raise fail(config, "command", f"{config['_path']}.command", "'command' lists sentences")
+    try:
+        return [compile_sentence(str(command)) for command in commands]
+    except ValueError as err:
+        raise fail(config, "command", f"{config['_path']}.command", str(err)) from None
+
+
+def _validate_conversation(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    _sentences(config)
+
+
+def _attach_conversation(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    from ._conversation import get_conversation
+
+    def heard(data: dict[str, Any], context: Context) -> None:
+        fire({**data, "description": f"said {data['sentence']!r}"}, context)
+
+    return get_conversation(runtime).listen(_sentences(config), heard)
+
+
+EVENT_PLATFORMS: dict[str, tuple[Attach, Validate]] = {
+    "event": (_attach_event, _validate_event),
+    "homeassistant": (_attach_homeassistant, _validate_homeassistant),
+    "zone": (_attach_zone, _validate_zone),
+    "device": (_attach_device, _validate_device),
+    "conversation": (_attach_conversation, _validate_conversation),
+}

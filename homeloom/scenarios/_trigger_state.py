@@ -1,0 +1,363 @@
+"""The ``state`` and ``numeric_state`` triggers.
+
+They listen through the state store's per-entity index, so a state write costs
+only the listeners of that entity.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from homeloom.orchestrator import Context, Event, Runtime, State, Unsubscribe, valid_entity_id
+
+from ._durations import DurationError, parse_duration
+from ._errors import fail
+from ._templates import TemplateError, get_template_engine
+from ._triggers import (
+    Attach,
+    Fire,
+    ForWait,
+    Validate,
+    as_list,
+    duration_of,
+    entity_ids_of,
+    shared,
+)
+
+__all__ = ["STATE_PLATFORMS"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _check_for(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    raw = config.get("for")
+    if raw is None:
+        return
+    engine = get_template_engine(runtime)
+    if engine.is_template(raw) or (
+        isinstance(raw, Mapping) and any(engine.is_template(v) for v in raw.values())
+    ):
+        return
+    try:
+        parse_duration(raw)
+    except DurationError as err:
+        raise fail(config, "for", f"{config['_path']}.for", str(err)) from None
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+def _state_values(value: Any, attribute: Any) -> tuple[Any, ...] | None:
+    """The accepted values of from/to; None means any. States are strings, and the same
+    states (``("on",)``) one tuple shared by every trigger."""
+    if value is None:
+        return None
+    values = as_list(value)
+    if attribute:
+        return tuple(values)
+    return shared(tuple("on" if v is True else "off" if v is False else str(v) for v in values))
+
+
+def _validate_state(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    entity_ids_of(config)
+    _check_for(runtime, config)
+    for key in ("from", "to"):
+        other = f"not_{key}"
+        if key in config and other in config and config[key] is not None:
+            raise fail(
+                config, other, f"{config['_path']}.{other}", f"use either '{key}' or '{other}'"
+            )
+
+
+class _EntityTrigger:
+    """What the state and numeric_state triggers share: their callback, detaching,
+    and the ``for:`` waits, which exist only when there is a ``for:``."""
+
+    __slots__ = ("config", "fire", "runtime", "untrack", "waits")
+
+    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.fire = fire
+        self.waits = (
+            ForWait(runtime, config.get("_checkpoint")) if config.get("for") is not None else None
+        )
+        self.untrack: Unsubscribe | None = None
+
+    def detach(self) -> None:
+        if self.untrack is not None:
+            self.untrack()
+        if self.waits is not None:
+            self.waits.cancel_all()
+
+    def _wait_for(self, waits: ForWait, data: dict[str, Any], context: Context) -> None:
+        """A change that starts the ``for:``: fires once the new state has lasted."""
+        entity_id = data["entity_id"]
+        try:
+            duration = duration_of(self.runtime, self.config, {"trigger": data})
+        except (DurationError, TemplateError) as err:
+            _LOGGER.error("%s trigger on %s: 'for': %s", self.config["platform"], entity_id, err)
+            return
+        if duration is None:
+            self.fire(data, context)
+            return
+        data["for"] = duration
+        waits.start(entity_id, duration, _FireLater(self, data, data["to_state"], context))
+
+
+class _StateTrigger(_EntityTrigger):
+    """One attached state trigger, called with each change of its entities.
+
+    An object rather than nested closures, holding only what the trigger needs:
+    a large house keeps one per trigger. The accepted values are tuples (an empty
+    one shared), and the ``for:`` waits exist only when there is a ``for:``.
+    """
+
+    __slots__ = ("any_keys", "attribute", "from_values", "not_from", "not_to", "to_values")
+
+    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
+        super().__init__(runtime, config, fire)
+        attribute = self.attribute = config.get("attribute")
+        self.from_values = _state_values(config.get("from"), attribute)
+        self.to_values = _state_values(config.get("to"), attribute)
+        self.not_from = _state_values(config.get("not_from"), attribute) or ()
+        self.not_to = _state_values(config.get("not_to"), attribute) or ()
+        # With no from/to at all, attribute changes count too; any from/to key (even null) not.
+        self.any_keys = any(key in config for key in ("from", "to", "not_from", "not_to"))
+
+    def attach(self, entity_ids: list[str]) -> Unsubscribe:
+        if self.waits is not None:
+            for entity_id in entity_ids:
+                self._resume_saved(entity_id, self.waits)
+        # Without an attribute or a duration, only changes to an accepted state matter.
+        only_to = None
+        if not self.attribute and "for" not in self.config and self.to_values is not None:
+            only_to = shared(frozenset(self.to_values))  # the store keeps the set it is given
+        untrack = self.untrack = self.runtime.states.track(entity_ids, self, to_states=only_to)
+        return untrack if self.waits is None else self.detach
+
+    def _accepts_to(self, value: Any) -> bool:
+        """Whether a new value (a state, or the attribute) is one the trigger goes to."""
+        if self.to_values is not None and value not in self.to_values:
+            return False
+        return value not in self.not_to
+
+    def __call__(self, event: Event) -> None:
+        event_data = event.data
+        old, new = event_data["old_state"], event_data["new_state"]
+        entity_id = event_data["entity_id"]
+        waits = self.waits
+        if new is None:
+            if waits is not None:
+                waits.cancel(entity_id)
+            return
+        attribute = self.attribute
+        if attribute:
+            old_value = old.attributes.get(attribute) if old is not None else None
+            new_value = new.attributes.get(attribute)
+            if old_value == new_value and (old is not None):
+                return
+            if attribute not in new.attributes and self.to_values is None and not self.not_to:
+                return
+        else:
+            old_value = old.state if old is not None else None
+            new_value = new.state
+            if self.any_keys and old is not None and old_value == new_value:
+                # Only the attributes changed: a wait ends if its state is no longer accepted.
+                if waits is not None and not self._accepts_to(new_value):
+                    waits.cancel(entity_id)  # nothing when it was not waiting
+                return
+        if waits is not None and entity_id in waits.pending:
+            waits.cancel(entity_id)
+        if self.from_values is not None and (old is None or old_value not in self.from_values):
+            return
+        if old is not None and old_value in self.not_from:
+            return
+        if not self._accepts_to(new_value):
+            return
+        data = {
+            "entity_id": entity_id,
+            "from_state": old,
+            "to_state": new,
+            "for": None,
+            "attribute": attribute,
+            "description": f"state of {entity_id}",
+        }
+        if waits is None:
+            self.fire(data, event.context)
+            return
+        self._wait_for(waits, data, event.context)
+
+    def _resume_saved(self, entity_id: str, waits: ForWait) -> None:
+        saved = waits.saved(entity_id)
+        if saved is None:
+            return
+        started, deadline = saved
+        runtime = self.runtime
+        current = runtime.states.get(entity_id)
+        if (
+            current is None
+            or not self._accepts_to(_state_value(current, self.attribute))
+            or current.last_changed > started
+        ):
+            waits._forget(entity_id)
+            return
+        data = {
+            "entity_id": entity_id,
+            "from_state": None,
+            "to_state": current,
+            "for": deadline - started,
+            "attribute": self.attribute,
+            "description": f"state of {entity_id}",
+        }
+        waits.start(entity_id, deadline - runtime.now(), lambda: self.fire(data, None), save=False)
+
+
+def _state_value(state: State, attribute: Any) -> Any:
+    return state.attributes.get(attribute) if attribute else state.state
+
+
+class _FireLater:
+    """A ``for:`` that has lasted: fires with the entity's state at that moment."""
+
+    __slots__ = ("context", "data", "new", "trigger")
+
+    def __init__(
+        self,
+        trigger: _EntityTrigger,
+        data: dict[str, Any],
+        new: State,
+        context: Context,
+    ) -> None:
+        self.trigger, self.data, self.new, self.context = trigger, data, new, context
+
+    def __call__(self) -> None:
+        current = self.trigger.runtime.states.get(self.data["entity_id"])
+        self.trigger.fire({**self.data, "to_state": current or self.new}, self.context)
+
+
+def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    entity_ids = entity_ids_of(config)
+    return _StateTrigger(runtime, config, fire).attach(entity_ids)
+
+
+# --- numeric_state --------------------------------------------------------------------
+
+
+def _validate_numeric(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    entity_ids_of(config)
+    _check_for(runtime, config)
+    if config.get("above") is None and config.get("below") is None:
+        raise fail(config, None, config["_path"], "numeric_state needs 'above', 'below' or both")
+    for key in ("above", "below"):
+        raw = config.get(key)
+        if raw is None or isinstance(raw, int | float) or valid_entity_id(str(raw).strip().lower()):
+            continue
+        raise fail(
+            config, key, f"{config['_path']}.{key}", f"{raw!r} is neither a number nor an entity id"
+        )
+
+
+class _NumericTrigger(_EntityTrigger):
+    """One attached numeric_state trigger, called with each change of its entities.
+
+    An object for the same reason as :class:`_StateTrigger`: one per trigger, few
+    slots, and ``for:`` waits only when there is a ``for:``.
+    """
+
+    __slots__ = ("above", "armed", "attribute", "below", "template")
+
+    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
+        super().__init__(runtime, config, fire)
+        self.attribute = config.get("attribute")
+        self.above, self.below = config.get("above"), config.get("below")
+        engine = get_template_engine(runtime)
+        self.template = (
+            engine.template(str(config["value_template"])) if config.get("value_template") else None
+        )
+        self.armed: set[str] = set()
+
+    def attach(self, entity_ids: list[str]) -> Unsubscribe:
+        states = self.runtime.states
+        self.armed = {
+            entity_id for entity_id in entity_ids if not self._in_range(states.get(entity_id))
+        }
+        untrack = self.untrack = states.track(entity_ids, self)
+        return untrack if self.waits is None else self.detach
+
+    def _limit(self, raw: Any) -> float | None:
+        if isinstance(raw, int | float):
+            return float(raw)
+        ref = self.runtime.states.get(str(raw).strip().lower())
+        try:
+            return float(ref.state) if ref is not None else None
+        except ValueError:
+            return None
+
+    def _in_range(self, state: State | None) -> bool:
+        if state is None:
+            return False
+        raw: Any = state.attributes.get(self.attribute) if self.attribute else state.state
+        if self.template is not None:
+            try:
+                raw = self.template.render({"state": state})
+            except TemplateError as err:
+                _LOGGER.warning("numeric_state value_template: %s", err)
+                return False
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            return False
+        if self.above is not None:
+            above = self._limit(self.above)
+            if above is None or not number > above:
+                return False
+        if self.below is not None:
+            below = self._limit(self.below)
+            if below is None or not number < below:
+                return False
+        return True
+
+    def __call__(self, event: Event) -> None:
+        entity_id, new = event.data["entity_id"], event.data["new_state"]
+        waits = self.waits
+        if not self._in_range(new):
+            self.armed.add(entity_id)
+            if waits is not None:
+                waits.cancel(entity_id)
+            return
+        if entity_id not in self.armed:
+            return
+        self.armed.discard(entity_id)
+        data = {
+            "entity_id": entity_id,
+            "from_state": event.data["old_state"],
+            "to_state": new,
+            "above": _as_number(self.above),
+            "below": _as_number(self.below),
+            "attribute": self.attribute,
+            "for": None,
+            "description": f"numeric state of {entity_id}",
+        }
+        if waits is None:
+            self.fire(data, event.context)
+            return
+        self._wait_for(waits, data, event.context)
+
+
+def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    entity_ids = entity_ids_of(config)
+    return _NumericTrigger(runtime, config, fire).attach(entity_ids)
+
+
+def _as_number(value: Any) -> Any:
+    """A numeric limit as Home Assistant reports it in trigger data: a float."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+STATE_PLATFORMS: dict[str, tuple[Attach, Validate]] = {
+    "state": (_attach_state, _validate_state),
+    "numeric_state": (_attach_numeric, _validate_numeric),
+}
