@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import threading
 import types
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
@@ -38,14 +39,20 @@ _HAND_OVER = object()
 MAX_DEPTH = 8
 
 
-class _Depth:
-    current = 0  # eager segments being run right now, innermost last
+class _Depth(threading.local):
+    """How many eager segments this thread is running right now (one per event loop
+    thread; they nest)."""
+
+    current = 0
+
+
+_depth = _Depth()
 
 
 @types.coroutine
 def in_a_task() -> Generator[Any, None, None]:
     """Make sure the code after this runs in a task of its own."""
-    if _Depth.current:
+    if _depth.current:
         yield _HAND_OVER
 
 
@@ -78,7 +85,7 @@ class EagerRun(asyncio.Future[T]):
 
 
 def can_start_eagerly() -> bool:
-    return _Depth.current < MAX_DEPTH
+    return _depth.current < MAX_DEPTH
 
 
 def start_eagerly(
@@ -95,7 +102,7 @@ def start_eagerly(
     done callback.
     """
     context = contextvars.copy_context()
-    _Depth.current += 1
+    _depth.current += 1
     try:
         waiting_for = context.run(coro.send, None)
     except StopIteration as finished:
@@ -108,7 +115,7 @@ def start_eagerly(
         on_done()
         return
     finally:
-        _Depth.current -= 1
+        _depth.current -= 1
 
     def settle(task: asyncio.Task[T]) -> None:
         if task.cancelled() and getattr(coro, "cr_frame", None) is not None:

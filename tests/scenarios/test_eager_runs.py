@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from homeloom.house import House
-from homeloom.orchestrator import Context, Runtime, ServiceCall, TestClock
+from homeloom.orchestrator import Context, Runtime, ServiceCall, TestClock, in_a_task
 from homeloom.orchestrator._eager import MAX_DEPTH
 from homeloom.scenarios._trace import current_trace
 
@@ -193,3 +194,27 @@ async def test_a_long_chain_of_runs_goes_on_in_tasks_past_the_nesting_limit(
         assert len(recorder.calls) == MAX_DEPTH  # as deep as eager runs nest
         await house.runtime.idle()
         assert [what for _, what in recorder.calls] == [str(n) for n in range(length)]
+
+
+async def test_another_threads_event_loop_is_not_taken_for_an_eager_run(tmp_path: Path) -> None:
+    config = """\
+automation:
+  - id: asks_a_thread
+    triggers: [{trigger: event, event_type: go}]
+    actions: [{action: test.in_a_thread}]
+"""
+    outcomes: list[str] = []
+
+    async def in_its_own_task() -> str:
+        await in_a_task()  # in a task of that loop already: nothing to hand over
+        return "ran"
+
+    def in_a_thread(call: ServiceCall) -> None:  # called inside the eager run
+        worker = threading.Thread(target=lambda: outcomes.append(asyncio.run(in_its_own_task())))
+        worker.start()
+        worker.join()
+
+    async for house, _ in _house(tmp_path, config):
+        house.runtime.services.register("test", "in_a_thread", in_a_thread)
+        house.runtime.bus.fire("go", {})
+        assert outcomes == ["ran"]
