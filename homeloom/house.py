@@ -249,7 +249,10 @@ class House:
 
     ``long_running`` is for the process that serves the house for days (``homeloom
     run``): once started, what loading built is moved out of the collector's way,
-    so collections during the day only look at what the day allocates.
+    so collections during the day only look at what the day allocates, and the
+    configuration forgets where each value was written (file, line and column serve
+    the errors of loading and checking, all reported by then; a reload reads the files
+    again, reports its errors with their places, then forgets them in turn).
     """
 
     def __init__(
@@ -281,6 +284,7 @@ class House:
         # Browse the network for devices to adopt once started (``homeloom run``).
         self._discover = discover
         self.automations = AutomationManager(self.runtime, config_dir)
+        self.automations.keep_positions = not long_running
 
     async def setup(self, before_scenarios: BeforeScenarios | None = None) -> CheckReport:
         """Set everything up without starting; returns what was found wrong."""
@@ -327,6 +331,8 @@ class House:
         report.scenarios_failed = loaded.failed + scripts.failed
         for issue in report.errors:
             _LOGGER.error("configuration: %s", issue)
+        if self.long_running:  # everything is checked: starting reuses the memory freed
+            self.automations.drop_positions(self.config)
         return report
 
     async def start(self) -> None:

@@ -6,7 +6,8 @@ import gc
 from pathlib import Path
 
 from homeloom.house import House, write_demo_config
-from homeloom.orchestrator import TestClock
+from homeloom.orchestrator import Context, TestClock
+from homeloom.scenarios import position_of
 
 EXTRA_AUTOMATIONS = "".join(
     f"""
@@ -74,6 +75,155 @@ async def test_a_long_running_house_freezes_what_loading_built(tmp_path: Path) -
         assert gc.get_freeze_count() > before
         # ... and collects its young generation less often than a short command would.
         assert gc.get_threshold()[0] > thresholds[0]
+        await house.stop()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+LONG_RUNNING_CONFIG = """\
+input_boolean:
+  go:
+    name: Go
+  seen:
+    name: Seen
+automation: !include automations.yaml
+"""
+AUTOMATIONS = """\
+- id: mark_seen
+  triggers:
+    - trigger: state
+      entity_id: input_boolean.go
+      to: "on"
+  actions:
+    - action: input_boolean.turn_on
+      target:
+        entity_id: input_boolean.seen
+- id: stays_off
+  initial_state: false
+  triggers:
+    - trigger: state
+      entity_id: input_boolean.go
+  actions:
+    - action: input_boolean.turn_off
+      target:
+        entity_id: input_boolean.seen
+"""
+BROKEN = """\
+- id: mark_seen
+  triggers:
+    - trigger: state
+      entity_id: input_boolean.go
+      to: "on"
+  actions:
+    - action: input_boolean.turn_on
+      target:
+        entity_id: input_boolean.seen
+- id: broken
+  triggers:
+    - trigger: state
+      entity_id: input_boolean.go
+  actions: []
+  colour: red
+"""
+
+
+async def _long_running_house(config_dir: Path) -> House:
+    (config_dir / "configuration.yaml").write_text(LONG_RUNNING_CONFIG, encoding="utf-8")
+    (config_dir / "automations.yaml").write_text(AUTOMATIONS, encoding="utf-8")
+    house = House(config_dir, clock=TestClock(), persist=False, long_running=True)
+    report = await house.setup()
+    assert report.ok, report.errors
+    await house.start()
+    return house
+
+
+def _placed(house: House) -> list[object]:
+    """The places the configuration and the automations still know, if any."""
+    places: list[object] = [
+        house.config.position,
+        position_of(house.config, "automation"),
+        position_of(house.config, "input_boolean"),
+    ]
+    for automation in house.automations.automations.values():
+        triggers = automation.spec.triggers
+        places += (position_of(triggers, 0), position_of(triggers[0], "entity_id"))
+        places += (position_of(automation.spec.actions[0], "target"),)
+    return [place for place in places if place is not None]
+
+
+async def test_a_long_running_house_forgets_positions_and_still_runs(tmp_path: Path) -> None:
+    thresholds = gc.get_threshold()
+    try:
+        house = await _long_running_house(tmp_path)
+        assert not _placed(house)
+        states = house.runtime.states
+        states.set("input_boolean.go", "on")
+        await house.runtime.idle()
+        assert states.get("input_boolean.seen").state == "on"  # type: ignore[union-attr]
+        await house.stop()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+async def test_a_house_checking_its_configuration_keeps_positions(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(LONG_RUNNING_CONFIG, encoding="utf-8")
+    (tmp_path / "automations.yaml").write_text(AUTOMATIONS, encoding="utf-8")
+    house = House(tmp_path, clock=TestClock(), persist=False)
+    await house.setup()
+    await house.start()
+    assert len(_placed(house)) == 9
+    await house.stop()
+
+
+async def test_a_long_running_house_reports_a_broken_reload_with_its_place(
+    tmp_path: Path,
+) -> None:
+    thresholds = gc.get_threshold()
+    try:
+        house = await _long_running_house(tmp_path)
+        (tmp_path / "automations.yaml").write_text(BROKEN, encoding="utf-8")
+        report = await house.automations.reload()
+        [issue] = report.errors
+        assert (issue.file, issue.line, issue.column, issue.scenario) == (
+            "automations.yaml",
+            15,
+            3,
+            "broken",
+        )
+        assert "unknown key 'colour'" in issue.message
+        # What the reload loaded forgot its places in turn, and the rest still runs.
+        assert list(house.automations.automations) == ["automation.mark_seen"]
+        assert not _placed(house)
+        states = house.runtime.states
+        states.set("input_boolean.go", "on")
+        await house.runtime.idle()
+        assert states.get("input_boolean.seen").state == "on"  # type: ignore[union-attr]
+        await house.stop()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+async def test_the_automations_first_states_share_the_start_of_the_house(
+    tmp_path: Path,
+) -> None:
+    thresholds = gc.get_threshold()
+    try:
+        house = await _long_running_house(tmp_path)
+        states = house.runtime.states
+        on, off = states.get("automation.mark_seen"), states.get("automation.stays_off")
+        assert on is not None and off is not None
+        assert (on.state, off.state) == ("on", "off")
+        assert on.context is off.context
+        assert (on.context.origin, on.context.source) == ("system", "automations start")
+        # A reload's start is caused by what asked for it.
+        asked = Context(origin="user", user_id="alice", source="ui")
+        await house.automations.reload(asked)
+        again = states.get("automation.mark_seen")
+        assert again is not None and again.context.parent_id == asked.id
+        assert (again.context.origin, again.context.user_id) == ("system", "alice")
         await house.stop()
     finally:
         gc.unfreeze()

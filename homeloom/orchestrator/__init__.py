@@ -30,6 +30,7 @@ from ._events import (
     Event,
     EventBus,
 )
+from ._fixed_calls import FixedCall
 from ._logbook import EVENT_LOGBOOK_ENTRY, Logbook
 from ._notifications import EVENT_NOTIFICATION, Notification, Notifications
 from ._persistence import AuditEntry, Persistence
@@ -101,6 +102,7 @@ __all__ = [
     "Event",
     "EventBus",
     "EventHandler",
+    "FixedCall",
     "HomeloomError",
     "HouseSettings",
     "InvalidEntityId",

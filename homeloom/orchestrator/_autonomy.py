@@ -157,6 +157,15 @@ class AutonomyPolicy:
 
     # --- the gate ----------------------------------------------------------------
 
+    def may_guard(self, domain: str, service: str) -> bool:
+        """Whether any command of ``domain.service`` could be guarded; when not, whatever
+        its target, ``is_guarded`` is False (and the target need not be read)."""
+        return (
+            bool(self.guarded_entities)
+            or service in _COVER_OPENING
+            or f"{domain}.{service}" in self.guarded_services
+        )
+
     def is_guarded(self, domain: str, service: str, entity_ids: Iterable[str]) -> bool:
         name = f"{domain}.{service}"
         for entity_id in entity_ids:
@@ -190,13 +199,16 @@ class AutonomyPolicy:
     ) -> bool:
         """Whether the command runs at once (``decide`` would say auto), without the why:
         asked on every call, so it builds nothing."""
-        for level in (
-            self.household,
-            self.assemblage_levels.get(assemblage or "", assemblage_level),
-            self.scenario_levels.get(scenario or "", scenario_level),
-        ):
-            if level is not None and level != "auto":
-                return False
+        if self.household != "auto":
+            return False
+        level = self.assemblage_levels.get(assemblage or "", assemblage_level)
+        if level is not None and level != "auto":
+            return False
+        level = self.scenario_levels.get(scenario or "", scenario_level)
+        if level is not None and level != "auto":
+            return False
+        if not entity_ids:  # as is_guarded answers for no target, without the call
+            return f"{domain}.{service}" not in self.guarded_services
         return not self.is_guarded(domain, service, entity_ids)
 
     def decide(

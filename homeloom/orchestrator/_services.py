@@ -102,6 +102,9 @@ class ServiceRegistry:
         # Carries out commands on entities nothing else provides (the simulator's devices).
         self.default_provider: EntityCommandHandler | None = None
         self._fallbacks: dict[str, Callable[[str], None]] = {}
+        # Counts registrations and removals: a FixedCall checks it to know that the
+        # service it resolved is still the one registered.
+        self.generation = 0
 
     # --- registration ----------------------------------------------------------
 
@@ -128,11 +131,13 @@ class ServiceRegistry:
             description,
         )
         self._services.setdefault(entry.domain, {})[entry.service] = entry
+        self.generation += 1
 
         def unregister() -> None:
             services = self._services.get(entry.domain, {})
             if services.get(entry.service) is entry:
                 del services[entry.service]
+                self.generation += 1
 
         return unregister
 
@@ -250,18 +255,25 @@ class ServiceRegistry:
         if self.stubbed:
             return self._stub_call(domain, service, data, target, context, return_response)
         entry = self.get(domain, service)
-        payload = dict(data or {})
-        targets: dict[str, Any] = dict(target or {})
-        for key in TARGET_KEYS:
-            if key in payload:
-                value = payload.pop(key)
-                if key in targets:
-                    targets[key] = _as_list(targets[key], entry, key) + _as_list(value, entry, key)
-                else:
-                    targets[key] = value
+        payload = dict(data) if data else {}
+        targets: dict[str, Any] = dict(target) if target else {}
+        if payload:  # target keys given as data (entity_id: ...) join the target
+            for key in TARGET_KEYS:
+                if key in payload:
+                    value = payload.pop(key)
+                    if key in targets:
+                        targets[key] = _as_list(targets[key], entry, key) + _as_list(
+                            value, entry, key
+                        )
+                    else:
+                        targets[key] = value
         entity_ids: tuple[str, ...] = ()
         if entry.target != "none":
-            has_target = any(targets.get(key) not in (None, [], "") for key in TARGET_KEYS)
+            has_target = False
+            for key, value in targets.items():  # usually one key: cheaper than each of TARGET_KEYS
+                if key in TARGET_KEYS and value not in (None, [], ""):
+                    has_target = True
+                    break
             if has_target:
                 entity_ids = self.resolve_target(entry, targets)
             elif entry.target == "required":
@@ -347,11 +359,14 @@ class ServiceRegistry:
         return None
 
     async def _invoke(self, call: ServiceCall) -> ServiceResponse | None:
-        entry = self.get(call.domain, call.service)
+        services = self._services.get(call.domain)
+        entry = services.get(call.service) if services is not None else None
+        if entry is None:  # not as prepared: looked up again, with get()'s errors
+            entry = self.get(call.domain, call.service)
         for entity_id in call.entity_ids:
             self._states.expect_answer(entity_id, call.context)
         result = entry.handler(call)
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             # Not yet begun: a coroutine handler runs in a task (an eagerly started
             # run is handed to one here); a plain function has answered already.
             await in_a_task()
@@ -413,6 +428,8 @@ class ServiceRegistry:
                     f"{entity_id} is not of a domain this service acts on ({', '.join(domains)})",
                 )
             found[entity_id] = None
+        if len(target) == 1 and "entity_id" in target:
+            return tuple(found)  # by entity id alone, as most calls are
         implied: list[str] = []
         for area_id in _as_list(target.get("area_id"), entry, "area_id"):
             area = registries.area_by_name_or_id(area_id)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, final
 
-from homeloom.orchestrator import Runtime, in_a_task
+from homeloom.orchestrator import FixedCall, Runtime, in_a_task
 
 from ._actions import ActionStep, Builder, Run, render
 from ._errors import fail
@@ -50,7 +50,15 @@ class _ServiceCall(ActionStep):
     """A service call. The name, data and target are kept as written unless they hold
     templates (see :class:`_Templated`); a name written out is split once, here."""
 
-    __slots__ = ("data", "legacy_entity", "name", "response_variable", "target", "templated_data")
+    __slots__ = (
+        "data",
+        "fixed",
+        "legacy_entity",
+        "name",
+        "response_variable",
+        "target",
+        "templated_data",
+    )
     may_wait = False
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
@@ -89,6 +97,29 @@ class _ServiceCall(ActionStep):
             _renderable(engine, legacy_entity) if legacy_entity is not None else None
         )
         self.response_variable = config.get("response_variable")
+        # Nothing templated: the same call on every run, validated once (see FixedCall).
+        # True until the first run makes it: most steps of a large house seldom run.
+        self.fixed: FixedCall | bool = (
+            isinstance(self.name, tuple)
+            and not isinstance(self.data, _Templated)
+            and not isinstance(self.target, _Templated)
+            and not isinstance(self.legacy_entity, _Templated)
+            and not self.templated_data
+        )
+
+    def _targets(self, run: Run) -> dict[str, Any]:
+        """The target as the run sees it: ``target``, and the legacy ``entity_id``."""
+        target = self.target
+        if target is None:
+            targets = {}
+        else:
+            targets = dict((target.render(run) if type(target) is _Templated else target) or {})
+        legacy = self.legacy_entity
+        if legacy is not None:
+            targets.setdefault(
+                "entity_id", legacy.render(run) if type(legacy) is _Templated else legacy
+            )
+        return targets
 
     async def act(self, run: Run) -> None:
         name = self.name
@@ -101,16 +132,7 @@ class _ServiceCall(ActionStep):
         )
         data = self.data
         payload.update(data.render(run) if type(data) is _Templated else data)
-        target = self.target
-        if target is None:
-            targets = {}
-        else:
-            targets = dict((target.render(run) if type(target) is _Templated else target) or {})
-        legacy = self.legacy_entity
-        if legacy is not None:
-            targets.setdefault(
-                "entity_id", legacy.render(run) if type(legacy) is _Templated else legacy
-            )
+        targets = self._targets(run)
         trace_set_result(
             params={
                 "domain": domain,
@@ -126,14 +148,29 @@ class _ServiceCall(ActionStep):
             if not await gate(run, domain, service, payload, targets):
                 return
         response_variable = self.response_variable
-        response = await self.runtime.services.call(
-            domain,
-            service,
-            payload,
-            target=targets,
-            context=run.context,
-            return_response=response_variable is not None,
-        )
+        services = self.runtime.services
+        fixed = self.fixed
+        if fixed is True:
+            fixed = self.fixed = FixedCall(
+                services,
+                self.runtime.states,
+                domain,
+                service,
+                dict(payload),  # copies of its own: the trace keeps these
+                dict(targets),
+                return_response=response_variable is not None,
+            )
+        if isinstance(fixed, FixedCall):
+            response = await services.run(fixed.prepare(run.context))
+        else:
+            response = await services.call(
+                domain,
+                service,
+                payload,
+                target=targets,
+                context=run.context,
+                return_response=response_variable is not None,
+            )
         if response_variable is not None:
             run.variables[str(response_variable)] = response
             trace_update_result(response=response)

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Container, Mapping
+from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from homeloom.orchestrator import Context, Runtime, Unsubscribe, slugify
@@ -111,7 +113,8 @@ class Automation:
 
     # --- lifecycle -------------------------------------------------------------
 
-    async def enable(self) -> None:
+    async def enable(self, context: Context | None = None) -> None:
+        """Attach the triggers and publish "on", as part of ``context`` when given."""
         if self.enabled:
             return
         self.enabled = True
@@ -123,7 +126,7 @@ class Automation:
             variables=self._trigger_variables(),
             checkpoint=f"{DOMAIN}.{self.item_id}",
         )
-        self._publish()
+        self._publish(context)
 
     async def disable(self, *, stop_actions: bool = True) -> None:
         if self._detach is not None:
@@ -143,18 +146,27 @@ class Automation:
 
     # --- state -----------------------------------------------------------------
 
-    def _publish(self, context: Context | None = None) -> None:
+    def _publish(self, context: Context | None = None, *, at: datetime | None = None) -> None:
+        """Write the automation's state; ``at``: when (else now), a run's start once it runs."""
+        spec = self.spec
+        last = self.last_triggered
         attributes: dict[str, Any] = {
-            "friendly_name": self.spec.name,
-            "id": self.spec.id,
-            "last_triggered": self.last_triggered.isoformat() if self.last_triggered else None,
-            "mode": self.spec.mode,
+            "friendly_name": spec.name,
+            "id": spec.id,
+            "last_triggered": last.isoformat() if last else None,
+            "mode": spec.mode,
             "current": self.script.runs,
         }
-        if self.spec.mode in ("queued", "parallel"):
-            attributes["max"] = self.spec.max_runs
+        if spec.mode in ("queued", "parallel"):
+            attributes["max"] = spec.max_runs
+        # Wrapped, the store keeps the mapping as it is rather than copying it: nothing
+        # else holds this dict.
         self.runtime.states.set(
-            self.entity_id, "on" if self.enabled else "off", attributes, context=context
+            self.entity_id,
+            "on" if self.enabled else "off",
+            MappingProxyType(attributes),
+            context=context,
+            timestamp=at,
         )
 
     def this(self) -> TemplateState | dict[str, Any]:
@@ -210,7 +222,10 @@ class Automation:
             runtime.clock,
             trigger=str(trigger.get("description") or trigger.get("platform") or "manual"),
         )
-        self.traces.append(trace)
+        traces = self._traces
+        if traces is None:
+            traces = self.traces
+        traces.append(trace)
         token = current_trace.set(trace)
         try:
             if self.spec.variables:
@@ -218,7 +233,11 @@ class Automation:
                 with trace_path("variables"):
                     for key, value in self.spec.variables.items():
                         variables[str(key)] = engine.render_complex(value, variables)
-            trace.variables = _summary(variables)
+                trace.variables = _summary(variables)
+            else:  # the trigger's variables alone: as _summary would, without its loop
+                summary = dict(trigger_vars)
+                summary.pop("this", None)
+                trace.variables = summary
             condition = None if skip_condition else self._condition
             if condition is not None and not condition(variables):
                 trace.finish("failed_conditions")
@@ -238,7 +257,7 @@ class Automation:
             scope_key = None
             if self.spec.mode_scope == "trigger_entity":
                 scope_key = str(trigger.get("entity_id") or "")
-            self._publish(run_context)
+            self._publish(run_context, at=trace.started)
         except Exception as err:
             _LOGGER.error("automation %s: %s", self.spec.name, err)
             trace.finish("error", str(err))

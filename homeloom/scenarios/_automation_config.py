@@ -41,7 +41,8 @@ class AutomationSpec:
     trigger_variables: Mapping[str, Any] = field(default_factory=dict)
     initial_state: bool | None = None
     stored_traces: int = DEFAULT_STORED_TRACES
-    extra: dict[str, Any] = field(default_factory=dict)  # homeloom keys (autonomy...)
+    # homeloom's keys (autonomy...); read-only, shared when empty (replace it to add keys)
+    extra: Mapping[str, Any] = field(default_factory=lambda: _NO_VARIABLES)
 
     @property
     def name(self) -> str:
@@ -231,7 +232,7 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
         trigger_variables=item.get("trigger_variables") or _NO_VARIABLES,
         initial_state=initial_state,
         stored_traces=stored,
-        extra={key: item[key] for key in _HOMELOOM_KEYS if key in item},
+        extra={key: item[key] for key in _HOMELOOM_KEYS if key in item} or _NO_VARIABLES,
     )
 
 

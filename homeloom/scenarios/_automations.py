@@ -19,12 +19,17 @@ from ._automation_config import DOMAIN, parse_automation, scenario_label
 from ._checkpoints import Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
 from ._trace import Trace
-from ._yaml import position_of
+from ._yaml import drop_positions, position_of
 
 _LOGGER = logging.getLogger(__name__)
 
 EVENT_AUTOMATION_RELOADED = "automation_reloaded"
 TRACE_NAMESPACE = "traces"
+# What the automations' first states at a start (or a reload) say caused them.
+START_SOURCE = "automations start"
+# The stored traces of an automation that has none: one empty list for them all,
+# never changed (_store_trace makes a new list).
+_NO_STORED_TRACES: list[dict[str, Any]] = []
 
 __all__ = ["AutomationManager", "ScenarioReport", "get_automations"]
 
@@ -67,6 +72,9 @@ class AutomationManager:
         self.config_dir = config_dir
         self.automations: dict[str, Automation] = {}
         self.keep_every_trace = False  # the simulator reports every run
+        # Where each value was written, kept after a load for the errors of checking;
+        # a house that runs for days forgets it once started (see drop_positions).
+        self.keep_positions = True
         self._register_services()
         runtime.components["automations"] = self
 
@@ -97,7 +105,8 @@ class AutomationManager:
             spec = parse_automation(item, config_dir=self.config_dir)
             if spec.id is not None and spec.id in ids:
                 raise _DuplicateId(item, spec.id)
-            spec.extra.update(extra or {})
+            if extra:
+                spec.extra = {**spec.extra, **extra}
             entity_id = object_id_for(spec, self.automations)
             automation = Automation(
                 self.runtime,
@@ -117,18 +126,41 @@ class AutomationManager:
         if spec.id is not None:
             ids.add(spec.id)
         self.automations[entity_id] = automation
+        automation.stored_trace_dicts = _NO_STORED_TRACES
         self._restore_traces(automation)
         report.loaded += 1
 
-    async def start(self) -> None:
+    async def start(self, context: Context | None = None) -> None:
         """Enable each automation as its ``initial_state`` or last known state says,
-        and resume the runs a restart interrupted in a delay or a wait."""
+        and resume the runs a restart interrupted in a delay or a wait.
+
+        Their first states share one context, the system's start of the automations
+        (a child of ``context``, what asked for a reload, when given).
+        """
+        started = (
+            context.child("system", START_SOURCE)
+            if context is not None
+            else Context(origin="system", source=START_SOURCE)
+        )
         for automation in self.automations.values():
             if self._should_start_enabled(automation):
-                await automation.enable()
+                await automation.enable(started)
                 self._resume(automation)
             else:
-                automation._publish()
+                automation._publish(started)
+
+    def drop_positions(self, *configs: Any) -> None:
+        """Forget where the automations (and ``configs``, loaded configurations) were
+        written, once they are running: only errors found while loading and checking
+        name a place, and a large house's positions weigh a fifth of what it keeps.
+        An error found later (a scenario turned on whose trigger no longer attaches)
+        is reported without one, as for a scenario written in code."""
+        parts: list[Any] = list(configs)
+        for automation in self.automations.values():
+            spec = automation.spec
+            parts += (spec.triggers, spec.conditions, spec.actions)
+            parts += (spec.variables, spec.trigger_variables, spec.extra)
+        drop_positions(*parts)
 
     def _resume(self, automation: Automation) -> None:
         checkpoints = get_checkpoints(self.runtime)
@@ -183,7 +215,9 @@ class AutomationManager:
         assemblage_issues = setup_assemblages(self.runtime, config, self.config_dir)
         report = self.load(loaded.value)
         report.errors[:0] = [*loaded.errors, *assemblage_issues]
-        await self.start()
+        await self.start(context)
+        if not self.keep_positions:
+            self.drop_positions(loaded.value)
         self.runtime.bus.fire(EVENT_AUTOMATION_RELOADED, {}, context)
         return report
 
@@ -232,9 +266,11 @@ class AutomationManager:
         store = self.runtime.components.get("persistence")
         if store is None:
             return
-        automation.stored_trace_dicts.append(trace.as_dict())
         limit = max(automation.spec.stored_traces, 1)
-        del automation.stored_trace_dicts[:-limit]
+        # A new list each time: an automation without traces shares the empty one.
+        traces = [*automation.stored_trace_dicts, trace.as_dict()]
+        del traces[:-limit]
+        automation.stored_trace_dicts = traces
         store.set_value(
             TRACE_NAMESPACE,
             f"{DOMAIN}.{automation.item_id}",
@@ -250,7 +286,8 @@ class AutomationManager:
         if store is None:
             return
         saved = store.get_value(TRACE_NAMESPACE, f"{DOMAIN}.{automation.item_id}") or {}
-        automation.stored_trace_dicts = list(saved.get("traces") or [])
+        if saved.get("traces"):
+            automation.stored_trace_dicts = list(saved["traces"])
 
     # --- services ----------------------------------------------------------------
 

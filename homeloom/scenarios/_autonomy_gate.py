@@ -143,10 +143,13 @@ class AutonomyGate:
     def acts_alone(self, domain: str, service: str, target: Mapping[str, Any]) -> bool:
         if domain in _NEVER_GATED:
             return True
-        return self.policy.acts_alone(
+        policy: AutonomyPolicy = self.runtime.components["autonomy"]  # as self.policy, inline
+        # The target's entity ids are read only when some command of the service could
+        # be guarded: for the others, whatever the target, nothing is.
+        return policy.acts_alone(
             domain,
             service,
-            _entity_ids(target),
+            _entity_ids(target) if policy.may_guard(domain, service) else (),
             scenario=self.scenario,
             scenario_level=self.level,
             assemblage=self.assemblage,

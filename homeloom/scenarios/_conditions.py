@@ -171,14 +171,18 @@ class _Condition:
         self.path = path
 
     def __call__(self, variables: Mapping[str, Any]) -> bool:
-        with trace_path(self.path):
+        with trace_path(self.path) as step:
             try:
                 result = self.check(variables)
             except (ConditionError, TemplateError) as err:
                 _LOGGER.warning("condition %s: %s", self.path, err)
                 trace_set_result(result=False, error=str(err))
                 return False
-            trace_update_result(result=result)
+            if step is not None:  # as trace_update_result(result=...), on the step at hand
+                if step.result is None:
+                    step.result = {"result": result}
+                else:
+                    step.result["result"] = result
             return result
 
     def check(self, variables: Mapping[str, Any]) -> bool:
@@ -348,7 +352,10 @@ class _NumericState(_Condition):
                 value = self.template.render({**variables, "state": state})
             if value is None or value in ("unknown", "unavailable"):
                 raise ConditionError(f"{entity_id} has no numeric value ({value!r})")
-            number = _number(value)
+            try:  # as _number, inline: this is on every check
+                number = float(value)
+            except (TypeError, ValueError):
+                raise ConditionError(f"value {value!r} is not a number") from None
             low, high = self.above, self.below
             if isinstance(low, str):
                 low = _limit_of(self.runtime, low)

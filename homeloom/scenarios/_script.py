@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -146,9 +147,13 @@ class Script:
 
     @property
     def runs(self) -> int:
-        if self._scopes is None:
+        scopes = self._scopes
+        if scopes is None:
             return 0
-        return sum(len(scope.tasks) for scope in self._scopes.values())
+        count = 0
+        for scope in scopes.values():  # a loop, not sum(): asked at each run's start
+            count += len(scope.tasks)
+        return count
 
     @property
     def is_running(self) -> bool:
@@ -217,7 +222,8 @@ class Script:
                     trace.finish("cancelled")  # cancelled before it began (restarted at once)
                 if on_finished is not None:
                     on_finished(trace)
-            self._changed()
+            if self._listeners:
+                self._changed()
 
         if replaced or self.mode == "queued" or resume is not None or not can_start_eagerly():
             coro = (
@@ -233,12 +239,13 @@ class Script:
         # waiting, ends before this returns.
         run: EagerRun[RunResult] = EagerRun(asyncio.get_running_loop())
         scope.tasks.add(run)
-        self._changed()
+        if self._listeners:
+            self._changed()
         start_eagerly(
             run,
             self._execute(run_variables, run_context, trace),
             self._task_for_run,
-            lambda: finished(run),
+            functools.partial(finished, run),  # not a lambda: one Python call fewer
         )
         return run
 
@@ -317,7 +324,7 @@ class Script:
         resume: Resume | None = None,
     ) -> RunResult:
         token = current_trace.set(trace)
-        self.last_triggered = self.runtime.now()
+        self.last_triggered = self.runtime.clock.now()
         run = Run(self.runtime, self, variables, context)
         result: RunResult
         try:

@@ -175,7 +175,8 @@ class _StateTrigger(_EntityTrigger):
             return
         if old is not None and old_value in self.not_from:
             return
-        if not self._accepts_to(new_value):
+        to_values = self.to_values  # as _accepts_to, inline: on every change
+        if (to_values is not None and new_value not in to_values) or new_value in self.not_to:
             return
         data = {
             "entity_id": entity_id,

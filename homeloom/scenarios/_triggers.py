@@ -72,7 +72,7 @@ def validate_triggers(
     issues = []
     items = as_list(configs)
     for index, config in enumerate(items):
-        where = f"{path}[{index}]"
+        where = sys.intern(f"{path}[{index}]")  # "triggers[0]": one string for every scenario
         if not isinstance(config, Mapping):
             issues.append(issue_at(items, index, where, "a trigger must be a mapping"))
             continue

@@ -259,6 +259,46 @@ class InputRef:
     position: Position | None = None
 
 
+def drop_positions(*roots: Any) -> int:
+    """Forget, in place, where every value inside ``roots`` was written; returns how many
+    values had a position to forget.
+
+    Positions serve the errors of loading and checking; a house that then runs for days
+    has no more use for them. Afterwards each container and string answers None for its
+    own place and every key's and item's, as a value built in code does. Plain mappings,
+    sequences and tuples are walked too (a scenario's normalised copies hold the loaded
+    values); anything else is left alone.
+    """
+    seen: set[int] = set()
+    todo = list(roots)
+    found = 0
+    while todo:
+        value = todo.pop()
+        cls = value.__class__
+        if cls is YamlStr:
+            value._file = ""
+            value._at = None
+            found += 1
+            continue
+        if cls is YamlDict:
+            value._keys = ()
+            value._index = None
+        elif cls is not YamlList:
+            if isinstance(value, dict | list | tuple) and id(value) not in seen:
+                seen.add(id(value))
+                todo += value.values() if isinstance(value, dict) else value
+            continue
+        # A container is walked once: dropped, it has no position left to drop.
+        if value._table or value._at is not None or value._extra is not None:
+            value._file = ""
+            value._at = None
+            value._table = b""
+            value._extra = None
+            found += 1
+            todo += value.values() if cls is YamlDict else value
+    return found
+
+
 def position_of(container: Any, key_or_index: Any) -> Position | None:
     """Where a key or item was written, or None for plain containers and unknown keys."""
     if isinstance(container, YamlDict):

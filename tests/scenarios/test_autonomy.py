@@ -393,3 +393,58 @@ async def test_bad_autonomy_configuration_is_reported(tmp_path: Path) -> None:
         for k, line, m in messages
     )
     await house.runtime.stop()
+
+
+async def test_the_same_step_sees_levels_and_guards_changed_between_runs(tmp_path: Path) -> None:
+    house = await _house(tmp_path)
+    policy = house.runtime.components["autonomy"]
+
+    async def run_once() -> int:
+        house.runtime.states.set("light.hall", "off")
+        house.runtime.states.set("binary_sensor.hall_motion", "off")
+        await _motion(house)
+        pending = len(_proposals(house).pending())
+        for proposal in _proposals(house).pending():
+            _proposals(house).withdraw(proposal.id, "next case")
+        await house.runtime.idle()
+        return pending
+
+    assert await run_once() == 0 and _state(house, "light.hall") == "on"
+    policy.set_level("scenario", "hall", "suggest")
+    assert await run_once() == 1 and _state(house, "light.hall") == "off"
+    policy.set_level("scenario", "hall", "auto")
+    policy.guarded_entities.add("light.hall")
+    assert await run_once() == 1 and _state(house, "light.hall") == "off"
+    policy.lift_guard("light.hall")
+    assert await run_once() == 0 and _state(house, "light.hall") == "on"
+    policy.household = "observe"
+    assert await run_once() == 0 and _state(house, "light.hall") == "off"
+    await house.stop()
+
+
+@pytest.mark.parametrize(
+    ("service", "entity", "attributes"),
+    [
+        ("cover.open_cover", "cover.garage", {"device_class": "garage"}),
+        ("cover.toggle", "cover.gate", {"device_class": "gate"}),
+        ("cover.open_cover", "cover.blinds", {"device_class": "blind"}),
+        ("lock.unlock", "lock.x", {}),
+        ("light.turn_on", "light.x", {}),
+        ("light.toggle", "light.x", {}),
+    ],
+)
+async def test_the_quick_answer_agrees_with_the_decision(
+    tmp_path: Path, service: str, entity: str, attributes: dict[str, Any]
+) -> None:
+    house = await _house(tmp_path)
+    house.runtime.states.set(entity, "closed", attributes)
+    automation = house.automations.find("hall")
+    assert automation is not None
+    gate = automation.script.gate
+    assert gate is not None
+    domain, name = service.split(".")
+    for guarded_entities in (set(), {"light.other"}):
+        gate.policy.guarded_entities = guarded_entities
+        decision = gate.policy.decide(domain, name, [entity], scenario="hall")
+        assert gate.acts_alone(domain, name, {"entity_id": entity}) is (decision.level == "auto")
+    await house.stop()

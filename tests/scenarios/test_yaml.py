@@ -25,6 +25,7 @@ from homeloom.scenarios._yaml import (
     YamlDict,
     YamlList,
     YamlStr,
+    drop_positions,
     load_config_file,
     load_config_text,
     load_yaml_file,
@@ -79,6 +80,36 @@ def test_positions_of_keys_items_and_strings(tmp_path: Path) -> None:
     assert position_in(trigger, "entity_id") == Position("configuration.yaml", 5, 20)
     assert position_in(config, "name") == Position("configuration.yaml", 7, 7)
     assert auto["actions"] == [] and auto["actions"].position.line == 6
+
+
+def test_drop_positions_forgets_every_place_and_keeps_the_values(tmp_path: Path) -> None:
+    text = NESTED + "items:\n  - first\n  - {a: 1}\n"
+    config = load_yaml_file(write(tmp_path, "configuration.yaml", text))
+    before = load_yaml_text(text, "configuration.yaml")
+    item = config["items"][0]
+    assert isinstance(item, YamlStr) and item.position is not None
+    trigger = config["automation"][0]["triggers"][0]
+    normalised = {**trigger, "platform": "state"}  # a plain copy holding loaded values
+    config["items"].append_at("added", Position("other.yaml", 3, 4))
+    found = drop_positions(config, normalised, [config])  # shared values walked once
+    assert found == 9  # 8 containers and the string "first" ("added" is a plain str)
+    assert config == {**before, "items": ["first", {"a": 1}, "added"]}
+    for container, key in (
+        (config, "automation"),
+        (config["automation"], 0),
+        (trigger, "entity_id"),
+        (config["items"], 1),
+        (config["items"], 2),
+        (config["items"][1], "a"),
+    ):
+        assert position_of(container, key) is None
+        assert position_in(container, key) is None
+    assert config.position is None and trigger.position is None
+    assert config.value_position("name") is None and item.position is None
+    assert item == "first" and isinstance(item, YamlStr)
+    # Values set afterwards keep the places given to them.
+    config.set_at("later", 1, Position("x.yaml", 1, 1), None)
+    assert config.position_of("later") == Position("x.yaml", 1, 1)
 
 
 def test_plain_containers_and_helper() -> None:

@@ -1,0 +1,60 @@
+"""A call step written without templates is validated once; each run still sees the
+house as it is: entities removed or added, services registered again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from homeloom.house import House
+from homeloom.orchestrator import Runtime, ServiceCall, TestClock
+
+START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+CONFIG = """\
+automation:
+  - id: hall
+    triggers: [{trigger: state, entity_id: binary_sensor.motion, to: "on"}]
+    actions:
+      - action: light.turn_on
+        target: {entity_id: light.hall}
+"""
+
+
+@pytest.mark.allow_error_logs
+async def test_each_run_of_a_fixed_step_sees_the_house_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house = House(tmp_path, clock=TestClock(START), persist=False, adapters=False)
+    first: list[ServiceCall] = []
+    runtime: Runtime | None = None
+
+    def devices(rt: Runtime) -> None:
+        nonlocal runtime
+        runtime = rt
+        rt.services.register("light", "turn_on", first.append, target="required")
+        rt.states.set("binary_sensor.motion", "off")
+        rt.states.set("light.hall", "off")
+
+    assert (await house.setup(before_scenarios=devices)).errors == []
+    await house.start()
+    assert runtime is not None
+    automation = house.automations.find("hall")
+    assert automation is not None
+
+    async def motion() -> str | None:
+        runtime.states.set("binary_sensor.motion", "on")
+        await runtime.idle()
+        runtime.states.set("binary_sensor.motion", "off")
+        return automation.traces[-1].script_execution
+
+    assert await motion() == "finished"
+    runtime.states.remove("light.hall")
+    assert await motion() == "error"  # the entity is gone: as before the step was fixed
+    runtime.states.set("light.hall", "off")
+    assert await motion() == "finished"
+    later: list[ServiceCall] = []
+    runtime.services.register("light", "turn_on", later.append, target="required")
+    assert await motion() == "finished"
+    assert len(first) == 2 and len(later) == 1  # the handler registered last answers
+    await house.stop()
