@@ -204,8 +204,8 @@ class Automation:
         *,
         skip_condition: bool = False,
     ) -> asyncio.Future[RunResult] | None:
-        """Variables and conditions at once, as the trigger fires; only a run whose
-        conditions pass gets a task for its actions."""
+        """Variables and conditions at once, as the trigger fires; a run whose conditions
+        pass starts its actions at once (``Script.start``)."""
         runtime = self.runtime
         run_context = (
             context.child(origin="scenario", source=self.label)
@@ -233,11 +233,7 @@ class Automation:
                 with trace_path("variables"):
                     for key, value in self.spec.variables.items():
                         variables[str(key)] = engine.render_complex(value, variables)
-                trace.variables = _summary(variables)
-            else:  # the trigger's variables alone: as _summary would, without its loop
-                summary = dict(trigger_vars)
-                summary.pop("this", None)
-                trace.variables = summary
+            trace.variables = _summary(variables)
             condition = None if skip_condition else self._condition
             if condition is not None and not condition(variables):
                 trace.finish("failed_conditions")
@@ -308,7 +304,9 @@ class Automation:
 
 def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
     """What a trace keeps of the run's variables: the trigger, not ``this``' whole state."""
-    return {key: value for key, value in variables.items() if key != "this"}
+    summary = dict(variables)  # a copy and a pop: cheaper than filtering key by key
+    summary.pop("this", None)
+    return summary
 
 
 def object_id_for(spec: AutomationSpec, taken: Container[str]) -> str:
