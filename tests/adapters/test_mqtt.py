@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiomqtt
 import pytest
 
 from homeloom.adapters import AdapterManager
 from homeloom.adapters.mqtt import MqttAdapter, MqttRouter
+from homeloom.adapters.mqtt._connection import client_logger
 from homeloom.orchestrator import Runtime, State
 from tests.adapters.mqtt_broker import Broker, find_mosquitto
 from tests.adapters.mqtt_z2m import DEVICES, MqttProbe, Zigbee2MqttSim
@@ -1171,3 +1173,15 @@ def test_zigbee_fans_take_speeds_as_percentages_and_modes_as_presets() -> None:
     (simple,) = capabilities_of("desk_fan", [{"type": "fan", "features": [fan_mode]}])
     assert simple.command("turn_on", {}, {}) == {"fan_mode": "on"}
     assert simple.command("toggle", {}, {"state": "on"}) == {"fan_mode": "off"}
+
+
+async def test_an_acknowledgement_of_a_cancelled_unsubscription_is_not_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # What aiomqtt does when the broker acknowledges an unsubscription whose request
+    # was cancelled meanwhile (a trigger detached while the house stops).
+    caplog.set_level(logging.DEBUG)
+    client = aiomqtt.Client("127.0.0.1", logger=client_logger("homeloom.test.mqtt.client"))
+    client._on_unsubscribe(client._client, None, 42, [])
+    late = [r for r in caplog.records if "Unexpected message ID" in r.getMessage()]
+    assert [(r.levelno, r.exc_info) for r in late] == [(logging.DEBUG, None)]

@@ -26,6 +26,30 @@ _SUBSCRIBE_BATCH = 64
 _CLOSE_TIMEOUT_S = 2.0
 
 
+class _LateAcknowledgement(logging.Filter):
+    """aiomqtt logs an error, with a traceback, when the broker acknowledges a
+    (un)subscription whose request was cancelled meanwhile: a trigger detached
+    while the house stops, a subscription changed during a reconnect. Nothing is
+    wrong then; it is kept as a debug message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Unexpected message ID"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+_LATE_ACKNOWLEDGEMENT = _LateAcknowledgement()
+
+
+def client_logger(name: str) -> logging.Logger:
+    """The logger an aiomqtt client of ours writes to."""
+    logger = logging.getLogger(name)
+    if _LATE_ACKNOWLEDGEMENT not in logger.filters:
+        logger.addFilter(_LATE_ACKNOWLEDGEMENT)
+    return logger
+
+
 def _payload_bytes(payload: object) -> bytes:
     if isinstance(payload, bytes | bytearray):
         return bytes(payload)
@@ -77,7 +101,7 @@ class MqttConnection:
             will=aiomqtt.Will(config.status_topic, config.will_payload, qos=1, retain=True),
             tls_params=tls,
             tls_insecure=config.tls_insecure if config.tls else None,
-            logger=logging.getLogger(f"{self._logger.name}.client"),
+            logger=client_logger(f"{self._logger.name}.client"),
         )
 
     async def run(self) -> None:
