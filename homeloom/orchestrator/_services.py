@@ -28,8 +28,9 @@ DEFAULT_COMMAND_TIMEOUT = 10.0
 
 TargetMode = Literal["none", "optional", "required"]
 ResponseMode = Literal["none", "optional", "only"]
-EntityCommandHandler = Callable[[str, str, Mapping[str, Any], Context], Awaitable[None]]
-"""``(entity_id, service, data, context)``: carries one command out on one entity."""
+EntityCommandHandler = Callable[[str, str, Mapping[str, Any], Context], Awaitable[None] | None]
+"""``(entity_id, service, data, context)``: carries one command out on one entity; a
+coroutine when it has to wait (a device), else done when it returns (a helper)."""
 
 
 @dataclass(slots=True)  # not frozen, for the cost of making one per call (see Context)
@@ -373,28 +374,60 @@ class ServiceRegistry:
             result = await result
         return result
 
-    async def dispatch_to_providers(self, call: ServiceCall) -> None:
-        """Carry out an entity service on each target, concurrently."""
-        if len(call.entity_ids) == 1:
-            await self._run_provider(call.entity_ids[0], call)
+    def dispatch_to_providers(self, call: ServiceCall) -> Awaitable[None] | None:
+        """Carry out an entity service on each target.
+
+        A provider that answers at once (a helper) does so here, so a run calling it
+        needs no task; the answers still to come (a device's) are awaited together,
+        each within its entity's timeout. The first error, in target order, is raised
+        once every provider has answered.
+        """
+        errors: list[tuple[int, BaseException]] = []
+        waiting: list[tuple[int, str, Awaitable[None]]] = []
+        for position, entity_id in enumerate(call.entity_ids):
+            provider = self._providers.get(entity_id)
+            if provider is None and entity_id in self._states:
+                provider = self.default_provider
+            try:
+                if provider is None:
+                    raise EntityNotFound(entity_id)
+                answer = provider(entity_id, call.service, call.data, call.context)
+            except Exception as err:
+                errors.append((position, err))
+                continue
+            if answer is not None:
+                waiting.append((position, entity_id, answer))
+        if waiting:
+            return self._answers(call, waiting, errors)
+        if errors:
+            raise errors[0][1]
+        return None
+
+    async def _answers(
+        self,
+        call: ServiceCall,
+        waiting: list[tuple[int, str, Awaitable[None]]],
+        errors: list[tuple[int, BaseException]],
+    ) -> None:
+        if len(waiting) == 1 and not errors:
+            _, entity_id, answer = waiting[0]
+            await self._in_time(entity_id, call, answer)
             return
         results = await asyncio.gather(
-            *(self._run_provider(eid, call) for eid in call.entity_ids), return_exceptions=True
+            *(self._in_time(entity_id, call, answer) for _, entity_id, answer in waiting),
+            return_exceptions=True,
         )
-        errors = [r for r in results if isinstance(r, BaseException)]
+        for (position, _, _), result in zip(waiting, results, strict=True):
+            if isinstance(result, BaseException):
+                errors.append((position, result))
         if errors:
-            raise errors[0]
+            raise min(errors, key=lambda found: found[0])[1]
 
-    async def _run_provider(self, entity_id: str, call: ServiceCall) -> None:
-        provider = self._providers.get(entity_id)
-        if provider is None and entity_id in self._states:
-            provider = self.default_provider
-        if provider is None:
-            raise EntityNotFound(entity_id)
+    async def _in_time(self, entity_id: str, call: ServiceCall, answer: Awaitable[None]) -> None:
         timeout = self._provider_timeouts.get(entity_id, DEFAULT_COMMAND_TIMEOUT)
         try:
             async with self.timeout(timeout):
-                await provider(entity_id, call.service, call.data, call.context)
+                await answer
         except TimeoutError:
             adapter = self._registries.entities.get(entity_id)
             name = adapter.adapter if adapter and adapter.adapter else entity_id

@@ -59,7 +59,11 @@ class HelperEntity:
             self.entity_id, state, {**self.attributes(), **extra}, context=context or Context()
         )
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(
+        self, service: str, data: Mapping[str, Any], context: Context
+    ) -> Awaitable[None] | None:
+        """Carry out a command: at once (most helpers), or as a coroutine (a group, which
+        commands its members)."""
         raise NotImplementedError
 
 
@@ -108,8 +112,10 @@ def setup_kind(
 def entity_provider(entity: HelperEntity) -> Any:
     """What carries out an entity service on a helper: the helper itself."""
 
-    async def run(entity_id: str, service: str, data: Mapping[str, Any], context: Context) -> None:
-        await entity.handle(service, data, context)
+    def run(
+        entity_id: str, service: str, data: Mapping[str, Any], context: Context
+    ) -> Awaitable[None] | None:
+        return entity.handle(service, data, context)
 
     return run
 

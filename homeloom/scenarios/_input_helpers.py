@@ -81,7 +81,7 @@ class InputBoolean(HelperEntity):
             on = previous is not None and previous.state == "on"
         self.write("on" if on else "off")
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = self.runtime.states.get(self.entity_id)
         on = service == "turn_on" or (
             service == "toggle" and current is not None and current.state == "off"
@@ -147,7 +147,7 @@ class InputNumber(HelperEntity):
             value = self.config.min
         self.write(_number_text(value))
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = float(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         if service == "set_value":
             value = float(data["value"])
@@ -208,7 +208,7 @@ class InputSelect(HelperEntity):
             value = previous.state
         self.write(value or self.options[0])
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = self.runtime.states.get(self.entity_id)
         index = (
             self.options.index(current.state) if current and current.state in self.options else 0
@@ -280,7 +280,7 @@ class InputText(HelperEntity):
             value = previous.state
         self.write(value if value is not None else "unknown")
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         value = str(data["value"])
         if not self.config.min <= len(value) <= self.config.max:
             raise ServiceValidationError(
@@ -352,7 +352,7 @@ class InputDateTime(HelperEntity):
             )
         self.write(self._text(value))
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = self._parse(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         try:
             if data.get("timestamp") is not None:
@@ -385,7 +385,7 @@ class InputButton(HelperEntity):
         previous = self.previous()
         self.write(previous.state if previous is not None else "unknown")
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         self.write(self.runtime.now().isoformat(), context)
 
 
@@ -435,7 +435,7 @@ class Counter(HelperEntity):
             value = int(previous.state)
         self.write(str(self._clamp(value)))
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = int(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         if service == "increment":
             value = current + self.config.step

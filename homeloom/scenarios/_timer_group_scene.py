@@ -130,7 +130,7 @@ class Timer(HelperEntity):
     def _event(self, what: str, context: Context) -> None:
         self.runtime.bus.fire(f"timer.{what}", {"entity_id": self.entity_id}, context)
 
-    async def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         state = self.runtime.states.get(self.entity_id)
         current = state.state if state is not None else "idle"
         now = self.runtime.now()

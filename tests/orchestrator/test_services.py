@@ -151,3 +151,39 @@ async def test_a_hung_provider_times_out_as_an_adapter_error(runtime: Runtime) -
     await runtime.advance(0.05)  # the wait runs on the runtime's clock
     with pytest.raises(AdapterError, match=r"flaky.*no answer"):
         await call
+
+
+async def test_providers_that_answer_at_once_and_later_are_all_carried_out(
+    runtime: Runtime,
+) -> None:
+    done: list[str] = []
+
+    def at_once(entity_id: str, service: str, data: Mapping[str, Any], ctx: Context) -> None:
+        if entity_id == "switch.broken":
+            raise AdapterError("helper", f"{entity_id} refused")
+        done.append(entity_id)
+
+    async def later(entity_id: str, service: str, data: Mapping[str, Any], ctx: Context) -> None:
+        done.append(entity_id)
+
+    for entity_id, provider in (
+        ("switch.a", later),
+        ("switch.broken", at_once),
+        ("switch.b", at_once),
+        ("switch.c", later),
+    ):
+        runtime.states.set(entity_id, "off")
+        runtime.services.set_provider(entity_id, provider)
+    runtime.services.register_entity_service("switch", "turn_on")
+
+    # Answered at once: nothing left to await, so the call ends without a task.
+    answer = runtime.services.dispatch_to_providers(
+        runtime.services.prepare("switch", "turn_on", target={"entity_id": "switch.b"})
+    )
+    assert answer is None and done == ["switch.b"]
+
+    done.clear()
+    everything = ["switch.a", "switch.broken", "switch.b", "switch.c"]
+    with pytest.raises(AdapterError, match=r"switch\.broken refused"):
+        await runtime.services.call("switch", "turn_on", target={"entity_id": everything})
+    assert sorted(done) == ["switch.a", "switch.b", "switch.c"]  # the others still were

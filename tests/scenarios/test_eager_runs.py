@@ -218,3 +218,28 @@ automation:
         house.runtime.services.register("test", "in_a_thread", in_a_thread)
         house.runtime.bus.fire("go", {})
         assert outcomes == ["ran"]
+
+
+async def test_a_run_that_only_commands_helpers_ends_within_the_state_write(
+    tmp_path: Path,
+) -> None:
+    config = """\
+input_boolean:
+  seen:
+    name: Seen
+counter:
+  visits: {}
+automation:
+  - id: note_the_door
+    triggers: [{trigger: state, entity_id: binary_sensor.door, to: "on"}]
+    actions:
+      - action: input_boolean.turn_on
+        target: {entity_id: input_boolean.seen}
+      - action: counter.increment
+        target: {entity_id: counter.visits}
+"""
+    async for house, _ in _house(tmp_path, config):
+        house.runtime.states.set("binary_sensor.door", "on")
+        assert house.runtime.states.is_state("input_boolean.seen", "on")
+        assert house.runtime.states.is_state("counter.visits", "1")
+        assert house.runtime.tasks.pending == 0
