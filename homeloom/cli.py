@@ -27,11 +27,8 @@ from homeloom.ui import (
     CLIENT_COMMANDS,
     DEFAULT_HOST,
     DEFAULT_PORT,
-    BindRefused,
-    Server,
     add_client_commands,
     run_client_command,
-    serve,
 )
 
 _LOGGER = logging.getLogger("homeloom")
@@ -194,6 +191,8 @@ async def _simulate(
 
 
 async def _run(config_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    from homeloom.ui import BindRefused, Server, serve  # the web server, for this command only
+
     if write_demo_config(config_dir):
         _LOGGER.info("wrote a demo configuration to %s", config_dir)
     house = House(config_dir, long_running=True, discover=True)

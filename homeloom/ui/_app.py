@@ -24,6 +24,7 @@ from . import (
     _websocket,
 )
 from ._accounts import Accounts
+from ._address import DEFAULT_HOST, DEFAULT_PORT
 from ._auth import auth_middleware
 from ._errors import error_middleware
 from ._http import API
@@ -42,8 +43,6 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8470
 # Imported for their routes.
 _MODULES = (
     _api_accounts,

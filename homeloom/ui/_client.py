@@ -9,9 +9,7 @@ import os
 import sys
 from typing import Any
 
-import aiohttp
-
-from ._app import DEFAULT_HOST, DEFAULT_PORT
+from ._address import DEFAULT_HOST, DEFAULT_PORT
 
 __all__ = ["CLIENT_COMMANDS", "add_client_commands", "run_client_command"]
 
@@ -82,6 +80,8 @@ async def _request(args: argparse.Namespace, method: str, path: str, body: Any =
         raise ClientError(
             "no token: create one in the dashboard and pass --token or HOMELOOM_TOKEN"
         )
+    import aiohttp  # here: the commands that never call a house need not load it
+
     headers = {"Authorization": f"Bearer {args.token}"}
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     try:
