@@ -222,10 +222,7 @@ class Automation:
             runtime.clock,
             trigger=str(trigger.get("description") or trigger.get("platform") or "manual"),
         )
-        traces = self._traces
-        if traces is None:
-            traces = self.traces
-        traces.append(trace)
+        self.traces.append(trace)
         token = current_trace.set(trace)
         try:
             if self.spec.variables:

@@ -222,8 +222,7 @@ class Script:
                     trace.finish("cancelled")  # cancelled before it began (restarted at once)
                 if on_finished is not None:
                     on_finished(trace)
-            if self._listeners:
-                self._changed()
+            self._changed()
 
         if replaced or self.mode == "queued" or resume is not None or not can_start_eagerly():
             coro = (
@@ -239,8 +238,7 @@ class Script:
         # waiting, ends before this returns.
         run: EagerRun[RunResult] = EagerRun(asyncio.get_running_loop())
         scope.tasks.add(run)
-        if self._listeners:
-            self._changed()
+        self._changed()
         start_eagerly(
             run,
             self._execute(run_variables, run_context, trace),

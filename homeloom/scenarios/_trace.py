@@ -163,17 +163,7 @@ class trace_path:  # lowercase: it is used like a function, ``with trace_path(..
     def __enter__(self) -> TraceStep | None:
         """The step recorded (None without a trace): its result may be set on it directly."""
         trace = self._trace = current_trace.get()
-        if trace is None:
-            step = None
-        else:  # as Trace.add_step, without the call: this is on every condition and step
-            path = self._path
-            step = TraceStep(path, trace.clock.monotonic() - trace.monotonic_start)
-            visits = trace.steps.get(path)
-            if visits is None:
-                trace.steps[path] = [step]
-            else:
-                visits.append(step)
-        self._step = step
+        step = self._step = trace.add_step(self._path) if trace is not None else None
         self._token = _current_step.set(step)
         return step
 
