@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from homeloom._memory import release_freed_memory
 from homeloom.adapters import ADOPTED_FILE, AdapterManager, Discovery
 from homeloom.orchestrator import (
     Clock,
@@ -341,6 +342,8 @@ class House:
             await self.runtime.start()
         if self.long_running:
             _tune_collector_for_a_service()
+            # What loading freed stays free for the whole day: the system may have it.
+            release_freed_memory()
 
     async def stop(self) -> None:
         await self.runtime.stop()

@@ -45,7 +45,9 @@ __all__ = [
 class AdapterConfig(BaseModel):
     """The options every adapter accepts; subclass it to add an adapter's own."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Adapters' models inherit this: each validator is built when its adapter is first
+    # configured, not by every house that imports the SDK.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     adapter: str
     name: str | None = None
 

@@ -1,0 +1,87 @@
+"""What importing the house costs: optional libraries stay out until a feature needs them.
+
+Each check runs in a new interpreter, so that what other tests imported does not count.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+
+from homeloom._memory import release_freed_memory
+
+# Imported only by the features that need them: the dashboard (aiohttp), discovery
+# (zeroconf), templates (jinja2), the database (sqlite3), the built-in adapters, and
+# the memory release of a long-running house once it is loaded (ctypes).
+NOT_IMPORTED = (
+    "aiohttp",
+    "zeroconf",
+    "jinja2",
+    "sqlite3",
+    "ctypes",
+    "multiprocessing",
+    "homeloom.ui",
+    "homeloom.adapters.virtual",
+    "homeloom.adapters.mqtt",
+    "homeloom.adapters.shelly",
+)
+
+# The modules whose pydantic models must build their validators on first use only.
+LAZY_MODEL_MODULES = (
+    "homeloom.orchestrator.",
+    "homeloom.adapters.",
+    "homeloom.scenarios._helpers_base",
+    "homeloom.scenarios._input_helpers",
+    "homeloom.scenarios._timer_group_scene",
+    "homeloom.scenarios._conversation",
+)
+
+_PROBE = """
+import json, sys
+import homeloom.house
+from pydantic import BaseModel
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+print(json.dumps({
+    "modules": sorted(sys.modules),
+    "built": sorted(
+        f"{model.__module__}.{model.__qualname__}"
+        for model in subclasses(BaseModel)
+        if model.__module__.startswith("homeloom.") and model.__pydantic_complete__
+    ),
+}))
+"""
+
+
+def _probe() -> dict[str, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    result: dict[str, list[str]] = json.loads(done.stdout)
+    return result
+
+
+def test_importing_the_house_leaves_optional_libraries_out() -> None:
+    modules = set(_probe()["modules"])
+    assert not modules & set(NOT_IMPORTED)
+
+
+def test_command_and_configuration_models_are_built_when_first_used() -> None:
+    built = [
+        name
+        for name in _probe()["built"]
+        if any(name.startswith(prefix) for prefix in LAZY_MODEL_MODULES)
+    ]
+    assert built == []
+
+
+def test_a_loaded_house_can_give_freed_memory_back() -> None:
+    released = release_freed_memory()
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert released
