@@ -9,7 +9,7 @@ from ._capabilities import (
 )
 from ._clock import Clock, RealClock, TestClock
 from ._context import Context, new_id
-from ._eager import EagerRun, can_start_eagerly, in_a_task, start_eagerly
+from ._eager import EagerRun, can_start_eagerly, in_a_task, run_eagerly, start_eagerly
 from ._errors import (
     AdapterError,
     ConfigError,
@@ -149,6 +149,7 @@ __all__ = [
     "parse_level",
     "person_key",
     "register_capability_services",
+    "run_eagerly",
     "slugify",
     "split_entity_id",
     "start_eagerly",

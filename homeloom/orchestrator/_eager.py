@@ -24,7 +24,7 @@ import types
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
-__all__ = ["EagerRun", "can_start_eagerly", "in_a_task", "start_eagerly"]
+__all__ = ["EagerRun", "can_start_eagerly", "in_a_task", "run_eagerly", "start_eagerly"]
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,6 +86,19 @@ class EagerRun(asyncio.Future[T]):
 
 def can_start_eagerly() -> bool:
     return _depth.current < MAX_DEPTH
+
+
+def run_eagerly(function: Callable[..., T], *args: Any) -> T:
+    """Call ``function`` as one more eager segment: what it starts counts as nested.
+
+    For plain code that does a run's work in the caller's turn (steps that need no
+    coroutine), so the depth limit sees it as it sees a stepped coroutine.
+    """
+    _depth.current += 1
+    try:
+        return function(*args)
+    finally:
+        _depth.current -= 1
 
 
 def start_eagerly(

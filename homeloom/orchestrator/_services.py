@@ -334,6 +334,18 @@ class ServiceRegistry:
 
     async def run(self, call: ServiceCall) -> ServiceResponse | None:
         """Run a prepared call through the middleware chain to its handler."""
+        answered, outcome = self.run_at_once(call)
+        response: ServiceResponse | None = outcome if answered else await outcome
+        return response
+
+    def run_at_once(self, call: ServiceCall) -> tuple[bool, Any]:
+        """Run a prepared call as far as it goes without waiting.
+
+        ``(True, response)`` when it is done: its handler is a plain function, or
+        the registry is stubbed. ``(False, awaitable)`` when the rest must be
+        awaited (a coroutine handler, not yet begun, or middleware, which may wait):
+        a scenario run goes on at once after the former, in a task after the latter.
+        """
         for observer in self._observers:
             observer(call)
         if self._bus.wants(EVENT_CALL_SERVICE):
@@ -346,33 +358,55 @@ class ServiceRegistry:
             }
             self._bus.fire(EVENT_CALL_SERVICE, event_data, call.context)
         if self.stubbed:
-            return {} if call.return_response else None
+            return True, {} if call.return_response else None
         if self._middleware:
-            await in_a_task()  # middleware may wait (limits) or time out
-            handler: NextHandler = self._invoke
-            for middleware in reversed(self._middleware):
-                handler = _wrap(middleware, handler)
-            response = await handler(call)
-        else:
-            response = await self._invoke(call)
+            return False, self._through_middleware(call)
+        result = self._invoke(call)
+        if result is not None and inspect.isawaitable(result):
+            return False, self._answer_of(call, result)
+        if call.return_response:
+            return True, result if result is not None else {}
+        return True, None
+
+    async def _through_middleware(self, call: ServiceCall) -> ServiceResponse | None:
+        await in_a_task()  # middleware may wait (limits) or time out
+        handler: NextHandler = self._invoke_awaited
+        for middleware in reversed(self._middleware):
+            handler = _wrap(middleware, handler)
+        response = await handler(call)
         if call.return_response:
             return response if response is not None else {}
         return None
 
-    async def _invoke(self, call: ServiceCall) -> ServiceResponse | None:
+    async def _answer_of(
+        self, call: ServiceCall, pending: Awaitable[ServiceResponse | None]
+    ) -> ServiceResponse | None:
+        # Not yet begun: a coroutine handler runs in a task (an eagerly started run is
+        # handed to one here).
+        await in_a_task()
+        response = await pending
+        if call.return_response:
+            return response if response is not None else {}
+        return None
+
+    def _invoke(self, call: ServiceCall) -> Any:
+        """Call the handler: its answer, or the awaitable of a coroutine handler."""
         services = self._services.get(call.domain)
         entry = services.get(call.service) if services is not None else None
         if entry is None:  # not as prepared: looked up again, with get()'s errors
             entry = self.get(call.domain, call.service)
         for entity_id in call.entity_ids:
             self._states.expect_answer(entity_id, call.context)
-        result = entry.handler(call)
+        return entry.handler(call)
+
+    async def _invoke_awaited(self, call: ServiceCall) -> ServiceResponse | None:
+        """The innermost handler of the middleware chain."""
+        result = self._invoke(call)
         if result is not None and inspect.isawaitable(result):
-            # Not yet begun: a coroutine handler runs in a task (an eagerly started
-            # run is handed to one here); a plain function has answered already.
             await in_a_task()
             result = await result
-        return result
+        response: ServiceResponse | None = result
+        return response
 
     def dispatch_to_providers(self, call: ServiceCall) -> Awaitable[None] | None:
         """Carry out an entity service on each target.

@@ -3,16 +3,31 @@ built as calls), events fired on the bus, and a conversation response."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Awaitable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, final
 
-from homeloom.orchestrator import FixedCall, Runtime, in_a_task
+from homeloom.orchestrator import (
+    FixedCall,
+    HomeloomError,
+    Runtime,
+    ServiceCall,
+    ServiceNotFound,
+    in_a_task,
+)
 
 from ._actions import ActionStep, Builder, Run, render
 from ._errors import fail
-from ._templates import TemplateEngine
-from ._trace import trace_set_result, trace_update_result
+from ._templates import TemplateEngine, TemplateError
+from ._trace import (
+    Trace,
+    TraceStep,
+    current_step,
+    current_trace,
+    finish_step,
+    trace_set_result,
+)
 from ._triggers import shared
 
 if TYPE_CHECKING:
@@ -21,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["CALL_BUILDERS", "EVENT_CONVERSATION_RESPONSE"]
 
 EVENT_CONVERSATION_RESPONSE = "homeloom_conversation_response"
+_LOGGER = logging.getLogger(__name__)
 
 
 @final
@@ -121,7 +137,8 @@ class _ServiceCall(ActionStep):
             )
         return targets
 
-    async def act(self, run: Run) -> None:
+    def _request(self, run: Run) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+        """The domain, service, data and target of this run's call, rendered."""
         name = self.name
         if type(name) is _Templated:
             domain, _, service = str(name.render(run)).strip().lower().partition(".")
@@ -132,22 +149,12 @@ class _ServiceCall(ActionStep):
         )
         data = self.data
         payload.update(data.render(run) if type(data) is _Templated else data)
-        targets = self._targets(run)
-        trace_set_result(
-            params={
-                "domain": domain,
-                "service": service,
-                "service_data": payload,
-                "target": targets,
-            },
-            running_script=False,
-        )
-        gate = run.script.gate
-        if gate is not None and not gate.acts_alone(domain, service, targets):
-            await in_a_task()  # the decision may wait for a person
-            if not await gate(run, domain, service, payload, targets):
-                return
-        response_variable = self.response_variable
+        return domain, service, payload, self._targets(run)
+
+    def _prepared(
+        self, run: Run, domain: str, service: str, payload: dict[str, Any], targets: dict[str, Any]
+    ) -> ServiceCall:
+        """The call validated, its target resolved (once, for a call written out)."""
         services = self.runtime.services
         fixed = self.fixed
         if fixed is True:
@@ -158,22 +165,103 @@ class _ServiceCall(ActionStep):
                 service,
                 dict(payload),  # copies of its own: the trace keeps these
                 dict(targets),
-                return_response=response_variable is not None,
+                return_response=self.response_variable is not None,
             )
         if isinstance(fixed, FixedCall):
-            response = await services.run(fixed.prepare(run.context))
-        else:
-            response = await services.call(
-                domain,
-                service,
-                payload,
-                target=targets,
-                context=run.context,
-                return_response=response_variable is not None,
-            )
+            return fixed.prepare(run.context)
+        return services.prepare(
+            domain,
+            service,
+            payload,
+            target=targets,
+            context=run.context,
+            return_response=self.response_variable is not None,
+        )
+
+    def _answered(self, run: Run, response: Any, step: TraceStep | None) -> None:
+        response_variable = self.response_variable
         if response_variable is not None:
             run.variables[str(response_variable)] = response
-            trace_update_result(response=response)
+            if step is not None:
+                if step.result is None:
+                    step.result = {"response": response}
+                else:
+                    step.result["response"] = response
+
+    async def act(self, run: Run) -> None:
+        domain, service, payload, targets = self._request(run)
+        trace_set_result(params=_params(domain, service, payload, targets), running_script=False)
+        gate = run.script.gate
+        if gate is not None and not gate.acts_alone(domain, service, targets):
+            await in_a_task()  # the decision may wait for a person
+            if not await gate(run, domain, service, payload, targets):
+                return
+        call = self._prepared(run, domain, service, payload, targets)
+        self._answered(run, await self.runtime.services.run(call), current_step())
+
+    def now(self, run: Run) -> Coroutine[Any, Any, None] | None:
+        """The call made at once, traced as ``__call__`` traces it, when its service
+        answers at once; a coroutine for what is left when it does not."""
+        if self.enabled is not True:
+            return self(run)
+        domain, service, payload, targets = self._request(run)
+        gate = run.script.gate
+        if gate is not None and not gate.acts_alone(domain, service, targets):
+            return self(run)  # the decision may wait for a person (rendered again there)
+        trace = current_trace.get()
+        step = trace.add_step(self.path) if trace is not None else None
+        try:
+            if step is not None:
+                step.result = {
+                    "params": _params(domain, service, payload, targets),
+                    "running_script": False,
+                }
+            call = self._prepared(run, domain, service, payload, targets)
+            answered, outcome = self.runtime.services.run_at_once(call)
+            if not answered:
+                return self._answer_later(run, outcome, step, trace)
+            self._answered(run, outcome, step)
+        except Exception as err:
+            finish_step(step, trace)
+            self._failed(err, step)
+            return None
+        finish_step(step, trace)
+        return None
+
+    async def _answer_later(
+        self, run: Run, pending: Awaitable[Any], step: TraceStep | None, trace: Trace | None
+    ) -> None:
+        """The rest of a call begun at once: the answer awaited, then traced."""
+        try:
+            self._answered(run, await pending, step)
+        except Exception as err:
+            finish_step(step, trace)
+            self._failed(err, step)
+            return
+        finish_step(step, trace)
+
+    def _failed(self, error: Exception, step: TraceStep | None) -> None:
+        """As ``__call__`` handles an error: raised again, or noted and the run goes on."""
+        if (
+            not isinstance(error, HomeloomError)
+            or not self.continue_on_error
+            or isinstance(error, ServiceNotFound | TemplateError)
+        ):
+            if step is not None and step.error is None:
+                step.error = str(error)
+            raise error
+        _LOGGER.warning("%s: %s (continuing)", self.path, error)
+        if step is not None:
+            if step.result is None:
+                step.result = {}
+            step.result.update(error=str(error), continued=True)
+
+
+def _params(
+    domain: str, service: str, payload: dict[str, Any], targets: dict[str, Any]
+) -> dict[str, Any]:
+    """What a call step's trace shows of the call."""
+    return {"domain": domain, "service": service, "service_data": payload, "target": targets}
 
 
 def _scene(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFound, in_a_task
@@ -110,9 +110,9 @@ def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> list[Step]:
+def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> list[ActionStep]:
     items = as_list(configs)
-    steps: list[Step] = []
+    steps: list[ActionStep] = []
     issues = []
     for index, config in enumerate(items):
         try:
@@ -129,7 +129,7 @@ class _Sequence:
 
     __slots__ = ("steps",)
 
-    def __init__(self, steps: list[Step]) -> None:
+    def __init__(self, steps: Iterable[Step]) -> None:
         self.steps = tuple(steps)
 
     async def __call__(self, run: Run) -> None:
@@ -152,7 +152,7 @@ def _kind(config: Mapping[str, Any]) -> str | None:
     return None
 
 
-def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> Step:
+def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> ActionStep:
     if isinstance(config, str):
         config = {"condition": "template", "value_template": config}
     if not isinstance(config, Mapping):
@@ -229,6 +229,14 @@ class ActionStep:
 
     async def act(self, run: Run) -> None:
         raise NotImplementedError
+
+    def now(self, run: Run) -> Coroutine[Any, Any, None] | None:
+        """Do the step at once, without a coroutine, when it can: None once done.
+
+        Otherwise the step as a coroutine not yet begun (or what is left of it),
+        which the script starts eagerly; this default is the whole step.
+        """
+        return self(run)
 
 
 Builder = Callable[[Runtime, TemplateEngine, Mapping[str, Any], str, "Script"], ActionStep]

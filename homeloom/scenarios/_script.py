@@ -12,7 +12,7 @@ import asyncio
 import contextvars
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -24,10 +24,11 @@ from homeloom.orchestrator import (
     HomeloomError,
     Runtime,
     can_start_eagerly,
+    run_eagerly,
     start_eagerly,
 )
 
-from ._actions import Run, ServiceGate, Step, StopRun, compile_steps
+from ._actions import ActionStep, Run, ServiceGate, StopRun, compile_steps
 from ._checkpoints import Resume, get_checkpoints
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace
@@ -127,7 +128,7 @@ class Script:
         self.gate: ServiceGate | None = None
         prefix = path or ("action" if domain == "automation" else "sequence")
         # A tuple: slicing it from the first step (every run but a resumed one) is free.
-        self._steps: tuple[Step, ...] = tuple(compile_steps(runtime, sequence, prefix, self))
+        self._steps: tuple[ActionStep, ...] = tuple(compile_steps(runtime, sequence, prefix, self))
         self.prefix = prefix
         self._scopes: dict[str | None, _Scope] | None = None  # made at the first run
         self._listeners: list[Callable[[], None]] | None = None
@@ -239,13 +240,44 @@ class Script:
         run: EagerRun[RunResult] = EagerRun(asyncio.get_running_loop())
         scope.tasks.add(run)
         self._changed()
-        start_eagerly(
-            run,
-            self._execute(run_variables, run_context, trace),
-            self._task_for_run,
-            functools.partial(finished, run),  # not a lambda: one Python call fewer
-        )
+        on_done = functools.partial(finished, run)  # not a lambda: one Python call fewer
+        rest = run_eagerly(self._run_now, run, run_variables, run_context, trace, on_done)
+        if rest is not None:  # a step needs a coroutine: from there on, one started eagerly
+            start_eagerly(run, rest, self._task_for_run, on_done)
         return run
+
+    def _run_now(
+        self,
+        outcome: EagerRun[RunResult],
+        variables: dict[str, Any],
+        context: Context,
+        trace: Trace | None,
+        on_done: Callable[[], None],
+    ) -> Coroutine[Any, Any, RunResult] | None:
+        """Go through the steps at once: each step that can be done without a coroutine
+        (a service call answered at once) is done here, in plain calls. At the first
+        step that needs one, the rest of the run is returned as a coroutine."""
+        token = current_trace.set(trace)
+        self.last_triggered = self.runtime.clock.now()
+        run = Run(self.runtime, self, variables, context)
+        try:
+            if self.fields or self.variables:
+                self._prepare_variables(run)
+            steps = self._steps
+            for index in range(len(steps)):
+                rest = steps[index].now(run)
+                if rest is not None:
+                    return self._steps_from(run, index + 1, trace, first=rest)
+            result = RunResult("finished", variables=run.variables)
+        except Exception as err:
+            result = self._ended_by(err, run)
+        finally:
+            current_trace.reset(token)
+        if trace is not None:
+            trace.finish(result.execution, result.error)
+        outcome.set_result(result)
+        on_done()
+        return None
 
     def _task_for_run(
         self,
@@ -321,47 +353,68 @@ class Script:
         trace: Trace | None,
         resume: Resume | None = None,
     ) -> RunResult:
-        token = current_trace.set(trace)
         self.last_triggered = self.runtime.clock.now()
         run = Run(self.runtime, self, variables, context)
+        return await self._steps_from(run, 0, trace, resume=resume)
+
+    async def _resumed(self, run: Run, resume: Resume) -> int:
+        """Where a run saved before a restart goes on: the step to run next."""
+        if resume.kind == "wait":  # the wait step waits again, until its deadline
+            first = resume.step
+            run.resumed_wait = resume
+        else:
+            first = resume.step + 1
+            if resume.deadline is not None:
+                await self.runtime.scheduler.sleep_until(resume.deadline)
+        checkpoints = get_checkpoints(self.runtime)
+        if checkpoints is not None:  # once the delay is over: a restart meanwhile resumes it
+            checkpoints.drop_delay(f"{self.domain}.{self.item_id}:{run.id}")
+        return first
+
+    async def _steps_from(
+        self,
+        run: Run,
+        index: int,
+        trace: Trace | None,
+        *,
+        first: Awaitable[None] | None = None,
+        resume: Resume | None = None,
+    ) -> RunResult:
+        """Run the steps from ``index`` on (after ``first``, the rest of a step begun
+        at once), and finish the trace with how the run ended."""
+        token = current_trace.set(trace)
         result: RunResult
         try:
-            first = 0
-            if resume is None:
-                if self.fields or self.variables:
-                    self._prepare_variables(run)
-            else:
-                if resume.kind == "wait":  # the wait step waits again, until its deadline
-                    first = resume.step
-                    run.resumed_wait = resume
-                else:
-                    first = resume.step + 1
-                    if resume.deadline is not None:
-                        await self.runtime.scheduler.sleep_until(resume.deadline)
-                checkpoints = get_checkpoints(self.runtime)
-                if checkpoints is not None:
-                    checkpoints.drop_delay(f"{self.domain}.{self.item_id}:{run.id}")
-            for step in self._steps[first:]:
+            if first is not None:
+                await first
+            elif resume is not None:
+                index = await self._resumed(run, resume)
+            elif self.fields or self.variables:
+                self._prepare_variables(run)
+            for step in self._steps[index:]:
                 await step(run)
             result = RunResult("finished", variables=run.variables)
-        except StopRun as stop:
-            result = RunResult(stop.execution, stop.error, stop.response, run.variables)
         except asyncio.CancelledError:
-            result = RunResult("cancelled")
             if trace is not None:
                 trace.finish("cancelled")
             current_trace.reset(token)
             raise
-        except HomeloomError as err:
-            _LOGGER.error("%s %s: %s", self.domain, self.name, err)
-            result = RunResult("error", str(err))
         except Exception as err:
-            _LOGGER.exception("%s %s failed", self.domain, self.name)
-            result = RunResult("error", f"{type(err).__name__}: {err}")
+            result = self._ended_by(err, run)
         if trace is not None:
             trace.finish(result.execution, result.error)
         current_trace.reset(token)
         return result
+
+    def _ended_by(self, error: Exception, run: Run) -> RunResult:
+        """How an error raised by a step ends the run (a stop step's is no failure)."""
+        if isinstance(error, StopRun):
+            return RunResult(error.execution, error.error, error.response, run.variables)
+        if isinstance(error, HomeloomError):
+            _LOGGER.error("%s %s: %s", self.domain, self.name, error)
+            return RunResult("error", str(error))
+        _LOGGER.exception("%s %s failed", self.domain, self.name, exc_info=error)
+        return RunResult("error", f"{type(error).__name__}: {error}")
 
     def _prepare_variables(self, run: Run) -> None:
         engine = get_template_engine(self.runtime)

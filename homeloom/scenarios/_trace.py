@@ -18,7 +18,9 @@ from homeloom.orchestrator import Clock, Context
 __all__ = [
     "Trace",
     "TraceStep",
+    "current_step",
     "current_trace",
+    "finish_step",
     "trace_path",
     "trace_set_result",
     "trace_update_result",
@@ -174,6 +176,17 @@ class trace_path:  # lowercase: it is used like a function, ``with trace_path(..
                 step.error = str(error)
             step.finished_at = trace.clock.monotonic() - trace.monotonic_start
         _current_step.reset(self._token)
+
+
+def current_step() -> TraceStep | None:
+    """The step being run, as ``trace_path`` entered it (None without a trace)."""
+    return _current_step.get()
+
+
+def finish_step(step: TraceStep | None, trace: Trace | None) -> None:
+    """Note when ``step`` ended, as leaving its ``trace_path`` does."""
+    if step is not None and trace is not None:
+        step.finished_at = trace.clock.monotonic() - trace.monotonic_start
 
 
 def trace_set_result(**result: Any) -> None:

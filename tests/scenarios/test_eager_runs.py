@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from homeloom.house import House
-from homeloom.orchestrator import Context, Runtime, ServiceCall, TestClock, in_a_task
+from homeloom.orchestrator import (
+    Context,
+    HomeloomError,
+    Runtime,
+    ServiceCall,
+    TestClock,
+    in_a_task,
+)
 from homeloom.orchestrator._eager import MAX_DEPTH
 from homeloom.scenarios._trace import current_trace
 
@@ -242,4 +249,82 @@ automation:
         house.runtime.states.set("binary_sensor.door", "on")
         assert house.runtime.states.is_state("input_boolean.seen", "on")
         assert house.runtime.states.is_state("counter.visits", "1")
+        assert house.runtime.tasks.pending == 0
+
+
+STEPS_AT_ONCE = """\
+automation:
+  - id: answers
+    triggers: [{trigger: event, event_type: go}]
+    actions:
+      - action: test.lookup
+        response_variable: found
+      - action: test.fails
+        continue_on_error: true
+      - action: test.record
+        data: {what: "{{ found.value }}"}
+      - action: test.slow_record
+        data: {what: slow}
+      - action: test.record
+        data: {what: last}
+  - id: stops
+    triggers: [{trigger: event, event_type: stop}]
+    actions:
+      - action: test.record
+        data: {what: first}
+      - action: test.fails
+      - action: test.record
+        data: {what: never}
+"""
+
+
+def _lookup(call: ServiceCall) -> dict[str, Any]:
+    return {"value": "looked up"}
+
+
+def _fails(call: ServiceCall) -> None:
+    raise HomeloomError("the device refused")
+
+
+async def test_calls_made_at_once_are_traced_as_calls_made_in_a_task(tmp_path: Path) -> None:
+    async for house, recorder in _house(tmp_path, STEPS_AT_ONCE):
+        house.runtime.services.register("test", "lookup", _lookup, supports_response="only")
+        house.runtime.services.register("test", "fails", _fails)
+        house.runtime.bus.fire("go", {})
+        # The plain calls are made; the coroutine's waits for its task, the rest after it.
+        assert recorder.calls == [(0.0, "looked up")]
+        await house.runtime.idle()
+        assert recorder.calls == [(0.0, "looked up"), (0.0, "slow"), (0.0, "last")]
+        answers = house.automations.find("answers")
+        assert answers is not None
+        (trace,) = answers.traces
+        assert trace.script_execution == "finished"
+        steps = {path: visits[0] for path, visits in trace.steps.items()}
+        assert list(steps) == [f"action/{index}" for index in range(5)]
+        assert steps["action/0"].result == {
+            "params": {"domain": "test", "service": "lookup", "service_data": {}, "target": {}},
+            "running_script": False,
+            "response": {"value": "looked up"},
+        }
+        assert steps["action/1"].result is not None
+        assert steps["action/1"].result["continued"] is True
+        assert steps["action/1"].result["error"] == "the device refused"
+        assert steps["action/1"].error is None  # noted, not raised
+        assert all(step.finished_at is not None for step in steps.values())
+
+
+@pytest.mark.allow_error_logs
+async def test_a_call_failing_at_once_ends_the_run_with_its_error_traced(tmp_path: Path) -> None:
+    async for house, recorder in _house(tmp_path, STEPS_AT_ONCE):
+        house.runtime.services.register("test", "fails", _fails)
+        house.runtime.bus.fire("stop", {})
+        assert recorder.calls == [(0.0, "first")]
+        stops = house.automations.find("stops")
+        assert stops is not None
+        (trace,) = stops.traces
+        assert (trace.script_execution, trace.error) == ("error", "the device refused")
+        failed = trace.steps["action/1"][0]
+        assert failed.error == "the device refused"
+        assert failed.finished_at is not None
+        assert "action/2" not in trace.steps
         assert house.runtime.tasks.pending == 0
