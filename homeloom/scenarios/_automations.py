@@ -369,9 +369,14 @@ def _entity_references(value: Any) -> list[tuple[Any, str, str]]:
     return found
 
 
+# Values that hold no entity reference: skipped without a call or an ABC check.
+_LEAVES = (str, int, float, type(None))
+
+
 def _collect_references(value: Any, found: list[tuple[Any, str, str]]) -> None:
-    # dict before Mapping, and no generators: this walks every scenario of the house.
-    if isinstance(value, (dict, Mapping)):
+    # dict and list before Mapping (an ABC, slow to check), and no generators: this
+    # walks every scenario of the house.
+    if isinstance(value, dict) or (not isinstance(value, list) and isinstance(value, Mapping)):
         for key, item in value.items():
             if key == "entity_id":
                 ids = item if isinstance(item, list) else [item]
@@ -379,11 +384,11 @@ def _collect_references(value: Any, found: list[tuple[Any, str, str]]) -> None:
                     if isinstance(entity_id, str) and "{" not in entity_id:
                         for part in entity_id.split(","):
                             found.append((value, key, part.strip().lower()))
-            elif not isinstance(item, str):
+            elif not isinstance(item, _LEAVES):
                 _collect_references(item, found)
     elif isinstance(value, list):
         for item in value:
-            if not isinstance(item, str):
+            if not isinstance(item, _LEAVES):
                 _collect_references(item, found)
 
 

@@ -27,7 +27,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from homeloom.orchestrator._errors import ConfigError, ConfigIssue
 
-from ._yaml_stream import build_plain
+from ._yaml_block import build_block
+from ._yaml_stream import Unusual, build_plain
 from ._yaml_values import (
     COLUMN_BITS,
     FIRST_PLACE,
@@ -806,13 +807,18 @@ def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix
             ctx.issue("the file is too large (4 GiB or more)", None, prefix, file=file)
         )
         return None
-    parser = _BaseLoader(text)
-    try:
-        value = build_plain(parser, file, ctx.shapes, ctx.strings, _resolve_scalar, _SCALARS)
-    except Exception:  # not plain YAML, or not YAML at all: the node path says which
+    try:  # block style, read line by line: most files
+        value = build_block(text, file, ctx.shapes, ctx.strings, _resolve_scalar, _SCALARS)
+    except Unusual:
         value = _NOT_PLAIN
-    finally:
-        parser.dispose()
+    if value is _NOT_PLAIN:  # libyaml's events, for plain YAML in any style
+        parser = _BaseLoader(text)
+        try:
+            value = build_plain(parser, file, ctx.shapes, ctx.strings, _resolve_scalar, _SCALARS)
+        except Exception:  # not plain YAML, or not YAML at all: the node path says which
+            value = _NOT_PLAIN
+        finally:
+            parser.dispose()
     if value is _NOT_PLAIN:
         loader = _Loader(text, ctx, path, stack, prefix)
         try:

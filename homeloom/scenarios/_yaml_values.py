@@ -271,18 +271,22 @@ def drop_positions(*roots: Any) -> int:
     """
     seen: set[int] = set()
     todo = list(roots)
+    pop = todo.pop
     found = 0
     while todo:
-        value = todo.pop()
+        value = pop()
         cls = value.__class__
-        if cls is YamlStr:
-            value._file = ""
-            value._at = None
-            found += 1
+        # Most values are plain strings and numbers: nothing to drop, nothing inside.
+        if cls is str or cls is int or cls is float or cls is bool or value is None:
             continue
         if cls is YamlDict:
             value._keys = ()
             value._index = None
+        elif cls is YamlStr:
+            value._file = ""
+            value._at = None
+            found += 1
+            continue
         elif cls is not YamlList:
             if isinstance(value, dict | list | tuple) and id(value) not in seen:
                 seen.add(id(value))

@@ -877,12 +877,12 @@ def _both_paths(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[Any, Any]:
         issues = [str(issue) for issue in (*result.errors, *result.warnings)]
         return _internals(result.value), issues
 
-    events = loaded()
-    with monkeypatch.context() as patch:
+    def refuse(*args: Any) -> Any:
+        raise Unusual
 
-        def refuse(*args: Any) -> Any:
-            raise Unusual
-
+    with monkeypatch.context() as patch:  # libyaml's events, not the line reader
+        patch.setattr(_yaml, "build_block", refuse)
+        events = loaded()
         patch.setattr(_yaml, "build_plain", refuse)
         nodes = loaded()
     return events, nodes

@@ -1,0 +1,319 @@
+"""The loader's fastest path: block-style YAML read line by line, without libyaml.
+
+Nearly every configuration file is written in block style, one key or item per
+line, as Home Assistant's editor and ``yaml.safe_dump`` write them. libyaml
+makes three Python objects (an event and its two marks) for every scalar and
+container, which costs more than building the values themselves; for such
+files :func:`build_block` matches each line with one regular expression and
+builds exactly what :func:`~._yaml_stream.build_plain` would build from the
+events: the same containers, positions, shared key tuples and shared strings.
+
+It reads only an unambiguous subset of YAML: block mappings and sequences,
+single-line plain and quoted scalars (double-quoted ones without escapes),
+empty ``[]`` and ``{}``, comments. Anything else (a tag, an anchor or alias, a
+flow collection, a block or multi-line scalar, a tab, a document marker, a key
+that is not a string or is repeated, an indentation it does not expect) makes
+it give up with :class:`~._yaml_stream.Unusual` before returning anything, and
+the caller reads the file through libyaml as before, which builds the value or
+reports what is wrong with the parser's own positions and wording.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from array import array
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+
+from ._yaml_stream import Resolve, Unusual
+from ._yaml_values import COLUMN_BITS, FIRST_PLACE, YamlDict, YamlList, YamlStr, new_str
+
+__all__ = ["build_block"]
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_new_dict = dict.__new__
+_new_list = list.__new__
+_intern = sys.intern
+
+# Characters this reader leaves to libyaml wherever they are: tabs (indentation
+# errors), line breaks other than \n, and whatever the YAML reader refuses; also a
+# byte order mark (libyaml's handling of one inside a stream is its own business).
+_ODD_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+_ODD = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+# Document markers and directives change how the stream is read.
+_MARKERS = re.compile(r"^(?:---|\.\.\.)(?: |$)|^%", re.MULTILINE)
+
+# A single-line plain scalar in block context, as libyaml scans it: it may not start
+# with an indicator (except "-", "?" and ":" followed by a non-space); it ends before
+# ": ", before " #", before a ":" that ends the line, and before trailing spaces. Only
+# spaces are blanks here (tabs never reach the pattern): \s would take U+00A0 too.
+# Possessive repeats: a line is scanned once, never backtracked into.
+_PLAIN = (
+    r"(?:[^ \n\-?:,\[\]{}#&*!|>'\"%@`]|[-?:](?=[^ \n]))"
+    r"(?:[^ \n:#]++|:(?=[^ \n])|#| ++(?=[^ \n#:]|:[^ \n]))*+"
+)
+_SINGLE = r"'(?:[^'\n]++|'')*+'"
+_DOUBLE = r'"[^"\\\n]*+"'  # escapes are left to libyaml
+# Every line: its indentation, a sequence entry's dash, a key and the colon after
+# it with the blanks that follow, a value, and a comment. What a line means is
+# decided by build_block; a line that does not match makes the count of lines wrong.
+_LINE = re.compile(
+    r"^( *+)"  # indentation
+    r"(- +|-$)?"  # "- " starting a sequence item
+    rf"(?:({_PLAIN}|{_SINGLE}|{_DOUBLE})( {{0,16}}:(?: +|$)))?"  # a key; its colon and blanks
+    rf"({_PLAIN}|{_SINGLE}|{_DOUBLE}|\[\]|\{{\}})?"  # a value on the line
+    r" *(?:(?<![^ \n])#.*)?$",  # a comment needs a blank (or the line's start) before it
+    re.MULTILINE,
+)
+_CHUNK = 1 << 16  # characters matched at once, at least
+_LINE_STEP = 1 << COLUMN_BITS  # from a line's place to the next one's
+# libyaml refuses a simple key whose colon is 1024 characters or more past its start;
+# such a file is left to it (the blanks before a colon are at most 16, above).
+_MAX_KEY = 1000
+
+
+def build_block(
+    text: str,
+    file: str,
+    shapes: dict[tuple[Any, ...], tuple[Any, ...]],
+    strings: dict[str, str],
+    resolve: Resolve,
+    scalars: dict[str, Callable[[Any, Any], Any]],
+) -> Any:
+    """The value of the block-style document ``text``, or None if it holds none.
+
+    The arguments are :func:`~._yaml_stream.build_plain`'s; raises
+    :class:`~._yaml_stream.Unusual` for anything outside the subset described above.
+    """
+    if (_ODD_ASCII if text.isascii() else _ODD).search(text) or _MARKERS.search(text):
+        raise Unusual
+    read = _Scalars(file, strings, resolve, scalars)
+    # Keys and values repeat (keys, states, services, numbers): each text's key or
+    # value is worked out once per file; these caches hold only immutable values.
+    keys: dict[str, str] = {}
+    values = read.known
+    new_map, new_seq = _new_map, _new_seq
+    root: list[Any] = []
+    # Open containers outside the current one: (container, cells, indent, in_map).
+    stack: list[tuple[Any, list[int], int, bool]] = []
+    container: Any = root
+    cells: list[int] = []
+    indent = -1  # the column of the current container's keys or dashes
+    in_map = False
+    # A "key:" or "-" ending its line waits for the next line to say what its value
+    # is: a nested container, or null placed just after the colon or dash.
+    pending = False
+    pending_key: Any = None
+    pending_key_at = 0
+    pending_empty_at = 0
+    start = FIRST_PLACE - _LINE_STEP  # the place of the line's first column
+    for spaces, dash, key_text, colon, value_text in _rows(text):
+        start += _LINE_STEP
+        if not key_text and not dash:
+            if value_text:
+                raise Unusual  # a scalar alone on its line: multi-line, or a document of one
+            continue  # blank, or a comment
+        column = len(spaces)
+        if pending or not stack:
+            # A deeper line, or a dash under its key ("key:\n- item"), is the awaited
+            # value; the document's first line opens its root.
+            made: Any = None
+            if not stack or column > indent or (column == indent and in_map and dash):
+                made = new_seq(file, start + column) if dash else new_map(file, start + column)
+            if in_map:
+                container[pending_key] = made
+                cells.append(pending_key_at)
+            else:
+                container.append(made)
+            pending = False
+            if made is None:
+                cells.append(pending_empty_at)  # null, placed after its colon or dash
+            else:
+                cells.append(start + column)
+                stack.append((container, cells, indent, in_map))
+                container, cells, indent, in_map = made, [], column, not dash
+        if column != indent or in_map is (dash != ""):
+            # Close what this line's indentation ends: deeper containers, and a
+            # sequence written at its mapping's own indentation ("key:\n- item").
+            while column < indent or (column == indent and not in_map and not dash):
+                if cells:
+                    if in_map:
+                        container._keys = shapes.setdefault(shape := tuple(container), shape)
+                    container._table = array("Q", cells).tobytes()
+                container, cells, indent, in_map = stack.pop()
+                if not stack:  # the root is closed, yet the line holds more
+                    raise Unusual
+            if column != indent or in_map is (dash != ""):
+                raise Unusual
+        if dash:
+            item_at = start + column + len(dash)
+            if key_text:  # "- key: ...": a mapping opens inside the item
+                made = new_map(file, item_at)
+                container.append(made)
+                cells.append(item_at)
+                stack.append((container, cells, indent, in_map))
+                container, cells, indent, in_map = made, [], column + len(dash), True
+            elif value_text:
+                value = values.get(value_text)
+                if value is None:
+                    value = read.value(value_text, item_at)
+                if type(value) is str:  # an item keeps its own place
+                    value = new_str(YamlStr, value)
+                    value._file = file
+                    value._at = item_at
+                container.append(value)
+                cells.append(item_at)
+                continue
+            else:
+                pending = True
+                pending_empty_at = item_at - len(dash) + 1  # just after the dash
+                continue
+        # A mapping entry, in the current mapping.
+        key = keys.get(key_text)
+        if key is None:
+            key = keys[key_text] = _key(key_text, resolve)
+        if key in container:
+            raise Unusual
+        key_at = start + indent
+        if not value_text:
+            pending = True
+            pending_key = key
+            pending_key_at = key_at
+            pending_empty_at = key_at + len(key_text) + len(colon.rstrip(" "))
+            continue
+        value_at = key_at + len(key_text) + len(colon)
+        value = values.get(value_text)
+        if value is None:
+            value = read.value(value_text, value_at)
+        container[key] = value
+        cells.append(key_at)
+        cells.append(value_at)
+    if pending:
+        if in_map:
+            container[pending_key] = None
+            cells.append(pending_key_at)
+        else:
+            container.append(None)
+        cells.append(pending_empty_at)
+    while stack:
+        if cells:
+            if in_map:
+                container._keys = shapes.setdefault(shape := tuple(container), shape)
+            container._table = array("Q", cells).tobytes()
+        container, cells, indent, in_map = stack.pop()
+    return root[0] if root else None
+
+
+def _rows(text: str) -> Iterator[tuple[str, str, str, str, str]]:
+    """The pieces of each line of ``text`` (see _LINE), or Unusual at the first chunk
+    holding a line outside the subset.
+
+    Lines are matched a chunk at a time: the pieces of a whole large file at once
+    would weigh several times the values built from them.
+    """
+    findall = _LINE.findall
+    count = text.count
+    begin, size = 0, len(text)
+    while True:
+        end = text.find("\n", begin + _CHUNK)
+        if end < 0:
+            end = size
+        rows = findall(text, begin, end)
+        if len(rows) != count("\n", begin, end) + 1:  # some line is not in the subset
+            raise Unusual
+        yield from rows
+        if end == size:
+            return
+        begin = end + 1
+
+
+def _key(text: str, resolve: Resolve) -> str:
+    """A mapping key's text as the key, interned; only string keys are this subset's."""
+    if len(text) > _MAX_KEY:
+        raise Unusual
+    if text[0] == "'" or text[0] == '"':
+        return _intern(_unquote(text))
+    if resolve(text, (True, False)) != _STR_TAG:
+        raise Unusual
+    return _intern(text)
+
+
+def _new_map(file: str, at: int) -> YamlDict:
+    """An empty mapping placed at ``at``, as the loader's new_map makes it."""
+    made = _new_dict(YamlDict)
+    made._file = file
+    made._at = at
+    made._keys = ()
+    made._table = b""
+    made._extra = None
+    made._index = None
+    return made
+
+
+def _new_seq(file: str, at: int) -> YamlList:
+    """An empty sequence placed at ``at``, as the loader's new_seq makes it."""
+    made = _new_list(YamlList)
+    made._file = file
+    made._at = at
+    made._table = b""
+    made._extra = None
+    return made
+
+
+def _unquote(text: str) -> str:
+    if text[0] == "'":
+        return text[1:-1].replace("''", "'")
+    return text[1:-1]
+
+
+class _Scalars:
+    """What scalars' texts stand for, in one file: strings as shared plain ``str``."""
+
+    def __init__(
+        self,
+        file: str,
+        strings: dict[str, str],
+        resolve: Resolve,
+        scalars: dict[str, Callable[[Any, Any], Any]],
+    ) -> None:
+        self.file = file
+        self.strings = strings
+        self.resolve = resolve
+        self.scalars = scalars
+        self.constructor = SafeConstructor()
+        # Text -> value, for the values that are immutable and not None.
+        self.known: dict[str, Any] = {}
+
+    def value(self, text: str, at: int) -> Any:
+        """The value of the scalar ``text`` found at ``at``; remembered if it can be."""
+        first = text[0]
+        if first == "[" and text == "[]":
+            return _new_seq(self.file, at)
+        if first == "{" and text == "{}":
+            return _new_map(self.file, at)
+        value: Any
+        if first == "'" or first == '"':
+            value = _unquote(text)
+        else:
+            tag = self.resolve(text, (True, False))
+            if tag == _STR_TAG:
+                value = text
+            else:
+                build = self.scalars.get(tag)
+                if build is None:
+                    raise Unusual
+                try:
+                    value = build(self.constructor, ScalarNode(tag, text))
+                except Exception:  # e.g. a date that does not exist: libyaml's path says so
+                    raise Unusual from None
+        if type(value) is str:
+            value = self.strings.setdefault(value, value)
+        if value is not None:
+            self.known[text] = value
+        return value
