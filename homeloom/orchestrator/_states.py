@@ -223,15 +223,17 @@ class StateStore:
         With no ``context``, the write is a device report: it is attributed to
         the command it answers when one is pending, else to the device itself.
         """
-        if not valid_entity_id(entity_id):
+        old = self._states.get(entity_id)
+        # An entity that has a state has a valid id: only a new one is checked.
+        if old is None and not valid_entity_id(entity_id):
             entity_id = entity_id.lower()
             if not valid_entity_id(entity_id):
                 raise InvalidEntityId(entity_id)
+            old = self._states.get(entity_id)
         if not isinstance(state, str):
             raise InvalidState(entity_id, f"state must be a string, got {type(state).__name__}")
         if len(state) > MAX_STATE_LENGTH:
             raise InvalidState(entity_id, f"state is longer than {MAX_STATE_LENGTH} characters")
-        old = self._states.get(entity_id)
         attrs = attributes if attributes is not None else (old.attributes if old else {})
         same_state = old is not None and old.state == state
         if same_state and not force_update and old is not None and old.attributes == attrs:

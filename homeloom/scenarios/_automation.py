@@ -222,7 +222,10 @@ class Automation:
             runtime.clock,
             trigger=str(trigger.get("description") or trigger.get("platform") or "manual"),
         )
-        self.traces.append(trace)
+        traces = self._traces
+        if traces is None:
+            traces = self.traces
+        traces.append(trace)
         token = current_trace.set(trace)
         try:
             if self.spec.variables:
@@ -230,7 +233,9 @@ class Automation:
                 with trace_path("variables"):
                     for key, value in self.spec.variables.items():
                         variables[str(key)] = engine.render_complex(value, variables)
-            trace.variables = _summary(variables)
+                trace.variables = _summary(variables)
+            else:  # what the trace keeps: the trigger's variables, not ``this``' whole state
+                trace.variables = dict(trigger_vars)
             condition = None if skip_condition else self._condition
             if condition is not None and not condition(variables):
                 trace.finish("failed_conditions")

@@ -25,7 +25,7 @@ from homeloom.orchestrator import (
 from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine
-from ._trace import trace_path, trace_set_result, trace_update_result
+from ._trace import current_trace, finish_step
 
 __all__ = [
     "ConditionCheck",
@@ -171,21 +171,31 @@ class _Condition:
         self.path = path
 
     def __call__(self, variables: Mapping[str, Any]) -> bool:
-        with trace_path(self.path) as step:
-            try:
-                result = self.check(variables)
-            except (ConditionError, TemplateError) as err:
-                _LOGGER.warning("condition %s: %s", self.path, err)
-                trace_set_result(result=False, error=str(err))
-                return False
-            if step is not None:  # as trace_update_result(result=...), on the step at hand
-                if step.result is None:
-                    step.result = {"result": result}
-                else:
-                    step.result["result"] = result
-            return result
+        trace = current_trace.get()
+        step = trace.add_step(self.path) if trace is not None else None
+        # What the check notes (the value it saw, the limits), then its result: the
+        # step's result, as Home Assistant's traces show a condition.
+        noted: dict[str, Any] = {}
+        try:
+            result = self.check(variables, noted)
+        except (ConditionError, TemplateError) as err:
+            _LOGGER.warning("condition %s: %s", self.path, err)
+            noted = {"result": False, "error": str(err)}
+            result = False
+        except Exception as err:
+            if step is not None:
+                step.error = str(err)
+                finish_step(step, trace)
+            raise
+        else:
+            noted["result"] = result
+        if step is not None:
+            step.result = noted
+            finish_step(step, trace)
+        return result
 
-    def check(self, variables: Mapping[str, Any]) -> bool:
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
+        """Whether the condition holds; what the trace should show of it goes in ``noted``."""
         raise NotImplementedError
 
 
@@ -198,7 +208,7 @@ class _Traced(_Condition):
         super().__init__(path)
         self.inner = inner
 
-    def check(self, variables: Mapping[str, Any]) -> bool:
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         return self.inner(variables)
 
 
@@ -222,7 +232,7 @@ class _Logic(_Condition):
             for index, item in enumerate(_as_list(config.get("conditions")))
         )
 
-    def check(self, variables: Mapping[str, Any]) -> bool:
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         if self.kind == "and":
             return all(member(variables) for member in self.members)
         if self.kind == "or":
@@ -272,7 +282,7 @@ class _State(_Condition):
                 values.append(item if attribute else text)
         return values
 
-    def _one(self, entity_id: str, variables: Mapping[str, Any]) -> bool:
+    def _one(self, entity_id: str, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         state = self.runtime.states.get(entity_id)
         if state is None:
             raise ConditionError(f"unknown entity {entity_id}")
@@ -280,15 +290,16 @@ class _State(_Condition):
         value = _state_value(state, attribute)
         values = self._wanted_values()
         ok = value in values or (attribute is not None and str(value) in [str(v) for v in values])
-        trace_update_result(state=value, wanted_state=values[0] if len(values) == 1 else values)
+        noted["state"] = value
+        noted["wanted_state"] = values[0] if len(values) == 1 else values
         for_duration = self.for_duration
         if ok and for_duration is not None:
             duration = for_duration(variables) if callable(for_duration) else for_duration
             ok = self.runtime.now() - state.last_changed >= duration
         return bool(ok)
 
-    def check(self, variables: Mapping[str, Any]) -> bool:
-        results = (self._one(entity_id, variables) for entity_id in self.entity_ids)
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
+        results = (self._one(entity_id, variables, noted) for entity_id in self.entity_ids)
         return any(results) if self.match_any else all(results)
 
 
@@ -341,7 +352,7 @@ class _NumericState(_Condition):
         if self.template is not None:
             self.template.ensure_valid()
 
-    def check(self, variables: Mapping[str, Any]) -> bool:
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         states = self.runtime.states
         for entity_id in self.entity_ids:  # all of them, the first out of range ends it
             state = states.get(entity_id)
@@ -361,12 +372,12 @@ class _NumericState(_Condition):
                 low = _limit_of(self.runtime, low)
             if isinstance(high, str):
                 high = _limit_of(self.runtime, high)
-            trace_update_result(state=number)
+            noted["state"] = number
             if low is not None and not number > low:
-                trace_update_result(wanted_state_above=low)
+                noted["wanted_state_above"] = low
                 return False
             if high is not None and not number < high:
-                trace_update_result(wanted_state_below=high)
+                noted["wanted_state_below"] = high
                 return False
         return True
 
@@ -389,7 +400,7 @@ class _Template(_Condition):
         except TemplateError as err:
             raise fail(config, "value_template", f"{path}.value_template", str(err)) from None
 
-    def check(self, variables: Mapping[str, Any]) -> bool:
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         value = self.template.render(variables)
         if isinstance(value, str):
             return value.strip().lower() in ("true", "on", "yes", "enable", "1")
@@ -534,7 +545,7 @@ class _Trigger(_Condition):
         if not self.ids:
             raise fail(config, "id", f"{path}.id", "a trigger condition needs 'id'")
 
-    def check(self, variables: Mapping[str, Any]) -> bool:
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         trigger = variables.get("trigger") or {}
         return str(trigger.get("id")) in self.ids
 

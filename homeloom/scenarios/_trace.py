@@ -42,7 +42,7 @@ class TraceStep:
     def __init__(self, path: str, started_at: float) -> None:
         self.path = path
         self.started_at = started_at
-        self.variables: dict[str, Any] = {}  # what changed at this step
+        self.variables: dict[str, Any] | None = None  # what changed at this step
         self.result: dict[str, Any] | None = None
         self.error: str | None = None
         self.finished_at: float | None = None

@@ -115,7 +115,15 @@ class _StateTrigger(_EntityTrigger):
     one shared), and the ``for:`` waits exist only when there is a ``for:``.
     """
 
-    __slots__ = ("any_keys", "attribute", "from_values", "not_from", "not_to", "to_values")
+    __slots__ = (
+        "any_keys",
+        "attribute",
+        "from_values",
+        "not_from",
+        "not_to",
+        "only_to",
+        "to_values",
+    )
 
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         super().__init__(runtime, config, fire)
@@ -126,6 +134,16 @@ class _StateTrigger(_EntityTrigger):
         self.not_to = _state_values(config.get("not_to"), attribute) or ()
         # With no from/to at all, attribute changes count too; any from/to key (even null) not.
         self.any_keys = any(key in config for key in ("from", "to", "not_from", "not_to"))
+        # Only ``to:`` (the common trigger): tracked with ``to_states`` (see ``attach``),
+        # the store calls it for those new states alone, so nothing is left to check.
+        self.only_to = (
+            not attribute
+            and "for" not in config
+            and self.to_values is not None
+            and self.from_values is None
+            and not self.not_from
+            and not self.not_to
+        )
 
     def attach(self, entity_ids: list[str]) -> Unsubscribe:
         if self.waits is not None:
@@ -148,6 +166,20 @@ class _StateTrigger(_EntityTrigger):
         event_data = event.data
         old, new = event_data["old_state"], event_data["new_state"]
         entity_id = event_data["entity_id"]
+        if self.only_to:  # the store checked the new state: only a change of it is left
+            if old is None or old.state != new.state:
+                self.fire(
+                    {
+                        "entity_id": entity_id,
+                        "from_state": old,
+                        "to_state": new,
+                        "for": None,
+                        "attribute": None,
+                        "description": f"state of {entity_id}",
+                    },
+                    event.context,
+                )
+            return
         waits = self.waits
         if new is None:
             if waits is not None:
