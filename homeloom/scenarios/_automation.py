@@ -193,7 +193,9 @@ class Automation:
         skip_condition: bool = False,
     ) -> None:
         """Run the automation for one trigger and wait for the run to end."""
-        task = self._begin(trigger_vars, context, skip_condition=skip_condition)
+        # A copy: the run's trace keeps the trigger's variables as they were.
+        own = dict(trigger_vars) if trigger_vars else None
+        task = self._begin(own, context, skip_condition=skip_condition)
         if task is not None:
             await self.script.wait(task)
 
@@ -205,7 +207,11 @@ class Automation:
         skip_condition: bool = False,
     ) -> asyncio.Future[RunResult] | None:
         """Variables and conditions at once, as the trigger fires; a run whose conditions
-        pass starts its actions at once (``Script.start``)."""
+        pass starts its actions at once (``Script.start``).
+
+        ``trigger_vars`` are the run's own from here on (its trace keeps them): a
+        trigger fires with a new mapping each time, and ``trigger`` copies the caller's.
+        """
         runtime = self.runtime
         run_context = (
             context.child(origin="scenario", source=self.label)
@@ -235,7 +241,7 @@ class Automation:
                         variables[str(key)] = engine.render_complex(value, variables)
                 trace.variables = _summary(variables)
             else:  # what the trace keeps: the trigger's variables, not ``this``' whole state
-                trace.variables = dict(trigger_vars)
+                trace.variables = trigger_vars if type(trigger_vars) is dict else dict(trigger_vars)
             condition = None if skip_condition else self._condition
             if condition is not None and not condition(variables):
                 trace.finish("failed_conditions")

@@ -79,9 +79,9 @@ class Trace:
         "script_execution",
         "started",
         "state",
-        "steps",
         "trigger",
         "variables",
+        "visits",
     )
 
     def __init__(
@@ -105,15 +105,26 @@ class Trace:
         self.script_execution: str | None = None  # finished, failed_conditions, cancelled...
         self.error: str | None = None
         self.variables: dict[str, Any] = {}
-        self.steps: dict[str, list[TraceStep]] = {}
+        # Every visit, in order: one list, grouped by path only when the trace is read
+        # (``steps``). A house keeps the last runs of every scenario, and each container
+        # kept is one more for the collector to go through.
+        self.visits: list[TraceStep] = []
+
+    @property
+    def steps(self) -> dict[str, list[TraceStep]]:
+        """The visits of each element, by path, in the order they were first visited."""
+        steps: dict[str, list[TraceStep]] = {}
+        for step in self.visits:
+            visits = steps.get(step.path)
+            if visits is None:
+                steps[step.path] = [step]
+            else:
+                visits.append(step)
+        return steps
 
     def add_step(self, path: str) -> TraceStep:
         step = TraceStep(path, self.clock.monotonic() - self.monotonic_start)
-        visits = self.steps.get(path)
-        if visits is None:
-            self.steps[path] = [step]
-        else:
-            visits.append(step)
+        self.visits.append(step)
         return step
 
     def finish(self, execution: str, error: str | None = None) -> None:
