@@ -328,3 +328,25 @@ async def test_a_call_failing_at_once_ends_the_run_with_its_error_traced(tmp_pat
         assert failed.finished_at is not None
         assert "action/2" not in trace.steps
         assert house.runtime.tasks.pending == 0
+
+
+async def test_a_call_through_middleware_goes_on_in_a_task(door: tuple[House, Recorder]) -> None:
+    house, recorder = door
+    passed: list[tuple[str, bool]] = []
+
+    async def watch(call: ServiceCall, inner: Any) -> Any:
+        passed.append((call.name, asyncio.current_task() is not None))
+        return await inner(call)
+
+    house.runtime.services.add_middleware(watch)
+    house.runtime.states.set("binary_sensor.door", "on")
+    assert (0.0, "on") not in recorder.calls  # middleware may wait: not inside the write
+    await house.runtime.idle()
+    assert (0.0, "on") in recorder.calls
+    assert ("test.record", True) in passed
+    at_once = house.automations.find("at_once")
+    assert at_once is not None
+    (trace,) = at_once.traces
+    assert trace.script_execution == "finished"
+    (step,) = trace.steps["action/0"]
+    assert step.finished_at is not None
