@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -115,8 +116,10 @@ def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> 
     steps: list[ActionStep] = []
     issues = []
     for index, config in enumerate(items):
+        # "action/0": one string for every scenario's first step, not one each.
+        where = sys.intern(f"{path}/{index}")
         try:
-            steps.append(compile_step(runtime, config, f"{path}/{index}", script))
+            steps.append(compile_step(runtime, config, where, script))
         except ScenarioConfigError as err:
             issues.extend(err.issues)
     if issues:
@@ -155,7 +158,8 @@ def _kind(config: Mapping[str, Any]) -> str | None:
 def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> ActionStep:
     if isinstance(config, str):
         config = {"condition": "template", "value_template": config}
-    if not isinstance(config, Mapping):
+    # dict first: a loaded mapping is one, and the ABC check costs more.
+    if not isinstance(config, dict) and not isinstance(config, Mapping):
         raise fail(config, None, path, f"an action must be a mapping, got {config!r}")
     kind = _kind(config)
     if kind is None:
@@ -168,9 +172,13 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> Ac
     engine = get_template_engine(runtime)
     builder = _builders()["service" if kind == "action" else kind]
     step = builder(runtime, engine, config, path, script)
-    # The options every step has, from the step as written (a scene is built as a call).
-    step.enabled = config.get("enabled", True)
-    step.continue_on_error = bool(config.get("continue_on_error", False))
+    # The options every step has, from the step as written (a scene is built as a call);
+    # the step starts with the defaults, kept as they are when not written.
+    enabled = config.get("enabled", True)
+    if enabled is not True:
+        step.enabled = enabled
+    if config.get("continue_on_error", False):
+        step.continue_on_error = True
     return step
 
 

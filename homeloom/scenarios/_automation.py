@@ -70,7 +70,8 @@ class Automation:
         self.item_id = spec.id or entity_id.split(".", 1)[1]
         # How people and tools name it: its id, else its alias (as Home Assistant's traces).
         self.label = spec.id or spec.alias or self.item_id
-        self._triggers = validate_triggers(runtime, spec.triggers, path="triggers")
+        # A tuple: kept for every enabling, it weighs less than the list made while checking.
+        self._triggers = tuple(validate_triggers(runtime, spec.triggers, path="triggers"))
         for config in self._triggers:  # as attach_triggers would, once instead of each time
             if config.get("for") is not None:
                 config["_checkpoint"] = f"{DOMAIN}.{self.item_id}:{config['_index']}"
@@ -113,8 +114,9 @@ class Automation:
 
     # --- lifecycle -------------------------------------------------------------
 
-    async def enable(self, context: Context | None = None) -> None:
-        """Attach the triggers and publish "on", as part of ``context`` when given."""
+    async def enable(self, context: Context | None = None, *, at: datetime | None = None) -> None:
+        """Attach the triggers and publish "on", as part of ``context`` when given;
+        ``at``: when (else now), one moment shared by every automation of a start."""
         if self.enabled:
             return
         self.enabled = True
@@ -126,7 +128,7 @@ class Automation:
             variables=self._trigger_variables(),
             checkpoint=f"{DOMAIN}.{self.item_id}",
         )
-        self._publish(context)
+        self._publish(context, at=at)
 
     async def disable(self, *, stop_actions: bool = True) -> None:
         if self._detach is not None:
@@ -137,9 +139,9 @@ class Automation:
             await self.script.stop()
         self._publish()
 
-    def _trigger_variables(self) -> dict[str, Any]:
+    def _trigger_variables(self) -> dict[str, Any] | None:
         if not self.spec.trigger_variables:
-            return {}
+            return None  # most automations: no dict to make
         engine = get_template_engine(self.runtime)
         rendered = engine.render_complex(dict(self.spec.trigger_variables), {})
         return dict(rendered) if isinstance(rendered, Mapping) else {}
@@ -320,9 +322,9 @@ def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
 def object_id_for(spec: AutomationSpec, taken: Container[str]) -> str:
     """``automation.<slug of alias or id>``, numbered when already taken (as Home Assistant)."""
     base = slugify(spec.alias or spec.id or DOMAIN) or DOMAIN
-    candidate = base
+    entity_id = f"{DOMAIN}.{base}"
     number = 2
-    while f"{DOMAIN}.{candidate}" in taken:
-        candidate = f"{base}_{number}"
+    while entity_id in taken:
+        entity_id = f"{DOMAIN}.{base}_{number}"
         number += 1
-    return f"{DOMAIN}.{candidate}"
+    return entity_id

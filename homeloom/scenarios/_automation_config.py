@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from homeloom.orchestrator import ConfigIssue, parse_level
 
@@ -80,6 +80,8 @@ AUTOMATION_KEYS = frozenset(
     }
 )
 _HOMELOOM_KEYS = ("autonomy", "approval_timeout", "approvers", "guarded")
+# The keys with a default: an automation that writes none of them (most) skips their checks.
+_OPTIONAL_KEYS = AUTOMATION_KEYS - {"id", "alias", "description", *_RENAMED, *_RENAMED.values()}
 APPROVER_ROLES = ("admin", "resident", "guest")
 _MAX_EXCEEDED = ("silent", "critical", "fatal", "error", "warning", "warn", "info", "debug")
 
@@ -122,7 +124,8 @@ def _as_list(value: Any) -> list[Any]:
 
 def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
     """One ``automation:`` list item as an :class:`AutomationSpec`; raises with every issue."""
-    if not isinstance(item, Mapping):
+    # dict first: a loaded mapping is one, and the ABC check costs more.
+    if not isinstance(item, dict) and not isinstance(item, Mapping):
         pos = getattr(item, "position", None)
         raise AutomationConfigError(
             [
@@ -137,19 +140,66 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
     if "use_blueprint" in item:
         item = _from_blueprint(item, config_dir)
     issues: list[ConfigIssue] = []
-    for key in item:
-        if key not in AUTOMATION_KEYS:
-            valid = ", ".join(sorted(k for k in AUTOMATION_KEYS if k not in _RENAMED.values()))
-            issues.append(_issue(f"unknown key {key!r}; valid keys: {valid}", item, key, str(key)))
+    if not AUTOMATION_KEYS.issuperset(item):  # one pass in C when every key is known
+        for key in item:
+            if key not in AUTOMATION_KEYS:
+                valid = ", ".join(sorted(k for k in AUTOMATION_KEYS if k not in _RENAMED.values()))
+                message = f"unknown key {key!r}; valid keys: {valid}"
+                issues.append(_issue(message, item, key, str(key)))
     values: dict[str, Any] = {}
     for new, old in _RENAMED.items():
-        if new in item and old in item:
+        if old not in item:
+            values[new] = item.get(new)
+            continue
+        if new in item:
             issues.append(_issue(f"use either {new!r} or {old!r}, not both", item, old, old))
-        values[new] = item.get(new, item.get(old))
+        values[new] = item.get(new, item[old])
     if values["triggers"] is None:
         issues.append(_issue("an automation needs 'triggers'", item, None, "triggers"))
     if values["actions"] is None:
         issues.append(_issue("an automation needs 'actions'", item, None, "actions"))
+    options = _DEFAULT_OPTIONS if _OPTIONAL_KEYS.isdisjoint(item) else _options(item, issues)
+    if issues:
+        raise AutomationConfigError(issues)
+    automation_id, alias = item.get("id"), item.get("alias")
+    return AutomationSpec(
+        id=str(automation_id) if automation_id is not None else None,
+        alias=str(alias) if alias is not None else None,
+        description=str(item.get("description") or ""),
+        triggers=_as_list(values["triggers"]),
+        conditions=_as_list(values["conditions"]),
+        actions=_as_list(values["actions"]),
+        mode=options.mode,
+        max_runs=options.max_runs,
+        max_exceeded=options.max_exceeded,
+        mode_scope=options.mode_scope,
+        variables=options.variables,
+        trigger_variables=options.trigger_variables,
+        initial_state=options.initial_state,
+        stored_traces=options.stored_traces,
+        extra=options.extra,
+    )
+
+
+class _Options(NamedTuple):
+    """What the keys with a default say (see :class:`AutomationSpec`)."""
+
+    mode: str = "single"
+    max_runs: int = 10
+    max_exceeded: str = "warning"
+    mode_scope: str | None = None
+    variables: Mapping[str, Any] = _NO_VARIABLES
+    trigger_variables: Mapping[str, Any] = _NO_VARIABLES
+    initial_state: bool | None = None
+    stored_traces: int = DEFAULT_STORED_TRACES
+    extra: Mapping[str, Any] = _NO_VARIABLES
+
+
+_DEFAULT_OPTIONS = _Options()
+
+
+def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> _Options:
+    """The keys with a default, checked; each problem added to ``issues``."""
     mode = str(item.get("mode", "single"))
     if mode not in MODES:
         issues.append(
@@ -215,15 +265,7 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
                 )
             )
             stored = DEFAULT_STORED_TRACES
-    if issues:
-        raise AutomationConfigError(issues)
-    return AutomationSpec(
-        id=str(item["id"]) if item.get("id") is not None else None,
-        alias=str(item["alias"]) if item.get("alias") is not None else None,
-        description=str(item.get("description") or ""),
-        triggers=_as_list(values["triggers"]),
-        conditions=_as_list(values["conditions"]),
-        actions=_as_list(values["actions"]),
+    return _Options(
         mode=mode,
         max_runs=max_runs,
         max_exceeded=max_exceeded,

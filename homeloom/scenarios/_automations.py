@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, valid_entity_id
 
 from ._assemblages import setup_assemblages
-from ._automation import Automation, object_id_for
+from ._automation import Automation, TraceSink, object_id_for
 from ._automation_config import DOMAIN, parse_automation, scenario_label
-from ._checkpoints import Resume, get_checkpoints
+from ._checkpoints import Checkpoints, Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
 from ._trace import Trace
 from ._yaml import drop_positions, position_of
@@ -85,22 +85,26 @@ class AutomationManager:
         is reported, not fatal."""
         report = ScenarioReport()
         ids: set[str] = set()
+        # One bound method for every automation rather than one each.
+        sink = self._store_trace
         for index, item in _automation_items(config):
-            self._load_one(item, scenario_label(item, index), ids, report)
+            self._load_one(item, index, ids, report, sink)
         assemblages = self.runtime.components.get("assemblages")
         if assemblages is not None:
             for item, extra in assemblages.scenario_items():
-                self._load_one(item, scenario_label(item, 0), ids, report, extra)
+                self._load_one(item, 0, ids, report, sink, extra)
         return report
 
     def _load_one(
         self,
         item: Any,
-        label: str,
+        index: int,
         ids: set[str],
         report: ScenarioReport,
+        sink: TraceSink,
         extra: dict[str, Any] | None = None,
     ) -> None:
+        """``index``: the item's place, which names it in errors when it has no id."""
         try:
             spec = parse_automation(item, config_dir=self.config_dir)
             if spec.id is not None and spec.id in ids:
@@ -112,10 +116,11 @@ class AutomationManager:
                 self.runtime,
                 spec,
                 entity_id,
-                trace_sink=self._store_trace,
+                trace_sink=sink,
                 keep_every_trace=self.keep_every_trace,
             )
         except Exception as err:
+            label = scenario_label(item, index)  # only a failure needs it
             issues: list[ConfigIssue] | None = getattr(err, "issues", None)
             if issues is None:
                 _LOGGER.exception("automation %s could not be loaded", label)
@@ -135,19 +140,23 @@ class AutomationManager:
         and resume the runs a restart interrupted in a delay or a wait.
 
         Their first states share one context, the system's start of the automations
-        (a child of ``context``, what asked for a reload, when given).
+        (a child of ``context``, what asked for a reload, when given), and one moment.
         """
         started = (
             context.child("system", START_SOURCE)
             if context is not None
             else Context(origin="system", source=START_SOURCE)
         )
+        at = self.runtime.now()
+        checkpoints = get_checkpoints(self.runtime)
+        assemblages = self.runtime.components.get("assemblages")
         for automation in self.automations.values():
-            if self._should_start_enabled(automation):
-                await automation.enable(started)
-                self._resume(automation)
+            if self._should_start_enabled(automation, assemblages):
+                await automation.enable(started, at=at)
+                if checkpoints is not None:
+                    self._resume(automation, checkpoints)
             else:
-                automation._publish(started)
+                automation._publish(started, at=at)
 
     def drop_positions(self, *configs: Any) -> None:
         """Forget where the automations (and ``configs``, loaded configurations) were
@@ -162,10 +171,7 @@ class AutomationManager:
             parts += (spec.variables, spec.trigger_variables, spec.extra)
         drop_positions(*parts)
 
-    def _resume(self, automation: Automation) -> None:
-        checkpoints = get_checkpoints(self.runtime)
-        if checkpoints is None:
-            return
+    def _resume(self, automation: Automation, checkpoints: Checkpoints) -> None:
         for saved in checkpoints.delays_of(automation.item_id).values():
             context = Context(
                 id=saved["context"].get("id") or Context().id,
@@ -187,11 +193,12 @@ class AutomationManager:
                 name=f"resume {automation.entity_id}",
             )
 
-    def _should_start_enabled(self, automation: Automation) -> bool:
-        assemblage = automation.spec.extra.get("assemblage")
-        assemblages = self.runtime.components.get("assemblages")
-        if assemblages is not None and assemblage and not assemblages.is_enabled(assemblage):
-            return False
+    def _should_start_enabled(self, automation: Automation, assemblages: Any) -> bool:
+        """``assemblages``: the house's (``runtime.components``), None when it has none."""
+        if assemblages is not None:
+            assemblage = automation.spec.extra.get("assemblage")
+            if assemblage and not assemblages.is_enabled(assemblage):
+                return False
         if automation.spec.initial_state is not None:
             return automation.spec.initial_state
         previous = self.runtime.states.get(automation.entity_id)
@@ -233,8 +240,8 @@ class AutomationManager:
                 ("conditions", spec.conditions),
                 ("actions", spec.actions),
             ):
-                for container, key, entity_id in _entity_references(items):
-                    if entity_id in known or not valid_entity_id(entity_id):
+                for container, key, entity_id in _unknown_references(items, known):
+                    if not valid_entity_id(entity_id):
                         continue
                     pos = position_of(container, key)
                     warnings.append(
@@ -362,10 +369,11 @@ class _DuplicateId(Exception):
         super().__init__(self.issues[0].message)
 
 
-def _entity_references(value: Any) -> list[tuple[Any, str, str]]:
-    """(container, key, entity id) of every literal ``entity_id`` inside ``value``."""
+def _unknown_references(value: Any, known: Container[str]) -> list[tuple[Any, str, str]]:
+    """(container, key, entity id) of every literal ``entity_id`` inside ``value`` that
+    ``known`` lacks (most are known: nothing is made for them)."""
     found: list[tuple[Any, str, str]] = []
-    _collect_references(value, found)
+    _collect_references(value, known, found)
     return found
 
 
@@ -373,23 +381,29 @@ def _entity_references(value: Any) -> list[tuple[Any, str, str]]:
 _LEAVES = (str, int, float, type(None))
 
 
-def _collect_references(value: Any, found: list[tuple[Any, str, str]]) -> None:
+def _collect_references(
+    value: Any, known: Container[str], found: list[tuple[Any, str, str]]
+) -> None:
     # dict and list before Mapping (an ABC, slow to check), and no generators: this
     # walks every scenario of the house.
     if isinstance(value, dict) or (not isinstance(value, list) and isinstance(value, Mapping)):
         for key, item in value.items():
             if key == "entity_id":
+                if type(item) is str and item in known:  # one known id, as usually written
+                    continue
                 ids = item if isinstance(item, list) else [item]
                 for entity_id in ids:
                     if isinstance(entity_id, str) and "{" not in entity_id:
                         for part in entity_id.split(","):
-                            found.append((value, key, part.strip().lower()))
+                            part = part.strip().lower()
+                            if part not in known:
+                                found.append((value, key, part))
             elif not isinstance(item, _LEAVES):
-                _collect_references(item, found)
+                _collect_references(item, known, found)
     elif isinstance(value, list):
         for item in value:
             if not isinstance(item, _LEAVES):
-                _collect_references(item, found)
+                _collect_references(item, known, found)
 
 
 def get_automations(runtime: Runtime) -> AutomationManager | None:

@@ -324,6 +324,8 @@ def gate_for(
     """The gate of one scenario, when the house has an autonomy policy."""
     if "autonomy" not in runtime.components:
         return None
+    if not extra:  # most scenarios: the house's policy alone decides
+        return AutonomyGate(runtime, scenario, None, None, title=title)
     level = parse_level(extra["autonomy"]) if extra.get("autonomy") is not None else None
     assemblage_level = extra.get("assemblage_level")
     timeout = extra.get("approval_timeout")

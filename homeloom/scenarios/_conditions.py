@@ -64,8 +64,12 @@ def _as_list(value: Any) -> list[Any]:
 
 def _entity_ids(config: Mapping[str, Any], path: str, key: str = "entity_id") -> list[str]:
     raw = config.get(key)
-    ids = [str(v).strip().lower() for item in _as_list(raw) for v in str(item).split(",")]
-    ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
+    if isinstance(raw, str) and "," not in raw:  # one id, as usually written: no lists
+        entity_id = raw.strip().lower()
+        ids = [sys.intern(entity_id)] if entity_id else []
+    else:
+        ids = [str(v).strip().lower() for item in _as_list(raw) for v in str(item).split(",")]
+        ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
     if not ids:
         raise fail(config, key, f"{path}.{key}", f"'{key}' is required: one or more entity ids")
     for entity_id in ids:
@@ -97,13 +101,20 @@ def compile_conditions(
     runtime: Runtime, configs: Any, *, path: str = "condition"
 ) -> ConditionCheck:
     """All of ``configs`` must hold; each is traced at ``path/i``."""
-    checks = tuple(
-        compile_condition(runtime, config, path=f"{path}/{index}")
-        for index, config in enumerate(_as_list(configs))
+    items = _as_list(configs)
+    if len(items) == 1:  # the usual single condition: nothing to gather
+        return compile_condition(runtime, items[0], path=_item_path(path, 0))
+    return _AllOf(
+        tuple(
+            compile_condition(runtime, config, path=_item_path(path, index))
+            for index, config in enumerate(items)
+        )
     )
-    if len(checks) == 1:
-        return checks[0]
-    return _AllOf(checks)
+
+
+def _item_path(path: str, index: int) -> str:
+    """``condition/0``: one string for every scenario's first condition, not one each."""
+    return sys.intern(f"{path}/{index}")
 
 
 class _AllOf:
@@ -128,7 +139,8 @@ def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition")
     engine = get_template_engine(runtime)
     if isinstance(config, str):
         config = {"condition": "template", "value_template": config}
-    if not isinstance(config, Mapping):
+    # dict first: a loaded mapping is one, and the ABC check costs more.
+    if not isinstance(config, dict) and not isinstance(config, Mapping):
         raise fail(
             config, None, path, f"a condition must be a mapping or a template, got {config!r}"
         )

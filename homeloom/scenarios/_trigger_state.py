@@ -54,6 +54,8 @@ def _state_values(value: Any, attribute: Any) -> tuple[Any, ...] | None:
     states (``("on",)``) one tuple shared by every trigger."""
     if value is None:
         return None
+    if type(value) is str and not attribute:  # one state, as usually written
+        return shared((value,))
     values = as_list(value)
     if attribute:
         return tuple(values)
@@ -63,9 +65,8 @@ def _state_values(value: Any, attribute: Any) -> tuple[Any, ...] | None:
 def _validate_state(runtime: Runtime, config: Mapping[str, Any]) -> None:
     entity_ids_of(config)
     _check_for(runtime, config)
-    for key in ("from", "to"):
-        other = f"not_{key}"
-        if key in config and other in config and config[key] is not None:
+    for key, other in (("from", "not_from"), ("to", "not_to")):
+        if other in config and key in config and config[key] is not None:
             raise fail(
                 config, other, f"{config['_path']}.{other}", f"use either '{key}' or '{other}'"
             )
@@ -128,12 +129,19 @@ class _StateTrigger(_EntityTrigger):
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         super().__init__(runtime, config, fire)
         attribute = self.attribute = config.get("attribute")
-        self.from_values = _state_values(config.get("from"), attribute)
-        self.to_values = _state_values(config.get("to"), attribute)
-        self.not_from = _state_values(config.get("not_from"), attribute) or ()
-        self.not_to = _state_values(config.get("not_to"), attribute) or ()
+        # Each key read only when written: most triggers have a ``to:`` and nothing else.
+        self.from_values = _state_values(config["from"], attribute) if "from" in config else None
+        self.to_values = _state_values(config["to"], attribute) if "to" in config else None
+        self.not_from = (
+            (_state_values(config["not_from"], attribute) or ()) if "not_from" in config else ()
+        )
+        self.not_to = (
+            (_state_values(config["not_to"], attribute) or ()) if "not_to" in config else ()
+        )
         # With no from/to at all, attribute changes count too; any from/to key (even null) not.
-        self.any_keys = any(key in config for key in ("from", "to", "not_from", "not_to"))
+        self.any_keys = (
+            "to" in config or "from" in config or "not_from" in config or "not_to" in config
+        )
         # Only ``to:`` (the common trigger): tracked with ``to_states`` (see ``attach``),
         # the store calls it for those new states alone, so nothing is left to check.
         self.only_to = (
