@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import sys
-from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from ._yaml_values import (
     COLUMN_BITS,
     FIRST_PLACE,
     PACK_LIMIT,
+    FilePlaces,
     InputRef,
     KeyPath,
     Place,
@@ -45,6 +45,7 @@ from ._yaml_values import (
     pack_position,
     position_in,
     position_of,
+    set_extra_places,
     unpack_position,
 )
 
@@ -168,6 +169,7 @@ class _Loader(_BaseLoader):
         self.ctx = ctx
         self.path = path
         self.file = ctx.display(path)
+        self.places = FilePlaces(self.file)
         self.stack = stack
         # The key path of the value being constructed; containers capture it when
         # they are created because their contents are filled in later.
@@ -243,12 +245,7 @@ class _Loader(_BaseLoader):
     def new_map(self, node: Node, parent: Node | None, path: KeyPath, at: int) -> YamlDict:
         """An empty mapping for ``node``, queued to be filled."""
         data = _new_dict(YamlDict)
-        data._file = self.file
-        data._at = at
-        data._keys = ()
-        data._table = b""
-        data._extra = None
-        data._index = None
+        data._src = None  # until _fill_map records its places (at is the node's)
         self.parents[node] = parent
         self.state_generators.append((MappingNode, node, data, path))  # type: ignore[arg-type]
         return data
@@ -256,10 +253,7 @@ class _Loader(_BaseLoader):
     def new_seq(self, node: Node, parent: Node | None, path: KeyPath, at: int) -> YamlList:
         """An empty sequence for ``node``, queued to be filled."""
         data = _new_list(YamlList)
-        data._file = self.file
-        data._at = at
-        data._table = b""
-        data._extra = None
+        data._src = None  # until _fill_seq records its places (at is the node's)
         self.parents[node] = parent
         self.state_generators.append((SequenceNode, node, data, path))  # type: ignore[arg-type]
         return data
@@ -280,18 +274,8 @@ class _Loader(_BaseLoader):
             if node not in self.recursive_objects:  # else construct_object reports it
                 # As new_map and new_seq do, without the call.
                 data: YamlDict | YamlList
-                if kind is MappingNode:
-                    data = _new_dict(YamlDict)
-                    data._keys = ()
-                    data._table = b""
-                    data._extra = None
-                    data._index = None
-                else:
-                    data = _new_list(YamlList)
-                    data._table = b""
-                    data._extra = None
-                data._file = self.file
-                data._at = at
+                data = _new_dict(YamlDict) if kind is MappingNode else _new_list(YamlList)
+                data._src = None  # as in new_map and new_seq
                 constructed[node] = data
                 self.parents[node] = parent
                 self.state_generators.append((kind, node, data, path))  # type: ignore[arg-type]
@@ -315,15 +299,18 @@ class _Loader(_BaseLoader):
                 if node.value:
                     self.parent_node = node
                     first_own = len(node.value) - own
-                    self._fill_entries(node, data, path, 0, first_own, [], [], {})
+                    self._fill_entries(node, data, path, 0, first_own, [], [self.place(node)], {})
+                else:
+                    self.places.add(data, [self.place(node)], ())
                 return
         if not pairs:
+            self.places.add(data, [self.place(node)], ())
             return
         # The common case: string keys, each once. Anything else is handed over to
         # _fill_entries at the first entry that needs it (each entry so far added
         # one key to data, so len(data) is that entry's index).
         self.parent_node = node
-        cells: list[int] = []  # the places of each key and its value
+        cells = [self.place(node)]  # its own place, then each key's and its value's
         key = ""
         for key_node, value_node in pairs:
             if key_node.__class__ is not ScalarNode or key_node.tag != _STR_TAG:
@@ -345,8 +332,7 @@ class _Loader(_BaseLoader):
                 value = self.other(value_node, node, (*path, key), value_at)
             data[key] = value
             cells.append(value_at)
-        data._keys = self.shapes.setdefault(shape := tuple(data), shape)
-        data._table = array("Q", cells).tobytes()
+        self.places.add(data, cells, self.shapes.setdefault(shape := tuple(data), shape))
         self.key_path = (*path, key)
 
     def _fill_entries(
@@ -420,23 +406,23 @@ class _Loader(_BaseLoader):
                 cells.append(0)
                 cells.append(0)
             if type(key_at) is int:
-                cells[2 * at] = key_at
-                cells[2 * at + 1] = value_at
+                cells[1 + 2 * at] = key_at  # after the mapping's own place
+                cells[2 + 2 * at] = value_at
             else:
                 extra[key] = (key_at, unpack_position(file, value_at))  # type: ignore[assignment]
-        data._keys = self.shapes.setdefault(shape := tuple(keys), shape)
-        data._table = array("Q", cells).tobytes()
-        if extra:
-            data._extra = extra
+        self.places.add(data, cells, self.shapes.setdefault(shape := tuple(keys), shape))
+        if extra:  # places no cell can hold (a !secret key's, in secrets.yaml)
+            set_extra_places(data, extra)
         self.key_path = (*path, name)
 
     def _fill_seq(self, node: SequenceNode, data: YamlList, path: KeyPath) -> None:
         items = node.value
+        cells = [self.place(node)]  # its own place, then its items'
         if not items:
+            self.places.add(data, cells, ())
             return
         self.parent_node = node
         file = self.file
-        cells: list[int] = []
         append = data.append
         index = 0
         for index, item_node in enumerate(items):
@@ -450,7 +436,7 @@ class _Loader(_BaseLoader):
                 item = self.other(item_node, node, (*path, index), at)
             append(item)
             cells.append(at)
-        data._table = array("Q", cells).tobytes()
+        self.places.add(data, cells, ())
         self.key_path = (*path, index)
 
 
@@ -477,7 +463,7 @@ def _recorded(
     if key in extra:
         return extra[key]
     at = keys.index(key)
-    return unpack_position(file, cells[2 * at]), unpack_position(file, cells[2 * at + 1])
+    return unpack_position(file, cells[1 + 2 * at]), unpack_position(file, cells[2 + 2 * at])
 
 
 _new_dict = dict.__new__

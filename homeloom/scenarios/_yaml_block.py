@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import sys
-from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,7 +29,15 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 
 from ._yaml_stream import Resolve, Unusual
-from ._yaml_values import COLUMN_BITS, FIRST_PLACE, YamlDict, YamlList, YamlStr, new_str
+from ._yaml_values import (
+    COLUMN_BITS,
+    FIRST_PLACE,
+    FilePlaces,
+    YamlDict,
+    YamlList,
+    YamlStr,
+    new_str,
+)
 
 __all__ = ["build_block"]
 
@@ -93,12 +100,13 @@ def build_block(
     """
     if (_ODD_ASCII if text.isascii() else _ODD).search(text) or _MARKERS.search(text):
         raise Unusual
-    read = _Scalars(file, strings, resolve, scalars)
+    places = FilePlaces(file)
+    read = _Scalars(places, strings, resolve, scalars)
     # Keys and values repeat (keys, states, services, numbers): each text's key or
     # value is worked out once per file; these caches hold only immutable values.
     keys: dict[str, str] = {}
     values = read.known
-    new_map, new_seq = _new_map, _new_seq
+    add = places.add
     root: list[Any] = []
     # Open containers outside the current one: (container, cells, indent, in_map).
     stack: list[tuple[Any, list[int], int, bool]] = []
@@ -125,7 +133,7 @@ def build_block(
             # value; the document's first line opens its root.
             made: Any = None
             if not stack or column > indent or (column == indent and in_map and dash):
-                made = new_seq(file, start + column) if dash else new_map(file, start + column)
+                made = _new_list(YamlList) if dash else _new_dict(YamlDict)
             if in_map:
                 container[pending_key] = made
                 cells.append(pending_key_at)
@@ -137,15 +145,13 @@ def build_block(
             else:
                 cells.append(start + column)
                 stack.append((container, cells, indent, in_map))
-                container, cells, indent, in_map = made, [], column, not dash
+                container, cells, indent, in_map = made, [start + column], column, not dash
         if column != indent or in_map is (dash != ""):
             # Close what this line's indentation ends: deeper containers, and a
             # sequence written at its mapping's own indentation ("key:\n- item").
             while column < indent or (column == indent and not in_map and not dash):
-                if cells:
-                    if in_map:
-                        container._keys = shapes.setdefault(shape := tuple(container), shape)
-                    container._table = array("Q", cells).tobytes()
+                # Closed: its places are recorded, its keys shared with its likes.
+                add(container, cells, shapes.setdefault(k := tuple(container), k) if in_map else ())
                 container, cells, indent, in_map = stack.pop()
                 if not stack:  # the root is closed, yet the line holds more
                     raise Unusual
@@ -154,11 +160,11 @@ def build_block(
         if dash:
             item_at = start + column + len(dash)
             if key_text:  # "- key: ...": a mapping opens inside the item
-                made = new_map(file, item_at)
+                made = _new_dict(YamlDict)
                 container.append(made)
                 cells.append(item_at)
                 stack.append((container, cells, indent, in_map))
-                container, cells, indent, in_map = made, [], column + len(dash), True
+                container, cells, indent, in_map = made, [item_at], column + len(dash), True
             elif value_text:
                 value = values.get(value_text)
                 if value is None:
@@ -202,10 +208,7 @@ def build_block(
             container.append(None)
         cells.append(pending_empty_at)
     while stack:
-        if cells:
-            if in_map:
-                container._keys = shapes.setdefault(shape := tuple(container), shape)
-            container._table = array("Q", cells).tobytes()
+        add(container, cells, shapes.setdefault(k := tuple(container), k) if in_map else ())
         container, cells, indent, in_map = stack.pop()
     return root[0] if root else None
 
@@ -244,28 +247,6 @@ def _key(text: str, resolve: Resolve) -> str:
     return _intern(text)
 
 
-def _new_map(file: str, at: int) -> YamlDict:
-    """An empty mapping placed at ``at``, as the loader's new_map makes it."""
-    made = _new_dict(YamlDict)
-    made._file = file
-    made._at = at
-    made._keys = ()
-    made._table = b""
-    made._extra = None
-    made._index = None
-    return made
-
-
-def _new_seq(file: str, at: int) -> YamlList:
-    """An empty sequence placed at ``at``, as the loader's new_seq makes it."""
-    made = _new_list(YamlList)
-    made._file = file
-    made._at = at
-    made._table = b""
-    made._extra = None
-    return made
-
-
 def _unquote(text: str) -> str:
     if text[0] == "'":
         return text[1:-1].replace("''", "'")
@@ -277,12 +258,13 @@ class _Scalars:
 
     def __init__(
         self,
-        file: str,
+        places: FilePlaces,
         strings: dict[str, str],
         resolve: Resolve,
         scalars: dict[str, Callable[[Any, Any], Any]],
     ) -> None:
-        self.file = file
+        self.places = places
+        self.file = places.file
         self.strings = strings
         self.resolve = resolve
         self.scalars = scalars
@@ -294,9 +276,13 @@ class _Scalars:
         """The value of the scalar ``text`` found at ``at``; remembered if it can be."""
         first = text[0]
         if first == "[" and text == "[]":
-            return _new_seq(self.file, at)
+            made: YamlList | YamlDict = _new_list(YamlList)
+            self.places.add(made, [at], ())
+            return made
         if first == "{" and text == "{}":
-            return _new_map(self.file, at)
+            made = _new_dict(YamlDict)
+            self.places.add(made, [at], ())
+            return made
         value: Any
         if first == "'" or first == '"':
             value = _unquote(text)

@@ -15,7 +15,6 @@ the file through the node path, which reports what is wrong the usual way.
 from __future__ import annotations
 
 import sys
-from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +31,15 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from ._yaml_values import COLUMN_BITS, FIRST_PLACE, YamlDict, YamlList, YamlStr, new_str
+from ._yaml_values import (
+    COLUMN_BITS,
+    FIRST_PLACE,
+    FilePlaces,
+    YamlDict,
+    YamlList,
+    YamlStr,
+    new_str,
+)
 
 __all__ = ["Unusual", "build_plain"]
 
@@ -82,6 +89,7 @@ def build_plain(
     key_at = 0
     in_map = False
     tags: dict[str, str] = {}  # plain scalars repeat (keys, states): resolved once each
+    places = FilePlaces(file)
     while True:
         event = get()
         cls = event.__class__
@@ -131,17 +139,8 @@ def build_plain(
                 raise Unusual
             mark = event.start_mark
             at = (mark.line << COLUMN_BITS | mark.column) + FIRST_PLACE
-            made: YamlDict | YamlList
-            if cls is MappingStartEvent:  # as the loader's new_map and new_seq make them
-                made = _new_dict(YamlDict)
-                made._keys = ()
-                made._index = None
-            else:
-                made = _new_list(YamlList)
-            made._file = file
-            made._at = at
-            made._table = b""
-            made._extra = None
+            # Containers get their places when they end (see _yaml_values.FilePlaces).
+            made = _new_dict(YamlDict) if cls is MappingStartEvent else _new_list(YamlList)
             if in_map:
                 container[key] = made
                 cells.append(key_at)
@@ -149,13 +148,13 @@ def build_plain(
                 container.append(made)
             cells.append(at)
             stack.append([container, cells, key, key_at, in_map])
-            container, cells, key, in_map = made, [], None, cls is MappingStartEvent
+            container, cells, key, in_map = made, [at], None, cls is MappingStartEvent
             continue
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            if cells:
-                if in_map:
-                    container._keys = shapes.setdefault(shape := tuple(container), shape)
-                container._table = array("Q", cells).tobytes()
+            # Its own place, then its entries'; its keys are shared with its likes.
+            places.add(
+                container, cells, shapes.setdefault(k := tuple(container), k) if in_map else ()
+            )
             container, cells, key, key_at, in_map = stack.pop()
             if not stack:
                 break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from homeloom.scenarios._yaml import (
     position_in,
     position_of,
 )
+from homeloom.scenarios._yaml_values import FilePlaces
 
 
 def write(base: Path, name: str, text: str) -> Path:
@@ -856,13 +858,24 @@ def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatc
 # else goes through the nodes. Both must build exactly the same values.
 
 
+def _places(value: Any) -> Any:
+    """A container's places as comparable values, whatever their form."""
+    src = value._src
+    if isinstance(src, FilePlaces):
+        cells, start, end, keys = src.record(value) or ((), 0, 0, ())
+        return ("loaded", src.file, list(cells[start:end]), keys)
+    if src is None:
+        return None
+    return ("edited", src.file, src.at, list(src.table), src.keys, src.extra)
+
+
 def _internals(value: Any) -> Any:
     if isinstance(value, YamlDict):
         inner = [(key, _internals(item)) for key, item in value.items()]
-        return ("map", value._file, value._at, value._keys, value._table, value._extra, inner)
+        return ("map", _places(value), inner)
     if isinstance(value, YamlList):
         inner = [_internals(item) for item in value]
-        return ("seq", value._file, value._at, value._table, value._extra, inner)
+        return ("seq", _places(value), inner)
     if isinstance(value, YamlStr):
         return ("str", str(value), value._file, value._at)
     return (type(value).__name__, repr(value))
@@ -936,3 +949,25 @@ def test_plain_files_are_built_without_nodes(monkeypatch: pytest.MonkeyPatch) ->
     loaded = load_yaml_text("a:\n  - b: 1\n    c: [d, 'e']\n", "x.yaml")
     assert loaded == {"a": [{"b": 1, "c": ["d", "e"]}]}
     assert loaded["a"][0].value_position("c") == Position("x.yaml", 3, 8)
+
+
+def test_a_file_table_finds_the_living_container_behind_a_reused_id() -> None:
+    places = FilePlaces("x.yaml")
+    first = YamlDict()
+    places.add(first, [1 << 32 | 1, 2 << 32 | 3, 2 << 32 | 6], ("a",))
+    del first  # its id may well be the next container's
+    second = YamlDict({"b": 1})
+    places.add(second, [5 << 32 | 1, 6 << 32 | 3, 6 << 32 | 6], ("b",))
+    assert second.position == Position("x.yaml", 5, 1)
+    assert second.position_of("b") == Position("x.yaml", 6, 3)
+    assert second.position_of("a") is None
+
+
+def test_dropped_positions_free_the_file_table_without_the_collector() -> None:
+    config = load_yaml_text("a:\n  - {b: 1}\n  - [c]\n", "x.yaml")
+    table = config._src
+    assert isinstance(table, FilePlaces)
+    refs = sys.getrefcount(table)
+    drop_positions(config)
+    # The four containers no longer point to it: freed by counting, not by a collection.
+    assert sys.getrefcount(table) == refs - 4
