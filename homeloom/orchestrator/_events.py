@@ -80,6 +80,8 @@ class EventBus:
             handlers = self._listeners.get(event_type)
             if handlers is not None and handler in handlers:
                 handlers.remove(handler)
+                if not handlers:  # a type nobody listens to has no entry (see wants)
+                    del self._listeners[event_type]
 
         return unsubscribe
 
@@ -103,7 +105,7 @@ class EventBus:
     def wants(self, event_type: str) -> bool:
         """Whether an event of this type would reach anyone: if not, it need not be built."""
         listeners = self._listeners
-        return bool(listeners.get(event_type) or listeners.get(MATCH_ALL))
+        return event_type in listeners or MATCH_ALL in listeners
 
     def fire(
         self,

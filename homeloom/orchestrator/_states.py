@@ -92,6 +92,12 @@ class InvalidState(HomeloomError):
         super().__init__(f"{entity_id}: {message}")
 
 
+def _lowered(entity_id: str) -> str:
+    """``entity_id`` in lower case: the same string when it is already (``lower()``
+    makes a copy each time, and a house keeps one per trigger)."""
+    return entity_id if entity_id.islower() else entity_id.lower()
+
+
 _Listener = tuple[EventHandler, frozenset[str] | None]
 """A handler, and the new states it is for (None: every change)."""
 
@@ -179,9 +185,9 @@ class StateStore:
         trigger waiting for ``on`` costs nothing when the entity turns ``off``.
         """
         if isinstance(entity_ids, str):
-            ids: tuple[str, ...] = (entity_ids.lower(),)
+            ids: tuple[str, ...] = (_lowered(entity_ids),)
         else:
-            ids = tuple(dict.fromkeys(entity_id.lower() for entity_id in entity_ids))
+            ids = tuple(dict.fromkeys(_lowered(entity_id) for entity_id in entity_ids))
         entry: _Listener = (handler, frozenset(to_states) if to_states is not None else None)
         for entity_id in ids:
             self._by_entity.setdefault(entity_id, []).append(entry)
