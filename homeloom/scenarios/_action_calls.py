@@ -72,6 +72,7 @@ class _ServiceCall(ActionStep):
         "legacy_entity",
         "name",
         "response_variable",
+        "shown",
         "target",
         "templated_data",
     )
@@ -122,6 +123,9 @@ class _ServiceCall(ActionStep):
             and not isinstance(self.legacy_entity, _Templated)
             and not self.templated_data
         )
+        # What the trace of each run of a fixed call shows: the same every time, so one
+        # result shared by the traces, read only (see ``_prepared``).
+        self.shown: dict[str, Any] | None = None
 
     def _targets(self, run: Run) -> dict[str, Any]:
         """The target as the run sees it: ``target``, and the legacy ``entity_id``."""
@@ -152,7 +156,12 @@ class _ServiceCall(ActionStep):
         return domain, service, payload, self._targets(run)
 
     def _prepared(
-        self, run: Run, domain: str, service: str, payload: dict[str, Any], targets: dict[str, Any]
+        self,
+        run: Run,
+        domain: str,
+        service: str,
+        payload: Mapping[str, Any],
+        targets: Mapping[str, Any],
     ) -> ServiceCall:
         """The call validated, its target resolved (once, for a call written out)."""
         services = self.runtime.services
@@ -167,6 +176,9 @@ class _ServiceCall(ActionStep):
                 dict(targets),
                 return_response=self.response_variable is not None,
             )
+            if self.response_variable is None:  # else each run's result gets its response
+                params = _params(domain, service, fixed.data, fixed.target)
+                self.shown = {"params": params, "running_script": False}
         if isinstance(fixed, FixedCall):
             return fixed.prepare(run.context)
         return services.prepare(
@@ -204,7 +216,12 @@ class _ServiceCall(ActionStep):
         answers at once; a coroutine for what is left when it does not."""
         if self.enabled is not True:
             return self(run)
-        domain, service, payload, targets = self._request(run)
+        fixed = self.fixed
+        if type(fixed) is FixedCall:  # written without templates: as on every run before
+            domain, service, targets = fixed.domain, fixed.service, fixed.target
+            payload: Mapping[str, Any] = fixed.data
+        else:
+            domain, service, payload, targets = self._request(run)
         gate = run.script.gate
         if gate is not None and not gate.acts_alone(domain, service, targets):
             return self(run)  # the decision may wait for a person (rendered again there)
@@ -212,10 +229,15 @@ class _ServiceCall(ActionStep):
         step = trace.add_step(self.path) if trace is not None else None
         try:
             if step is not None:
-                step.result = {
-                    "params": _params(domain, service, payload, targets),
-                    "running_script": False,
-                }
+                shown = self.shown
+                step.result = (
+                    shown
+                    if shown is not None
+                    else {
+                        "params": _params(domain, service, payload, targets),
+                        "running_script": False,
+                    }
+                )
             call = self._prepared(run, domain, service, payload, targets)
             answered, outcome = self.runtime.services.run_at_once(call)
             if not answered:
@@ -251,14 +273,12 @@ class _ServiceCall(ActionStep):
                 step.error = str(error)
             raise error
         _LOGGER.warning("%s: %s (continuing)", self.path, error)
-        if step is not None:
-            if step.result is None:
-                step.result = {}
-            step.result.update(error=str(error), continued=True)
+        if step is not None:  # a new result: the one it had may be shared (``shown``)
+            step.result = {**(step.result or {}), "error": str(error), "continued": True}
 
 
 def _params(
-    domain: str, service: str, payload: dict[str, Any], targets: dict[str, Any]
+    domain: str, service: str, payload: Mapping[str, Any], targets: Mapping[str, Any]
 ) -> dict[str, Any]:
     """What a call step's trace shows of the call."""
     return {"domain": domain, "service": service, "service_data": payload, "target": targets}

@@ -223,7 +223,8 @@ class Script:
                     trace.finish("cancelled")  # cancelled before it began (restarted at once)
                 if on_finished is not None:
                     on_finished(trace)
-            self._changed()
+            if self._listeners:
+                self._changed()
 
         if replaced or self.mode == "queued" or resume is not None or not can_start_eagerly():
             coro = (
@@ -239,11 +240,13 @@ class Script:
         # waiting, ends before this returns.
         run: EagerRun[RunResult] = EagerRun(asyncio.get_running_loop())
         scope.tasks.add(run)
-        self._changed()
-        on_done = functools.partial(finished, run)  # not a lambda: one Python call fewer
-        rest = run_eagerly(self._run_now, run, run_variables, run_context, trace, on_done)
-        if rest is not None:  # a step needs a coroutine: from there on, one started eagerly
-            start_eagerly(run, rest, self._task_for_run, on_done)
+        if self._listeners:
+            self._changed()
+        rest = run_eagerly(self._run_now, run, run_variables, run_context, trace)
+        if rest is None:  # ended already
+            finished(run)
+        else:  # a step needs a coroutine: from there on, one started eagerly
+            start_eagerly(run, rest, self._task_for_run, functools.partial(finished, run))
         return run
 
     def _run_now(
@@ -252,11 +255,11 @@ class Script:
         variables: dict[str, Any],
         context: Context,
         trace: Trace | None,
-        on_done: Callable[[], None],
     ) -> Coroutine[Any, Any, RunResult] | None:
         """Go through the steps at once: each step that can be done without a coroutine
-        (a service call answered at once) is done here, in plain calls. At the first
-        step that needs one, the rest of the run is returned as a coroutine."""
+        (a service call answered at once) is done here, in plain calls, and ``outcome``
+        gets how the run ended. At the first step that needs a coroutine, the rest of
+        the run is returned as one."""
         token = current_trace.set(trace)
         self.last_triggered = self.runtime.clock.now()
         run = Run(self.runtime, self, variables, context)
@@ -276,7 +279,6 @@ class Script:
         if trace is not None:
             trace.finish(result.execution, result.error)
         outcome.set_result(result)
-        on_done()
         return None
 
     def _task_for_run(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from homeloom.house import House
-from homeloom.orchestrator import Runtime, ServiceCall, TestClock
+from homeloom.orchestrator import HomeloomError, Runtime, ServiceCall, TestClock
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 CONFIG = """\
@@ -57,4 +57,50 @@ async def test_each_run_of_a_fixed_step_sees_the_house_as_it_is(tmp_path: Path) 
     runtime.services.register("light", "turn_on", later.append, target="required")
     assert await motion() == "finished"
     assert len(first) == 2 and len(later) == 1  # the handler registered last answers
+    await house.stop()
+
+
+@pytest.mark.allow_error_logs
+async def test_traces_of_a_fixed_step_show_each_runs_own_outcome(tmp_path: Path) -> None:
+    config = CONFIG.replace(
+        "target: {entity_id: light.hall}",
+        "target: {entity_id: light.hall}\n        continue_on_error: true",
+    )
+    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
+    house = House(tmp_path, clock=TestClock(START), persist=False, adapters=False)
+    refuse = False
+
+    def turn_on(call: ServiceCall) -> None:
+        if refuse:
+            raise HomeloomError("the light did not answer")
+
+    def devices(rt: Runtime) -> None:
+        rt.services.register("light", "turn_on", turn_on, target="required")
+        rt.states.set("binary_sensor.motion", "off")
+        rt.states.set("light.hall", "off")
+
+    assert (await house.setup(before_scenarios=devices)).errors == []
+    await house.start()
+    runtime = house.runtime
+    automation = house.automations.find("hall")
+    assert automation is not None
+    for refused in (False, False, True, False):
+        refuse = refused
+        runtime.states.set("binary_sensor.motion", "on")
+        runtime.states.set("binary_sensor.motion", "off")
+    await runtime.idle()
+    results = [trace.steps["action/0"][0].result for trace in automation.traces]
+    params = {
+        "domain": "light",
+        "service": "turn_on",
+        "service_data": {},
+        "target": {"entity_id": "light.hall"},
+    }
+    assert all(result is not None and result["params"] == params for result in results)
+    assert [result is not None and result.get("continued", False) for result in results] == [
+        False,
+        False,
+        True,
+        False,
+    ]
     await house.stop()
