@@ -115,11 +115,15 @@ class _Tracking:
         entry: _Listener,
     ) -> None:
         self._by_entity = by_entity
-        self._entity_ids = entity_ids
+        # One entity (most triggers) kept as its id alone: no tuple to keep for it.
+        self._entity_ids: str | tuple[str, ...] = (
+            entity_ids[0] if len(entity_ids) == 1 else entity_ids
+        )
         self._entry = entry
 
     def __call__(self) -> None:
-        for entity_id in self._entity_ids:
+        ids = self._entity_ids
+        for entity_id in (ids,) if isinstance(ids, str) else ids:
             handlers = self._by_entity.get(entity_id)
             if handlers and self._entry in handlers:
                 handlers.remove(self._entry)

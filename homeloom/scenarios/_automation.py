@@ -20,7 +20,7 @@ from ._script import RunResult, Script
 from ._template_states import TemplateState
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace, trace_path
-from ._triggers import attach_triggers, validate_triggers
+from ._triggers import attach_triggers, normalised_triggers, validate_triggers
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ class Automation:
         "_trace_limit",
         "_trace_sink",
         "_traces",
-        "_triggers",
         "enabled",
         "entity_id",
         "item_id",
@@ -70,11 +69,10 @@ class Automation:
         self.item_id = spec.id or entity_id.split(".", 1)[1]
         # How people and tools name it: its id, else its alias (as Home Assistant's traces).
         self.label = spec.id or spec.alias or self.item_id
-        # A tuple: kept for every enabling, it weighs less than the list made while checking.
-        self._triggers = tuple(validate_triggers(runtime, spec.triggers, path="triggers"))
-        for config in self._triggers:  # as attach_triggers would, once instead of each time
-            if config.get("for") is not None:
-                config["_checkpoint"] = f"{DOMAIN}.{self.item_id}:{config['_index']}"
+        # Checked now; the checked copies are made again at each enabling rather than
+        # kept: the triggers as written are kept anyway (``spec``), and a large house
+        # would keep a copy of each of its triggers for nothing but that.
+        validate_triggers(runtime, spec.triggers, path="triggers")
         self._condition: ConditionCheck | None = (
             compile_conditions(runtime, spec.conditions, path="condition")
             if spec.conditions
@@ -122,7 +120,7 @@ class Automation:
         self.enabled = True
         self._detach = await attach_triggers(
             self.runtime,
-            self._triggers,
+            normalised_triggers(self.spec.triggers, path="triggers"),
             self._on_trigger,
             name=self.spec.name,
             variables=self._trigger_variables(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -23,9 +23,31 @@ _NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})  # shared, read-only
 MODES = ("single", "restart", "queued", "parallel")
 
 
+class AutomationOptions(NamedTuple):
+    """What the keys with a default say (see :class:`AutomationSpec`)."""
+
+    mode: str = "single"
+    max_runs: int = 10
+    max_exceeded: str = "warning"
+    mode_scope: str | None = None
+    variables: Mapping[str, Any] = _NO_VARIABLES
+    trigger_variables: Mapping[str, Any] = _NO_VARIABLES
+    initial_state: bool | None = None
+    stored_traces: int = DEFAULT_STORED_TRACES
+    # homeloom's keys (autonomy...); read-only, shared when empty (replace it to add keys)
+    extra: Mapping[str, Any] = _NO_VARIABLES
+
+
+_DEFAULT_OPTIONS = AutomationOptions()
+
+
 @dataclass(slots=True)
 class AutomationSpec:
-    """An automation's configuration, normalised to the current key names."""
+    """An automation's configuration, normalised to the current key names.
+
+    The keys with a default are kept together (``options``), one record shared by
+    every automation that writes none of them (most): a large house keeps thousands.
+    """
 
     id: str | None
     alias: str | None
@@ -33,20 +55,51 @@ class AutomationSpec:
     triggers: list[dict[str, Any]]
     conditions: list[Any]
     actions: list[Any]
-    mode: str = "single"
-    max_runs: int = 10
-    max_exceeded: str = "warning"
-    mode_scope: str | None = None
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    trigger_variables: Mapping[str, Any] = field(default_factory=dict)
-    initial_state: bool | None = None
-    stored_traces: int = DEFAULT_STORED_TRACES
-    # homeloom's keys (autonomy...); read-only, shared when empty (replace it to add keys)
-    extra: Mapping[str, Any] = field(default_factory=lambda: _NO_VARIABLES)
+    options: AutomationOptions = _DEFAULT_OPTIONS
 
     @property
     def name(self) -> str:
         return self.alias or self.id or "automation"
+
+    @property
+    def mode(self) -> str:
+        return self.options.mode
+
+    @property
+    def max_runs(self) -> int:
+        return self.options.max_runs
+
+    @property
+    def max_exceeded(self) -> str:
+        return self.options.max_exceeded
+
+    @property
+    def mode_scope(self) -> str | None:
+        return self.options.mode_scope
+
+    @property
+    def variables(self) -> Mapping[str, Any]:
+        return self.options.variables
+
+    @property
+    def trigger_variables(self) -> Mapping[str, Any]:
+        return self.options.trigger_variables
+
+    @property
+    def initial_state(self) -> bool | None:
+        return self.options.initial_state
+
+    @property
+    def stored_traces(self) -> int:
+        return self.options.stored_traces
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        return self.options.extra
+
+    @extra.setter
+    def extra(self, extra: Mapping[str, Any]) -> None:
+        self.options = self.options._replace(extra=extra)
 
 
 # Each key of the current generation with the older names Home Assistant still reads.
@@ -169,36 +222,11 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
         triggers=_as_list(values["triggers"]),
         conditions=_as_list(values["conditions"]),
         actions=_as_list(values["actions"]),
-        mode=options.mode,
-        max_runs=options.max_runs,
-        max_exceeded=options.max_exceeded,
-        mode_scope=options.mode_scope,
-        variables=options.variables,
-        trigger_variables=options.trigger_variables,
-        initial_state=options.initial_state,
-        stored_traces=options.stored_traces,
-        extra=options.extra,
+        options=options,
     )
 
 
-class _Options(NamedTuple):
-    """What the keys with a default say (see :class:`AutomationSpec`)."""
-
-    mode: str = "single"
-    max_runs: int = 10
-    max_exceeded: str = "warning"
-    mode_scope: str | None = None
-    variables: Mapping[str, Any] = _NO_VARIABLES
-    trigger_variables: Mapping[str, Any] = _NO_VARIABLES
-    initial_state: bool | None = None
-    stored_traces: int = DEFAULT_STORED_TRACES
-    extra: Mapping[str, Any] = _NO_VARIABLES
-
-
-_DEFAULT_OPTIONS = _Options()
-
-
-def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> _Options:
+def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> AutomationOptions:
     """The keys with a default, checked; each problem added to ``issues``."""
     mode = str(item.get("mode", "single"))
     if mode not in MODES:
@@ -265,7 +293,7 @@ def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> _Options:
                 )
             )
             stored = DEFAULT_STORED_TRACES
-    return _Options(
+    return AutomationOptions(
         mode=mode,
         max_runs=max_runs,
         max_exceeded=max_exceeded,

@@ -35,7 +35,7 @@ from ._durations import parse_duration
 from ._errors import issue_at
 from ._trace import current_trace, trace_update_result
 
-__all__ = ["EVENT_GATED_CALL", "AutonomyGate", "install_autonomy"]
+__all__ = ["EVENT_GATED_CALL", "AutonomyGate", "ScenarioGate", "install_autonomy"]
 
 EVENT_GATED_CALL = "homeloom_gated_call"
 # Telling people is how the house asks and explains: never itself held for approval.
@@ -63,40 +63,22 @@ def _entity_ids(target: Mapping[str, Any]) -> list[str]:
     return [str(item).strip().lower() for item in items if str(item).strip()]
 
 
-class AutonomyGate:
-    """One per scenario: knows its level, its label and its approval timeout (slotted)."""
+class ScenarioGate:
+    """One per scenario without autonomy options of its own (most): the house's policy
+    alone decides its calls. It keeps its label and title alone (slotted): the options
+    are the class's Nones, which :class:`AutonomyGate` has as its own."""
 
-    __slots__ = (
-        "approval_timeout",
-        "approvers",
-        "assemblage",
-        "assemblage_level",
-        "level",
-        "runtime",
-        "scenario",
-        "title",
-    )
+    __slots__ = ("runtime", "scenario", "title")
+    level: Level | None = None
+    approval_timeout: timedelta | None = None
+    assemblage: str | None = None
+    assemblage_level: Level | None = None
+    approvers: list[str] | None = None
 
-    def __init__(
-        self,
-        runtime: Runtime,
-        scenario: str,
-        level: Level | None,
-        approval_timeout: timedelta | None,
-        *,
-        assemblage: str | None = None,
-        assemblage_level: Level | None = None,
-        approvers: list[str] | None = None,
-        title: str | None = None,
-    ) -> None:
+    def __init__(self, runtime: Runtime, scenario: str, *, title: str | None = None) -> None:
         self.runtime = runtime
         self.scenario = scenario
         self.title = title or scenario
-        self.level = level
-        self.approval_timeout = approval_timeout
-        self.assemblage = assemblage
-        self.assemblage_level = assemblage_level
-        self.approvers = approvers
 
     @property
     def policy(self) -> AutonomyPolicy:
@@ -219,6 +201,32 @@ class AutonomyGate:
         return True
 
 
+class AutonomyGate(ScenarioGate):
+    """One per scenario with autonomy options: knows its level, its approval timeout,
+    its assemblage and who approves (slotted)."""
+
+    __slots__ = ("approval_timeout", "approvers", "assemblage", "assemblage_level", "level")
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        scenario: str,
+        level: Level | None,
+        approval_timeout: timedelta | None,
+        *,
+        assemblage: str | None = None,
+        assemblage_level: Level | None = None,
+        approvers: list[str] | None = None,
+        title: str | None = None,
+    ) -> None:
+        super().__init__(runtime, scenario, title=title)
+        self.level = level
+        self.approval_timeout = approval_timeout
+        self.assemblage = assemblage
+        self.assemblage_level = assemblage_level
+        self.approvers = approvers
+
+
 def install_autonomy(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
     """The policy and proposals of the house, from the ``homeloom:`` block's autonomy keys.
 
@@ -320,12 +328,12 @@ def _install_pressure(runtime: Runtime, core: Mapping[str, Any]) -> list[ConfigI
 
 def gate_for(
     runtime: Runtime, scenario: str, extra: Mapping[str, Any], title: str | None = None
-) -> AutonomyGate | None:
+) -> ScenarioGate | None:
     """The gate of one scenario, when the house has an autonomy policy."""
     if "autonomy" not in runtime.components:
         return None
     if not extra:  # most scenarios: the house's policy alone decides
-        return AutonomyGate(runtime, scenario, None, None, title=title)
+        return ScenarioGate(runtime, scenario, title=title)
     level = parse_level(extra["autonomy"]) if extra.get("autonomy") is not None else None
     assemblage_level = extra.get("assemblage_level")
     timeout = extra.get("approval_timeout")

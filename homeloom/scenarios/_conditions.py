@@ -26,6 +26,7 @@ from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import current_trace, finish_step
+from ._triggers import shared
 
 __all__ = [
     "ConditionCheck",
@@ -266,7 +267,7 @@ class _State(_Condition):
     ) -> None:
         super().__init__(path)
         self.runtime = runtime
-        self.entity_ids = tuple(_entity_ids(config, path))
+        self.entity_ids = shared(tuple(_entity_ids(config, path)))  # as _NumericState's
         if "state" not in config:
             raise fail(config, None, f"{path}.state", "'state' is required")
         self.wanted = tuple(_as_list(config["state"]))
@@ -325,12 +326,18 @@ def _number(value: Any) -> float:
 Limit = float | str | None  # a number, an entity id whose state is the number, or none
 
 
+# Each limit once (``below: 50`` in thousands of scenarios): floats only, so that no
+# value of another type that compares equal (True and 1.0) is ever handed back.
+_LIMITS: dict[float, float] = {}
+
+
 def _limit(raw: Any) -> Limit:
     if raw is None:
         return None
     if isinstance(raw, str) and valid_entity_id(raw.strip().lower()):
-        return raw.strip().lower()
-    return _number(raw)
+        return sys.intern(raw.strip().lower())
+    number = _number(raw)
+    return _LIMITS.setdefault(number, number)
 
 
 def _limit_of(runtime: Runtime, entity_id: str) -> float:
@@ -350,7 +357,8 @@ class _NumericState(_Condition):
     ) -> None:
         super().__init__(path)
         self.runtime = runtime
-        self.entity_ids = tuple(_entity_ids(config, path))
+        # The same entities' tuple shared by every condition on them (never changed).
+        self.entity_ids = shared(tuple(_entity_ids(config, path)))
         if "above" not in config and "below" not in config:
             raise fail(config, None, path, "numeric_state needs 'above', 'below' or both")
         try:

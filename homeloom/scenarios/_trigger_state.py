@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from homeloom.orchestrator import Context, Event, Runtime, State, Unsubscribe, valid_entity_id
 
@@ -21,8 +21,8 @@ from ._triggers import (
     ForWait,
     Validate,
     as_list,
-    duration_of,
     entity_ids_of,
+    rendered_duration,
     shared,
 )
 
@@ -74,16 +74,22 @@ def _validate_state(runtime: Runtime, config: Mapping[str, Any]) -> None:
 
 class _EntityTrigger:
     """What the state and numeric_state triggers share: their callback, detaching,
-    and the ``for:`` waits, which exist only when there is a ``for:``."""
+    and the ``for:`` waits, which exist only when there is a ``for:``.
 
-    __slots__ = ("config", "fire", "runtime", "untrack", "waits")
+    It keeps what it reads of its configuration, not the configuration: a large house
+    keeps one per trigger, and a dict weighs more than the trigger.
+    """
+
+    __slots__ = ("duration", "fire", "runtime", "untrack", "waits")
+    platform: ClassVar[str]  # as written in the configuration, for the log
 
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         self.runtime = runtime
-        self.config = config
         self.fire = fire
+        # The ``for:`` as written (a duration, or templates rendered at each change).
+        self.duration = config.get("for")
         self.waits = (
-            ForWait(runtime, config.get("_checkpoint")) if config.get("for") is not None else None
+            ForWait(runtime, config.get("_checkpoint")) if self.duration is not None else None
         )
         self.untrack: Unsubscribe | None = None
 
@@ -97,9 +103,9 @@ class _EntityTrigger:
         """A change that starts the ``for:``: fires once the new state has lasted."""
         entity_id = data["entity_id"]
         try:
-            duration = duration_of(self.runtime, self.config, {"trigger": data})
+            duration = rendered_duration(self.runtime, self.duration, {"trigger": data})
         except (DurationError, TemplateError) as err:
-            _LOGGER.error("%s trigger on %s: 'for': %s", self.config["platform"], entity_id, err)
+            _LOGGER.error("%s trigger on %s: 'for': %s", self.platform, entity_id, err)
             return
         if duration is None:
             self.fire(data, context)
@@ -113,18 +119,20 @@ class _StateTrigger(_EntityTrigger):
 
     An object rather than nested closures, holding only what the trigger needs:
     a large house keeps one per trigger. The accepted values are tuples (an empty
-    one shared), and the ``for:`` waits exist only when there is a ``for:``.
+    one shared), and the ``for:`` waits exist only when there is a ``for:``. A
+    trigger with only a ``to:`` (the common one) is attached as a :class:`_ChangeTo`.
     """
 
     __slots__ = (
         "any_keys",
         "attribute",
+        "filter_to",
         "from_values",
         "not_from",
         "not_to",
-        "only_to",
         "to_values",
     )
+    platform = "state"
 
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         super().__init__(runtime, config, fire)
@@ -142,26 +150,27 @@ class _StateTrigger(_EntityTrigger):
         self.any_keys = (
             "to" in config or "from" in config or "not_from" in config or "not_to" in config
         )
-        # Only ``to:`` (the common trigger): tracked with ``to_states`` (see ``attach``),
-        # the store calls it for those new states alone, so nothing is left to check.
-        self.only_to = (
-            not attribute
-            and "for" not in config
-            and self.to_values is not None
-            and self.from_values is None
-            and not self.not_from
-            and not self.not_to
-        )
+        # Without an attribute or a duration, only changes to an accepted state matter:
+        # tracked with ``to_states``, the store calls it for those new states alone.
+        self.filter_to = not attribute and "for" not in config and self.to_values is not None
 
     def attach(self, entity_ids: list[str]) -> Unsubscribe:
         if self.waits is not None:
             for entity_id in entity_ids:
                 self._resume_saved(entity_id, self.waits)
-        # Without an attribute or a duration, only changes to an accepted state matter.
-        only_to = None
-        if not self.attribute and "for" not in self.config and self.to_values is not None:
-            only_to = shared(frozenset(self.to_values))  # the store keeps the set it is given
-        untrack = self.untrack = self.runtime.states.track(entity_ids, self, to_states=only_to)
+        to_states = None
+        if self.filter_to and self.to_values is not None:
+            to_states = shared(frozenset(self.to_values))  # the store keeps the set it is given
+        states = self.runtime.states
+        # Only ``to:`` (the common trigger): nothing is left to check but a change, and
+        # the store keeps the lighter object (this one is dropped).
+        if (
+            to_states is not None
+            and self.from_values is None
+            and not (self.not_from or self.not_to)
+        ):
+            return states.track(entity_ids, _ChangeTo(self.fire), to_states=to_states)
+        untrack = self.untrack = states.track(entity_ids, self, to_states=to_states)
         return untrack if self.waits is None else self.detach
 
     def _accepts_to(self, value: Any) -> bool:
@@ -174,20 +183,6 @@ class _StateTrigger(_EntityTrigger):
         event_data = event.data
         old, new = event_data["old_state"], event_data["new_state"]
         entity_id = event_data["entity_id"]
-        if self.only_to:  # the store checked the new state: only a change of it is left
-            if old is None or old.state != new.state:
-                self.fire(
-                    {
-                        "entity_id": entity_id,
-                        "from_state": old,
-                        "to_state": new,
-                        "for": None,
-                        "attribute": None,
-                        "description": f"state of {entity_id}",
-                    },
-                    event.context,
-                )
-            return
         waits = self.waits
         if new is None:
             if waits is not None:
@@ -256,6 +251,36 @@ class _StateTrigger(_EntityTrigger):
         waits.start(entity_id, deadline - runtime.now(), lambda: self.fire(data, None), save=False)
 
 
+class _ChangeTo:
+    """An attached state trigger with only a ``to:``: the store calls it for the new
+    states it accepts alone (``to_states``), so only a change of state is left to check.
+
+    What a large house keeps for most of its state triggers: its callback alone.
+    """
+
+    __slots__ = ("fire",)
+
+    def __init__(self, fire: Fire) -> None:
+        self.fire = fire
+
+    def __call__(self, event: Event) -> None:
+        event_data = event.data
+        old, new = event_data["old_state"], event_data["new_state"]
+        if old is None or old.state != new.state:
+            entity_id = event_data["entity_id"]
+            self.fire(
+                {
+                    "entity_id": entity_id,
+                    "from_state": old,
+                    "to_state": new,
+                    "for": None,
+                    "attribute": None,
+                    "description": f"state of {entity_id}",
+                },
+                event.context,
+            )
+
+
 def _state_value(state: State, attribute: Any) -> Any:
     return state.attributes.get(attribute) if attribute else state.state
 
@@ -309,6 +334,7 @@ class _NumericTrigger(_EntityTrigger):
     """
 
     __slots__ = ("above", "armed", "attribute", "below", "template")
+    platform = "numeric_state"
 
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         super().__init__(runtime, config, fire)

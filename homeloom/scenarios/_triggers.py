@@ -23,7 +23,7 @@ from ._durations import parse_duration
 from ._errors import ScenarioConfigError, fail, issue_at
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 
-__all__ = ["TriggerCallback", "attach_triggers", "validate_triggers"]
+__all__ = ["TriggerCallback", "attach_triggers", "normalised_triggers", "validate_triggers"]
 
 _LOGGER = logging.getLogger(__name__)
 TriggerCallback = Callable[[dict[str, Any], Context | None], Awaitable[None] | None]
@@ -73,7 +73,7 @@ def validate_triggers(
     # A list as loaded is read as it is: no copy, and it knows where each item was written.
     items = configs if isinstance(configs, list) else as_list(configs)
     for index, config in enumerate(items):
-        where = sys.intern(f"{path}[{index}]")  # "triggers[0]": one string for every scenario
+        where = _place(path, index)
         # dict first: a loaded mapping is one, and the ABC check costs more.
         if not isinstance(config, dict) and not isinstance(config, Mapping):
             issues.append(issue_at(items, index, where, "a trigger must be a mapping"))
@@ -95,8 +95,7 @@ def validate_triggers(
                 )
             )
             continue
-        normalised = {**config, "platform": platform, "_index": index, "_path": where}
-        normalised.pop("trigger", None)
+        normalised = _normalised(config, platform, index, where)
         try:
             platforms[platform][1](runtime, normalised)
         except ScenarioConfigError as err:
@@ -106,6 +105,37 @@ def validate_triggers(
     if issues:
         raise ScenarioConfigError(issues)
     return result
+
+
+@functools.cache
+def _place(path: str, index: int) -> str:
+    """``triggers[0]``: one string for every scenario's first trigger, kept (cached) so
+    that each enabling finds it rather than making and interning it again."""
+    return sys.intern(f"{path}[{index}]")
+
+
+def _normalised(config: Mapping[str, Any], platform: str, index: int, where: str) -> dict[str, Any]:
+    """A trigger as the platforms read it: ``platform`` named, its place (``_index``,
+    ``_path``: "triggers[0]") added, and no ``trigger`` key."""
+    normalised = {**config, "platform": platform, "_index": index, "_path": where}
+    normalised.pop("trigger", None)
+    return normalised
+
+
+def normalised_triggers(configs: Any, *, path: str = "triggers") -> list[dict[str, Any]]:
+    """What ``validate_triggers`` returned for ``configs``, made again without checking:
+    for a scenario that keeps its triggers as written (its configuration) rather than a
+    checked copy of each, since they are read only when attached."""
+    items = configs if isinstance(configs, list) else as_list(configs)
+    return [
+        _normalised(
+            config,
+            str(config.get("platform", config.get("trigger"))),
+            index,
+            _place(path, index),
+        )
+        for index, config in enumerate(items)
+    ]
 
 
 async def attach_triggers(
@@ -132,7 +162,11 @@ async def attach_triggers(
                 enabled = engine.template(enabled).render(variables or {})
             if enabled is False or str(enabled).lower() == "false":
                 continue
-        fire = _Firer(runtime, engine, config, callback, name)
+        fire = (
+            _FirerWithVariables(runtime, engine, config, callback, name)
+            if config.get("variables")
+            else _Firer(runtime, config, callback, name)
+        )
         if checkpoint is not None and config.get("for") is not None:  # only a for: is saved
             key = f"{checkpoint}:{config['_index']}"
             if config.get("_checkpoint") != key:  # else stamped by the owner, kept as is
@@ -152,10 +186,42 @@ class _Firer:
     """Hands one attached trigger's data to its scenario, with the trigger's own fields.
 
     An object rather than a closure: a large house keeps one per trigger, and a few
-    slots weigh a fraction of a function with its cells.
+    slots weigh a fraction of a function with its cells. A trigger with ``variables``
+    is a :class:`_FirerWithVariables`, so the others keep no slots for them.
     """
 
-    __slots__ = ("base", "callback", "engine", "name", "runtime", "trigger_variables")
+    __slots__ = ("base", "callback", "name", "runtime")
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: Mapping[str, Any],
+        callback: TriggerCallback,
+        name: str,
+    ) -> None:
+        self.runtime = runtime
+        self.callback = callback
+        self.name = name
+        # Never changed (each firing copies it): a trigger without an id or an alias
+        # shares it with every trigger of its platform at its place.
+        self.base = _base_of(config)
+
+    def __call__(self, data: dict[str, Any], context: Context | None) -> None:
+        # As _hand_over, inline: on every firing.
+        result = self.callback({"trigger": {**self.base, **data}}, context)
+        if result is not None:
+            self.runtime.create_task(_await(result), name=f"run {self.name}")
+
+    def _hand_over(self, variables: dict[str, Any], context: Context | None) -> None:
+        result = self.callback(variables, context)
+        if result is not None:
+            self.runtime.create_task(_await(result), name=f"run {self.name}")
+
+
+class _FirerWithVariables(_Firer):
+    """A :class:`_Firer` whose trigger has ``variables``, rendered at each firing."""
+
+    __slots__ = ("engine", "trigger_variables")
 
     def __init__(
         self,
@@ -165,28 +231,20 @@ class _Firer:
         callback: TriggerCallback,
         name: str,
     ) -> None:
-        self.runtime = runtime
+        super().__init__(runtime, config, callback, name)
         self.engine = engine
-        self.callback = callback
-        self.name = name
-        # Never changed (each firing copies it): a trigger without an id or an alias
-        # shares it with every trigger of its platform at its place.
-        self.base = _base_of(config)
-        self.trigger_variables = config.get("variables")
+        self.trigger_variables = config["variables"]
 
     def __call__(self, data: dict[str, Any], context: Context | None) -> None:
         trigger = {**self.base, **data}
         variables: dict[str, Any] = {"trigger": trigger}
-        if self.trigger_variables:
-            try:
-                rendered = self.engine.render_complex(dict(self.trigger_variables), variables)
-            except TemplateError as err:
-                _LOGGER.error("%s: trigger variables: %s", self.name, err)
-                return
-            variables.update(rendered)
-        result = self.callback(variables, context)
-        if result is not None:
-            self.runtime.create_task(_await(result), name=f"run {self.name}")
+        try:
+            rendered = self.engine.render_complex(dict(self.trigger_variables), variables)
+        except TemplateError as err:
+            _LOGGER.error("%s: trigger variables: %s", self.name, err)
+            return
+        variables.update(rendered)
+        self._hand_over(variables, context)
 
 
 async def _await(awaitable: Awaitable[None]) -> None:
@@ -239,7 +297,11 @@ def entity_ids_of(config: Mapping[str, Any], key: str = "entity_id") -> list[str
 def duration_of(
     runtime: Runtime, config: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> timedelta | None:
-    raw = config.get("for")
+    return rendered_duration(runtime, config.get("for"), variables)
+
+
+def rendered_duration(runtime: Runtime, raw: Any, variables: Mapping[str, Any]) -> timedelta | None:
+    """A ``for:`` as written (a duration or templates), for these variables; None: none."""
     if raw is None:
         return None
     engine = get_template_engine(runtime)
