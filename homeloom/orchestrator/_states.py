@@ -31,11 +31,18 @@ _NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
 def valid_entity_id(entity_id: str) -> bool:
     if entity_id in _valid_ids:
         return True
-    if isinstance(entity_id, str) and _ENTITY_ID.match(entity_id) and "__" not in entity_id:
+    if _is_entity_id(entity_id):
         if len(_valid_ids) < 100_000:
             _valid_ids.add(entity_id)
         return True
     return False
+
+
+def _is_entity_id(entity_id: str) -> bool:
+    """``valid_entity_id`` without remembering the answer: for an id checked once."""
+    return (
+        isinstance(entity_id, str) and bool(_ENTITY_ID.match(entity_id)) and "__" not in entity_id
+    )
 
 
 def split_entity_id(entity_id: str) -> tuple[str, str]:
@@ -234,8 +241,11 @@ class StateStore:
         the command it answers when one is pending, else to the device itself.
         """
         old = self._states.get(entity_id)
-        # An entity that has a state has a valid id: only a new one is checked.
-        if old is None and not valid_entity_id(entity_id):
+        # An entity that has a state has a valid id: only a new one is checked, and not
+        # remembered (``_valid_ids``), since its state is: a house of many entities that
+        # are written and never named elsewhere (its scenarios' own) would keep each id
+        # twice.
+        if old is None and entity_id not in _valid_ids and not _is_entity_id(entity_id):
             entity_id = entity_id.lower()
             if not valid_entity_id(entity_id):
                 raise InvalidEntityId(entity_id)

@@ -62,21 +62,29 @@ def _renderable(engine: TemplateEngine, value: Any) -> Any:
 _NO_DATA: Mapping[str, Any] = MappingProxyType({})  # shared by every call without data
 
 
+def _has_rare_options(engine: TemplateEngine, config: Mapping[str, Any]) -> bool:
+    """Whether a call is written with what few calls have (see :class:`_RareServiceCall`)."""
+    return (
+        config.get("entity_id") is not None
+        or config.get("response_variable") is not None
+        or engine.is_template(config.get("data"))
+    )
+
+
 class _ServiceCall(ActionStep):
     """A service call. The name, data and target are kept as written unless they hold
-    templates (see :class:`_Templated`); a name written out is split once, here."""
+    templates (see :class:`_Templated`); a name written out is split once, here.
 
-    __slots__ = (
-        "data",
-        "fixed",
-        "legacy_entity",
-        "name",
-        "response_variable",
-        "shown",
-        "target",
-        "templated_data",
-    )
+    What few calls are written with (a legacy ``entity_id``, ``response_variable``,
+    ``data`` as one template) is None here, kept by a :class:`_RareServiceCall`:
+    a large house keeps thousands of calls without them.
+    """
+
+    __slots__ = ("data", "fixed", "name", "shown", "target")
     may_wait = False
+    legacy_entity: Any = None
+    response_variable: Any = None
+    templated_data: Any = None
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
         engine = self.engine
@@ -106,14 +114,16 @@ class _ServiceCall(ActionStep):
             else shared(name.strip().lower().partition("."))
         )
         self.data: Mapping[str, Any] | _Templated = _renderable(engine, data) if data else _NO_DATA
-        self.templated_data = config.get("data") if engine.is_template(config.get("data")) else None
         target = config.get("target")
         self.target = _renderable(engine, target) if target is not None else None
-        legacy_entity = config.get("entity_id")
-        self.legacy_entity = (
-            _renderable(engine, legacy_entity) if legacy_entity is not None else None
-        )
-        self.response_variable = config.get("response_variable")
+        if _has_rare_options(engine, config):  # a _RareServiceCall (see _service_call)
+            data_template = config.get("data")
+            self.templated_data = data_template if engine.is_template(data_template) else None
+            legacy_entity = config.get("entity_id")
+            self.legacy_entity = (
+                _renderable(engine, legacy_entity) if legacy_entity is not None else None
+            )
+            self.response_variable = config.get("response_variable")
         # Nothing templated: the same call on every run, validated once (see FixedCall).
         # True until the first run makes it: most steps of a large house seldom run.
         self.fixed: FixedCall | bool = (
@@ -277,6 +287,20 @@ class _ServiceCall(ActionStep):
             step.result = {**(step.result or {}), "error": str(error), "continued": True}
 
 
+class _RareServiceCall(_ServiceCall):
+    """A :class:`_ServiceCall` written with a legacy ``entity_id``, a
+    ``response_variable`` or ``data`` as one template."""
+
+    __slots__ = ("legacy_entity", "response_variable", "templated_data")
+
+
+def _service_call(
+    runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
+) -> ActionStep:
+    kind = _RareServiceCall if _has_rare_options(engine, config) else _ServiceCall
+    return kind(runtime, engine, config, path, script)
+
+
 def _params(
     domain: str, service: str, payload: Mapping[str, Any], targets: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -348,7 +372,7 @@ class _ConversationResponse(ActionStep):
 
 
 CALL_BUILDERS: dict[str, Builder] = {
-    "service": _ServiceCall,
+    "service": _service_call,
     "event": _Event,
     "scene": _scene,
     "device_id": _device,

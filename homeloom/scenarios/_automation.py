@@ -30,25 +30,36 @@ EVENT_RUN_FINISHED = "homeloom_run_finished"
 TraceSink = Callable[["Automation", Trace], None]
 
 
+class _Recent:
+    """What an automation keeps of its runs once it has run: made at the first run,
+    since most automations of a large house do not run between two restarts."""
+
+    __slots__ = ("this", "traces")
+
+    def __init__(self, limit: int | None) -> None:
+        self.traces: deque[Trace] = deque(maxlen=limit)
+        # The ``this`` view of the automation's state, reused while the state is the same.
+        self.this: TemplateState | None = None
+
+
 class Automation:
     """A loaded automation: enabled or not, triggers attached while enabled.
 
-    Slotted: a large house keeps thousands.
+    Slotted, and only what each automation needs of its own kept in it: a large
+    house keeps thousands. Its runtime and id are its script's; what it keeps of
+    its runs is made at the first run (``_Recent``). It is the callback of its own
+    triggers (``__call__``), rather than a bound method kept for each trigger.
     """
 
     __slots__ = (
         "_condition",
         "_detach",
-        "_this",
-        "_trace_limit",
+        "_recent",
         "_trace_sink",
-        "_traces",
         "enabled",
         "entity_id",
-        "item_id",
         "label",
         "last_triggered",
-        "runtime",
         "script",
         "spec",
         "stored_trace_dicts",
@@ -63,12 +74,11 @@ class Automation:
         trace_sink: TraceSink | None = None,
         keep_every_trace: bool = False,
     ) -> None:
-        self.runtime = runtime
         self.spec = spec
         self.entity_id = entity_id
-        self.item_id = spec.id or entity_id.split(".", 1)[1]
+        item_id = spec.id or entity_id.split(".", 1)[1]
         # How people and tools name it: its id, else its alias (as Home Assistant's traces).
-        self.label = spec.id or spec.alias or self.item_id
+        self.label = spec.id or spec.alias or item_id
         # Checked now; the checked copies are made again at each enabling rather than
         # kept: the triggers as written are kept anyway (``spec``), and a large house
         # would keep a copy of each of its triggers for nothing but that.
@@ -83,7 +93,7 @@ class Automation:
             spec.actions,
             name=spec.name,
             domain=DOMAIN,
-            item_id=self.item_id,
+            item_id=item_id,
             mode=spec.mode,
             max_runs=spec.max_runs,
             max_exceeded=spec.max_exceeded,
@@ -92,23 +102,30 @@ class Automation:
         self.script.gate = gate_for(runtime, self.label, spec.extra, title=spec.name)
         self.enabled = False
         self.last_triggered: Any = None
-        # The last runs' traces, made at the first run (see ``traces``).
-        self._traces: deque[Trace] | None = None
-        self._trace_limit = None if keep_every_trace else max(spec.stored_traces, 1)
+        # Made at the first run (see ``_remember``), but at once for the rare house
+        # that keeps every trace: the limit is then kept nowhere else.
+        self._recent: _Recent | None = _Recent(None) if keep_every_trace else None
         # Traces of runs before the last restart, as stored.
         self.stored_trace_dicts: list[dict[str, Any]] = []
         self._detach: Unsubscribe | None = None
         self._trace_sink = trace_sink
-        self._this: TemplateState | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.script.runtime
+
+    @property
+    def item_id(self) -> str:
+        return self.script.item_id
 
     @property
     def traces(self) -> deque[Trace]:
-        """The traces of the last runs, newest last; made when first asked for, since
-        most automations of a large house do not run between two restarts."""
-        traces = self._traces
-        if traces is None:
-            traces = self._traces = deque(maxlen=self._trace_limit)
-        return traces
+        """The traces of the last runs, newest last."""
+        return (self._recent or self._remember()).traces
+
+    def _remember(self) -> _Recent:
+        recent = self._recent = _Recent(max(self.spec.stored_traces, 1))
+        return recent
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -121,7 +138,7 @@ class Automation:
         self._detach = await attach_triggers(
             self.runtime,
             normalised_triggers(self.spec.triggers, path="triggers"),
-            self._on_trigger,
+            self,
             name=self.spec.name,
             variables=self._trigger_variables(),
             checkpoint=f"{DOMAIN}.{self.item_id}",
@@ -161,7 +178,7 @@ class Automation:
             attributes["max"] = spec.max_runs
         # Wrapped, the store keeps the mapping as it is rather than copying it: nothing
         # else holds this dict.
-        self.runtime.states.set(
+        self.script.runtime.states.set(
             self.entity_id,
             "on" if self.enabled else "off",
             MappingProxyType(attributes),
@@ -171,17 +188,21 @@ class Automation:
 
     def this(self) -> TemplateState | dict[str, Any]:
         """The ``this`` variable: the automation's own state, as templates see states."""
-        state = self.runtime.states.get(self.entity_id)
+        return self._this_view(self._recent or self._remember())
+
+    def _this_view(self, recent: _Recent) -> TemplateState | dict[str, Any]:
+        state = self.script.runtime.states.get(self.entity_id)
         if state is None:
             return {"entity_id": self.entity_id}
-        seen = self._this
+        seen = recent.this
         if seen is None or seen._state is not state:  # the view of the same state is reused
-            seen = self._this = TemplateState(state)
+            seen = recent.this = TemplateState(state)
         return seen
 
     # --- running ---------------------------------------------------------------
 
-    def _on_trigger(self, trigger_vars: dict[str, Any], context: Context | None) -> None:
+    def __call__(self, trigger_vars: dict[str, Any], context: Context | None) -> None:
+        """A trigger fired (the callback of every trigger of the automation)."""
         if self.enabled:
             self._begin(trigger_vars, context)
 
@@ -212,7 +233,9 @@ class Automation:
         ``trigger_vars`` are the run's own from here on (its trace keeps them): a
         trigger fires with a new mapping each time, and ``trigger`` copies the caller's.
         """
-        runtime = self.runtime
+        script = self.script
+        runtime = script.runtime
+        recent = self._recent or self._remember()
         run_context = (
             context.child(origin="scenario", source=self.label)
             if context is not None
@@ -220,18 +243,15 @@ class Automation:
         )
         trigger_vars = trigger_vars or {}
         trigger: Mapping[str, Any] = trigger_vars.get("trigger") or {}
-        variables: dict[str, Any] = {"this": self.this(), **trigger_vars}
+        variables: dict[str, Any] = {"this": self._this_view(recent), **trigger_vars}
         trace = Trace(
             DOMAIN,
-            self.item_id,
+            script.item_id,
             run_context,
             runtime.clock,
             trigger=str(trigger.get("description") or trigger.get("platform") or "manual"),
         )
-        traces = self._traces
-        if traces is None:
-            traces = self.traces
-        traces.append(trace)
+        recent.traces.append(trace)
         token = current_trace.set(trace)
         try:
             if self.spec.variables:
@@ -269,7 +289,7 @@ class Automation:
             return None
         finally:
             current_trace.reset(token)
-        started = self.script.start(
+        started = script.start(
             variables,
             run_context,
             trace=trace,
@@ -302,7 +322,7 @@ class Automation:
         self._trace_done(trace)
 
     def _trace_done(self, trace: Trace) -> None:
-        bus = self.runtime.bus
+        bus = self.script.runtime.bus
         if bus.listener_count(EVENT_RUN_FINISHED):  # the conversation waits for its runs
             data = {"entity_id": self.entity_id, "execution": trace.script_execution}
             bus.fire(EVENT_RUN_FINISHED, data, trace.context)

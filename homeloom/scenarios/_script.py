@@ -71,30 +71,48 @@ class _Scope:
 _NO_VALUES: Mapping[str, Any] = MappingProxyType({})  # shared by every script without any
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """A script's options that are nearly always the same: one record shared by the
+    scripts that have the same (every automation of a house, as a rule), rather
+    than a slot each in every script."""
+
+    domain: str
+    prefix: str
+    mode_scope: str | None
+    max_runs: int
+    max_exceeded: str
+    fields: Mapping[str, Any]
+    variables: Mapping[str, Any]
+
+
+@functools.lru_cache(maxsize=64)
+def _shared_options(
+    domain: str, prefix: str, mode_scope: str | None, max_runs: int, max_exceeded: str
+) -> _Options:
+    """The record of the scripts without fields or variables, one per set of options."""
+    return _Options(domain, prefix, mode_scope, max_runs, max_exceeded, _NO_VALUES, _NO_VALUES)
+
+
 class Script:
     """A compiled sequence of steps and its runs.
 
-    Slotted, and its rarely used containers made when first needed: a large
-    house keeps one per automation.
+    Slotted, its rarely used containers made when first needed and its nearly
+    always default options in a shared record (``_Options``): a large house keeps
+    one per automation.
     """
 
     __slots__ = (
         "_listeners",
+        "_options",
         "_scopes",
         "_steps",
-        "domain",
-        "fields",
         "gate",
         "item_id",
         "last_triggered",
-        "max_exceeded",
-        "max_runs",
         "mode",
-        "mode_scope",
         "name",
-        "prefix",
         "runtime",
-        "variables",
     )
 
     def __init__(
@@ -115,29 +133,65 @@ class Script:
     ) -> None:
         self.runtime = runtime
         self.name = name
-        self.domain = domain
         self.item_id = item_id
         self.mode = mode
-        self.max_runs = max_runs
-        self.max_exceeded = max_exceeded
-        self.mode_scope = mode_scope
-        self.variables: Mapping[str, Any] = dict(variables) if variables else _NO_VALUES
-        self.fields: Mapping[str, Any] = dict(fields) if fields else _NO_VALUES
+        prefix = path or ("action" if domain == "automation" else "sequence")
+        self._options = (
+            _Options(
+                domain,
+                prefix,
+                mode_scope,
+                max_runs,
+                max_exceeded,
+                dict(fields) if fields else _NO_VALUES,
+                dict(variables) if variables else _NO_VALUES,
+            )
+            if fields or variables
+            else _shared_options(domain, prefix, mode_scope, max_runs, max_exceeded)
+        )
         self.last_triggered: datetime | None = None
         # Set by the autonomy layer: decides whether each service call runs now.
         self.gate: ServiceGate | None = None
-        prefix = path or ("action" if domain == "automation" else "sequence")
         # A tuple: slicing it from the first step (every run but a resumed one) is free.
         self._steps: tuple[ActionStep, ...] = tuple(compile_steps(runtime, sequence, prefix, self))
-        self.prefix = prefix
         self._scopes: dict[str | None, _Scope] | None = None  # made at the first run
         self._listeners: list[Callable[[], None]] | None = None
+
+    # --- options (read here through ``_options``: no call on the run path) ---------
+
+    @property
+    def domain(self) -> str:
+        return self._options.domain
+
+    @property
+    def prefix(self) -> str:
+        return self._options.prefix
+
+    @property
+    def mode_scope(self) -> str | None:
+        return self._options.mode_scope
+
+    @property
+    def max_runs(self) -> int:
+        return self._options.max_runs
+
+    @property
+    def max_exceeded(self) -> str:
+        return self._options.max_exceeded
+
+    @property
+    def fields(self) -> Mapping[str, Any]:
+        return self._options.fields
+
+    @property
+    def variables(self) -> Mapping[str, Any]:
+        return self._options.variables
 
     # --- state -------------------------------------------------------------------
 
     @property
     def _task_name(self) -> str:
-        return f"{self.domain} {self.item_id}"
+        return f"{self._options.domain} {self.item_id}"
 
     @property
     def on_change(self) -> list[Callable[[], None]]:
@@ -166,7 +220,7 @@ class Script:
                 listener()
 
     def _log_exceeded(self, message: str) -> None:
-        level = _LEVELS.get(self.max_exceeded.lower(), logging.WARNING)
+        level = _LEVELS.get(self._options.max_exceeded.lower(), logging.WARNING)
         if level is not None:
             _LOGGER.log(level, "%s: %s", self.name, message)
 
@@ -191,7 +245,8 @@ class Script:
         ended. With ``own_variables`` the run keeps ``variables`` as its own scope
         rather than a copy.
         """
-        key = scope_key if self.mode_scope == "trigger_entity" else None
+        options = self._options
+        key = scope_key if options.mode_scope == "trigger_entity" else None
         scopes = self._scopes
         if scopes is None:
             scopes = self._scopes = {}
@@ -204,8 +259,8 @@ class Script:
             if mode == "single":
                 self._log_exceeded("Already running")
                 return self._refused(trace, "failed_single")
-            if mode in ("parallel", "queued") and len(scope.tasks) >= self.max_runs:
-                self._log_exceeded(f"Maximum number of runs exceeded ({self.max_runs})")
+            if mode in ("parallel", "queued") and len(scope.tasks) >= options.max_runs:
+                self._log_exceeded(f"Maximum number of runs exceeded ({options.max_runs})")
                 return self._refused(trace, "failed_max_runs")
             if mode == "restart":
                 replaced = tuple(scope.tasks)
@@ -264,7 +319,8 @@ class Script:
         self.last_triggered = self.runtime.clock.now()
         run = Run(self.runtime, self, variables, context)
         try:
-            if self.fields or self.variables:
+            options = self._options
+            if options.fields or options.variables:
                 self._prepare_variables(run)
             steps = self._steps
             for index in range(len(steps)):
@@ -370,7 +426,7 @@ class Script:
                 await self.runtime.scheduler.sleep_until(resume.deadline)
         checkpoints = get_checkpoints(self.runtime)
         if checkpoints is not None:  # once the delay is over: a restart meanwhile resumes it
-            checkpoints.drop_delay(f"{self.domain}.{self.item_id}:{run.id}")
+            checkpoints.drop_delay(f"{self._options.domain}.{self.item_id}:{run.id}")
         return first
 
     async def _steps_from(
@@ -391,7 +447,7 @@ class Script:
                 await first
             elif resume is not None:
                 index = await self._resumed(run, resume)
-            elif self.fields or self.variables:
+            elif self._options.fields or self._options.variables:
                 self._prepare_variables(run)
             for step in self._steps[index:]:
                 await step(run)
@@ -413,17 +469,18 @@ class Script:
         if isinstance(error, StopRun):
             return RunResult(error.execution, error.error, error.response, run.variables)
         if isinstance(error, HomeloomError):
-            _LOGGER.error("%s %s: %s", self.domain, self.name, error)
+            _LOGGER.error("%s %s: %s", self._options.domain, self.name, error)
             return RunResult("error", str(error))
-        _LOGGER.exception("%s %s failed", self.domain, self.name, exc_info=error)
+        _LOGGER.exception("%s %s failed", self._options.domain, self.name, exc_info=error)
         return RunResult("error", f"{type(error).__name__}: {error}")
 
     def _prepare_variables(self, run: Run) -> None:
         engine = get_template_engine(self.runtime)
-        for name, spec in self.fields.items():
+        options = self._options
+        for name, spec in options.fields.items():
             if name not in run.variables and isinstance(spec, Mapping) and "default" in spec:
                 run.variables[name] = spec["default"]
-        for name, value in self.variables.items():
+        for name, value in options.variables.items():
             run.variables[str(name)] = engine.render_complex(value, run.variables)
 
     async def stop(self, scope_key: str | None = None) -> None:
