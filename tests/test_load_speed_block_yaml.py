@@ -263,3 +263,16 @@ def test_lines_are_matched_a_chunk_at_a_time(monkeypatch: pytest.MonkeyPatch, ch
     monkeypatch.setattr(_yaml_block, "_CHUNK", chunk)
     for text in CASES:
         _same_as_libyaml(monkeypatch, text)
+
+
+@pytest.mark.parametrize("known", [1, 2, 5])
+def test_lines_seen_are_remembered_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch, known: int
+) -> None:
+    # Repeated lines are taken from the reader's memory of lines seen, which it
+    # forgets when full: what is built must not depend on either.
+    from homeloom.scenarios import _yaml_block
+
+    monkeypatch.setattr(_yaml_block, "_KNOWN_LINES", known)
+    for text in [*CASES, "- a: 1\n  b: x\n- a: 1\n  b: y\n- a: 1\n  b: x\n"]:
+        _same_as_libyaml(monkeypatch, text)

@@ -49,12 +49,18 @@ _intern = sys.intern
 # Characters this reader leaves to libyaml wherever they are: tabs (indentation
 # errors), line breaks other than \n, and whatever the YAML reader refuses; also a
 # byte order mark (libyaml's handling of one inside a stream is its own business).
-_ODD_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+# In ASCII text those are the control characters but \n: deleting the characters
+# that are fine from its bytes is several times faster than searching for the others.
+_FINE_ASCII = b"\n" + bytes(range(0x20, 0x7F))
 _ODD = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-# Document markers and directives change how the stream is read.
-_MARKERS = re.compile(r"^(?:---|\.\.\.)(?: |$)|^%", re.MULTILINE)
+# Document markers and directives change how the stream is read, at the start of a
+# line: the first, or one after a line break (a pattern that starts with a literal
+# character is searched much faster than one that starts with ^ in MULTILINE mode).
+_MARKER = r"(?:(?:---|\.\.\.)(?: |\n|$)|%)"
+_FIRST_MARKER = re.compile(_MARKER)
+_LATER_MARKER = re.compile("\n" + _MARKER)
 
 # A single-line plain scalar in block context, as libyaml scans it: it may not start
 # with an indicator (except "-", "?" and ":" followed by a non-space); it ends before
@@ -83,6 +89,8 @@ _LINE_STEP = 1 << COLUMN_BITS  # from a line's place to the next one's
 # libyaml refuses a simple key whose colon is 1024 characters or more past its start;
 # such a file is left to it (the blanks before a colon are at most 16, above).
 _MAX_KEY = 1000
+# Distinct lines remembered at once while reading a file (see _rows).
+_KNOWN_LINES = 1 << 14
 
 
 def build_block(
@@ -98,15 +106,24 @@ def build_block(
     The arguments are :func:`~._yaml_stream.build_plain`'s; raises
     :class:`~._yaml_stream.Unusual` for anything outside the subset described above.
     """
-    if (_ODD_ASCII if text.isascii() else _ODD).search(text) or _MARKERS.search(text):
+    if text.isascii():
+        if text.encode("ascii").translate(None, _FINE_ASCII):
+            raise Unusual
+    elif _ODD.search(text):
+        raise Unusual
+    if _FIRST_MARKER.match(text) or _LATER_MARKER.search(text):
         raise Unusual
     places = FilePlaces(file)
     read = _Scalars(places, strings, resolve, scalars)
-    # Keys and values repeat (keys, states, services, numbers): each text's key or
-    # value is worked out once per file; these caches hold only immutable values.
-    keys: dict[str, str] = {}
+    # Values repeat (states, services, numbers): each text's value is worked out once
+    # per file; this cache holds only immutable values.
     values = read.known
-    add = places.add
+    # A closed container's places go straight into its file's tables (what
+    # FilePlaces.add does, without a call per container).
+    ids, starts, table, loaded_keys = places.tables()
+    add_id, add_start, add_keys = ids.append, starts.append, loaded_keys.append
+    add_cells = table.fromlist  # from a list: twice as fast as extend
+    line_step = _LINE_STEP
     root: list[Any] = []
     # Open containers outside the current one: (container, cells, indent, in_map).
     stack: list[tuple[Any, list[int], int, bool]] = []
@@ -120,14 +137,13 @@ def build_block(
     pending_key: Any = None
     pending_key_at = 0
     pending_empty_at = 0
-    start = FIRST_PLACE - _LINE_STEP  # the place of the line's first column
-    for spaces, dash, key_text, colon, value_text in _rows(text):
-        start += _LINE_STEP
-        if not key_text and not dash:
+    start = FIRST_PLACE - line_step  # the place of the line's first column
+    for column, dash, key, value_from, empty_from, value_text in _rows(text, resolve):
+        start += line_step
+        if key is None and not dash:
             if value_text:
                 raise Unusual  # a scalar alone on its line: multi-line, or a document of one
             continue  # blank, or a comment
-        column = len(spaces)
         if pending or not stack:
             # A deeper line, or a dash under its key ("key:\n- item"), is the awaited
             # value; the document's first line opens its root.
@@ -146,25 +162,29 @@ def build_block(
                 cells.append(start + column)
                 stack.append((container, cells, indent, in_map))
                 container, cells, indent, in_map = made, [start + column], column, not dash
-        if column != indent or in_map is (dash != ""):
+        if column != indent or in_map is (dash != 0):
             # Close what this line's indentation ends: deeper containers, and a
             # sequence written at its mapping's own indentation ("key:\n- item").
             while column < indent or (column == indent and not in_map and not dash):
                 # Closed: its places are recorded, its keys shared with its likes.
-                add(container, cells, shapes.setdefault(k := tuple(container), k) if in_map else ())
+                add_start(len(table))
+                add_cells(cells)
+                add_keys(shapes.setdefault(k := tuple(container), k) if in_map else ())
+                add_id(id(container))
+                container._src = places
                 container, cells, indent, in_map = stack.pop()
                 if not stack:  # the root is closed, yet the line holds more
                     raise Unusual
-            if column != indent or in_map is (dash != ""):
+            if column != indent or in_map is (dash != 0):
                 raise Unusual
         if dash:
-            item_at = start + column + len(dash)
-            if key_text:  # "- key: ...": a mapping opens inside the item
+            item_at = start + column + dash
+            if key is not None:  # "- key: ...": a mapping opens inside the item
                 made = _new_dict(YamlDict)
                 container.append(made)
                 cells.append(item_at)
                 stack.append((container, cells, indent, in_map))
-                container, cells, indent, in_map = made, [item_at], column + len(dash), True
+                container, cells, indent, in_map = made, [item_at], column + dash, True
             elif value_text:
                 value = values.get(value_text)
                 if value is None:
@@ -178,12 +198,9 @@ def build_block(
                 continue
             else:
                 pending = True
-                pending_empty_at = item_at - len(dash) + 1  # just after the dash
+                pending_empty_at = item_at - dash + 1  # just after the dash
                 continue
         # A mapping entry, in the current mapping.
-        key = keys.get(key_text)
-        if key is None:
-            key = keys[key_text] = _key(key_text, resolve)
         if key in container:
             raise Unusual
         key_at = start + indent
@@ -191,9 +208,9 @@ def build_block(
             pending = True
             pending_key = key
             pending_key_at = key_at
-            pending_empty_at = key_at + len(key_text) + len(colon.rstrip(" "))
+            pending_empty_at = key_at + empty_from
             continue
-        value_at = key_at + len(key_text) + len(colon)
+        value_at = key_at + value_from
         value = values.get(value_text)
         if value is None:
             value = read.value(value_text, value_at)
@@ -207,30 +224,60 @@ def build_block(
         else:
             container.append(None)
         cells.append(pending_empty_at)
+    add = places.add
     while stack:
         add(container, cells, shapes.setdefault(k := tuple(container), k) if in_map else ())
         container, cells, indent, in_map = stack.pop()
     return root[0] if root else None
 
 
-def _rows(text: str) -> Iterator[tuple[str, str, str, str, str]]:
-    """The pieces of each line of ``text`` (see _LINE), or Unusual at the first chunk
-    holding a line outside the subset.
+# A line: (column, dash, key, value_from, empty_from, value_text). ``dash`` is the
+# width of a sequence item's "- " (0 for none); ``key`` the mapping key, None for
+# none; ``value_from`` how far past the key's start its value starts, ``empty_from``
+# where a null written as nothing is placed; ``value_text`` the value's text or "".
+_Row = tuple[int, int, Any, int, int, str]
 
-    Lines are matched a chunk at a time: the pieces of a whole large file at once
-    would weigh several times the values built from them.
+
+def _rows(text: str, resolve: Resolve) -> Iterator[_Row]:
+    """What each line of ``text`` holds (see _Row), or Unusual at the first line
+    outside the subset.
+
+    Lines repeat in configuration files (structural keys, common values, the same
+    indentation): each distinct line is matched and taken apart once. Lines are split
+    a chunk at a time and the distinct ones kept only up to a bound: the rows of a
+    whole large file at once would weigh several times the values built from them.
     """
-    findall = _LINE.findall
-    count = text.count
+    match = _LINE.match
+    known: dict[str, _Row] = {}
+    keys: dict[str, str] = {}  # a key's text -> the key, shared by the lines holding it
     begin, size = 0, len(text)
     while True:
         end = text.find("\n", begin + _CHUNK)
         if end < 0:
             end = size
-        rows = findall(text, begin, end)
-        if len(rows) != count("\n", begin, end) + 1:  # some line is not in the subset
-            raise Unusual
-        yield from rows
+        for line in text[begin:end].split("\n"):
+            row = known.get(line)
+            if row is None:
+                found = match(line)
+                if found is None:
+                    raise Unusual
+                spaces, dash, key_text, colon, value_text = found.groups("")
+                key = None
+                if key_text:
+                    key = keys.get(key_text)
+                    if key is None:
+                        key = keys[key_text] = _key(key_text, resolve)
+                if len(known) >= _KNOWN_LINES:
+                    known.clear()
+                row = known[line] = (
+                    len(spaces),
+                    len(dash),
+                    key,
+                    len(key_text) + len(colon),
+                    len(key_text) + len(colon.rstrip(" ")),
+                    value_text,
+                )
+            yield row
         if end == size:
             return
         begin = end + 1

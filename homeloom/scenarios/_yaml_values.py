@@ -142,11 +142,17 @@ class FilePlaces:
     def add(self, container: Any, cells: list[int], keys: tuple[Any, ...]) -> None:
         """Record ``container``'s cells (its own place first) and point it here."""
         self._starts.append(len(self._cells))
-        self._cells.extend(cells)
+        self._cells.fromlist(cells)  # twice as fast as extend, for a list
         self._keys.append(keys)
         self._ids.append(id(container))
         self._by_id = None
         container._src = self
+
+    def tables(self) -> tuple[array[int], array[int], array[int], list[tuple[Any, ...]]]:
+        """The tables :meth:`add` fills, (ids, starts, cells, keys), for a reader that
+        adds many containers at once; it sets each one's ``_src`` to this itself."""
+        self._by_id = None
+        return self._ids, self._starts, self._cells, self._keys
 
     def record(self, container: Any) -> tuple[array[int], int, int, tuple[Any, ...]] | None:
         """``container``'s cells, as (cells, start, end, keys): the first one its own."""
