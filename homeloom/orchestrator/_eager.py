@@ -57,12 +57,17 @@ def in_a_task() -> Generator[Any, None, None]:
 
 
 class EagerRun(asyncio.Future[T]):
-    """The outcome of one eagerly started coroutine; cancelling it cancels the run."""
+    """The outcome of one eagerly started coroutine; cancelling it cancels the run.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(loop=loop)
-        self.task: asyncio.Task[T] | None = None
-        self.cancel_requested = False
+    Made with the future's own constructor (``EagerRun(loop=loop)``): its two
+    attributes are the class's until set, so a run that ends at once (most) sets
+    neither, and no Python call is made to build it.
+    """
+
+    # The task that took the run over, if one did.
+    task: asyncio.Task[T] | None = None
+    # Cancelled while being stepped, before it had a task.
+    cancel_requested: bool = False
 
     def cancel(self, msg: Any = None) -> bool:
         if self.done():

@@ -290,7 +290,8 @@ class StateStore:
         self, entity_id: str, old: State | None, new: State | None, context: Context
     ) -> None:
         handlers = self._by_entity.get(entity_id)
-        if not handlers and not self._bus.wants(EVENT_STATE_CHANGED):
+        bus = self._bus
+        if not handlers and not bus.wants(EVENT_STATE_CHANGED):
             return
         event = Event(
             EVENT_STATE_CHANGED,
@@ -304,7 +305,10 @@ class StateStore:
             for handler, wanted in tuple(handlers):
                 if wanted is None or value in wanted:
                     call_handler(handler, event, tasks)
-        self._bus.dispatch(event)
+        # Asked after the trackers (one may have started listening): a write tracked
+        # by its triggers alone, as most are, has nobody else to tell.
+        if bus.wants(EVENT_STATE_CHANGED):
+            bus.dispatch(event)
 
 
 StateListener = Callable[[Event], None]

@@ -236,7 +236,7 @@ class _ServiceCall(ActionStep):
         if gate is not None and not gate.acts_alone(domain, service, targets):
             return self(run)  # the decision may wait for a person (rendered again there)
         trace = current_trace.get()
-        step = trace.add_step(self.path) if trace is not None else None
+        step = TraceStep(self.path, trace) if trace is not None else None
         try:
             if step is not None:
                 shown = self.shown
@@ -248,11 +248,16 @@ class _ServiceCall(ActionStep):
                         "running_script": False,
                     }
                 )
-            call = self._prepared(run, domain, service, payload, targets)
+            call = (
+                fixed.prepare(run.context)  # as _prepared does for it, without the call
+                if type(fixed) is FixedCall
+                else self._prepared(run, domain, service, payload, targets)
+            )
             answered, outcome = self.runtime.services.run_at_once(call)
             if not answered:
                 return self._answer_later(run, outcome, step, trace)
-            self._answered(run, outcome, step)
+            if self.response_variable is not None:  # else nothing to note (most calls)
+                self._answered(run, outcome, step)
         except Exception as err:
             finish_step(step, trace)
             self._failed(err, step)

@@ -105,19 +105,30 @@ class Run:
         return Run(self.runtime, self.script, dict(self.variables), self.context, self.id)
 
 
+# A tuple, not ``list | tuple``: that union would be made again at each check.
+_SEQUENCES = (list, tuple)
+
+
 def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+    return list(value) if isinstance(value, _SEQUENCES) else [value]
+
+
+@functools.lru_cache(maxsize=4096)
+def _step_path(path: str, index: int) -> str:
+    """``action/0``: one string for every scenario's first step, found rather than made
+    and interned again for each."""
+    return sys.intern(f"{path}/{index}")
 
 
 def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> list[ActionStep]:
-    items = as_list(configs)
+    # A list as loaded is read as it is, not copied.
+    items = configs if type(configs) is list else as_list(configs)
     steps: list[ActionStep] = []
     issues = []
     for index, config in enumerate(items):
-        # "action/0": one string for every scenario's first step, not one each.
-        where = sys.intern(f"{path}/{index}")
+        where = _step_path(path, index)
         try:
             steps.append(compile_step(runtime, config, where, script))
         except ScenarioConfigError as err:

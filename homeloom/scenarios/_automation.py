@@ -236,8 +236,9 @@ class Automation:
         script = self.script
         runtime = script.runtime
         recent = self._recent or self._remember()
+        # Positional arguments here and below: a keyword costs more, on every trigger.
         run_context = (
-            context.child(origin="scenario", source=self.label)
+            context.child("scenario", self.label)
             if context is not None
             else Context(origin="scenario", source=self.label)
         )
@@ -249,7 +250,7 @@ class Automation:
             script.item_id,
             run_context,
             runtime.clock,
-            trigger=str(trigger.get("description") or trigger.get("platform") or "manual"),
+            str(trigger.get("description") or trigger.get("platform") or "manual"),
         )
         recent.traces.append(trace)
         token = current_trace.set(trace)

@@ -38,7 +38,7 @@ class AutomationOptions(NamedTuple):
     extra: Mapping[str, Any] = _NO_VARIABLES
 
 
-_DEFAULT_OPTIONS = AutomationOptions()
+DEFAULT_OPTIONS = AutomationOptions()
 
 
 @dataclass(slots=True)
@@ -55,7 +55,7 @@ class AutomationSpec:
     triggers: list[dict[str, Any]]
     conditions: list[Any]
     actions: list[Any]
-    options: AutomationOptions = _DEFAULT_OPTIONS
+    options: AutomationOptions = DEFAULT_OPTIONS
 
     @property
     def name(self) -> str:
@@ -211,7 +211,7 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
         issues.append(_issue("an automation needs 'triggers'", item, None, "triggers"))
     if values["actions"] is None:
         issues.append(_issue("an automation needs 'actions'", item, None, "actions"))
-    options = _DEFAULT_OPTIONS if _OPTIONAL_KEYS.isdisjoint(item) else _options(item, issues)
+    options = DEFAULT_OPTIONS if _OPTIONAL_KEYS.isdisjoint(item) else _options(item, issues)
     if issues:
         raise AutomationConfigError(issues)
     automation_id, alias = item.get("id"), item.get("alias")

@@ -15,7 +15,7 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, va
 
 from ._assemblages import setup_assemblages
 from ._automation import Automation, TraceSink, object_id_for
-from ._automation_config import DOMAIN, parse_automation, scenario_label
+from ._automation_config import DEFAULT_OPTIONS, DOMAIN, parse_automation, scenario_label
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
 from ._trace import Trace
@@ -168,7 +168,9 @@ class AutomationManager:
         for automation in self.automations.values():
             spec = automation.spec
             parts += (spec.triggers, spec.conditions, spec.actions)
-            parts += (spec.variables, spec.trigger_variables, spec.extra)
+            options = spec.options
+            if options is not DEFAULT_OPTIONS:  # most: the shared empty mappings, no place
+                parts += (options.variables, options.trigger_variables, options.extra)
         drop_positions(*parts)
 
     def _resume(self, automation: Automation, checkpoints: Checkpoints) -> None:
@@ -233,28 +235,45 @@ class AutomationManager:
         runtime = self.runtime
         known = set(runtime.states.entity_ids()) | set(runtime.registries.entities)
         warnings: list[ConfigIssue] = []
+        # One list for every section of every automation, emptied after each that
+        # found something: most find nothing, and nothing is made for them.
+        found: list[tuple[Any, str, str]] = []
         for automation in self.automations.values():
             spec = automation.spec
-            for section, items in (
-                ("triggers", spec.triggers),
-                ("conditions", spec.conditions),
-                ("actions", spec.actions),
-            ):
-                for container, key, entity_id in _unknown_references(items, known):
-                    if not valid_entity_id(entity_id):
-                        continue
-                    pos = position_of(container, key)
-                    warnings.append(
-                        ConfigIssue(
-                            f"unknown entity {entity_id} (no adapter or helper provides it yet)",
-                            file=pos.file if pos else None,
-                            line=pos.line if pos else None,
-                            column=pos.column if pos else None,
-                            key=f"{section}.entity_id",
-                            scenario=automation.label,
-                        )
-                    )
+            _collect_references(spec.triggers, known, found)
+            if found:
+                self._warn_unknown(automation, "triggers", found, warnings)
+            _collect_references(spec.conditions, known, found)
+            if found:
+                self._warn_unknown(automation, "conditions", found, warnings)
+            _collect_references(spec.actions, known, found)
+            if found:
+                self._warn_unknown(automation, "actions", found, warnings)
         return warnings
+
+    @staticmethod
+    def _warn_unknown(
+        automation: Automation,
+        section: str,
+        found: list[tuple[Any, str, str]],
+        warnings: list[ConfigIssue],
+    ) -> None:
+        """A warning in ``warnings`` for each of ``found`` (then emptied) that is an id."""
+        for container, key, entity_id in found:
+            if not valid_entity_id(entity_id):
+                continue
+            pos = position_of(container, key)
+            warnings.append(
+                ConfigIssue(
+                    f"unknown entity {entity_id} (no adapter or helper provides it yet)",
+                    file=pos.file if pos else None,
+                    line=pos.line if pos else None,
+                    column=pos.column if pos else None,
+                    key=f"{section}.entity_id",
+                    scenario=automation.label,
+                )
+            )
+        found.clear()
 
     # --- lookups -----------------------------------------------------------------
 
@@ -369,14 +388,6 @@ class _DuplicateId(Exception):
         super().__init__(self.issues[0].message)
 
 
-def _unknown_references(value: Any, known: Container[str]) -> list[tuple[Any, str, str]]:
-    """(container, key, entity id) of every literal ``entity_id`` inside ``value`` that
-    ``known`` lacks (most are known: nothing is made for them)."""
-    found: list[tuple[Any, str, str]] = []
-    _collect_references(value, known, found)
-    return found
-
-
 # Values that hold no entity reference: skipped without a call or an ABC check.
 _LEAVES = (str, int, float, type(None))
 
@@ -384,6 +395,8 @@ _LEAVES = (str, int, float, type(None))
 def _collect_references(
     value: Any, known: Container[str], found: list[tuple[Any, str, str]]
 ) -> None:
+    """Add to ``found`` the (container, key, entity id) of every literal ``entity_id``
+    inside ``value`` that ``known`` lacks (most are known: nothing is made for them)."""
     # dict and list before Mapping (an ABC, slow to check), and no generators: this
     # walks every scenario of the house.
     if isinstance(value, dict) or (not isinstance(value, list) and isinstance(value, Mapping)):

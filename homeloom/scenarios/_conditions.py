@@ -25,8 +25,8 @@ from homeloom.orchestrator import (
 from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine
-from ._trace import current_trace, finish_step
-from ._triggers import shared
+from ._trace import TraceStep, current_trace, finish_step
+from ._triggers import named_entity_id, remember_entity_id, shared
 
 __all__ = [
     "ConditionCheck",
@@ -57,17 +57,28 @@ class ConditionError(HomeloomError):
     """A condition could not be evaluated."""
 
 
+# A tuple, not ``list | tuple``: that union would be made again at each check.
+_SEQUENCES = (list, tuple)
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+    return list(value) if isinstance(value, _SEQUENCES) else [value]
 
 
 def _entity_ids(config: Mapping[str, Any], path: str, key: str = "entity_id") -> list[str]:
     raw = config.get(key)
     if isinstance(raw, str) and "," not in raw:  # one id, as usually written: no lists
+        named = named_entity_id(raw)
+        if named is not None:
+            return [named]
         entity_id = raw.strip().lower()
-        ids = [sys.intern(entity_id)] if entity_id else []
+        if entity_id and valid_entity_id(entity_id):
+            entity_id = sys.intern(entity_id)
+            remember_entity_id(raw, entity_id)
+            return [entity_id]
+        ids = [entity_id] if entity_id else []
     else:
         ids = [str(v).strip().lower() for item in _as_list(raw) for v in str(item).split(",")]
         ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
@@ -185,7 +196,7 @@ class _Condition:
 
     def __call__(self, variables: Mapping[str, Any]) -> bool:
         trace = current_trace.get()
-        step = trace.add_step(self.path) if trace is not None else None
+        step = TraceStep(self.path, trace) if trace is not None else None
         # What the check notes (the value it saw, the limits), then its result: the
         # step's result, as Home Assistant's traces show a condition.
         noted: dict[str, Any] = {}
@@ -202,9 +213,10 @@ class _Condition:
             raise
         else:
             noted["result"] = result
-        if step is not None:
+        if step is not None and trace is not None:
             step.result = noted
-            finish_step(step, trace)
+            # As finish_step, inline: every trigger of a scenario with a condition comes here.
+            step.finished_at = trace.clock.monotonic() - trace.monotonic_start
         return result
 
     def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
@@ -381,11 +393,12 @@ class _NumericState(_Condition):
             value: Any = state.attributes.get(self.attribute) if self.attribute else state.state
             if self.template is not None:
                 value = self.template.render({**variables, "state": state})
-            if value is None or value in ("unknown", "unavailable"):
-                raise ConditionError(f"{entity_id} has no numeric value ({value!r})")
             try:  # as _number, inline: this is on every check
                 number = float(value)
             except (TypeError, ValueError):
+                # Told apart only here: neither None nor those states is a number.
+                if value is None or value in ("unknown", "unavailable"):
+                    raise ConditionError(f"{entity_id} has no numeric value ({value!r})") from None
                 raise ConditionError(f"value {value!r} is not a number") from None
             low, high = self.above, self.below
             if isinstance(low, str):

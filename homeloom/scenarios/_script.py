@@ -270,39 +270,50 @@ class Script:
             variables if own_variables and isinstance(variables, dict) else dict(variables or {})
         )
         run_context = context or Context(origin="scenario")
-
-        def finished(done: asyncio.Future[RunResult]) -> None:
-            scope.tasks.discard(done)
-            if trace is not None:
-                if done.cancelled() and trace.state == "running":
-                    trace.finish("cancelled")  # cancelled before it began (restarted at once)
-                if on_finished is not None:
-                    on_finished(trace)
-            if self._listeners:
-                self._changed()
-
         if replaced or self.mode == "queued" or resume is not None or not can_start_eagerly():
             coro = (
                 self._run(run_variables, run_context, trace, scope, resume, replaced)
                 if replaced or self.mode == "queued"
                 else self._execute(run_variables, run_context, trace, resume)
             )
-            task = self.runtime.create_task(coro, name=self._task_name, on_done=finished)
+            task = self.runtime.create_task(
+                coro,
+                name=self._task_name,
+                on_done=functools.partial(self._finished, scope, trace, on_finished),
+            )
             scope.tasks.add(task)
             self._changed()
             return task
         # Nothing to wait for first: the run starts now and, when its actions need no
         # waiting, ends before this returns.
-        run: EagerRun[RunResult] = EagerRun(asyncio.get_running_loop())
+        run: EagerRun[RunResult] = EagerRun(loop=asyncio.get_running_loop())
         scope.tasks.add(run)
         if self._listeners:
             self._changed()
         rest = run_eagerly(self._run_now, run, run_variables, run_context, trace)
-        if rest is None:  # ended already
-            finished(run)
+        if rest is None:  # ended already: told at once, with nothing made to be told later
+            self._finished(scope, trace, on_finished, run)
         else:  # a step needs a coroutine: from there on, one started eagerly
-            start_eagerly(run, rest, self._task_for_run, functools.partial(finished, run))
+            done = functools.partial(self._finished, scope, trace, on_finished, run)
+            start_eagerly(run, rest, self._task_for_run, done)
         return run
+
+    def _finished(
+        self,
+        scope: _Scope,
+        trace: Trace | None,
+        on_finished: Callable[[Trace], None] | None,
+        done: asyncio.Future[RunResult],
+    ) -> None:
+        """A run ended: out of its scope, its trace finished and handed on."""
+        scope.tasks.discard(done)
+        if trace is not None:
+            if done.cancelled() and trace.state == "running":
+                trace.finish("cancelled")  # cancelled before it began (restarted at once)
+            if on_finished is not None:
+                on_finished(trace)
+        if self._listeners:
+            self._changed()
 
     def _run_now(
         self,

@@ -213,7 +213,16 @@ class TemplateEngine:
         # dict first: the ABC check costs more than the walk for a small mapping.
         if isinstance(value, (dict, Mapping)):
             for key, item in value.items():
-                if self.contains_template(key) or self.contains_template(item):
+                # Plain strings (most keys and values) checked here, without a call.
+                if type(key) is str:
+                    if "{" in key and self.is_template(key):
+                        return True
+                elif self.contains_template(key):
+                    return True
+                if type(item) is str:
+                    if "{" in item and self.is_template(item):
+                        return True
+                elif self.contains_template(item):
                     return True
             return False
         if isinstance(value, list):

@@ -306,6 +306,19 @@ class _FireLater:
 
 def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
     entity_ids = entity_ids_of(config)
+    to = config.get("to")
+    if (
+        to is not None
+        and not config.get("attribute")
+        and "for" not in config
+        and "from" not in config
+        and "not_from" not in config
+        and "not_to" not in config
+    ):
+        # Only a ``to:`` (most triggers): attached as _StateTrigger.attach would, without
+        # making the _StateTrigger that it drops.
+        to_states = shared(frozenset(_state_values(to, None) or ()))
+        return runtime.states.track(entity_ids, _ChangeTo(fire), to_states=to_states)
     return _StateTrigger(runtime, config, fire).attach(entity_ids)
 
 

@@ -36,10 +36,14 @@ _UNSUPPORTED = {
 }
 
 
+# A tuple, not ``list | tuple``: that union would be made again at each check.
+_SEQUENCES = (list, tuple)
+
+
 def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+    return list(value) if isinstance(value, _SEQUENCES) else [value]
 
 
 @functools.cache
@@ -83,11 +87,12 @@ def validate_triggers(
             issues.append(issue_at(config, None, where, "missing 'trigger' (or 'platform')"))
             continue
         platform = str(platform)
-        key = "platform" if "platform" in config else "trigger"
         if platform in _UNSUPPORTED:
+            key = "platform" if "platform" in config else "trigger"
             issues.append(issue_at(config, key, f"{where}.{key}", _UNSUPPORTED[platform]))
             continue
         if platform not in platforms:
+            key = "platform" if "platform" in config else "trigger"
             valid = ", ".join(sorted(platforms))
             issues.append(
                 issue_at(
@@ -153,17 +158,17 @@ async def attach_triggers(
     resume after a restart.
     """
     platforms = _all_platforms()
-    engine = get_template_engine(runtime)
     detach: list[Unsubscribe] = []
     for config in configs:
         enabled = config.get("enabled", True)
         if enabled is not True:  # written out: a template, false or "false"
+            engine = get_template_engine(runtime)
             if engine.is_template(enabled):
                 enabled = engine.template(enabled).render(variables or {})
             if enabled is False or str(enabled).lower() == "false":
                 continue
         fire = (
-            _FirerWithVariables(runtime, engine, config, callback, name)
+            _FirerWithVariables(runtime, get_template_engine(runtime), config, callback, name)
             if config.get("variables")
             else _Firer(runtime, config, callback, name)
         )
@@ -276,11 +281,37 @@ def _base_of(config: Mapping[str, Any]) -> dict[str, Any]:
     return base
 
 
+# One entity id as written (a plain string) -> the valid id it names, lower case and
+# shared: a large house names each entity in several scenarios, and a trigger's ids
+# are read again at each enabling. Only valid ids are kept (an error is found again).
+_NAMED_IDS: dict[str, str] = {}
+_NAMED_IDS_LIMIT = 100_000
+
+
+def named_entity_id(raw: str) -> str | None:
+    """The valid entity id that ``raw``, one id as written, was found to name, if known."""
+    return _NAMED_IDS.get(raw)
+
+
+def remember_entity_id(raw: Any, entity_id: str) -> None:
+    """Note that ``raw`` names the valid ``entity_id`` (see :func:`named_entity_id`);
+    only a plain string is kept, never a loaded value that knows its position."""
+    if type(raw) is str and len(_NAMED_IDS) < _NAMED_IDS_LIMIT:
+        _NAMED_IDS[raw] = entity_id
+
+
 def entity_ids_of(config: Mapping[str, Any], key: str = "entity_id") -> list[str]:
     raw = config.get(key)
     if isinstance(raw, str) and "," not in raw:  # one id, as usually written: no lists
+        named = _NAMED_IDS.get(raw)
+        if named is not None:
+            return [named]
         entity_id = raw.strip().lower()
-        ids = [sys.intern(entity_id)] if entity_id else []
+        if entity_id and valid_entity_id(entity_id):
+            entity_id = sys.intern(entity_id)
+            remember_entity_id(raw, entity_id)
+            return [entity_id]
+        ids = [entity_id] if entity_id else []
     else:
         ids = [str(v).strip().lower() for item in as_list(raw) for v in str(item).split(",")]
         ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios

@@ -404,6 +404,10 @@ class InputRef:
     position: Position | None = None
 
 
+# A tuple, not ``dict | list | tuple``: that union would be made again at each check.
+_PLAIN_CONTAINERS = (dict, list, tuple)
+
+
 def drop_positions(*roots: Any) -> int:
     """Forget, in place, where every value inside ``roots`` was written; returns how many
     values had a position to forget.
@@ -434,7 +438,7 @@ def drop_positions(*roots: Any) -> int:
             value._file = ""
             value._at = None
             found += 1
-        elif isinstance(value, dict | list | tuple) and id(value) not in seen:
+        elif isinstance(value, _PLAIN_CONTAINERS) and id(value) not in seen:
             seen.add(id(value))
             todo += value.values() if isinstance(value, dict) else value
     return found
