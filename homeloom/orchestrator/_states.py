@@ -118,13 +118,13 @@ class _Tracking:
     def __init__(
         self,
         by_entity: dict[str, list[_Listener]],
-        entity_ids: tuple[str, ...],
+        entity_ids: str | tuple[str, ...],
         entry: _Listener,
     ) -> None:
         self._by_entity = by_entity
         # One entity (most triggers) kept as its id alone: no tuple to keep for it.
-        self._entity_ids: str | tuple[str, ...] = (
-            entity_ids[0] if len(entity_ids) == 1 else entity_ids
+        self._entity_ids = (
+            entity_ids[0] if type(entity_ids) is tuple and len(entity_ids) == 1 else entity_ids
         )
         self._entry = entry
 
@@ -196,13 +196,21 @@ class StateStore:
         trigger waiting for ``on`` costs nothing when the entity turns ``off``.
         """
         if isinstance(entity_ids, str):
-            ids: tuple[str, ...] = (_lowered(entity_ids),)
+            ids: str | tuple[str, ...] = _lowered(entity_ids)
+        elif type(entity_ids) is list and len(entity_ids) == 1:  # one id (most triggers)
+            ids = _lowered(entity_ids[0])
         else:
             ids = tuple(dict.fromkeys(_lowered(entity_id) for entity_id in entity_ids))
-        entry: _Listener = (handler, frozenset(to_states) if to_states is not None else None)
-        for entity_id in ids:
-            self._by_entity.setdefault(entity_id, []).append(entry)
-        return _Tracking(self._by_entity, ids, entry)
+        # Most are given a frozenset (the trigger platforms share theirs): kept as it is,
+        # without a call to make the same one.
+        wanted = (
+            to_states if type(to_states) is frozenset or to_states is None else frozenset(to_states)
+        )
+        entry: _Listener = (handler, wanted)
+        by_entity = self._by_entity
+        for entity_id in (ids,) if isinstance(ids, str) else ids:
+            by_entity.setdefault(entity_id, []).append(entry)
+        return _Tracking(by_entity, ids, entry)
 
     def tracked_entity_count(self) -> int:
         return len(self._by_entity)

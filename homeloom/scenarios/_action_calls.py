@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Coroutine, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, ClassVar, final
 
 from homeloom.orchestrator import (
     FixedCall,
@@ -82,6 +82,9 @@ class _ServiceCall(ActionStep):
 
     __slots__ = ("data", "fixed", "name", "shown", "target")
     may_wait = False
+    # Whether the step is a _RareServiceCall: told by its class, so that what
+    # ``_service_call`` found is not looked for again in each call's build.
+    rare: ClassVar[bool] = False
     legacy_entity: Any = None
     response_variable: Any = None
     templated_data: Any = None
@@ -93,30 +96,36 @@ class _ServiceCall(ActionStep):
             raise fail(
                 config, "action", f"{path}.action", "expected a service name like light.turn_on"
             )
-        if not engine.is_template(name) and "." not in name:
+        templated_name = engine.is_template(name)
+        if not templated_name and "." not in name:
             raise fail(
                 config, "action", f"{path}.action", f"{name!r} is not a service: use domain.service"
             )
         data: dict[str, Any] = {}
         for key in ("data_template", "data"):
             value = config.get(key)
-            if (
-                value is not None
-                and not isinstance(value, Mapping)
-                and not engine.is_template(value)
-            ):
-                raise fail(config, key, f"{path}.{key}", f"'{key}' must be a mapping")
+            if value is None:
+                continue
             if isinstance(value, Mapping):
                 data.update(value)
+            elif not engine.is_template(value):
+                raise fail(config, key, f"{path}.{key}", f"'{key}' must be a mapping")
         self.name: tuple[str, str, str] | _Templated = (
             _Templated(engine, name)
-            if engine.is_template(name)
+            if templated_name
             else shared(name.strip().lower().partition("."))
         )
         self.data: Mapping[str, Any] | _Templated = _renderable(engine, data) if data else _NO_DATA
         target = config.get("target")
         self.target = _renderable(engine, target) if target is not None else None
-        if _has_rare_options(engine, config):  # a _RareServiceCall (see _service_call)
+        # Nothing templated: the same call on every run, validated once (see FixedCall).
+        # True until the first run makes it: most steps of a large house seldom run.
+        fixed = (
+            not templated_name
+            and type(self.data) is not _Templated
+            and type(self.target) is not _Templated
+        )
+        if self.rare:
             data_template = config.get("data")
             self.templated_data = data_template if engine.is_template(data_template) else None
             legacy_entity = config.get("entity_id")
@@ -124,15 +133,8 @@ class _ServiceCall(ActionStep):
                 _renderable(engine, legacy_entity) if legacy_entity is not None else None
             )
             self.response_variable = config.get("response_variable")
-        # Nothing templated: the same call on every run, validated once (see FixedCall).
-        # True until the first run makes it: most steps of a large house seldom run.
-        self.fixed: FixedCall | bool = (
-            isinstance(self.name, tuple)
-            and not isinstance(self.data, _Templated)
-            and not isinstance(self.target, _Templated)
-            and not isinstance(self.legacy_entity, _Templated)
-            and not self.templated_data
-        )
+            fixed = fixed and type(self.legacy_entity) is not _Templated and not self.templated_data
+        self.fixed: FixedCall | bool = fixed
         # What the trace of each run of a fixed call shows: the same every time, so one
         # result shared by the traces, read only (see ``_prepared``).
         self.shown: dict[str, Any] | None = None
@@ -297,6 +299,7 @@ class _RareServiceCall(_ServiceCall):
     ``response_variable`` or ``data`` as one template."""
 
     __slots__ = ("legacy_entity", "response_variable", "templated_data")
+    rare = True
 
 
 def _service_call(

@@ -20,7 +20,7 @@ from ._script import RunResult, Script
 from ._template_states import TemplateState
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace, trace_path
-from ._triggers import attach_triggers, normalised_triggers, validate_triggers
+from ._triggers import attach_triggers_now, normalised_triggers, validate_triggers
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,18 +88,20 @@ class Automation:
             if spec.conditions
             else None
         )
-        self.script = Script(
+        name = spec.name
+        options = spec.options  # read once: each of the spec's options is a property
+        script = self.script = Script(
             runtime,
             spec.actions,
-            name=spec.name,
+            name=name,
             domain=DOMAIN,
             item_id=item_id,
-            mode=spec.mode,
-            max_runs=spec.max_runs,
-            max_exceeded=spec.max_exceeded,
-            mode_scope=spec.mode_scope,
+            mode=options.mode,
+            max_runs=options.max_runs,
+            max_exceeded=options.max_exceeded,
+            mode_scope=options.mode_scope,
         )
-        self.script.gate = gate_for(runtime, self.label, spec.extra, title=spec.name)
+        script.gate = gate_for(runtime, self.label, options.extra, title=name)
         self.enabled = False
         self.last_triggered: Any = None
         # Made at the first run (see ``_remember``), but at once for the rare house
@@ -132,16 +134,22 @@ class Automation:
     async def enable(self, context: Context | None = None, *, at: datetime | None = None) -> None:
         """Attach the triggers and publish "on", as part of ``context`` when given;
         ``at``: when (else now), one moment shared by every automation of a start."""
+        self.enable_now(context, at)
+
+    def enable_now(self, context: Context | None = None, at: datetime | None = None) -> None:
+        """:meth:`enable` without a coroutine (nothing in it waits): for a start that
+        enables thousands of automations."""
         if self.enabled:
             return
         self.enabled = True
-        self._detach = await attach_triggers(
-            self.runtime,
-            normalised_triggers(self.spec.triggers, path="triggers"),
+        spec = self.spec
+        self._detach = attach_triggers_now(
+            self.script.runtime,
+            normalised_triggers(spec.triggers, path="triggers"),
             self,
-            name=self.spec.name,
-            variables=self._trigger_variables(),
-            checkpoint=f"{DOMAIN}.{self.item_id}",
+            name=spec.name,
+            variables=self._trigger_variables() if spec.trigger_variables else None,
+            checkpoint=f"{DOMAIN}.{self.script.item_id}",
         )
         self._publish(context, at=at)
 
@@ -154,9 +162,9 @@ class Automation:
             await self.script.stop()
         self._publish()
 
-    def _trigger_variables(self) -> dict[str, Any] | None:
-        if not self.spec.trigger_variables:
-            return None  # most automations: no dict to make
+    def _trigger_variables(self) -> dict[str, Any]:
+        """The automation's ``trigger_variables`` rendered (asked only when it has some:
+        most automations have none, and no dict is made for them)."""
         engine = get_template_engine(self.runtime)
         rendered = engine.render_complex(dict(self.spec.trigger_variables), {})
         return dict(rendered) if isinstance(rendered, Mapping) else {}
@@ -166,19 +174,22 @@ class Automation:
     def _publish(self, context: Context | None = None, *, at: datetime | None = None) -> None:
         """Write the automation's state; ``at``: when (else now), a run's start once it runs."""
         spec = self.spec
+        options = spec.options  # read once: each of the spec's options is a property
+        mode = options.mode
         last = self.last_triggered
+        script = self.script
         attributes: dict[str, Any] = {
             "friendly_name": spec.name,
             "id": spec.id,
             "last_triggered": last.isoformat() if last else None,
-            "mode": spec.mode,
-            "current": self.script.runs,
+            "mode": mode,
+            "current": script.runs,
         }
-        if spec.mode in ("queued", "parallel"):
-            attributes["max"] = spec.max_runs
+        if mode in ("queued", "parallel"):
+            attributes["max"] = options.max_runs
         # Wrapped, the store keeps the mapping as it is rather than copying it: nothing
         # else holds this dict.
-        self.script.runtime.states.set(
+        script.runtime.states.set(
             self.entity_id,
             "on" if self.enabled else "off",
             MappingProxyType(attributes),

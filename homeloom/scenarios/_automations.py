@@ -152,7 +152,7 @@ class AutomationManager:
         assemblages = self.runtime.components.get("assemblages")
         for automation in self.automations.values():
             if self._should_start_enabled(automation, assemblages):
-                await automation.enable(started, at=at)
+                automation.enable_now(started, at)  # no coroutine for each of thousands
                 if checkpoints is not None:
                     self._resume(automation, checkpoints)
             else:
@@ -201,8 +201,9 @@ class AutomationManager:
             assemblage = automation.spec.extra.get("assemblage")
             if assemblage and not assemblages.is_enabled(assemblage):
                 return False
-        if automation.spec.initial_state is not None:
-            return automation.spec.initial_state
+        initial_state = automation.spec.initial_state
+        if initial_state is not None:
+            return initial_state
         previous = self.runtime.states.get(automation.entity_id)
         if previous is not None and previous.restored:
             return previous.state != "off"

@@ -23,7 +23,13 @@ from ._durations import parse_duration
 from ._errors import ScenarioConfigError, fail, issue_at
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 
-__all__ = ["TriggerCallback", "attach_triggers", "normalised_triggers", "validate_triggers"]
+__all__ = [
+    "TriggerCallback",
+    "attach_triggers",
+    "attach_triggers_now",
+    "normalised_triggers",
+    "validate_triggers",
+]
 
 _LOGGER = logging.getLogger(__name__)
 TriggerCallback = Callable[[dict[str, Any], Context | None], Awaitable[None] | None]
@@ -157,6 +163,22 @@ async def attach_triggers(
     With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
     resume after a restart.
     """
+    return attach_triggers_now(
+        runtime, configs, callback, name=name, variables=variables, checkpoint=checkpoint
+    )
+
+
+def attach_triggers_now(
+    runtime: Runtime,
+    configs: Sequence[dict[str, Any]],
+    callback: TriggerCallback,
+    *,
+    name: str,
+    variables: Mapping[str, Any] | None = None,
+    checkpoint: str | None = None,
+) -> Unsubscribe:
+    """:func:`attach_triggers` without a coroutine: every platform attaches at once, and
+    a start that enables thousands of scenarios makes no coroutine for each."""
     platforms = _all_platforms()
     detach: list[Unsubscribe] = []
     for config in configs:

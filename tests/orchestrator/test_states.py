@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from homeloom.orchestrator import (
@@ -153,3 +155,31 @@ def test_context_ids_are_unique_and_short() -> None:
     parent = Context(origin="device")
     child = parent.child(origin="scenario", source="a")
     assert (child.parent_id, child.origin, child.source) == (parent.id, "scenario", "a")
+
+
+async def test_track_takes_ids_and_states_in_any_form(runtime: Runtime) -> None:
+    heard: list[str] = []
+
+    def hear(name: str) -> Callable[[Event], None]:
+        return lambda event: heard.append(f"{name}:{event.data['entity_id']}")
+
+    on = frozenset({"on"})
+    untrack = [
+        runtime.states.track(["Sensor.One"], hear("list"), to_states=on),
+        runtime.states.track(("sensor.one", "SENSOR.ONE", "sensor.two"), hear("tuple")),
+        runtime.states.track((i for i in ["sensor.two"]), hear("gen"), to_states=["on"]),
+        runtime.states.track([], hear("none")),
+    ]
+    runtime.states.set("sensor.one", "on")
+    runtime.states.set("sensor.two", "on")
+    runtime.states.set("sensor.one", "off")  # not a state the list's tracker wants
+    assert heard == [
+        "list:sensor.one",
+        "tuple:sensor.one",
+        "tuple:sensor.two",
+        "gen:sensor.two",
+        "tuple:sensor.one",
+    ]
+    for undo in untrack:
+        undo()
+    assert runtime.states.tracked_entity_count() == 0

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from homeloom.house import House
 from homeloom.orchestrator import HomeloomError, Runtime, ServiceCall, TestClock
+from homeloom.scenarios._action_calls import _RareServiceCall, _service_call
+from homeloom.scenarios._errors import ScenarioConfigError
+from homeloom.scenarios._templates import get_template_engine
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 CONFIG = """\
@@ -104,3 +108,43 @@ async def test_traces_of_a_fixed_step_show_each_runs_own_outcome(tmp_path: Path)
         False,
     ]
     await house.stop()
+
+
+@pytest.mark.parametrize(
+    ("config", "rare", "fixed"),
+    [
+        ({"action": "Light.Turn_On", "target": {"entity_id": "light.a"}}, False, True),
+        ({"action": "light.{{ 'turn_on' }}"}, False, False),
+        ({"action": "light.turn_on", "data": {"brightness": "{{ 1 }}"}}, False, False),
+        ({"action": "light.turn_on", "target": {"entity_id": "{{ 'light.a' }}"}}, False, False),
+        ({"action": "light.turn_on", "entity_id": "light.a"}, True, True),
+        ({"action": "light.turn_on", "entity_id": "{{ 'light.a' }}"}, True, False),
+        ({"action": "light.turn_on", "response_variable": "answer"}, True, True),
+        ({"action": "light.turn_on", "data": "{{ {'brightness': 1} }}"}, True, False),
+        ({"action": "light.turn_on", "data_template": "{{ {} }}"}, False, True),
+    ],
+)
+def test_a_call_is_fixed_only_without_templates(
+    runtime: Runtime, config: dict[str, object], rare: bool, fixed: bool
+) -> None:
+    script: Any = None  # a call step keeps nothing of its script
+    step: Any = _service_call(runtime, get_template_engine(runtime), config, "action[0]", script)
+    assert isinstance(step, _RareServiceCall) is rare
+    assert step.fixed is fixed
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"action": ""}, "expected a service name like light.turn_on"),
+        ({"action": "turn_on"}, "'turn_on' is not a service: use domain.service"),
+        ({"action": "light.turn_on", "data": 3}, "'data' must be a mapping"),
+        ({"action": "light.turn_on", "data_template": [1]}, "'data_template' must be a mapping"),
+    ],
+)
+def test_a_call_written_wrong_says_why(
+    runtime: Runtime, config: dict[str, object], message: str
+) -> None:
+    script: Any = None
+    with pytest.raises(ScenarioConfigError, match=message):
+        _service_call(runtime, get_template_engine(runtime), config, "action[0]", script)
