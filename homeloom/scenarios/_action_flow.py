@@ -15,7 +15,6 @@ from ._actions import (
     Run,
     Step,
     StopRun,
-    as_list,
     compile_sequence,
     compile_step,
     render,
@@ -23,6 +22,7 @@ from ._actions import (
 from ._conditions import ConditionCheck, compile_condition, compile_conditions
 from ._errors import fail
 from ._trace import trace_set_result
+from ._triggers import as_list
 
 if TYPE_CHECKING:
     from ._script import Script

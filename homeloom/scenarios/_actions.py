@@ -24,6 +24,7 @@ from ._checkpoints import Resume
 from ._errors import ScenarioConfigError, fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import trace_path, trace_set_result, trace_update_result
+from ._triggers import as_list
 
 if TYPE_CHECKING:
     from ._script import Script
@@ -103,16 +104,6 @@ class Run:
 
     def scoped(self) -> Run:
         return Run(self.runtime, self.script, dict(self.variables), self.context, self.id)
-
-
-# A tuple, not ``list | tuple``: that union would be made again at each check.
-_SEQUENCES = (list, tuple)
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, _SEQUENCES) else [value]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -26,7 +26,7 @@ from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import TraceStep, current_trace, finish_step
-from ._triggers import named_entity_id, remember_entity_id, shared
+from ._triggers import as_list, shared, written_entity_ids
 
 __all__ = [
     "ConditionCheck",
@@ -57,31 +57,8 @@ class ConditionError(HomeloomError):
     """A condition could not be evaluated."""
 
 
-# A tuple, not ``list | tuple``: that union would be made again at each check.
-_SEQUENCES = (list, tuple)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, _SEQUENCES) else [value]
-
-
 def _entity_ids(config: Mapping[str, Any], path: str, key: str = "entity_id") -> list[str]:
-    raw = config.get(key)
-    if isinstance(raw, str) and "," not in raw:  # one id, as usually written: no lists
-        named = named_entity_id(raw)
-        if named is not None:
-            return [named]
-        entity_id = raw.strip().lower()
-        if entity_id and valid_entity_id(entity_id):
-            entity_id = sys.intern(entity_id)
-            remember_entity_id(raw, entity_id)
-            return [entity_id]
-        ids = [entity_id] if entity_id else []
-    else:
-        ids = [str(v).strip().lower() for item in _as_list(raw) for v in str(item).split(",")]
-        ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
+    ids = written_entity_ids(config.get(key))
     if not ids:
         raise fail(config, key, f"{path}.{key}", f"'{key}' is required: one or more entity ids")
     for entity_id in ids:
@@ -113,7 +90,7 @@ def compile_conditions(
     runtime: Runtime, configs: Any, *, path: str = "condition"
 ) -> ConditionCheck:
     """All of ``configs`` must hold; each is traced at ``path/i``."""
-    items = _as_list(configs)
+    items = as_list(configs)
     if len(items) == 1:  # the usual single condition: nothing to gather
         return compile_condition(runtime, items[0], path=_item_path(path, 0))
     return _AllOf(
@@ -254,7 +231,7 @@ class _Logic(_Condition):
         self.kind = config["condition"]
         self.members = tuple(
             compile_condition(runtime, item, path=f"{path}/conditions/{index}")
-            for index, item in enumerate(_as_list(config.get("conditions")))
+            for index, item in enumerate(as_list(config.get("conditions")))
         )
 
     def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
@@ -282,7 +259,7 @@ class _State(_Condition):
         self.entity_ids = shared(tuple(_entity_ids(config, path)))  # as _NumericState's
         if "state" not in config:
             raise fail(config, None, f"{path}.state", "'state' is required")
-        self.wanted = tuple(_as_list(config["state"]))
+        self.wanted = tuple(as_list(config["state"]))
         self.attribute = config.get("attribute")
         self.match_any = str(config.get("match", "all")) == "any"
         self.for_duration = _duration(config, "for", path, engine)
@@ -479,7 +456,7 @@ def _time(
         )
     except ValueError as err:
         raise fail(config, "after" if "after" in config else "before", path, str(err)) from None
-    weekdays = [str(d).lower() for d in _as_list(config.get("weekday"))]
+    weekdays = [str(d).lower() for d in as_list(config.get("weekday"))]
     for day in weekdays:
         if day not in _WEEKDAYS:
             raise fail(
@@ -574,7 +551,7 @@ class _Trigger(_Condition):
         self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
     ) -> None:
         super().__init__(path)
-        self.ids = tuple(str(i) for i in _as_list(config.get("id")))
+        self.ids = tuple(str(i) for i in as_list(config.get("id")))
         if not self.ids:
             raise fail(config, "id", f"{path}.id", "a trigger condition needs 'id'")
 

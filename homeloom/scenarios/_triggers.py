@@ -310,20 +310,10 @@ _NAMED_IDS: dict[str, str] = {}
 _NAMED_IDS_LIMIT = 100_000
 
 
-def named_entity_id(raw: str) -> str | None:
-    """The valid entity id that ``raw``, one id as written, was found to name, if known."""
-    return _NAMED_IDS.get(raw)
-
-
-def remember_entity_id(raw: Any, entity_id: str) -> None:
-    """Note that ``raw`` names the valid ``entity_id`` (see :func:`named_entity_id`);
-    only a plain string is kept, never a loaded value that knows its position."""
-    if type(raw) is str and len(_NAMED_IDS) < _NAMED_IDS_LIMIT:
-        _NAMED_IDS[raw] = entity_id
-
-
-def entity_ids_of(config: Mapping[str, Any], key: str = "entity_id") -> list[str]:
-    raw = config.get(key)
+def written_entity_ids(raw: Any) -> list[str]:
+    """The entity ids ``raw`` names, as written (one id, ids separated by commas, or a
+    list): lower case and shared, empty ones left out. Not checked: the caller says
+    which one is not an entity id, in its own words."""
     if isinstance(raw, str) and "," not in raw:  # one id, as usually written: no lists
         named = _NAMED_IDS.get(raw)
         if named is not None:
@@ -331,12 +321,16 @@ def entity_ids_of(config: Mapping[str, Any], key: str = "entity_id") -> list[str
         entity_id = raw.strip().lower()
         if entity_id and valid_entity_id(entity_id):
             entity_id = sys.intern(entity_id)
-            remember_entity_id(raw, entity_id)
+            if type(raw) is str and len(_NAMED_IDS) < _NAMED_IDS_LIMIT:  # not a loaded value
+                _NAMED_IDS[raw] = entity_id
             return [entity_id]
-        ids = [entity_id] if entity_id else []
-    else:
-        ids = [str(v).strip().lower() for item in as_list(raw) for v in str(item).split(",")]
-        ids = [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
+        return [entity_id] if entity_id else []
+    ids = [str(v).strip().lower() for item in as_list(raw) for v in str(item).split(",")]
+    return [sys.intern(i) for i in ids if i]  # the same entity's id shared by its scenarios
+
+
+def entity_ids_of(config: Mapping[str, Any], key: str = "entity_id") -> list[str]:
+    ids = written_entity_ids(config.get(key))
     if not ids:
         raise fail(config, key, f"{config['_path']}.{key}", f"'{key}' is required")
     for entity_id in ids:
