@@ -18,7 +18,8 @@ from homeloom.scenarios import _yaml
 from homeloom.scenarios._yaml import load_config_text
 from homeloom.scenarios._yaml_block import build_block
 from homeloom.scenarios._yaml_stream import Unusual
-from homeloom.scenarios._yaml_values import FilePlaces, YamlDict, YamlList, YamlStr
+from homeloom.scenarios._yaml_values import YamlDict, YamlList, YamlStr
+from tests.scenarios.yaml_places import places
 
 FUZZ = settings(
     max_examples=300,
@@ -28,24 +29,13 @@ FUZZ = settings(
 )
 
 
-def _places(value: Any) -> Any:
-    """A container's places as comparable values, whatever their form."""
-    src = value._src
-    if isinstance(src, FilePlaces):
-        cells, start, end, keys = src.record(value) or ((), 0, 0, ())
-        return ("loaded", src.file, list(cells[start:end]), keys)
-    if src is None:
-        return None
-    return ("edited", src.file, src.at, list(src.table), src.keys, src.extra)
-
-
 def _internals(value: Any) -> Any:
     if isinstance(value, YamlDict):
         inner = [(key, type(key).__name__, _internals(item)) for key, item in value.items()]
-        return ("map", _places(value), inner)
+        return ("map", places(value), inner)
     if isinstance(value, YamlList):
         inner = [_internals(item) for item in value]
-        return ("seq", _places(value), inner)
+        return ("seq", places(value), inner)
     if isinstance(value, YamlStr):
         return ("str", str(value), value._file, value._at)
     return (type(value).__name__, repr(value))

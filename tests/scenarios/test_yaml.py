@@ -35,6 +35,7 @@ from homeloom.scenarios._yaml import (
     position_of,
 )
 from homeloom.scenarios._yaml_values import FilePlaces
+from tests.scenarios.yaml_places import places
 
 
 def write(base: Path, name: str, text: str) -> Path:
@@ -386,7 +387,7 @@ def test_every_error_of_a_broken_file_set_is_reported(tmp_path: Path) -> None:
 # --- packages and blocks -----------------------------------------------------
 
 
-def test_packages_concatenate_single_values_with_their_places(tmp_path: Path) -> None:
+def test_packages_concatenate_single_values_with_theirplaces(tmp_path: Path) -> None:
     write(
         tmp_path,
         "configuration.yaml",
@@ -445,7 +446,7 @@ def test_packages_merge(tmp_path: Path) -> None:
     assert config.position_of("sensor") == Position("packages/kitchen.yaml", 9, 1)
 
 
-def test_packages_conflict_names_both_places(tmp_path: Path) -> None:
+def test_packages_conflict_names_bothplaces(tmp_path: Path) -> None:
     write(
         tmp_path,
         "configuration.yaml",
@@ -858,24 +859,13 @@ def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatc
 # else goes through the nodes. Both must build exactly the same values.
 
 
-def _places(value: Any) -> Any:
-    """A container's places as comparable values, whatever their form."""
-    src = value._src
-    if isinstance(src, FilePlaces):
-        cells, start, end, keys = src.record(value) or ((), 0, 0, ())
-        return ("loaded", src.file, list(cells[start:end]), keys)
-    if src is None:
-        return None
-    return ("edited", src.file, src.at, list(src.table), src.keys, src.extra)
-
-
 def _internals(value: Any) -> Any:
     if isinstance(value, YamlDict):
         inner = [(key, _internals(item)) for key, item in value.items()]
-        return ("map", _places(value), inner)
+        return ("map", places(value), inner)
     if isinstance(value, YamlList):
         inner = [_internals(item) for item in value]
-        return ("seq", _places(value), inner)
+        return ("seq", places(value), inner)
     if isinstance(value, YamlStr):
         return ("str", str(value), value._file, value._at)
     return (type(value).__name__, repr(value))
@@ -952,12 +942,12 @@ def test_plain_files_are_built_without_nodes(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_file_table_finds_the_living_container_behind_a_reused_id() -> None:
-    places = FilePlaces("x.yaml")
+    file_places = FilePlaces("x.yaml")
     first = YamlDict()
-    places.add(first, [1 << 32 | 1, 2 << 32 | 3, 2 << 32 | 6], ("a",))
+    file_places.add(first, [1 << 32 | 1, 2 << 32 | 3, 2 << 32 | 6], ("a",))
     del first  # its id may well be the next container's
     second = YamlDict({"b": 1})
-    places.add(second, [5 << 32 | 1, 6 << 32 | 3, 6 << 32 | 6], ("b",))
+    file_places.add(second, [5 << 32 | 1, 6 << 32 | 3, 6 << 32 | 6], ("b",))
     assert second.position == Position("x.yaml", 5, 1)
     assert second.position_of("b") == Position("x.yaml", 6, 3)
     assert second.position_of("a") is None
