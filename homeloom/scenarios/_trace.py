@@ -125,9 +125,6 @@ class Trace:
                 visits.append(step)
         return steps
 
-    def add_step(self, path: str) -> TraceStep:
-        return TraceStep(path, self)
-
     @property
     def state(self) -> str:
         """Running, or stopped once finished: read from ``finished`` rather than kept

@@ -35,7 +35,7 @@ def test_a_trace_runs_until_finished_and_its_steps_are_recorded_in_order() -> No
     trace = Trace("automation", "hall", Context(), clock, "state of binary_sensor.motion")
     assert trace.state == "running" and trace.finished is None
     first = TraceStep("condition/0", trace)
-    second = trace.add_step("action/0")
+    second = TraceStep("action/0", trace)
     assert trace.visits == [first, second]
     assert first.started_at == 0.0
     trace.finish("finished")
