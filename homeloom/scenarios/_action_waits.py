@@ -217,7 +217,7 @@ class _WaitForTrigger(ActionStep):
             if not future.done():
                 future.set_result(variables.get("trigger"))
 
-        detach = await attach_triggers(
+        detach = attach_triggers(
             runtime, self.triggers, triggered, name=self.path, variables=run.variables
         )
         deadline = start + timeout if timeout is not None else None

@@ -20,7 +20,7 @@ from ._script import RunResult, Script
 from ._template_states import TemplateState
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace, trace_path
-from ._triggers import attach_triggers_now, normalised_triggers, validate_triggers
+from ._triggers import attach_triggers, normalised_triggers, validate_triggers
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class Automation:
             return
         self.enabled = True
         spec = self.spec
-        self._detach = attach_triggers_now(
+        self._detach = attach_triggers(
             self.script.runtime,
             normalised_triggers(spec.triggers, path="triggers"),
             self,

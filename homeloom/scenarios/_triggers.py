@@ -26,7 +26,6 @@ from ._templates import TemplateEngine, TemplateError, get_template_engine
 __all__ = [
     "TriggerCallback",
     "attach_triggers",
-    "attach_triggers_now",
     "normalised_triggers",
     "validate_triggers",
 ]
@@ -149,7 +148,7 @@ def normalised_triggers(configs: Any, *, path: str = "triggers") -> list[dict[st
     ]
 
 
-async def attach_triggers(
+def attach_triggers(
     runtime: Runtime,
     configs: Sequence[dict[str, Any]],
     callback: TriggerCallback,
@@ -161,24 +160,9 @@ async def attach_triggers(
     """Attach every enabled trigger; returns one callable detaching them all.
 
     With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
-    resume after a restart.
+    resume after a restart. A plain function: every platform attaches at once, and a
+    start that enables thousands of scenarios makes no coroutine for each.
     """
-    return attach_triggers_now(
-        runtime, configs, callback, name=name, variables=variables, checkpoint=checkpoint
-    )
-
-
-def attach_triggers_now(
-    runtime: Runtime,
-    configs: Sequence[dict[str, Any]],
-    callback: TriggerCallback,
-    *,
-    name: str,
-    variables: Mapping[str, Any] | None = None,
-    checkpoint: str | None = None,
-) -> Unsubscribe:
-    """:func:`attach_triggers` without a coroutine: every platform attaches at once, and
-    a start that enables thousands of scenarios makes no coroutine for each."""
     platforms = _all_platforms()
     detach: list[Unsubscribe] = []
     for config in configs:
