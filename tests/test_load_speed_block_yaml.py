@@ -18,8 +18,7 @@ from homeloom.scenarios import _yaml
 from homeloom.scenarios._yaml import load_config_text
 from homeloom.scenarios._yaml_block import build_block
 from homeloom.scenarios._yaml_stream import Unusual
-from homeloom.scenarios._yaml_values import YamlDict, YamlList, YamlStr
-from tests.scenarios.yaml_places import places
+from tests.scenarios.yaml_places import internals
 
 FUZZ = settings(
     max_examples=300,
@@ -29,22 +28,10 @@ FUZZ = settings(
 )
 
 
-def _internals(value: Any) -> Any:
-    if isinstance(value, YamlDict):
-        inner = [(key, type(key).__name__, _internals(item)) for key, item in value.items()]
-        return ("map", places(value), inner)
-    if isinstance(value, YamlList):
-        inner = [_internals(item) for item in value]
-        return ("seq", places(value), inner)
-    if isinstance(value, YamlStr):
-        return ("str", str(value), value._file, value._at)
-    return (type(value).__name__, repr(value))
-
-
 def _load(text: str) -> tuple[Any, list[str]]:
     result = load_config_text(text, "/config/block.yaml", root="/config")
     issues = [str(issue) for issue in (*result.errors, *result.warnings)]
-    return _internals(result.value), issues
+    return internals(result.value), issues
 
 
 def _accepts(text: str) -> bool:

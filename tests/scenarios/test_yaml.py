@@ -35,7 +35,7 @@ from homeloom.scenarios._yaml import (
     position_of,
 )
 from homeloom.scenarios._yaml_values import FilePlaces
-from tests.scenarios.yaml_places import places
+from tests.scenarios.yaml_places import internals
 
 
 def write(base: Path, name: str, text: str) -> Path:
@@ -859,18 +859,6 @@ def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatc
 # else goes through the nodes. Both must build exactly the same values.
 
 
-def _internals(value: Any) -> Any:
-    if isinstance(value, YamlDict):
-        inner = [(key, _internals(item)) for key, item in value.items()]
-        return ("map", places(value), inner)
-    if isinstance(value, YamlList):
-        inner = [_internals(item) for item in value]
-        return ("seq", places(value), inner)
-    if isinstance(value, YamlStr):
-        return ("str", str(value), value._file, value._at)
-    return (type(value).__name__, repr(value))
-
-
 def _both_paths(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[Any, Any]:
     from homeloom.scenarios import _yaml
     from homeloom.scenarios._yaml_stream import Unusual
@@ -878,7 +866,7 @@ def _both_paths(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[Any, Any]:
     def loaded() -> Any:
         result = load_config_text(text, "/config/plain.yaml", root="/config")
         issues = [str(issue) for issue in (*result.errors, *result.warnings)]
-        return _internals(result.value), issues
+        return internals(result.value), issues
 
     def refuse(*args: Any) -> Any:
         raise Unusual
