@@ -334,6 +334,9 @@ class House:
             _LOGGER.error("configuration: %s", issue)
         if self.long_running:  # everything is checked: starting reuses the memory freed
             self.automations.drop_positions(self.config)
+            # Each part has kept what it runs, and a reload reads the files again: the
+            # configuration as loaded (some 2 MiB at 10,000 scenarios) is not read again.
+            self.config = {}
         return report
 
     async def start(self) -> None:
