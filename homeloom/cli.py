@@ -21,6 +21,7 @@ from homeloom.adapters._scaffold import add_adapter_command, run_adapter_command
 from homeloom.assemblage_report import add_assemblage_command, run_assemblage_command
 from homeloom.history_replay import HistoryError, events_from_history, parse_span
 from homeloom.house import DATABASE_FILE, House, check_config, write_demo_config
+from homeloom.orchestrator import check_schema, read_traced_scenarios, read_traces
 from homeloom.scenarios import format_trace
 from homeloom.simulate import EventsFileError, load_events_file, simulate
 from homeloom.ui import (
@@ -139,21 +140,21 @@ def _trace(config_dir: Path, scenario: str, *, every: bool) -> int:
         print(f"error: no database in {config_dir}: has homeloom run there?", file=sys.stderr)
         return 1
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-        rows = db.execute("SELECT key, value FROM kv WHERE namespace = 'traces'").fetchall()
-    known = []
-    for key, value in rows:
-        saved = json.loads(value)
-        names = {key, key.split(".", 1)[1], saved.get("name"), saved.get("entity_id")}
-        known.append(str(saved.get("name") or key))
-        if scenario in names:
-            traces = saved.get("traces") or []
-            if not traces:
-                break
-            for trace in traces if every else traces[-1:]:
-                print(format_trace(str(saved.get("name") or key), trace))
-            return 0
+        try:
+            check_schema(db, database)
+        except RuntimeError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        scenarios = read_traced_scenarios(db)
+        found = next((traced for traced in scenarios if traced.answers_to(scenario)), None)
+        traces = read_traces(db, found.key, None if every else 1) if found is not None else []
+    if found is not None and traces:
+        for trace in traces:
+            print(format_trace(found.name or found.key, trace))
+        return 0
+    known = ", ".join(traced.name or traced.key for traced in scenarios)
     print(
-        f"error: no stored run of {scenario!r}; scenarios with runs: {', '.join(known) or 'none'}",
+        f"error: no stored run of {scenario!r}; scenarios with runs: {known or 'none'}",
         file=sys.stderr,
     )
     return 1

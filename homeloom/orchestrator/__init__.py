@@ -33,7 +33,14 @@ from ._events import (
 from ._fixed_calls import FixedCall
 from ._logbook import EVENT_LOGBOOK_ENTRY, Logbook
 from ._notifications import EVENT_NOTIFICATION, Notification, Notifications
-from ._persistence import AuditEntry, Persistence
+from ._persistence import (
+    AuditEntry,
+    Persistence,
+    TracedScenario,
+    check_schema,
+    read_traced_scenarios,
+    read_traces,
+)
 from ._pressure import HOUSEHOLD, Budget, Pressure, parse_budget, person_key
 from ._proposals import EVENT_PROPOSAL_CHANGED, Proposal, ProposalError, Proposals, TrustFigures
 from ._registry import Area, EntityEntry, Registries, Thing, slugify
@@ -133,11 +140,13 @@ __all__ = [
     "TestClock",
     "Thing",
     "TimerCallback",
+    "TracedScenario",
     "TrustFigures",
     "Unsubscribe",
     "WebhookRequest",
     "Webhooks",
     "can_start_eagerly",
+    "check_schema",
     "distance_m",
     "in_a_task",
     "is_local_address",
@@ -148,6 +157,8 @@ __all__ = [
     "parse_budget",
     "parse_level",
     "person_key",
+    "read_traced_scenarios",
+    "read_traces",
     "register_capability_services",
     "run_eagerly",
     "slugify",

@@ -2,8 +2,9 @@
 
 What is kept: the last state of every entity (restored at start and marked
 ``restored`` until its adapter reports), the state history (with a retention),
-values other components keep (helpers, proposals, traces, levels), the entity
-registry (so entity ids stay stable) and an audit log of every command.
+values other components keep (helpers, proposals, levels), the last runs of each
+scenario (one row a run), the entity registry (so entity ids stay stable) and an
+audit log of every command.
 
 Every write is committed before the call that caused it returns: a state write
 and a service call are acknowledged only once on disk. WAL with
@@ -32,11 +33,13 @@ from ._states import State
 if TYPE_CHECKING:  # sqlite3 itself is imported when a database is opened
     import sqlite3
 
-__all__ = ["AuditEntry", "Persistence"]
+__all__ = ["AuditEntry", "Persistence", "TracedScenario"]
 
 _LOGGER = logging.getLogger(__name__)
 PURGE_INTERVAL_S = 24 * 3600
 
+# Where the scenarios kept their last runs, as one value each, up to schema 2.
+_OLD_TRACE_NAMESPACE = "traces"
 _CONTEXT_COLUMNS = "context_id TEXT, context_parent TEXT, user_id TEXT, origin TEXT, source TEXT"
 # Each migration moves the schema one version up; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -59,6 +62,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE registry (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
             PRIMARY KEY (kind, id))""",
     ),
+    # One row per finished run, rather than one kv value rewritten with all the last
+    # runs at each run. The id orders the runs (newest highest); the index on scenario
+    # holds it too (the rowid), so a scenario's newest runs are found in its order.
+    (
+        """CREATE TABLE traces (id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, name TEXT,
+            entity_id TEXT, trace TEXT NOT NULL)""",
+        "CREATE INDEX traces_scenario ON traces (scenario)",
+        # The runs the kv values kept, oldest first as they were listed; a value that
+        # is not what the old layout wrote is dropped rather than failing the start.
+        f"""INSERT INTO traces (scenario, name, entity_id, trace)
+            SELECT kv.key, json_extract(kv.value, '$.name'),
+                json_extract(kv.value, '$.entity_id'), run.value
+            FROM kv, json_each(kv.value, '$.traces') AS run
+            WHERE kv.namespace = '{_OLD_TRACE_NAMESPACE}' AND json_valid(kv.value)
+                AND json_type(kv.value, '$.traces') = 'array' AND run.type = 'object'
+            ORDER BY kv.key, run.key""",
+        f"DELETE FROM kv WHERE namespace = '{_OLD_TRACE_NAMESPACE}'",
+    ),
 )
 
 
@@ -68,6 +89,19 @@ class AuditEntry:
     kind: str
     data: dict[str, Any]
     context: Context
+
+
+@dataclass(frozen=True, slots=True)
+class TracedScenario:
+    """A scenario with stored runs, named as its newest run named it."""
+
+    key: str  # what it is stored under: ``automation.<id>``
+    name: str | None
+    entity_id: str | None
+
+    def answers_to(self, name: str) -> bool:
+        """Whether ``name`` is its key, the key without its domain, its name or entity id."""
+        return name in (self.key, self.key.split(".", 1)[-1], self.name, self.entity_id)
 
 
 def _json(value: Any) -> str:
@@ -90,6 +124,38 @@ def _context_values(context: Context | None) -> tuple[Any, ...]:
     if context is None:
         return (None, None, None, None, None)
     return (context.id, context.parent_id, context.user_id, context.origin, context.source)
+
+
+def check_schema(db: sqlite3.Connection, path: Path) -> None:
+    """Raise when the database at ``path`` is not at the schema this homeloom reads:
+    a reader beside a running house never migrates."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version != len(MIGRATIONS):
+        raise RuntimeError(
+            f"{path} has schema {version}; this homeloom reads schema "
+            f"{len(MIGRATIONS)}: start homeloom once to migrate it"
+        )
+
+
+def read_traces(
+    db: sqlite3.Connection, scenario: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The stored runs of ``scenario`` (the newest ``limit`` of them), newest last."""
+    rows = db.execute(
+        "SELECT trace FROM (SELECT id, trace FROM traces WHERE scenario = ?"
+        " ORDER BY id DESC LIMIT ?) ORDER BY id",
+        (scenario, -1 if limit is None else limit),
+    )
+    return [json.loads(row[0]) for row in rows]
+
+
+def read_traced_scenarios(db: sqlite3.Connection) -> list[TracedScenario]:
+    """Every scenario with stored runs, by key."""
+    rows = db.execute(
+        "SELECT scenario, name, entity_id FROM traces"
+        " WHERE id IN (SELECT MAX(id) FROM traces GROUP BY scenario) ORDER BY scenario"
+    )
+    return [TracedScenario(row[0], row[1], row[2]) for row in rows]
 
 
 def _context_of(row: sqlite3.Row) -> Context:
@@ -164,14 +230,12 @@ class Persistence:
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         db.row_factory = sqlite3.Row
         self._db = db
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version != len(MIGRATIONS):
+        try:
+            check_schema(db, self.path)
+        except RuntimeError:
             db.close()
             self._db = None
-            raise RuntimeError(
-                f"{self.path} has schema {version}; this homeloom reads schema "
-                f"{len(MIGRATIONS)}: start homeloom once to migrate it"
-            )
+            raise
         self._restore_registry()
         self._restore_states()
         self.runtime.components["persistence"] = self
@@ -334,6 +398,41 @@ class Persistence:
     def values(self, namespace: str) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM kv WHERE namespace = ?", (namespace,))
         return {row["key"]: json.loads(row["value"]) for row in rows}
+
+    # --- traces of the scenarios' runs ----------------------------------------------
+
+    def add_trace(
+        self,
+        scenario: str,
+        trace: Mapping[str, Any],
+        *,
+        keep: int,
+        name: str | None = None,
+        entity_id: str | None = None,
+    ) -> None:
+        """Store one finished run of ``scenario`` and drop its runs older than the
+        newest ``keep``, in one commit: a run costs one row, not a rewrite of the
+        last ones."""
+        if self.read_only:
+            return
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO traces (scenario, name, entity_id, trace) VALUES (?,?,?,?)",
+                (scenario, name, entity_id, _json(trace)),
+            )
+            self.db.execute(
+                "DELETE FROM traces WHERE scenario = ?1 AND id <= (SELECT id FROM traces"
+                " WHERE scenario = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                (scenario, max(keep, 1)),
+            )
+
+    def traces(self, scenario: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The stored runs of ``scenario`` (the newest ``limit`` of them), newest last."""
+        return read_traces(self.db, scenario, limit)
+
+    def traced_scenarios(self) -> list[TracedScenario]:
+        """Every scenario with stored runs, by key."""
+        return read_traced_scenarios(self.db)
 
     # --- registry ------------------------------------------------------------------
 

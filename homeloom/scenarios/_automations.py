@@ -24,7 +24,6 @@ from ._yaml import drop_positions, position_of
 _LOGGER = logging.getLogger(__name__)
 
 EVENT_AUTOMATION_RELOADED = "automation_reloaded"
-TRACE_NAMESPACE = "traces"
 # What the automations' first states at a start (or a reload) say caused them.
 START_SOURCE = "automations start"
 # The stored traces of an automation that has none: one empty list for them all,
@@ -294,27 +293,27 @@ class AutomationManager:
         if store is None:
             return
         limit = max(automation.spec.stored_traces, 1)
+        stored = trace.as_dict()
         # A new list each time: an automation without traces shares the empty one.
-        traces = [*automation.stored_trace_dicts, trace.as_dict()]
+        traces = [*automation.stored_trace_dicts, stored]
         del traces[:-limit]
         automation.stored_trace_dicts = traces
-        store.set_value(
-            TRACE_NAMESPACE,
+        store.add_trace(
             f"{DOMAIN}.{automation.item_id}",
-            {
-                "name": automation.spec.name,
-                "entity_id": automation.entity_id,
-                "traces": automation.stored_trace_dicts,
-            },
+            stored,
+            keep=limit,
+            name=automation.spec.name,
+            entity_id=automation.entity_id,
         )
 
     def _restore_traces(self, automation: Automation) -> None:
         store = self.runtime.components.get("persistence")
         if store is None:
             return
-        saved = store.get_value(TRACE_NAMESPACE, f"{DOMAIN}.{automation.item_id}") or {}
-        if saved.get("traces"):
-            automation.stored_trace_dicts = list(saved["traces"])
+        limit = max(automation.spec.stored_traces, 1)
+        traces = store.traces(f"{DOMAIN}.{automation.item_id}", limit)
+        if traces:
+            automation.stored_trace_dicts = traces
 
     # --- services ----------------------------------------------------------------
 

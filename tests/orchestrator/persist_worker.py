@@ -1,7 +1,7 @@
 """Run by the SIGKILL test: a real house process that acknowledges each command it ran.
 
 Reads lines ``N`` from stdin; for each, turns ``switch.s<N>`` on through a service,
-keeps a helper value, and prints ``ack N`` once the call returned.
+keeps a helper value, stores a run's trace, and prints ``ack N`` once the call returned.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ async def main(path: Path) -> None:
         runtime.states.set(entity_id, "off")
         await runtime.services.call("switch", "turn_on", target={"entity_id": entity_id})
         store.set_value("counter", "last", number)
+        store.add_trace("automation.worker", {"run_id": str(number)}, keep=5)
         print(f"ack {number}", flush=True)
 
 

@@ -171,3 +171,8 @@ def test_nothing_acknowledged_is_lost_when_the_process_is_killed(tmp_path: Path)
     assert last == str(acked[-1])
     audited = connection.execute("SELECT COUNT(*) FROM audit WHERE kind = 'command'").fetchone()
     assert audited[0] == len(acked)
+    runs = connection.execute(
+        "SELECT json_extract(trace, '$.run_id') FROM traces WHERE scenario = 'automation.worker'"
+        " ORDER BY id"
+    ).fetchall()
+    assert [int(run) for (run,) in runs] == acked[-5:]  # each run's row and its retention
