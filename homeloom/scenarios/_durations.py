@@ -19,6 +19,19 @@ class DurationError(ValueError):
 
 def parse_duration(value: Any) -> timedelta:
     """``5``, ``"00:05:00"``, ``"00:05"``, ``"5"`` or ``{minutes: 5}``; templates rendered first."""
+    try:
+        return _parse(value)
+    except (OverflowError, ValueError) as err:  # beyond timedelta's ±999,999,999 days, or NaN
+        if isinstance(err, DurationError):
+            raise
+        shown = dict(value) if isinstance(value, Mapping) else value
+        raise DurationError(
+            f"not a duration: {shown!r} is out of range"
+            " (a finite time, at most 999,999,999 days either way)"
+        ) from None
+
+
+def _parse(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
@@ -30,9 +43,10 @@ def parse_duration(value: Any) -> timedelta:
         if unknown:
             raise DurationError(f"unknown duration key {unknown[0]!r}; valid: {', '.join(_UNITS)}")
         try:
-            return timedelta(**{str(k): float(v) for k, v in value.items() if v is not None})
+            parts = {str(k): float(v) for k, v in value.items() if v is not None}
         except (TypeError, ValueError):
             raise DurationError(f"not a duration: {dict(value)!r}") from None
+        return timedelta(**parts)
     if isinstance(value, str):
         text = value.strip()
         match = _CLOCK.match(text)
@@ -41,9 +55,11 @@ def parse_duration(value: Any) -> timedelta:
             total = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds or 0))
             return -total if sign else total
         try:
-            return timedelta(seconds=float(text))
+            seconds = float(text)
         except ValueError:
             pass
+        else:
+            return timedelta(seconds=seconds)
     raise DurationError(
         f"not a duration: {value!r}; use seconds, 'HH:MM:SS' or a mapping of " + ", ".join(_UNITS)
     )

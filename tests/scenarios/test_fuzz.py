@@ -6,7 +6,7 @@ import contextlib
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from homeloom.orchestrator import ConfigIssue, Runtime, TestClock
@@ -19,6 +19,7 @@ from homeloom.scenarios import (
     parse_automation,
 )
 from homeloom.scenarios._automation import Automation
+from homeloom.scenarios._durations import DurationError, parse_duration
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RUNTIME = Runtime(clock=TestClock())
@@ -118,6 +119,8 @@ fragments: Any = st.recursive(
         optional={"conditions": fragments, "mode": fragments},
     )
 )
+# Found by this test: a duration past timedelta's range raised OverflowError.
+@example({"id": "fuzz", "triggers": [], "actions": {"delay": -86399999913601}})
 def test_random_automations_are_accepted_or_refused_clearly(item: dict[str, Any]) -> None:
     try:
         spec = parse_automation(item, config_dir=None)
@@ -154,3 +157,21 @@ def test_sandbox_escapes_are_refused(source: str) -> None:
         return
     text = str(result)
     assert "class" not in text and "module" not in text and "uid=" not in text
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        -86399999913601,
+        "-86399999913601",
+        1e300,
+        float("inf"),
+        float("nan"),
+        "99999999999999:00",
+        {"days": 10**12},
+        {"seconds": 1e20},
+    ],
+)
+def test_a_duration_out_of_range_is_refused_clearly(written: Any) -> None:
+    with pytest.raises(DurationError, match="out of range"):
+        parse_duration(written)
