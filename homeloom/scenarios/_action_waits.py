@@ -15,7 +15,7 @@ from ._actions import ActionStep, Builder, Run, StopRun, render
 from ._checkpoints import get_checkpoints
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._templates import TemplateEngine, TemplateError
+from ._templates import TemplateEngine, TemplateError, as_boolean
 from ._trace import trace_set_result, trace_update_result
 from ._triggers import attach_triggers, validate_triggers
 
@@ -117,12 +117,6 @@ class _Delay(ActionStep):
         trace_update_result(done=True)
 
 
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "on", "yes", "enable", "1")
-    return bool(value) if isinstance(value, bool | int | float) else False
-
-
 class _WaitTemplate(ActionStep):
     """Waits until a template renders true, re-rendered as the entities it reads change."""
 
@@ -142,8 +136,10 @@ class _WaitTemplate(ActionStep):
         runtime, template, config = self.runtime, self.template, self.config
         timeout = _duration(self.engine, config["timeout"], run) if "timeout" in config else None
         start = runtime.now()
-        value, info = template.render_with_info(run.variables)
-        if _truthy(value):
+        # As in Home Assistant: true at once only if it renders "true"; once waiting,
+        # a change to anything a template trigger takes for true ends the wait.
+        text, info = template.render_with_info(run.variables, parse_result=False)
+        if str(text).strip().lower() == "true":
             run.variables["wait"] = {
                 "remaining": timeout.total_seconds() if timeout else None,
                 "completed": True,
@@ -155,7 +151,7 @@ class _WaitTemplate(ActionStep):
 
         def check(_: Any = None) -> None:
             result, new_info = template.render_with_info(run.variables)
-            if _truthy(result) and not future.done():
+            if as_boolean(result) and not future.done():
                 future.set_result(True)
             elif set(new_info.entities) != tracked[0]:
                 retrack(new_info.entities)

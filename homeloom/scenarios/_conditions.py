@@ -24,7 +24,7 @@ from homeloom.orchestrator import (
 
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._templates import TemplateEngine, TemplateError, get_template_engine
+from ._templates import TemplateEngine, TemplateError, get_template_engine, renders_true
 from ._trace import TraceStep, current_trace, finish_step
 from ._triggers import as_list, shared, written_entity_ids
 
@@ -393,7 +393,7 @@ class _NumericState(_Condition):
 
 
 class _Template(_Condition):
-    """A template that renders to something true."""
+    """A template that renders the text ``true``."""
 
     __slots__ = ("template",)
 
@@ -411,10 +411,7 @@ class _Template(_Condition):
             raise fail(config, "value_template", f"{path}.value_template", str(err)) from None
 
     def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
-        value = self.template.render(variables)
-        if isinstance(value, str):
-            return value.strip().lower() in ("true", "on", "yes", "enable", "1")
-        return bool(value) if isinstance(value, bool | int | float) else False
+        return renders_true(self.template, variables)
 
 
 def _time_of(runtime: Runtime, raw: Any) -> Callable[[], time | None]:

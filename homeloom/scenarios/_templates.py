@@ -30,12 +30,15 @@ __all__ = [
     "Template",
     "TemplateEngine",
     "TemplateError",
+    "as_boolean",
     "get_template_engine",
+    "renders_true",
 ]
 
 _LOGGER = logging.getLogger(__name__)
 _ATOMS = frozenset({int, float, bool})  # types that never hold a template
 MAX_OUTPUT = 256 * 1024
+_TRUE_WORDS = frozenset({"true", "yes", "on", "enable", "1"})
 _IS_NUMERIC = re.compile(r"^[+-]?(?!0\d)\d*(?:\.\d*)?$")
 
 
@@ -81,6 +84,22 @@ def _sandbox_class() -> type[ImmutableSandboxedEnvironment]:
             return bool(super().is_safe_callable(obj))
 
     return _Sandbox
+
+
+def as_boolean(value: Any) -> bool:
+    """A template's result read as Home Assistant reads a template trigger's, or the
+    change a ``wait_template`` waits for: true, yes, on, enable or 1 (any case), or a
+    number other than zero."""
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE_WORDS
+    return bool(value) if isinstance(value, bool | int | float) else False
+
+
+def renders_true(template: Template, variables: Mapping[str, Any]) -> bool:
+    """Whether ``template`` renders the text ``true`` (any case), as a template condition
+    (and a ``wait_template``'s first check) asks in Home Assistant: "on" or 1 is not true
+    there, unlike for a template trigger (:func:`as_boolean`)."""
+    return str(template.render(variables, parse_result=False)).strip().lower() == "true"
 
 
 def parse_result(text: str) -> Any:

@@ -11,7 +11,7 @@ from homeloom.orchestrator import Event, Runtime, Unsubscribe, next_sun_event, v
 
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._templates import TemplateError, get_template_engine
+from ._templates import TemplateError, as_boolean, get_template_engine
 from ._triggers import Fire, Validate, duration_of
 
 __all__ = ["TIME_PLATFORMS"]
@@ -305,12 +305,6 @@ def _validate_template(runtime: Runtime, config: Mapping[str, Any]) -> None:
         ) from None
 
 
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "on", "yes", "enable", "1")
-    return bool(value) if isinstance(value, bool | int | float) else False
-
-
 class _TemplateWatch:
     """Re-renders on every change of what the template read; fires on false → true."""
 
@@ -345,7 +339,7 @@ class _TemplateWatch:
             self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
         if info.has_time and self.untick is None:
             self.untick = self.runtime.scheduler.call_every(60, self.on_tick)
-        return _truthy(value)
+        return as_boolean(value)
 
     def on_tick(self, _: datetime) -> None:
         self.evaluate(None)

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from homeloom.orchestrator import Persistence, Runtime, TestClock
-from homeloom.orchestrator._persistence import TracedScenario
+from homeloom.orchestrator import Persistence, Runtime, TestClock, TracedScenario
 from tests.orchestrator.old_layout import write_old_layout
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
