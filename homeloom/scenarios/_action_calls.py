@@ -33,10 +33,21 @@ from ._triggers import shared
 if TYPE_CHECKING:
     from ._script import Script
 
-__all__ = ["CALL_BUILDERS", "EVENT_CONVERSATION_RESPONSE"]
+__all__ = ["CALL_BUILDERS", "EVENT_CONVERSATION_RESPONSE", "CallRenderError"]
 
 EVENT_CONVERSATION_RESPONSE = "homeloom_conversation_response"
 _LOGGER = logging.getLogger(__name__)
+
+
+class CallRenderError(HomeloomError):
+    """A call's service name, target or data did not render. Unlike a template error
+    elsewhere, ``continue_on_error`` goes past it: Home Assistant turns these into
+    a general error of the call (``async_prepare_call_from_config``)."""
+
+    def __init__(self, part: str, reason: str) -> None:
+        self.part = part
+        self.reason = reason
+        super().__init__(f"Error rendering {part} template: {reason}")
 
 
 @final
@@ -142,30 +153,44 @@ class _ServiceCall(ActionStep):
     def _targets(self, run: Run) -> dict[str, Any]:
         """The target as the run sees it: ``target``, and the legacy ``entity_id``."""
         target = self.target
-        if target is None:
-            targets = {}
-        else:
-            targets = dict((target.render(run) if type(target) is _Templated else target) or {})
-        legacy = self.legacy_entity
-        if legacy is not None:
-            targets.setdefault(
-                "entity_id", legacy.render(run) if type(legacy) is _Templated else legacy
-            )
+        try:
+            if target is None:
+                targets = {}
+            else:
+                targets = dict((target.render(run) if type(target) is _Templated else target) or {})
+            legacy = self.legacy_entity
+            if legacy is not None:
+                targets.setdefault(
+                    "entity_id", legacy.render(run) if type(legacy) is _Templated else legacy
+                )
+        except TemplateError as err:
+            raise CallRenderError("service target", str(err)) from err
         return targets
 
     def _request(self, run: Run) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
-        """The domain, service, data and target of this run's call, rendered."""
+        """The domain, service, data and target of this run's call, rendered; a template
+        that fails raises :class:`CallRenderError`."""
         name = self.name
         if type(name) is _Templated:
-            domain, _, service = str(name.render(run)).strip().lower().partition(".")
+            domain, service = _service_named(name, run)
         else:
             domain, _, service = name
-        payload = (
-            dict(render(self.engine, self.templated_data, run) or {}) if self.templated_data else {}
-        )
         data = self.data
-        payload.update(data.render(run) if type(data) is _Templated else data)
+        try:
+            payload = self._templated_payload(run) if self.templated_data else {}
+            payload.update(data.render(run) if type(data) is _Templated else data)
+        except TemplateError as err:
+            raise CallRenderError("data", str(err)) from err
         return domain, service, payload, self._targets(run)
+
+    def _templated_payload(self, run: Run) -> dict[str, Any]:
+        """``data`` written as one template, rendered: it must give a mapping."""
+        rendered = render(self.engine, self.templated_data, run)
+        if not rendered:
+            return {}
+        if not isinstance(rendered, Mapping):
+            raise CallRenderError("data", "Result is not a Dictionary")
+        return dict(rendered)
 
     def _prepared(
         self,
@@ -233,7 +258,14 @@ class _ServiceCall(ActionStep):
             domain, service, targets = fixed.domain, fixed.service, fixed.target
             payload: Mapping[str, Any] = fixed.data
         else:
-            domain, service, payload, targets = self._request(run)
+            try:
+                domain, service, payload, targets = self._request(run)
+            except CallRenderError as err:  # traced and handled as ``__call__`` would
+                trace = current_trace.get()
+                step = TraceStep(self.path, trace) if trace is not None else None
+                finish_step(step, trace)
+                self._failed(err, step)
+                return None
         gate = run.script.gate
         if gate is not None and not gate.acts_alone(domain, service, targets):
             return self(run)  # the decision may wait for a person (rendered again there)
@@ -307,6 +339,18 @@ def _service_call(
 ) -> ActionStep:
     kind = _RareServiceCall if _has_rare_options(engine, config) else _ServiceCall
     return kind(runtime, engine, config, path, script)
+
+
+def _service_named(name: _Templated, run: Run) -> tuple[str, str]:
+    """The domain and service a templated name renders to."""
+    try:
+        rendered = str(name.render(run)).strip().lower()
+    except TemplateError as err:
+        raise CallRenderError("service name", str(err)) from err
+    domain, _, service = rendered.partition(".")
+    if not domain or not service:
+        raise CallRenderError("service name", f"rendered invalid service {rendered!r}")
+    return domain, service
 
 
 def _params(

@@ -12,16 +12,18 @@ from homeloom.orchestrator import Runtime
 from ._actions import (
     ActionStep,
     Builder,
+    ConditionFailed,
     Run,
     Step,
     StopRun,
     compile_sequence,
     compile_step,
     render,
+    sequence_of,
 )
 from ._conditions import ConditionCheck, compile_condition, compile_conditions
 from ._errors import fail
-from ._trace import trace_set_result
+from ._trace import trace_path, trace_set_result
 from ._triggers import as_list
 
 if TYPE_CHECKING:
@@ -31,7 +33,8 @@ __all__ = ["FLOW_BUILDERS"]
 
 
 class _ConditionStep(ActionStep):
-    """A condition as a step: the run stops when it does not hold."""
+    """A condition as a step: when it does not hold, the sequence it is in ends
+    (see :class:`ConditionFailed`)."""
 
     __slots__ = ("check",)
     may_wait = False
@@ -40,9 +43,17 @@ class _ConditionStep(ActionStep):
         runtime = self.runtime
         self.check = compile_condition(runtime, config, path=path)
 
-    async def act(self, run: Run) -> None:
-        if not self.check(run.variables):
-            raise StopRun("aborted")
+    async def __call__(self, run: Run) -> None:
+        # Raised once the step's trace is closed: a condition that does not hold is
+        # no error of the step (its result says false), as in Home Assistant. The
+        # conditions turn their own errors into false, so continue_on_error has
+        # nothing to go past here.
+        with trace_path(self.path):
+            if self.enabled is not True and self.disabled(run):
+                return
+            held = self.check(run.variables)
+        if not held:
+            raise ConditionFailed
 
 
 def _conditions_of(runtime: Runtime, value: Any, path: str) -> ConditionCheck:
@@ -210,22 +221,38 @@ class _Parallel(ActionStep):
                 branches.append(
                     compile_sequence(runtime, item["sequence"], f"{where}/sequence", script)
                 )
-            else:
-                branches.append(compile_step(runtime, item, where, script))
+            else:  # a sequence of its own: a failed condition ends this branch only
+                branches.append(sequence_of((compile_step(runtime, item, where, script),)))
         self.branches = tuple(branches)
 
     async def act(self, run: Run) -> None:
+        # As Home Assistant gathers the branches: each runs to its end whatever the
+        # others do, then the first branch (in order) that ended with an error or a
+        # stop ends the step the same way.
         runtime = self.runtime
         tasks = [
-            runtime.create_task(branch(run.scoped()), name=f"{self.path} branch {index}")
+            runtime.create_task(_outcome(branch, run.scoped()), name=f"{self.path} branch {index}")
             for index, branch in enumerate(self.branches)
         ]
         try:
             with runtime.tasks.parked():
-                await asyncio.gather(*tasks)
+                outcomes = await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
+        for outcome in outcomes:
+            if outcome is not None:
+                raise outcome
+
+
+async def _outcome(branch: Step, run: Run) -> Exception | None:
+    """How a parallel branch ended: its error (or stop) returned rather than raised,
+    so that its task does not fail and the others run on."""
+    try:
+        await branch(run)
+    except Exception as err:
+        return err
+    return None
 
 
 class _NestedSequence(ActionStep):

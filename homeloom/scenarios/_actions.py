@@ -29,7 +29,16 @@ from ._triggers import as_list
 if TYPE_CHECKING:
     from ._script import Script
 
-__all__ = ["Run", "Sequence", "Step", "StopRun", "compile_sequence", "compile_steps"]
+__all__ = [
+    "ConditionFailed",
+    "Run",
+    "Sequence",
+    "Step",
+    "StopRun",
+    "compile_sequence",
+    "compile_steps",
+    "sequence_of",
+]
 
 _LOGGER = logging.getLogger(__name__)
 Sequence = Callable[["Run"], Coroutine[Any, Any, None]]
@@ -81,6 +90,15 @@ class StopRun(Exception):
         super().__init__(error or execution)
 
 
+class ConditionFailed(StopRun):
+    """A condition step that did not hold. As in Home Assistant, where each nested
+    sequence runs as a script of its own, it ends only the sequence it is in (a
+    block, an iteration, a branch); at the top level, the run ("aborted")."""
+
+    def __init__(self) -> None:
+        super().__init__("aborted")
+
+
 class Run:
     """One run's state: its variables (the current scope), context and script."""
 
@@ -130,7 +148,8 @@ def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> 
 
 
 class _Sequence:
-    """Steps run one after the other (a nested block's, a branch's)."""
+    """Steps run one after the other (a nested block's, a branch's): a failed
+    condition step ends them, and the enclosing sequence goes on."""
 
     __slots__ = ("steps",)
 
@@ -138,8 +157,16 @@ class _Sequence:
         self.steps = tuple(steps)
 
     async def __call__(self, run: Run) -> None:
-        for step in self.steps:
-            await step(run)
+        try:
+            for step in self.steps:
+                await step(run)
+        except ConditionFailed:
+            return
+
+
+def sequence_of(steps: Iterable[Step]) -> Sequence:
+    """Steps already compiled as a nested sequence (a parallel branch of one step)."""
+    return _Sequence(steps)
 
 
 def compile_sequence(runtime: Runtime, configs: Any, path: str, script: Script) -> Sequence:
@@ -222,13 +249,8 @@ class ActionStep:
         if self.may_wait:
             await in_a_task()
         with trace_path(self.path):
-            if self.enabled is not True:
-                on = self.enabled
-                if self.engine.is_template(on):
-                    on = self.engine.template(str(on)).render(run.variables)
-                if on is False or str(on).lower() == "false":
-                    trace_set_result(enabled=False)
-                    return
+            if self.enabled is not True and self.disabled(run):
+                return
             try:
                 await self.act(run)
             except HomeloomError as err:
@@ -236,6 +258,17 @@ class ActionStep:
                     raise
                 _LOGGER.warning("%s: %s (continuing)", self.path, err)
                 trace_update_result(error=str(err), continued=True)
+
+    def disabled(self, run: Run) -> bool:
+        """Whether ``enabled`` (written, not True) turns the step off for this run;
+        noted in the trace when it does."""
+        on = self.enabled
+        if self.engine.is_template(on):
+            on = self.engine.template(str(on)).render(run.variables)
+        if on is False or str(on).lower() == "false":
+            trace_set_result(enabled=False)
+            return True
+        return False
 
     async def act(self, run: Run) -> None:
         raise NotImplementedError
