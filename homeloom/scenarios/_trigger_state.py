@@ -99,8 +99,17 @@ class _EntityTrigger:
         if self.waits is not None:
             self.waits.cancel_all()
 
-    def _wait_for(self, waits: ForWait, data: dict[str, Any], context: Context) -> None:
-        """A change that starts the ``for:``: fires once the new state has lasted."""
+    def _wait_for(
+        self,
+        waits: ForWait,
+        data: dict[str, Any],
+        context: Context,
+        value: Any = True,
+        unlike: bool = False,
+    ) -> None:
+        """A change that starts a ``for:``: fires once it has lasted, unless a later change
+        breaks it first (see :meth:`ForWait.keep`: it holds while the entity's value is
+        ``value``, or with ``unlike`` is not)."""
         entity_id = data["entity_id"]
         try:
             duration = rendered_duration(self.runtime, self.duration, {"trigger": data})
@@ -111,7 +120,9 @@ class _EntityTrigger:
             self.fire(data, context)
             return
         data["for"] = duration
-        waits.start(entity_id, duration, _FireLater(self, data, data["to_state"], context))
+        waits.start(
+            entity_id, duration, _FireLater(self, data, context), value=value, unlike=unlike
+        )
 
 
 class _StateTrigger(_EntityTrigger):
@@ -128,6 +139,7 @@ class _StateTrigger(_EntityTrigger):
         "attribute",
         "filter_to",
         "from_values",
+        "hold_unlike",
         "not_from",
         "not_to",
         "to_values",
@@ -153,6 +165,10 @@ class _StateTrigger(_EntityTrigger):
         # Without an attribute or a duration, only changes to an accepted state matter:
         # tracked with ``to_states``, the store calls it for those new states alone.
         self.filter_to = not attribute and "for" not in config and self.to_values is not None
+        # How a ``for:`` holds on later changes, as Home Assistant keeps it: with a
+        # ``from:`` (even null) and no ``to:``, while the value differs from the one left;
+        # otherwise while it is the one reached.
+        self.hold_unlike = "from" in config and "to" not in config
 
     def attach(self, entity_ids: list[str]) -> Unsubscribe:
         if self.waits is not None:
@@ -184,9 +200,13 @@ class _StateTrigger(_EntityTrigger):
         old, new = event_data["old_state"], event_data["new_state"]
         entity_id = event_data["entity_id"]
         waits = self.waits
-        if new is None:
-            if waits is not None:
+        if waits is not None and entity_id in waits.pending:
+            # Each pending wait first: it goes on while it holds, whatever this change is.
+            if new is None:
                 waits.cancel(entity_id)
+            else:
+                waits.keep(entity_id, _state_value(new, self.attribute))
+        if new is None:
             return
         attribute = self.attribute
         if attribute:
@@ -200,12 +220,7 @@ class _StateTrigger(_EntityTrigger):
             old_value = old.state if old is not None else None
             new_value = new.state
             if self.any_keys and old is not None and old_value == new_value:
-                # Only the attributes changed: a wait ends if its state is no longer accepted.
-                if waits is not None and not self._accepts_to(new_value):
-                    waits.cancel(entity_id)  # nothing when it was not waiting
-                return
-        if waits is not None and entity_id in waits.pending:
-            waits.cancel(entity_id)
+                return  # only the attributes changed
         if self.from_values is not None and (old is None or old_value not in self.from_values):
             return
         if old is not None and old_value in self.not_from:
@@ -224,7 +239,9 @@ class _StateTrigger(_EntityTrigger):
         if waits is None:
             self.fire(data, event.context)
             return
-        self._wait_for(waits, data, event.context)
+        # The value the wait holds to: the one left, or the one reached.
+        held = old_value if self.hold_unlike else new_value
+        self._wait_for(waits, data, event.context, held, self.hold_unlike)
 
     def _resume_saved(self, entity_id: str, waits: ForWait) -> None:
         saved = waits.saved(entity_id)
@@ -248,7 +265,15 @@ class _StateTrigger(_EntityTrigger):
             "attribute": self.attribute,
             "description": f"state of {entity_id}",
         }
-        waits.start(entity_id, deadline - runtime.now(), lambda: self.fire(data, None), save=False)
+        # Held to the value it resumes with: any change ends it. (A from-only wait held to
+        # the value it left, which is not saved.)
+        waits.start(
+            entity_id,
+            deadline - runtime.now(),
+            lambda: self.fire(data, None),
+            value=_state_value(current, self.attribute),
+            started=started,
+        )
 
 
 class _ChangeTo:
@@ -286,22 +311,16 @@ def _state_value(state: State, attribute: Any) -> Any:
 
 
 class _FireLater:
-    """A ``for:`` that has lasted: fires with the entity's state at that moment."""
+    """A ``for:`` that has lasted: fires with the change that started it (as Home
+    Assistant does: ``to_state`` is the state reached then, not the current one)."""
 
-    __slots__ = ("context", "data", "new", "trigger")
+    __slots__ = ("context", "data", "trigger")
 
-    def __init__(
-        self,
-        trigger: _EntityTrigger,
-        data: dict[str, Any],
-        new: State,
-        context: Context,
-    ) -> None:
-        self.trigger, self.data, self.new, self.context = trigger, data, new, context
+    def __init__(self, trigger: _EntityTrigger, data: dict[str, Any], context: Context) -> None:
+        self.trigger, self.data, self.context = trigger, data, context
 
     def __call__(self) -> None:
-        current = self.trigger.runtime.states.get(self.data["entity_id"])
-        self.trigger.fire({**self.data, "to_state": current or self.new}, self.context)
+        self.trigger.fire(self.data, self.context)
 
 
 def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
@@ -360,53 +379,95 @@ class _NumericTrigger(_EntityTrigger):
         self.armed: set[str] = set()
 
     def attach(self, entity_ids: list[str]) -> Unsubscribe:
+        # Each entity that starts outside the range is armed (ready to fire); one that
+        # does not exist yet, or cannot be checked, is not: as Home Assistant arms them.
         states = self.runtime.states
-        self.armed = {
-            entity_id for entity_id in entity_ids if not self._in_range(states.get(entity_id))
-        }
+        armed = self.armed
+        for entity_id in entity_ids:
+            state = states.get(entity_id)
+            if state is None:
+                # Reported with the house's other unknown entities: not again here.
+                _LOGGER.debug("numeric_state trigger: %s does not exist yet", entity_id)
+                continue
+            try:
+                if not self._matches(state):
+                    armed.add(entity_id)
+            except _CheckError as err:
+                _LOGGER.warning("numeric_state trigger on %s: %s", entity_id, err)
         untrack = self.untrack = states.track(entity_ids, self)
         return untrack if self.waits is None else self.detach
 
-    def _limit(self, raw: Any) -> float | None:
+    def _limit(self, raw: Any, which: str) -> float | None:
+        """A limit as a number; None: an entity limit that is unavailable or unknown
+        (nothing matches then). Raises :class:`_CheckError` as Home Assistant does."""
         if isinstance(raw, int | float):
             return float(raw)
-        ref = self.runtime.states.get(str(raw).strip().lower())
-        try:
-            return float(ref.state) if ref is not None else None
-        except ValueError:
+        entity_id = str(raw).strip().lower()
+        ref = self.runtime.states.get(entity_id)
+        if ref is None:
+            raise _CheckError(f"unknown '{which}' entity {entity_id}")
+        if ref.state in _NEVER_NUMBERS:
             return None
+        try:
+            return float(ref.state)
+        except ValueError:
+            raise _CheckError(
+                f"the '{which}' entity {entity_id} state '{ref.state}' cannot be processed"
+                " as a number"
+            ) from None
 
-    def _in_range(self, state: State | None) -> bool:
-        if state is None:
+    def _matches(self, state: State) -> bool:
+        """Whether the entity's value is in the range. A value that is known never to be
+        a number (none, unavailable, unknown, a missing attribute) is not; one that
+        cannot be read as a number, or a template or limit that fails, raises
+        :class:`_CheckError`."""
+        attribute = self.attribute
+        if attribute and attribute not in state.attributes:
             return False
-        raw: Any = state.attributes.get(self.attribute) if self.attribute else state.state
+        raw: Any = state.attributes.get(attribute) if attribute else state.state
         if self.template is not None:
             try:
                 raw = self.template.render({"state": state})
             except TemplateError as err:
-                _LOGGER.warning("numeric_state value_template: %s", err)
-                return False
+                raise _CheckError(f"template error: {err}") from None
+        if raw is None or (type(raw) is str and raw in _NEVER_NUMBERS):
+            return False
         try:
             number = float(raw)
         except (TypeError, ValueError):
-            return False
-        if self.above is not None:
-            above = self._limit(self.above)
-            if above is None or not number > above:
-                return False
+            raise _CheckError(
+                f"entity {state.entity_id} state '{raw}' cannot be processed as a number"
+            ) from None
         if self.below is not None:
-            below = self._limit(self.below)
+            below = self._limit(self.below, "below")
             if below is None or not number < below:
+                return False
+        if self.above is not None:
+            above = self._limit(self.above, "above")
+            if above is None or not number > above:
                 return False
         return True
 
     def __call__(self, event: Event) -> None:
         entity_id, new = event.data["entity_id"], event.data["new_state"]
         waits = self.waits
-        if not self._in_range(new):
-            self.armed.add(entity_id)
+        if new is None:
             if waits is not None:
                 waits.cancel(entity_id)
+            return
+        try:
+            matching = self._matches(new)
+        except _CheckError as err:
+            # Neither a match nor a miss: the armed entities are left as they are. A
+            # pending wait takes it as a miss (ends), as Home Assistant's does.
+            if waits is not None:
+                waits.cancel(entity_id)
+            _LOGGER.warning("numeric_state trigger on %s: %s", entity_id, err)
+            return
+        if waits is not None and entity_id in waits.pending:
+            waits.keep(entity_id, matching)
+        if not matching:
+            self.armed.add(entity_id)
             return
         if entity_id not in self.armed:
             return
@@ -425,6 +486,14 @@ class _NumericTrigger(_EntityTrigger):
             self.fire(data, event.context)
             return
         self._wait_for(waits, data, event.context)
+
+
+class _CheckError(Exception):
+    """A numeric_state check that is neither true nor false (a value that is no number)."""
+
+
+# Values that are known never to be numbers: not a match, and no error.
+_NEVER_NUMBERS = frozenset({"unavailable", "unknown"})
 
 
 def _attach_numeric(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:

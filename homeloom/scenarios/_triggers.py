@@ -339,39 +339,75 @@ def rendered_duration(runtime: Runtime, raw: Any, variables: Mapping[str, Any]) 
     return parse_duration(engine.render_complex(raw, variables))
 
 
-class ForWait:
-    """Pending ``for:`` durations, one per entity: each fires unless cancelled first.
+class _Pending:
+    """One pending ``for:``: when it started and ends, its timer, and what it holds to."""
 
-    With a checkpoint key, each is saved so it can resume after a restart. Made only
-    for a trigger that has a ``for:``.
+    __slots__ = ("deadline", "started", "undo", "unlike", "value")
+
+    def __init__(self, started: datetime, deadline: datetime, value: Any, unlike: bool) -> None:
+        self.started, self.deadline = started, deadline
+        self.value, self.unlike = value, unlike
+        self.undo: Unsubscribe | None = None
+
+    def holds(self, current: Any) -> bool:
+        """Whether it still holds: while the value equals its own (``unlike``: differs)."""
+        return bool(current != self.value) if self.unlike else bool(current == self.value)
+
+
+class ForWait:
+    """Pending ``for:`` durations by entity: each fires unless cancelled first.
+
+    An entity may have several: each change that starts one gets its own, which lasts
+    while it holds (see :meth:`keep`). With a checkpoint key, the one of each entity
+    that ends first is saved, so it can resume after a restart; the others are not
+    (one resumes per entity, the next due). Made only for a trigger that has a ``for:``.
     """
 
     __slots__ = ("checkpoint", "checkpoints", "pending", "runtime")
 
     def __init__(self, runtime: Runtime, checkpoint: str | None = None) -> None:
         self.runtime = runtime
-        self.pending: dict[str, Unsubscribe] = {}
+        self.pending: dict[str, list[_Pending]] = {}
         self.checkpoints = get_checkpoints(runtime) if checkpoint else None
         self.checkpoint = checkpoint
 
     def start(
-        self, key: str, duration: timedelta, action: Callable[[], None], *, save: bool = True
+        self,
+        key: str,
+        duration: timedelta,
+        action: Callable[[], None],
+        *,
+        value: Any = True,
+        unlike: bool = False,
+        started: datetime | None = None,
     ) -> None:
-        self.cancel(key)
+        """Another wait for ``key``, beside those pending, holding while the current
+        value is ``value`` (``unlike``: is not). ``started``: a saved wait resumed."""
         now = self.runtime.now()
-        if save and self.checkpoints is not None:
-            self.checkpoints.save_for(
-                f"{self.checkpoint}:{key}", started=now, deadline=now + duration
-            )
+        deadline = now + duration
+        wait = _Pending(started or now, deadline, value, unlike)
+        waits = self.pending.setdefault(key, [])
+        waits.append(wait)
+        if started is None and all(other.deadline >= deadline for other in waits):
+            self._save(key, wait)
 
         def due(_: Any) -> None:
-            self.pending.pop(key, None)
-            self._forget(key)
+            self._drop(key, [wait])
             action()
 
-        self.pending[key] = self.runtime.scheduler.call_later(
-            max(duration.total_seconds(), 0.0), due
-        )
+        wait.undo = self.runtime.scheduler.call_later(max(duration.total_seconds(), 0.0), due)
+
+    def keep(self, key: str, current: Any) -> None:
+        """A change of ``key`` to ``current``: each wait that no longer holds ends."""
+        waits = self.pending.get(key)
+        if waits is None:
+            return
+        broken = [wait for wait in waits if not wait.holds(current)]
+        if broken:
+            for wait in broken:
+                if wait.undo is not None:
+                    wait.undo()
+            self._drop(key, broken)
 
     def saved(self, key: str) -> tuple[datetime, datetime] | None:
         if self.checkpoints is None:
@@ -381,21 +417,52 @@ class ForWait:
         )
         return found
 
+    def _save(self, key: str, wait: _Pending) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.save_for(
+                f"{self.checkpoint}:{key}", started=wait.started, deadline=wait.deadline
+            )
+
+    def _drop(self, key: str, ended: list[_Pending]) -> None:
+        """Waits of ``key`` that ended: the saved one becomes the next due, or none."""
+        waits = self.pending.get(key)
+        if waits is None:
+            return
+        first = min(waits, key=_deadline)
+        left = [wait for wait in waits if wait not in ended]
+        if not left:
+            del self.pending[key]
+            self._forget(key)
+            return
+        self.pending[key] = left
+        if first in ended:
+            self._save(key, min(left, key=_deadline))
+
     def _forget(self, key: str) -> None:
         if self.checkpoints is not None:
             self.checkpoints.drop_for(f"{self.checkpoint}:{key}")
 
     def cancel(self, key: str) -> None:
-        undo = self.pending.pop(key, None)
-        if undo is not None:
-            undo()
+        """Every wait of ``key`` ends (its saved one too)."""
+        waits = self.pending.pop(key, None)
+        if waits is not None:
+            for wait in waits:
+                if wait.undo is not None:
+                    wait.undo()
             self._forget(key)
 
     def cancel_all(self) -> None:
-        """Detaching (a stop, a reload): keep the saved waits for the next start."""
-        for undo in self.pending.values():
-            undo()
+        """Detaching (a stop, a reload): every wait ends, its saved one kept for the next
+        start."""
+        for waits in self.pending.values():
+            for wait in waits:
+                if wait.undo is not None:
+                    wait.undo()
         self.pending.clear()
+
+
+def _deadline(wait: _Pending) -> datetime:
+    return wait.deadline
 
 
 _SHARED: dict[Any, Any] = {}

@@ -1,0 +1,173 @@
+"""State and numeric_state trigger corners the YAML cases cannot show: several ``for:``
+waits of one entity (disabling ends them all; the next due one survives a restart), and
+numeric checks that fail."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from homeloom.house import House
+from homeloom.orchestrator import Event, TestClock
+
+CONFIG = """\
+homeloom:
+  time_zone: Europe/Paris
+automation:
+  - id: tv
+    triggers: [{trigger: state, entity_id: media_player.tv, for: 60}]
+    actions:
+      - action: notify.notify
+        data: {message: "tv {{ trigger.to_state.attributes.volume_level | default('-') }}"}
+  - id: door
+    triggers: [{trigger: state, entity_id: binary_sensor.d, from: [a, b], for: 60}]
+    actions:
+      - action: notify.notify
+        data: {message: "door {{ trigger.from_state.state }} {{ trigger.to_state.state }}"}
+  - id: co2
+    triggers: [{trigger: numeric_state, entity_id: sensor.co2, above: 1000, for: 60}]
+    actions:
+      - action: notify.notify
+        data: {message: "co2 {{ trigger.to_state.state }}"}
+"""
+START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+
+
+async def _house(config_dir: Path, at: datetime = START) -> tuple[House, list[tuple[float, str]]]:
+    (config_dir / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
+    house = House(config_dir, clock=TestClock(at), adapters=False)
+    await house.setup()
+    sent: list[tuple[float, str]] = []
+
+    def record(event: Event) -> None:
+        offset = (house.runtime.now() - START).total_seconds()
+        sent.append((offset, str(event.data["message"])))
+
+    house.runtime.bus.listen("homeloom_notification", record)
+    await house.start()
+    return house, sent
+
+
+async def test_each_attribute_change_of_a_bare_trigger_waits_on_its_own(tmp_path: Path) -> None:
+    house, sent = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("media_player.tv", "off")
+    states.set("media_player.tv", "on")
+    await house.runtime.advance(30)
+    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await house.runtime.advance(100)
+    # Each fires with the state that started it.
+    assert sent == [(60, "tv -"), (90, "tv 0.5")]
+    await house.stop()
+
+
+async def test_a_change_of_state_ends_every_wait_of_the_entity(tmp_path: Path) -> None:
+    house, sent = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("media_player.tv", "off")
+    states.set("media_player.tv", "on")
+    await house.runtime.advance(30)
+    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await house.runtime.advance(10)
+    states.set("media_player.tv", "off", {"volume_level": 0.5})  # starts its own
+    await house.runtime.advance(100)
+    assert sent == [(100, "tv 0.5")]
+    await house.stop()
+
+
+async def test_disabling_ends_every_pending_wait(tmp_path: Path) -> None:
+    house, sent = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("media_player.tv", "off")
+    states.set("media_player.tv", "on")
+    await house.runtime.advance(30)
+    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    automation = house.automations.find("tv")
+    assert automation is not None
+    await automation.disable()
+    await house.runtime.advance(100)
+    assert sent == []
+    await house.stop()
+
+
+async def test_waits_from_a_list_of_states_end_on_their_own_return(tmp_path: Path) -> None:
+    house, sent = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("binary_sensor.d", "a")
+    states.set("binary_sensor.d", "c")  # waits while not back to a
+    await house.runtime.advance(10)
+    states.set("binary_sensor.d", "b")
+    states.set("binary_sensor.d", "d")  # waits while not back to b
+    await house.runtime.advance(10)
+    states.set("binary_sensor.d", "a")  # ends the first only
+    await house.runtime.advance(100)
+    assert sent == [(70, "door b d")]
+    await house.stop()
+
+
+async def test_the_next_due_wait_survives_a_restart(tmp_path: Path) -> None:
+    house, _ = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("media_player.tv", "off")
+    states.set("media_player.tv", "on")
+    await house.runtime.advance(30)
+    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await house.runtime.advance(10)
+    await house.stop()  # waits due at 60 and 90: the one at 60 is saved
+
+    again, sent = await _house(tmp_path, START + timedelta(seconds=45))
+    await again.runtime.advance(100)
+    assert [offset for offset, _ in sent] == [60]
+    await again.stop()
+
+
+async def test_after_the_first_fires_the_second_is_the_one_saved(tmp_path: Path) -> None:
+    house, _ = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("media_player.tv", "off")
+    states.set("media_player.tv", "on")
+    await house.runtime.advance(30)
+    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await house.runtime.advance(40)
+    await house.stop()  # the first fired at 60: the one at 90 is saved
+
+    again, sent = await _house(tmp_path, START + timedelta(seconds=75))
+    await again.runtime.advance(100)
+    assert [offset for offset, _ in sent] == [90]
+    await again.stop()
+
+
+async def test_a_numeric_value_that_is_no_number_ends_the_wait_and_keeps_the_arming(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    house, sent = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("sensor.co2", "800")
+    states.set("sensor.co2", "1100")
+    await house.runtime.advance(30)
+    with caplog.at_level(logging.WARNING):
+        states.set("sensor.co2", "1200 ppm")  # an error: the wait ends, nothing armed
+    assert "cannot be processed as a number" in caplog.text
+    states.set("sensor.co2", "1150")
+    await house.runtime.advance(100)
+    assert sent == []
+    states.set("sensor.co2", "unavailable")  # no number, no error: armed
+    states.set("sensor.co2", "1300")
+    await house.runtime.advance(100)
+    assert sent == [(190, "co2 1300")]
+    await house.stop()
+
+
+async def test_a_numeric_wait_holds_through_changes_in_range(tmp_path: Path) -> None:
+    house, sent = await _house(tmp_path)
+    states = house.runtime.states
+    states.set("sensor.co2", "800")
+    states.set("sensor.co2", "1100")
+    await house.runtime.advance(30)
+    states.set("sensor.co2", "1200")
+    await house.runtime.advance(100)
+    assert sent == [(60, "co2 1100")]  # the state that started it
+    await house.stop()
