@@ -51,13 +51,18 @@ async def _house(config_dir: Path, at: datetime = START) -> tuple[House, list[tu
     return house, sent
 
 
-async def test_each_attribute_change_of_a_bare_trigger_waits_on_its_own(tmp_path: Path) -> None:
-    house, sent = await _house(tmp_path)
+async def _two_tv_waits(house: House) -> None:
+    """The tv turned on at 0, then its volume changed at 30: waits due at 60 and 90."""
     states = house.runtime.states
     states.set("media_player.tv", "off")
     states.set("media_player.tv", "on")
     await house.runtime.advance(30)
     states.set("media_player.tv", "on", {"volume_level": 0.5})
+
+
+async def test_each_attribute_change_of_a_bare_trigger_waits_on_its_own(tmp_path: Path) -> None:
+    house, sent = await _house(tmp_path)
+    await _two_tv_waits(house)
     await house.runtime.advance(100)
     # Each fires with the state that started it.
     assert sent == [(60, "tv -"), (90, "tv 0.5")]
@@ -66,13 +71,9 @@ async def test_each_attribute_change_of_a_bare_trigger_waits_on_its_own(tmp_path
 
 async def test_a_change_of_state_ends_every_wait_of_the_entity(tmp_path: Path) -> None:
     house, sent = await _house(tmp_path)
-    states = house.runtime.states
-    states.set("media_player.tv", "off")
-    states.set("media_player.tv", "on")
-    await house.runtime.advance(30)
-    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await _two_tv_waits(house)
     await house.runtime.advance(10)
-    states.set("media_player.tv", "off", {"volume_level": 0.5})  # starts its own
+    house.runtime.states.set("media_player.tv", "off", {"volume_level": 0.5})  # starts its own
     await house.runtime.advance(100)
     assert sent == [(100, "tv 0.5")]
     await house.stop()
@@ -80,11 +81,7 @@ async def test_a_change_of_state_ends_every_wait_of_the_entity(tmp_path: Path) -
 
 async def test_disabling_ends_every_pending_wait(tmp_path: Path) -> None:
     house, sent = await _house(tmp_path)
-    states = house.runtime.states
-    states.set("media_player.tv", "off")
-    states.set("media_player.tv", "on")
-    await house.runtime.advance(30)
-    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await _two_tv_waits(house)
     automation = house.automations.find("tv")
     assert automation is not None
     await automation.disable()
@@ -110,11 +107,7 @@ async def test_waits_from_a_list_of_states_end_on_their_own_return(tmp_path: Pat
 
 async def test_the_next_due_wait_survives_a_restart(tmp_path: Path) -> None:
     house, _ = await _house(tmp_path)
-    states = house.runtime.states
-    states.set("media_player.tv", "off")
-    states.set("media_player.tv", "on")
-    await house.runtime.advance(30)
-    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await _two_tv_waits(house)
     await house.runtime.advance(10)
     await house.stop()  # waits due at 60 and 90: the one at 60 is saved
 
@@ -126,11 +119,7 @@ async def test_the_next_due_wait_survives_a_restart(tmp_path: Path) -> None:
 
 async def test_after_the_first_fires_the_second_is_the_one_saved(tmp_path: Path) -> None:
     house, _ = await _house(tmp_path)
-    states = house.runtime.states
-    states.set("media_player.tv", "off")
-    states.set("media_player.tv", "on")
-    await house.runtime.advance(30)
-    states.set("media_player.tv", "on", {"volume_level": 0.5})
+    await _two_tv_waits(house)
     await house.runtime.advance(40)
     await house.stop()  # the first fired at 60: the one at 90 is saved
 
