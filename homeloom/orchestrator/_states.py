@@ -262,7 +262,14 @@ class StateStore:
             raise InvalidState(entity_id, f"state must be a string, got {type(state).__name__}")
         if len(state) > MAX_STATE_LENGTH:
             raise InvalidState(entity_id, f"state is longer than {MAX_STATE_LENGTH} characters")
-        attrs = attributes if attributes is not None else (old.attributes if old else {})
+        if attributes is not None:
+            attrs = attributes
+        elif old is None:
+            attrs = {}
+        else:
+            attrs = old.attributes
+            if "restored" in attrs:  # reported again: no longer the state saved before a restart
+                attrs = {key: value for key, value in attrs.items() if key != "restored"}
         same_state = old is not None and old.state == state
         if same_state and not force_update and old is not None and old.attributes == attrs:
             return None

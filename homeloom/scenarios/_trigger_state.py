@@ -94,10 +94,18 @@ class _EntityTrigger:
         self.untrack: Unsubscribe | None = None
 
     def detach(self) -> None:
+        """Detaching ends every pending wait. Turned off or reloaded, the scenario forgets
+        them (a later start must not resume a wait that was ended); only a house going
+        down keeps them for its next start."""
         if self.untrack is not None:
             self.untrack()
-        if self.waits is not None:
-            self.waits.cancel_all()
+        waits = self.waits
+        if waits is not None:
+            if self.runtime.stopping:
+                waits.cancel_all()
+            else:
+                for entity_id in list(waits.pending):
+                    waits.cancel(entity_id)
 
     def _wait_for(
         self,
@@ -255,7 +263,7 @@ class _StateTrigger(_EntityTrigger):
             or not self._accepts_to(_state_value(current, self.attribute))
             or current.last_changed > started
         ):
-            waits._forget(entity_id)
+            waits.forget(entity_id)
             return
         data = {
             "entity_id": entity_id,
@@ -381,21 +389,71 @@ class _NumericTrigger(_EntityTrigger):
     def attach(self, entity_ids: list[str]) -> Unsubscribe:
         # Each entity that starts outside the range is armed (ready to fire); one that
         # does not exist yet, or cannot be checked, is not: as Home Assistant arms them.
+        # A ``for:`` saved before a restart resumes if its entity is still in the range
+        # (see :meth:`_resume_saved`); else it is dropped, and the entity armed as usual.
         states = self.runtime.states
         armed = self.armed
+        waits = self.waits
         for entity_id in entity_ids:
             state = states.get(entity_id)
+            matching = False
             if state is None:
                 # Reported with the house's other unknown entities: not again here.
                 _LOGGER.debug("numeric_state trigger: %s does not exist yet", entity_id)
-                continue
-            try:
-                if not self._matches(state):
-                    armed.add(entity_id)
-            except _CheckError as err:
-                _LOGGER.warning("numeric_state trigger on %s: %s", entity_id, err)
+            else:
+                try:
+                    matching = self._matches(state)
+                except _CheckError as err:
+                    _LOGGER.warning("numeric_state trigger on %s: %s", entity_id, err)
+                else:
+                    if not matching:
+                        armed.add(entity_id)
+            if waits is not None:
+                self._resume_saved(entity_id, waits, state if matching else None)
         untrack = self.untrack = states.track(entity_ids, self)
-        return untrack if self.waits is None else self.detach
+        return untrack if waits is None else self.detach
+
+    def _resume_saved(self, entity_id: str, waits: ForWait, current: State | None) -> None:
+        """The wait of ``entity_id`` saved before a restart, if any: it resumes for its
+        remaining time (fires at once if its deadline passed) when ``current``, the
+        entity's state in the range (None: not in it, or unreadable), has not changed
+        since the wait started or is still the state restored from before the restart.
+        Else it is dropped: an entity out of the range is armed
+        (by :meth:`attach`), one still in it is not, and must cross into it again.
+
+        As for the state trigger, a change is one of the state (``last_changed``); of
+        anything, when the value is an attribute or a template (``last_updated``)."""
+        saved = waits.saved(entity_id)
+        if saved is None:
+            return
+        started, deadline = saved
+        if current is None:
+            waits.forget(entity_id)
+            return
+        changed = (
+            current.last_updated
+            if self.attribute or self.template is not None
+            else current.last_changed
+        )
+        # A state restored from the database is the one the house went down with: the
+        # wait was saved, so it held then, however the value moved within the range.
+        if started < changed and not current.restored:
+            waits.forget(entity_id)
+            return
+        data = {
+            "entity_id": entity_id,
+            "from_state": None,
+            "to_state": current,
+            "above": _as_number(self.above),
+            "below": _as_number(self.below),
+            "attribute": self.attribute,
+            "for": deadline - started,
+            "description": f"numeric state of {entity_id}",
+        }
+        runtime = self.runtime
+        waits.start(
+            entity_id, deadline - runtime.now(), lambda: self.fire(data, None), started=started
+        )
 
     def _limit(self, raw: Any, which: str) -> float | None:
         """A limit as a number; None: an entity limit that is unavailable or unknown

@@ -432,13 +432,14 @@ class ForWait:
         left = [wait for wait in waits if wait not in ended]
         if not left:
             del self.pending[key]
-            self._forget(key)
+            self.forget(key)
             return
         self.pending[key] = left
         if first in ended:
             self._save(key, min(left, key=_deadline))
 
-    def _forget(self, key: str) -> None:
+    def forget(self, key: str) -> None:
+        """The saved wait of ``key`` is dropped (its timers are left as they are)."""
         if self.checkpoints is not None:
             self.checkpoints.drop_for(f"{self.checkpoint}:{key}")
 
@@ -449,11 +450,11 @@ class ForWait:
             for wait in waits:
                 if wait.undo is not None:
                     wait.undo()
-            self._forget(key)
+            self.forget(key)
 
     def cancel_all(self) -> None:
-        """Detaching (a stop, a reload): every wait ends, its saved one kept for the next
-        start."""
+        """The house going down: every wait ends, its saved one kept for the next start
+        (a turn-off or a reload forgets them: see ``_EntityTrigger.detach``)."""
         for waits in self.pending.values():
             for wait in waits:
                 if wait.undo is not None:

@@ -46,6 +46,11 @@ async def test_last_states_come_back_marked_restored(tmp_path: Path) -> None:
     second.states.set("light.hall", "off", {"brightness": 0})
     reported = second.states.get("light.hall")
     assert reported is not None and not reported.restored
+    # A report that keeps the attributes (none given) is no longer the restored state,
+    # even when it says the same.
+    second.states.set("sensor.t", "21.5")
+    sensor = second.states.get("sensor.t")
+    assert sensor is not None and sensor.state == "21.5" and not sensor.restored
     await second.stop()
 
 
