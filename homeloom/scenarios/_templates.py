@@ -43,7 +43,13 @@ _IS_NUMERIC = re.compile(r"^[+-]?(?!0\d)\d*(?:\.\d*)?$")
 
 
 class TemplateError(HomeloomError):
-    """A template failed to compile or to render; the message names the template."""
+    """A template failed to compile or to render; the message names the template.
+
+    ``read``: what a render asked to report what it reads (``render_with_info``) had
+    read before it failed, so that a watcher can go on watching it.
+    """
+
+    read: RenderInfo | None = None
 
     def __init__(self, source: str, message: str) -> None:
         self.source = source
@@ -163,10 +169,13 @@ class Template:
         token = render_info.set(info if track else None)
         try:
             text = self._compiled.render(**(variables or {}))
-        except TemplateError:
+        except TemplateError as err:
+            err.read = info if track else None
             raise
         except Exception as err:
-            raise TemplateError(self.source, _render_error(err)) from err
+            failed = TemplateError(self.source, _render_error(err))
+            failed.read = info if track else None
+            raise failed from err
         finally:
             render_info.reset(token)
         if len(text) > MAX_OUTPUT:

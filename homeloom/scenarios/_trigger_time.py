@@ -17,6 +17,7 @@ from ._triggers import Fire, Validate, duration_of
 __all__ = ["TIME_PLATFORMS"]
 
 _LOGGER = logging.getLogger(__name__)
+_TIME_DOMAINS = frozenset({"input_datetime", "sensor"})
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -41,13 +42,13 @@ def _at_items(config: Mapping[str, Any]) -> list[tuple[str, Any, timedelta]]:
                 raise fail(config, "at", path, str(err)) from None
             if not valid_entity_id(entity_id):
                 raise fail(config, "at", path, "a mapping in 'at' needs an 'entity_id'")
-            items.append(("entity", entity_id, offset))
+            items.append(("entity", _time_entity(config, path, entity_id), offset))
             continue
         if isinstance(raw, int) and not isinstance(raw, bool):
             raw = f"{raw // 3600:02d}:{raw % 3600 // 60:02d}:{raw % 60:02d}"  # YAML sexagesimal
         text = str(raw).strip()
         if valid_entity_id(text.lower()):
-            items.append(("entity", text.lower(), timedelta()))
+            items.append(("entity", _time_entity(config, path, text.lower()), timedelta()))
             continue
         try:
             items.append(("fixed", time.fromisoformat(text), timedelta()))
@@ -64,11 +65,26 @@ def _at_items(config: Mapping[str, Any]) -> list[tuple[str, Any, timedelta]]:
     return items
 
 
+def _time_entity(config: Mapping[str, Any], path: str, entity_id: str) -> str:
+    """As Home Assistant: ``at`` names only an input_datetime or a sensor."""
+    if entity_id.split(".", 1)[0] not in _TIME_DOMAINS:
+        raise fail(
+            config,
+            "at",
+            path,
+            f"{entity_id!r}: expected HH:MM, HH:MM:SS or an entity id "
+            "with domain 'input_datetime' or 'sensor'",
+        )
+    return entity_id
+
+
 def _validate_time(runtime: Runtime, config: Mapping[str, Any]) -> None:
     _at_items(config)
 
 
-def _entity_moment(runtime: Runtime, entity_id: str, now: datetime) -> datetime | time | None:
+def _entity_moment(runtime: Runtime, entity_id: str) -> datetime | time | None:
+    """When ``entity_id`` says to fire, as Home Assistant reads it: an input_datetime,
+    or a ``sensor`` with device_class timestamp whose state is known; None otherwise."""
     state = runtime.states.get(entity_id)
     if state is None or state.state in ("unknown", "unavailable", ""):
         return None
@@ -85,6 +101,8 @@ def _entity_moment(runtime: Runtime, entity_id: str, now: datetime) -> datetime 
                 return when.replace(tzinfo=runtime.settings.tz)
         except ValueError:
             return None
+        return None
+    if state.domain != "sensor" or state.attributes.get("device_class") != "timestamp":
         return None
     try:
         when = datetime.fromisoformat(state.state.replace("Z", "+00:00"))
@@ -153,12 +171,15 @@ def _track_entity_time(
         for item in cancel:
             item()
         cancel.clear()
-        moment = _entity_moment(runtime, entity_id, runtime.now())
+        moment = _entity_moment(runtime, entity_id)
         if isinstance(moment, time):
             cancel.append(_schedule_daily(runtime, moment, offset, fire, entity_id))
         elif isinstance(moment, datetime):
             due = moment + offset
-            if due > runtime.now():
+            # As Home Assistant: an input_datetime with a date fires when its moment is
+            # now or later; a timestamp sensor only when it is strictly later.
+            now = runtime.now()
+            if due > now or (due == now and entity_id.startswith("input_datetime.")):
 
                 def ring(when: datetime) -> None:
                     fire(_time_data(runtime, when, entity_id), None)
@@ -305,8 +326,23 @@ def _validate_template(runtime: Runtime, config: Mapping[str, Any]) -> None:
         ) from None
 
 
+_NOTHING = object()  # no result compared yet
+
+
+def _unchanged(last: object, result: object) -> bool:
+    """As Home Assistant compares template results: two errors are the same result."""
+    if last is _NOTHING:
+        return False
+    if isinstance(last, TemplateError) or isinstance(result, TemplateError):
+        return isinstance(last, TemplateError) and isinstance(result, TemplateError)
+    return bool(result == last)
+
+
 class _TemplateWatch:
-    """Re-renders on every change of what the template read; fires on false → true."""
+    """Re-renders on every change of what the template read, as Home Assistant's template
+    trigger does: armed while the result is false, it fires (or starts its ``for``) when
+    an armed result turns true; any change of the result cancels a pending ``for``; a
+    render error is logged and changes nothing."""
 
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         self.runtime = runtime
@@ -317,14 +353,23 @@ class _TemplateWatch:
         self.tracked: frozenset[str] = frozenset()
         self.untick: Unsubscribe | None = None
         self.waiting: Unsubscribe | None = None
-        self.last = self.render(None)
+        # As Home Assistant: the first render only arms (when false) and sets what is
+        # watched; the first change after it is compared with nothing, so always handled.
+        self.last: object = _NOTHING
+        first = self.render()
+        self.armed = not isinstance(first, TemplateError) and not as_boolean(first)
+        if isinstance(first, TemplateError):
+            _LOGGER.warning("template trigger: %s", first)
 
-    def render(self, event: Event | None) -> bool:
+    def render(self) -> Any:
+        """The template's result, or the :class:`TemplateError` it raised; watches what
+        it read (after an error: what it watched before, and what it read until then)."""
         try:
             value, info = self.template.render_with_info({})
         except TemplateError as err:
-            _LOGGER.warning("template trigger: %s", err)
-            return False
+            read = err.read
+            self.watch(self.tracked | frozenset(read.entities) if read else self.tracked)
+            return err
         watched = frozenset(info.entities)
         if info.domains or info.all_states:
             watched |= frozenset(
@@ -332,14 +377,18 @@ class _TemplateWatch:
                 for s in self.runtime.states.all()
                 if info.all_states or s.domain in info.domains
             )
-        if watched != self.tracked:
-            if self.untrack is not None:
-                self.untrack()
-            self.tracked = watched
-            self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
+        self.watch(watched)
         if info.has_time and self.untick is None:
             self.untick = self.runtime.scheduler.call_every(60, self.on_tick)
-        return as_boolean(value)
+        return value
+
+    def watch(self, watched: frozenset[str]) -> None:
+        if watched == self.tracked:
+            return
+        if self.untrack is not None:
+            self.untrack()
+        self.tracked = watched
+        self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
 
     def on_tick(self, _: datetime) -> None:
         self.evaluate(None)
@@ -348,15 +397,22 @@ class _TemplateWatch:
         self.evaluate(event)
 
     def evaluate(self, event: Event | None) -> None:
-        now_true = self.render(event)
-        was_true, self.last = self.last, now_true
-        if not now_true:
-            if self.waiting is not None:
-                self.waiting()
-                self.waiting = None
+        result = self.render()
+        last, self.last = self.last, result
+        if _unchanged(last, result):
             return
-        if was_true:
+        if isinstance(result, TemplateError):
+            _LOGGER.warning("template trigger: %s", result)
             return
+        if self.waiting is not None:
+            self.waiting()
+            self.waiting = None
+        if not as_boolean(result):
+            self.armed = True
+            return
+        if not self.armed:
+            return
+        self.armed = False
         data: dict[str, Any] = {
             "entity_id": event.data["entity_id"] if event else None,
             "from_state": event.data["old_state"] if event else None,
