@@ -68,12 +68,20 @@ class EagerRun(asyncio.Future[T]):
     task: asyncio.Task[T] | None = None
     # Cancelled while being stepped, before it had a task.
     cancel_requested: bool = False
+    # Passing a cancellation on to its task right now.
+    _cancelling: bool = False
 
     def cancel(self, msg: Any = None) -> bool:
         if self.done():
             return False
         if self.task is not None:
-            return self.task.cancel(msg)
+            if self._cancelling:  # come back through a cycle of waits (a run waiting on
+                return True  # a future that holds the run itself): passed on already
+            self._cancelling = True
+            try:
+                return self.task.cancel(msg)
+            finally:
+                self._cancelling = False
         # Being stepped right now (a run cancelling the one that triggered it): its
         # task is cancelled as soon as it has one; a run that ends first has ended.
         self.cancel_requested = True

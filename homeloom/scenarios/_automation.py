@@ -153,14 +153,17 @@ class Automation:
         )
         self._publish(context, at=at)
 
-    async def disable(self, *, stop_actions: bool = True) -> None:
+    async def disable(self, *, stop_actions: bool = True) -> bool:
+        """Detach the triggers and publish "off", after stopping the runs when asked.
+        True when the run making this call was one of them (see ``Script.stop``)."""
         if self._detach is not None:
             self._detach()
             self._detach = None
         self.enabled = False
-        if stop_actions:
-            await self.script.stop()
-        self._publish()
+        try:
+            return await self.script.stop() if stop_actions else False
+        finally:  # published even when this wait is cancelled
+            self._publish()
 
     def _trigger_variables(self) -> dict[str, Any]:
         """The automation's ``trigger_variables`` rendered (asked only when it has some:

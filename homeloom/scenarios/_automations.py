@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ from ._automation import Automation, TraceSink, object_id_for
 from ._automation_config import DEFAULT_OPTIONS, DOMAIN, parse_automation, scenario_label
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
+from ._script import end_calling_run
 from ._trace import Trace
 from ._yaml import drop_positions, position_of
 
@@ -329,29 +331,43 @@ class AutomationManager:
 
         async def turn_off(call: ServiceCall) -> None:
             options = _TurnOff.model_validate(dict(call.data))
+            stopped_caller = False
             for automation in self._targets(call):
-                await automation.disable(stop_actions=options.stop_actions)
+                stopped = await automation.disable(stop_actions=options.stop_actions)
+                stopped_caller = stopped_caller or stopped
+            if stopped_caller:  # a run turning its own automation off ends here
+                await end_calling_run()
 
         async def toggle(call: ServiceCall) -> None:
+            stopped_caller = False
             for automation in self._targets(call):
                 if automation.enabled:
-                    await automation.disable()
+                    stopped = await automation.disable()
+                    stopped_caller = stopped_caller or stopped
                 else:
                     await automation.enable()
+            if stopped_caller:
+                await end_calling_run()
 
         async def trigger(call: ServiceCall) -> None:
+            """Run each target and wait for its run to end (the caller waits, as in HA);
+            several targets run side by side."""
             options = _Trigger.model_validate(dict(call.data))
-            for automation in self._targets(call):
-                variables: Mapping[str, Any] = {
-                    **options.variables,
-                    "trigger": {"platform": None, "description": "manual trigger"},
-                }
-                self.runtime.create_task(
-                    automation.trigger(
-                        variables, call.context, skip_condition=options.skip_condition
-                    ),
-                    name=f"trigger {automation.entity_id}",
+            runs = [
+                automation.trigger(
+                    {
+                        **options.variables,
+                        "trigger": {"platform": None, "description": "manual trigger"},
+                    },
+                    call.context,
+                    skip_condition=options.skip_condition,
                 )
+                for automation in self._targets(call)
+            ]
+            if len(runs) == 1:
+                await runs[0]
+            elif runs:
+                await asyncio.gather(*runs)
 
         async def reload(call: ServiceCall) -> None:
             await self.reload(call.context)

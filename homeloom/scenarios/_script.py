@@ -33,7 +33,7 @@ from ._checkpoints import Resume, get_checkpoints
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace
 
-__all__ = ["RunResult", "Script"]
+__all__ = ["RunResult", "Script", "end_calling_run"]
 
 _LOGGER = logging.getLogger(__name__)
 _LEVELS = {
@@ -61,11 +61,10 @@ class RunResult:
 class _Scope:
     """The runs of one mode scope (the whole script, or one triggering entity)."""
 
-    __slots__ = ("lock", "tasks")
+    __slots__ = ("tasks",)
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Future[RunResult]] = set()
-        self.lock: asyncio.Lock | None = None
 
 
 _NO_VALUES: Mapping[str, Any] = MappingProxyType({})  # shared by every script without any
@@ -253,7 +252,9 @@ class Script:
         scope = scopes.get(key)
         if scope is None:
             scope = scopes[key] = _Scope()
-        replaced: tuple[asyncio.Future[RunResult], ...] = ()
+        # The runs this one waits for: those it replaces (restart), those ahead of it
+        # in the queue (queued; a run with none ahead starts at once, as a single's).
+        ahead: tuple[asyncio.Future[RunResult], ...] = ()
         if scope.tasks:
             mode = self.mode
             if mode == "single":
@@ -263,17 +264,19 @@ class Script:
                 self._log_exceeded(f"Maximum number of runs exceeded ({options.max_runs})")
                 return self._refused(trace, "failed_max_runs")
             if mode == "restart":
-                replaced = tuple(scope.tasks)
-                for task in replaced:
+                ahead = tuple(scope.tasks)
+                for task in ahead:
                     task.cancel()
+            elif mode == "queued":
+                ahead = tuple(scope.tasks)
         run_variables = (
             variables if own_variables and isinstance(variables, dict) else dict(variables or {})
         )
         run_context = context or Context(origin="scenario")
-        if replaced or self.mode == "queued" or resume is not None or not can_start_eagerly():
+        if ahead or resume is not None or not can_start_eagerly():
             coro = (
-                self._run(run_variables, run_context, trace, scope, resume, replaced)
-                if replaced or self.mode == "queued"
+                self._run(run_variables, run_context, trace, resume, ahead)
+                if ahead
                 else self._execute(run_variables, run_context, trace, resume)
             )
             task = self.runtime.create_task(
@@ -331,7 +334,7 @@ class Script:
         run = Run(self.runtime, self, variables, context)
         try:
             options = self._options
-            if options.fields or options.variables:
+            if options.variables:
                 self._prepare_variables(run)
             steps = self._steps
             for index in range(len(steps)):
@@ -377,7 +380,8 @@ class Script:
         return await self.wait(started)
 
     async def wait(self, task: asyncio.Future[RunResult]) -> RunResult:
-        """How a started run ended; a run cancelled by its mode or a stop is "cancelled"."""
+        """How a started run ended; a run cancelled by its mode or a stop is "cancelled".
+        A caller cancelled while it waits cancels the run (Home Assistant's ``async_run``)."""
         if isinstance(task, EagerRun) and task.task is not None:
             task = task.task  # handed to a task: its outcome is the same, one turn sooner
         try:
@@ -385,6 +389,7 @@ class Script:
         except asyncio.CancelledError:
             if task.cancelled():
                 return RunResult("cancelled")
+            task.cancel()  # the caller was stopped: so is the run it waits for (as HA)
             raise
 
     def _refused(self, trace: Trace | None, execution: str) -> RunResult:
@@ -397,22 +402,21 @@ class Script:
         variables: dict[str, Any],
         context: Context,
         trace: Trace | None,
-        scope: _Scope,
-        resume: Resume | None = None,
-        replaced: tuple[asyncio.Future[RunResult], ...] = (),
+        resume: Resume | None,
+        ahead: tuple[asyncio.Future[RunResult], ...],
     ) -> RunResult:
-        """A run that waits its turn: after the runs it replaced, or in the queue."""
-        if replaced:  # mode: restart; the runs it cancelled finish first
-            await asyncio.gather(*replaced, return_exceptions=True)
+        """A run that waits its turn: after the runs it replaced, or those ahead of it
+        in the queue (each queued run waits for every run started before it)."""
         if self.mode == "queued":
-            if scope.lock is None:
-                scope.lock = asyncio.Lock()
+            # A run handed to a task is waited for through its task: one turn sooner.
+            runs = [
+                run.task if isinstance(run, EagerRun) and run.task is not None else run
+                for run in ahead
+            ]
             with self.runtime.tasks.parked():
-                await scope.lock.acquire()
-            try:
-                return await self._execute(variables, context, trace, resume)
-            finally:
-                scope.lock.release()
+                await asyncio.wait(runs)
+        else:  # mode: restart; the runs it cancelled finish first
+            await asyncio.gather(*ahead, return_exceptions=True)
         return await self._execute(variables, context, trace, resume)
 
     async def _execute(
@@ -458,7 +462,7 @@ class Script:
                 await first
             elif resume is not None:
                 index = await self._resumed(run, resume)
-            elif self._options.fields or self._options.variables:
+            elif self._options.variables:
                 self._prepare_variables(run)
             for step in self._steps[index:]:
                 await step(run)
@@ -486,23 +490,55 @@ class Script:
         return RunResult("error", f"{type(error).__name__}: {error}")
 
     def _prepare_variables(self, run: Run) -> None:
+        """The script's ``variables``, rendered as defaults of the run's. A field's
+        ``default`` is not applied: Home Assistant's UI shows it, its runs ignore it
+        (2024.3, and still: core PR 128622 applied it in 2024.11's beta, PR 129591
+        reverted that before the release)."""
         engine = get_template_engine(self.runtime)
-        options = self._options
-        for name, spec in options.fields.items():
-            if name not in run.variables and isinstance(spec, Mapping) and "default" in spec:
-                run.variables[name] = spec["default"]
-        for name, value in options.variables.items():
-            run.variables[str(name)] = engine.render_complex(value, run.variables)
+        variables = run.variables
+        for name, value in self._options.variables.items():
+            key = str(name)
+            if key not in variables:  # defaults: what the caller passed wins (as HA)
+                variables[key] = engine.render_complex(value, variables)
 
-    async def stop(self, scope_key: str | None = None) -> None:
-        """Cancel runs: all of them, or those of one scope."""
+    async def stop(self, scope_key: str | None = None) -> bool:
+        """Cancel runs, all of them or those of one scope, and wait for them to end.
+
+        The run making this call (one turning its own script or automation off) is
+        cancelled too, but not waited for: it cannot end before this returns. It
+        ends at its next wait, :func:`end_calling_run` for a caller that must not go
+        on; True when it was one of the runs stopped.
+        """
         if self._scopes is None:
-            return
+            return False
         scopes = (
             [self._scopes[scope_key]] if scope_key in self._scopes else list(self._scopes.values())
         )
-        tasks = [task for scope in scopes for task in scope.tasks]
-        for task in tasks:
+        current = asyncio.current_task()
+        calling: asyncio.Future[RunResult] | None = None
+        others: list[asyncio.Future[RunResult]] = []
+        for scope in scopes:
+            for task in scope.tasks:
+                if current is not None and (
+                    task is current or (isinstance(task, EagerRun) and task.task is current)
+                ):
+                    calling = task
+                else:
+                    others.append(task)
+        for task in others:
             task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        if others:
+            # asyncio.wait, not gather: should this wait be cancelled (the caller is a
+            # run stopped by one of these), the cancellation goes no further.
+            await asyncio.wait(others)
+        if calling is None:
+            return False
+        calling.cancel()
+        return True
+
+
+async def end_calling_run() -> None:
+    """End the run making this call, which :meth:`Script.stop` cancelled (it returned
+    True): the cancellation is raised here, so none of the run's steps after the call
+    is done."""
+    await asyncio.sleep(0)

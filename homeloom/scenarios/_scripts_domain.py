@@ -14,7 +14,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Runtime, ServiceCall, slugify
 
 from ._errors import ScenarioConfigError, issue_at
-from ._script import Script
+from ._script import Script, end_calling_run
 
 __all__ = ["ScriptsReport", "setup_scripts"]
 
@@ -163,17 +163,25 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
             await entity.script.run(variables, context, wait=False)
 
     async def turn_off(call: ServiceCall) -> None:
+        stopped_caller = False
         for entity in targets(call):
-            await entity.script.stop()
+            stopped = await entity.script.stop()
+            stopped_caller = stopped_caller or stopped
+        if stopped_caller:  # a script turning itself off ends here
+            await end_calling_run()
 
     async def toggle(call: ServiceCall) -> None:
+        stopped_caller = False
         for entity in targets(call):
             if entity.script.is_running:
-                await entity.script.stop()
+                stopped = await entity.script.stop()
+                stopped_caller = stopped_caller or stopped
             else:
                 await entity.script.run(
                     {}, call.context.child("scenario", entity.entity_id), wait=False
                 )
+        if stopped_caller:
+            await end_calling_run()
 
     for name, handler in (("turn_on", turn_on), ("turn_off", turn_off), ("toggle", toggle)):
         services.register(DOMAIN, name, handler, target="required", entity_domains=(DOMAIN,))
