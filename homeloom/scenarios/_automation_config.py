@@ -298,7 +298,9 @@ def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> AutomationOp
         max_runs=max_runs,
         max_exceeded=max_exceeded,
         mode_scope=None if mode_scope == "automation" else mode_scope,
-        variables=item.get("variables") or _NO_VARIABLES,
+        # As Home Assistant: a run's variables start from the trigger_variables.
+        variables={**(item.get("trigger_variables") or {}), **(item.get("variables") or {})}
+        or _NO_VARIABLES,
         trigger_variables=item.get("trigger_variables") or _NO_VARIABLES,
         initial_state=initial_state,
         stored_traces=stored,

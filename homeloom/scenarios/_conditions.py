@@ -8,9 +8,10 @@ condition false and is recorded in the trace and the log, as Home Assistant does
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from homeloom.orchestrator import (
@@ -242,14 +243,31 @@ class _Logic(_Condition):
         return not any(member(variables) for member in self.members)
 
 
-def _state_value(state: State, attribute: str | None) -> Any:
-    return state.attributes.get(attribute) if attribute else state.state
+# Home Assistant reads another entity's state as the wanted one for these input entities
+# only (helpers/condition.py's INPUT_ENTITY_ID); any other entity id is a plain text.
+_INPUT_ENTITY_ID = re.compile(
+    r"^input_(?:select|text|number|boolean|datetime)\.(?!.+__)(?!_)[\da-z_]+(?<!_)$"
+)
 
 
 class _State(_Condition):
-    """Entities in one of the wanted states (or attribute values), maybe for a while."""
+    """Entities in one of the wanted states (or attribute values), maybe for a while.
 
-    __slots__ = ("attribute", "entity_ids", "for_duration", "match_any", "runtime", "wanted")
+    As Home Assistant: an entity's state is compared with wanted texts, an attribute
+    with the values as written (``255`` is not ``"255"``); a wanted input entity
+    (``input_select.mode``) stands for its current state. With ``match: any`` every
+    entity is still checked, and an error in any of them makes the condition fail.
+    """
+
+    __slots__ = (
+        "attribute",
+        "entity_ids",
+        "for_duration",
+        "inputs",
+        "match_any",
+        "runtime",
+        "wanted",
+    )
 
     def __init__(
         self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
@@ -259,50 +277,73 @@ class _State(_Condition):
         self.entity_ids = shared(tuple(_entity_ids(config, path)))  # as _NumericState's
         if "state" not in config:
             raise fail(config, None, f"{path}.state", "'state' is required")
-        self.wanted = tuple(as_list(config["state"]))
         self.attribute = config.get("attribute")
+        if self.attribute is None:  # texts: YAML's on and off are the states "on" and "off"
+            self.wanted = tuple(
+                ("on" if item else "off") if isinstance(item, bool) else str(item)
+                for item in as_list(config["state"])
+            )
+        else:
+            self.wanted = tuple(as_list(config["state"]))
+        self.inputs = any(
+            isinstance(item, str) and _INPUT_ENTITY_ID.match(item) for item in self.wanted
+        )
         self.match_any = str(config.get("match", "all")) == "any"
         self.for_duration = _duration(config, "for", path, engine)
 
-    def _wanted_values(self) -> list[Any]:
-        attribute = self.attribute
+    def _wanted_values(self) -> tuple[Any, ...]:
+        """The wanted values, each input entity replaced by its state."""
         values: list[Any] = []
         for item in self.wanted:
-            text = (
-                str(item) if not isinstance(item, bool) or attribute else ("on" if item else "off")
-            )
-            if (
-                attribute is None
-                and "." in text
-                and valid_entity_id(text)
-                and text.split(".")[0]
-                in ("input_select", "input_text", "input_boolean", "select", "sensor")
-            ):
-                ref = self.runtime.states.get(text)
-                values.append(ref.state if ref else text)
+            if isinstance(item, str) and _INPUT_ENTITY_ID.match(item):
+                ref = self.runtime.states.get(item)
+                if ref is None:
+                    raise ConditionError(f"the 'state' entity {item} is unavailable")
+                values.append(ref.state)
             else:
-                values.append(item if attribute else text)
-        return values
+                values.append(item)
+        return tuple(values)
 
     def _one(self, entity_id: str, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         state = self.runtime.states.get(entity_id)
         if state is None:
             raise ConditionError(f"unknown entity {entity_id}")
         attribute = self.attribute
-        value = _state_value(state, attribute)
-        values = self._wanted_values()
-        ok = value in values or (attribute is not None and str(value) in [str(v) for v in values])
+        if attribute is None:
+            value: Any = state.state
+        elif attribute in state.attributes:
+            value = state.attributes[attribute]
+        else:
+            noted["message"] = f"attribute '{attribute}' of entity {entity_id} does not exist"
+            return False
+        values = self._wanted_values() if self.inputs else self.wanted
+        ok = value in values  # equality, as Home Assistant's ``value == state_value``
         noted["state"] = value
-        noted["wanted_state"] = values[0] if len(values) == 1 else values
+        noted["wanted_state"] = values[0] if len(values) == 1 else list(values)
         for_duration = self.for_duration
         if ok and for_duration is not None:
             duration = for_duration(variables) if callable(for_duration) else for_duration
-            ok = self.runtime.now() - state.last_changed >= duration
-        return bool(ok)
+            # Strictly longer, as Home Assistant's ``now - for > last_changed``.
+            ok = self.runtime.now() - state.last_changed > duration
+        return ok
 
     def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
-        results = (self._one(entity_id, variables, noted) for entity_id in self.entity_ids)
-        return any(results) if self.match_any else all(results)
+        if len(self.entity_ids) == 1:  # the usual single entity: no errors to gather
+            return self._one(self.entity_ids[0], variables, noted)
+        match_any = self.match_any
+        result = not match_any
+        errors: list[str] = []
+        for entity_id in self.entity_ids:
+            try:
+                if self._one(entity_id, variables, noted):
+                    result = True
+                elif not match_any:
+                    return False
+            except ConditionError as err:
+                errors.append(str(err))
+        if errors:  # as Home Assistant: raised unless an entity already made it false
+            raise ConditionError("; ".join(errors))
+        return result
 
 
 def _number(value: Any) -> float:
@@ -414,26 +455,45 @@ class _Template(_Condition):
         return renders_true(self.template, variables)
 
 
-def _time_of(runtime: Runtime, raw: Any) -> Callable[[], time | None]:
-    if raw is None:
-        return lambda: None
+_TIME_ENTITY_DOMAINS = ("input_datetime", "sensor")
+
+
+def _time_of(runtime: Runtime, raw: Any, key: str) -> Callable[[], time | None]:
+    """A ``before:`` or ``after:`` limit: a fixed time or an entity's, None when it has none.
+
+    As Home Assistant: an ``input_datetime`` gives its hour, minute and second
+    attributes (23:59:59 for those it lacks, as a date-only one), a timestamp sensor
+    its local time of day; any other entity, or one unknown or unavailable, none.
+    """
     text = str(raw).strip()
     if valid_entity_id(text.lower()):
         entity_id = text.lower()
+        if entity_id.split(".", 1)[0] not in _TIME_ENTITY_DOMAINS:
+            raise ValueError(f"{raw!r}: a time entity is an input_datetime or a sensor")
 
         def from_entity() -> time | None:
             state = runtime.states.get(entity_id)
-            if state is None or state.state in ("unknown", "unavailable"):
-                raise ConditionError(f"{entity_id} has no time")
-            if state.domain == "input_datetime" and not state.attributes.get("has_time", True):
-                return time(0, 0)
+            if state is None:
+                raise ConditionError(f"unknown '{key}' entity {entity_id}")
+            attributes = state.attributes
+            if state.domain == "input_datetime":
+                return time(
+                    int(attributes.get("hour", 23)),
+                    int(attributes.get("minute", 59)),
+                    int(attributes.get("second", 59)),
+                )
+            if attributes.get("device_class") != "timestamp" or state.state in (
+                "unknown",
+                "unavailable",
+            ):
+                return None
             try:
                 when = datetime.fromisoformat(state.state)
-                if when.tzinfo is not None:
-                    when = when.astimezone(runtime.settings.tz)
-                return when.time()
             except ValueError:
-                return time.fromisoformat(state.state)
+                return None
+            if when.tzinfo is not None:
+                when = when.astimezone(runtime.settings.tz)
+            return when.time()
 
         return from_entity
     try:
@@ -446,13 +506,14 @@ def _time_of(runtime: Runtime, raw: Any) -> Callable[[], time | None]:
 def _time(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
 ) -> ConditionCheck:
-    try:
-        after, before = (
-            _time_of(runtime, config.get("after")),
-            _time_of(runtime, config.get("before")),
-        )
-    except ValueError as err:
-        raise fail(config, "after" if "after" in config else "before", path, str(err)) from None
+    limits: dict[str, Callable[[], time | None] | None] = {}
+    for key in ("after", "before"):
+        raw = config.get(key)
+        try:
+            limits[key] = None if raw is None else _time_of(runtime, raw, key)
+        except ValueError as err:
+            raise fail(config, key, f"{path}.{key}", str(err)) from None
+    after, before = limits["after"], limits["before"]
     weekdays = [str(d).lower() for d in as_list(config.get("weekday"))]
     for day in weekdays:
         if day not in _WEEKDAYS:
@@ -466,14 +527,18 @@ def _time(
     def check(variables: Mapping[str, Any]) -> bool:
         now = runtime.local_now()
         current = now.time().replace(tzinfo=None)
-        start, end = after() or time(0, 0), before() or time(23, 59, 59, 999999)
-        if start <= end:
-            inside = start <= current < end if before() is not None else start <= current
-        else:  # across midnight
-            inside = current >= start or current < end
-        if weekdays and _WEEKDAYS[now.weekday()] not in weekdays:
+        start = time(0) if after is None else after()
+        if start is None:
             return False
-        return inside
+        end = time(23, 59, 59, 999999) if before is None else before()
+        if end is None:
+            return False
+        if start < end:
+            if not start <= current < end:
+                return False
+        elif end <= current < start:  # across midnight (or equal limits: all day)
+            return False
+        return not weekdays or _WEEKDAYS[now.weekday()] in weekdays
 
     return check
 
@@ -495,19 +560,36 @@ def _sun(
     if after is None and before is None:
         raise fail(config, None, path, "a sun condition needs 'after', 'before' or both")
     after_offset, before_offset = offset("after_offset"), offset("before_offset")
+    events = {event for event in (after, before) if event is not None}
+    settings = runtime.settings
+
+    def event_time(event: str, today: date) -> datetime | None:
+        found = sun_event_time(event, today, settings)
+        if found is not None and found.astimezone(settings.tz).date() < today:
+            found = sun_event_time(event, today + timedelta(days=1), settings)
+        return found
 
     def check(variables: Mapping[str, Any]) -> bool:
+        # As Home Assistant: today's events; both limits included (only a moment
+        # past ``before`` or short of ``after`` fails).
         now = runtime.now()
-        today = runtime.local_now().date()
-        settings = runtime.settings
-        ok = True
-        if after is not None:
-            event = sun_event_time(after, today, settings)
-            ok = ok and event is not None and now >= event + after_offset
+        today = now.astimezone(settings.tz).date()
+        times = {event: event_time(event, today) for event in events}
+        if before == "sunrise" and after == "sunset":  # the night: either side of it
+            sunrise, sunset = times["sunrise"], times["sunset"]
+            return (sunrise is not None and now < sunrise + before_offset) or (
+                sunset is not None and now > sunset + after_offset
+            )
+        # None: no such event today (polar days and nights), the condition is false.
         if before is not None:
-            event = sun_event_time(before, today, settings)
-            ok = ok and event is not None and now < event + before_offset
-        return bool(ok)
+            limit = times[before]
+            if limit is None or now > limit + before_offset:
+                return False
+        if after is not None:
+            limit = times[after]
+            if limit is None or now < limit + after_offset:
+                return False
+        return True
 
     return check
 
@@ -519,24 +601,58 @@ def _zone(
     zones = _entity_ids(config, path, "zone")
 
     def inside(entity_id: str, zone_id: str) -> bool:
-        state, zone = runtime.states.get(entity_id), runtime.states.get(zone_id)
-        if state is None or zone is None:
-            return False
+        zone = runtime.states.get(zone_id)
+        if zone is None:
+            raise ConditionError(f"unknown zone {zone_id}")
+        state = runtime.states.get(entity_id)
+        if state is None:
+            raise ConditionError(f"unknown entity {entity_id}")
         return in_zone(state, zone)
 
-    return lambda v: all(any(inside(e, z) for z in zones) for e in entity_ids)
+    def check(variables: Mapping[str, Any]) -> bool:
+        # As Home Assistant: each entity in one of the zones; errors fail it only when
+        # no entity is already outside.
+        errors: list[str] = []
+        all_inside = True
+        for entity_id in entity_ids:
+            entity_inside = False
+            for zone_id in zones:
+                try:
+                    if inside(entity_id, zone_id):
+                        entity_inside = True
+                except ConditionError as err:
+                    errors.append(f"error matching {entity_id} with {zone_id}: {err}")
+            all_inside = all_inside and entity_inside
+        if errors and not all_inside:
+            raise ConditionError("; ".join(errors))
+        return all_inside
+
+    return check
 
 
 def in_zone(state: State, zone: State) -> bool:
-    """Whether a person or tracker is in a zone: by coordinates when both have them."""
-    lat, lon = state.attributes.get("latitude"), state.attributes.get("longitude")
-    zlat, zlon = zone.attributes.get("latitude"), zone.attributes.get("longitude")
-    if lat is not None and lon is not None and zlat is not None and zlon is not None:
-        radius = float(zone.attributes.get("radius", 100))
-        accuracy = float(state.attributes.get("gps_accuracy", 0))
-        return distance_m(float(lat), float(lon), float(zlat), float(zlon)) - accuracy <= radius
-    name = zone.attributes.get("friendly_name", zone.object_id)
-    return state.state == ("home" if zone.entity_id == "zone.home" else name)
+    """Whether a person or tracker is in a zone, by its coordinates, as Home Assistant.
+
+    Never for an unknown or unavailable state, nor an unavailable zone; the distance
+    less the gps accuracy must be strictly below the zone's radius. A state without
+    coordinates raises :class:`ConditionError`.
+    """
+    if state.state in ("unknown", "unavailable"):
+        return False
+    attributes = state.attributes
+    lat, lon = attributes.get("latitude"), attributes.get("longitude")
+    if lat is None or lon is None:
+        missing = "latitude" if lat is None else "longitude"
+        raise ConditionError(f"entity {state.entity_id} has no '{missing}' attribute")
+    if zone.state == "unavailable":
+        return False
+    zone_attributes = zone.attributes
+    zlat, zlon = zone_attributes.get("latitude"), zone_attributes.get("longitude")
+    radius = zone_attributes.get("radius")
+    if zlat is None or zlon is None or radius is None:
+        return False
+    distance = distance_m(float(lat), float(lon), float(zlat), float(zlon))
+    return distance - float(attributes.get("gps_accuracy", 0)) < float(radius)
 
 
 class _Trigger(_Condition):

@@ -3,7 +3,8 @@ or leaving a zone, a device (as the trigger it stands for) and spoken sentences.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeloom.orchestrator import (
@@ -12,6 +13,7 @@ from homeloom.orchestrator import (
     Context,
     Event,
     Runtime,
+    State,
     Unsubscribe,
 )
 
@@ -19,12 +21,16 @@ from ._conditions import in_zone
 from ._errors import fail
 from ._templates import get_template_engine
 from ._trigger_state import STATE_PLATFORMS
-from ._triggers import Attach, Fire, Validate, as_list, entity_ids_of
+from ._triggers import TRIGGER_VARIABLES, Attach, Fire, Validate, as_list, entity_ids_of
 
 __all__ = ["EVENT_PLATFORMS"]
 
+_LOGGER = logging.getLogger(__name__)
+
 
 # --- events, start and stop -----------------------------------------------------------
+
+Match = Callable[[Mapping[str, Any]], bool]
 
 _EVENT_ALIASES = {
     "homeassistant_start": EVENT_HOMELOOM_START,
@@ -43,33 +49,73 @@ def _validate_event(runtime: Runtime, config: Mapping[str, Any]) -> None:
             raise fail(config, key, f"{config['_path']}.{key}", f"'{key}' must be a mapping")
 
 
-def _subset(wanted: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
+def _items_match(wanted: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
+    """Every wanted key present with an equal value (``1`` and ``1.0``, not ``"1"``; a list
+    only the same list), as Home Assistant's ``data.items() >= wanted.items()``."""
     for key, value in wanted.items():
         if key not in actual:
             return False
         got = actual[key]
-        if isinstance(value, Mapping) and isinstance(got, Mapping):
-            if not _subset(value, got):
-                return False
-        elif got != value and str(got) != str(value):
+        if got is not value and got != value:
             return False
     return True
 
 
+def _schema_match(schema: Any, data: Any) -> bool:
+    """``data`` against a plain value as a voluptuous schema (Home Assistant's slow path,
+    when a wanted value is a mapping): a mapping checks only the keys it names that
+    ``data`` has, a list needs a list whose every item matches one of its items (the
+    empty list only the empty list), and any other value equality."""
+    if isinstance(schema, Mapping):
+        if not isinstance(data, Mapping):
+            return False
+        return all(
+            key not in data or _schema_match(value, data[key]) for key, value in schema.items()
+        )
+    if isinstance(schema, list):
+        if not isinstance(data, list):
+            return False
+        return all(any(_schema_match(option, item) for option in schema) for item in data)
+    return bool(data == schema)
+
+
+def _matcher(wanted: Mapping[str, Any], nested: type) -> Match | None:
+    """A check of an event's data or context: the items comparison, or the schema one
+    when a wanted value is a ``nested`` (a mapping for data, a list for context)."""
+    if not wanted:
+        return None
+    if not any(isinstance(value, nested) for value in wanted.values()):
+        return lambda actual: _items_match(wanted, actual)
+    if nested is list:  # the context's lists are choices (several user ids)
+
+        def choices(actual: Mapping[str, Any]) -> bool:
+            for key, value in wanted.items():
+                if key not in actual:
+                    return False
+                got = actual[key]
+                if not (got in value if isinstance(value, list) else _schema_match(value, got)):
+                    return False
+            return True
+
+        return choices
+    return lambda actual: all(
+        key in actual and _schema_match(value, actual[key]) for key, value in wanted.items()
+    )
+
+
 def _attach_event(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
+    # Rendered once, with the automation's trigger_variables, as Home Assistant does.
     engine = get_template_engine(runtime)
-    types = [str(engine.render_complex(t, {})) for t in as_list(config.get("event_type"))]
-    wanted_data = config.get("event_data") or {}
-    wanted_context = config.get("context") or {}
+    variables = config.get(TRIGGER_VARIABLES) or {}
+    types = [str(t) for t in engine.render_complex(as_list(config.get("event_type")), variables)]
+    match_data = _matcher(engine.render_complex(config.get("event_data") or {}, variables), Mapping)
+    match_context = _matcher(engine.render_complex(config.get("context") or {}, variables), list)
 
     def on_event(event: Event) -> None:
-        if wanted_data and not _subset(wanted_data, event.data):
+        if match_data is not None and not match_data(event.data):
             return
-        if wanted_context:
-            ctx = event.context.as_dict()
-            for key, value in wanted_context.items():
-                if ctx.get(key) not in as_list(value):
-                    return
+        if match_context is not None and not match_context(event.context.as_dict()):
+            return
         data = {
             "event": {
                 "event_type": event.event_type,
@@ -102,7 +148,8 @@ def _attach_homeassistant(runtime: Runtime, config: Mapping[str, Any], fire: Fir
     description = "Home Assistant starting" if starting else "Home Assistant stopping"
 
     def on_event(event: Event) -> None:
-        fire({"event": event.as_dict(), "description": description}, event.context)
+        # Home Assistant's trigger.event is the event written (start or shutdown).
+        fire({"event": config["event"], "description": description}, event.context)
 
     if starting and runtime.running:
         # Attached after start (a reload): Home Assistant runs start triggers only at start.
@@ -120,17 +167,33 @@ def _validate_zone(runtime: Runtime, config: Mapping[str, Any]) -> None:
         raise fail(config, "event", f"{config['_path']}.event", "expected 'enter' or 'leave'")
 
 
+def _has_location(state: State) -> bool:
+    """Float coordinates, as Home Assistant's ``location.has_location``."""
+    attributes = state.attributes
+    return isinstance(attributes.get("latitude"), float) and isinstance(
+        attributes.get("longitude"), float
+    )
+
+
 def _attach_zone(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
     zone_id = entity_ids_of(config, "zone")[0]
     entering = config.get("event", "enter") == "enter"
     verb = "entering" if entering else "leaving"
 
     def on_change(event: Event) -> None:
+        # As Home Assistant: a change is skipped if either side lacks coordinates; an
+        # entity appearing or removed is outside (so it can enter or leave).
         old, new = event.data["old_state"], event.data["new_state"]
-        zone = runtime.states.get(zone_id)
-        if zone is None or old is None or new is None:
+        if (old is not None and not _has_location(old)) or (
+            new is not None and not _has_location(new)
+        ):
             return
-        was, now = in_zone(old, zone), in_zone(new, zone)
+        zone = runtime.states.get(zone_id)
+        if zone is None:
+            _LOGGER.warning("zone trigger: unknown zone %s", zone_id)
+            return
+        was = old is not None and in_zone(old, zone)
+        now = new is not None and in_zone(new, zone)
         if (entering and not was and now) or (not entering and was and not now):
             fire(
                 {

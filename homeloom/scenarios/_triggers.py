@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
+# The key of a trigger's config holding the automation's rendered trigger_variables
+# (Home Assistant's ``trigger_info["variables"]``), stamped by ``attach_triggers``.
+TRIGGER_VARIABLES = "_variables"
 TriggerCallback = Callable[[dict[str, Any], Context | None], Awaitable[None] | None]
 Fire = Callable[[dict[str, Any], Context | None], None]
 Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
@@ -182,6 +185,8 @@ def attach_triggers(
             key = f"{checkpoint}:{config['_index']}"
             if config.get("_checkpoint") != key:  # else stamped by the owner, kept as is
                 config = {**config, "_checkpoint": key}
+        if variables:  # the automation's trigger_variables, for what a platform renders
+            config = {**config, TRIGGER_VARIABLES: variables}
         detach.append(platforms[config["platform"]][0](runtime, config, fire))
     if len(detach) == 1:  # the usual single trigger: nothing to gather
         return detach[0]
