@@ -6,13 +6,15 @@ import base64
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
+from numbers import Number
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode as _urlencode
 
-from homeloom.orchestrator import Runtime, slugify, valid_entity_id
+from homeloom.orchestrator import Runtime, State, valid_entity_id
 
 from ._template_states import AllStates, TemplateState, note_entity, note_time
 
@@ -54,15 +56,17 @@ def to_int(value: Any, default: Any = _SENTINEL, base: int = 10) -> Any:
 
 
 def to_bool(value: Any, default: Any = _SENTINEL) -> Any:
+    # Only text and numbers convert: ``none | bool`` fails, as in Home Assistant.
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on", "enable"):
-        return True
-    if text in ("0", "false", "no", "off", "disable", "none"):
-        return False
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value != 0
+    if isinstance(value, str):
+        text = value.lower().strip()
+        if text in ("1", "true", "yes", "on", "enable"):
+            return True
+        if text in ("0", "false", "no", "off", "disable"):
+            return False
+    elif isinstance(value, Number):
+        return bool(value)
     return _fail("bool", value) if default is _SENTINEL else default
 
 
@@ -71,7 +75,7 @@ def is_number(value: Any) -> bool:
         number = float(value)
     except (ValueError, TypeError):
         return False
-    return not (math.isnan(number) or math.isinf(number)) and not isinstance(value, bool)
+    return math.isfinite(number)
 
 
 def round_value(
@@ -91,31 +95,58 @@ def round_value(
         result = round(number * 2) / 2
     else:
         result = round(number, precision)
-    return int(result) if precision == 0 and method != "half" else result
+    return int(result) if precision == 0 else result
 
 
-def _numbers(args: tuple[Any, ...]) -> list[Any]:
-    if len(args) == 1 and isinstance(args[0], Iterable) and not isinstance(args[0], str):
-        return list(args[0])
-    return list(args)
+def _values(name: str, args: tuple[Any, ...], default: Any) -> tuple[Any, Any]:
+    """The values of ``average`` or ``median``, and the default: an iterable first argument
+    takes a second positional one as its default; else the arguments are the values."""
+    if not args:
+        raise TypeError(f"{name} expected at least 1 argument, got 0")
+    if isinstance(args[0], Iterable):
+        if len(args) > 1 and default is _SENTINEL:
+            default = args[1]
+        return args[0], default
+    if len(args) == 1:
+        raise TypeError(f"'{type(args[0]).__name__}' object is not iterable")
+    return args, default
 
 
 def _average(*args: Any, default: Any = _SENTINEL) -> Any:
     import statistics
 
+    values, default = _values("average", args, default)
     try:
-        return statistics.fmean(float(v) for v in _numbers(args))
-    except (ValueError, TypeError, statistics.StatisticsError):
+        return statistics.fmean(values)  # text is not converted, as in Home Assistant
+    except (TypeError, statistics.StatisticsError):
         return _fail("average", args) if default is _SENTINEL else default
 
 
 def _median(*args: Any, default: Any = _SENTINEL) -> Any:
     import statistics
 
+    values, default = _values("median", args, default)
     try:
-        return statistics.median(_numbers(args))
-    except (ValueError, TypeError, statistics.StatisticsError):
+        return statistics.median(values)
+    except (TypeError, statistics.StatisticsError):
         return _fail("median", args) if default is _SENTINEL else default
+
+
+def _min_max(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Jinja's ``min`` or ``max`` filter as a function of an iterable or of several values."""
+    from jinja2 import pass_environment
+
+    @pass_environment
+    def apply(environment: jinja2.Environment, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            raise TypeError(f"{name} expected at least 1 argument, got 0")
+        if len(args) == 1:
+            if isinstance(args[0], Iterable):
+                return builtin(environment, args[0], **kwargs)
+            raise TypeError(f"'{type(args[0]).__name__}' object is not iterable")
+        return builtin(environment, args, **kwargs)
+
+    return apply
 
 
 def _iif(value: Any, if_true: Any = True, if_false: Any = False, if_none: Any = _SENTINEL) -> Any:
@@ -134,21 +165,23 @@ def _safe_range(*args: int) -> range:
 # --- time -----------------------------------------------------------------------------
 
 
-def _parse_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+def _parse_text(text: str) -> datetime | None:
+    """A date and time in ISO 8601 text, or None."""
     try:
-        text = str(value).strip().replace("Z", "+00:00")
-        return datetime.fromisoformat(text)
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        try:
-            return datetime.fromtimestamp(float(value), UTC)
-        except (ValueError, TypeError, OverflowError, OSError):
-            return None
+        return None
+
+
+def _parse_time(text: Any) -> time | None:
+    """``H:M`` or ``H:M:S`` with whole numbers, as Home Assistant reads a time, or None."""
+    parts = str(text).split(":")
+    if len(parts) < 2:
+        return None
+    try:
+        return time(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0)
+    except ValueError:
+        return None
 
 
 class _TimeFunctions:
@@ -168,30 +201,37 @@ class _TimeFunctions:
             value = value.replace(tzinfo=self.runtime.settings.tz)
         return value.astimezone(self.runtime.settings.tz)
 
-    def today_at(self, value: str = "00:00") -> datetime:
+    def today_at(self, value: str = "") -> datetime:
         note_time()
-        try:
-            at = time.fromisoformat(str(value))
-        except ValueError:
-            raise TemplateValueError(f"today_at: invalid time {value!r}") from None
+        at = _parse_time(value) if value else time()
+        if at is None:
+            raise TemplateValueError(f"today_at: invalid time {value!r}")
         today = self.runtime.local_now()
         return datetime.combine(today.date(), at, tzinfo=self.runtime.settings.tz)
 
     def as_timestamp(self, value: Any, default: Any = _SENTINEL) -> Any:
-        parsed = _parse_datetime(value)
+        # A datetime, or text read as one (a number is not a timestamp here).
+        parsed = value if isinstance(value, datetime) else _parse_text(str(value))
         if parsed is None:
             return _fail("as_timestamp", value) if default is _SENTINEL else default
         return self.local(parsed).timestamp()
 
     def as_datetime(self, value: Any, default: Any = _SENTINEL) -> Any:
-        parsed = _parse_datetime(value)
-        if parsed is None:
-            return _fail("as_datetime", value) if default is _SENTINEL else default
-        return parsed
+        # A number, or text of one, is a UNIX timestamp; other text a date and time.
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (ValueError, TypeError):
+            pass
+        parsed = _parse_text(value) if isinstance(value, str) else None
+        if parsed is not None:
+            return parsed
+        if default is not _SENTINEL:
+            return default
+        # Text gives None, as in Home Assistant 2024.1 and before.
+        return None if isinstance(value, str) else _fail("as_datetime", value)
 
-    def as_local(self, value: Any) -> Any:
-        parsed = _parse_datetime(value)
-        return self.local(parsed) if parsed is not None else value
+    def as_local(self, value: datetime) -> datetime:
+        return self.local(value)
 
     def timestamp_custom(
         self,
@@ -200,23 +240,24 @@ class _TimeFunctions:
         local: bool = True,
         default: Any = _SENTINEL,
     ) -> Any:
+        # A number only: text of one is invalid input, as in Home Assistant.
         try:
-            when = datetime.fromtimestamp(float(value), UTC)
-        except (ValueError, TypeError, OverflowError, OSError):
+            when = datetime.fromtimestamp(value, UTC)
+        except (ValueError, TypeError):
             return _fail("timestamp_custom", value) if default is _SENTINEL else default
         return (self.local(when) if local else when).strftime(fmt)
 
     def timestamp_local(self, value: Any, default: Any = _SENTINEL) -> Any:
         try:
-            when = datetime.fromtimestamp(float(value), UTC)
-        except (ValueError, TypeError, OverflowError, OSError):
+            when = datetime.fromtimestamp(value, UTC)
+        except (ValueError, TypeError):
             return _fail("timestamp_local", value) if default is _SENTINEL else default
         return self.local(when).isoformat()
 
     def timestamp_utc(self, value: Any, default: Any = _SENTINEL) -> Any:
         try:
-            return datetime.fromtimestamp(float(value), UTC).isoformat()
-        except (ValueError, TypeError, OverflowError, OSError):
+            return datetime.fromtimestamp(value, UTC).isoformat()
+        except (ValueError, TypeError):
             return _fail("timestamp_utc", value) if default is _SENTINEL else default
 
     def relative_time(self, value: Any) -> Any:
@@ -228,28 +269,28 @@ class _TimeFunctions:
         delta = self.runtime.now() - value
         if delta.total_seconds() < 0:
             return value
-        return _humanize(delta)
+        return _humanize(delta.total_seconds())
 
     def strptime(self, value: str, fmt: str, default: Any = _SENTINEL) -> Any:
         try:
             return datetime.strptime(value, fmt)
-        except (ValueError, TypeError):
+        except (ValueError, AttributeError, TypeError):
             return _fail("strptime", value) if default is _SENTINEL else default
 
 
-def _humanize(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size in (
-        ("year", 31_536_000),
-        ("month", 2_592_000),
-        ("day", 86_400),
-        ("hour", 3_600),
-        ("minute", 60),
-    ):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} second{'s' if seconds != 1 else ''}"
+_AGE_UNITS = (("second", 60), ("minute", 60), ("hour", 24), ("day", 30), ("month", 12))
+
+
+def _humanize(seconds: float) -> str:
+    """An age in its largest unit, rounded to the nearest (90 minutes is "2 hours")."""
+    amount, count, unit = seconds, round(seconds), "year"
+    for name, size in _AGE_UNITS:
+        if count < size:
+            unit = name
+            break
+        amount /= size
+        count = round(amount)
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 # --- the house ------------------------------------------------------------------------
@@ -265,47 +306,53 @@ class _HouseFunctions:
         return self.runtime.states.get(entity_id) if valid_entity_id(entity_id) else None
 
     def is_state(self, entity_id: Any, value: Any) -> bool:
+        # Text compared as is (21.5 is not "21.5"); a list (not a tuple) is a choice.
         state = self._state(entity_id)
         if state is None:
             return False
-        if isinstance(value, list | tuple):
-            return state.state in [str(v) for v in value]
-        return bool(state.state == str(value))
+        return bool(state.state == value or (isinstance(value, list) and state.state in value))
 
     def state_attr(self, entity_id: Any, name: str) -> Any:
         state = self._state(entity_id)
         return state.attributes.get(name) if state is not None else None
 
     def is_state_attr(self, entity_id: Any, name: str, value: Any) -> bool:
-        state = self._state(entity_id)
-        return state is not None and name in state.attributes and state.attributes[name] == value
+        attribute = self.state_attr(entity_id, name)
+        return attribute is not None and bool(attribute == value)
 
     def has_value(self, entity_id: Any) -> bool:
         state = self._state(entity_id)
         return state is not None and state.state not in ("unknown", "unavailable")
 
     def expand(self, *args: Any) -> list[TemplateState]:
+        """Groups replaced by their members and zones by their persons, as in Home Assistant;
+        sorted by entity id, as its documentation says (2024.3 itself left them unsorted)."""
         found: dict[str, TemplateState] = {}
         pending: list[Any] = list(args)
-        seen: set[str] = set()
         while pending:
-            item = pending.pop(0)
-            if isinstance(item, list | tuple):
-                pending[:0] = list(item)
-                continue
-            entity_id = item.entity_id if isinstance(item, TemplateState) else str(item).lower()
-            if entity_id in seen:
-                continue
-            seen.add(entity_id)
-            state = self._state(entity_id)
-            if state is None:
-                continue
-            members = state.attributes.get("entity_id")
-            if state.domain in ("group", "light", "switch") and isinstance(members, list | tuple):
-                pending.extend(members)
-                if state.domain == "group":
+            item = pending.pop()
+            if isinstance(item, str):
+                got = self._state(item)
+                if got is None:
                     continue
-            found[entity_id] = TemplateState(state)
+                state = TemplateState(got)
+            elif isinstance(item, TemplateState):
+                state = item
+            elif isinstance(item, State):
+                state = TemplateState(item)
+            elif isinstance(item, Iterable):
+                pending += item
+                continue
+            else:
+                continue
+            entity_id = state.entity_id
+            if entity_id.startswith("group."):
+                pending += state.attributes.get("entity_id") or ()
+            elif entity_id.startswith("zone."):
+                pending += state.attributes.get("persons") or ()
+            else:
+                note_entity(entity_id)
+                found[entity_id] = state
         return sorted(found.values(), key=lambda s: s.entity_id)
 
     def area_id(self, lookup: Any) -> str | None:
@@ -411,15 +458,27 @@ def _from_json(value: Any, default: Any = _SENTINEL) -> Any:
 def _to_json(
     value: Any, ensure_ascii: bool = False, pretty_print: bool = False, sort_keys: bool = False
 ) -> str:
-    # Compact, as Home Assistant's orjson writes it.
+    # Compact, as Home Assistant's orjson writes it, unless ASCII is asked for: then the
+    # json library's spacing, as there. Other types than JSON's (a datetime) fail.
+    if ensure_ascii:
+        return json.dumps(value, indent=2 if pretty_print else None, sort_keys=sort_keys)
     return json.dumps(
         value,
-        ensure_ascii=ensure_ascii,
+        ensure_ascii=False,
         indent=2 if pretty_print else None,
         separators=None if pretty_print else (",", ":"),
         sort_keys=sort_keys,
-        default=str,
     )
+
+
+def _slugify(value: Any, separator: str = "_") -> str:
+    """Home Assistant's slug: accents dropped, other runs of non-alphanumerics one separator."""
+    if value is None or value == "":
+        return ""
+    text = unicodedata.normalize("NFKD", str(value))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    slug = separator.join(re.findall(r"[a-z0-9]+", text))
+    return slug or "unknown"
 
 
 def _ordinal(value: Any) -> str:
@@ -455,10 +514,7 @@ def _multiply(value: Any, amount: Any, default: Any = _SENTINEL) -> Any:
 
 
 def _contains(seq: Any, value: Any) -> bool:
-    try:
-        return value in seq
-    except TypeError:
-        return False
+    return value in seq  # a number is no sequence: TypeError, as in Home Assistant
 
 
 def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
@@ -511,7 +567,7 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         "regex_replace": regex_replace,
         "regex_findall": regex_findall,
         "regex_findall_index": regex_findall_index,
-        "slugify": slugify,
+        "slugify": _slugify,
         "ordinal": _ordinal,
         "multiply": _multiply,
         "base64_encode": lambda v: base64.b64encode(str(v).encode()).decode(),
@@ -524,8 +580,8 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         utcnow=times.utcnow,
         timedelta=timedelta,
         range=_safe_range,
-        min=lambda *a: min(_numbers(a)),
-        max=lambda *a: max(_numbers(a)),
+        min=_min_max(env.filters["min"], "min"),
+        max=_min_max(env.filters["max"], "max"),
         pi=math.pi,
         e=math.e,
         tau=math.tau,

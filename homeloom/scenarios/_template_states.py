@@ -104,7 +104,10 @@ class TemplateState:
         return f"{self._state.state} {unit}" if unit else self._state.state
 
     def __getitem__(self, key: str) -> Any:
-        return getattr(self, key) if key in _FIELDS else None
+        # An unknown key is a KeyError, so that ``state.foo`` renders as undefined.
+        if key in _FIELDS:
+            return getattr(self, key)
+        raise KeyError(key)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TemplateState) and other._state == self._state
@@ -130,6 +133,7 @@ _FIELDS = frozenset(
         "last_changed",
         "last_updated",
         "context",
+        "state_with_unit",
     }
 )
 
@@ -156,8 +160,8 @@ class DomainStates:
 
     def __iter__(self) -> Iterator[TemplateState]:
         note_domain(self._domain)
-        states = sorted(self._runtime.states.all(self._domain), key=lambda s: s.entity_id)
-        return iter([TemplateState(s) for s in states])
+        # In the order the states were created, as in Home Assistant.
+        return iter([TemplateState(s) for s in self._runtime.states.all(self._domain)])
 
     def __len__(self) -> int:
         note_domain(self._domain)
@@ -190,8 +194,7 @@ class AllStates:
 
     def __iter__(self) -> Iterator[TemplateState]:
         note_all()
-        states = sorted(self._runtime.states.all(), key=lambda s: s.entity_id)
-        return iter([TemplateState(s) for s in states])
+        return iter([TemplateState(s) for s in self._runtime.states.all()])
 
     def __len__(self) -> int:
         note_all()

@@ -180,6 +180,7 @@ class Template:
             render_info.reset(token)
         if len(text) > MAX_OUTPUT:
             raise TemplateError(self.source, f"output longer than {MAX_OUTPUT} characters")
+        text = text.strip()  # Home Assistant strips every result
         return (parse_result(text) if parse else text), info
 
 
@@ -209,7 +210,6 @@ class TemplateEngine:
             import jinja2
 
             env = _sandbox_class()(undefined=jinja2.Undefined, autoescape=False)
-            env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
             install_functions(env, self.runtime)
             self._env = env
         return self._env
