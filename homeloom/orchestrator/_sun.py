@@ -117,9 +117,20 @@ def _location(settings: Any) -> tuple[float, float, float]:
     return float(settings.latitude), float(settings.longitude), float(settings.elevation)
 
 
-def sun_event_time(event: str, day: date, settings: Any) -> datetime | None:
-    """When ``event`` (sunrise, sunset, noon) happens on the house's local ``day``."""
+def sun_event_time(event: str, day: date, settings: Any, *, local: bool = False) -> datetime | None:
+    """When ``event`` (sunrise, sunset, noon) happens on ``day``, as Home Assistant
+    reckons it: the event astral computes for that date in UTC (``local=False``), whose
+    solar noon is near 12:00 UTC less the longitude. It falls on the local ``day``
+    except where the time zone is more than twelve hours from the sun's time (east of
+    the date line at a western longitude: Kiritimati, Tonga, Samoa), where it is the
+    next local day's: there Home Assistant's sun condition takes it, so this does too.
+
+    ``local``: the event of the local ``day`` wherever the house is (the daylight of a
+    simulated house).
+    """
     lat, lon, elevation = _location(settings)
+    if not local:
+        return sun_times(day, lat, lon, elevation).get(event)
     # The UTC date whose solar noon falls on the local day.
     tz = settings.tz
     local_noon = datetime.combine(day, time(12), tzinfo=tz)
@@ -140,7 +151,8 @@ def sun_event_time(event: str, day: date, settings: Any) -> datetime | None:
 def next_sun_event(
     event: str, after: datetime, settings: Any, offset: timedelta = timedelta()
 ) -> datetime | None:
-    """The first ``event`` + ``offset`` strictly after ``after``, within a year."""
+    """The first ``event`` + ``offset`` strictly after ``after``, within a year: as Home
+    Assistant looks for it, from the event of the day before the local date on."""
     day = after.astimezone(settings.tz).date() - timedelta(days=1)
     for _ in range(370):
         found = sun_event_time(event, day, settings)

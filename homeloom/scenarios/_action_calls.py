@@ -388,21 +388,30 @@ def _device(
 
 
 class _Event(ActionStep):
-    """Fires an event on the bus."""
+    """Fires an event on the bus.
+
+    As Home Assistant: ``event_data`` then ``event_data_template`` are rendered, each on
+    its own, the second's keys over the first's; one that fails to render is logged
+    and left out, and the event fires all the same.
+    """
 
     __slots__ = ("data", "event_type")
     may_wait = False
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
         self.event_type = config["event"]
-        self.data = {
-            **(config.get("event_data_template") or {}),
-            **(config.get("event_data") or {}),
-        }
+        self.data = tuple(
+            config[key] for key in ("event_data", "event_data_template") if config.get(key)
+        )
 
     async def act(self, run: Run) -> None:
         name = str(render(self.engine, self.event_type, run))
-        payload = render(self.engine, self.data, run)
+        payload: dict[str, Any] = {}
+        for data in self.data:
+            try:
+                payload.update(render(self.engine, data, run))
+            except TemplateError as err:
+                _LOGGER.error("%s: Error rendering event data template: %s", self.path, err)
         trace_set_result(event=name, event_data=payload)
         self.runtime.bus.fire(name, payload, run.context)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from homeloom.orchestrator import Context, Event, Runtime, State, Unsubscribe, valid_entity_id
@@ -16,6 +17,7 @@ from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateError, get_template_engine
 from ._triggers import (
+    TRIGGER_VARIABLES,
     Attach,
     Fire,
     ForWait,
@@ -29,6 +31,7 @@ from ._triggers import (
 __all__ = ["STATE_PLATFORMS"]
 
 _LOGGER = logging.getLogger(__name__)
+_NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
 
 
 def _check_for(runtime: Runtime, config: Mapping[str, Any]) -> None:
@@ -80,7 +83,7 @@ class _EntityTrigger:
     keeps one per trigger, and a dict weighs more than the trigger.
     """
 
-    __slots__ = ("duration", "fire", "runtime", "untrack", "waits")
+    __slots__ = ("duration", "fire", "runtime", "untrack", "variables", "waits")
     platform: ClassVar[str]  # as written in the configuration, for the log
 
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
@@ -92,6 +95,9 @@ class _EntityTrigger:
             ForWait(runtime, config.get("_checkpoint")) if self.duration is not None else None
         )
         self.untrack: Unsubscribe | None = None
+        # The automation's trigger variables, which a ``for:`` (and numeric_state's
+        # value_template) is rendered with; most have none, and share one empty mapping.
+        self.variables: Mapping[str, Any] = config.get(TRIGGER_VARIABLES) or _NO_VARIABLES
 
     def detach(self) -> None:
         """Detaching ends every pending wait. Turned off or reloaded, the scenario forgets
@@ -120,7 +126,9 @@ class _EntityTrigger:
         ``value``, or with ``unlike`` is not)."""
         entity_id = data["entity_id"]
         try:
-            duration = rendered_duration(self.runtime, self.duration, {"trigger": data})
+            duration = rendered_duration(
+                self.runtime, self.duration, {**self.variables, "trigger": data}
+            )
         except (DurationError, TemplateError) as err:
             _LOGGER.error("%s trigger on %s: 'for': %s", self.platform, entity_id, err)
             return
@@ -215,6 +223,8 @@ class _StateTrigger(_EntityTrigger):
             else:
                 waits.keep(entity_id, _state_value(new, self.attribute))
         if new is None:
+            if old is not None:
+                self._removed(entity_id, old, event.context)
             return
         attribute = self.attribute
         if attribute:
@@ -250,6 +260,34 @@ class _StateTrigger(_EntityTrigger):
         # The value the wait holds to: the one left, or the one reached.
         held = old_value if self.hold_unlike else new_value
         self._wait_for(waits, data, event.context, held, self.hold_unlike)
+
+    def _removed(self, entity_id: str, old: State, context: Context) -> None:
+        """The entity was removed: as Home Assistant, a change to no value (None), which
+        fires unless a ``to:`` lists the states to reach, a ``from:`` or ``not_from:``
+        rejects the value left, or the watched attribute was not there either."""
+        old_value = _state_value(old, self.attribute)
+        if old_value is None or self.to_values is not None:
+            return
+        if self.from_values is not None and old_value not in self.from_values:
+            return
+        if old_value in self.not_from:
+            return
+        data = {
+            "entity_id": entity_id,
+            "from_state": old,
+            "to_state": None,
+            "for": None,
+            "attribute": self.attribute,
+            "description": f"state of {entity_id}",
+        }
+        waits = self.waits
+        if waits is None:
+            self.fire(data, context)
+            return
+        # Held while the entity stays removed (any new state ends it), or with only a
+        # ``from:``, while it is not the value left; a later removal ends it either way.
+        held = old_value if self.hold_unlike else None
+        self._wait_for(waits, data, context, held, self.hold_unlike)
 
     def _resume_saved(self, entity_id: str, waits: ForWait) -> None:
         saved = waits.saved(entity_id)
@@ -485,7 +523,7 @@ class _NumericTrigger(_EntityTrigger):
         raw: Any = state.attributes.get(attribute) if attribute else state.state
         if self.template is not None:
             try:
-                raw = self.template.render({"state": state})
+                raw = self.template.render(self._template_variables(state))
             except TemplateError as err:
                 raise _CheckError(f"template error: {err}") from None
         if raw is None or (type(raw) is str and raw in _NEVER_NUMBERS):
@@ -505,6 +543,18 @@ class _NumericTrigger(_EntityTrigger):
             if above is None or not number > above:
                 return False
         return True
+
+    def _template_variables(self, state: State) -> dict[str, Any]:
+        """What the value_template sees, as Home Assistant gives it: the trigger
+        variables, a ``trigger`` that names the entity and the limits, and ``state``."""
+        trigger = {
+            "platform": "numeric_state",
+            "entity_id": state.entity_id,
+            "below": _as_number(self.below),
+            "above": _as_number(self.above),
+            "attribute": self.attribute,
+        }
+        return {**self.variables, "trigger": trigger, "state": state}
 
     def __call__(self, event: Event) -> None:
         entity_id, new = event.data["entity_id"], event.data["new_state"]

@@ -12,7 +12,7 @@ from homeloom.orchestrator import Event, Runtime, Unsubscribe, next_sun_event, v
 from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateError, as_boolean, get_template_engine
-from ._triggers import Fire, Validate, duration_of
+from ._triggers import TRIGGER_VARIABLES, Fire, Validate, duration_of
 
 __all__ = ["TIME_PLATFORMS"]
 
@@ -83,24 +83,15 @@ def _validate_time(runtime: Runtime, config: Mapping[str, Any]) -> None:
 
 
 def _entity_moment(runtime: Runtime, entity_id: str) -> datetime | time | None:
-    """When ``entity_id`` says to fire, as Home Assistant reads it: an input_datetime,
-    or a ``sensor`` with device_class timestamp whose state is known; None otherwise."""
+    """When ``entity_id`` says to fire, as Home Assistant reads it: an input_datetime
+    (from its attributes), or a ``sensor`` with device_class timestamp whose state is
+    known; None otherwise."""
     state = runtime.states.get(entity_id)
-    if state is None or state.state in ("unknown", "unavailable", ""):
+    if state is None:
         return None
     if state.domain == "input_datetime":
-        has_date = state.attributes.get("has_date", False)
-        has_time = state.attributes.get("has_time", False)
-        try:
-            if has_date and has_time:
-                return datetime.fromisoformat(state.state).replace(tzinfo=runtime.settings.tz)
-            if has_time:
-                return time.fromisoformat(state.state)
-            if has_date:
-                when = datetime.fromisoformat(state.state)
-                return when.replace(tzinfo=runtime.settings.tz)
-        except ValueError:
-            return None
+        return _input_datetime_moment(runtime, state.attributes)
+    if state.state in ("unknown", "unavailable", ""):
         return None
     if state.domain != "sensor" or state.attributes.get("device_class") != "timestamp":
         return None
@@ -109,6 +100,28 @@ def _entity_moment(runtime: Runtime, entity_id: str) -> datetime | time | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=runtime.settings.tz)
+
+
+def _input_datetime_moment(
+    runtime: Runtime, attributes: Mapping[str, Any]
+) -> datetime | time | None:
+    """An input_datetime's moment as Home Assistant's time trigger reads it: from the
+    ``year``...``second`` attributes that ``has_date`` and ``has_time`` say it has, not
+    from its state (whatever that is, even unknown); a date without a time is its
+    midnight. None when an attribute it needs is missing or no date or time."""
+    try:
+        has_date, has_time = attributes["has_date"], attributes["has_time"]
+        hour = minute = second = 0
+        if has_time:
+            hour, minute, second = attributes["hour"], attributes["minute"], attributes["second"]
+        if has_date:
+            day = (attributes["year"], attributes["month"], attributes["day"])
+            return datetime(*day, hour, minute, second, tzinfo=runtime.settings.tz)
+        if has_time:
+            return time(hour, minute, second)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
 
 
 def _next_daily(runtime: Runtime, at: time, after: datetime, offset: timedelta) -> datetime:
@@ -158,7 +171,7 @@ def _time_data(runtime: Runtime, due: datetime, entity_id: str | None) -> dict[s
     return {
         "now": due.astimezone(runtime.settings.tz),
         "entity_id": entity_id,
-        "description": "time",
+        "description": "time" if entity_id is None else f"time set in {entity_id}",
     }
 
 
@@ -349,6 +362,8 @@ class _TemplateWatch:
         self.config = config
         self.fire = fire
         self.template = get_template_engine(runtime).template(str(config["value_template"]))
+        # The automation's trigger variables: the template is rendered with them.
+        self.variables: dict[str, Any] = dict(config.get(TRIGGER_VARIABLES) or {})
         self.untrack: Unsubscribe | None = None
         self.tracked: frozenset[str] = frozenset()
         self.untick: Unsubscribe | None = None
@@ -365,7 +380,7 @@ class _TemplateWatch:
         """The template's result, or the :class:`TemplateError` it raised; watches what
         it read (after an error: what it watched before, and what it read until then)."""
         try:
-            value, info = self.template.render_with_info({})
+            value, info = self.template.render_with_info(self.variables)
         except TemplateError as err:
             read = err.read
             self.watch(self.tracked | frozenset(read.entities) if read else self.tracked)
@@ -413,14 +428,21 @@ class _TemplateWatch:
         if not self.armed:
             return
         self.armed = False
+        entity_id = event.data["entity_id"] if event else None
+        to_state = event.data["new_state"] if event else None
         data: dict[str, Any] = {
-            "entity_id": event.data["entity_id"] if event else None,
+            "entity_id": entity_id,
             "from_state": event.data["old_state"] if event else None,
-            "to_state": event.data["new_state"] if event else None,
+            "to_state": to_state,
             "for": None,
-            "description": "template",
+            "description": (
+                f"{entity_id} via template"
+                if entity_id is not None
+                else "time change or manual update via template"
+            ),
         }
-        context = event.context if event else None
+        # As Home Assistant: the context of the state reached (none for a removal).
+        context = to_state.context if to_state is not None else None
         try:
             duration = duration_of(self.runtime, self.config, {"trigger": data})
         except (DurationError, TemplateError) as err:

@@ -42,7 +42,10 @@ class VirtualConfig(AdapterConfig):
 
 def _sun_times(hub: Any, day: date) -> tuple[datetime | None, datetime | None]:
     settings = hub.settings
-    return sun_event_time("sunrise", day, settings), sun_event_time("sunset", day, settings)
+    return (
+        sun_event_time("sunrise", day, settings, local=True),
+        sun_event_time("sunset", day, settings, local=True),
+    )
 
 
 class VirtualAdapter(Adapter[VirtualConfig]):
