@@ -60,6 +60,9 @@ def _conditions_of(runtime: Runtime, value: Any, path: str) -> ConditionCheck:
     return compile_conditions(runtime, value, path=path)
 
 
+_OPTION_KEYS = frozenset(("alias", "conditions", "sequence"))
+
+
 class _Choose(ActionStep):
     """The sequence of the first option whose conditions hold, else the default."""
 
@@ -71,9 +74,24 @@ class _Choose(ActionStep):
         options = []
         for index, option in enumerate(as_list(config["choose"])):
             where = f"{path}/choose/{index}"
-            if not isinstance(option, Mapping) or "sequence" not in option:
+            # As in Home Assistant 2024.3: both keys are needed and nothing else is
+            # taken but an alias (no 'enabled' on an option).
+            if (
+                not isinstance(option, Mapping)
+                or "sequence" not in option
+                or "conditions" not in option
+            ):
                 raise fail(config, "choose", where, "each choice needs 'conditions' and 'sequence'")
-            conditions = option.get("conditions", option.get("condition"))
+            unknown = [str(key) for key in option if key not in _OPTION_KEYS]
+            if unknown:
+                raise fail(
+                    option,
+                    unknown[0],
+                    f"{where}.{unknown[0]}",
+                    f"unknown key {unknown[0]!r} in a choice;"
+                    " valid keys: alias, conditions, sequence",
+                )
+            conditions = option["conditions"]
             options.append(
                 (
                     _conditions_of(runtime, conditions, f"{where}/conditions"),
@@ -91,11 +109,11 @@ class _Choose(ActionStep):
         for index, (check, sequence) in enumerate(self.options):
             if check(run.variables):
                 trace_set_result(choice=index)
-                await sequence(run.scoped())
+                await sequence(run.nested())
                 return
         if self.default is not None:
             trace_set_result(choice="default")
-            await self.default(run.scoped())
+            await self.default(run.nested())
 
 
 class _If(ActionStep):
@@ -119,10 +137,10 @@ class _If(ActionStep):
     async def act(self, run: Run) -> None:
         if self.check(run.variables):
             trace_set_result(choice="then")
-            await self.then(run.scoped())
+            await self.then(run.nested())
         elif self.otherwise is not None:
             trace_set_result(choice="else")
-            await self.otherwise(run.scoped())
+            await self.otherwise(run.nested())
 
 
 class _Repeat(ActionStep):
@@ -160,45 +178,49 @@ class _Repeat(ActionStep):
             else None
         )
 
-    async def _iterate(
-        self, run: Run, index: int, item: Any = None, last: bool | None = None
-    ) -> None:
-        scope = run.scoped()
-        repeat: dict[str, Any] = {"first": index == 1, "index": index}
-        if last is not None:
-            repeat["last"] = last
-        if self.form == "for_each":
-            repeat["item"] = item
-        scope.variables["repeat"] = repeat
-        await self.sequence(scope)
-
     async def act(self, run: Run) -> None:
-        form, check = self.form, self.check
+        # As Home Assistant 2024.3 does: ``repeat`` is set in the enclosing scope for
+        # each iteration (each runs as a nested block), and put back as it was after.
+        variables = run.variables
+        saved = variables.get("repeat")
+        try:
+            await self._loop(run)
+        finally:
+            if saved:
+                variables["repeat"] = saved
+            else:
+                variables.pop("repeat", None)
+
+    async def _loop(self, run: Run) -> None:
+        form, check, sequence, variables = self.form, self.check, self.sequence, run.variables
         if form == "count":
             count = int(float(render(self.engine, self.spec["count"], run)))
             for index in range(1, count + 1):
-                await self._iterate(run, index, last=index == count)
+                variables["repeat"] = {"first": index == 1, "index": index, "last": index == count}
+                await sequence(run.nested())
             trace_set_result(iterations=count)
             return
         if form == "for_each":
             items = render(self.engine, self.spec["for_each"], run)
-            if isinstance(items, str):
-                items = [items]
-            items = list(items or [])
+            if not isinstance(items, list):
+                raise StopRun("error", f"repeat 'for_each' must be a list of items, got {items!r}")
+            count = len(items)
             for index, item in enumerate(items, start=1):
-                await self._iterate(run, index, item, last=index == len(items))
+                repeat = {"first": index == 1, "index": index, "last": index == count}
+                if item is not None:
+                    repeat["item"] = item
+                variables["repeat"] = repeat
+                await sequence(run.nested())
             return
         assert check is not None
         index = 0
         while True:
             index += 1
-            probe = run.scoped()
-            probe.variables["repeat"] = {"first": index == 1, "index": index}
-            if form == "while" and not check(probe.variables):
+            variables["repeat"] = {"first": index == 1, "index": index}
+            if form == "while" and not check(variables):
                 break
-            await self._iterate(run, index)
-            probe.variables["repeat"] = {"first": index == 1, "index": index}
-            if form == "until" and check(probe.variables):
+            await sequence(run.nested())
+            if form == "until" and check(variables):
                 break
             await asyncio.sleep(0)  # a tight loop must not starve the house
 
@@ -266,7 +288,7 @@ class _NestedSequence(ActionStep):
         self.sequence = compile_sequence(runtime, config["sequence"], f"{path}/sequence", script)
 
     async def act(self, run: Run) -> None:
-        await self.sequence(run.scoped())
+        await self.sequence(run.nested())
 
 
 class _Variables(ActionStep):
@@ -283,6 +305,8 @@ class _Variables(ActionStep):
 
     async def act(self, run: Run) -> None:
         changed: dict[str, Any] = {}
+        # A copy, as in Home Assistant: the enclosing block's variables stay as they were.
+        run.variables = dict(run.variables)
         for key, value in self.values.items():
             rendered = render(self.engine, value, run)
             run.variables[str(key)] = rendered
@@ -300,6 +324,13 @@ class _Stop(ActionStep):
         self.reason = str(config.get("stop") or "")
         self.is_error = bool(config.get("error", False))
         self.response_variable = config.get("response_variable")
+        if "error" in config and self.response_variable is not None:
+            raise fail(
+                config,
+                "response_variable",
+                f"{path}.response_variable",
+                "not allowed to add a response to an error stop action",
+            )
 
     async def act(self, run: Run) -> None:
         trace_set_result(stop=self.reason, error=self.is_error)

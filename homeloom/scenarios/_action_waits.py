@@ -25,9 +25,17 @@ if TYPE_CHECKING:
 __all__ = ["WAIT_BUILDERS"]
 
 
+def _positive(value: Any) -> timedelta:
+    """A duration that is not negative, as a delay or a timeout must be."""
+    duration = parse_duration(value)
+    if duration < timedelta():
+        raise DurationError(f"a duration must not be negative, got {value!r}")
+    return duration
+
+
 def _duration(engine: TemplateEngine, value: Any, run: Run) -> timedelta:
     try:
-        return parse_duration(render(engine, value, run))
+        return _positive(render(engine, value, run))
     except DurationError as err:
         raise StopRun("error", str(err)) from None
 
@@ -39,7 +47,7 @@ def _check_duration(engine: TemplateEngine, config: Mapping[str, Any], key: str,
     if isinstance(raw, Mapping) and any(engine.is_template(v) for v in raw.values()):
         return
     try:
-        parse_duration(raw)
+        _positive(raw)
     except DurationError as err:
         raise fail(config, key, f"{path}.{key}", str(err)) from None
 
@@ -141,7 +149,7 @@ class _WaitTemplate(ActionStep):
         text, info = template.render_with_info(run.variables, parse_result=False)
         if str(text).strip().lower() == "true":
             run.variables["wait"] = {
-                "remaining": timeout.total_seconds() if timeout else None,
+                "remaining": timeout.total_seconds() if timeout is not None else None,
                 "completed": True,
             }
             trace_set_result(wait=run.variables["wait"])

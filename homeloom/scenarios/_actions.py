@@ -6,8 +6,10 @@ themselves are in ``_action_calls`` (service calls, events, a conversation
 response), ``_action_waits`` (delay and the waits) and ``_action_flow``
 (conditions, choose, if, repeat, parallel, sequence, variables, stop).
 
-Variables follow Home Assistant's scoping: a nested block (choose, if, repeat,
-parallel, sequence) works on a copy, so what it defines does not leak out.
+Variables follow Home Assistant 2024.3's scoping: a ``variables`` step works on a
+copy, so what a nested block (choose, if, repeat, sequence) defines with it does
+not leak out, while ``wait`` and a response written there do; a parallel branch
+works on a copy of its own.
 """
 
 from __future__ import annotations
@@ -121,7 +123,15 @@ class Run:
         self.resumed_wait: Resume | None = None
 
     def scoped(self) -> Run:
+        """A copy of the variables: a parallel branch's, which nothing leaks out of."""
         return Run(self.runtime, self.script, dict(self.variables), self.context, self.id)
+
+    def nested(self) -> Run:
+        """The same variables, as Home Assistant 2024.3 hands them to a nested block
+        (choose, if, repeat, sequence): a ``variables`` step there starts a copy of
+        its own, but what a wait or a response writes first lands in the enclosing
+        scope and is seen after the block."""
+        return Run(self.runtime, self.script, self.variables, self.context, self.id)
 
 
 @functools.lru_cache(maxsize=4096)
