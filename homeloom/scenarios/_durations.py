@@ -9,7 +9,7 @@ from typing import Any
 
 __all__ = ["DurationError", "parse_duration"]
 
-_CLOCK = re.compile(r"^(-)?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
+_CLOCK = re.compile(r"^([-+])?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 _UNITS = ("days", "hours", "minutes", "seconds", "milliseconds")
 
 
@@ -53,7 +53,7 @@ def _parse(value: Any) -> timedelta:
         if match:
             sign, hours, minutes, seconds = match.groups()
             total = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds or 0))
-            return -total if sign else total
+            return -total if sign == "-" else total  # "+" is allowed, as in Home Assistant
         try:
             seconds = float(text)
         except ValueError:

@@ -277,9 +277,18 @@ def _next_match(
 def _attach_pattern(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
     patterns = _patterns(config)
     cancel: list[Unsubscribe] = []
+    # As Home Assistant: with nothing but "*" (no unit given a value), every second
+    # counted from the attaching, not on whole seconds; never at the attaching itself.
+    every_second = all(
+        config.get(key) is None or str(config.get(key)) == "*"
+        for key in ("hours", "minutes", "seconds")
+    )
 
     def schedule(after: datetime, inclusive: bool = False) -> None:
-        due = _next_match(runtime, after, patterns, inclusive)
+        if every_second:
+            due = after + timedelta(seconds=1)
+        else:
+            due = _next_match(runtime, after, patterns, inclusive)
         cancel[:] = [runtime.scheduler.call_at(due, ring)]
 
     def ring(due: datetime) -> None:

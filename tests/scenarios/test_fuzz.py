@@ -175,3 +175,10 @@ def test_sandbox_escapes_are_refused(source: str) -> None:
 def test_a_duration_out_of_range_is_refused_clearly(written: Any) -> None:
     with pytest.raises(DurationError, match="out of range"):
         parse_duration(written)
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"), [("+00:30:00", 1800), ("-00:00:05", -5), ("+5", 5), ("+1:02", 3720)]
+)
+def test_a_duration_may_carry_its_sign(written: str, seconds: float) -> None:
+    assert parse_duration(written).total_seconds() == seconds
