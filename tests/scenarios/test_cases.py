@@ -4,7 +4,8 @@ Each file in ``cases/`` holds a list of cases: automations (and optional extra
 configuration), an events file's ``initial`` and ``steps``, and the exact
 service calls expected, as ``[offset_s, service, entity ids, data]``. Cases
 marked ``stub: false`` run with simulated devices, so calls change states and
-later triggers and conditions see them.
+later triggers and conditions see them. ``runs`` lists the runs' outcomes,
+``errors`` how many errors are reported and ``error`` words one of them holds.
 """
 
 from __future__ import annotations
@@ -100,3 +101,6 @@ async def test_case(case: dict[str, Any], tmp_path: Path) -> None:
         assert [run["outcome"] for run in result["runs"]] == case["runs"], result["runs"]
     if case.get("errors") is not None:
         assert len(result["errors"]) == case["errors"], result["errors"]
+    if "error" in case:  # words one of the reported errors holds
+        messages = [str(error.get("message")) for error in result["errors"]]
+        assert any(case["error"] in message for message in messages), messages
