@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from homeloom.house import House
-from homeloom.orchestrator import Event, TestClock
+from tests.scenarios.notified import Sent, notified_house
 
 CONFIG = """\
 homeloom:
@@ -44,19 +44,8 @@ automation:
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
 
-async def _house(config_dir: Path) -> tuple[House, list[tuple[float, str]]]:
-    (config_dir / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
-    house = House(config_dir, clock=TestClock(START), adapters=False)
-    await house.setup()
-    sent: list[tuple[float, str]] = []
-
-    def record(event: Event) -> None:
-        offset = (house.runtime.now() - START).total_seconds()
-        sent.append((offset, str(event.data["message"])))
-
-    house.runtime.bus.listen("homeloom_notification", record)
-    await house.start()
-    return house, sent
+async def _house(config_dir: Path) -> tuple[House, Sent]:
+    return await notified_house(config_dir, CONFIG, START)
 
 
 async def test_removing_an_entity_fires_the_triggers_that_accept_no_value(

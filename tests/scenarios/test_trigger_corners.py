@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from homeloom.house import House
-from homeloom.orchestrator import Event, TestClock
+from tests.scenarios.notified import Sent, notified_house
 
 CONFIG = """\
 homeloom:
@@ -36,19 +36,8 @@ automation:
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
 
-async def _house(config_dir: Path, at: datetime = START) -> tuple[House, list[tuple[float, str]]]:
-    (config_dir / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
-    house = House(config_dir, clock=TestClock(at), adapters=False)
-    await house.setup()
-    sent: list[tuple[float, str]] = []
-
-    def record(event: Event) -> None:
-        offset = (house.runtime.now() - START).total_seconds()
-        sent.append((offset, str(event.data["message"])))
-
-    house.runtime.bus.listen("homeloom_notification", record)
-    await house.start()
-    return house, sent
+async def _house(config_dir: Path, at: datetime = START) -> tuple[House, Sent]:
+    return await notified_house(config_dir, CONFIG, START, at)
 
 
 async def _two_tv_waits(house: House) -> None:
