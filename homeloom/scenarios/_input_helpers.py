@@ -7,6 +7,7 @@ restart; without one, the previous value comes back (counters restore unless
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
@@ -19,6 +20,8 @@ from homeloom.orchestrator import Context, ServiceValidationError
 from ._helpers_base import HelperConfig, HelperEntity
 
 __all__ = ["HELPER_KINDS"]
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class _Data(BaseModel):
@@ -233,7 +236,12 @@ class InputSelect(HelperEntity):
         elif service == "select_last":
             option = self.options[-1]
         else:
-            self.options = [str(o) for o in data["options"]]
+            options = [str(o) for o in data["options"]]
+            if len(set(options)) != len(options):
+                raise ServiceValidationError(
+                    self.domain, service, "options", f"duplicated options: {options}"
+                )
+            self.options = options
             option = current.state if current and current.state in self.options else self.options[0]
         self.write(option, context)
 
@@ -281,18 +289,18 @@ class InputText(HelperEntity):
         self.write(value if value is not None else "unknown")
 
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+        """A value of the wrong length is ignored with a warning, as in Home Assistant; the
+        pattern is only a hint for the user interface and is not enforced."""
         value = str(data["value"])
         if not self.config.min <= len(value) <= self.config.max:
-            raise ServiceValidationError(
-                self.domain,
-                service,
-                "value",
-                f"length must be between {self.config.min} and {self.config.max}",
+            _LOGGER.warning(
+                "%s: invalid value %r (length range %s - %s)",
+                self.entity_id,
+                value,
+                self.config.min,
+                self.config.max,
             )
-        if self.config.pattern and not re.fullmatch(self.config.pattern, value):
-            raise ServiceValidationError(
-                self.domain, service, "value", f"must match {self.config.pattern!r}"
-            )
+            return
         self.write(value, context)
 
 
@@ -331,6 +339,20 @@ class InputDateTime(HelperEntity):
             return value.strftime("%Y-%m-%d")
         return value.strftime("%H:%M:%S")
 
+    def _show(self, value: datetime, context: Context | None = None) -> None:
+        """The state and, as in Home Assistant, the parts the helper has as attributes."""
+        parts: dict[str, Any] = {}
+        if self.config.has_date:
+            parts.update(year=value.year, month=value.month, day=value.day)
+        if self.config.has_time:
+            parts.update(hour=value.hour, minute=value.minute, second=value.second)
+        if not self.config.has_date:
+            parts["timestamp"] = value.hour * 3600 + value.minute * 60 + value.second
+        else:
+            moment = value if self.config.has_time else datetime.combine(value.date(), time(0))
+            parts["timestamp"] = moment.replace(tzinfo=self.runtime.settings.tz).timestamp()
+        self.write(self._text(value), context, **parts)
+
     def _parse(self, text: str) -> datetime:
         try:
             return datetime.fromisoformat(text)
@@ -350,23 +372,43 @@ class InputDateTime(HelperEntity):
                 if not self.config.has_date
                 else datetime.combine(self.runtime.local_now().date(), time(0))
             )
-        self.write(self._text(value))
+        self._show(value)
 
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+        """As in Home Assistant: date and time, datetime and timestamp exclude each other;
+        the parts the helper does not have are dropped, and a call left with nothing to set
+        fails; a part not given keeps its current value."""
+        given = [
+            any(data.get(key) is not None for key in ("date", "time")),
+            data.get("datetime") is not None,
+            data.get("timestamp") is not None,
+        ]
+        if sum(given) > 1:
+            keys = ", ".join(key for key in data if data[key] is not None)
+            raise ServiceValidationError(
+                self.domain, service, "datetime", f"cannot use together: {keys}"
+            )
         current = self._parse(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         try:
-            if data.get("timestamp") is not None:
-                value = datetime.fromtimestamp(float(data["timestamp"]), self.runtime.settings.tz)
-                value = value.replace(tzinfo=None)
+            day = date.fromisoformat(str(data["date"])) if data.get("date") else None
+            at = time.fromisoformat(str(data["time"])) if data.get("time") else None
+            moment: datetime | None = None
+            if data.get("timestamp"):
+                moment = datetime.fromtimestamp(
+                    float(data["timestamp"]), self.runtime.settings.tz
+                ).replace(tzinfo=None)
             elif data.get("datetime"):
-                value = datetime.fromisoformat(str(data["datetime"])).replace(tzinfo=None)
-            else:
-                day = date.fromisoformat(str(data["date"])) if data.get("date") else current.date()
-                at = time.fromisoformat(str(data["time"])) if data.get("time") else current.time()
-                value = datetime.combine(day, at)
+                moment = datetime.fromisoformat(str(data["datetime"])).replace(tzinfo=None)
         except ValueError as err:
             raise ServiceValidationError(self.domain, service, "datetime", str(err)) from None
-        self.write(self._text(value), context)
+        if moment is not None:
+            day, at = moment.date(), moment.time()
+        day = day if self.config.has_date else None
+        at = at if self.config.has_time else None
+        if day is None and at is None:
+            raise ServiceValidationError(self.domain, service, "datetime", "nothing to set")
+        value = datetime.combine(day or current.date(), at or current.time())
+        self._show(value, context)
 
 
 # --- input_button and counter -------------------------------------------------------------
@@ -445,12 +487,21 @@ class Counter(HelperEntity):
             value = self.config.initial
         else:
             value = int(data["value"])
+            if value < 0:
+                raise ServiceValidationError(self.domain, service, "value", "must be at least 0")
             if self._clamp(value) != value:
                 raise ServiceValidationError(
                     self.domain,
                     service,
                     "value",
                     f"{value} is outside {self.config.minimum}..{self.config.maximum}",
+                )
+            if value % self.config.step:
+                raise ServiceValidationError(
+                    self.domain,
+                    service,
+                    "value",
+                    f"{value} is not a multiple of the step size {self.config.step}",
                 )
         self.write(str(self._clamp(value)), context)
 
