@@ -4,6 +4,7 @@ built as calls), events fired on the bus, and a conversation response."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, final
@@ -15,6 +16,7 @@ from homeloom.orchestrator import (
     ServiceCall,
     ServiceNotFound,
     in_a_task,
+    valid_entity_id,
 )
 
 from ._actions import ActionStep, Builder, Run, render
@@ -113,7 +115,7 @@ class _ServiceCall(ActionStep):
                 config, "action", f"{path}.action", f"{name!r} is not a service: use domain.service"
             )
         data: dict[str, Any] = {}
-        for key in ("data_template", "data"):
+        for key in ("data", "data_template"):  # as Home Assistant: data_template's keys win
             value = config.get(key)
             if value is None:
                 continue
@@ -128,6 +130,15 @@ class _ServiceCall(ActionStep):
         )
         self.data: Mapping[str, Any] | _Templated = _renderable(engine, data) if data else _NO_DATA
         target = config.get("target")
+        if (
+            isinstance(target, Mapping)
+            and "entity_id" in target
+            and not engine.contains_template(target["entity_id"])
+        ):
+            try:
+                target = {**target, "entity_id": _entity_ids(target["entity_id"])}
+            except ValueError as err:
+                raise fail(config, "target", f"{path}.target", str(err)) from None
         self.target = _renderable(engine, target) if target is not None else None
         # Nothing templated: the same call on every run, validated once (see FixedCall).
         # True until the first run makes it: most steps of a large house seldom run.
@@ -140,6 +151,11 @@ class _ServiceCall(ActionStep):
             data_template = config.get("data")
             self.templated_data = data_template if engine.is_template(data_template) else None
             legacy_entity = config.get("entity_id")
+            if legacy_entity is not None and not engine.contains_template(legacy_entity):
+                try:
+                    legacy_entity = _entity_ids(legacy_entity)
+                except ValueError as err:
+                    raise fail(config, "entity_id", f"{path}.entity_id", str(err)) from None
             self.legacy_entity = (
                 _renderable(engine, legacy_entity) if legacy_entity is not None else None
             )
@@ -151,19 +167,26 @@ class _ServiceCall(ActionStep):
         self.shown: dict[str, Any] | None = None
 
     def _targets(self, run: Run) -> dict[str, Any]:
-        """The target as the run sees it: ``target``, and the legacy ``entity_id``."""
+        """The target as the run sees it: ``target``, its rendered ``entity_id`` checked
+        and split as Home Assistant does, and the legacy ``entity_id`` over it."""
         target = self.target
         try:
             if target is None:
                 targets = {}
+            elif type(target) is _Templated:
+                targets = dict(target.render(run) or {})
+                if "entity_id" in targets:
+                    targets["entity_id"] = _entity_ids(targets["entity_id"])
             else:
-                targets = dict((target.render(run) if type(target) is _Templated else target) or {})
+                targets = dict(target)
             legacy = self.legacy_entity
             if legacy is not None:
-                targets.setdefault(
-                    "entity_id", legacy.render(run) if type(legacy) is _Templated else legacy
+                targets["entity_id"] = (
+                    _entity_ids(legacy.render(run)) if type(legacy) is _Templated else legacy
                 )
         except TemplateError as err:
+            raise CallRenderError("service target", str(err)) from err
+        except ValueError as err:
             raise CallRenderError("service target", str(err)) from err
         return targets
 
@@ -181,14 +204,16 @@ class _ServiceCall(ActionStep):
             payload.update(data.render(run) if type(data) is _Templated else data)
         except TemplateError as err:
             raise CallRenderError("data", str(err)) from err
-        return domain, service, payload, self._targets(run)
+        targets = self._targets(run)
+        if payload and targets:  # as Home Assistant: the target's keys over the data's
+            for key in targets:
+                payload.pop(key, None)
+        return domain, service, payload, targets
 
     def _templated_payload(self, run: Run) -> dict[str, Any]:
         """``data`` written as one template, rendered: it must give a mapping."""
         rendered = render(self.engine, self.templated_data, run)
-        if not rendered:
-            return {}
-        if not isinstance(rendered, Mapping):
+        if not isinstance(rendered, Mapping):  # none or empty text too, as Home Assistant
             raise CallRenderError("data", "Result is not a Dictionary")
         return dict(rendered)
 
@@ -347,10 +372,38 @@ def _service_named(name: _Templated, run: Run) -> tuple[str, str]:
         rendered = str(name.render(run)).strip().lower()
     except TemplateError as err:
         raise CallRenderError("service name", str(err)) from err
-    domain, _, service = rendered.partition(".")
-    if not domain or not service:
+    if not valid_entity_id(rendered):  # a service is named as an entity is (cv.service)
         raise CallRenderError("service name", f"rendered invalid service {rendered!r}")
+    domain, _, service = rendered.partition(".")
     return domain, service
+
+
+_REGISTRY_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _entity_ids(value: Any) -> Any:
+    """Entity ids as Home Assistant reads a call's ``entity_id``: ``all`` or ``none``
+    in any case, or ids (a list, or a text split at commas) made lower case, each an
+    entity id or a registry id; raises :class:`ValueError` on anything else. One id
+    written as it should be is kept as it is."""
+    if isinstance(value, str):
+        if valid_entity_id(value):  # one id, written as it should be: kept as it is
+            return value
+        lowered = value.lower()
+        if lowered in ("all", "none"):
+            return lowered
+        value = [part.strip() for part in value.split(",")]
+    elif not isinstance(value, list):
+        value = [value]
+    ids = []
+    for item in value:
+        if item is None or isinstance(item, Mapping | list):
+            raise ValueError(f"invalid entity ids: {value!r}")
+        entity_id = str(item).lower()
+        if not (valid_entity_id(entity_id) or _REGISTRY_ID.match(entity_id)):
+            raise ValueError(f"invalid entity ids: {value!r}")
+        ids.append(entity_id)
+    return ids
 
 
 def _params(
