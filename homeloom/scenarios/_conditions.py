@@ -120,7 +120,7 @@ class _AllOf:
 
 
 def _always_true(variables: Mapping[str, Any]) -> bool:
-    """A disabled condition (one function shared by all)."""
+    """A disabled condition (one function shared by all); and/or/not leave it out."""
     return True
 
 
@@ -172,7 +172,10 @@ class _Condition:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def __call__(self, variables: Mapping[str, Any]) -> bool:
+    def __call__(self, variables: Mapping[str, Any], raising: bool = False) -> bool:
+        """Whether it holds; an evaluation error makes it false, or with ``raising``
+        (a member of and/or/not, which weigh the errors as Home Assistant) is raised
+        as :class:`ConditionError` once traced."""
         trace = current_trace.get()
         step = TraceStep(self.path, trace) if trace is not None else None
         # What the check notes (the value it saw, the limits), then its result: the
@@ -180,10 +183,15 @@ class _Condition:
         noted: dict[str, Any] = {}
         try:
             result = self.check(variables, noted)
-        except (ConditionError, TemplateError) as err:
-            _LOGGER.warning("condition %s: %s", self.path, err)
+        except (ConditionError, TemplateError, DurationError) as err:
             noted = {"result": False, "error": str(err)}
             result = False
+            if raising:
+                if step is not None and trace is not None:
+                    step.result = noted
+                    step.finished_at = trace.clock.monotonic() - trace.monotonic_start
+                raise ConditionError(str(err)) from None
+            _LOGGER.warning("condition %s: %s", self.path, err)
         except Exception as err:
             if step is not None:
                 step.error = str(err)
@@ -229,18 +237,29 @@ class _Logic(_Condition):
         self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
     ) -> None:
         super().__init__(path)
-        self.kind = config["condition"]
-        self.members = tuple(
+        self.kind = str(config["condition"])
+        compiled = (
             compile_condition(runtime, item, path=f"{path}/conditions/{index}")
             for index, item in enumerate(as_list(config.get("conditions")))
         )
+        # A disabled member is left out, as Home Assistant's counts as absent (its
+        # check gives None): an ``or`` of only disabled ones is false, a ``not`` true.
+        self.members = tuple(member for member in compiled if isinstance(member, _Condition))
 
     def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
-        if self.kind == "and":
-            return all(member(variables) for member in self.members)
-        if self.kind == "or":
-            return any(member(variables) for member in self.members)
-        return not any(member(variables) for member in self.members)
+        # As Home Assistant: a member's error is raised unless another member already
+        # decided (a false one for ``and``, a true one for ``or`` and ``not``).
+        decisive = self.kind != "and"
+        errors: list[str] = []
+        for member in self.members:
+            try:
+                if member(variables, True) is decisive:
+                    return self.kind == "or"
+            except ConditionError as err:
+                errors.append(str(err))
+        if errors:
+            raise ConditionError("; ".join(errors))
+        return self.kind != "or"
 
 
 # Home Assistant reads another entity's state as the wanted one for these input entities
@@ -288,7 +307,7 @@ class _State(_Condition):
         self.inputs = any(
             isinstance(item, str) and _INPUT_ENTITY_ID.match(item) for item in self.wanted
         )
-        self.match_any = str(config.get("match", "all")) == "any"
+        self.match_any = str(config.get("match", "all")).lower() == "any"
         self.for_duration = _duration(config, "for", path, engine)
 
     def _wanted_values(self) -> tuple[Any, ...]:
@@ -322,7 +341,10 @@ class _State(_Condition):
         noted["wanted_state"] = values[0] if len(values) == 1 else list(values)
         for_duration = self.for_duration
         if ok and for_duration is not None:
-            duration = for_duration(variables) if callable(for_duration) else for_duration
+            try:
+                duration = for_duration(variables) if callable(for_duration) else for_duration
+            except DurationError as err:
+                raise ConditionError(f"'for' is not a duration: {err}") from None
             # Strictly longer, as Home Assistant's ``now - for > last_changed``.
             ok = self.runtime.now() - state.last_changed > duration
         return ok
@@ -361,19 +383,29 @@ Limit = float | str | None  # a number, an entity id whose state is the number, 
 _LIMITS: dict[float, float] = {}
 
 
+# As Home Assistant, a limit entity holds a number: these domains only.
+_LIMIT_DOMAINS = ("input_number", "number", "sensor")
+
+
 def _limit(raw: Any) -> Limit:
     if raw is None:
         return None
     if isinstance(raw, str) and valid_entity_id(raw.strip().lower()):
-        return sys.intern(raw.strip().lower())
+        entity_id = raw.strip().lower()
+        if entity_id.split(".", 1)[0] not in _LIMIT_DOMAINS:
+            raise ConditionError(f"{raw!r}: a limit entity is one of {', '.join(_LIMIT_DOMAINS)}")
+        return sys.intern(entity_id)
     number = _number(raw)
     return _LIMITS.setdefault(number, number)
 
 
-def _limit_of(runtime: Runtime, entity_id: str) -> float:
+def _limit_of(runtime: Runtime, entity_id: str) -> float | None:
+    """A limit entity's number; None (the condition is false) when unknown or unavailable."""
     state = runtime.states.get(entity_id)
     if state is None:
         raise ConditionError(f"unknown entity {entity_id} used as a limit")
+    if state.state in ("unknown", "unavailable"):
+        return None
     return _number(state.state)
 
 
@@ -403,33 +435,49 @@ class _NumericState(_Condition):
             self.template.ensure_valid()
 
     def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
+        # As Home Assistant: every entity, the first out of range ends it; an error
+        # (a text value, an unknown entity) is raised only if none was out of range.
+        # No value (unknown, unavailable, a missing attribute) is out of range.
         states = self.runtime.states
-        for entity_id in self.entity_ids:  # all of them, the first out of range ends it
-            state = states.get(entity_id)
-            if state is None:
-                raise ConditionError(f"unknown entity {entity_id}")
-            value: Any = state.attributes.get(self.attribute) if self.attribute else state.state
-            if self.template is not None:
-                value = self.template.render({**variables, "state": state})
-            try:  # as _number, inline: this is on every check
-                number = float(value)
-            except (TypeError, ValueError):
-                # Told apart only here: neither None nor those states is a number.
-                if value is None or value in ("unknown", "unavailable"):
-                    raise ConditionError(f"{entity_id} has no numeric value ({value!r})") from None
-                raise ConditionError(f"value {value!r} is not a number") from None
-            low, high = self.above, self.below
-            if isinstance(low, str):
-                low = _limit_of(self.runtime, low)
-            if isinstance(high, str):
-                high = _limit_of(self.runtime, high)
-            noted["state"] = number
-            if low is not None and not number > low:
-                noted["wanted_state_above"] = low
-                return False
-            if high is not None and not number < high:
-                noted["wanted_state_below"] = high
-                return False
+        errors: list[str] | None = None
+        for entity_id in self.entity_ids:
+            try:  # costs nothing when nothing is raised
+                state = states.get(entity_id)
+                if state is None:
+                    raise ConditionError(f"unknown entity {entity_id}")
+                value: Any = state.attributes.get(self.attribute) if self.attribute else state.state
+                if self.template is not None:
+                    value = self.template.render({**variables, "state": state})
+                try:  # as _number, inline: this is on every check
+                    number = float(value)
+                except (TypeError, ValueError):
+                    # Told apart only here: neither None nor those states is a number.
+                    if value is None or value in ("unknown", "unavailable"):
+                        # Home Assistant's trace says so without raising: false, no error.
+                        noted["error"] = f"{entity_id} has no numeric value ({value!r})"
+                        return False
+                    raise ConditionError(f"value {value!r} is not a number") from None
+                noted["state"] = number
+                high = self.below  # below first, as Home Assistant
+                if isinstance(high, str):
+                    high = _limit_of(self.runtime, high)
+                    if high is None:
+                        return False
+                if high is not None and not number < high:
+                    noted["wanted_state_below"] = high
+                    return False
+                low = self.above
+                if isinstance(low, str):
+                    low = _limit_of(self.runtime, low)
+                    if low is None:
+                        return False
+                if low is not None and not number > low:
+                    noted["wanted_state_above"] = low
+                    return False
+            except (ConditionError, TemplateError) as err:
+                errors = [*(errors or ()), str(err)]
+        if errors:
+            raise ConditionError("; ".join(errors))
         return True
 
 
@@ -514,7 +562,9 @@ def _time(
         except ValueError as err:
             raise fail(config, key, f"{path}.{key}", str(err)) from None
     after, before = limits["after"], limits["before"]
-    weekdays = [str(d).lower() for d in as_list(config.get("weekday"))]
+    if after is None and before is None and config.get("weekday") is None:
+        raise fail(config, None, path, "a time condition needs 'after', 'before' or 'weekday'")
+    weekdays = [str(d) for d in as_list(config.get("weekday"))]  # lower case, as HA
     for day in weekdays:
         if day not in _WEEKDAYS:
             raise fail(
