@@ -2,6 +2,8 @@
 
 ``script.NAME`` runs the script and waits for it (returning its response);
 ``script.turn_on`` starts it and returns at once; ``script.turn_off`` stops it.
+A script that fails (not one that stops with an error) fails its ``script.NAME``
+call too, with the same error, as in Home Assistant.
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Runtime, ServiceCall, slugify
+from homeloom.orchestrator import (
+    ConfigIssue,
+    Runtime,
+    ServiceCall,
+    ServiceValidationError,
+    slugify,
+)
 
+from ._actions import Run
 from ._errors import ScenarioConfigError, issue_at
-from ._script import Script, end_calling_run
+from ._script import RunResult, Script, end_calling_run
+from ._template_states import TemplateState
 
 __all__ = ["ScriptsReport", "setup_scripts"]
 
@@ -48,13 +58,32 @@ class ScriptsReport:
     errors: list[ConfigIssue] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _FailedRun(RunResult):
+    """A run ended by an error raised by a step, which is kept to be raised again."""
+
+    exception: Exception | None = None
+
+
+class _EntityScript(Script):
+    """A script entity's script: a run that failed keeps the error that ended it."""
+
+    def _ended_by(self, error: Exception, run: Run) -> RunResult:
+        result = super()._ended_by(error, run)
+        if result.execution != "error" or isinstance(result, _FailedRun):
+            return result
+        return _FailedRun(
+            result.execution, result.error, result.response, result.variables, exception=error
+        )
+
+
 class ScriptEntity:
     def __init__(self, runtime: Runtime, object_id: str, config: Mapping[str, Any]) -> None:
         self.runtime = runtime
         self.entity_id = f"{DOMAIN}.{object_id}"
         self.alias = str(config.get("alias") or object_id.replace("_", " ").capitalize())
         self.config = config
-        self.script = Script(
+        self.script = _EntityScript(
             runtime,
             list(config.get("sequence") or []),
             name=self.alias,
@@ -67,6 +96,12 @@ class ScriptEntity:
             fields=config.get("fields") or {},
         )
         self.script.on_change.append(self.publish)
+
+    def variables(self, passed: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A run's variables: ``this``, the entity's state as the run is asked for,
+        unless what the caller passed names one too (as HA)."""
+        state = self.runtime.states.get(self.entity_id)
+        return {"this": TemplateState(state) if state is not None else None, **(passed or {})}
 
     def publish(self) -> None:
         last = self.script.last_triggered
@@ -157,12 +192,13 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
         ]
 
     async def turn_on(call: ServiceCall) -> None:
-        variables = dict(call.data.get("variables") or {})
+        passed = _passed_variables(call)
         for entity in targets(call):
             context = call.context.child("scenario", entity.entity_id)
-            await entity.script.run(variables, context, wait=False)
+            await entity.script.run(entity.variables(passed), context, wait=False)
 
     async def turn_off(call: ServiceCall) -> None:
+        _passed_variables(call)
         stopped_caller = False
         for entity in targets(call):
             stopped = await entity.script.stop()
@@ -171,6 +207,7 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
             await end_calling_run()
 
     async def toggle(call: ServiceCall) -> None:
+        passed = _passed_variables(call)
         stopped_caller = False
         for entity in targets(call):
             if entity.script.is_running:
@@ -178,7 +215,9 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
                 stopped_caller = stopped_caller or stopped
             else:
                 await entity.script.run(
-                    {}, call.context.child("scenario", entity.entity_id), wait=False
+                    entity.variables(passed),
+                    call.context.child("scenario", entity.entity_id),
+                    wait=False,
                 )
         if stopped_caller:
             await end_calling_run()
@@ -196,10 +235,26 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
         )
 
 
+def _passed_variables(call: ServiceCall) -> dict[str, Any]:
+    """The ``variables`` of a turn_on, turn_off or toggle call: the only data these
+    take besides the target (HA's ``SCRIPT_TURN_ONOFF_SCHEMA``)."""
+    for key in call.data:
+        if key != "variables":
+            raise ServiceValidationError(DOMAIN, call.service, key, "extra keys not allowed")
+    variables = call.data.get("variables") or {}
+    if not isinstance(variables, Mapping):
+        raise ServiceValidationError(
+            DOMAIN, call.service, "variables", "expected a mapping of variables"
+        )
+    return {str(key): value for key, value in variables.items()}
+
+
 def _runner(entity: ScriptEntity) -> Any:
     async def run(call: ServiceCall) -> Any:
         context = call.context.child("scenario", entity.entity_id)
-        result = await entity.script.run(dict(call.data), context)
+        result = await entity.script.run(entity.variables(call.data), context)
+        if isinstance(result, _FailedRun) and result.exception is not None:
+            raise result.exception  # the caller fails with it (HA 2024.3 raises it again)
         if result.execution == "error" and result.error:
             _LOGGER.warning("script %s ended with an error: %s", entity.entity_id, result.error)
         return result.response if isinstance(result.response, dict) else None
