@@ -9,6 +9,10 @@ from dataclasses import dataclass
 class HomeloomError(Exception):
     """Root of every error homeloom raises on purpose."""
 
+    #: The error is data that is not valid, as Home Assistant's ``vol.Invalid``: a fault
+    #: of the script, not of the moment, so ``continue_on_error`` does not go past it.
+    invalid_data: bool = False
+
 
 class ServiceNotFound(HomeloomError):
     """No service is registered under ``domain.service``."""
@@ -20,13 +24,21 @@ class ServiceNotFound(HomeloomError):
 
 
 class ServiceValidationError(HomeloomError):
-    """The data or target given to a service is not valid for it."""
+    """The data or target given to a service is not valid for it.
 
-    def __init__(self, domain: str, service: str, field: str, message: str) -> None:
+    ``invalid_data`` tells the two kinds Home Assistant keeps apart: data a schema
+    refuses (``vol.Invalid``, or a helper's ``ValueError``), which ``continue_on_error``
+    does not go past, and a call refused by the entity (``HomeAssistantError``), which
+    it does."""
+
+    def __init__(
+        self, domain: str, service: str, field: str, message: str, *, invalid_data: bool = False
+    ) -> None:
         self.domain = domain
         self.service = service
         self.field = field
         self.reason = message
+        self.invalid_data = invalid_data
         where = f"{domain}.{service}" + (f": {field}" if field else "")
         super().__init__(f"{where}: {message}")
 
@@ -41,6 +53,8 @@ class EntityNotFound(HomeloomError):
 
 class InvalidEntityId(HomeloomError):
     """A string is not of the form ``domain.object_id``."""
+
+    invalid_data = True  # Home Assistant's InvalidEntityFormat: not gone past either
 
     def __init__(self, entity_id: str) -> None:
         self.entity_id = entity_id

@@ -283,6 +283,7 @@ class ServiceRegistry:
                     entry.service,
                     "target",
                     "needs a target: entity_id, area_id, device_id or label_id",
+                    invalid_data=True,
                 )
         elif any(targets.get(key) for key in TARGET_KEYS):
             # Some services (notify, scripts) accept entity_id as plain data.
@@ -483,7 +484,11 @@ class ServiceRegistry:
             entity_id = entity_id.strip().lower()
             if not valid_entity_id(entity_id):
                 raise ServiceValidationError(
-                    entry.domain, entry.service, "entity_id", f"{entity_id!r} is not an entity id"
+                    entry.domain,
+                    entry.service,
+                    "entity_id",
+                    f"{entity_id!r} is not an entity id",
+                    invalid_data=True,
                 )
             if entity_id not in self._states and entity_id not in registries.entities:
                 raise EntityNotFound(entity_id)
@@ -527,7 +532,11 @@ def _as_list(value: Any, entry: Service, key: str) -> list[str]:
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return list(value)
     raise ServiceValidationError(
-        entry.domain, entry.service, key, f"must be a string or a list of strings, got {value!r}"
+        entry.domain,
+        entry.service,
+        key,
+        f"must be a string or a list of strings, got {value!r}",
+        invalid_data=True,
     )
 
 
@@ -542,7 +551,9 @@ def _validate(entry: Service, payload: dict[str, Any]) -> dict[str, Any]:
         if error["type"] == "extra_forbidden":
             allowed = ", ".join(entry.schema.model_fields) or "none"
             message = f"is not a field of this service (valid fields: {allowed})"
-        raise ServiceValidationError(entry.domain, entry.service, field_name, message) from None
+        raise ServiceValidationError(
+            entry.domain, entry.service, field_name, message, invalid_data=True
+        ) from None
     return model.model_dump(exclude_unset=True, exclude_none=False)
 
 

@@ -341,6 +341,7 @@ class _ServiceCall(ActionStep):
         if (
             not isinstance(error, HomeloomError)
             or not self.continue_on_error
+            or error.invalid_data
             or isinstance(error, ServiceNotFound | TemplateError)
         ):
             if step is not None and step.error is None:

@@ -264,7 +264,11 @@ class ActionStep:
             try:
                 await self.act(run)
             except HomeloomError as err:
-                if not self.continue_on_error or isinstance(err, ServiceNotFound | TemplateError):
+                if (
+                    not self.continue_on_error
+                    or err.invalid_data
+                    or isinstance(err, ServiceNotFound | TemplateError)
+                ):
                     raise
                 _LOGGER.warning("%s: %s (continuing)", self.path, err)
                 trace_update_result(error=str(err), continued=True)

@@ -160,6 +160,7 @@ class InputNumber(HelperEntity):
                     service,
                     "value",
                     f"{value} is outside {self.config.min}..{self.config.max}",
+                    invalid_data=True,  # vol.Invalid in Home Assistant
                 )
         elif service == "increment":
             value = min(current + self.config.step, self.config.max)
@@ -385,8 +386,8 @@ class InputDateTime(HelperEntity):
         ]
         if sum(given) > 1:
             keys = ", ".join(key for key in data if data[key] is not None)
-            raise ServiceValidationError(
-                self.domain, service, "datetime", f"cannot use together: {keys}"
+            raise ServiceValidationError(  # all three: vol.Invalid in Home Assistant
+                self.domain, service, "datetime", f"cannot use together: {keys}", invalid_data=True
             )
         current = self._parse(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         try:
@@ -400,13 +401,17 @@ class InputDateTime(HelperEntity):
             elif data.get("datetime"):
                 moment = datetime.fromisoformat(str(data["datetime"])).replace(tzinfo=None)
         except ValueError as err:
-            raise ServiceValidationError(self.domain, service, "datetime", str(err)) from None
+            raise ServiceValidationError(
+                self.domain, service, "datetime", str(err), invalid_data=True
+            ) from None
         if moment is not None:
             day, at = moment.date(), moment.time()
         day = day if self.config.has_date else None
         at = at if self.config.has_time else None
         if day is None and at is None:
-            raise ServiceValidationError(self.domain, service, "datetime", "nothing to set")
+            raise ServiceValidationError(
+                self.domain, service, "datetime", "nothing to set", invalid_data=True
+            )
         value = datetime.combine(day or current.date(), at or current.time())
         self._show(value, context)
 
@@ -487,14 +492,19 @@ class Counter(HelperEntity):
             value = self.config.initial
         else:
             value = int(data["value"])
+            # vol.Invalid (below 0) or ValueError in Home Assistant: continue_on_error
+            # goes past neither.
             if value < 0:
-                raise ServiceValidationError(self.domain, service, "value", "must be at least 0")
+                raise ServiceValidationError(
+                    self.domain, service, "value", "must be at least 0", invalid_data=True
+                )
             if self._clamp(value) != value:
                 raise ServiceValidationError(
                     self.domain,
                     service,
                     "value",
                     f"{value} is outside {self.config.minimum}..{self.config.maximum}",
+                    invalid_data=True,
                 )
             if value % self.config.step:
                 raise ServiceValidationError(
@@ -502,6 +512,7 @@ class Counter(HelperEntity):
                     service,
                     "value",
                     f"{value} is not a multiple of the step size {self.config.step}",
+                    invalid_data=True,
                 )
         self.write(str(self._clamp(value)), context)
 

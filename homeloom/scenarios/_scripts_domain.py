@@ -240,11 +240,13 @@ def _passed_variables(call: ServiceCall) -> dict[str, Any]:
     take besides the target (HA's ``SCRIPT_TURN_ONOFF_SCHEMA``)."""
     for key in call.data:
         if key != "variables":
-            raise ServiceValidationError(DOMAIN, call.service, key, "extra keys not allowed")
+            raise ServiceValidationError(
+                DOMAIN, call.service, key, "extra keys not allowed", invalid_data=True
+            )
     variables = call.data.get("variables") or {}
     if not isinstance(variables, Mapping):
         raise ServiceValidationError(
-            DOMAIN, call.service, "variables", "expected a mapping of variables"
+            DOMAIN, call.service, "variables", "expected a mapping of variables", invalid_data=True
         )
     return {str(key): value for key, value in variables.items()}
 
