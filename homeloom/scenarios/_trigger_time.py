@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from homeloom.orchestrator import Event, Runtime, Unsubscribe, next_sun_event, valid_entity_id
@@ -124,15 +124,35 @@ def _input_datetime_moment(
     return None
 
 
-def _next_daily(runtime: Runtime, at: time, after: datetime, offset: timedelta) -> datetime:
+def _local_instants(runtime: Runtime, day: date, at: time) -> list[datetime]:
+    """The real instants at which the wall clock reads ``at`` on ``day``: none when the
+    clocks jump over it, two when they go back over it (as Home Assistant fires)."""
     tz = runtime.settings.tz
-    day = after.astimezone(tz).date() - timedelta(days=1)
-    for _ in range(4):
-        candidate = datetime.combine(day, at.replace(tzinfo=None), tzinfo=tz) + offset
-        if candidate > after:
-            return candidate
-        day += timedelta(days=1)
-    raise RuntimeError("no next time found")
+    instants: list[datetime] = []
+    for fold in (0, 1):
+        moment = datetime.combine(day, at.replace(tzinfo=None, fold=fold), tzinfo=tz)
+        exists = moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == moment.replace(
+            tzinfo=None
+        )
+        # Aware datetimes of one zone compare by wall time, blind to the fold: compare
+        # the instants in UTC.
+        if exists and all(moment.astimezone(UTC) != known.astimezone(UTC) for known in instants):
+            instants.append(moment)
+    return instants
+
+
+def _next_daily(runtime: Runtime, at: time, after: datetime, offset: timedelta) -> datetime:
+    day = after.astimezone(runtime.settings.tz).date() - timedelta(days=1)
+    # (Adding even a zero timedelta would drop the fold of a repeated hour.)
+    candidates = [
+        (moment + offset if offset else moment).astimezone(UTC)
+        for step in range(4)
+        for moment in _local_instants(runtime, day + timedelta(days=step), at)
+    ]
+    later = [candidate for candidate in candidates if candidate > after.astimezone(UTC)]
+    if not later:
+        raise RuntimeError("no next time found")
+    return min(later)
 
 
 def _attach_time(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
@@ -262,15 +282,19 @@ def _next_match(
 ) -> datetime:
     """The first matching whole second after ``after`` (or at it, when ``inclusive``)."""
     hour_ok, minute_ok, second_ok = patterns
-    local = after.astimezone(runtime.settings.tz)
-    if not (inclusive and local.microsecond == 0):
-        local = local.replace(microsecond=0) + timedelta(seconds=1)
+    # Stepping through real time (not the wall clock) so that, as Home Assistant, an
+    # hour the clocks jump over never matches and an hour they repeat matches twice.
+    moment = after.astimezone(UTC)
+    if not (inclusive and moment.microsecond == 0):
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    tz = runtime.settings.tz
     for _ in range(2 * 24 * 60):  # minute steps over two days
+        local = moment.astimezone(tz)
         if hour_ok(local.hour) and minute_ok(local.minute):
             for second in range(local.second, 60):
                 if second_ok(second):
-                    return local.replace(second=second)
-        local = (local + timedelta(minutes=1)).replace(second=0)
+                    return moment + timedelta(seconds=second - local.second)
+        moment = (moment + timedelta(minutes=1)).replace(second=0)
     raise RuntimeError("time pattern never matches")
 
 
