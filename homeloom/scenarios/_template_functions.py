@@ -8,54 +8,48 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from numbers import Number
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode as _urlencode
 
-from homeloom.orchestrator import Runtime, State, valid_entity_id
+from homeloom.orchestrator import Runtime
 
-from ._template_states import AllStates, TemplateState, note_entity, note_time
+from ._template_defaults import NO_DEFAULT, TemplateValueError, fail
+from ._template_house import HouseFunctions
+from ._template_states import AllStates
+from ._template_time import TimeFunctions
 
 if TYPE_CHECKING:
     import jinja2
 
 __all__ = ["install_functions"]
 
-_SENTINEL: Any = object()
 MAX_RANGE = 100_000
 MAX_REGEX = 1000
-
-
-class TemplateValueError(ValueError):
-    """A function got a value it cannot use and no default."""
-
-
-def _fail(name: str, value: Any) -> Any:
-    raise TemplateValueError(f"{name} got invalid input {value!r} and no default was given")
 
 
 # --- numbers --------------------------------------------------------------------------
 
 
-def to_float(value: Any, default: Any = _SENTINEL) -> Any:
+def to_float(value: Any, default: Any = NO_DEFAULT) -> Any:
     try:
         return float(value)
     except (ValueError, TypeError):
-        return _fail("float", value) if default is _SENTINEL else default
+        return fail("float", value) if default is NO_DEFAULT else default
 
 
-def to_int(value: Any, default: Any = _SENTINEL, base: int = 10) -> Any:
+def to_int(value: Any, default: Any = NO_DEFAULT, base: int = 10) -> Any:
     try:
         if isinstance(value, str) and base != 10:
             return int(value, base)
         return int(float(value)) if isinstance(value, str) else int(value)
     except (ValueError, TypeError, OverflowError):
-        return _fail("int", value) if default is _SENTINEL else default
+        return fail("int", value) if default is NO_DEFAULT else default
 
 
-def to_bool(value: Any, default: Any = _SENTINEL) -> Any:
+def to_bool(value: Any, default: Any = NO_DEFAULT) -> Any:
     # Only text and numbers convert: ``none | bool`` fails, as in Home Assistant.
     if isinstance(value, bool):
         return value
@@ -67,7 +61,7 @@ def to_bool(value: Any, default: Any = _SENTINEL) -> Any:
             return False
     elif isinstance(value, Number):
         return bool(value)
-    return _fail("bool", value) if default is _SENTINEL else default
+    return fail("bool", value) if default is NO_DEFAULT else default
 
 
 def is_number(value: Any) -> bool:
@@ -79,12 +73,12 @@ def is_number(value: Any) -> bool:
 
 
 def round_value(
-    value: Any, precision: int = 0, method: str = "common", default: Any = _SENTINEL
+    value: Any, precision: int = 0, method: str = "common", default: Any = NO_DEFAULT
 ) -> Any:
     try:
         number = float(value)
     except (ValueError, TypeError):
-        return _fail("round", value) if default is _SENTINEL else default
+        return fail("round", value) if default is NO_DEFAULT else default
     if method == "ceil":
         factor = 10**precision
         result: float = math.ceil(number * factor) / factor
@@ -104,7 +98,7 @@ def _values(name: str, args: tuple[Any, ...], default: Any) -> tuple[Any, Any]:
     if not args:
         raise TypeError(f"{name} expected at least 1 argument, got 0")
     if isinstance(args[0], Iterable):
-        if len(args) > 1 and default is _SENTINEL:
+        if len(args) > 1 and default is NO_DEFAULT:
             default = args[1]
         return args[0], default
     if len(args) == 1:
@@ -112,24 +106,24 @@ def _values(name: str, args: tuple[Any, ...], default: Any) -> tuple[Any, Any]:
     return args, default
 
 
-def _average(*args: Any, default: Any = _SENTINEL) -> Any:
+def _average(*args: Any, default: Any = NO_DEFAULT) -> Any:
     import statistics
 
     values, default = _values("average", args, default)
     try:
         return statistics.fmean(values)  # text is not converted, as in Home Assistant
     except (TypeError, statistics.StatisticsError):
-        return _fail("average", args) if default is _SENTINEL else default
+        return fail("average", args) if default is NO_DEFAULT else default
 
 
-def _median(*args: Any, default: Any = _SENTINEL) -> Any:
+def _median(*args: Any, default: Any = NO_DEFAULT) -> Any:
     import statistics
 
     values, default = _values("median", args, default)
     try:
         return statistics.median(values)
     except (TypeError, statistics.StatisticsError):
-        return _fail("median", args) if default is _SENTINEL else default
+        return fail("median", args) if default is NO_DEFAULT else default
 
 
 def _min_max(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -149,8 +143,8 @@ def _min_max(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
     return apply
 
 
-def _iif(value: Any, if_true: Any = True, if_false: Any = False, if_none: Any = _SENTINEL) -> Any:
-    if value is None and if_none is not _SENTINEL:
+def _iif(value: Any, if_true: Any = True, if_false: Any = False, if_none: Any = NO_DEFAULT) -> Any:
+    if value is None and if_none is not NO_DEFAULT:
         return if_none
     return if_true if bool(value) else if_false
 
@@ -160,260 +154,6 @@ def _safe_range(*args: int) -> range:
     if len(result) > MAX_RANGE:
         raise OverflowError(f"range longer than {MAX_RANGE}")
     return result
-
-
-# --- time -----------------------------------------------------------------------------
-
-
-def _parse_text(text: str) -> datetime | None:
-    """A date and time in ISO 8601 text, or None."""
-    try:
-        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _parse_time(text: Any) -> time | None:
-    """``H:M`` or ``H:M:S`` with whole numbers, as Home Assistant reads a time, or None."""
-    parts = str(text).split(":")
-    if len(parts) < 2:
-        return None
-    try:
-        return time(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0)
-    except ValueError:
-        return None
-
-
-class _TimeFunctions:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    def now(self) -> datetime:
-        note_time()
-        return self.runtime.local_now()
-
-    def utcnow(self) -> datetime:
-        note_time()
-        return self.runtime.now().astimezone(UTC)
-
-    def local(self, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.runtime.settings.tz)
-        return value.astimezone(self.runtime.settings.tz)
-
-    def today_at(self, value: str = "") -> datetime:
-        note_time()
-        at = _parse_time(value) if value else time()
-        if at is None:
-            raise TemplateValueError(f"today_at: invalid time {value!r}")
-        today = self.runtime.local_now()
-        return datetime.combine(today.date(), at, tzinfo=self.runtime.settings.tz)
-
-    def as_timestamp(self, value: Any, default: Any = _SENTINEL) -> Any:
-        # A datetime, or text read as one (a number is not a timestamp here).
-        parsed = value if isinstance(value, datetime) else _parse_text(str(value))
-        if parsed is None:
-            return _fail("as_timestamp", value) if default is _SENTINEL else default
-        return self.local(parsed).timestamp()
-
-    def as_datetime(self, value: Any, default: Any = _SENTINEL) -> Any:
-        # A number, or text of one, is a UNIX timestamp; other text a date and time.
-        try:
-            return datetime.fromtimestamp(float(value), UTC)
-        except (ValueError, TypeError):
-            pass
-        parsed = _parse_text(value) if isinstance(value, str) else None
-        if parsed is not None:
-            return parsed
-        if default is not _SENTINEL:
-            return default
-        # Text gives None, as in Home Assistant 2024.1 and before.
-        return None if isinstance(value, str) else _fail("as_datetime", value)
-
-    def as_local(self, value: datetime) -> datetime:
-        return self.local(value)
-
-    def timestamp_custom(
-        self,
-        value: Any,
-        fmt: str = "%Y-%m-%d %H:%M:%S",
-        local: bool = True,
-        default: Any = _SENTINEL,
-    ) -> Any:
-        # A number only: text of one is invalid input, as in Home Assistant.
-        try:
-            when = datetime.fromtimestamp(value, UTC)
-        except (ValueError, TypeError):
-            return _fail("timestamp_custom", value) if default is _SENTINEL else default
-        return (self.local(when) if local else when).strftime(fmt)
-
-    def timestamp_local(self, value: Any, default: Any = _SENTINEL) -> Any:
-        try:
-            when = datetime.fromtimestamp(value, UTC)
-        except (ValueError, TypeError):
-            return _fail("timestamp_local", value) if default is _SENTINEL else default
-        return self.local(when).isoformat()
-
-    def timestamp_utc(self, value: Any, default: Any = _SENTINEL) -> Any:
-        try:
-            return datetime.fromtimestamp(value, UTC).isoformat()
-        except (ValueError, TypeError):
-            return _fail("timestamp_utc", value) if default is _SENTINEL else default
-
-    def relative_time(self, value: Any) -> Any:
-        note_time()
-        if not isinstance(value, datetime):
-            return value
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.runtime.settings.tz)
-        delta = self.runtime.now() - value
-        if delta.total_seconds() < 0:
-            return value
-        return _humanize(delta.total_seconds())
-
-    def strptime(self, value: str, fmt: str, default: Any = _SENTINEL) -> Any:
-        try:
-            return datetime.strptime(value, fmt)
-        except (ValueError, AttributeError, TypeError):
-            return _fail("strptime", value) if default is _SENTINEL else default
-
-
-_AGE_UNITS = (("second", 60), ("minute", 60), ("hour", 24), ("day", 30), ("month", 12))
-
-
-def _humanize(seconds: float) -> str:
-    """An age in its largest unit, rounded to the nearest (90 minutes is "2 hours")."""
-    amount, count, unit = seconds, round(seconds), "year"
-    for name, size in _AGE_UNITS:
-        if count < size:
-            unit = name
-            break
-        amount /= size
-        count = round(amount)
-    return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
-# --- the house ------------------------------------------------------------------------
-
-
-class _HouseFunctions:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    def _state(self, entity_id: Any) -> Any:
-        entity_id = str(entity_id).lower()
-        note_entity(entity_id)
-        return self.runtime.states.get(entity_id) if valid_entity_id(entity_id) else None
-
-    def is_state(self, entity_id: Any, value: Any) -> bool:
-        # Text compared as is (21.5 is not "21.5"); a list (not a tuple) is a choice.
-        state = self._state(entity_id)
-        if state is None:
-            return False
-        return bool(state.state == value or (isinstance(value, list) and state.state in value))
-
-    def state_attr(self, entity_id: Any, name: str) -> Any:
-        state = self._state(entity_id)
-        return state.attributes.get(name) if state is not None else None
-
-    def is_state_attr(self, entity_id: Any, name: str, value: Any) -> bool:
-        attribute = self.state_attr(entity_id, name)
-        return attribute is not None and bool(attribute == value)
-
-    def has_value(self, entity_id: Any) -> bool:
-        state = self._state(entity_id)
-        return state is not None and state.state not in ("unknown", "unavailable")
-
-    def expand(self, *args: Any) -> list[TemplateState]:
-        """Groups replaced by their members and zones by their persons, as in Home Assistant;
-        sorted by entity id, as its documentation says (2024.3 itself left them unsorted)."""
-        found: dict[str, TemplateState] = {}
-        pending: list[Any] = list(args)
-        while pending:
-            item = pending.pop()
-            if isinstance(item, str):
-                got = self._state(item)
-                if got is None:
-                    continue
-                state = TemplateState(got)
-            elif isinstance(item, TemplateState):
-                state = item
-            elif isinstance(item, State):
-                state = TemplateState(item)
-            elif isinstance(item, Iterable):
-                pending += item
-                continue
-            else:
-                continue
-            entity_id = state.entity_id
-            if entity_id.startswith("group."):
-                pending += state.attributes.get("entity_id") or ()
-            elif entity_id.startswith("zone."):
-                pending += state.attributes.get("persons") or ()
-            else:
-                note_entity(entity_id)
-                found[entity_id] = state
-        return sorted(found.values(), key=lambda s: s.entity_id)
-
-    def area_id(self, lookup: Any) -> str | None:
-        text = str(lookup)
-        registries = self.runtime.registries
-        if text in registries.areas:
-            return text
-        for area in registries.areas.values():
-            if area.name.lower() == text.lower():
-                return area.id
-        entry = registries.entities.get(text)
-        if entry is not None:
-            return registries.area_of(text)
-        thing = registries.things.get(text)
-        return thing.area_id if thing is not None else None
-
-    def area_name(self, lookup: Any) -> str | None:
-        found = self.area_id(lookup)
-        area = self.runtime.registries.areas.get(found) if found else None
-        return area.name if area is not None else None
-
-    def area_entities(self, lookup: Any) -> list[str]:
-        found = self.area_id(lookup)
-        if found is None:
-            return []
-        return sorted(self.runtime.registries.entities_in_area(found))
-
-    def area_devices(self, lookup: Any) -> list[str]:
-        found = self.area_id(lookup)
-        return sorted(t.id for t in self.runtime.registries.things.values() if t.area_id == found)
-
-    def device_id(self, entity_id: Any) -> str | None:
-        entry = self.runtime.registries.entities.get(str(entity_id))
-        return entry.thing_id if entry is not None else None
-
-    def device_attr(self, lookup: Any, name: str) -> Any:
-        things = self.runtime.registries.things
-        thing = things.get(str(lookup))
-        if thing is None:
-            thing_id = self.device_id(lookup)
-            thing = things.get(thing_id) if thing_id else None
-        if thing is None or name.startswith("_"):
-            return None
-        return getattr(thing, name, None)
-
-    def device_entities(self, thing_id: Any) -> list[str]:
-        return sorted(
-            e.entity_id
-            for e in self.runtime.registries.entities.values()
-            if e.thing_id == str(thing_id)
-        )
-
-    def integration_entities(self, name: Any) -> list[str]:
-        return sorted(
-            e.entity_id for e in self.runtime.registries.entities.values() if e.adapter == str(name)
-        )
-
-    def label_entities(self, label: Any) -> list[str]:
-        return sorted(
-            e.entity_id for e in self.runtime.registries.entities.values() if str(label) in e.labels
-        )
 
 
 # --- text -----------------------------------------------------------------------------
@@ -448,11 +188,11 @@ def regex_findall_index(
     return regex_findall(value, find, ignorecase)[index]
 
 
-def _from_json(value: Any, default: Any = _SENTINEL) -> Any:
+def _from_json(value: Any, default: Any = NO_DEFAULT) -> Any:
     try:
         return json.loads(value)
     except (ValueError, TypeError):
-        return _fail("from_json", value) if default is _SENTINEL else default
+        return fail("from_json", value) if default is NO_DEFAULT else default
 
 
 def _to_json(
@@ -490,27 +230,27 @@ def _ordinal(value: Any) -> str:
 
 
 def _math(func: Callable[[float], float], name: str) -> Callable[..., Any]:
-    def apply(value: Any, default: Any = _SENTINEL) -> Any:
+    def apply(value: Any, default: Any = NO_DEFAULT) -> Any:
         try:
             return func(float(value))
         except (ValueError, TypeError, OverflowError):
-            return _fail(name, value) if default is _SENTINEL else default
+            return fail(name, value) if default is NO_DEFAULT else default
 
     return apply
 
 
-def _log(value: Any, base: Any = math.e, default: Any = _SENTINEL) -> Any:
+def _log(value: Any, base: Any = math.e, default: Any = NO_DEFAULT) -> Any:
     try:
         return math.log(float(value), float(base))
     except (ValueError, TypeError, ZeroDivisionError):
-        return _fail("log", value) if default is _SENTINEL else default
+        return fail("log", value) if default is NO_DEFAULT else default
 
 
-def _multiply(value: Any, amount: Any, default: Any = _SENTINEL) -> Any:
+def _multiply(value: Any, amount: Any, default: Any = NO_DEFAULT) -> Any:
     try:
         return float(value) * amount
     except (ValueError, TypeError):
-        return _fail("multiply", value) if default is _SENTINEL else default
+        return fail("multiply", value) if default is NO_DEFAULT else default
 
 
 def _contains(seq: Any, value: Any) -> bool:
@@ -519,8 +259,8 @@ def _contains(seq: Any, value: Any) -> bool:
 
 def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
     """Put Home Assistant's template vocabulary into ``env``."""
-    times = _TimeFunctions(runtime)
-    house = _HouseFunctions(runtime)
+    times = TimeFunctions(runtime)
+    house = HouseFunctions(runtime)
     states = AllStates(runtime)
     shared: dict[str, Callable[..., Any]] = {
         "float": to_float,
