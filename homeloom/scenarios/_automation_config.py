@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from homeloom.orchestrator import ConfigIssue, parse_level
 
-from ._blueprints import BlueprintError, apply_blueprint, load_blueprint
+from ._blueprints import BlueprintError, use_blueprint
 from ._durations import DurationError, parse_duration
 from ._yaml import Position, position_of
 
@@ -322,44 +322,7 @@ def approver_issues(container: Any, key: str, path: str | None = None) -> list[C
 
 
 def _from_blueprint(item: Mapping[str, Any], config_dir: Path | None) -> dict[str, Any]:
-    use = item["use_blueprint"]
-    if not isinstance(use, Mapping) or not isinstance(use.get("path"), str):
-        raise AutomationConfigError(
-            [
-                _issue(
-                    "use_blueprint needs a 'path' and an 'input' mapping",
-                    item,
-                    "use_blueprint",
-                    "use_blueprint",
-                )
-            ]
-        )
-    if config_dir is None:
-        raise AutomationConfigError(
-            [
-                _issue(
-                    "blueprints need a configuration directory",
-                    item,
-                    "use_blueprint",
-                    "use_blueprint",
-                )
-            ]
-        )
     try:
-        blueprint = load_blueprint(config_dir, "automation", use["path"])
-        filled = apply_blueprint(blueprint, use)
+        return use_blueprint(config_dir, "automation", item)
     except BlueprintError as err:
-        pos = position_of(item, "use_blueprint")
-        raise AutomationConfigError(
-            [
-                replace(issue, file=pos.file, line=pos.line, column=pos.column)
-                if issue.file is None and pos is not None
-                else issue
-                for issue in err.issues
-            ]
-        ) from None
-    # The using item's own keys (id, alias, description...) win over the blueprint's.
-    for key, value in item.items():
-        if key != "use_blueprint":
-            filled[key] = value
-    return filled
+        raise AutomationConfigError(err.issues) from None

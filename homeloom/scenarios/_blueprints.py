@@ -4,24 +4,42 @@ A blueprint lives in ``blueprints/<domain>/<path>`` under the configuration
 directory. Its ``blueprint:`` block declares inputs (optionally grouped in
 sections), each with an optional ``default`` and ``selector``; the rest of the
 file is the scenario with ``!input NAME`` where values go.
+
+The checks follow Home Assistant's: the ``blueprint:`` block takes only the keys
+it knows, a ``name`` and ``domain`` are required, and inputs the using
+automation gives but the blueprint does not declare are ignored. Input
+sections (Home Assistant 2024.6) are read too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from homeloom.orchestrator import ConfigIssue
 
 from ._yaml import InputRef, Position, YamlDict, YamlList, load_config_file, position_of
 from ._yaml_values import position_in
 
-__all__ = ["Blueprint", "BlueprintError", "apply_blueprint", "fill_inputs", "load_blueprint"]
+__all__ = [
+    "Blueprint",
+    "BlueprintError",
+    "apply_blueprint",
+    "fill_inputs",
+    "load_blueprint",
+    "use_blueprint",
+]
 
 BLUEPRINT_DIR = "blueprints"
 _NO_DEFAULT = object()
+_METADATA_KEYS = frozenset(
+    {"name", "description", "domain", "source_url", "author", "homeassistant", "input"}
+)
+_INPUT_KEYS = frozenset({"name", "description", "default", "selector"})
+_SECTION_KEYS = frozenset({"name", "description", "icon", "collapsed", "input"})
 
 
 class BlueprintError(Exception):
@@ -79,10 +97,25 @@ def _collect_inputs(
         issues.append(_issue("expected a mapping of inputs", pos, "blueprint.input"))
         return
     for name, spec in declared.items():
-        if isinstance(spec, Mapping) and "input" in spec and "selector" not in spec:
+        if spec is not None and not isinstance(spec, Mapping):
+            pos = position_of(declared, name)
+            issues.append(_issue("an input is a mapping or empty", pos, f"blueprint.input.{name}"))
+            continue
+        is_section = isinstance(spec, Mapping) and "input" in spec and "selector" not in spec
+        spec = spec or {}
+        allowed = _SECTION_KEYS if is_section else _INPUT_KEYS
+        issues.extend(
+            _issue(
+                f"unknown key {key!r}; valid: {', '.join(sorted(allowed))}",
+                position_of(spec, key),
+                f"blueprint.input.{name}.{key}",
+            )
+            for key in spec
+            if key not in allowed
+        )
+        if is_section:
             _collect_inputs(spec, inputs, issues)
             continue
-        spec = spec if isinstance(spec, Mapping) else {}
         selector = spec.get("selector")
         inputs[str(name)] = BlueprintInput(
             name=str(name),
@@ -92,8 +125,52 @@ def _collect_inputs(
         )
 
 
+def _metadata_issues(meta: Mapping[str, Any]) -> list[ConfigIssue]:
+    """What Home Assistant's blueprint schema refuses in the ``blueprint:`` block."""
+    issues = [
+        _issue(
+            f"unknown key {key!r}; valid: {', '.join(sorted(_METADATA_KEYS))}",
+            position_of(meta, key),
+            f"blueprint.{key}",
+        )
+        for key in meta
+        if key not in _METADATA_KEYS
+    ]
+    for key in ("name", "domain"):
+        if not isinstance(meta.get(key), str):
+            pos = position_of(meta, key) or getattr(meta, "position", None)
+            issues.append(_issue(f"a blueprint needs a '{key}' text", pos, f"blueprint.{key}"))
+    source_url = meta.get("source_url")
+    if source_url is not None:
+        parsed = urlparse(str(source_url))
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            pos = position_of(meta, "source_url")
+            issues.append(_issue("source_url must be an http(s) URL", pos, "blueprint.source_url"))
+    requirements = meta.get("homeassistant")
+    if requirements is not None:
+        # Only the format is checked: Home Assistant loads a blueprint that asks for a
+        # newer version, and says so only when the blueprint is imported.
+        min_version = requirements.get("min_version") if isinstance(requirements, Mapping) else 0
+        if min_version is not None and not _is_version(min_version):
+            issues.append(
+                _issue(
+                    "min_version must be major.minor.patch, such as 2024.3.0",
+                    position_of(requirements, "min_version") or position_of(meta, "homeassistant"),
+                    "blueprint.homeassistant.min_version",
+                )
+            )
+    return issues
+
+
+def _is_version(value: Any) -> bool:
+    parts = value.split(".") if isinstance(value, str) else []
+    return len(parts) == 3 and all(part.strip().lstrip("+-").isdigit() for part in parts)
+
+
 def load_blueprint(config_dir: Path, domain: str, path: str) -> Blueprint:
     """Load ``blueprints/<domain>/<path>``; raises :class:`BlueprintError` with positions."""
+    if not path.endswith(".yaml"):
+        raise BlueprintError([_issue(f"blueprint path {path!r} must end in .yaml", None, "path")])
     base = (config_dir / BLUEPRINT_DIR / domain).resolve()
     file = (base / path).resolve()
     if base not in file.parents:
@@ -114,9 +191,9 @@ def load_blueprint(config_dir: Path, domain: str, path: str) -> Blueprint:
     if not isinstance(meta, Mapping):
         pos = getattr(content, "position", None) or Position(str(file), 1, 1)
         raise BlueprintError([_issue("a blueprint needs a 'blueprint:' block", pos, "blueprint")])
-    issues: list[ConfigIssue] = []
-    declared_domain = str(meta.get("domain", domain))
-    if declared_domain != domain:
+    issues = _metadata_issues(meta)
+    declared_domain = meta.get("domain", domain)
+    if isinstance(declared_domain, str) and declared_domain != domain:
         issues.append(
             _issue(
                 f"blueprint is for {declared_domain!r}, used as {domain!r}",
@@ -163,16 +240,7 @@ def apply_blueprint(blueprint: Blueprint, use: Mapping[str, Any]) -> dict[str, A
                     "use_blueprint.input",
                 )
             )
-    for name in given:
-        if name not in blueprint.inputs:
-            valid = ", ".join(sorted(blueprint.inputs)) or "none"
-            issues.append(
-                _issue(
-                    f"unknown input {name!r} of blueprint {blueprint.path}; valid: {valid}",
-                    position_of(given, name),
-                    f"use_blueprint.input.{name}",
-                )
-            )
+    # An input the blueprint does not declare is ignored, as Home Assistant does.
     if issues:
         raise BlueprintError(issues)
     undeclared: list[InputRef] = []
@@ -185,6 +253,42 @@ def apply_blueprint(blueprint: Blueprint, use: Mapping[str, Any]) -> dict[str, A
             ]
         )
     return dict(filled)
+
+
+def use_blueprint(config_dir: Path | None, domain: str, item: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario that ``item`` (a mapping with ``use_blueprint``) stands for.
+
+    As in Home Assistant, the item's own keys (id, alias, mode, variables...) replace
+    the filled blueprint's keys whole. Issues found nowhere in a file point at the
+    item's ``use_blueprint``.
+    """
+    where = position_of(item, "use_blueprint") or getattr(item, "position", None)
+    use = item["use_blueprint"]
+    try:
+        if not isinstance(use, Mapping) or not isinstance(use.get("path"), str):
+            raise BlueprintError(
+                [
+                    _issue(
+                        "use_blueprint needs a 'path' and an 'input' mapping", None, "use_blueprint"
+                    )
+                ]
+            )
+        if config_dir is None:
+            raise BlueprintError(
+                [_issue("blueprints need a configuration directory", None, "use_blueprint")]
+            )
+        filled = apply_blueprint(load_blueprint(config_dir, domain, use["path"]), use)
+    except BlueprintError as err:
+        raise BlueprintError(
+            [
+                replace(issue, file=where.file, line=where.line, column=where.column)
+                if issue.file is None and where is not None
+                else issue
+                for issue in err.issues
+            ]
+        ) from None
+    filled.update((key, value) for key, value in item.items() if key != "use_blueprint")
+    return filled
 
 
 def fill_inputs(value: Any, values: Mapping[str, Any]) -> tuple[Any, list[InputRef]]:

@@ -22,6 +22,7 @@ from homeloom.orchestrator import (
 )
 
 from ._actions import Run
+from ._blueprints import BlueprintError, use_blueprint
 from ._errors import ScenarioConfigError, issue_at
 from ._script import RunResult, Script, end_calling_run
 from ._template_states import TemplateState
@@ -164,7 +165,12 @@ async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsR
             report.errors.append(issue_at(config, key, key, "expected a mapping of scripts"))
             continue
         for name, item in block.items():
-            issues = _validate(name, item, block)
+            try:
+                if isinstance(item, Mapping) and "use_blueprint" in item:
+                    item = use_blueprint(runtime.config_dir, DOMAIN, item)
+                issues = _validate(name, item, block)
+            except BlueprintError as err:
+                issues = err.issues
             if not issues:
                 try:
                     scripts[str(name)] = ScriptEntity(runtime, str(name), item)

@@ -3,8 +3,12 @@
     python tests/scenarios/oracle_check.py [NAME_FILTER]
 
 Needs the oracle of ``shared/oracle`` (``setup.sh`` makes its venv). Cases with
-``oracle: false`` use homeloom-only features and are skipped. Prints each case
-whose expected calls differ from Home Assistant's.
+``oracle: false`` use homeloom-only features and are skipped. Cases with
+``oracle: full`` run through ``oracle_full.py``, which sets up the helper,
+script, scene, group and zone integrations the configuration holds (and, for a
+``stub: false`` case, lets their services run for real); the others run
+through the shared oracle as it is. Prints each case whose expected calls, or
+expected run outcomes when it lists ``runs``, differ from Home Assistant's.
 """
 
 from __future__ import annotations
@@ -14,13 +18,65 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_cases import CASES, CORE, START, _call, _expected
+from test_cases import CASES, CORE, START, _call, _expected, write_blueprints
 
 ORACLE = Path(__file__).resolve().parents[3] / "shared" / "oracle"
+FULL_ORACLE = Path(__file__).with_name("oracle_full.py")
+
+
+def write_job(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
+    """Write a case's config dir and events file; the job line the oracle reads."""
+    folder.mkdir()
+    config = {**CORE, **(case.get("config") or {})}
+    text = yaml.safe_dump(config) + "automation: !include automations.yaml\n"
+    (folder / "configuration.yaml").write_text(text)
+    automations = case.get("automations") or []
+    if isinstance(automations, str):
+        automations = yaml.safe_load(automations)
+    (folder / "automations.yaml").write_text(yaml.safe_dump(automations))
+    write_blueprints(folder, case.get("blueprints"))
+    events = {
+        "start": case.get("start", START),
+        "initial": case.get("initial") or {},
+        "steps": case.get("steps") or [],
+    }
+    (folder / "events.yaml").write_text(yaml.safe_dump(events))
+    return {
+        "config": str(folder),
+        "events": str(folder / "events.yaml"),
+        "out": str(folder / "out.json"),
+        "real_services": case.get("stub", True) is False,
+    }
+
+
+def run_batch(python: str, script: Path, jobs: list[dict[str, Any]], batch: Path) -> None:
+    if not jobs:
+        return
+    batch.write_text("\n".join(json.dumps(job) for job in jobs))
+    subprocess.run([python, str(script), "--batch", str(batch)], check=False)
+
+
+def differences(case: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    """What Home Assistant did that the case does not expect, one line each."""
+    lines = []
+    got = [_call(call) for call in result["calls"]]
+    want = [_expected(row) for row in case.get("calls") or []]
+    if got != want:
+        lines += [f"  ha calls:   {got}", f"  expected:   {want}"]
+    if "runs" in case:
+        outcomes = [run["outcome"] for run in result["runs"]]
+        if outcomes != case["runs"]:
+            lines += [f"  ha runs:    {outcomes}", f"  expected:   {case['runs']}"]
+    if lines:
+        errors = [error.get("message") for error in result.get("errors", [])]
+        if errors:
+            lines.append(f"  ha errors: {errors[:3]}")
+    return lines
 
 
 def main() -> int:
@@ -29,48 +85,28 @@ def main() -> int:
         [str(ORACLE / "setup.sh")], capture_output=True, text=True, check=True
     ).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = []
+        plain: list[dict[str, Any]] = []
+        full: list[dict[str, Any]] = []
+        checked: list[tuple[str, dict[str, Any], Path]] = []
         for index, (name, case) in enumerate(CASES):
-            if case.get("oracle") is False or wanted not in name:
+            mode = case.get("oracle", True)
+            if mode is False or wanted not in name:
                 continue
-            folder = Path(tmp) / str(index)
-            folder.mkdir()
-            config = {**CORE, **(case.get("config") or {})}
-            text = yaml.safe_dump(config) + "automation: !include automations.yaml\n"
-            (folder / "configuration.yaml").write_text(text)
-            (folder / "automations.yaml").write_text(yaml.safe_dump(case.get("automations") or []))
-            events = {
-                "start": case.get("start", START),
-                "initial": case.get("initial") or {},
-                "steps": case.get("steps") or [],
-            }
-            (folder / "events.yaml").write_text(yaml.safe_dump(events))
-            jobs.append(
-                {
-                    "config": str(folder),
-                    "events": str(folder / "events.yaml"),
-                    "out": str(folder / "out.json"),
-                    "name": name,
-                    "case": case,
-                }
-            )
-        batch = Path(tmp) / "jobs.jsonl"
-        batch.write_text(
-            "\n".join(json.dumps({k: j[k] for k in ("config", "events", "out")}) for j in jobs)
-        )
-        subprocess.run([python, str(ORACLE / "ha_oracle.py"), "--batch", str(batch)], check=False)
+            job = write_job(Path(tmp) / str(index), case)
+            (full if mode == "full" else plain).append(job)
+            checked.append((name, case, Path(job["out"])))
+        run_batch(python, ORACLE / "ha_oracle.py", plain, Path(tmp) / "plain.jsonl")
+        run_batch(python, FULL_ORACLE, full, Path(tmp) / "full.jsonl")
         differ = 0
-        for job in jobs:
-            result = json.loads(Path(job["out"]).read_text())
-            got = [_call(call) for call in result["calls"]]
-            want = [_expected(row) for row in job["case"].get("calls") or []]
-            if got != want:
+        for name, case, out in checked:
+            lines = differences(case, json.loads(out.read_text()))
+            if lines:
                 differ += 1
-                print(f"DIFF {job['name']}\n  ha:       {got}\n  expected: {want}")
-                errors = [e.get("message") for e in result.get("errors", [])]
-                if errors:
-                    print(f"  ha errors: {errors[:3]}")
-        print(f"{len(jobs) - differ}/{len(jobs)} cases agree with Home Assistant")
+                print(f"DIFF {name}", *lines, sep="\n")
+        print(
+            f"{len(checked) - differ}/{len(checked)} cases agree with Home Assistant"
+            f" ({len(full)} with the full oracle)"
+        )
     return 1 if differ else 0
 
 

@@ -92,16 +92,55 @@ def test_a_missing_input_is_named_with_the_using_position(config_dir: Path) -> N
     assert (issue.file, issue.line) == ("automations.yaml", 3)
 
 
-def test_an_unknown_input_lists_the_valid_ones(config_dir: Path) -> None:
+def test_an_input_the_blueprint_does_not_declare_is_ignored(config_dir: Path) -> None:
     blueprint = load_blueprint(config_dir, "automation", "homeloom/motion_light.yaml")
     use = load_yaml_text(
         "input:\n  motion: a\n  target_light: b\n  colour: red\n", "automations.yaml"
     )
-    with pytest.raises(BlueprintError) as refused:
-        apply_blueprint(blueprint, use)
-    issue = refused.value.issues[0]
-    assert "colour" in issue.message and "motion, target_light, wait" in issue.message
-    assert issue.line == 4
+    filled = apply_blueprint(blueprint, use)
+    assert filled["triggers"][0]["entity_id"] == "a"
+    assert "red" not in str(filled)
+
+
+def _write(config_dir: Path, name: str, text: str) -> None:
+    (config_dir / "blueprints" / "automation" / name).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("block", "words"),
+    [
+        ("  domain: automation\n", "needs a 'name'"),
+        ("  name: b\n", "needs a 'domain'"),
+        ("  name: b\n  domain: automation\n  colour: red\n", "unknown key 'colour'"),
+        ("  name: b\n  domain: automation\n  source_url: example.org/b\n", "source_url"),
+        ("  name: b\n  domain: automation\n  homeassistant: {min_version: '2024.6'}\n", "major"),
+        ("  name: b\n  domain: automation\n  input: {x: {example: 1}}\n", "'example'"),
+        ("  name: b\n  domain: automation\n  input: {x: 3}\n", "mapping or empty"),
+    ],
+)
+def test_the_blueprint_block_is_checked_like_home_assistant(
+    config_dir: Path, block: str, words: str
+) -> None:
+    _write(config_dir, "checked.yaml", f"blueprint:\n{block}triggers: []\nactions: []\n")
+    with pytest.raises(BlueprintError, match=words):
+        load_blueprint(config_dir, "automation", "checked.yaml")
+
+
+def test_a_newer_min_version_and_a_source_url_still_load(config_dir: Path) -> None:
+    _write(
+        config_dir,
+        "future.yaml",
+        "blueprint:\n  name: f\n  domain: automation\n  author: me\n"
+        "  source_url: https://example.org/f.yaml\n  homeassistant: {min_version: 2099.1.0}\n"
+        "triggers: []\nactions: []\n",
+    )
+    assert load_blueprint(config_dir, "automation", "future.yaml").name == "f"
+
+
+def test_a_blueprint_path_must_end_in_yaml(config_dir: Path) -> None:
+    _write(config_dir, "short.yml", "blueprint: {name: s, domain: automation}\n")
+    with pytest.raises(BlueprintError, match=r"must end in \.yaml"):
+        load_blueprint(config_dir, "automation", "short.yml")
 
 
 def test_a_missing_blueprint_lists_the_available_ones(config_dir: Path) -> None:

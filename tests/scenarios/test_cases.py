@@ -6,6 +6,17 @@ service calls expected, as ``[offset_s, service, entity ids, data]``. Cases
 marked ``stub: false`` run with simulated devices, so calls change states and
 later triggers and conditions see them. ``runs`` lists the runs' outcomes,
 ``errors`` how many errors are reported and ``error`` words one of them holds.
+``blueprints`` maps a path under the config dir's ``blueprints/`` folder (such
+as ``automation/me/motion.yaml``) to that blueprint's YAML text, kept a string
+so its ``!input`` tags reach the loader.
+
+``oracle`` tells ``oracle_check.py`` how to check a case against Home Assistant
+(every case runs here alike): left out, through the shared oracle, which sets up
+only the automation integration and stubs every service; ``full``, through
+``oracle_full.py``, which also sets up the helper, timer, group, scene, script
+and zone integrations the configuration holds and, for a ``stub: false`` case,
+runs their services (and automation's) for real; ``false``, not at all, with
+``why`` saying why (a deliberate difference, or something no oracle can run).
 """
 
 from __future__ import annotations
@@ -41,6 +52,14 @@ def _load() -> list[tuple[str, dict[str, Any]]]:
 
 
 CASES = _load()
+
+
+def write_blueprints(config_dir: Path, blueprints: dict[str, str] | None) -> None:
+    """Write a case's ``blueprints`` texts under ``config_dir/blueprints``."""
+    for path, text in (blueprints or {}).items():
+        file = config_dir / "blueprints" / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
 
 
 def _call(call: dict[str, Any]) -> list[Any]:
@@ -88,6 +107,7 @@ async def test_case(case: dict[str, Any], tmp_path: Path) -> None:
     (tmp_path / "automations.yaml").write_text(
         yaml.safe_dump(automations or [], sort_keys=False), encoding="utf-8"
     )
+    write_blueprints(tmp_path, case.get("blueprints"))
     events = {
         "start": case.get("start", START),
         "initial": case.get("initial") or {},

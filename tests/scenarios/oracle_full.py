@@ -1,0 +1,209 @@
+"""The shared HA oracle with helper, script, scene, group and zone integrations set up.
+
+A developer tool, run with the oracle's python by ``oracle_check.py`` for cases
+marked ``oracle: full``; the tests never need it:
+
+    "$(shared/oracle/setup.sh)" tests/scenarios/oracle_full.py --batch JOBS.jsonl
+
+``shared/oracle/ha_oracle.py`` sets up only the homeassistant, blueprint, trace
+and automation integrations and stubs every service. This module reuses it and
+adds two things:
+
+* after the core is up, every integration of ``INTEGRATIONS`` that the
+  configuration holds is set up for real, so helpers, timers, scripts, scenes,
+  groups and zones exist as Home Assistant makes them;
+* for a job with ``"real_services": true`` (a case with ``stub: false``), the
+  services of those integrations and of ``automation`` run for real (and are
+  still recorded as calls), and a service that no integration has stays
+  unknown; every other service stays a recording stub, as homeloom's simulated
+  devices have no counterpart in the oracle.
+
+Each line of JOBS.jsonl is ``{"config", "events", "out", "real_services"}``.
+Only automation runs are reported, as ``homeloom simulate`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "shared" / "oracle"))
+import ha_oracle  # the shared oracle, from the folder just put on the path
+
+# Set up in this order when the configuration has their key: helpers first, so
+# that groups, scenes and scripts set up later find their entities.
+INTEGRATIONS = (
+    "zone",
+    "input_boolean",
+    "input_button",
+    "input_datetime",
+    "input_number",
+    "input_select",
+    "input_text",
+    "counter",
+    "timer",
+    "schedule",
+    "group",
+    "scene",
+    "script",
+)
+# Services that would reread configuration.yaml (untranslated, unlike the
+# automations the oracle set up): they stay stubs.
+STUBBED_SERVICES = frozenset({"reload"})
+
+
+class Job:
+    """Whether the job being run lets the real integrations' services run."""
+
+    real_services = False
+    real_domains: frozenset[str] = frozenset()
+
+
+def is_integration(domain: str) -> bool:
+    """Whether Home Assistant has an integration of that name (``nosuch`` is none)."""
+    return importlib.util.find_spec(f"homeassistant.components.{domain}") is not None
+
+
+def left_to_home_assistant(stubber: Any, domain: str, service: str) -> bool:
+    """True when ``domain.service`` goes to Home Assistant's own registry: a service of
+    a real integration, one such an integration lacks, or one of a domain no
+    integration has (the last two then fail as they would in a house)."""
+    return (
+        Job.real_services
+        and (domain in Job.real_domains or not is_integration(domain))
+        and service not in STUBBED_SERVICES
+        and not stubber.is_stub(domain, service)
+    )
+
+
+class FullStubber(ha_oracle.Stubber):
+    """Stubs every service but those of the real integrations, when they run for real."""
+
+    def register(self, domain: str, service: str) -> None:
+        if not left_to_home_assistant(self, domain, service):
+            super().register(domain, service)
+
+
+_original_start_hass = ha_oracle._start_hass
+
+
+async def start_hass_with_integrations(
+    config_dir: str, rec: Any, translate: bool = True
+) -> tuple[Any, dict[str, Any]]:
+    from homeassistant.setup import async_setup_component
+
+    hass, config = await _original_start_hass(config_dir, rec, translate)
+    ready = {"automation"}
+    for domain in INTEGRATIONS:
+        if domain not in config:
+            continue
+        if await async_setup_component(hass, domain, config):
+            ready.add(domain)
+        else:
+            rec.error(f"setting up {domain} failed", level="ERROR")
+    Job.real_domains = frozenset(ready)
+    if "scene" in ready:
+        await load_scene_domains(hass, config["scene"])
+    return hass, config
+
+
+async def load_scene_domains(hass: Any, scenes: Any) -> None:
+    """Load up front the integrations whose entities the scenes set, as a house has them.
+
+    A scene reproduces its domains in parallel; loaded on demand, the order of their
+    calls would follow how fast each integration loads rather than Home Assistant's.
+    """
+    from homeassistant.loader import IntegrationNotFound, async_get_integration
+
+    domains = {
+        str(entity_id).split(".", 1)[0]
+        for scene in (scenes if isinstance(scenes, list) else [scenes])
+        if isinstance(scene, dict)
+        for entity_id in scene.get("entities") or {}
+    }
+    for domain in sorted(domains):
+        with contextlib.suppress(IntegrationNotFound, ImportError):
+            integration = await async_get_integration(hass, domain)
+            integration.get_platform("reproduce_state")
+
+
+def install_service_hook() -> None:
+    """Record the calls of the real integrations' services, stub any other on first call."""
+    from homeassistant.core import ServiceRegistry
+
+    original = ServiceRegistry.async_call
+    ha_oracle._ORIG_ASYNC_CALL = original  # so ha_oracle does not install its own hook
+
+    async def async_call(
+        self: Any,
+        domain: str,
+        service: str,
+        service_data: dict[str, Any] | None = None,
+        blocking: bool = False,
+        context: Any = None,
+        target: dict[str, Any] | None = None,
+        return_response: bool = False,
+    ) -> Any:
+        stubber = ha_oracle._ACTIVE[0]
+        if stubber is not None and self is stubber.hass.services:
+            name, action = str(domain).lower(), str(service).lower()
+            if left_to_home_assistant(stubber, name, action):
+                if self.has_service(name, action):
+                    data = {**(service_data or {}), **(target or {})}
+                    stubber.rec.record_call(
+                        SimpleNamespace(domain=name, service=action, data=data, context=context)
+                    )
+            elif not stubber.is_stub(name, action):
+                stubber.register(name, action)
+        return await original(
+            self, domain, service, service_data, blocking, context, target, return_response
+        )
+
+    ServiceRegistry.async_call = async_call
+
+
+_original_runs = ha_oracle._runs
+
+
+def automation_runs(hass: Any, rec: Any, loop: Any) -> list[dict[str, Any]]:
+    """The oracle's runs without the scripts' traces: homeloom reports automation runs only."""
+    traces = hass.data.get("trace") or {}
+    automations_only = {
+        key: value for key, value in traces.items() if key.startswith("automation.")
+    }
+    return _original_runs(SimpleNamespace(data={"trace": automations_only}), rec, loop)
+
+
+ha_oracle._start_hass = start_hass_with_integrations
+ha_oracle.Stubber = FullStubber
+ha_oracle._runs = automation_runs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batch", required=True, help="JSONL of jobs, one a line")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, handlers=[logging.NullHandler()])
+    ha_oracle.install_clock()
+    install_service_hook()
+    lines = Path(args.batch).read_text(encoding="utf-8").splitlines()
+    for job in (json.loads(line) for line in lines if line.strip()):
+        Job.real_services = bool(job.get("real_services"))
+        Job.real_domains = frozenset()
+        result = ha_oracle.run_job(job["config"], job["events"])
+        ha_oracle._write(result, job["out"])
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)  # Home Assistant leaves executor threads behind: do not wait for them
