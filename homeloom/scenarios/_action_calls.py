@@ -81,6 +81,7 @@ def _has_rare_options(engine: TemplateEngine, config: Mapping[str, Any]) -> bool
         config.get("entity_id") is not None
         or config.get("response_variable") is not None
         or engine.is_template(config.get("data"))
+        or engine.is_template(config.get("data_template"))
     )
 
 
@@ -89,7 +90,8 @@ class _ServiceCall(ActionStep):
     templates (see :class:`_Templated`); a name written out is split once, here.
 
     What few calls are written with (a legacy ``entity_id``, ``response_variable``,
-    ``data`` as one template) is None here, kept by a :class:`_RareServiceCall`:
+    ``data`` or ``data_template`` as one template) is None here, kept by a
+    :class:`_RareServiceCall`:
     a large house keeps thousands of calls without them.
     """
 
@@ -115,14 +117,18 @@ class _ServiceCall(ActionStep):
                 config, "action", f"{path}.action", f"{name!r} is not a service: use domain.service"
             )
         data: dict[str, Any] = {}
-        for key in ("data", "data_template"):  # as Home Assistant: data_template's keys win
-            value = config.get(key)
-            if value is None:
+        data_parts = []  # as written, in Home Assistant's order: data_template's keys win
+        for key in ("data", "data_template"):
+            if key not in config:
                 continue
-            if isinstance(value, Mapping):
-                data.update(value)
-            elif not engine.is_template(value):
+            value = config[key]  # as Home Assistant: written empty (none) is refused
+            if not isinstance(value, Mapping) and not engine.is_template(value):
                 raise fail(config, key, f"{path}.{key}", f"'{key}' must be a mapping")
+            data_parts.append(value)
+        templated_parts = any(not isinstance(part, Mapping) for part in data_parts)
+        if not templated_parts:  # mappings only: merged once, here
+            for part in data_parts:
+                data.update(part)
         self.name: tuple[str, str, str] | _Templated = (
             _Templated(engine, name)
             if templated_name
@@ -148,19 +154,21 @@ class _ServiceCall(ActionStep):
             and type(self.target) is not _Templated
         )
         if self.rare:
-            data_template = config.get("data")
-            self.templated_data = data_template if engine.is_template(data_template) else None
+            # One part a template: each part rendered in turn on every run, as a mapping.
+            self.templated_data = tuple(data_parts) if templated_parts else None
             legacy_entity = config.get("entity_id")
-            if legacy_entity is not None and not engine.contains_template(legacy_entity):
+            if legacy_entity is not None:
+                # Checked as written, never rendered: Home Assistant refuses a template here.
                 try:
-                    legacy_entity = _entity_ids(legacy_entity)
+                    legacy_entity = _entity_ids(legacy_entity, registry_ids=False)
                 except ValueError as err:
-                    raise fail(config, "entity_id", f"{path}.entity_id", str(err)) from None
-            self.legacy_entity = (
-                _renderable(engine, legacy_entity) if legacy_entity is not None else None
-            )
+                    reason = str(err)
+                    if engine.contains_template(legacy_entity):
+                        reason += " (a template is not accepted here: template target.entity_id)"
+                    raise fail(config, "entity_id", f"{path}.entity_id", reason) from None
+            self.legacy_entity = legacy_entity
             self.response_variable = config.get("response_variable")
-            fixed = fixed and type(self.legacy_entity) is not _Templated and not self.templated_data
+            fixed = fixed and not self.templated_data
         self.fixed: FixedCall | bool = fixed
         # What the trace of each run of a fixed call shows: the same every time, so one
         # result shared by the traces, read only (see ``_prepared``).
@@ -181,9 +189,7 @@ class _ServiceCall(ActionStep):
                 targets = dict(target)
             legacy = self.legacy_entity
             if legacy is not None:
-                targets["entity_id"] = (
-                    _entity_ids(legacy.render(run)) if type(legacy) is _Templated else legacy
-                )
+                targets["entity_id"] = legacy
         except TemplateError as err:
             raise CallRenderError("service target", str(err)) from err
         except ValueError as err:
@@ -211,11 +217,15 @@ class _ServiceCall(ActionStep):
         return domain, service, payload, targets
 
     def _templated_payload(self, run: Run) -> dict[str, Any]:
-        """``data`` written as one template, rendered: it must give a mapping."""
-        rendered = render(self.engine, self.templated_data, run)
-        if not isinstance(rendered, Mapping):  # none or empty text too, as Home Assistant
-            raise CallRenderError("data", "Result is not a Dictionary")
-        return dict(rendered)
+        """``data`` then ``data_template``, one of them written as one template, each
+        rendered: each must give a mapping, the later one's keys over the earlier's."""
+        payload: dict[str, Any] = {}
+        for part in self.templated_data:
+            rendered = render(self.engine, part, run)
+            if not isinstance(rendered, Mapping):  # none or empty text too, as Home Assistant
+                raise CallRenderError("data", "Result is not a Dictionary")
+            payload.update(rendered)
+        return payload
 
     def _prepared(
         self,
@@ -382,11 +392,11 @@ def _service_named(name: _Templated, run: Run) -> tuple[str, str]:
 _REGISTRY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _entity_ids(value: Any) -> Any:
+def _entity_ids(value: Any, *, registry_ids: bool = True) -> Any:
     """Entity ids as Home Assistant reads a call's ``entity_id``: ``all`` or ``none``
     in any case, or ids (a list, or a text split at commas) made lower case, each an
-    entity id or a registry id; raises :class:`ValueError` on anything else. One id
-    written as it should be is kept as it is."""
+    entity id or (in a target) a registry id; raises :class:`ValueError` on anything
+    else. One id written as it should be is kept as it is."""
     if isinstance(value, str):
         if valid_entity_id(value):  # one id, written as it should be: kept as it is
             return value
@@ -401,7 +411,7 @@ def _entity_ids(value: Any) -> Any:
         if item is None or isinstance(item, Mapping | list):
             raise ValueError(f"invalid entity ids: {value!r}")
         entity_id = str(item).lower()
-        if not (valid_entity_id(entity_id) or _REGISTRY_ID.match(entity_id)):
+        if not (valid_entity_id(entity_id) or (registry_ids and _REGISTRY_ID.match(entity_id))):
             raise ValueError(f"invalid entity ids: {value!r}")
         ids.append(entity_id)
     return ids

@@ -23,6 +23,7 @@ from ._actions import (
 )
 from ._conditions import ConditionCheck, compile_condition, compile_conditions
 from ._errors import fail
+from ._templates import TemplateError
 from ._trace import trace_path, trace_set_result
 from ._triggers import as_list
 
@@ -169,6 +170,16 @@ class _Repeat(ActionStep):
             )
         self.spec = spec
         self.form = form = forms[0]
+        items = spec.get("for_each")
+        # As Home Assistant: a list, or a text holding a template; a plain text is
+        # refused even when it reads as a list.
+        if form == "for_each" and not (isinstance(items, list) or self.engine.is_template(items)):
+            raise fail(
+                spec,
+                "for_each",
+                f"{path}.repeat.for_each",
+                f"for_each must be a list or a template, got {items!r}",
+            )
         self.sequence = compile_sequence(
             runtime, spec["sequence"], f"{path}/repeat/sequence", script
         )
@@ -194,16 +205,24 @@ class _Repeat(ActionStep):
     async def _loop(self, run: Run) -> None:
         form, check, sequence, variables = self.form, self.check, self.sequence, run.variables
         if form == "count":
-            count = int(float(render(self.engine, self.spec["count"], run)))
+            try:
+                count = int(float(render(self.engine, self.spec["count"], run)))
+            except (TemplateError, ValueError) as err:  # as Home Assistant: aborted
+                raise StopRun("aborted", f"Error rendering repeat count template: {err}") from err
             for index in range(1, count + 1):
                 variables["repeat"] = {"first": index == 1, "index": index, "last": index == count}
                 await sequence(run.nested())
             trace_set_result(iterations=count)
             return
         if form == "for_each":
-            items = render(self.engine, self.spec["for_each"], run)
+            try:
+                items = render(self.engine, self.spec["for_each"], run)
+            except (TemplateError, ValueError) as err:  # as Home Assistant: aborted
+                raise StopRun("aborted", f"Error rendering repeat for_each: {err}") from err
             if not isinstance(items, list):
-                raise StopRun("error", f"repeat 'for_each' must be a list of items, got {items!r}")
+                raise StopRun(
+                    "aborted", f"repeat 'for_each' must be a list of items, got {items!r}"
+                )
             count = len(items)
             for index, item in enumerate(items, start=1):
                 repeat = {"first": index == 1, "index": index, "last": index == count}

@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeloom.orchestrator import Context
+from homeloom.orchestrator import Context, Runtime
 
-from ._actions import ActionStep, Builder, Run, StopRun, render
+from ._actions import ActionStep, Builder, Run, StopRun, boolean_option, render
 from ._checkpoints import get_checkpoints
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._templates import TemplateEngine, TemplateError, as_boolean
+from ._templates import TemplateEngine, TemplateError, as_boolean, get_template_engine
 from ._trace import trace_set_result, trace_update_result
 from ._triggers import attach_triggers, validate_triggers
 
@@ -34,10 +34,12 @@ def _positive(value: Any) -> timedelta:
 
 
 def _duration(engine: TemplateEngine, value: Any, run: Run) -> timedelta:
+    """A delay's or timeout's duration for this run; one that does not render to a
+    duration aborts the run, as in Home Assistant."""
     try:
         return _positive(render(engine, value, run))
-    except DurationError as err:
-        raise StopRun("error", str(err)) from None
+    except (DurationError, TemplateError) as err:
+        raise StopRun("aborted", str(err)) from None
 
 
 def _check_duration(engine: TemplateEngine, config: Mapping[str, Any], key: str, path: str) -> None:
@@ -128,12 +130,13 @@ class _Delay(ActionStep):
 class _WaitTemplate(ActionStep):
     """Waits until a template renders true, re-rendered as the entities it reads change."""
 
-    __slots__ = ("config", "template")
+    __slots__ = ("config", "continue_on_timeout", "template")
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
         engine = self.engine
         _check_duration(engine, config, "timeout", path)
         self.config = config
+        self.continue_on_timeout = boolean_option(config, "continue_on_timeout", True, path)
         self.template = engine.template(str(config["wait_template"]))
         try:
             self.template.ensure_valid()
@@ -175,8 +178,9 @@ class _WaitTemplate(ActionStep):
                 untrack.append(runtime.states.track(entities, check))
 
         retrack(info.entities)
-        if info.has_time:
-            untrack.append(runtime.scheduler.call_every(60, check))
+        if info.has_time:  # as Home Assistant: again at the start of each minute
+            next_minute = (start + timedelta(minutes=1)).replace(second=0, microsecond=0)
+            untrack.append(runtime.scheduler.call_every(60, check, first=next_minute))
         try:
             completed = await _wait_future(run, future, timeout)
         finally:
@@ -187,19 +191,20 @@ class _WaitTemplate(ActionStep):
             remaining = max((timeout - (runtime.now() - start)).total_seconds(), 0.0)
         run.variables["wait"] = {"remaining": remaining, "completed": completed}
         trace_set_result(wait=run.variables["wait"], timeout=not completed)
-        if not completed and config.get("continue_on_timeout", True) is False:
+        if not completed and not self.continue_on_timeout:
             raise StopRun("aborted")
 
 
 class _WaitForTrigger(ActionStep):
     """Waits until one of its triggers fires (kept across a restart at the top level)."""
 
-    __slots__ = ("config", "triggers")
+    __slots__ = ("config", "continue_on_timeout", "triggers")
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
         runtime, engine = self.runtime, self.engine
         _check_duration(engine, config, "timeout", path)
         self.config = config
+        self.continue_on_timeout = boolean_option(config, "continue_on_timeout", True, path)
         self.triggers = validate_triggers(
             runtime, config["wait_for_trigger"], path=f"{path}.wait_for_trigger"
         )
@@ -215,6 +220,13 @@ class _WaitForTrigger(ActionStep):
                 _duration(self.engine, config["timeout"], run) if "timeout" in config else None
             )
         start = runtime.now()
+        if not _any_enabled(runtime, self.triggers, run.variables):
+            # As Home Assistant: with nothing to wait for, it goes on at once (not a
+            # timeout: continue_on_timeout is not asked), the whole timeout remaining.
+            remaining = timeout.total_seconds() if timeout is not None else None
+            run.variables["wait"] = {"remaining": remaining, "trigger": None}
+            trace_set_result(wait={"remaining": remaining, "completed": False})
+            return
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
         def triggered(variables: dict[str, Any], context: Context | None) -> None:
@@ -238,8 +250,24 @@ class _WaitForTrigger(ActionStep):
         trace_set_result(
             wait={"remaining": remaining, "completed": completed}, timeout=not completed
         )
-        if not completed and config.get("continue_on_timeout", True) is False:
+        if not completed and not self.continue_on_timeout:
             raise StopRun("aborted")
+
+
+def _any_enabled(
+    runtime: Runtime, triggers: list[dict[str, Any]], variables: Mapping[str, Any]
+) -> bool:
+    """Whether any of a wait's triggers is enabled (as ``attach_triggers`` reads it)."""
+    for config in triggers:
+        enabled = config.get("enabled", True)
+        if enabled is True:
+            return True
+        engine = get_template_engine(runtime)
+        if engine.is_template(enabled):
+            enabled = engine.template(enabled).render(variables)
+        if not (enabled is False or str(enabled).lower() == "false"):
+            return True
+    return False
 
 
 WAIT_BUILDERS: dict[str, Builder] = {

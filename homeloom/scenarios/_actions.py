@@ -37,6 +37,7 @@ __all__ = [
     "Sequence",
     "Step",
     "StopRun",
+    "boolean_option",
     "compile_sequence",
     "compile_steps",
     "sequence_of",
@@ -216,9 +217,30 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> Ac
     enabled = config.get("enabled", True)
     if enabled is not True:
         step.enabled = enabled
-    if config.get("continue_on_error", False):
+    if boolean_option(config, "continue_on_error", False, path):
         step.continue_on_error = True
     return step
+
+
+_TRUE_TEXTS = frozenset(("1", "true", "yes", "on", "enable"))
+_FALSE_TEXTS = frozenset(("0", "false", "no", "off", "disable"))
+
+
+def boolean_option(config: Mapping[str, Any], key: str, default: bool, path: str) -> bool:
+    """A yes-or-no option as Home Assistant reads one (``cv.boolean``): a boolean, a
+    number, or a word such as "off" or "yes"; anything else (a template too) is refused."""
+    value = config.get(key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE_TEXTS:
+            return True
+        if text in _FALSE_TEXTS:
+            return False
+    raise fail(config, key, f"{path}.{key}", f"{key} must be true or false, got {value!r}")
 
 
 class ActionStep:

@@ -427,7 +427,10 @@ class _TemplateWatch:
             )
         self.watch(watched)
         if info.has_time and self.untick is None:
-            self.untick = self.runtime.scheduler.call_every(60, self.on_tick)
+            # As Home Assistant: again at the start of each minute, not a minute from now.
+            now = self.runtime.now()
+            next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+            self.untick = self.runtime.scheduler.call_every(60, self.on_tick, first=next_minute)
         return value
 
     def watch(self, watched: frozenset[str]) -> None:

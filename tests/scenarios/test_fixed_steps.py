@@ -118,10 +118,9 @@ async def test_traces_of_a_fixed_step_show_each_runs_own_outcome(tmp_path: Path)
         ({"action": "light.turn_on", "data": {"brightness": "{{ 1 }}"}}, False, False),
         ({"action": "light.turn_on", "target": {"entity_id": "{{ 'light.a' }}"}}, False, False),
         ({"action": "light.turn_on", "entity_id": "light.a"}, True, True),
-        ({"action": "light.turn_on", "entity_id": "{{ 'light.a' }}"}, True, False),
         ({"action": "light.turn_on", "response_variable": "answer"}, True, True),
         ({"action": "light.turn_on", "data": "{{ {'brightness': 1} }}"}, True, False),
-        ({"action": "light.turn_on", "data_template": "{{ {} }}"}, False, True),
+        ({"action": "light.turn_on", "data_template": "{{ {} }}"}, True, False),
     ],
 )
 def test_a_call_is_fixed_only_without_templates(
@@ -140,6 +139,11 @@ def test_a_call_is_fixed_only_without_templates(
         ({"action": "turn_on"}, "'turn_on' is not a service: use domain.service"),
         ({"action": "light.turn_on", "data": 3}, "'data' must be a mapping"),
         ({"action": "light.turn_on", "data_template": [1]}, "'data_template' must be a mapping"),
+        ({"action": "light.turn_on", "data": None}, "'data' must be a mapping"),
+        (
+            {"action": "light.turn_on", "entity_id": "{{ 'light.a' }}"},
+            "a template is not accepted here",
+        ),
     ],
 )
 def test_a_call_written_wrong_says_why(
