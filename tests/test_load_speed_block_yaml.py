@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homeloom.scenarios import _yaml
+from homeloom.scenarios import _yaml_loader, _yaml_read
 from homeloom.scenarios._yaml import load_config_text
 from homeloom.scenarios._yaml_block import build_block
 from homeloom.scenarios._yaml_stream import Unusual
@@ -36,7 +36,7 @@ def _load(text: str) -> tuple[Any, list[str]]:
 
 def _accepts(text: str) -> bool:
     try:
-        build_block(text, "block.yaml", {}, {}, _yaml._resolve_scalar, _yaml._SCALARS)
+        build_block(text, "block.yaml", {}, {}, _yaml_loader._resolve_scalar, _yaml_loader._SCALARS)
     except Unusual:
         return False
     return True
@@ -52,7 +52,7 @@ def _same_as_libyaml(monkeypatch: pytest.MonkeyPatch, text: str) -> bool:
         def refuse(*args: Any) -> Any:
             raise Unusual
 
-        patch.setattr(_yaml, "build_block", refuse)
+        patch.setattr(_yaml_read, "build_block", refuse)
         events = _load(text)
     assert lines == events, text
     if accepted:  # what libyaml refuses, the line reader must refuse too

@@ -1,12 +1,9 @@
 """The orchestrator: state store, event bus, services, scheduler and runtime."""
 
 from ._autonomy import LEVELS, AutonomyPolicy, Decision, Level, most_cautious, parse_level
-from ._capabilities import (
-    DOMAINS,
-    DomainSpec,
-    normalize_light_command,
-    register_capability_services,
-)
+from ._capabilities import DOMAINS, DomainSpec
+from ._capability_commands import normalize_light_command
+from ._capability_services import register_capability_services
 from ._clock import Clock, RealClock, TestClock
 from ._context import Context, new_id
 from ._eager import EagerRun, can_start_eagerly, in_a_task, run_eagerly, start_eagerly
@@ -33,27 +30,16 @@ from ._events import (
 from ._fixed_calls import FixedCall
 from ._logbook import EVENT_LOGBOOK_ENTRY, Logbook
 from ._notifications import EVENT_NOTIFICATION, Notification, Notifications
-from ._persistence import (
-    AuditEntry,
-    Persistence,
-    TracedScenario,
-    check_schema,
-    read_traced_scenarios,
-    read_traces,
-)
+from ._persistence import Persistence
+from ._persistence_rows import AuditEntry, TracedScenario, read_traced_scenarios, read_traces
+from ._persistence_schema import check_schema
 from ._pressure import HOUSEHOLD, Budget, Pressure, parse_budget, person_key
 from ._proposals import EVENT_PROPOSAL_CHANGED, Proposal, ProposalError, Proposals, TrustFigures
 from ._registry import Area, EntityEntry, Registries, Thing, slugify
 from ._runtime import HouseSettings, Runtime
 from ._scheduler import Scheduler
-from ._services import (
-    CallObserver,
-    EntityCommandHandler,
-    Middleware,
-    Service,
-    ServiceCall,
-    ServiceRegistry,
-)
+from ._service_call import CallObserver, EntityCommandHandler, Middleware, Service, ServiceCall
+from ._services import ServiceRegistry
 from ._states import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,

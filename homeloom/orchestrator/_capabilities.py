@@ -11,182 +11,42 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from ._runtime import Runtime
-from ._services import ServiceCall
-from ._states import split_entity_id
-
-__all__ = [
-    "DOMAINS",
-    "DomainSpec",
-    "normalize_light_command",
-    "register_capability_services",
-]
-
-
-class _Command(BaseModel):
-    # Each command's validator is built at its first call, not when homeloom is imported.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class _Empty(_Command):
-    pass
-
-
-Percent = Field(None, ge=0, le=100)
-
-
-class LightTurnOn(_Command):
-    brightness: int | None = Field(None, ge=0, le=255)
-    brightness_pct: float | None = Percent
-    brightness_step: int | None = Field(None, ge=-255, le=255)
-    brightness_step_pct: float | None = Field(None, ge=-100, le=100)
-    color_temp_kelvin: int | None = Field(None, ge=1000, le=20000)
-    kelvin: int | None = Field(None, ge=1000, le=20000)
-    color_temp: int | None = Field(None, ge=50, le=1000, description="mireds (legacy)")
-    rgb_color: tuple[int, int, int] | None = None
-    rgbw_color: tuple[int, int, int, int] | None = None
-    hs_color: tuple[float, float] | None = None
-    xy_color: tuple[float, float] | None = None
-    color_name: str | None = None
-    transition: float | None = Field(None, ge=0)
-    effect: str | None = None
-    flash: str | None = None
-    profile: str | None = None
-    white: bool | int | None = None
-
-    @model_validator(mode="after")
-    def _one_brightness(self) -> LightTurnOn:
-        given = [
-            n
-            for n in ("brightness", "brightness_pct", "brightness_step", "brightness_step_pct")
-            if getattr(self, n) is not None
-        ]
-        if len(given) > 1:
-            raise ValueError(f"give only one of {', '.join(given)}")
-        return self
-
-
-class LightTurnOff(_Command):
-    transition: float | None = Field(None, ge=0)
-    flash: str | None = None
-
-
-class CoverPosition(_Command):
-    position: int = Field(ge=0, le=100)
-
-
-class CoverTilt(_Command):
-    tilt_position: int = Field(ge=0, le=100)
-
-
-class ClimateTemperature(_Command):
-    temperature: float | None = None
-    target_temp_high: float | None = None
-    target_temp_low: float | None = None
-    hvac_mode: str | None = None
-
-
-class ClimateHvacMode(_Command):
-    hvac_mode: str
-
-
-class ClimatePreset(_Command):
-    preset_mode: str
-
-
-class ClimateFan(_Command):
-    fan_mode: str
-
-
-class ClimateHumidity(_Command):
-    humidity: float = Field(ge=0, le=100)
-
-
-class LockCode(_Command):
-    code: str | None = None
-
-
-class AlarmCode(_Command):
-    code: str | None = None
-
-
-class FanTurnOn(_Command):
-    percentage: int | None = Field(None, ge=0, le=100)
-    preset_mode: str | None = None
-
-
-class FanPercentage(_Command):
-    percentage: int = Field(ge=0, le=100)
-
-
-class FanPreset(_Command):
-    preset_mode: str
-
-
-class FanOscillate(_Command):
-    oscillating: bool
-
-
-class FanDirection(_Command):
-    direction: str
-
-
-class MediaVolume(_Command):
-    volume_level: float = Field(ge=0, le=1)
-
-
-class MediaMute(_Command):
-    is_volume_muted: bool
-
-
-class MediaPlay(_Command):
-    media_content_id: str
-    media_content_type: str
-    enqueue: str | None = None
-    announce: bool | None = None
-
-
-class MediaSource(_Command):
-    source: str
-
-
-class MediaSeek(_Command):
-    seek_position: float = Field(ge=0)
-
-
-class NumberValue(_Command):
-    value: float
-
-
-class SelectOption(_Command):
-    option: str
-
-
-class VacuumFanSpeed(_Command):
-    fan_speed: str
-
-
-class SirenTurnOn(_Command):
-    tone: str | int | None = None
-    volume_level: float | None = Field(None, ge=0, le=1)
-    duration: int | None = Field(None, ge=0)
-
-
-class WaterHeaterTemperature(_Command):
-    temperature: float
-    operation_mode: str | None = None
-
-
-class HumidifierHumidity(_Command):
-    humidity: int = Field(ge=0, le=100)
-
-
-class TextValue(_Command):
-    value: str
+from pydantic import BaseModel
+
+from ._capability_commands import (
+    AlarmCode,
+    ClimateFan,
+    ClimateHumidity,
+    ClimateHvacMode,
+    ClimatePreset,
+    ClimateTemperature,
+    CoverPosition,
+    CoverTilt,
+    FanDirection,
+    FanOscillate,
+    FanPercentage,
+    FanPreset,
+    FanTurnOn,
+    HumidifierHumidity,
+    LightTurnOff,
+    LightTurnOn,
+    LockCode,
+    MediaMute,
+    MediaPlay,
+    MediaSeek,
+    MediaSource,
+    MediaVolume,
+    NumberValue,
+    SelectOption,
+    SirenTurnOn,
+    TextValue,
+    VacuumFanSpeed,
+    WaterHeaterTemperature,
+    _Empty,
+)
+
+__all__ = ["DOMAINS", "DomainSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,70 +357,3 @@ DOMAINS: dict[str, DomainSpec] = {
         ),
     )
 }
-
-
-def register_capability_services(runtime: Runtime) -> None:
-    """Register every device command as an entity service, and ``homeassistant.turn_on``...
-
-    Idempotent: a second call changes nothing.
-    """
-    services = runtime.services
-    for spec in DOMAINS.values():
-        for command, schema in spec.commands.items():
-            if not services.has(spec.domain, command):
-                services.register_entity_service(
-                    spec.domain, command, schema=schema, description=f"{spec.domain} {command}"
-                )
-    for generic in ("turn_on", "turn_off", "toggle"):
-        for domain in ("homeassistant", "homeloom"):
-            if not services.has(domain, generic):
-                services.register(
-                    domain,
-                    generic,
-                    _generic(runtime, generic),
-                    target="required",
-                    entity_domains=(),
-                    description=f"{generic} anything that can {generic}",
-                )
-
-
-def _generic(runtime: Runtime, command: str) -> Any:
-    async def dispatch(call: ServiceCall) -> None:
-        by_domain: dict[str, list[str]] = {}
-        for entity_id in call.entity_ids:
-            by_domain.setdefault(split_entity_id(entity_id)[0], []).append(entity_id)
-        for domain, entity_ids in by_domain.items():
-            target_command = command
-            if domain in ("cover",) and command != "toggle":
-                target_command = "open_cover" if command == "turn_on" else "close_cover"
-            if not runtime.services.has(domain, target_command):
-                continue
-            await runtime.services.call(
-                domain,
-                target_command,
-                dict(call.data),
-                target={"entity_id": entity_ids},
-                context=call.context,
-            )
-
-    return dispatch
-
-
-def normalize_light_command(
-    data: Mapping[str, Any], current_brightness: int | None = None
-) -> dict[str, Any]:
-    """``light.turn_on`` data in canonical terms: brightness 0-255, colour temperature in K."""
-    out = dict(data)
-    if "brightness_pct" in out:
-        out["brightness"] = round(float(out.pop("brightness_pct")) * 255 / 100)
-    base = current_brightness if current_brightness is not None else 0
-    if "brightness_step" in out:
-        out["brightness"] = max(0, min(255, base + int(out.pop("brightness_step"))))
-    if "brightness_step_pct" in out:
-        step = round(float(out.pop("brightness_step_pct")) * 255 / 100)
-        out["brightness"] = max(0, min(255, base + step))
-    if "kelvin" in out:
-        out["color_temp_kelvin"] = int(out.pop("kelvin"))
-    if "color_temp" in out:
-        out["color_temp_kelvin"] = round(1_000_000 / float(out.pop("color_temp")))
-    return out

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._context import Context
-from ._services import ENTITY_MATCH_ALL, Service, ServiceCall, ServiceRegistry
+from ._service_call import Service, ServiceCall
+from ._service_targets import ENTITY_MATCH_ALL
+from ._services import ServiceRegistry
 from ._states import StateStore
 
 __all__ = ["FixedCall"]

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ._runtime import Runtime
-from ._services import ServiceCall
+from ._service_call import ServiceCall
 
 __all__ = ["EVENT_LOGBOOK_ENTRY", "Logbook"]
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from ._context import Context
 from ._pressure import Pressure
 from ._runtime import Runtime
-from ._services import ServiceCall
+from ._service_call import ServiceCall
 
 __all__ = ["EVENT_NOTIFICATION", "Notification", "Notifications"]
 

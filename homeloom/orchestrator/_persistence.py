@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -26,6 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 from ._context import Context
 from ._events import EVENT_CALL_SERVICE, EVENT_STATE_CHANGED, Event
+from ._persistence_rows import (
+    AuditEntry,
+    TracedScenario,
+    _context_of,
+    _context_values,
+    _json,
+    read_traced_scenarios,
+    read_traces,
+)
+from ._persistence_schema import MIGRATIONS, check_schema
 from ._registry import Area, EntityEntry, Thing
 from ._runtime import Runtime
 from ._states import State
@@ -33,139 +43,10 @@ from ._states import State
 if TYPE_CHECKING:  # sqlite3 itself is imported when a database is opened
     import sqlite3
 
-__all__ = ["AuditEntry", "Persistence", "TracedScenario"]
+__all__ = ["Persistence"]
 
 _LOGGER = logging.getLogger(__name__)
 PURGE_INTERVAL_S = 24 * 3600
-
-# Where the scenarios kept their last runs, as one value each, up to schema 2.
-_OLD_TRACE_NAMESPACE = "traces"
-_CONTEXT_COLUMNS = "context_id TEXT, context_parent TEXT, user_id TEXT, origin TEXT, source TEXT"
-# Each migration moves the schema one version up; never edit one that has shipped.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        f"""CREATE TABLE states (entity_id TEXT PRIMARY KEY, state TEXT NOT NULL,
-            attributes TEXT NOT NULL, last_changed TEXT NOT NULL, last_updated TEXT NOT NULL,
-            {_CONTEXT_COLUMNS})""",
-        f"""CREATE TABLE history (id INTEGER PRIMARY KEY, entity_id TEXT NOT NULL,
-            state TEXT NOT NULL, attributes TEXT NOT NULL, last_changed TEXT NOT NULL,
-            last_updated TEXT NOT NULL, {_CONTEXT_COLUMNS})""",
-        "CREATE INDEX history_entity_time ON history (entity_id, last_updated)",
-        "CREATE INDEX history_time ON history (last_updated)",
-        f"""CREATE TABLE audit (id INTEGER PRIMARY KEY, time TEXT NOT NULL, kind TEXT NOT NULL,
-            data TEXT NOT NULL, {_CONTEXT_COLUMNS})""",
-        "CREATE INDEX audit_time ON audit (time)",
-        """CREATE TABLE kv (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-            PRIMARY KEY (namespace, key))""",
-    ),
-    (
-        """CREATE TABLE registry (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
-            PRIMARY KEY (kind, id))""",
-    ),
-    # One row per finished run, rather than one kv value rewritten with all the last
-    # runs at each run. The id orders the runs (newest highest); the index on scenario
-    # holds it too (the rowid), so a scenario's newest runs are found in its order.
-    (
-        """CREATE TABLE traces (id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, name TEXT,
-            entity_id TEXT, trace TEXT NOT NULL)""",
-        "CREATE INDEX traces_scenario ON traces (scenario)",
-        # The runs the kv values kept, oldest first as they were listed; a value that
-        # is not what the old layout wrote is dropped rather than failing the start.
-        f"""INSERT INTO traces (scenario, name, entity_id, trace)
-            SELECT kv.key, json_extract(kv.value, '$.name'),
-                json_extract(kv.value, '$.entity_id'), run.value
-            FROM kv, json_each(kv.value, '$.traces') AS run
-            WHERE kv.namespace = '{_OLD_TRACE_NAMESPACE}' AND json_valid(kv.value)
-                AND json_type(kv.value, '$.traces') = 'array' AND run.type = 'object'
-            ORDER BY kv.key, run.key""",
-        f"DELETE FROM kv WHERE namespace = '{_OLD_TRACE_NAMESPACE}'",
-    ),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    time: datetime
-    kind: str
-    data: dict[str, Any]
-    context: Context
-
-
-@dataclass(frozen=True, slots=True)
-class TracedScenario:
-    """A scenario with stored runs, named as its newest run named it."""
-
-    key: str  # what it is stored under: ``automation.<id>``
-    name: str | None
-    entity_id: str | None
-
-    def answers_to(self, name: str) -> bool:
-        """Whether ``name`` is its key, the key without its domain, its name or entity id."""
-        return name in (self.key, self.key.split(".", 1)[-1], self.name, self.entity_id)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, default=_default, separators=(",", ":"))
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, MappingProxyType):
-        return dict(value)
-    if isinstance(value, State):
-        return value.as_dict()
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    return str(value)
-
-
-def _context_values(context: Context | None) -> tuple[Any, ...]:
-    if context is None:
-        return (None, None, None, None, None)
-    return (context.id, context.parent_id, context.user_id, context.origin, context.source)
-
-
-def check_schema(db: sqlite3.Connection, path: Path) -> None:
-    """Raise when the database at ``path`` is not at the schema this homeloom reads:
-    a reader beside a running house never migrates."""
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version != len(MIGRATIONS):
-        raise RuntimeError(
-            f"{path} has schema {version}; this homeloom reads schema "
-            f"{len(MIGRATIONS)}: start homeloom once to migrate it"
-        )
-
-
-def read_traces(
-    db: sqlite3.Connection, scenario: str, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """The stored runs of ``scenario`` (the newest ``limit`` of them), newest last."""
-    rows = db.execute(
-        "SELECT trace FROM (SELECT id, trace FROM traces WHERE scenario = ?"
-        " ORDER BY id DESC LIMIT ?) ORDER BY id",
-        (scenario, -1 if limit is None else limit),
-    )
-    return [json.loads(row[0]) for row in rows]
-
-
-def read_traced_scenarios(db: sqlite3.Connection) -> list[TracedScenario]:
-    """Every scenario with stored runs, by key."""
-    rows = db.execute(
-        "SELECT scenario, name, entity_id FROM traces"
-        " WHERE id IN (SELECT MAX(id) FROM traces GROUP BY scenario) ORDER BY scenario"
-    )
-    return [TracedScenario(row[0], row[1], row[2]) for row in rows]
-
-
-def _context_of(row: sqlite3.Row) -> Context:
-    return Context(
-        id=row["context_id"] or "",
-        parent_id=row["context_parent"],
-        user_id=row["user_id"],
-        origin=row["origin"] or "system",
-        source=row["source"],
-    )
 
 
 class Persistence:

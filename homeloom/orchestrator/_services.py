@@ -4,88 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ._context import Context
 from ._eager import in_a_task
-from ._errors import AdapterError, EntityNotFound, ServiceNotFound, ServiceValidationError
+from ._errors import ServiceNotFound, ServiceValidationError
 from ._events import EVENT_CALL_SERVICE, EventBus
 from ._registry import Registries, slugify
-from ._states import StateStore, valid_entity_id
+from ._service_call import (
+    CallObserver,
+    EntityCommandHandler,
+    Middleware,
+    NextHandler,
+    ResponseMode,
+    Service,
+    ServiceCall,
+    TargetMode,
+)
+from ._service_providers import EntityProviders
+from ._service_targets import TARGET_KEYS, TargetResolution, _as_list
+from ._states import StateStore
 from .types import ServiceHandler, ServiceResponse, Unsubscribe
 
-_LOGGER = logging.getLogger(__name__)
 
-TARGET_KEYS = ("entity_id", "area_id", "device_id", "floor_id", "label_id")
-ENTITY_MATCH_ALL = "all"
-DEFAULT_COMMAND_TIMEOUT = 10.0
-
-TargetMode = Literal["none", "optional", "required"]
-ResponseMode = Literal["none", "optional", "only"]
-EntityCommandHandler = Callable[[str, str, Mapping[str, Any], Context], Awaitable[None] | None]
-"""``(entity_id, service, data, context)``: carries one command out on one entity; a
-coroutine when it has to wait (a device), else done when it returns (a helper)."""
-
-
-@dataclass(slots=True)  # not frozen, for the cost of making one per call (see Context)
-class ServiceCall:
-    """A validated request to run ``domain.service``."""
-
-    domain: str
-    service: str
-    data: Mapping[str, Any]
-    context: Context
-    entity_ids: tuple[str, ...] = ()
-    return_response: bool = False
-    target: Mapping[str, Any] = field(default_factory=dict)  # as given, before resolution
-
-    @property
-    def name(self) -> str:
-        return f"{self.domain}.{self.service}"
-
-
-NextHandler = Callable[[ServiceCall], Awaitable[ServiceResponse | None]]
-CallObserver = Callable[[ServiceCall], None]
-"""Sees every call about to run (the simulator records calls with it)."""
-Middleware = Callable[[ServiceCall, NextHandler], Awaitable[ServiceResponse | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    domain: str
-    service: str
-    handler: ServiceHandler
-    schema: type[BaseModel] | None = None
-    target: TargetMode = "none"
-    entity_domains: tuple[str, ...] = ()
-    supports_response: ResponseMode = "none"
-    description: str = ""
-    fields: Mapping[str, Any] = field(default_factory=dict)
-
-    def describe(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if self.schema is not None:
-            for name, info in self.schema.model_fields.items():
-                fields[name] = {
-                    "required": info.is_required(),
-                    "description": info.description or "",
-                }
-        return {
-            "description": self.description,
-            "fields": fields,
-            "target": self.target,
-            "entity_domains": list(self.entity_domains),
-            "response": self.supports_response,
-        }
-
-
-class ServiceRegistry:
+class ServiceRegistry(EntityProviders, TargetResolution):
     def __init__(self, bus: EventBus, states: StateStore, registries: Registries) -> None:
         self._bus = bus
         self._states = states
@@ -161,22 +107,6 @@ class ServiceRegistry:
             entity_domains=tuple(entity_domains) if entity_domains is not None else (domain,),
             description=description,
         )
-
-    def set_provider(
-        self, entity_id: str, handler: EntityCommandHandler, *, timeout: float | None = None
-    ) -> Unsubscribe:
-        """Name what carries out commands on ``entity_id`` (an adapter, a helper)."""
-        self._providers[entity_id] = handler
-        self._provider_timeouts[entity_id] = timeout or DEFAULT_COMMAND_TIMEOUT
-
-        def remove() -> None:
-            if self._providers.get(entity_id) is handler:
-                del self._providers[entity_id]
-
-        return remove
-
-    def provider_of(self, entity_id: str) -> EntityCommandHandler | None:
-        return self._providers.get(entity_id)
 
     def add_middleware(self, middleware: Middleware) -> Unsubscribe:
         """Wrap every call; the first added is the outermost."""
@@ -408,136 +338,6 @@ class ServiceRegistry:
             result = await result
         response: ServiceResponse | None = result
         return response
-
-    def dispatch_to_providers(self, call: ServiceCall) -> Awaitable[None] | None:
-        """Carry out an entity service on each target.
-
-        A provider that answers at once (a helper) does so here, so a run calling it
-        needs no task; the answers still to come (a device's) are awaited together,
-        each within its entity's timeout. The first error, in target order, is raised
-        once every provider has answered.
-        """
-        errors: list[tuple[int, BaseException]] = []
-        waiting: list[tuple[int, str, Awaitable[None]]] = []
-        for position, entity_id in enumerate(call.entity_ids):
-            provider = self._providers.get(entity_id)
-            if provider is None and entity_id in self._states:
-                provider = self.default_provider
-            try:
-                if provider is None:
-                    raise EntityNotFound(entity_id)
-                answer = provider(entity_id, call.service, call.data, call.context)
-            except Exception as err:
-                errors.append((position, err))
-                continue
-            if answer is not None:
-                waiting.append((position, entity_id, answer))
-        if waiting:
-            return self._answers(call, waiting, errors)
-        if errors:
-            raise errors[0][1]
-        return None
-
-    async def _answers(
-        self,
-        call: ServiceCall,
-        waiting: list[tuple[int, str, Awaitable[None]]],
-        errors: list[tuple[int, BaseException]],
-    ) -> None:
-        if len(waiting) == 1 and not errors:
-            _, entity_id, answer = waiting[0]
-            await self._in_time(entity_id, call, answer)
-            return
-        results = await asyncio.gather(
-            *(self._in_time(entity_id, call, answer) for _, entity_id, answer in waiting),
-            return_exceptions=True,
-        )
-        for (position, _, _), result in zip(waiting, results, strict=True):
-            if isinstance(result, BaseException):
-                errors.append((position, result))
-        if errors:
-            raise min(errors, key=lambda found: found[0])[1]
-
-    async def _in_time(self, entity_id: str, call: ServiceCall, answer: Awaitable[None]) -> None:
-        timeout = self._provider_timeouts.get(entity_id, DEFAULT_COMMAND_TIMEOUT)
-        try:
-            async with self.timeout(timeout):
-                await answer
-        except TimeoutError:
-            adapter = self._registries.entities.get(entity_id)
-            name = adapter.adapter if adapter and adapter.adapter else entity_id
-            raise AdapterError(
-                name, f"{call.name} on {entity_id} got no answer within {timeout:g} s"
-            ) from None
-
-    def resolve_target(self, entry: Service, target: Mapping[str, Any]) -> tuple[str, ...]:
-        """Turn ``entity_id``/``area_id``/``device_id``/``label_id`` into entity ids."""
-        registries = self._registries
-        found: dict[str, None] = {}
-        explicit = _as_list(target.get("entity_id"), entry, "entity_id")
-        domains = entry.entity_domains
-        if ENTITY_MATCH_ALL in explicit:
-            for domain in domains:
-                found.update(dict.fromkeys(self._states.entity_ids(domain)))
-            explicit = [e for e in explicit if e != ENTITY_MATCH_ALL]
-        for entity_id in explicit:
-            entity_id = entity_id.strip().lower()
-            if not valid_entity_id(entity_id):
-                raise ServiceValidationError(
-                    entry.domain,
-                    entry.service,
-                    "entity_id",
-                    f"{entity_id!r} is not an entity id",
-                    invalid_data=True,
-                )
-            if entity_id not in self._states and entity_id not in registries.entities:
-                raise EntityNotFound(entity_id)
-            if domains and entity_id.partition(".")[0] not in domains:
-                raise ServiceValidationError(
-                    entry.domain,
-                    entry.service,
-                    "entity_id",
-                    f"{entity_id} is not of a domain this service acts on ({', '.join(domains)})",
-                )
-            found[entity_id] = None
-        if len(target) == 1 and "entity_id" in target:
-            return tuple(found)  # by entity id alone, as most calls are
-        implied: list[str] = []
-        for area_id in _as_list(target.get("area_id"), entry, "area_id"):
-            area = registries.area_by_name_or_id(area_id)
-            if area is None:
-                raise ServiceValidationError(
-                    entry.domain, entry.service, "area_id", f"area {area_id!r} is not known"
-                )
-            implied.extend(registries.entities_in_area(area.id))
-        for thing_id in _as_list(target.get("device_id"), entry, "device_id"):
-            if thing_id not in registries.things:
-                raise ServiceValidationError(
-                    entry.domain, entry.service, "device_id", f"device {thing_id!r} is not known"
-                )
-            implied.extend(registries.entities_of_thing(thing_id))
-        for label in _as_list(target.get("label_id"), entry, "label_id"):
-            implied.extend(registries.entities_with_label(label))
-        for entity_id in implied:
-            if not domains or entity_id.partition(".")[0] in domains:
-                found[entity_id] = None
-        return tuple(found)
-
-
-def _as_list(value: Any, entry: Service, key: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ServiceValidationError(
-        entry.domain,
-        entry.service,
-        key,
-        f"must be a string or a list of strings, got {value!r}",
-        invalid_data=True,
-    )
 
 
 def _validate(entry: Service, payload: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from ._events import Event
-    from ._services import ServiceCall
+    from ._service_call import ServiceCall
 
 Unsubscribe: TypeAlias = Callable[[], None]
 """Every subscribe or track call returns one; calling it twice is harmless."""

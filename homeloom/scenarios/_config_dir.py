@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from homeloom.orchestrator._errors import ConfigIssue
 
-from ._yaml import LoadResult, format_key_path, load_config_file
+from ._yaml import LoadResult, load_config_file
+from ._yaml_read import format_key_path
 from ._yaml_values import KeyPath, Position, YamlDict, YamlList, position_in, position_of
 
 __all__ = [

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from homeloom.orchestrator._persistence import MIGRATIONS
+from homeloom.orchestrator._persistence_schema import MIGRATIONS
 
 # The last schema that kept a scenario's runs in one kv value (namespace "traces").
 SCHEMA_BEFORE_TRACE_ROWS = 2

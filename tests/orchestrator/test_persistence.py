@@ -20,7 +20,7 @@ from homeloom.orchestrator import (
     ServiceCall,
     TestClock,
 )
-from homeloom.orchestrator._persistence import MIGRATIONS
+from homeloom.orchestrator._persistence_schema import MIGRATIONS
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 

@@ -845,7 +845,7 @@ def test_a_tag_naming_another_kind_is_an_error_not_a_crash() -> None:
 
 
 def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatch) -> None:
-    import homeloom.scenarios._yaml as loader
+    import homeloom.scenarios._yaml_read as loader
 
     monkeypatch.setattr(loader, "PACK_LIMIT", 8)
     result = load_config_text("a: 1\nb: 2\n", "big.yaml")
@@ -860,7 +860,7 @@ def test_a_file_too_large_for_the_position_tables(monkeypatch: pytest.MonkeyPatc
 
 
 def _both_paths(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[Any, Any]:
-    from homeloom.scenarios import _yaml
+    from homeloom.scenarios import _yaml_read
     from homeloom.scenarios._yaml_stream import Unusual
 
     def loaded() -> Any:
@@ -872,9 +872,9 @@ def _both_paths(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[Any, Any]:
         raise Unusual
 
     with monkeypatch.context() as patch:  # libyaml's events, not the line reader
-        patch.setattr(_yaml, "build_block", refuse)
+        patch.setattr(_yaml_read, "build_block", refuse)
         events = loaded()
-        patch.setattr(_yaml, "build_plain", refuse)
+        patch.setattr(_yaml_read, "build_plain", refuse)
         nodes = loaded()
     return events, nodes
 
@@ -918,12 +918,12 @@ def test_events_and_nodes_build_the_same(monkeypatch: pytest.MonkeyPatch, text: 
 
 
 def test_plain_files_are_built_without_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from homeloom.scenarios import _yaml
+    from homeloom.scenarios import _yaml_loader
 
     def no_nodes(*args: Any) -> Any:
         raise AssertionError("composed nodes")
 
-    monkeypatch.setattr(_yaml._Loader, "get_single_data", no_nodes)
+    monkeypatch.setattr(_yaml_loader._Loader, "get_single_data", no_nodes)
     loaded = load_yaml_text("a:\n  - b: 1\n    c: [d, 'e']\n", "x.yaml")
     assert loaded == {"a": [{"b": 1, "c": ["d", "e"]}]}
     assert loaded["a"][0].value_position("c") == Position("x.yaml", 3, 8)

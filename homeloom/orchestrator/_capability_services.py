@@ -1,0 +1,57 @@
+"""Device commands as entity services, and the generic ``turn_on``/``turn_off``/``toggle``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._capabilities import DOMAINS
+from ._runtime import Runtime
+from ._service_call import ServiceCall
+from ._states import split_entity_id
+
+
+def register_capability_services(runtime: Runtime) -> None:
+    """Register every device command as an entity service, and ``homeassistant.turn_on``...
+
+    Idempotent: a second call changes nothing.
+    """
+    services = runtime.services
+    for spec in DOMAINS.values():
+        for command, schema in spec.commands.items():
+            if not services.has(spec.domain, command):
+                services.register_entity_service(
+                    spec.domain, command, schema=schema, description=f"{spec.domain} {command}"
+                )
+    for generic in ("turn_on", "turn_off", "toggle"):
+        for domain in ("homeassistant", "homeloom"):
+            if not services.has(domain, generic):
+                services.register(
+                    domain,
+                    generic,
+                    _generic(runtime, generic),
+                    target="required",
+                    entity_domains=(),
+                    description=f"{generic} anything that can {generic}",
+                )
+
+
+def _generic(runtime: Runtime, command: str) -> Any:
+    async def dispatch(call: ServiceCall) -> None:
+        by_domain: dict[str, list[str]] = {}
+        for entity_id in call.entity_ids:
+            by_domain.setdefault(split_entity_id(entity_id)[0], []).append(entity_id)
+        for domain, entity_ids in by_domain.items():
+            target_command = command
+            if domain in ("cover",) and command != "toggle":
+                target_command = "open_cover" if command == "turn_on" else "close_cover"
+            if not runtime.services.has(domain, target_command):
+                continue
+            await runtime.services.call(
+                domain,
+                target_command,
+                dict(call.data),
+                target={"entity_id": entity_ids},
+                context=call.context,
+            )
+
+    return dispatch

@@ -1,0 +1,104 @@
+"""Entity services carried out entity by entity, by whatever provides each entity."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from ._errors import AdapterError, EntityNotFound
+from ._registry import Registries
+from ._service_call import EntityCommandHandler, ServiceCall
+from ._states import StateStore
+from .types import Unsubscribe
+
+DEFAULT_COMMAND_TIMEOUT = 10.0
+
+
+class EntityProviders:
+    """The providers part of :class:`ServiceRegistry`, which sets these attributes."""
+
+    _states: StateStore
+    _registries: Registries
+    _providers: dict[str, EntityCommandHandler]
+    _provider_timeouts: dict[str, float]
+    timeout: Callable[[float], AbstractAsyncContextManager[Any]]
+    default_provider: EntityCommandHandler | None
+
+    def set_provider(
+        self, entity_id: str, handler: EntityCommandHandler, *, timeout: float | None = None
+    ) -> Unsubscribe:
+        """Name what carries out commands on ``entity_id`` (an adapter, a helper)."""
+        self._providers[entity_id] = handler
+        self._provider_timeouts[entity_id] = timeout or DEFAULT_COMMAND_TIMEOUT
+
+        def remove() -> None:
+            if self._providers.get(entity_id) is handler:
+                del self._providers[entity_id]
+
+        return remove
+
+    def provider_of(self, entity_id: str) -> EntityCommandHandler | None:
+        return self._providers.get(entity_id)
+
+    def dispatch_to_providers(self, call: ServiceCall) -> Awaitable[None] | None:
+        """Carry out an entity service on each target.
+
+        A provider that answers at once (a helper) does so here, so a run calling it
+        needs no task; the answers still to come (a device's) are awaited together,
+        each within its entity's timeout. The first error, in target order, is raised
+        once every provider has answered.
+        """
+        errors: list[tuple[int, BaseException]] = []
+        waiting: list[tuple[int, str, Awaitable[None]]] = []
+        for position, entity_id in enumerate(call.entity_ids):
+            provider = self._providers.get(entity_id)
+            if provider is None and entity_id in self._states:
+                provider = self.default_provider
+            try:
+                if provider is None:
+                    raise EntityNotFound(entity_id)
+                answer = provider(entity_id, call.service, call.data, call.context)
+            except Exception as err:
+                errors.append((position, err))
+                continue
+            if answer is not None:
+                waiting.append((position, entity_id, answer))
+        if waiting:
+            return self._answers(call, waiting, errors)
+        if errors:
+            raise errors[0][1]
+        return None
+
+    async def _answers(
+        self,
+        call: ServiceCall,
+        waiting: list[tuple[int, str, Awaitable[None]]],
+        errors: list[tuple[int, BaseException]],
+    ) -> None:
+        if len(waiting) == 1 and not errors:
+            _, entity_id, answer = waiting[0]
+            await self._in_time(entity_id, call, answer)
+            return
+        results = await asyncio.gather(
+            *(self._in_time(entity_id, call, answer) for _, entity_id, answer in waiting),
+            return_exceptions=True,
+        )
+        for (position, _, _), result in zip(waiting, results, strict=True):
+            if isinstance(result, BaseException):
+                errors.append((position, result))
+        if errors:
+            raise min(errors, key=lambda found: found[0])[1]
+
+    async def _in_time(self, entity_id: str, call: ServiceCall, answer: Awaitable[None]) -> None:
+        timeout = self._provider_timeouts.get(entity_id, DEFAULT_COMMAND_TIMEOUT)
+        try:
+            async with self.timeout(timeout):
+                await answer
+        except TimeoutError:
+            adapter = self._registries.entities.get(entity_id)
+            name = adapter.adapter if adapter and adapter.adapter else entity_id
+            raise AdapterError(
+                name, f"{call.name} on {entity_id} got no answer within {timeout:g} s"
+            ) from None
