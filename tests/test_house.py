@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import pytest
+
 from homeloom.house import House, write_demo_config
 from homeloom.orchestrator import Context, TestClock
 from homeloom.scenarios import position_of
@@ -148,7 +150,8 @@ def _placed(house: House) -> list[object]:
     for automation in house.automations.automations.values():
         triggers = automation.spec.triggers
         places += (position_of(triggers, 0), position_of(triggers[0], "entity_id"))
-        places += (position_of(automation.spec.actions[0], "target"),)
+        # A long-running house keeps its actions compiled only (none as written).
+        places += tuple(position_of(action, "target") for action in automation.spec.actions[:1])
     return [place for place in places if place is not None]
 
 
@@ -158,10 +161,53 @@ async def test_a_long_running_house_forgets_positions_and_still_runs(tmp_path: P
         house = await _long_running_house(tmp_path)
         assert not _placed(house)
         assert house.config == {}  # each part kept what it runs; the loaded whole is gone
+        for automation in house.automations.automations.values():  # compiled, run only
+            assert automation.spec.conditions == automation.spec.actions == []
         states = house.runtime.states
         states.set("input_boolean.go", "on")
         await house.runtime.idle()
         assert states.get("input_boolean.seen").state == "on"  # type: ignore[union-attr]
+        await house.stop()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+UNKNOWN = """\
+- id: names_unknown
+  triggers:
+    - trigger: state
+      entity_id: input_boolean.missing_trigger
+  conditions:
+    - condition: state
+      entity_id: input_boolean.missing_condition
+      state: "on"
+  actions:
+    - action: input_boolean.turn_on
+      target:
+        entity_id: input_boolean.missing_action
+"""
+
+
+@pytest.mark.parametrize("long_running", [False, True])
+async def test_unknown_entities_are_warned_of_with_their_places(
+    tmp_path: Path, long_running: bool
+) -> None:
+    """Also by a house that lets its automations' conditions and actions as written go
+    while loading: they are looked for first."""
+    (tmp_path / "configuration.yaml").write_text(LONG_RUNNING_CONFIG, encoding="utf-8")
+    (tmp_path / "automations.yaml").write_text(UNKNOWN, encoding="utf-8")
+    thresholds = gc.get_threshold()
+    try:
+        house = House(tmp_path, clock=TestClock(), persist=False, long_running=long_running)
+        report = await house.setup()
+        found = [(w.message.split()[2], w.key, w.line) for w in report.warnings]
+        assert found == [
+            ("input_boolean.missing_trigger", "triggers.entity_id", 4),
+            ("input_boolean.missing_condition", "conditions.entity_id", 7),
+            ("input_boolean.missing_action", "actions.entity_id", 12),
+        ]
+        assert house.automations.unknown_entities() == report.warnings
         await house.stop()
     finally:
         gc.unfreeze()
@@ -195,7 +241,8 @@ async def test_a_long_running_house_reports_a_broken_reload_with_its_place(
         )
         assert "unknown key 'colour'" in issue.message
         # What the reload loaded forgot its places in turn, and the rest still runs.
-        assert list(house.automations.automations) == ["automation.mark_seen"]
+        # mark_seen, the first and without an alias, is named by its place.
+        assert list(house.automations.automations) == ["automation.automation_0"]
         assert not _placed(house)
         states = house.runtime.states
         states.set("input_boolean.go", "on")
@@ -214,7 +261,8 @@ async def test_the_automations_first_states_share_the_start_of_the_house(
     try:
         house = await _long_running_house(tmp_path)
         states = house.runtime.states
-        on, off = states.get("automation.mark_seen"), states.get("automation.stays_off")
+        # mark_seen and stays_off, without an alias, are named by their places.
+        on, off = states.get("automation.automation_0"), states.get("automation.automation_1")
         assert on is not None and off is not None
         assert (on.state, off.state) == ("on", "off")
         assert on.context is off.context
@@ -222,7 +270,7 @@ async def test_the_automations_first_states_share_the_start_of_the_house(
         # A reload's start is caused by what asked for it.
         asked = Context(origin="user", user_id="alice", source="ui")
         await house.automations.reload(asked)
-        again = states.get("automation.mark_seen")
+        again = states.get("automation.automation_0")
         assert again is not None and again.context.parent_id == asked.id
         assert (again.context.origin, again.context.user_id) == ("system", "alice")
         await house.stop()

@@ -463,13 +463,14 @@ class _Event(ActionStep):
     may_wait = False
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
-        self.event_type = config["event"]
+        # Taken as written, braces and all: Home Assistant renders only the data.
+        self.event_type = str(config["event"])
         self.data = tuple(
             config[key] for key in ("event_data", "event_data_template") if config.get(key)
         )
 
     async def act(self, run: Run) -> None:
-        name = str(render(self.engine, self.event_type, run))
+        name = self.event_type
         payload: dict[str, Any] = {}
         for data in self.data:
             try:

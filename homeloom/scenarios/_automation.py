@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Container, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from homeloom.orchestrator import Context, Runtime, Unsubscribe, slugify
+from homeloom.orchestrator import Context, Runtime, Unsubscribe
 
 from ._automation_config import DOMAIN, AutomationSpec
 from ._autonomy_gate import gate_for
@@ -71,9 +73,12 @@ class Automation:
         spec: AutomationSpec,
         entity_id: str,
         *,
+        name: str | None = None,
         trace_sink: TraceSink | None = None,
         keep_every_trace: bool = False,
     ) -> None:
+        """``name``: Home Assistant's name of it (see ``automation_name``), its friendly
+        name; else its alias or id."""
         self.spec = spec
         self.entity_id = entity_id
         item_id = spec.id or entity_id.split(".", 1)[1]
@@ -88,7 +93,8 @@ class Automation:
             if spec.conditions
             else None
         )
-        name = spec.name
+        if name is None:
+            name = spec.name
         options = spec.options  # read once: each of the spec's options is a property
         script = self.script = Script(
             runtime,
@@ -182,14 +188,15 @@ class Automation:
         last = self.last_triggered
         script = self.script
         attributes: dict[str, Any] = {
-            "friendly_name": spec.name,
-            "id": spec.id,
+            "friendly_name": script.name,
             "last_triggered": last.isoformat() if last else None,
             "mode": mode,
             "current": script.runs,
         }
         if mode in ("queued", "parallel"):
             attributes["max"] = options.max_runs
+        if spec.id is not None:  # as Home Assistant: no id, no id attribute
+            attributes["id"] = spec.id
         # Wrapped, the store keeps the mapping as it is rather than copying it: nothing
         # else holds this dict.
         script.runtime.states.set(
@@ -264,7 +271,7 @@ class Automation:
             script.item_id,
             run_context,
             runtime.clock,
-            str(trigger.get("description") or trigger.get("platform") or "manual"),
+            str(trigger.get("description") or trigger.get("platform") or "manual trigger"),
         )
         recent.traces.append(trace)
         token = current_trace.set(trace)
@@ -284,15 +291,10 @@ class Automation:
                 return None
             self.last_triggered = trace.started
             if runtime.bus.wants(EVENT_AUTOMATION_TRIGGERED):
-                runtime.bus.fire(
-                    EVENT_AUTOMATION_TRIGGERED,
-                    {
-                        "name": self.spec.name,
-                        "entity_id": self.entity_id,
-                        "source": trace.trigger,
-                    },
-                    run_context,
-                )
+                announced = {"name": self.script.name, "entity_id": self.entity_id}
+                if "description" in trigger:  # as HA: none for automation.trigger
+                    announced["source"] = trigger["description"]
+                runtime.bus.fire(EVENT_AUTOMATION_TRIGGERED, announced, run_context)
             scope_key = None
             if self.spec.mode_scope == "trigger_entity":
                 scope_key = str(trigger.get("entity_id") or "")
@@ -352,12 +354,68 @@ def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def object_id_for(spec: AutomationSpec, taken: Container[str]) -> str:
-    """``automation.<slug of alias or id>``, numbered when already taken (as Home Assistant)."""
-    base = slugify(spec.alias or spec.id or DOMAIN) or DOMAIN
-    entity_id = f"{DOMAIN}.{base}"
+# Letters and signs that Unicode decomposition leaves alone, spelt as Home Assistant's
+# slugs spell them.
+_ASCII_SPELLING = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "\N{LATIN SMALL LETTER DOTLESS I}": "i",
+        "ħ": "h",
+        "ŧ": "t",
+        "ŋ": "ng",
+        "°": "deg",
+        "€": "eur",
+        "\N{LEFT SINGLE QUOTATION MARK}": "",
+        "\N{RIGHT SINGLE QUOTATION MARK}": "",
+    }
+)
+# Unicode categories left out of a slug rather than made a separator: accents once
+# decomposed, and emoji and other symbols.
+_LEFT_OUT = frozenset(("Mn", "So"))
+_NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
+# The longest entity id Home Assistant makes; a longer one is cut.
+MAX_ENTITY_ID_LENGTH = 255
+
+
+def entity_slug(name: str) -> str:
+    """The object id Home Assistant makes of ``name``: accents, emoji and apostrophes
+    dropped, Latin letters spelt in ASCII, anything else between letters and digits
+    one underscore; ``unknown`` when nothing is left. Letters of other scripts count
+    as separators (Home Assistant transliterates them)."""
+    folded = unicodedata.normalize("NFKD", name).lower().translate(_ASCII_SPELLING)
+    ascii_name = "".join(
+        char
+        if char.isascii()
+        else ""
+        if unicodedata.category(char) in _LEFT_OUT
+        else " "  # punctuation, spaces, letters of other scripts
+        for char in folded
+    )
+    return _NOT_IN_SLUG.sub("_", ascii_name).strip("_") or "unknown"
+
+
+def automation_name(spec: AutomationSpec, place: int) -> str:
+    """The name Home Assistant gives an automation, its friendly name: its alias, else
+    ``automation <place>``, its place among every automation block of the
+    configuration (broken ones too), counted from 0."""
+    return spec.alias or f"{DOMAIN} {place}"
+
+
+def object_id_for(name: str, taken: Container[str]) -> str:
+    """``automation.<slug of name>``, numbered ``_2``, ``_3``... when already taken,
+    cut to Home Assistant's longest entity id (as Home Assistant)."""
+    preferred = f"{DOMAIN}.{entity_slug(name)}"
+    entity_id = preferred[:MAX_ENTITY_ID_LENGTH]
     number = 2
     while entity_id in taken:
-        entity_id = f"{DOMAIN}.{base}_{number}"
+        suffix = f"_{number}"
+        entity_id = preferred[: MAX_ENTITY_ID_LENGTH - len(suffix)] + suffix
         number += 1
     return entity_id

@@ -15,6 +15,7 @@ from typing import Any
 
 from homeloom.orchestrator import (
     ConfigIssue,
+    Context,
     Runtime,
     ServiceCall,
     ServiceValidationError,
@@ -31,6 +32,7 @@ __all__ = ["ScriptsReport", "setup_scripts"]
 
 _LOGGER = logging.getLogger(__name__)
 DOMAIN = "script"
+EVENT_SCRIPT_STARTED = "script_started"
 SCRIPT_KEYS = frozenset(
     {
         "alias",
@@ -82,7 +84,9 @@ class ScriptEntity:
     def __init__(self, runtime: Runtime, object_id: str, config: Mapping[str, Any]) -> None:
         self.runtime = runtime
         self.entity_id = f"{DOMAIN}.{object_id}"
-        self.alias = str(config.get("alias") or object_id.replace("_", " ").capitalize())
+        alias = config.get("alias")
+        # As Home Assistant: named by its alias, else by its key as written.
+        self.alias = str(alias) if alias is not None else object_id
         self.config = config
         self.script = _EntityScript(
             runtime,
@@ -104,14 +108,25 @@ class ScriptEntity:
         state = self.runtime.states.get(self.entity_id)
         return {"this": TemplateState(state) if state is not None else None, **(passed or {})}
 
+    def announce_start(self, context: Context) -> None:
+        """``script_started``, fired as Home Assistant does before each run asked for,
+        even one the script's mode then refuses."""
+        bus = self.runtime.bus
+        if bus.wants(EVENT_SCRIPT_STARTED):
+            bus.fire(
+                EVENT_SCRIPT_STARTED, {"name": self.alias, "entity_id": self.entity_id}, context
+            )
+
     def publish(self) -> None:
         last = self.script.last_triggered
-        attributes = {
+        attributes: dict[str, Any] = {
             "friendly_name": self.alias,
             "last_triggered": last.isoformat() if last else None,
             "mode": self.script.mode,
             "current": self.script.runs,
         }
+        if self.script.mode in ("queued", "parallel"):
+            attributes["max"] = self.script.max_runs
         self.runtime.states.set(
             self.entity_id, "on" if self.script.is_running else "off", attributes
         )
@@ -201,6 +216,7 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
         passed = _passed_variables(call)
         for entity in targets(call):
             context = call.context.child("scenario", entity.entity_id)
+            entity.announce_start(context)
             await entity.script.run(entity.variables(passed), context, wait=False)
 
     async def turn_off(call: ServiceCall) -> None:
@@ -220,11 +236,9 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
                 stopped = await entity.script.stop()
                 stopped_caller = stopped_caller or stopped
             else:
-                await entity.script.run(
-                    entity.variables(passed),
-                    call.context.child("scenario", entity.entity_id),
-                    wait=False,
-                )
+                context = call.context.child("scenario", entity.entity_id)
+                entity.announce_start(context)
+                await entity.script.run(entity.variables(passed), context, wait=False)
         if stopped_caller:
             await end_calling_run()
 
@@ -260,6 +274,7 @@ def _passed_variables(call: ServiceCall) -> dict[str, Any]:
 def _runner(entity: ScriptEntity) -> Any:
     async def run(call: ServiceCall) -> Any:
         context = call.context.child("scenario", entity.entity_id)
+        entity.announce_start(context)
         result = await entity.script.run(entity.variables(call.data), context)
         if isinstance(result, _FailedRun) and result.exception is not None:
             raise result.exception  # the caller fails with it (HA 2024.3 raises it again)

@@ -32,11 +32,11 @@ _LOGGER = logging.getLogger(__name__)
 
 Match = Callable[[Mapping[str, Any]], bool]
 
-_EVENT_ALIASES = {
-    "homeassistant_start": EVENT_HOMELOOM_START,
-    "homeassistant_started": "homeloom_started",
-    "homeassistant_stop": EVENT_HOMELOOM_STOP,
-}
+# Home Assistant's names of homeloom's own events. Not its start and started: its
+# automations attach their triggers as it has started, after both events, so an
+# event trigger on them never fires at boot (the ``homeassistant`` trigger does).
+_EVENT_ALIASES = {"homeassistant_stop": EVENT_HOMELOOM_STOP}
+_HOME_ASSISTANT_NAMES = {ours: theirs for theirs, ours in _EVENT_ALIASES.items()}
 
 
 def _validate_event(runtime: Runtime, config: Mapping[str, Any]) -> None:
@@ -116,15 +116,16 @@ def _attach_event(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Un
             return
         if match_context is not None and not match_context(event.context.as_dict()):
             return
+        event_type = _HOME_ASSISTANT_NAMES.get(event.event_type, event.event_type)
         data = {
             "event": {
-                "event_type": event.event_type,
+                "event_type": event_type,
                 "data": dict(event.data),
                 "origin": "LOCAL",
                 "time_fired": event.time_fired,
                 "context": event.context.as_dict(),
             },
-            "description": f"event '{event.event_type}'",
+            "description": f"event '{event_type}'",
         }
         fire(data, event.context)
 

@@ -17,6 +17,7 @@ START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 CONFIG = """\
 automation:
   - id: plain
+    alias: Plain lean scenario
     triggers: [{trigger: state, entity_id: binary_sensor.motion, to: "on"}]
     actions:
       - action: light.turn_on
@@ -80,8 +81,10 @@ async def test_options_read_as_written_and_defaults_are_shared(tmp_path: Path) -
         (False, False),
         (True, False),
     ]
-    # Each automation's id is kept by its state, not again by the ids' cache.
-    assert "automation.plain" in runtime.states and "automation.plain" not in _valid_ids
+    # Each automation's id is kept by its state, not again by the ids' cache (an id of
+    # its own, which no other test names).
+    assert plain.entity_id == "automation.plain_lean_scenario"
+    assert plain.entity_id in runtime.states and plain.entity_id not in _valid_ids
 
     runtime.states.set("binary_sensor.motion", "on")
     await runtime.idle()

@@ -351,8 +351,9 @@ async def test_a_numeric_for_ended_by_turning_off_does_not_resume(tmp_path: Path
     house.runtime.states.set("sensor.temp", "18")
     house.runtime.states.set("sensor.temp", "26")
     await house.runtime.advance(60)
+    # No alias: named by its place, as Home Assistant names it.
     await house.runtime.services.call(
-        "automation", "turn_off", target={"entity_id": "automation.too_hot"}
+        "automation", "turn_off", target={"entity_id": "automation.automation_0"}
     )
     assert _saved_wait(house) is None
     await house.stop()
@@ -362,7 +363,7 @@ async def test_a_numeric_for_ended_by_turning_off_does_not_resume(tmp_path: Path
     automation = again.automations.find("too_hot")
     assert automation is not None and not automation.enabled
     await again.runtime.services.call(
-        "automation", "turn_on", target={"entity_id": "automation.too_hot"}
+        "automation", "turn_on", target={"entity_id": "automation.automation_0"}
     )
     await again.runtime.advance(3600)
     assert sent == []
@@ -375,7 +376,7 @@ async def test_a_state_for_ended_by_turning_off_does_not_resume(tmp_path: Path) 
     house.runtime.states.set("binary_sensor.door", "off")
     house.runtime.states.set("binary_sensor.door", "on")
     await house.runtime.advance(60)
-    door_open = {"entity_id": "automation.door_open"}
+    door_open = {"entity_id": "automation.automation_1"}  # no alias: named by its place
     await house.runtime.services.call("automation", "turn_off", target=door_open)
     await house.stop()
 

@@ -97,9 +97,9 @@ async def test_methods_and_the_local_network_rule(tmp_path: Path) -> None:
     )
     await house.runtime.idle()
     assert messages == ["42"]
-    # A turned-off scenario no longer listens.
+    # A turned-off scenario no longer listens (no alias: named by its place).
     await house.runtime.services.call(
-        "automation", "turn_off", target={"entity_id": "automation.anywhere"}
+        "automation", "turn_off", target={"entity_id": "automation.automation_1"}
     )
     assert webhooks.handle(_request("from-anywhere", method="GET", query={"code": "7"})) == 0
     await house.stop()
