@@ -76,17 +76,23 @@ class TaskTracker:
         if task is None:
             yield
             return
-        self._parked[task] = self._parked.get(task, 0) + 1
-        self._signal()
+        self._park(task)
         try:
             yield
         finally:
-            left = self._parked.get(task, 1) - 1
-            if left:
-                self._parked[task] = left
-            else:
-                self._parked.pop(task, None)
-            self._signal()
+            self._unpark(task)
+
+    def _park(self, task: asyncio.Task[Any]) -> None:
+        self._parked[task] = self._parked.get(task, 0) + 1
+        self._signal()
+
+    def _unpark(self, task: asyncio.Task[Any]) -> None:
+        left = self._parked.get(task, 1) - 1
+        if left:
+            self._parked[task] = left
+        else:
+            self._parked.pop(task, None)
+        self._signal()
 
     def _finished_background(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
@@ -104,9 +110,28 @@ class TaskTracker:
         """Await another tracked task; while it runs, this task counts as parked.
 
         ``idle()`` then waits for the other task alone, and returns once it parks.
+        This task counts as busy again as soon as the other ends, not when it wakes
+        up a few turns later: ``idle()`` would otherwise return in between, with
+        this task's work still to do.
         """
-        with self.parked():
+        waiter = asyncio.current_task()
+        if waiter is None:
             return await asyncio.shield(task)
+        self._park(waiter)
+        parked = True
+
+        def unpark(_: object = None) -> None:
+            nonlocal parked
+            if parked:
+                parked = False
+                self._unpark(waiter)
+
+        task.add_done_callback(unpark)  # before the shield's own: called first
+        try:
+            return await asyncio.shield(task)
+        finally:
+            task.remove_done_callback(unpark)
+            unpark()
 
     @property
     def pending(self) -> int:

@@ -8,12 +8,18 @@ Needs the oracle of ``shared/oracle`` (``setup.sh`` makes its venv). Cases with
 script, scene, group and zone integrations the configuration holds (and, for a
 ``stub: false`` case, lets their services run for real); the others run
 through the shared oracle as it is. Prints each case whose expected calls, or
-expected run outcomes when it lists ``runs``, differ from Home Assistant's.
+expected run outcomes when it lists ``runs``, differ from Home Assistant's, and
+each case whose runs end otherwise in homeloom than in Home Assistant:
+``homeloom simulate`` replays the same job folder here, so homeloom must be
+importable (``PYTHONPATH=.``). A case with ``runs_oracle: false`` has its calls
+checked only, its ``why`` saying why its runs end otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -23,7 +29,17 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_cases import CASES, CORE, START, _call, _expected, write_blueprints
+from test_cases import (
+    CASES,
+    CORE,
+    START,
+    _call,
+    _expected,
+    write_blueprints,
+    write_custom_templates,
+)
+
+from homeloom.simulate import simulate
 
 ORACLE = Path(__file__).resolve().parents[3] / "shared" / "oracle"
 FULL_ORACLE = Path(__file__).with_name("oracle_full.py")
@@ -40,6 +56,7 @@ def write_job(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
         automations = yaml.safe_load(automations)
     (folder / "automations.yaml").write_text(yaml.safe_dump(automations))
     write_blueprints(folder, case.get("blueprints"))
+    write_custom_templates(folder, case.get("custom_templates"))
     events = {
         "start": case.get("start", START),
         "initial": case.get("initial") or {},
@@ -61,17 +78,48 @@ def run_batch(python: str, script: Path, jobs: list[dict[str, Any]], batch: Path
     subprocess.run([python, str(script), "--batch", str(batch)], check=False)
 
 
-def differences(case: dict[str, Any], result: dict[str, Any]) -> list[str]:
-    """What Home Assistant did that the case does not expect, one line each."""
+def homeloom_runs(case: dict[str, Any], job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs ``homeloom simulate`` reports for the job folder the oracle ran."""
+    events = yaml.safe_load(Path(job["events"]).read_text(encoding="utf-8"))
+    result = asyncio.run(
+        simulate(Path(job["config"]), events, stub_services=case.get("stub", True))
+    )
+    return list(result["runs"])
+
+
+def run_endings(runs: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Each run's second and outcome, in time order. Runs of one second are sorted by
+    outcome: homeloom starts a run at once, Home Assistant in a task, so the runs
+    of one instant may start in another order (docs/scenarios.md)."""
+    return sorted((math.floor(run["offset_s"] + 0.01), run["outcome"]) for run in runs)
+
+
+def differences(
+    case: dict[str, Any], result: dict[str, Any], ours: list[dict[str, Any]] | None
+) -> list[str]:
+    """What Home Assistant did that the case does not expect, or that homeloom does
+    otherwise (``ours``: homeloom's runs; None for a case whose runs are not
+    compared, ``runs_oracle: false``), one line each."""
     lines = []
     got = [_call(call) for call in result["calls"]]
     want = [_expected(row) for row in case.get("calls") or []]
     if got != want:
         lines += [f"  ha calls:   {got}", f"  expected:   {want}"]
-    if "runs" in case:
-        outcomes = [run["outcome"] for run in result["runs"]]
-        if outcomes != case["runs"]:
-            lines += [f"  ha runs:    {outcomes}", f"  expected:   {case['runs']}"]
+    if ours is None:
+        return with_errors(lines, result)
+    outcomes = [run["outcome"] for run in result["runs"]]
+    other_runs = []
+    if "runs" in case and outcomes != case["runs"]:
+        other_runs.append(f"  expected:   {case['runs']}")
+    if run_endings(ours) != run_endings(result["runs"]):
+        other_runs.append(f"  homeloom:   {[run['outcome'] for run in ours]}")
+    if other_runs:
+        lines += [f"  ha runs:    {outcomes}", *other_runs]
+    return with_errors(lines, result)
+
+
+def with_errors(lines: list[str], result: dict[str, Any]) -> list[str]:
+    """``lines``, and Home Assistant's first errors when there is a difference."""
     if lines:
         errors = [error.get("message") for error in result.get("errors", [])]
         if errors:
@@ -87,19 +135,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         plain: list[dict[str, Any]] = []
         full: list[dict[str, Any]] = []
-        checked: list[tuple[str, dict[str, Any], Path]] = []
+        checked: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         for index, (name, case) in enumerate(CASES):
             mode = case.get("oracle", True)
             if mode is False or wanted not in name:
                 continue
             job = write_job(Path(tmp) / str(index), case)
             (full if mode == "full" else plain).append(job)
-            checked.append((name, case, Path(job["out"])))
+            checked.append((name, case, job))
         run_batch(python, ORACLE / "ha_oracle.py", plain, Path(tmp) / "plain.jsonl")
         run_batch(python, FULL_ORACLE, full, Path(tmp) / "full.jsonl")
         differ = 0
-        for name, case, out in checked:
-            lines = differences(case, json.loads(out.read_text()))
+        for name, case, job in checked:
+            ours = homeloom_runs(case, job) if case.get("runs_oracle", True) else None
+            lines = differences(case, json.loads(Path(job["out"]).read_text()), ours)
             if lines:
                 differ += 1
                 print(f"DIFF {name}", *lines, sep="\n")

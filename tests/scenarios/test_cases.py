@@ -8,7 +8,9 @@ later triggers and conditions see them. ``runs`` lists the runs' outcomes,
 ``errors`` how many errors are reported and ``error`` words one of them holds.
 ``blueprints`` maps a path under the config dir's ``blueprints/`` folder (such
 as ``automation/me/motion.yaml``) to that blueprint's YAML text, kept a string
-so its ``!input`` tags reach the loader.
+so its ``!input`` tags reach the loader. ``custom_templates`` maps a path under the
+config dir's ``custom_templates/`` folder (such as ``tools.jinja``) to that macro
+file's text, for templates that import it.
 
 ``oracle`` tells ``oracle_check.py`` how to check a case against Home Assistant
 (every case runs here alike): left out, through the shared oracle, which sets up
@@ -17,6 +19,10 @@ only the automation integration and stubs every service; ``full``, through
 and zone integrations the configuration holds and, for a ``stub: false`` case,
 runs their services (and automation's) for real; ``false``, not at all, with
 ``why`` saying why (a deliberate difference, or something no oracle can run).
+Besides the calls, ``oracle_check.py`` compares how each run ends in homeloom
+and in Home Assistant, and the case's ``runs`` with Home Assistant's, but not
+for a case marked ``runs_oracle: false``, with ``why`` saying why its runs end
+otherwise there (its calls are still checked).
 """
 
 from __future__ import annotations
@@ -58,6 +64,14 @@ def write_blueprints(config_dir: Path, blueprints: dict[str, str] | None) -> Non
     """Write a case's ``blueprints`` texts under ``config_dir/blueprints``."""
     for path, text in (blueprints or {}).items():
         file = config_dir / "blueprints" / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+
+
+def write_custom_templates(config_dir: Path, templates: dict[str, str] | None) -> None:
+    """Write a case's ``custom_templates`` texts under ``config_dir/custom_templates``."""
+    for path, text in (templates or {}).items():
+        file = config_dir / "custom_templates" / path
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
 
@@ -108,6 +122,7 @@ async def test_case(case: dict[str, Any], tmp_path: Path) -> None:
         yaml.safe_dump(automations or [], sort_keys=False), encoding="utf-8"
     )
     write_blueprints(tmp_path, case.get("blueprints"))
+    write_custom_templates(tmp_path, case.get("custom_templates"))
     events = {
         "start": case.get("start", START),
         "initial": case.get("initial") or {},
