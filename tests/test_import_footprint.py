@@ -34,7 +34,11 @@ LAZY_MODEL_MODULES = (
     "homeloom.adapters.",
     "homeloom.scenarios._helpers_base",
     "homeloom.scenarios._input_helpers",
-    "homeloom.scenarios._timer_group_scene",
+    "homeloom.scenarios._input_datetime",
+    "homeloom.scenarios._counter",
+    "homeloom.scenarios._timers",
+    "homeloom.scenarios._groups",
+    "homeloom.scenarios._scenes",
     "homeloom.scenarios._conversation",
 )
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Runtime
 
+from ._groups import Group, install_group_services
 from ._helpers_base import HelperEntity, setup_kind
 from ._input_helpers import HELPER_KINDS
-from ._timer_group_scene import Group, Timer, install_group_services, setup_scenes
+from ._scenes import setup_scenes
+from ._timers import Timer
 
 __all__ = ["HELPER_DOMAINS", "setup_helpers"]
 

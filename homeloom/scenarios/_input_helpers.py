@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homeloom.orchestrator import Context, ServiceValidationError
 
+from ._counter import Counter
 from ._helpers_base import HelperConfig, HelperEntity
+from ._input_datetime import InputDateTime
 
 __all__ = ["HELPER_KINDS"]
 
@@ -46,17 +47,6 @@ class _Cycle(_Data):
 
 class _Options(_Data):
     options: list[str] = Field(min_length=1)
-
-
-class _DateTime(_Data):
-    date: str | None = None
-    time: str | None = None
-    datetime: str | None = None
-    timestamp: float | None = None
-
-
-class _CounterValue(_Data):
-    value: int
 
 
 # --- input_boolean ------------------------------------------------------------------------
@@ -305,118 +295,7 @@ class InputText(HelperEntity):
         self.write(value, context)
 
 
-# --- input_datetime -----------------------------------------------------------------------
-
-
-class DateTimeConfig(HelperConfig):
-    has_date: bool = False
-    has_time: bool = False
-    initial: str | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> DateTimeConfig:
-        if not (self.has_date or self.has_time):
-            raise ValueError("set has_date, has_time or both")
-        return self
-
-
-class InputDateTime(HelperEntity):
-    domain = "input_datetime"
-    config_model = DateTimeConfig
-    commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {"set_datetime": _DateTime}
-    config: DateTimeConfig
-
-    def attributes(self) -> dict[str, Any]:
-        return {
-            **super().attributes(),
-            "has_date": self.config.has_date,
-            "has_time": self.config.has_time,
-        }
-
-    def _text(self, value: datetime) -> str:
-        if self.config.has_date and self.config.has_time:
-            return value.strftime("%Y-%m-%d %H:%M:%S")
-        if self.config.has_date:
-            return value.strftime("%Y-%m-%d")
-        return value.strftime("%H:%M:%S")
-
-    def _show(self, value: datetime, context: Context | None = None) -> None:
-        """The state and, as in Home Assistant, the parts the helper has as attributes."""
-        parts: dict[str, Any] = {}
-        if self.config.has_date:
-            parts.update(year=value.year, month=value.month, day=value.day)
-        if self.config.has_time:
-            parts.update(hour=value.hour, minute=value.minute, second=value.second)
-        if not self.config.has_date:
-            parts["timestamp"] = value.hour * 3600 + value.minute * 60 + value.second
-        else:
-            moment = value if self.config.has_time else datetime.combine(value.date(), time(0))
-            parts["timestamp"] = moment.replace(tzinfo=self.runtime.settings.tz).timestamp()
-        self.write(self._text(value), context, **parts)
-
-    def _parse(self, text: str) -> datetime:
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            return datetime.combine(date(1970, 1, 1), time.fromisoformat(text))
-
-    def restore(self) -> None:
-        previous = self.previous()
-        text = self.config.initial or (previous.state if previous is not None else None)
-        try:
-            value = self._parse(text) if text else None
-        except ValueError:
-            value = None
-        if value is None:
-            value = (
-                datetime(1970, 1, 1)
-                if not self.config.has_date
-                else datetime.combine(self.runtime.local_now().date(), time(0))
-            )
-        self._show(value)
-
-    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
-        """As in Home Assistant: date and time, datetime and timestamp exclude each other;
-        the parts the helper does not have are dropped, and a call left with nothing to set
-        fails; a part not given keeps its current value."""
-        given = [
-            any(data.get(key) is not None for key in ("date", "time")),
-            data.get("datetime") is not None,
-            data.get("timestamp") is not None,
-        ]
-        if sum(given) > 1:
-            keys = ", ".join(key for key in data if data[key] is not None)
-            raise ServiceValidationError(  # all three: vol.Invalid in Home Assistant
-                self.domain, service, "datetime", f"cannot use together: {keys}", invalid_data=True
-            )
-        current = self._parse(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
-        try:
-            day = date.fromisoformat(str(data["date"])) if data.get("date") else None
-            at = time.fromisoformat(str(data["time"])) if data.get("time") else None
-            moment: datetime | None = None
-            if data.get("timestamp"):
-                moment = datetime.fromtimestamp(
-                    float(data["timestamp"]), self.runtime.settings.tz
-                ).replace(tzinfo=None)
-            elif data.get("datetime"):
-                moment = datetime.fromisoformat(str(data["datetime"])).replace(tzinfo=None)
-        except ValueError as err:
-            raise ServiceValidationError(
-                self.domain, service, "datetime", str(err), invalid_data=True
-            ) from None
-        if moment is not None:
-            day, at = moment.date(), moment.time()
-        day = day if self.config.has_date else None
-        at = at if self.config.has_time else None
-        if day is None and at is None:
-            raise ServiceValidationError(
-                self.domain, service, "datetime", "nothing to set", invalid_data=True
-            )
-        value = datetime.combine(day or current.date(), at or current.time())
-        self._show(value, context)
-
-
-# --- input_button and counter -------------------------------------------------------------
+# --- input_button -------------------------------------------------------------------------
 
 
 class ButtonConfig(HelperConfig):
@@ -434,87 +313,6 @@ class InputButton(HelperEntity):
 
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         self.write(self.runtime.now().isoformat(), context)
-
-
-class CounterConfig(HelperConfig):
-    initial: int = 0
-    step: int = Field(1, ge=1)
-    minimum: int | None = None
-    maximum: int | None = None
-    restore: bool = True
-
-
-class Counter(HelperEntity):
-    domain = "counter"
-    config_model = CounterConfig
-    commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {
-        "increment": None,
-        "decrement": None,
-        "reset": None,
-        "set_value": _CounterValue,
-    }
-    config: CounterConfig
-
-    def attributes(self) -> dict[str, Any]:
-        attrs = {
-            **super().attributes(),
-            "initial": self.config.initial,
-            "step": self.config.step,
-            "editable": False,
-        }
-        if self.config.minimum is not None:
-            attrs["minimum"] = self.config.minimum
-        if self.config.maximum is not None:
-            attrs["maximum"] = self.config.maximum
-        return attrs
-
-    def _clamp(self, value: int) -> int:
-        if self.config.minimum is not None:
-            value = max(value, self.config.minimum)
-        if self.config.maximum is not None:
-            value = min(value, self.config.maximum)
-        return value
-
-    def restore(self) -> None:
-        previous = self.previous()
-        value = self.config.initial
-        if self.config.restore and previous is not None and previous.state.lstrip("-").isdigit():
-            value = int(previous.state)
-        self.write(str(self._clamp(value)))
-
-    def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
-        current = int(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
-        if service == "increment":
-            value = current + self.config.step
-        elif service == "decrement":
-            value = current - self.config.step
-        elif service == "reset":
-            value = self.config.initial
-        else:
-            value = int(data["value"])
-            # vol.Invalid (below 0) or ValueError in Home Assistant: continue_on_error
-            # goes past neither.
-            if value < 0:
-                raise ServiceValidationError(
-                    self.domain, service, "value", "must be at least 0", invalid_data=True
-                )
-            if self._clamp(value) != value:
-                raise ServiceValidationError(
-                    self.domain,
-                    service,
-                    "value",
-                    f"{value} is outside {self.config.minimum}..{self.config.maximum}",
-                    invalid_data=True,
-                )
-            if value % self.config.step:
-                raise ServiceValidationError(
-                    self.domain,
-                    service,
-                    "value",
-                    f"{value} is not a multiple of the step size {self.config.step}",
-                    invalid_data=True,
-                )
-        self.write(str(self._clamp(value)), context)
 
 
 HELPER_KINDS: tuple[type[HelperEntity], ...] = (

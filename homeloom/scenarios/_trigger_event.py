@@ -17,7 +17,7 @@ from homeloom.orchestrator import (
     Unsubscribe,
 )
 
-from ._conditions import in_zone
+from ._condition_zone import in_zone
 from ._errors import fail
 from ._templates import get_template_engine
 from ._trigger_state import STATE_PLATFORMS
