@@ -44,6 +44,8 @@ from homeloom.scenarios import (
     setup_commands,
     setup_helpers,
     setup_scripts,
+    setup_sun,
+    setup_template_library,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -68,6 +70,9 @@ homeloom:
 adapters:
   - adapter: virtual
     seed: 42
+
+# sun.sun, as Home Assistant's sun integration (or default_config:) makes it.
+sun:
 
 input_boolean:
   guest_mode:
@@ -303,6 +308,10 @@ class House:
         Logbook(runtime)
         Webhooks(runtime)
         get_conversation(runtime)
+        library_errors, library_warnings = setup_template_library(runtime)
+        report.errors.extend(library_errors)
+        report.warnings.extend(library_warnings)
+        report.errors.extend(setup_sun(runtime, self.config))
         report.errors.extend(await setup_helpers(runtime, self.config))
         report.errors.extend(setup_commands(runtime, self.config))
         report.errors.extend(setup_calendars(runtime, self.config, self.config_dir))

@@ -50,11 +50,17 @@ class Scheduler:
     def clock(self) -> Clock:
         return self._clock
 
-    def call_at(self, when: datetime, callback: TimerCallback) -> Unsubscribe:
-        """Call ``callback(due_time)`` at ``when``; returns a cancel callable."""
+    def call_at(
+        self, when: datetime, callback: TimerCallback, *, first: bool = False
+    ) -> Unsubscribe:
+        """Call ``callback(due_time)`` at ``when``; returns a cancel callable.
+
+        ``first``: before the timers due at the same instant that are not ``first``
+        (a built-in entity's update, whose new state the triggers firing then read).
+        """
         if when.tzinfo is None:
             raise ValueError("call_at needs a timezone-aware datetime")
-        timer = _Timer(when, next(self._seq), callback)
+        timer = _Timer(when, -next(self._seq) if first else next(self._seq), callback)
         heapq.heappush(self._heap, timer)
         if self._running:
             self._arm()

@@ -24,6 +24,8 @@ from ._errors import ScenarioConfigError
 from ._helpers import HELPER_DOMAINS, setup_helpers
 from ._script import RunResult, Script
 from ._scripts_domain import ScriptsReport, setup_scripts
+from ._sun_entity import setup_sun
+from ._template_library import setup_template_library
 from ._templates import Template, TemplateEngine, TemplateError, get_template_engine
 from ._trace import Trace, TraceStep, format_trace
 from ._triggers import TriggerCallback, attach_triggers, validate_triggers
@@ -111,5 +113,7 @@ __all__ = [
     "setup_commands",
     "setup_helpers",
     "setup_scripts",
+    "setup_sun",
+    "setup_template_library",
     "validate_triggers",
 ]

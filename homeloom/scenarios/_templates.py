@@ -3,7 +3,8 @@
 A template sees the house through ``states`` and the functions residents use;
 it cannot reach Python internals: attributes starting with ``_`` are refused,
 ranges and output are bounded, and every error becomes a :class:`TemplateError`
-naming the template.
+naming the template. Templates may import the residents' macro files
+(``custom_templates/``, :mod:`._template_library`), compiled in the same sandbox.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from homeloom.orchestrator import HomeloomError, Runtime
 
 from ._template_functions import install_functions
+from ._template_library import LIBRARY_DIR, TemplateLibrary
 from ._template_states import RenderInfo, render_info
 
 if TYPE_CHECKING:  # jinja2 itself is imported by the first template compiled
@@ -188,6 +190,11 @@ def _render_error(err: Exception) -> str:
     """What a template that raised ``err`` while rendering is reported as."""
     import jinja2  # already imported: the template was compiled
 
+    if isinstance(err, jinja2.TemplateNotFound):
+        return f"no template library file {err.name!r} in {LIBRARY_DIR}/ (only .jinja files)"
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.name is not None:
+        where = f"{LIBRARY_DIR}/{err.name} line {err.lineno}"  # an imported library file
+        return f"syntax error in {where}: {err.message}"
     if isinstance(err, jinja2.TemplateError):
         return str(err)
     if isinstance(err, RecursionError | MemoryError | OverflowError):
@@ -202,6 +209,8 @@ class TemplateEngine:
         self.runtime = runtime
         self._env: jinja2.Environment | None = None
         self._cache: dict[str, Template] = {}
+        # The residents' macro files, read by setup_template_library.
+        self.library = TemplateLibrary()
 
     @property
     def env(self) -> jinja2.Environment:
@@ -209,7 +218,11 @@ class TemplateEngine:
         if self._env is None:
             import jinja2
 
-            env = _sandbox_class()(undefined=jinja2.Undefined, autoescape=False)
+            env = _sandbox_class()(
+                undefined=jinja2.Undefined,
+                autoescape=False,
+                loader=jinja2.FunctionLoader(self.library.source),
+            )
             install_functions(env, self.runtime)
             self._env = env
         return self._env

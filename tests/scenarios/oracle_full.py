@@ -41,6 +41,7 @@ import ha_oracle  # the shared oracle, from the folder just put on the path
 # Set up in this order when the configuration has their key: helpers first, so
 # that groups, scenes and scripts set up later find their entities.
 INTEGRATIONS = (
+    "sun",
     "zone",
     "input_boolean",
     "input_button",
