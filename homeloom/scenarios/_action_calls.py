@@ -20,6 +20,7 @@ from homeloom.orchestrator import (
 )
 
 from ._actions import ActionStep, Builder, Run, render
+from ._device_automations import device_action
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError
 from ._trace import (
@@ -439,16 +440,10 @@ def _scene(
 def _device(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
 ) -> ActionStep:
-    domain, kind, entity = config.get("domain"), config.get("type"), config.get("entity_id")
-    if not (domain and kind and entity):
-        raise fail(config, "device_id", path, "a device action needs domain, type and entity_id")
-    return _ServiceCall(
-        runtime,
-        engine,
-        {"action": f"{domain}.{kind}", "target": {"entity_id": entity}},
-        path,
-        script,
-    )
+    # As the service call Home Assistant's device action makes (_device_automations).
+    service, entity_id, data = device_action(config, path)
+    call = {"action": service, "target": {"entity_id": entity_id}, "data": data}
+    return _ServiceCall(runtime, engine, call, path, script)
 
 
 class _Event(ActionStep):

@@ -10,6 +10,7 @@ from typing import Any
 from homeloom.orchestrator import Runtime, valid_entity_id
 
 from ._condition_base import ConditionCheck, ConditionError, _Condition, _duration, _entity_ids
+from ._device_automations import device_condition
 from ._durations import DurationError
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError
@@ -234,31 +235,28 @@ class _NumericState(_Condition):
         return True
 
 
-_DEVICE_STATES = {
-    "is_on": "on",
-    "is_off": "off",
-    "is_open": "open",
-    "is_closed": "closed",
-    "is_locked": "locked",
-    "is_unlocked": "unlocked",
-    "is_home": "home",
-    "is_not_home": "not_home",
-    "is_motion": "on",
-    "is_no_motion": "off",
-}
+class _Negated(_Condition):
+    """The opposite of another condition: a device tracker's is_not_home is Home
+    Assistant's ``not is_home``, so a tracker in any zone is not home."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: _Condition) -> None:
+        super().__init__(inner.path)
+        self.inner = inner
+
+    def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
+        return not self.inner.check(variables, noted)
 
 
 def _device(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
 ) -> ConditionCheck:
-    kind = str(config.get("type", ""))
-    wanted = _DEVICE_STATES.get(kind)
-    if wanted is None:
-        raise fail(
-            config,
-            "type",
-            f"{path}.type",
-            f"unknown device condition type {kind!r}; valid: {', '.join(_DEVICE_STATES)}",
-        )
-    entity_ids = _entity_ids(config, path)
-    return _State(runtime, engine, {**config, "entity_id": entity_ids, "state": wanted}, path)
+    """A device condition as the state or numeric_state condition it stands for."""
+    kind, plain, negated = device_condition(config, path)
+    condition: _Condition = (
+        _State(runtime, engine, plain, path)
+        if kind == "state"
+        else _NumericState(runtime, engine, plain, path)
+    )
+    return _Negated(condition) if negated else condition

@@ -18,6 +18,7 @@ from homeloom.orchestrator import (
 )
 
 from ._condition_zone import in_zone
+from ._device_automations import device_trigger
 from ._errors import fail
 from ._templates import get_template_engine
 from ._trigger_state import STATE_PLATFORMS
@@ -211,67 +212,21 @@ def _attach_zone(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Uns
     return runtime.states.track(entity_ids_of(config), on_change)
 
 
-_DEVICE_TO = {
-    "turned_on": "on",
-    "turned_off": "off",
-    "opened": "open",
-    "closed": "closed",
-    "opening": "opening",
-    "closing": "closing",
-    "locked": "locked",
-    "unlocked": "unlocked",
-    "motion": "on",
-    "no_motion": "off",
-    "occupied": "on",
-    "not_occupied": "off",
-    "open": "on",
-    "not_opened": "off",
-    "enters": "home",
-    "leaves": "not_home",
-    "changed_states": None,
-}
-
-
-def _device_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """A device trigger as the state or numeric_state trigger it stands for."""
-    kind = str(config.get("type", ""))
-    domain = str(config.get("domain", ""))
-    if domain == "mqtt":
-        # A button's announced trigger (``homeassistant/device_automation``), by discovery id.
-        return {**config, "platform": "mqtt_device"}
-    if domain == "sensor" and kind not in _DEVICE_TO:
-        # Sensor device triggers ("temperature", "battery_level"...) compare the value.
-        return {**config, "platform": "numeric_state"}
-    if kind in _DEVICE_TO:
-        to = _DEVICE_TO[kind]
-    elif domain == "binary_sensor" and kind:
-        # Binary sensors name the "on" side (smoke, moist, plugged) and "no_"/"not_" the off.
-        to = "off" if kind.startswith(("no_", "not_")) else "on"
-    else:
-        raise fail(
-            config,
-            "type",
-            f"{config['_path']}.type",
-            f"unknown device trigger type {kind!r} for domain {domain or '(none)'}; "
-            f"valid: {', '.join(_DEVICE_TO)}, a binary_sensor's condition such as smoke "
-            "or no_smoke, or a sensor's measurement such as temperature",
-        )
-    return {**config, "platform": "state", "to": to}
-
-
 def _device_platform(config: Mapping[str, Any]) -> tuple[Attach, Validate]:
     from ._trigger_mqtt import MQTT_DEVICE_TRIGGER
 
-    platform = str(_device_config(config)["platform"])
-    return MQTT_DEVICE_TRIGGER if platform == "mqtt_device" else STATE_PLATFORMS[platform]
+    platform = str(device_trigger(config)["platform"])
+    if platform == "mqtt_device":
+        return MQTT_DEVICE_TRIGGER
+    return EVENT_PLATFORMS["zone"] if platform == "zone" else STATE_PLATFORMS[platform]
 
 
 def _validate_device(runtime: Runtime, config: Mapping[str, Any]) -> None:
-    _device_platform(config)[1](runtime, _device_config(config))
+    _device_platform(config)[1](runtime, device_trigger(config))
 
 
 def _attach_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    return _device_platform(config)[0](runtime, _device_config(config), fire)
+    return _device_platform(config)[0](runtime, device_trigger(config), fire)
 
 
 def _sentences(config: Mapping[str, Any]) -> list[Any]:

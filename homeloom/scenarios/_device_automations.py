@@ -1,0 +1,464 @@
+"""Device triggers, conditions and actions of Home Assistant's built-in domains, as the
+plain triggers, conditions and service calls they stand for.
+
+The tables follow Home Assistant 2024.3's ``components/<domain>/device_trigger.py``,
+``device_condition.py`` and ``device_action.py``: each device automation there is a
+state or numeric_state trigger, a state or numeric_state condition, or one service
+call on the entity the UI picked. A type a domain does not define is a config error,
+as it is there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from homeloom.orchestrator import valid_entity_id
+
+from ._errors import ScenarioConfigError, fail
+
+__all__ = ["device_action", "device_condition", "device_trigger"]
+
+# --- the tables ---------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# A state trigger's ``to``. None is ``to: null``: every change of the state, not of
+# its attributes alone (the entity-wide ``changed_states``).
+_TOGGLE_TRIGGERS: dict[str, str | None] = {
+    "turned_on": "on",
+    "turned_off": "off",
+    "changed_states": None,
+}
+
+# A binary sensor's types name its device class's "on" side, the no_/not_ ones the
+# "off" side; but a lock's sensor is "on" when unlocked: ``locked`` is "off".
+_BINARY_SENSOR_ON = _words(
+    "bat_low charging co cold connected gas hot light not_locked moist motion moving "
+    "occupied opened plugged_in powered present problem running unsafe smoke sound "
+    "tampered update vibration turned_on"
+)
+_BINARY_SENSOR_OFF = _words(
+    "not_bat_low not_charging no_co not_cold not_connected no_gas not_hot no_light locked "
+    "not_moist no_motion not_moving not_occupied not_opened not_plugged_in not_powered "
+    "not_present no_problem not_running not_unsafe no_smoke no_sound not_tampered "
+    "no_update no_vibration turned_off"
+)
+
+_STATE_TRIGGERS: dict[str, dict[str, str | None]] = {
+    "light": _TOGGLE_TRIGGERS,
+    "switch": _TOGGLE_TRIGGERS,
+    "fan": _TOGGLE_TRIGGERS,
+    "remote": _TOGGLE_TRIGGERS,
+    "humidifier": _TOGGLE_TRIGGERS,
+    "media_player": {
+        **_TOGGLE_TRIGGERS,
+        **{state: state for state in ("buffering", "idle", "paused", "playing")},
+    },
+    "binary_sensor": {
+        **dict.fromkeys(_BINARY_SENSOR_ON, "on"),
+        **dict.fromkeys(_BINARY_SENSOR_OFF, "off"),
+    },
+    "cover": {"opened": "open", "closed": "closed", "opening": "opening", "closing": "closing"},
+    "lock": {state: state for state in ("locked", "unlocked", "locking", "unlocking", "jammed")},
+    "vacuum": {"cleaning": "cleaning", "docked": "docked"},
+    "alarm_control_panel": {
+        state: state
+        for state in (
+            "triggered",
+            "disarmed",
+            "arming",
+            "armed_home",
+            "armed_away",
+            "armed_night",
+            "armed_vacation",
+        )
+    },
+}
+
+_SENSOR_KINDS = _words(
+    "apparent_power aqi atmospheric_pressure battery_level carbon_monoxide carbon_dioxide "
+    "current data_rate data_size distance duration energy frequency gas humidity "
+    "illuminance irradiance moisture monetary nitrogen_dioxide nitrogen_monoxide "
+    "nitrous_oxide ozone ph pm1 pm10 pm25 power power_factor precipitation "
+    "precipitation_intensity pressure reactive_power signal_strength sound_pressure speed "
+    "sulphur_dioxide temperature value volatile_organic_compounds "
+    "volatile_organic_compounds_parts voltage volume volume_flow_rate water weight wind_speed"
+)
+
+# Numeric triggers: the attribute compared (None: the state itself).
+_NUMERIC_TRIGGERS: dict[str, dict[str, str | None]] = {
+    "sensor": dict.fromkeys(_SENSOR_KINDS),
+    "climate": {
+        "current_temperature_changed": "current_temperature",
+        "current_humidity_changed": "current_humidity",
+    },
+    "humidifier": {
+        "current_humidity_changed": "current_humidity",
+        "target_humidity_changed": "humidity",
+    },
+}
+_COVER_POSITIONS = {"position": "current_position", "tilt_position": "current_tilt_position"}
+
+_HVAC_MODES = ("off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only")
+
+_TOGGLE_CONDITIONS: dict[str, str | tuple[str, ...]] = {"is_on": "on", "is_off": "off"}
+
+# State conditions: the wanted state (a tuple: any of them).
+_STATE_CONDITIONS: dict[str, dict[str, str | tuple[str, ...]]] = {
+    "light": _TOGGLE_CONDITIONS,
+    "switch": _TOGGLE_CONDITIONS,
+    "fan": _TOGGLE_CONDITIONS,
+    "remote": _TOGGLE_CONDITIONS,
+    "humidifier": _TOGGLE_CONDITIONS,
+    "binary_sensor": {
+        **{
+            "is_" + ("open" if kind == "opened" else kind): "on"
+            for kind in _BINARY_SENSOR_ON
+            if kind != "turned_on"
+        },
+        **{
+            "is_" + ("not_open" if kind == "not_opened" else kind): "off"
+            for kind in _BINARY_SENSOR_OFF
+            if kind != "turned_off"
+        },
+        **_TOGGLE_CONDITIONS,
+    },
+    "cover": {f"is_{state}": state for state in ("open", "closed", "opening", "closing")},
+    "lock": {
+        f"is_{state}": state for state in ("locked", "unlocked", "locking", "unlocking", "jammed")
+    },
+    "media_player": {
+        **_TOGGLE_CONDITIONS,
+        **{f"is_{state}": state for state in ("buffering", "idle", "paused", "playing")},
+    },
+    # is_not_home is the negation of is_home (see device_condition): any zone counts.
+    "device_tracker": {"is_home": "home"},
+    "vacuum": {"is_cleaning": ("cleaning", "returning"), "is_docked": "docked"},
+    "alarm_control_panel": {
+        f"is_{state}": state
+        for state in (
+            "triggered",
+            "disarmed",
+            "armed_home",
+            "armed_away",
+            "armed_night",
+            "armed_vacation",
+            "armed_custom_bypass",
+        )
+    },
+}
+# The conditions on a value the automation names: its key, and the attribute compared
+# with it (None: the state).
+_VALUE_CONDITIONS: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("climate", "is_hvac_mode"): ("hvac_mode", None),
+    ("climate", "is_preset_mode"): ("preset_mode", "preset_mode"),
+    ("humidifier", "is_mode"): ("mode", "mode"),
+    ("select", "selected_option"): ("option", None),
+}
+# The conditions whose schema takes ``for`` (the toggle ones, a binary sensor's, a select's).
+_CONDITIONS_WITH_FOR = ("light", "switch", "remote", "humidifier", "binary_sensor", "select")
+
+_TOGGLE_ACTIONS = {"turn_on": "turn_on", "turn_off": "turn_off", "toggle": "toggle"}
+_SERVICE_ACTIONS: dict[str, dict[str, str]] = {
+    "light": _TOGGLE_ACTIONS,
+    "switch": _TOGGLE_ACTIONS,
+    "fan": _TOGGLE_ACTIONS,
+    "remote": _TOGGLE_ACTIONS,
+    "humidifier": _TOGGLE_ACTIONS,
+    "cover": {
+        "open": "open_cover",
+        "close": "close_cover",
+        "stop": "stop_cover",
+        "open_tilt": "open_cover_tilt",
+        "close_tilt": "close_cover_tilt",
+    },
+    "lock": {"lock": "lock", "unlock": "unlock", "open": "open"},
+    "vacuum": {"clean": "start", "dock": "return_to_base"},
+    "button": {"press": "press"},
+    "select": {"select_first": "select_first", "select_last": "select_last"},
+    "alarm_control_panel": {
+        kind: f"alarm_{kind}"
+        for kind in ("arm_away", "arm_home", "arm_night", "arm_vacation", "disarm", "trigger")
+    },
+}
+
+# The types handled one by one below (listed in the error for an unknown type).
+_OTHER_TRIGGERS = {
+    "cover": ["position", "tilt_position"],
+    "climate": ["hvac_mode_changed"],
+    "select": ["current_option_changed"],
+    "button": ["pressed"],
+    "device_tracker": ["enters", "leaves"],
+}
+_OTHER_CONDITIONS = {
+    "sensor": [f"is_{kind}" for kind in _SENSOR_KINDS],
+    "cover": ["is_position", "is_tilt_position"],
+    "climate": ["is_hvac_mode", "is_preset_mode"],
+    "humidifier": ["is_mode"],
+    "select": ["selected_option"],
+    "device_tracker": ["is_not_home"],
+}
+_OTHER_ACTIONS = {
+    "light": ["flash", "brightness_increase", "brightness_decrease"],
+    "cover": ["set_position", "set_tilt_position"],
+    "number": ["set_value"],
+    "select": ["select_next", "select_previous", "select_option"],
+    "climate": ["set_hvac_mode", "set_preset_mode"],
+    "humidifier": ["set_humidity", "set_mode"],
+}
+
+# --- shared checks --------------------------------------------------------------------
+
+_REGISTRY_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _entity_id(config: Mapping[str, Any], path: str) -> str:
+    """The entity the device automation is about. Home Assistant's UI writes an entity
+    registry id (32 hex digits) since 2023; homeloom keeps no such ids, so one is a
+    config error naming the fix rather than an automation that never fires."""
+    raw = config.get("entity_id")
+    entity_id = raw.strip().lower() if isinstance(raw, str) else ""
+    if valid_entity_id(entity_id):
+        return entity_id
+    if _REGISTRY_ID.match(entity_id):
+        message = (
+            f"entity registry id {entity_id} is not known here (homeloom keeps no Home "
+            "Assistant entity registry): write the entity id, such as light.kitchen"
+        )
+    else:
+        message = f"a device automation needs an entity id, got {raw!r}"
+    raise fail(config, "entity_id", f"{path}.entity_id", message)
+
+
+def _unknown(
+    config: Mapping[str, Any], path: str, what: str, known: list[str]
+) -> ScenarioConfigError:
+    domain, kind = config.get("domain"), config.get("type")
+    valid = ", ".join(sorted(known)) or "none"
+    return fail(
+        config,
+        "type",
+        f"{path}.type",
+        f"unknown device {what} type {kind!r} for domain {domain!r}; valid: {valid}",
+    )
+
+
+def _number(config: Mapping[str, Any], key: str, path: str, whole: bool = False) -> float:
+    try:
+        value = float(config[key])
+        return int(value) if whole else value
+    except (TypeError, ValueError):
+        raise fail(config, key, f"{path}.{key}", f"'{key}' must be a number") from None
+
+
+def _limits(config: Mapping[str, Any], path: str, whole: bool = False) -> dict[str, float]:
+    """``above`` and ``below`` as numbers; Home Assistant requires at least one."""
+    limits = {key: _number(config, key, path, whole) for key in ("above", "below") if key in config}
+    if not limits:
+        raise fail(config, None, f"{path}.above", "needs 'above' or 'below'")
+    return limits
+
+
+def _required(config: Mapping[str, Any], key: str, path: str) -> Any:
+    if config.get(key) is None:
+        raise fail(config, key, f"{path}.{key}", f"'{key}' is required for this type")
+    return config[key]
+
+
+def _with_for(config: Mapping[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    if "for" in config:
+        out["for"] = config["for"]
+    return out
+
+
+# --- triggers -------------------------------------------------------------------------
+
+# What a device trigger's own keys are; the rest (id, variables, enabled) carry over.
+_TRIGGER_KEYS = frozenset(
+    ("domain", "type", "device_id", "entity_id", "above", "below", "for", "to", "from", "zone")
+)
+
+
+def device_trigger(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The state, numeric_state or zone trigger a device trigger stands for (an mqtt
+    one stays a device trigger, found by its discovery id)."""
+    domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
+    path = str(config.get("_path", "trigger"))
+    if domain == "mqtt":
+        return {**config, "platform": "mqtt_device"}
+    base = {key: value for key, value in config.items() if key not in _TRIGGER_KEYS}
+    out = {**base, "platform": "state"}
+    if kind in _STATE_TRIGGERS.get(domain, {}):
+        out.update(entity_id=_entity_id(config, path), to=_STATE_TRIGGERS[domain][kind])
+        return _with_for(config, out)
+    if kind in _NUMERIC_TRIGGERS.get(domain, {}):
+        attribute = _NUMERIC_TRIGGERS[domain][kind]
+        out.update(platform="numeric_state", entity_id=_entity_id(config, path))
+        out.update(_limits(config, path, whole=kind == "target_humidity_changed"))
+        if attribute is not None:
+            out["value_template"] = f"{{{{ state.attributes.{attribute} }}}}"
+        return _with_for(config, out)
+    if domain == "cover" and kind in _COVER_POSITIONS:
+        # Both limits always: a missing one is just outside 0-100; no ``for``.
+        limits = {"above": -1, "below": 101, **_limits(config, path, whole=True)}
+        template = f"{{{{ state.attributes.{_COVER_POSITIONS[kind]} }}}}"
+        out.update(platform="numeric_state", entity_id=_entity_id(config, path))
+        return {**out, **limits, "value_template": template}
+    if domain == "climate" and kind == "hvac_mode_changed":
+        # A change into the mode from another mode (not from unavailable or unknown).
+        mode = _required(config, "to", path)
+        if mode not in _HVAC_MODES:
+            raise fail(config, "to", f"{path}.to", f"'to' is one of {', '.join(_HVAC_MODES)}")
+        others = [other for other in _HVAC_MODES if other != mode]
+        out.update(entity_id=_entity_id(config, path), to=mode)
+        return _with_for(config, {**out, "from": others})
+    if domain == "select" and kind == "current_option_changed":
+        out["entity_id"] = _entity_id(config, path)
+        for key in ("to", "from"):
+            if config.get(key) is not None:
+                out[key] = str(config[key])
+        return _with_for(config, out)
+    if domain == "button" and kind == "pressed":
+        # No to or from: every change, the pressed time being the state.
+        return {**out, "entity_id": _entity_id(config, path)}
+    if domain == "device_tracker" and kind in ("enters", "leaves"):
+        zone = str(_required(config, "zone", path))
+        event = "enter" if kind == "enters" else "leave"
+        entity_id = _entity_id(config, path)
+        return {**base, "platform": "zone", "entity_id": entity_id, "zone": zone, "event": event}
+    known = [*_STATE_TRIGGERS.get(domain, ()), *_NUMERIC_TRIGGERS.get(domain, ())]
+    known += _OTHER_TRIGGERS.get(domain, ())
+    raise _unknown(config, path, "trigger", known)
+
+
+# --- conditions -----------------------------------------------------------------------
+
+
+def device_condition(config: Mapping[str, Any], path: str) -> tuple[str, dict[str, Any], bool]:
+    """The state or numeric_state condition a device condition stands for: its kind,
+    its config and whether its result is negated (a device tracker's is_not_home)."""
+    domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
+    states = _STATE_CONDITIONS.get(domain, {})
+    if kind in states or (domain == "device_tracker" and kind == "is_not_home"):
+        wanted = states.get(kind, "home")
+        out: dict[str, Any] = {"entity_id": _entity_id(config, path), "state": wanted}
+        if isinstance(wanted, tuple):
+            out["state"] = list(wanted)
+        if domain in _CONDITIONS_WITH_FOR:
+            _with_for(config, out)
+        return "state", out, kind == "is_not_home"
+    if domain == "sensor" and kind.startswith("is_") and kind[3:] in _SENSOR_KINDS:
+        return (
+            "numeric_state",
+            {"entity_id": _entity_id(config, path), **_limits(config, path)},
+            False,
+        )
+    if domain == "cover" and kind in ("is_position", "is_tilt_position"):
+        position = _COVER_POSITIONS[kind.removeprefix("is_")]
+        limits = _limits(config, path, whole=True)
+        out = {"entity_id": _entity_id(config, path), "attribute": position, **limits}
+        return "numeric_state", out, False
+    named = _VALUE_CONDITIONS.get((domain, kind))
+    if named is not None:
+        key, attribute = named
+        value = str(_required(config, key, path))
+        if key == "hvac_mode" and value not in _HVAC_MODES:
+            raise fail(config, key, f"{path}.{key}", f"'{key}' is one of {', '.join(_HVAC_MODES)}")
+        out = {"entity_id": _entity_id(config, path), "state": value}
+        if attribute is not None:
+            out["attribute"] = attribute
+        if domain in _CONDITIONS_WITH_FOR:
+            _with_for(config, out)
+        return "state", out, False
+    known = [*states, *_OTHER_CONDITIONS.get(domain, ())]
+    raise _unknown(config, path, "condition", known)
+
+
+# --- actions --------------------------------------------------------------------------
+
+
+def device_action(config: Mapping[str, Any], path: str) -> tuple[str, str, dict[str, Any]]:
+    """The service (``domain.service``) a device action calls, the entity it acts on
+    and the service data beside it."""
+    entity_id = _entity_id(config, path)
+    service, data = _device_service(config, path)
+    return service, entity_id, data
+
+
+def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str, Any]]:
+    domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
+    services = _SERVICE_ACTIONS.get(domain, {})
+    data: dict[str, Any] = {}
+    if domain == "light" and kind in (
+        "turn_on",
+        "flash",
+        "brightness_increase",
+        "brightness_decrease",
+    ):
+        # Brightness steps of ten percent; a flash is short unless told; brightness_pct
+        # only with turn_on or flash.
+        if kind.startswith("brightness_"):
+            data["brightness_step_pct"] = 10 if kind == "brightness_increase" else -10
+        elif config.get("brightness_pct") is not None:
+            percent = _number(config, "brightness_pct", path)
+            if not 0 <= percent <= 100:
+                raise fail(config, "brightness_pct", f"{path}.brightness_pct", "0 to 100")
+            data["brightness_pct"] = percent
+        if kind == "flash":
+            flash = config.get("flash", "short")
+            if flash not in ("short", "long"):
+                raise fail(config, "flash", f"{path}.flash", "'flash' is short or long")
+            data["flash"] = flash
+        return "light.turn_on", data
+    if kind in services:
+        if domain == "alarm_control_panel" and config.get("code") is not None:
+            data["code"] = str(config["code"])
+        return f"{domain}.{services[kind]}", data
+    if domain == "cover" and kind in ("set_position", "set_tilt_position"):
+        key = "position" if kind == "set_position" else "tilt_position"
+        position = int(_number(config, "position", path, whole=True)) if "position" in config else 0
+        if not 0 <= position <= 100:
+            raise fail(config, "position", f"{path}.position", "'position' is 0 to 100")
+        service = "set_cover_position" if kind == "set_position" else "set_cover_tilt_position"
+        return f"cover.{service}", {key: position}
+    if domain == "number" and kind == "set_value":
+        _required(config, "value", path)
+        return "number.set_value", {"value": _number(config, "value", path)}
+    if domain == "select" and kind in ("select_next", "select_previous"):
+        return f"select.{kind}", {"cycle": _boolean(config.get("cycle", True), config, path)}
+    if domain == "select" and kind == "select_option":
+        return "select.select_option", {"option": str(_required(config, "option", path))}
+    if domain == "climate" and kind == "set_hvac_mode":
+        mode = _required(config, "hvac_mode", path)
+        if mode not in _HVAC_MODES:
+            message = f"'hvac_mode' is one of {', '.join(_HVAC_MODES)}"
+            raise fail(config, "hvac_mode", f"{path}.hvac_mode", message)
+        return "climate.set_hvac_mode", {"hvac_mode": mode}
+    if domain == "climate" and kind == "set_preset_mode":
+        return "climate.set_preset_mode", {
+            "preset_mode": str(_required(config, "preset_mode", path))
+        }
+    if domain == "humidifier" and kind == "set_humidity":
+        _required(config, "humidity", path)
+        return "humidifier.set_humidity", {"humidity": int(_number(config, "humidity", path, True))}
+    if domain == "humidifier" and kind == "set_mode":
+        return "humidifier.set_mode", {"mode": str(_required(config, "mode", path))}
+    known = [*services, *_OTHER_ACTIONS.get(domain, ())]
+    raise _unknown(config, path, "action", known)
+
+
+def _boolean(value: Any, config: Mapping[str, Any], path: str) -> bool:
+    """As Home Assistant's ``cv.boolean``: true/false and their usual spellings."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "enable"):
+        return True
+    if text in ("0", "false", "no", "off", "disable"):
+        return False
+    raise fail(config, "cycle", f"{path}.cycle", f"'cycle' must be a boolean, got {value!r}")
