@@ -30,6 +30,7 @@ from homeloom.orchestrator import (
     Webhooks,
     register_capability_services,
 )
+from homeloom.orchestrator._ha_registries import import_ha_registries
 from homeloom.scenarios import (
     CONFIG_FILE,
     AutomationManager,
@@ -303,6 +304,8 @@ class House:
         if self._persist and not (self._read_only and not database.exists()):
             await Persistence(runtime, database, read_only=self._read_only).open()
             Checkpoints(runtime)
+        # Before helpers and adapters publish their entities, which the imports enrich.
+        report.warnings.extend(import_ha_registries(runtime.registries, self.config_dir))
         register_capability_services(runtime)
         Notifications(runtime)
         Logbook(runtime)

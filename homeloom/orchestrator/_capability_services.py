@@ -7,6 +7,7 @@ from typing import Any
 from ._capabilities import DOMAINS
 from ._runtime import Runtime
 from ._service_call import ServiceCall
+from ._service_targets import group_members
 from ._states import split_entity_id
 
 
@@ -37,8 +38,10 @@ def register_capability_services(runtime: Runtime) -> None:
 
 def _generic(runtime: Runtime, command: str) -> Any:
     async def dispatch(call: ServiceCall) -> None:
+        # As Home Assistant: groups replaced by their members, then domain by domain
+        # in the order of the sorted ids.
         by_domain: dict[str, list[str]] = {}
-        for entity_id in call.entity_ids:
+        for entity_id in sorted(group_members(runtime.states, call.entity_ids)):
             by_domain.setdefault(split_entity_id(entity_id)[0], []).append(entity_id)
         for domain, entity_ids in by_domain.items():
             target_command = command

@@ -29,7 +29,7 @@ class _Plan:
         entry: Service,
         payload: Mapping[str, Any],
         entity_ids: tuple[str, ...],
-        target: Mapping[str, Any],
+        target: dict[str, Any],
     ) -> None:
         self.generation = generation
         self.entry = entry
@@ -104,7 +104,7 @@ class FixedCall:
                     context,
                     plan.entity_ids,
                     self.return_response,
-                    dict(plan.target),
+                    plan.target.copy(),  # not dict(): a DataTargets stays one
                 )
         self._plan = None
         call = registry.prepare(
@@ -139,5 +139,5 @@ class FixedCall:
         ):
             return None  # a nested value would be shared between calls
         return _Plan(
-            registry.generation, entry, dict(call.data), call.entity_ids, dict(call.target)
+            registry.generation, entry, dict(call.data), call.entity_ids, call.target.copy()
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ._errors import HomeloomError
+from ._states import valid_entity_id
 
 _SLUG = re.compile(r"[^a-z0-9_]+")
 
@@ -38,6 +40,8 @@ class Thing:
     model: str | None = None
     sw_version: str | None = None
     identifiers: tuple[str, ...] = ()
+    name_by_user: str | None = None  # the name the resident gave it in Home Assistant
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,11 @@ class EntityEntry:
     labels: tuple[str, ...] = ()
     disabled: bool = False
     guarded: bool | None = None  # None: the domain's default guard applies
+    # From a Home Assistant entity registry (_ha_registries.py): its 32-hex id, which
+    # UI-made automations name it by, and the integration that made it.
+    registry_id: str | None = None
+    platform: str | None = None
+    hidden: bool = False  # hidden, or a config/diagnostic entity: no area/device target
 
 
 class RegistryError(HomeloomError):
@@ -67,8 +76,11 @@ class Registries:
     areas: dict[str, Area] = field(default_factory=dict)
     things: dict[str, Thing] = field(default_factory=dict)
     entities: dict[str, EntityEntry] = field(default_factory=dict)
+    floors: dict[str, str] = field(default_factory=dict)  # floor id -> name
+    labels: dict[str, str] = field(default_factory=dict)  # label id -> name
     on_change: list[Callable[[str, object], None]] = field(default_factory=list)
     _by_unique_id: dict[tuple[str, str], str] = field(default_factory=dict)
+    _by_registry_id: dict[str, str] = field(default_factory=dict)
 
     def _changed(self, kind: str, item: object) -> None:
         for callback in self.on_change:
@@ -76,8 +88,14 @@ class Registries:
 
     # --- areas ---------------------------------------------------------------
 
-    def add_area(self, name: str, area_id: str | None = None, floor: str | None = None) -> Area:
-        area = Area(area_id or slugify(name), name, floor)
+    def add_area(
+        self,
+        name: str,
+        area_id: str | None = None,
+        floor: str | None = None,
+        aliases: tuple[str, ...] = (),
+    ) -> Area:
+        area = Area(area_id or slugify(name), name, floor, aliases)
         self.areas[area.id] = area
         self._changed("area", area)
         return area
@@ -116,6 +134,10 @@ class Registries:
         previous = self.entities.get(entry.entity_id)
         if previous is not None and previous.guarded is not None and entry.guarded is None:
             entry = replace(entry, guarded=previous.guarded)
+        if previous is not None and previous.registry_id is not None:
+            entry = merge_imported(entry, previous)
+        if entry.registry_id is not None:
+            self._by_registry_id[entry.registry_id] = entry.entity_id
         self.entities[entry.entity_id] = entry
         self._changed("entity", entry)
         return entry
@@ -139,6 +161,38 @@ class Registries:
         self._changed("entity", entry)
         return entry
 
+    def entity_id_of(self, registry_id: str) -> str | None:
+        """The entity id a Home Assistant entity registry id stands for, if imported."""
+        entity_id = self._by_registry_id.get(registry_id)
+        if entity_id is None:  # restored from the database rather than imported
+            entity_id = next(
+                (e.entity_id for e in self.entities.values() if e.registry_id == registry_id),
+                None,
+            )
+        return entity_id
+
+    def with_entity_ids(self, ids: Any) -> Any:
+        """A call's checked ``entity_id`` (a text, or a list of entity ids and registry
+        ids) with each Home Assistant entity registry id replaced by the entity id it
+        stands for, as Home Assistant does before each call. Raises :class:`ValueError`
+        on a registry id no imported registry knows (looked up as written: Home
+        Assistant's lookup heeds case)."""
+        if not isinstance(ids, list):
+            return ids
+        by_registry_id = self._by_registry_id
+        resolved = []
+        for entity_id in ids:
+            if not valid_entity_id(entity_id):
+                known = by_registry_id.get(entity_id)
+                if known is None:
+                    raise ValueError(
+                        f"entity registry id {entity_id} is not known (no Home Assistant "
+                        "entity registry in the configuration's .storage names it)"
+                    )
+                entity_id = known
+            resolved.append(entity_id)
+        return resolved
+
     def area_of(self, entity_id: str) -> str | None:
         entry = self.entities.get(entity_id)
         if entry is None:
@@ -159,7 +213,33 @@ class Registries:
         return [t.id for t in self.things.values() if t.area_id == area_id]
 
     def entities_with_label(self, label: str) -> list[str]:
-        return [e.entity_id for e in self.entities.values() if label in e.labels]
+        """Entities with the label, or on a thing with it (as Home Assistant, from
+        2024.4, targets a label)."""
+        things = {t.id for t in self.things.values() if label in t.labels}
+        return [
+            e.entity_id
+            for e in self.entities.values()
+            if label in e.labels or (e.thing_id is not None and e.thing_id in things)
+        ]
+
+    def entities_on_floor(self, floor_id: str) -> list[str]:
+        areas = {a.id for a in self.areas.values() if a.floor == floor_id}
+        return [eid for eid in self.entities if self.area_of(eid) in areas]
 
     def entities_of_adapter(self, adapter: str) -> list[str]:
         return [e.entity_id for e in self.entities.values() if e.adapter == adapter]
+
+
+def merge_imported(entry: EntityEntry, imported: EntityEntry) -> EntityEntry:
+    """An adapter's entry for an entity imported from Home Assistant's registry: the
+    adapter's own facts win; the registry id, platform, and the area and labels the
+    resident chose there fill what the adapter leaves open."""
+    return replace(
+        entry,
+        registry_id=entry.registry_id or imported.registry_id,
+        platform=entry.platform or imported.platform,
+        area_id=entry.area_id or imported.area_id,
+        thing_id=entry.thing_id or imported.thing_id,
+        labels=entry.labels or imported.labels,
+        name=entry.name or imported.name,
+    )

@@ -28,11 +28,26 @@ class ServiceCall:
     context: Context
     entity_ids: tuple[str, ...] = ()
     return_response: bool = False
-    target: Mapping[str, Any] = field(default_factory=dict)  # as given, before resolution
+    target: dict[str, Any] = field(default_factory=dict)  # as given, before resolution
 
     @property
     def name(self) -> str:
         return f"{self.domain}.{self.service}"
+
+
+class DataTargets(dict[str, Any]):
+    """A call's target some of whose keys were given in its data (``entity_id`` as
+    data): it keeps that data as given, for the ``call_service`` event, which shows
+    them there as written. A copy (``copy()``) keeps it too."""
+
+    __slots__ = ("given",)
+
+    def __init__(self, target: Mapping[str, Any], given: Mapping[str, Any]) -> None:
+        super().__init__(target)
+        self.given = given
+
+    def copy(self) -> DataTargets:
+        return DataTargets(self, self.given)
 
 
 NextHandler = Callable[[ServiceCall], Awaitable[ServiceResponse | None]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._errors import EntityNotFound, ServiceValidationError
@@ -21,7 +21,8 @@ class TargetResolution:
     _registries: Registries
 
     def resolve_target(self, entry: Service, target: Mapping[str, Any]) -> tuple[str, ...]:
-        """Turn ``entity_id``/``area_id``/``device_id``/``label_id`` into entity ids."""
+        """Turn ``entity_id``/``area_id``/``device_id``/``floor_id``/``label_id`` into entity
+        ids; an entity may be named by its Home Assistant registry id."""
         registries = self._registries
         found: dict[str, None] = {}
         explicit = _as_list(target.get("entity_id"), entry, "entity_id")
@@ -33,16 +34,23 @@ class TargetResolution:
         for entity_id in explicit:
             entity_id = entity_id.strip().lower()
             if not valid_entity_id(entity_id):
-                raise ServiceValidationError(
-                    entry.domain,
-                    entry.service,
-                    "entity_id",
-                    f"{entity_id!r} is not an entity id",
-                    invalid_data=True,
-                )
+                # A Home Assistant entity registry id, as its UI writes targets.
+                entity_id = registries.entity_id_of(entity_id) or entity_id
+                if not valid_entity_id(entity_id):
+                    raise ServiceValidationError(
+                        entry.domain,
+                        entry.service,
+                        "entity_id",
+                        f"{entity_id!r} is neither an entity id nor a known entity registry id",
+                        invalid_data=True,
+                    )
             if entity_id not in self._states and entity_id not in registries.entities:
                 raise EntityNotFound(entity_id)
             if domains and entity_id.partition(".")[0] not in domains:
+                if entity_id.startswith("group."):  # its members of those domains, as in HA
+                    members = group_members(self._states, [entity_id])
+                    found.update((m, None) for m in members if m.partition(".")[0] in domains)
+                    continue
                 raise ServiceValidationError(
                     entry.domain,
                     entry.service,
@@ -59,19 +67,47 @@ class TargetResolution:
                 raise ServiceValidationError(
                     entry.domain, entry.service, "area_id", f"area {area_id!r} is not known"
                 )
-            implied.extend(registries.entities_in_area(area.id))
+            implied.extend(_shown(registries, registries.entities_in_area(area.id)))
         for thing_id in _as_list(target.get("device_id"), entry, "device_id"):
             if thing_id not in registries.things:
                 raise ServiceValidationError(
                     entry.domain, entry.service, "device_id", f"device {thing_id!r} is not known"
                 )
-            implied.extend(registries.entities_of_thing(thing_id))
+            implied.extend(_shown(registries, registries.entities_of_thing(thing_id)))
+        for floor_id in _as_list(target.get("floor_id"), entry, "floor_id"):
+            implied.extend(_shown(registries, registries.entities_on_floor(floor_id)))
         for label in _as_list(target.get("label_id"), entry, "label_id"):
             implied.extend(registries.entities_with_label(label))
         for entity_id in implied:
             if not domains or entity_id.partition(".")[0] in domains:
                 found[entity_id] = None
         return tuple(found)
+
+
+def group_members(states: StateStore, entity_ids: Iterable[str]) -> list[str]:
+    """The ids with each group replaced by its members that exist, groups in groups too."""
+    found: dict[str, None] = {}
+    pending = list(reversed(list(entity_ids)))
+    seen_groups: set[str] = set()
+    while pending:
+        entity_id = pending.pop()
+        if not entity_id.startswith("group."):
+            if entity_id in states:
+                found[entity_id] = None
+            continue
+        group = states.get(entity_id)
+        if entity_id in seen_groups or group is None:
+            continue
+        seen_groups.add(entity_id)
+        members = group.attributes.get("entity_id") or ()
+        pending += reversed([str(member).lower() for member in members])
+    return list(found)
+
+
+def _shown(registries: Registries, entity_ids: Iterable[str]) -> list[str]:
+    """Without the hidden and config entities, which an area or device target skips."""
+    entries = registries.entities
+    return [e for e in entity_ids if not (e in entries and entries[e].hidden)]
 
 
 def _as_list(value: Any, entry: Service, key: str) -> list[str]:

@@ -17,6 +17,7 @@ from ._events import EVENT_CALL_SERVICE, EventBus
 from ._registry import Registries, slugify
 from ._service_call import (
     CallObserver,
+    DataTargets,
     EntityCommandHandler,
     Middleware,
     NextHandler,
@@ -29,6 +30,8 @@ from ._service_providers import EntityProviders
 from ._service_targets import TARGET_KEYS, TargetResolution, _as_list
 from ._states import StateStore
 from .types import ServiceHandler, ServiceResponse, Unsubscribe
+
+_TARGET_KEY_SET = frozenset(TARGET_KEYS)
 
 
 class ServiceRegistry(EntityProviders, TargetResolution):
@@ -188,16 +191,12 @@ class ServiceRegistry(EntityProviders, TargetResolution):
         entry = self.get(domain, service)
         payload = dict(data) if data else {}
         targets: dict[str, Any] = dict(target) if target else {}
-        if payload:  # target keys given as data (entity_id: ...) join the target
+        if payload:
             for key in TARGET_KEYS:
-                if key in payload:
-                    value = payload.pop(key)
-                    if key in targets:
-                        targets[key] = _as_list(targets[key], entry, key) + _as_list(
-                            value, entry, key
-                        )
-                    else:
-                        targets[key] = value
+                if key in payload:  # target keys given as data (entity_id: ...)
+                    return self._prepare_data_targets(
+                        entry, payload, target, context, return_response
+                    )
         entity_ids: tuple[str, ...] = ()
         if entry.target != "none":
             has_target = False
@@ -234,6 +233,37 @@ class ServiceRegistry(EntityProviders, TargetResolution):
             {key: value for key, value in targets.items() if value not in (None, [], "")},
         )
 
+    def _prepare_data_targets(
+        self,
+        entry: Service,
+        data: Mapping[str, Any],
+        target: Mapping[str, Any] | None,
+        context: Context | None,
+        return_response: bool,
+    ) -> ServiceCall:
+        """``prepare`` for ``data`` (a copy of the caller's) holding target keys: they
+        join the target (after its own ids), and the call keeps ``data`` as given for
+        the ``call_service`` event. Apart, so that calls without them pay nothing."""
+        payload = dict(data)
+        targets: dict[str, Any] = dict(target) if target else {}
+        for key in TARGET_KEYS:
+            if key in payload:
+                value = payload.pop(key)
+                if key in targets:
+                    targets[key] = _as_list(targets[key], entry, key) + _as_list(value, entry, key)
+                else:
+                    targets[key] = value
+        call = self.prepare(
+            entry.domain,
+            entry.service,
+            payload,
+            target=targets,
+            context=context,
+            return_response=return_response,
+        )
+        call.target = DataTargets(call.target, data)
+        return call
+
     def _stub_call(
         self,
         domain: str,
@@ -244,11 +274,11 @@ class ServiceRegistry(EntityProviders, TargetResolution):
         return_response: bool,
     ) -> ServiceCall:
         payload = dict(data or {})
+        given = None if _TARGET_KEY_SET.isdisjoint(payload) else dict(payload)
         targets: dict[str, list[Any]] = {}
         for source in (target or {}, payload):
-            for key in TARGET_KEYS:
-                value = source.get(key)
-                if value not in (None, [], ""):
+            for key, value in source.items():  # in the order written, as the event shows
+                if key in _TARGET_KEY_SET and value not in (None, [], ""):
                     values = value if isinstance(value, list) else str(value).split(",")
                     targets.setdefault(key, []).extend(str(v).strip() for v in values)
         for key in TARGET_KEYS:
@@ -260,7 +290,7 @@ class ServiceRegistry(EntityProviders, TargetResolution):
             context or Context(),
             tuple(targets.get("entity_id", ())),
             return_response,
-            targets,
+            targets if given is None else DataTargets(targets, given),
         )
 
     async def run(self, call: ServiceCall) -> ServiceResponse | None:
@@ -283,9 +313,7 @@ class ServiceRegistry(EntityProviders, TargetResolution):
             event_data: dict[str, Any] = {
                 "domain": call.domain,
                 "service": call.service,
-                "service_data": {**call.data, "entity_id": list(call.entity_ids)}
-                if call.entity_ids
-                else dict(call.data),
+                "service_data": _event_service_data(call),
             }
             self._bus.fire(EVENT_CALL_SERVICE, event_data, call.context)
         if self.stubbed:
@@ -338,6 +366,28 @@ class ServiceRegistry(EntityProviders, TargetResolution):
             result = await result
         response: ServiceResponse | None = result
         return response
+
+
+def _event_service_data(call: ServiceCall) -> dict[str, Any]:
+    """``service_data`` of the ``call_service`` event, as Home Assistant fires it: the
+    data as the caller gave it (an ``entity_id`` among it as written), then the keys of
+    the target, each a list as Home Assistant's checks of a target make it (the ids
+    as they were given, not the entities they resolve to)."""
+    given = call.target.given if type(call.target) is DataTargets else None
+    service_data = dict(given if given is not None else call.data)
+    for key, value in call.target.items():
+        if given is None or key not in given:
+            service_data[key] = _as_target_list(key, value)
+    return service_data
+
+
+def _as_target_list(key: str, value: Any) -> Any:
+    """A target's value as Home Assistant keeps it: ``none`` (and ``all``, for entity
+    ids) as they are, one id as a list of one."""
+    kept_as_written = ("none", "all") if key == "entity_id" else ("none",)
+    if isinstance(value, str) and value not in kept_as_written:
+        return [value]
+    return value
 
 
 def _validate(entry: Service, payload: dict[str, Any]) -> dict[str, Any]:

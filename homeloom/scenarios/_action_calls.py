@@ -137,6 +137,7 @@ class _ServiceCall(ActionStep):
         )
         self.data: Mapping[str, Any] | _Templated = _renderable(engine, data) if data else _NO_DATA
         target = config.get("target")
+        unknown_registry_id = False
         if (
             isinstance(target, Mapping)
             and "entity_id" in target
@@ -146,7 +147,18 @@ class _ServiceCall(ActionStep):
                 target = {**target, "entity_id": _entity_ids(target["entity_id"])}
             except ValueError as err:
                 raise fail(config, "target", f"{path}.target", str(err)) from None
-        self.target = _renderable(engine, target) if target is not None else None
+            try:  # Home Assistant registry ids made entity ids once, here
+                target["entity_id"] = self.runtime.registries.with_entity_ids(target["entity_id"])
+            except ValueError:
+                # One no registry knows fails each run, as in Home Assistant: checked
+                # on every run as a templated target is.
+                unknown_registry_id = True
+        if target is None:
+            self.target: Any = None
+        elif unknown_registry_id:
+            self.target = _Templated(engine, target)
+        else:
+            self.target = _renderable(engine, target)
         # Nothing templated: the same call on every run, validated once (see FixedCall).
         # True until the first run makes it: most steps of a large house seldom run.
         fixed = (
@@ -185,7 +197,8 @@ class _ServiceCall(ActionStep):
             elif type(target) is _Templated:
                 targets = dict(target.render(run) or {})
                 if "entity_id" in targets:
-                    targets["entity_id"] = _entity_ids(targets["entity_id"])
+                    entity_ids = _entity_ids(targets["entity_id"])
+                    targets["entity_id"] = self.runtime.registries.with_entity_ids(entity_ids)
             else:
                 targets = dict(target)
             legacy = self.legacy_entity
@@ -395,9 +408,9 @@ _REGISTRY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 def _entity_ids(value: Any, *, registry_ids: bool = True) -> Any:
     """Entity ids as Home Assistant reads a call's ``entity_id``: ``all`` or ``none``
-    in any case, or ids (a list, or a text split at commas) made lower case, each an
-    entity id or (in a target) a registry id; raises :class:`ValueError` on anything
-    else. One id written as it should be is kept as it is."""
+    in any case, or ids (a list, or a text split at commas), each an entity id (made
+    lower case) or (in a target) a registry id (kept as written); raises
+    :class:`ValueError` on anything else. One id written as it should be is kept as it is."""
     if isinstance(value, str):
         if valid_entity_id(value):  # one id, written as it should be: kept as it is
             return value
@@ -414,7 +427,8 @@ def _entity_ids(value: Any, *, registry_ids: bool = True) -> Any:
         entity_id = str(item).lower()
         if not (valid_entity_id(entity_id) or (registry_ids and _REGISTRY_ID.match(entity_id))):
             raise ValueError(f"invalid entity ids: {value!r}")
-        ids.append(entity_id)
+        # A registry id as written: Home Assistant looks it up heeding case.
+        ids.append(entity_id if valid_entity_id(entity_id) else str(item))
     return ids
 
 
@@ -441,7 +455,7 @@ def _device(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
 ) -> ActionStep:
     # As the service call Home Assistant's device action makes (_device_automations).
-    service, entity_id, data = device_action(config, path)
+    service, entity_id, data = device_action(config, path, runtime.registries)
     call = {"action": service, "target": {"entity_id": entity_id}, "data": data}
     return _ServiceCall(runtime, engine, call, path, script)
 

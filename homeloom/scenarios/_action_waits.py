@@ -111,16 +111,18 @@ def _kept_across_restarts(
 class _Delay(ActionStep):
     """Waits a duration (kept across a restart at the top level)."""
 
-    __slots__ = ("delay",)
+    __slots__ = ("alias", "delay")
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
         engine = self.engine
         _check_duration(engine, config, "delay", path)
         self.delay = config["delay"]
+        self.alias = config.get("alias")
 
     async def act(self, run: Run) -> None:
         runtime = self.runtime
         duration = _duration(self.engine, self.delay, run)
+        run.script.waits(self.alias, "delay", duration)
         trace_set_result(delay=duration.total_seconds(), done=False)
         with _kept_across_restarts(run, self.path, runtime.now() + duration, "delay"):
             await runtime.scheduler.sleep(duration.total_seconds())
@@ -178,6 +180,7 @@ class _WaitTemplate(ActionStep):
                 untrack.append(runtime.states.track(entities, check))
 
         retrack(info.entities)
+        run.script.waits(config.get("alias"), "wait template")
         if info.has_time:  # as Home Assistant: again at the start of each minute
             next_minute = (start + timedelta(minutes=1)).replace(second=0, microsecond=0)
             untrack.append(runtime.scheduler.call_every(60, check, first=next_minute))
@@ -236,6 +239,7 @@ class _WaitForTrigger(ActionStep):
         detach = attach_triggers(
             runtime, self.triggers, triggered, name=self.path, variables=run.variables
         )
+        run.script.waits(config.get("alias"), "wait for trigger")
         deadline = start + timeout if timeout is not None else None
         try:
             with _kept_across_restarts(run, self.path, deadline, "wait"):

@@ -265,7 +265,13 @@ class Automation:
         )
         trigger_vars = trigger_vars or {}
         trigger: Mapping[str, Any] = trigger_vars.get("trigger") or {}
-        variables: dict[str, Any] = {"this": self._this_view(recent), **trigger_vars}
+        # ``context``: the run's, as Home Assistant gives its actions (set here, where it
+        # costs least, its conditions and variables see it too).
+        variables: dict[str, Any] = {
+            "this": self._this_view(recent),
+            "context": run_context,
+            **trigger_vars,
+        }
         trace = Trace(
             DOMAIN,
             script.item_id,
@@ -335,7 +341,9 @@ class Automation:
         )
         trace.variables = dict(variables)
         self.traces.append(trace)
-        await self.script.run(dict(variables), context, trace=trace, resume=resume)
+        await self.script.run(
+            {**variables, "context": context}, context, trace=trace, resume=resume
+        )
         self._trace_done(trace)
 
     def _trace_done(self, trace: Trace) -> None:
@@ -348,9 +356,11 @@ class Automation:
 
 
 def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
-    """What a trace keeps of the run's variables: the trigger, not ``this``' whole state."""
-    summary = dict(variables)  # a copy and a pop: cheaper than filtering key by key
+    """What a trace keeps of the run's variables: the trigger, not ``this``' whole state
+    nor the run's context (which the trace has)."""
+    summary = dict(variables)  # a copy and pops: cheaper than filtering key by key
     summary.pop("this", None)
+    summary.pop("context", None)
     return summary
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import ChainMap
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -77,6 +78,9 @@ class AutomationManager:
         self.runtime = runtime
         self.config_dir = config_dir
         self.automations: dict[str, Automation] = {}
+        # The automations that failed to load, by entity id: their attributes. As Home
+        # Assistant, each still has its entity, unavailable, and takes its name.
+        self.broken: dict[str, _Broken] = {}
         self.keep_every_trace = False  # the simulator reports every run
         # Where each value was written, kept after a load for the errors of checking;
         # a house that runs for days forgets it once started (see drop_positions).
@@ -109,8 +113,11 @@ class AutomationManager:
         known: Container[str] = self._known_entities() if release else ()
         unknown = self._unknown = [] if release else None
         found: list[tuple[Any, str, str]] = []  # worked in by _find_unknown, left empty
+        number = 0  # as Home Assistant numbers them: each but those with no entity at all
         for index, item, items, place in _automation_items(config):
-            automation = self._load_one(item, index, ids, report, sink)
+            automation = self._load_one(item, index, ids, report, sink, number=number)
+            if _has_entity(item):
+                number += 1
             if automation is not None and unknown is not None:
                 self._release_written(automation, known, found, unknown)
                 items[place] = None
@@ -143,18 +150,26 @@ class AutomationManager:
         report: ScenarioReport,
         sink: TraceSink,
         extra: dict[str, Any] | None = None,
+        *,
+        number: int = 0,
     ) -> Automation | None:
-        """The automation of ``item``, None if it is broken (reported in ``report``);
-        ``index``: the item's place, which names it in errors when it has no id and
-        names its entity when it has no alias (as Home Assistant)."""
+        """The automation of ``item``, None if it is broken (reported in ``report``,
+        and given an unavailable entity as Home Assistant does: see ``_add_broken``).
+        ``index``: the item's place, which names it in errors when it has no id;
+        ``number`` names its entity when it has no alias (as Home Assistant)."""
+        taken: Container[str] = (
+            ChainMap[str, Any](self.automations, self.broken) if self.broken else self.automations
+        )
         try:
+            if isinstance(item, Mapping) and not _has_entity(item):
+                raise _Unreadable(item)
             spec = parse_automation(item, config_dir=self.config_dir)
             if spec.id is not None and spec.id in ids:
                 raise _DuplicateId(item, spec.id)
             if extra:
                 spec.extra = {**spec.extra, **extra}
-            name = automation_name(spec, index)
-            entity_id = object_id_for(name, self.automations)
+            name = automation_name(spec, number)
+            entity_id = object_id_for(name, taken)
             automation = Automation(
                 self.runtime,
                 spec,
@@ -171,6 +186,8 @@ class AutomationManager:
                 issues = [ConfigIssue(f"could not be loaded: {err}")]
             report.errors.extend(replace(issue, scenario=label) for issue in issues)
             report.failed += 1
+            if not isinstance(err, _DuplicateId):  # Home Assistant refuses its entity
+                self._add_broken(item, number, ids, taken)
             return None
         if spec.id is not None:
             ids.add(spec.id)
@@ -179,6 +196,23 @@ class AutomationManager:
         self._restore_traces(automation)
         report.loaded += 1
         return automation
+
+    def _add_broken(self, item: Any, number: int, ids: set[str], taken: Container[str]) -> None:
+        """Give a broken automation its entity, unavailable, as Home Assistant does for
+        one whose id, alias and description are valid: named as it would be, with its
+        id (when it has one) and its name as attributes."""
+        if not _has_entity(item):
+            return
+        automation_id = item.get("id")
+        if automation_id is not None:
+            if automation_id in ids:
+                return  # a second entity with the same id: Home Assistant refuses it
+            ids.add(automation_id)
+        alias = item.get("alias")
+        name = str(alias) if alias not in (None, "") else f"{DOMAIN} {number}"
+        attributes: dict[str, Any] = {} if automation_id is None else {"id": automation_id}
+        attributes["friendly_name"] = name
+        self.broken[object_id_for(name, taken)] = _Broken(attributes, len(self.automations))
 
     async def start(self, context: Context | None = None) -> None:
         """Enable each automation as its ``initial_state`` or last known state says,
@@ -195,13 +229,30 @@ class AutomationManager:
         at = self.runtime.now()
         checkpoints = get_checkpoints(self.runtime)
         assemblages = self.runtime.components.get("assemblages")
-        for automation in self.automations.values():
+        # The broken ones' states among the others', in the order written (as Home
+        # Assistant creates them, which its ``states.automation`` lists).
+        broken = iter(self.broken.items())
+        waiting = next(broken, None)
+        for place, automation in enumerate(self.automations.values()):
+            while waiting is not None and waiting[1].place == place:
+                self._publish_broken(*waiting, started, at)
+                waiting = next(broken, None)
             if self._should_start_enabled(automation, assemblages):
                 automation.enable_now(started, at)  # no coroutine for each of thousands
                 if checkpoints is not None:
                     self._resume(automation, checkpoints)
             else:
                 automation._publish(started, at=at)
+        while waiting is not None:
+            self._publish_broken(*waiting, started, at)
+            waiting = next(broken, None)
+
+    def _publish_broken(
+        self, entity_id: str, broken: _Broken, context: Context, at: datetime
+    ) -> None:
+        self.runtime.states.set(
+            entity_id, "unavailable", broken.attributes, context=context, timestamp=at
+        )
 
     def drop_positions(self, *configs: Any) -> None:
         """Forget where the automations (and ``configs``, loaded configurations) were
@@ -259,6 +310,9 @@ class AutomationManager:
             await automation.disable()
             self.runtime.states.remove(automation.entity_id)
         self.automations.clear()
+        for entity_id in self.broken:
+            self.runtime.states.remove(entity_id)
+        self.broken.clear()
 
     async def reload(self, context: Context | None = None) -> ScenarioReport:
         """Read the automations from the configuration directory again."""
@@ -448,6 +502,59 @@ class AutomationManager:
                 entity_domains=(DOMAIN,),
             )
         services.register(DOMAIN, "reload", reload)
+
+
+@dataclass(slots=True)
+class _Broken:
+    """An automation that failed to load: its entity's attributes, and how many
+    automations that loaded come before it."""
+
+    attributes: dict[str, Any]
+    place: int
+
+
+class _Unreadable(Exception):
+    """An automation whose id, alias or description cannot be read: Home Assistant
+    gives it no entity at all (see ``_has_entity``)."""
+
+    def __init__(self, item: Mapping[str, Any]) -> None:
+        key = next(key for key in ("id", "alias", "description") if not _readable(item, key))
+        pos = position_of(item, key)
+        message = (
+            "an automation's id must be text"
+            if key == "id"
+            else f"an automation's {key} must be text, not {type(item[key]).__name__}"
+        )
+        self.issues = [
+            ConfigIssue(
+                message,
+                file=pos.file if pos else None,
+                line=pos.line if pos else None,
+                column=pos.column if pos else None,
+                key=key,
+            )
+        ]
+        super().__init__(message)
+
+
+def _has_entity(item: Any) -> bool:
+    """Whether Home Assistant makes an entity for this automation, working or not: it
+    does unless it is no mapping, or its id, alias or description cannot be read (an
+    id that is not text; an alias or description that is none, a list or a mapping)."""
+    return isinstance(item, Mapping) and all(
+        _readable(item, key) for key in ("id", "alias", "description")
+    )
+
+
+def _readable(item: Mapping[str, Any], key: str) -> bool:
+    """Whether Home Assistant reads ``item[key]`` (absent, or text: an id must be
+    written as text, an alias or description may be a number)."""
+    if key not in item:
+        return True
+    value = item[key]
+    if key == "id":
+        return isinstance(value, str)
+    return value is not None and not isinstance(value, list | Mapping)
 
 
 class _DuplicateId(Exception):

@@ -87,7 +87,10 @@ class Checkpoints:
             "step": step,
             "kind": kind,
             "deadline": deadline.isoformat() if deadline is not None else None,
-            "variables": jsonable({k: v for k, v in variables.items() if k != "this"}),
+            # Not ``this`` nor ``context``: a resumed run is given its own again.
+            "variables": jsonable(
+                {k: v for k, v in variables.items() if k not in ("this", "context")}
+            ),
             "context": dict(context),
         }
         store.set_value(DELAYS, key, payload)

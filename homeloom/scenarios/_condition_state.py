@@ -253,7 +253,7 @@ def _device(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
 ) -> ConditionCheck:
     """A device condition as the state or numeric_state condition it stands for."""
-    kind, plain, negated = device_condition(config, path)
+    kind, plain, negated = device_condition(config, path, runtime.registries)
     condition: _Condition = (
         _State(runtime, engine, plain, path)
         if kind == "state"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from homeloom.orchestrator import valid_entity_id
+from homeloom.orchestrator import Registries, valid_entity_id
 
 from ._errors import ScenarioConfigError, fail
 
@@ -217,18 +217,30 @@ _OTHER_ACTIONS = {
 _REGISTRY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
+def _by_entity_id(config: Mapping[str, Any], registries: Registries | None) -> Mapping[str, Any]:
+    """``config`` naming its entity by entity id. Home Assistant's UI writes an entity
+    registry id (32 hex digits) since 2023, which the registries imported from its
+    ``.storage`` know (orchestrator/_ha_registries.py)."""
+    raw = config.get("entity_id")
+    if registries is None or not isinstance(raw, str) or valid_entity_id(raw):
+        return config
+    entity_id = registries.entity_id_of(raw.strip().lower())
+    return config if entity_id is None else {**config, "entity_id": entity_id}
+
+
 def _entity_id(config: Mapping[str, Any], path: str) -> str:
-    """The entity the device automation is about. Home Assistant's UI writes an entity
-    registry id (32 hex digits) since 2023; homeloom keeps no such ids, so one is a
-    config error naming the fix rather than an automation that never fires."""
+    """The entity the device automation is about; an entity registry id no imported
+    registry knows is a config error naming the fix rather than an automation that
+    never fires."""
     raw = config.get("entity_id")
     entity_id = raw.strip().lower() if isinstance(raw, str) else ""
     if valid_entity_id(entity_id):
         return entity_id
     if _REGISTRY_ID.match(entity_id):
         message = (
-            f"entity registry id {entity_id} is not known here (homeloom keeps no Home "
-            "Assistant entity registry): write the entity id, such as light.kitchen"
+            f"entity registry id {entity_id} is not known here (no Home Assistant entity "
+            "registry in the configuration's .storage names it): write the entity id, "
+            "such as light.kitchen"
         )
     else:
         message = f"a device automation needs an entity id, got {raw!r}"
@@ -284,9 +296,12 @@ _TRIGGER_KEYS = frozenset(
 )
 
 
-def device_trigger(config: Mapping[str, Any]) -> dict[str, Any]:
+def device_trigger(
+    config: Mapping[str, Any], registries: Registries | None = None
+) -> dict[str, Any]:
     """The state, numeric_state or zone trigger a device trigger stands for (an mqtt
     one stays a device trigger, found by its discovery id)."""
+    config = _by_entity_id(config, registries)
     domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
     path = str(config.get("_path", "trigger"))
     if domain == "mqtt":
@@ -339,9 +354,12 @@ def device_trigger(config: Mapping[str, Any]) -> dict[str, Any]:
 # --- conditions -----------------------------------------------------------------------
 
 
-def device_condition(config: Mapping[str, Any], path: str) -> tuple[str, dict[str, Any], bool]:
+def device_condition(
+    config: Mapping[str, Any], path: str, registries: Registries | None = None
+) -> tuple[str, dict[str, Any], bool]:
     """The state or numeric_state condition a device condition stands for: its kind,
     its config and whether its result is negated (a device tracker's is_not_home)."""
+    config = _by_entity_id(config, registries)
     domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
     states = _STATE_CONDITIONS.get(domain, {})
     if kind in states or (domain == "device_tracker" and kind == "is_not_home"):
@@ -382,9 +400,12 @@ def device_condition(config: Mapping[str, Any], path: str) -> tuple[str, dict[st
 # --- actions --------------------------------------------------------------------------
 
 
-def device_action(config: Mapping[str, Any], path: str) -> tuple[str, str, dict[str, Any]]:
+def device_action(
+    config: Mapping[str, Any], path: str, registries: Registries | None = None
+) -> tuple[str, str, dict[str, Any]]:
     """The service (``domain.service``) a device action calls, the entity it acts on
     and the service data beside it."""
+    config = _by_entity_id(config, registries)
     entity_id = _entity_id(config, path)
     service, data = _device_service(config, path)
     return service, entity_id, data

@@ -7,7 +7,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Runtime
 
-from ._groups import Group, install_group_services
+from ._groups import Group, group_items, install_group_services
 from ._helpers_base import HelperEntity, setup_kind
 from ._input_helpers import HELPER_KINDS
 from ._scenes import setup_scenes
@@ -23,6 +23,8 @@ async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[Con
     """input_*, counter, timer, group and scene items; bad ones reported, good ones set up."""
     issues: list[ConfigIssue] = []
     created: dict[str, HelperEntity] = {}
+    if "group" in config:
+        config = {**config, "group": group_items(config["group"])}
     for kind in _KINDS:
         items, found = setup_kind(runtime, config, kind)
         issues.extend(found)

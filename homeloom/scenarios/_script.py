@@ -14,7 +14,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -217,6 +217,11 @@ class Script:
         if self._listeners:
             for listener in self._listeners:
                 listener()
+
+    def waits(self, alias: Any, kind: str, duration: timedelta | None = None) -> None:
+        """A run begins to wait (a delay, a wait), at a step with ``alias`` (None when
+        it has none), else described by its ``kind`` (and ``duration``, a delay's).
+        Nothing to do here; a script entity's script publishes it."""
 
     def _log_exceeded(self, message: str) -> None:
         level = _LEVELS.get(self._options.max_exceeded.lower(), logging.WARNING)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from homeloom.orchestrator import (
@@ -69,7 +70,20 @@ class _FailedRun(RunResult):
 
 
 class _EntityScript(Script):
-    """A script entity's script: a run that failed keeps the error that ended it."""
+    """A script entity's script: a run that failed keeps the error that ended it, and
+    the step a run last waited at is its last action, which the entity publishes."""
+
+    last_action: str | None = None
+
+    def waits(self, alias: Any, kind: str, duration: timedelta | None = None) -> None:
+        # Home Assistant notes every step as the last action but publishes it only as
+        # a run waits and as runs start and end: noting the waits alone shows the same,
+        # but when runs overlap (another run's later step, published by this one's end).
+        if alias is not None:
+            self.last_action = str(alias)
+        else:
+            self.last_action = kind if duration is None else f"{kind} {duration}"
+        self._changed()
 
     def _ended_by(self, error: Exception, run: Run) -> RunResult:
         result = super()._ended_by(error, run)
@@ -102,11 +116,13 @@ class ScriptEntity:
         )
         self.script.on_change.append(self.publish)
 
-    def variables(self, passed: Mapping[str, Any] | None) -> dict[str, Any]:
+    def variables(self, passed: Mapping[str, Any] | None, context: Context) -> dict[str, Any]:
         """A run's variables: ``this``, the entity's state as the run is asked for,
-        unless what the caller passed names one too (as HA)."""
+        unless what the caller passed names one too, and ``context``, the run's,
+        whatever was passed (as HA)."""
         state = self.runtime.states.get(self.entity_id)
-        return {"this": TemplateState(state) if state is not None else None, **(passed or {})}
+        this = TemplateState(state) if state is not None else None
+        return {"this": this, **(passed or {}), "context": context}
 
     def announce_start(self, context: Context) -> None:
         """``script_started``, fired as Home Assistant does before each run asked for,
@@ -118,15 +134,24 @@ class ScriptEntity:
             )
 
     def publish(self) -> None:
-        last = self.script.last_triggered
+        """Write the script's state, with Home Assistant's attributes in its order."""
+        script = self.script
+        if not script.is_running:  # as Home Assistant: forgotten once no run is left
+            script.last_action = None
+        last = script.last_triggered
         attributes: dict[str, Any] = {
-            "friendly_name": self.alias,
             "last_triggered": last.isoformat() if last else None,
-            "mode": self.script.mode,
-            "current": self.script.runs,
+            "mode": script.mode,
+            "current": script.runs,
         }
-        if self.script.mode in ("queued", "parallel"):
-            attributes["max"] = self.script.max_runs
+        if script.mode in ("queued", "parallel"):
+            attributes["max"] = script.max_runs
+        if script.last_action:
+            attributes["last_action"] = script.last_action
+        icon = self.config.get("icon")
+        if icon is not None:
+            attributes["icon"] = str(icon)
+        attributes["friendly_name"] = self.alias
         self.runtime.states.set(
             self.entity_id, "on" if self.script.is_running else "off", attributes
         )
@@ -217,7 +242,7 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
         for entity in targets(call):
             context = call.context.child("scenario", entity.entity_id)
             entity.announce_start(context)
-            await entity.script.run(entity.variables(passed), context, wait=False)
+            await entity.script.run(entity.variables(passed, context), context, wait=False)
 
     async def turn_off(call: ServiceCall) -> None:
         _passed_variables(call)
@@ -238,7 +263,7 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
             else:
                 context = call.context.child("scenario", entity.entity_id)
                 entity.announce_start(context)
-                await entity.script.run(entity.variables(passed), context, wait=False)
+                await entity.script.run(entity.variables(passed, context), context, wait=False)
         if stopped_caller:
             await end_calling_run()
 
@@ -275,7 +300,7 @@ def _runner(entity: ScriptEntity) -> Any:
     async def run(call: ServiceCall) -> Any:
         context = call.context.child("scenario", entity.entity_id)
         entity.announce_start(context)
-        result = await entity.script.run(entity.variables(call.data), context)
+        result = await entity.script.run(entity.variables(call.data, context), context)
         if isinstance(result, _FailedRun) and result.exception is not None:
             raise result.exception  # the caller fails with it (HA 2024.3 raises it again)
         if result.execution == "error" and result.error:

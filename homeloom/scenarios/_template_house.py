@@ -100,9 +100,17 @@ class HouseFunctions:
         found = self.area_id(lookup)
         return sorted(t.id for t in self.runtime.registries.things.values() if t.area_id == found)
 
-    def device_id(self, entity_id: Any) -> str | None:
-        entry = self.runtime.registries.entities.get(str(entity_id))
-        return entry.thing_id if entry is not None else None
+    def device_id(self, lookup: Any) -> str | None:
+        """The thing of an entity, or the thing of that name (its Home Assistant
+        ``name_by_user`` first, as there)."""
+        registries = self.runtime.registries
+        entry = registries.entities.get(str(lookup))
+        if entry is not None:
+            return entry.thing_id
+        return next(
+            (t.id for t in registries.things.values() if (t.name_by_user or t.name) == str(lookup)),
+            None,
+        )
 
     def device_attr(self, lookup: Any, name: str) -> Any:
         things = self.runtime.registries.things
@@ -122,8 +130,13 @@ class HouseFunctions:
         )
 
     def integration_entities(self, name: Any) -> list[str]:
+        """The entities of an adapter, or of a Home Assistant integration (the platform
+        an imported registry entry names)."""
+        wanted = str(name)
         return sorted(
-            e.entity_id for e in self.runtime.registries.entities.values() if e.adapter == str(name)
+            e.entity_id
+            for e in self.runtime.registries.entities.values()
+            if wanted in (e.adapter, e.platform)
         )
 
     def label_entities(self, label: Any) -> list[str]:

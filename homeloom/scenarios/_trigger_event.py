@@ -212,21 +212,22 @@ def _attach_zone(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Uns
     return runtime.states.track(entity_ids_of(config), on_change)
 
 
-def _device_platform(config: Mapping[str, Any]) -> tuple[Attach, Validate]:
+def _device_platform(runtime: Runtime, config: Mapping[str, Any]) -> tuple[Attach, Validate]:
     from ._trigger_mqtt import MQTT_DEVICE_TRIGGER
 
-    platform = str(device_trigger(config)["platform"])
+    platform = str(device_trigger(config, runtime.registries)["platform"])
     if platform == "mqtt_device":
         return MQTT_DEVICE_TRIGGER
     return EVENT_PLATFORMS["zone"] if platform == "zone" else STATE_PLATFORMS[platform]
 
 
 def _validate_device(runtime: Runtime, config: Mapping[str, Any]) -> None:
-    _device_platform(config)[1](runtime, device_trigger(config))
+    _device_platform(runtime, config)[1](runtime, device_trigger(config, runtime.registries))
 
 
 def _attach_device(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    return _device_platform(config)[0](runtime, device_trigger(config), fire)
+    plain = device_trigger(config, runtime.registries)
+    return _device_platform(runtime, config)[0](runtime, plain, fire)
 
 
 def _sentences(config: Mapping[str, Any]) -> list[Any]:

@@ -7,11 +7,13 @@ marked ``oracle: full``; the tests never need it:
 
 ``shared/oracle/ha_oracle.py`` sets up only the homeassistant, blueprint, trace
 and automation integrations and stubs every service. This module reuses it and
-adds two things:
+adds three things:
 
 * after the core is up, every integration of ``INTEGRATIONS`` that the
   configuration holds is set up for real, so helpers, timers, scripts, scenes,
   groups and zones exist as Home Assistant makes them;
+* the job's ``.storage`` (Home Assistant's registries) is loaded, as a house's is
+  (``ha_oracle.py`` copies the config dir without it);
 * for a job with ``"real_services": true`` (a case with ``stub: false``), the
   services of those integrations and of ``automation`` run for real (and are
   still recorded as calls), and a service that no integration has stays
@@ -30,6 +32,7 @@ import importlib.util
 import json
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -66,6 +69,7 @@ class Job:
 
     real_services = False
     real_domains: frozenset[str] = frozenset()
+    storage: Path | None = None  # the case's .storage, which ha_oracle leaves uncopied
 
 
 def is_integration(domain: str) -> bool:
@@ -101,6 +105,8 @@ async def start_hass_with_integrations(
 ) -> tuple[Any, dict[str, Any]]:
     from homeassistant.setup import async_setup_component
 
+    if Job.storage is not None and Job.storage.is_dir():  # registries load from there
+        shutil.copytree(Job.storage, Path(config_dir) / ".storage", dirs_exist_ok=True)
     hass, config = await _original_start_hass(config_dir, rec, translate)
     ready = {"automation"}
     for domain in INTEGRATIONS:
@@ -111,9 +117,28 @@ async def start_hass_with_integrations(
         else:
             rec.error(f"setting up {domain} failed", level="ERROR")
     Job.real_domains = frozenset(ready)
+    if "group" in ready:
+        describe_group_states(hass)
     if "scene" in ready:
         await load_scene_domains(hass, config["scene"])
     return hass, config
+
+
+def describe_group_states(hass: Any) -> None:
+    """Give the group integration every domain's on and off states, as in a house.
+
+    Home Assistant learns them from the ``group`` platform of each integration
+    loaded; the oracle loads no light, cover, person or lock integration, so
+    without this a group of covers or persons would stay ``unknown``.
+    """
+    from homeassistant.components import group
+
+    components = Path(group.__file__).parents[1]
+    for platform in sorted(components.glob("*/group.py")):
+        domain = platform.parent.name
+        with contextlib.suppress(ImportError):  # an integration whose requirements are absent
+            module = importlib.import_module(f"homeassistant.components.{domain}.group")
+            group._process_group_platform(hass, domain, module)
 
 
 async def load_scene_domains(hass: Any, scenes: Any) -> None:
@@ -199,6 +224,7 @@ def main() -> int:
     for job in (json.loads(line) for line in lines if line.strip()):
         Job.real_services = bool(job.get("real_services"))
         Job.real_domains = frozenset()
+        Job.storage = Path(job["config"]) / ".storage"
         result = ha_oracle.run_job(job["config"], job["events"])
         ha_oracle._write(result, job["out"])
     return 0

@@ -10,7 +10,12 @@ later triggers and conditions see them. ``runs`` lists the runs' outcomes,
 as ``automation/me/motion.yaml``) to that blueprint's YAML text, kept a string
 so its ``!input`` tags reach the loader. ``custom_templates`` maps a path under the
 config dir's ``custom_templates/`` folder (such as ``tools.jinja``) to that macro
-file's text, for templates that import it.
+file's text, for templates that import it. ``storage`` maps a Home Assistant
+registry file under the config dir's ``.storage/`` (such as
+``core.entity_registry``) to its ``data`` (``{entities: [...]}``); each entry
+names only the keys the case uses, and ``write_storage`` writes the file as
+Home Assistant 2024.3 does, its other keys at their defaults, so the oracle
+(``oracle: full``) loads the same registries homeloom imports.
 
 ``oracle`` tells ``oracle_check.py`` how to check a case against Home Assistant
 (every case runs here alike): left out, through the shared oracle, which sets up
@@ -27,6 +32,7 @@ otherwise there (its calls are still checked).
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -76,6 +82,94 @@ def write_custom_templates(config_dir: Path, templates: dict[str, str] | None) -
         file.write_text(text, encoding="utf-8")
 
 
+# What Home Assistant 2024.3 writes for each registry: its list key, minor version,
+# and the keys of an entry with their defaults (it refuses an entry lacking one).
+_STORAGE_FORMATS: dict[str, tuple[str, int, dict[str, Any]]] = {
+    "core.floor_registry": ("floors", 1, {"aliases": [], "icon": None, "level": None}),
+    "core.label_registry": ("labels", 1, {"color": None, "description": None, "icon": None}),
+    "core.area_registry": (
+        "areas",
+        6,
+        {"aliases": [], "floor_id": None, "icon": None, "labels": [], "picture": None},
+    ),
+    "core.device_registry": (
+        "devices",
+        5,
+        {
+            **dict.fromkeys(
+                [
+                    "area_id",
+                    "configuration_url",
+                    "disabled_by",
+                    "entry_type",
+                    "hw_version",
+                    "manufacturer",
+                    "model",
+                    "name",
+                    "name_by_user",
+                    "serial_number",
+                    "sw_version",
+                    "via_device_id",
+                ]
+            ),
+            "config_entries": [],
+            "connections": [],
+            "identifiers": [],
+            "labels": [],
+        },
+    ),
+    "core.entity_registry": (
+        "entities",
+        13,
+        {
+            **dict.fromkeys(
+                [
+                    "area_id",
+                    "config_entry_id",
+                    "device_class",
+                    "device_id",
+                    "disabled_by",
+                    "entity_category",
+                    "hidden_by",
+                    "icon",
+                    "name",
+                    "original_device_class",
+                    "original_icon",
+                    "original_name",
+                    "previous_unique_id",
+                    "translation_key",
+                    "unit_of_measurement",
+                ]
+            ),
+            "aliases": [],
+            "capabilities": None,
+            "has_entity_name": False,
+            "labels": [],
+            "options": {},
+            "supported_features": 0,
+        },
+    ),
+}
+
+
+def write_storage(config_dir: Path, storage: dict[str, Any] | None) -> None:
+    """Write a case's ``storage`` registries under ``config_dir/.storage``, as Home
+    Assistant does; a registry Home Assistant does not have is written as given."""
+    for name, data in (storage or {}).items():
+        file = config_dir / ".storage" / name
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if name not in _STORAGE_FORMATS or not isinstance(data, dict):
+            file.write_text(data if isinstance(data, str) else json.dumps(data))
+            continue
+        key, minor, defaults = _STORAGE_FORMATS[name]
+        entries = [{**defaults, **entry} for entry in data.get(key) or []]
+        content = {**({"deleted_devices": []} if key == "devices" else {}), **data, key: entries}
+        if key == "entities":
+            content.setdefault("deleted_entities", [])
+        envelope = {"version": 1, "minor_version": minor, "key": name, "data": content}
+        file.write_text(json.dumps(envelope, indent=2))
+
+
 def _call(call: dict[str, Any]) -> list[Any]:
     entities = call["target"].get("entity_id") or call["data"].get("entity_id")
     if isinstance(entities, str):
@@ -123,6 +217,7 @@ async def test_case(case: dict[str, Any], tmp_path: Path) -> None:
     )
     write_blueprints(tmp_path, case.get("blueprints"))
     write_custom_templates(tmp_path, case.get("custom_templates"))
+    write_storage(tmp_path, case.get("storage"))
     events = {
         "start": case.get("start", START),
         "initial": case.get("initial") or {},

@@ -1,0 +1,164 @@
+"""Home Assistant's registries, read from a configuration directory's ``.storage``.
+
+A resident moving from Home Assistant copies its configuration directory. The
+automations its UI wrote name devices, areas, floors, labels and entities by the
+ids kept in ``.storage/core.*_registry`` (JSON: ``{"version", "minor_version",
+"key", "data": {...}}``). These files are read, never written, into homeloom's
+registries at setup, so those ids resolve here as they did there. A malformed
+file or entry is a warning naming the file and what is wrong; the rest is read.
+
+An entity an adapter also publishes keeps one entry: the adapter's facts win and
+the imported registry id, platform, area and labels fill what it leaves open
+(:func:`merge_imported`), whichever of the two comes first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigIssue
+from ._registry import EntityEntry, Registries, Thing, merge_imported
+from ._states import valid_entity_id
+
+__all__ = ["IMPORTED_ADAPTER", "STORAGE_DIR", "import_ha_registries"]
+
+STORAGE_DIR = ".storage"
+IMPORTED_ADAPTER = "home_assistant"  # the adapter named on things read from its registry
+
+
+class _BadEntry(ValueError):
+    """One registry entry cannot be read; the message says why."""
+
+
+def _text(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value:
+        raise _BadEntry(f"'{key}' must be a non-empty text, got {value!r}")
+    return value
+
+
+def _optional_text(item: Mapping[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _BadEntry(f"'{key}' must be a text or null, got {value!r}")
+    return value or None
+
+
+def _texts(item: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = item.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _BadEntry(f"'{key}' must be a list of texts, got {value!r}")
+    return tuple(value)
+
+
+def _floor(registries: Registries, item: Mapping[str, Any]) -> None:
+    registries.floors[_text(item, "floor_id")] = _text(item, "name")
+
+
+def _label(registries: Registries, item: Mapping[str, Any]) -> None:
+    registries.labels[_text(item, "label_id")] = _text(item, "name")
+
+
+def _area(registries: Registries, item: Mapping[str, Any]) -> None:
+    registries.add_area(
+        _text(item, "name"),
+        _text(item, "id"),
+        _optional_text(item, "floor_id"),
+        _texts(item, "aliases"),
+    )
+
+
+def _device(registries: Registries, item: Mapping[str, Any]) -> None:
+    thing_id = _text(item, "id")
+    name, by_user = _optional_text(item, "name"), _optional_text(item, "name_by_user")
+    identifiers = item.get("identifiers") or []
+    if not isinstance(identifiers, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 for pair in identifiers
+    ):
+        raise _BadEntry(f"'identifiers' must be a list of [domain, id] pairs, got {identifiers!r}")
+    registries.add_thing(
+        Thing(
+            id=thing_id,
+            name=name or by_user or thing_id,
+            adapter=IMPORTED_ADAPTER,
+            area_id=_optional_text(item, "area_id"),
+            manufacturer=_optional_text(item, "manufacturer"),
+            model=_optional_text(item, "model"),
+            sw_version=_optional_text(item, "sw_version"),
+            identifiers=tuple(f"{domain}:{value}" for domain, value in identifiers),
+            name_by_user=by_user,
+            labels=_texts(item, "labels"),
+        )
+    )
+
+
+def _entity(registries: Registries, item: Mapping[str, Any]) -> None:
+    entity_id = _text(item, "entity_id")
+    if not valid_entity_id(entity_id):
+        raise _BadEntry(f"'entity_id' {entity_id!r} is not an entity id")
+    imported = EntityEntry(
+        entity_id,
+        thing_id=_optional_text(item, "device_id"),
+        area_id=_optional_text(item, "area_id"),
+        name=_optional_text(item, "name"),
+        device_class=_optional_text(item, "device_class")
+        or _optional_text(item, "original_device_class"),
+        labels=_texts(item, "labels"),
+        disabled=item.get("disabled_by") is not None,
+        registry_id=_text(item, "id"),
+        platform=_text(item, "platform"),
+        hidden=item.get("hidden_by") is not None or item.get("entity_category") is not None,
+    )
+    existing = registries.entities.get(entity_id)
+    registries.add_entity(imported if existing is None else merge_imported(existing, imported))
+
+
+# In this order: areas name their floor, devices their area, entities their device.
+_READERS: tuple[tuple[str, str, Callable[[Registries, Mapping[str, Any]], None]], ...] = (
+    ("core.floor_registry", "floors", _floor),
+    ("core.label_registry", "labels", _label),
+    ("core.area_registry", "areas", _area),
+    ("core.device_registry", "devices", _device),
+    ("core.entity_registry", "entities", _entity),
+)
+
+
+def _entries(path: Path, list_key: str, warnings: list[ConfigIssue]) -> list[Any]:
+    """The file's ``data.<list_key>``; a warning and nothing when it cannot be read."""
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        warnings.append(ConfigIssue(f"not read: {err}", file=str(path)))
+        return []
+    data = content.get("data") if isinstance(content, dict) else None
+    entries = data.get(list_key) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        message = f'not read: expected {{"data": {{"{list_key}": [...]}}}} as Home Assistant writes'
+        warnings.append(ConfigIssue(message, file=str(path), key=f"data.{list_key}"))
+        return []
+    return entries
+
+
+def import_ha_registries(registries: Registries, config_dir: Path) -> list[ConfigIssue]:
+    """Read the Home Assistant registries found in ``config_dir/.storage`` into
+    ``registries``; the warnings about what could not be read."""
+    warnings: list[ConfigIssue] = []
+    folder = config_dir / STORAGE_DIR
+    if not folder.is_dir():
+        return warnings
+    for file_name, list_key, read in _READERS:
+        path = folder / file_name
+        if not path.is_file():
+            continue
+        for index, item in enumerate(_entries(path, list_key, warnings)):
+            try:
+                if not isinstance(item, dict):
+                    raise _BadEntry(f"expected a mapping, got {item!r}")
+                read(registries, item)
+            except _BadEntry as err:
+                key = f"data.{list_key}[{index}]"
+                warnings.append(ConfigIssue(f"entry skipped: {err}", file=str(path), key=key))
+    return warnings
