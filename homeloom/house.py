@@ -48,6 +48,8 @@ from homeloom.scenarios import (
     setup_sun,
     setup_template_library,
 )
+from homeloom.scenarios._config_dir import unsupported_keys
+from homeloom.scenarios._template_entities import setup_template_entities
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -332,6 +334,9 @@ class House:
         # Tests and the simulator publish their devices here, as adapters would.
         if before_scenarios is not None:
             before_scenarios(runtime)
+        # Rendered once the entities they read exist, before automations are enabled.
+        report.errors.extend(setup_template_entities(runtime, self.config))
+        report.warnings.extend(unsupported_keys(self.config))
         report.errors.extend(install_autonomy(runtime, self.config))
         report.errors.extend(setup_assemblages(runtime, self.config, self.config_dir))
         scripts = await setup_scripts(runtime, self.config)

@@ -21,6 +21,7 @@ __all__ = [
     "load_config_dir",
     "merge_packages",
     "parse_core_settings",
+    "unsupported_keys",
 ]
 
 CONFIG_FILE = "configuration.yaml"
@@ -276,3 +277,94 @@ def parse_core_settings(config: Any) -> tuple[CoreSettings, list[ConfigIssue]]:
                 pos = _value_pos(block, field)
                 issues.append(_issue(message, pos, (block_name, field)))
                 del values[field]
+
+
+# Top-level keys homeloom reads: its own blocks and the integrations it provides.
+PROVIDED_KEYS = frozenset(
+    {
+        *CORE_BLOCKS,
+        "adapters",
+        "assemblage",
+        "automation",
+        "calendar",
+        "counter",
+        "group",
+        "input_boolean",
+        "input_button",
+        "input_datetime",
+        "input_number",
+        "input_select",
+        "input_text",
+        "rest_command",
+        "scene",
+        "script",
+        "shell_command",
+        "sun",
+        "template",
+        "timer",
+    }
+)
+# Home Assistant integrations that make no entity and no service automations use (the
+# web server, the recorder, the frontend...): accepted without a word, since a house
+# copied from Home Assistant has them and there is nothing to do about them.
+QUIET_KEYS = frozenset(
+    {
+        "analytics",
+        "api",
+        "backup",
+        "blueprint",
+        "cloud",
+        "config",
+        "conversation",
+        "default_config",
+        "dhcp",
+        "energy",
+        "frontend",
+        "hassio",
+        "history",
+        "homeassistant_alerts",
+        "http",
+        "image_upload",
+        "logbook",
+        "logger",
+        "lovelace",
+        "map",
+        "media_source",
+        "mobile_app",
+        "my",
+        "network",
+        "panel_custom",
+        "panel_iframe",
+        "recorder",
+        "ssdp",
+        "stream",
+        "system_health",
+        "system_log",
+        "trace",
+        "usb",
+        "webhook",
+        "websocket_api",
+        "zeroconf",
+    }
+)
+
+
+def unsupported_keys(config: Any) -> list[ConfigIssue]:
+    """A warning for each top-level key homeloom neither provides nor may ignore: its
+    entities (and services) will not exist, so automations reading them never run.
+
+    Labelled blocks (``automation manual:``) count as their domain.
+    """
+    if not isinstance(config, dict):
+        return []
+    issues = []
+    for key in config:
+        domain = str(key).split(" ", 1)[0]
+        if domain in PROVIDED_KEYS or domain in QUIET_KEYS:
+            continue
+        message = (
+            f"'{key}' is not provided by homeloom: it is ignored, and the entities "
+            "and services it would make will not exist"
+        )
+        issues.append(_issue(message, position_of(config, key), (str(key),)))
+    return issues

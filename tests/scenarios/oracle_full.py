@@ -58,6 +58,7 @@ INTEGRATIONS = (
     "group",
     "scene",
     "script",
+    "template",
 )
 # Services that would reread configuration.yaml (untranslated, unlike the
 # automations the oracle set up): they stay stubs.
