@@ -49,7 +49,9 @@ from homeloom.scenarios import (
     setup_template_library,
 )
 from homeloom.scenarios._config_dir import unsupported_keys
+from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._template_entities import setup_template_entities
+from homeloom.scenarios._zones import setup_zones
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -334,6 +336,9 @@ class House:
         # Tests and the simulator publish their devices here, as adapters would.
         if before_scenarios is not None:
             before_scenarios(runtime)
+        # Once the trackers and persons they follow exist, before automations attach.
+        report.errors.extend(setup_people(runtime, self.config))
+        report.errors.extend(setup_zones(runtime, self.config))
         # Rendered once the entities they read exist, before automations are enabled.
         report.errors.extend(setup_template_entities(runtime, self.config))
         report.warnings.extend(unsupported_keys(self.config))

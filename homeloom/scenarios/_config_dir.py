@@ -295,6 +295,7 @@ PROVIDED_KEYS = frozenset(
         "input_number",
         "input_select",
         "input_text",
+        "person",
         "rest_command",
         "scene",
         "script",
@@ -302,6 +303,7 @@ PROVIDED_KEYS = frozenset(
         "sun",
         "template",
         "timer",
+        "zone",
     }
 )
 # Home Assistant integrations that make no entity and no service automations use (the

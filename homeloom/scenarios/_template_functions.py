@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from numbers import Number
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode as _urlencode
 
@@ -195,19 +196,33 @@ def _from_json(value: Any, default: Any = NO_DEFAULT) -> Any:
         return fail("from_json", value) if default is NO_DEFAULT else default
 
 
+def _attributes_as_dict(value: Any) -> dict[str, Any]:
+    """A state's attributes (a read-only mapping) written as the object they are, as
+    Home Assistant's (a dict) are; any other type than JSON's still fails."""
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _to_json(
     value: Any, ensure_ascii: bool = False, pretty_print: bool = False, sort_keys: bool = False
 ) -> str:
     # Compact, as Home Assistant's orjson writes it, unless ASCII is asked for: then the
     # json library's spacing, as there. Other types than JSON's (a datetime) fail.
     if ensure_ascii:
-        return json.dumps(value, indent=2 if pretty_print else None, sort_keys=sort_keys)
+        return json.dumps(
+            value,
+            indent=2 if pretty_print else None,
+            sort_keys=sort_keys,
+            default=_attributes_as_dict,
+        )
     return json.dumps(
         value,
         ensure_ascii=False,
         indent=2 if pretty_print else None,
         separators=None if pretty_print else (",", ":"),
         sort_keys=sort_keys,
+        default=_attributes_as_dict,
     )
 
 
@@ -259,6 +274,8 @@ def _contains(seq: Any, value: Any) -> bool:
 
 def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
     """Put Home Assistant's template vocabulary into ``env``."""
+    # Jinja's own ``tojson``: sorted keys, as there, and attributes as objects.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _attributes_as_dict}
     times = TimeFunctions(runtime)
     house = HouseFunctions(runtime)
     states = AllStates(runtime)

@@ -35,8 +35,11 @@ def _counts(store: Persistence, table: str) -> dict[str, int]:
 
 
 def presence_of(runtime: Runtime, person: str) -> list[str]:
-    """Where a person's whereabouts are kept: ``person.<id>`` and the trackers that feed it."""
-    entity_id = f"person.{person}"
+    """Where a person's whereabouts are kept: their person entity (the one whose
+    ``user_id`` is their account, else ``person.<id>``) and the trackers that feed it."""
+    people = runtime.states.all("person")
+    linked = [p.entity_id for p in people if p.attributes.get("user_id") == person]
+    entity_id = linked[0] if linked else f"person.{person}"
     state = runtime.states.get(entity_id)
     if state is None:
         return []
