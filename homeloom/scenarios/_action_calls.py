@@ -1,13 +1,13 @@
 """Steps that act on the house: service calls (and the scene and device shorthands
-built as calls), events fired on the bus, and a conversation response."""
+built as calls), events fired on the bus, and a conversation response (those two are
+in ``_action_events``); the table of their builders."""
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Coroutine, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, final
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeloom.orchestrator import (
     FixedCall,
@@ -16,9 +16,16 @@ from homeloom.orchestrator import (
     ServiceCall,
     ServiceNotFound,
     in_a_task,
-    valid_entity_id,
 )
 
+from ._action_call_values import (
+    CallRenderError,
+    _entity_ids,
+    _renderable,
+    _service_named,
+    _Templated,
+)
+from ._action_events import EVENT_CONVERSATION_RESPONSE, _ConversationResponse, _Event
 from ._actions import ActionStep, Builder, Run, render
 from ._device_automations import device_action
 from ._errors import fail
@@ -38,40 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CALL_BUILDERS", "EVENT_CONVERSATION_RESPONSE", "CallRenderError"]
 
-EVENT_CONVERSATION_RESPONSE = "homeloom_conversation_response"
 _LOGGER = logging.getLogger(__name__)
-
-
-class CallRenderError(HomeloomError):
-    """A call's service name, target or data did not render. Unlike a template error
-    elsewhere, ``continue_on_error`` goes past it: Home Assistant turns these into
-    a general error of the call (``async_prepare_call_from_config``)."""
-
-    def __init__(self, part: str, reason: str) -> None:
-        self.part = part
-        self.reason = reason
-        super().__init__(f"Error rendering {part} template: {reason}")
-
-
-@final
-class _Templated:
-    """A configured value that holds templates: rendered for each run. A value that
-    holds none is kept as written, and used as it is."""
-
-    __slots__ = ("engine", "value")
-
-    def __init__(self, engine: TemplateEngine, value: Any) -> None:
-        self.engine = engine
-        self.value = value
-
-    def render(self, run: Run) -> Any:
-        return self.engine.render_complex(self.value, run.variables)
-
-
-def _renderable(engine: TemplateEngine, value: Any) -> Any:
-    """``value`` as written, or a :class:`_Templated` when it holds a template."""
-    return _Templated(engine, value) if engine.contains_template(value) else value
-
 
 _NO_DATA: Mapping[str, Any] = MappingProxyType({})  # shared by every call without data
 
@@ -391,47 +365,6 @@ def _service_call(
     return kind(runtime, engine, config, path, script)
 
 
-def _service_named(name: _Templated, run: Run) -> tuple[str, str]:
-    """The domain and service a templated name renders to."""
-    try:
-        rendered = str(name.render(run)).strip().lower()
-    except TemplateError as err:
-        raise CallRenderError("service name", str(err)) from err
-    if not valid_entity_id(rendered):  # a service is named as an entity is (cv.service)
-        raise CallRenderError("service name", f"rendered invalid service {rendered!r}")
-    domain, _, service = rendered.partition(".")
-    return domain, service
-
-
-_REGISTRY_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _entity_ids(value: Any, *, registry_ids: bool = True) -> Any:
-    """Entity ids as Home Assistant reads a call's ``entity_id``: ``all`` or ``none``
-    in any case, or ids (a list, or a text split at commas), each an entity id (made
-    lower case) or (in a target) a registry id (kept as written); raises
-    :class:`ValueError` on anything else. One id written as it should be is kept as it is."""
-    if isinstance(value, str):
-        if valid_entity_id(value):  # one id, written as it should be: kept as it is
-            return value
-        lowered = value.lower()
-        if lowered in ("all", "none"):
-            return lowered
-        value = [part.strip() for part in value.split(",")]
-    elif not isinstance(value, list):
-        value = [value]
-    ids = []
-    for item in value:
-        if item is None or isinstance(item, Mapping | list):
-            raise ValueError(f"invalid entity ids: {value!r}")
-        entity_id = str(item).lower()
-        if not (valid_entity_id(entity_id) or (registry_ids and _REGISTRY_ID.match(entity_id))):
-            raise ValueError(f"invalid entity ids: {value!r}")
-        # A registry id as written: Home Assistant looks it up heeding case.
-        ids.append(entity_id if valid_entity_id(entity_id) else str(item))
-    return ids
-
-
 def _params(
     domain: str, service: str, payload: Mapping[str, Any], targets: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -458,52 +391,6 @@ def _device(
     service, entity_id, data = device_action(config, path, runtime.registries)
     call = {"action": service, "target": {"entity_id": entity_id}, "data": data}
     return _ServiceCall(runtime, engine, call, path, script)
-
-
-class _Event(ActionStep):
-    """Fires an event on the bus.
-
-    As Home Assistant: ``event_data`` then ``event_data_template`` are rendered, each on
-    its own, the second's keys over the first's; one that fails to render is logged
-    and left out, and the event fires all the same.
-    """
-
-    __slots__ = ("data", "event_type")
-    may_wait = False
-
-    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
-        # Taken as written, braces and all: Home Assistant renders only the data.
-        self.event_type = str(config["event"])
-        self.data = tuple(
-            config[key] for key in ("event_data", "event_data_template") if config.get(key)
-        )
-
-    async def act(self, run: Run) -> None:
-        name = self.event_type
-        payload: dict[str, Any] = {}
-        for data in self.data:
-            try:
-                payload.update(render(self.engine, data, run))
-            except TemplateError as err:
-                _LOGGER.error("%s: Error rendering event data template: %s", self.path, err)
-        trace_set_result(event=name, event_data=payload)
-        self.runtime.bus.fire(name, payload, run.context)
-
-
-class _ConversationResponse(ActionStep):
-    """Say something to the person whose sentence started the run (``conversation.process``)."""
-
-    __slots__ = ("text",)
-
-    def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
-        engine = self.engine
-        self.text = _renderable(engine, config["set_conversation_response"])
-
-    async def act(self, run: Run) -> None:
-        said = self.text.render(run) if type(self.text) is _Templated else self.text
-        text = "" if said is None else str(said)
-        trace_set_result(response=text)
-        self.runtime.bus.fire(EVENT_CONVERSATION_RESPONSE, {"text": text}, run.context)
 
 
 CALL_BUILDERS: dict[str, Builder] = {

@@ -1,8 +1,8 @@
-"""All the house's automations: loading, enabling, the ``automation.*`` services, traces."""
+"""All the house's automations: loading, enabling, traces (their services are in
+``_automation_services``)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import ChainMap
 from collections.abc import Container, Iterator, Mapping
@@ -11,18 +11,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, valid_entity_id
+from homeloom.orchestrator import ConfigIssue, Context, Runtime
 
 from ._assemblages import setup_assemblages
 from ._automation import Automation, TraceSink, automation_name, object_id_for
+from ._automation_broken import _Broken, _DuplicateId, _has_entity, _Unreadable
 from ._automation_config import DEFAULT_OPTIONS, DOMAIN, parse_automation, scenario_label
+from ._automation_references import _find_unknown
+from ._automation_services import register_automation_services
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
-from ._script import end_calling_run
 from ._trace import Trace
-from ._yaml import drop_positions, position_of
+from ._yaml import drop_positions
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,17 +47,6 @@ class ScenarioReport:
     failed: int = 0
     errors: list[ConfigIssue] = field(default_factory=list)
     warnings: list[ConfigIssue] = field(default_factory=list)
-
-
-class _TurnOff(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    stop_actions: bool = True
-
-
-class _Trigger(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    skip_condition: bool = True
-    variables: dict[str, Any] = {}
 
 
 def _automation_items(config: Any) -> Iterator[tuple[int, Any, list[Any], int]]:
@@ -88,7 +77,7 @@ class AutomationManager:
         # The unknown entities found while loading, when loading let the configuration
         # go (see load); None: found from the automations when asked.
         self._unknown: list[ConfigIssue] | None = None
-        self._register_services()
+        register_automation_services(self)
         runtime.components["automations"] = self
 
     # --- loading ---------------------------------------------------------------
@@ -138,7 +127,7 @@ class AutomationManager:
     ) -> None:
         """Let go of ``automation``'s conditions and actions as written, once the
         entities they name that ``known`` lacks are added to ``unknown``."""
-        self._find_unknown(automation, known, found, unknown)
+        _find_unknown(automation, known, found, unknown)
         spec = automation.spec
         spec.conditions = spec.actions = _RELEASED
 
@@ -341,58 +330,12 @@ class AutomationManager:
         # found something: most find nothing, and nothing is made for them.
         found: list[tuple[Any, str, str]] = []
         for automation in self.automations.values():
-            self._find_unknown(automation, known, found, warnings)
+            _find_unknown(automation, known, found, warnings)
         return warnings
 
     def _known_entities(self) -> set[str]:
         runtime = self.runtime
         return set(runtime.states.entity_ids()) | set(runtime.registries.entities)
-
-    def _find_unknown(
-        self,
-        automation: Automation,
-        known: Container[str],
-        found: list[tuple[Any, str, str]],
-        warnings: list[ConfigIssue],
-    ) -> None:
-        """A warning in ``warnings`` for each entity id ``automation`` names that
-        ``known`` lacks; ``found``: an empty list to work in, left empty."""
-        spec = automation.spec
-        _collect_references(spec.triggers, known, found)
-        if found:
-            self._warn_unknown(automation, "triggers", found, warnings)
-        _collect_references(spec.conditions, known, found)
-        if found:
-            self._warn_unknown(automation, "conditions", found, warnings)
-        _collect_references(spec.actions, known, found)
-        if found:
-            self._warn_unknown(automation, "actions", found, warnings)
-
-    @staticmethod
-    def _warn_unknown(
-        automation: Automation,
-        section: str,
-        found: list[tuple[Any, str, str]],
-        warnings: list[ConfigIssue],
-    ) -> None:
-        """A warning in ``warnings`` for each of ``found`` (then emptied) that is an id."""
-        for container, key, entity_id in found:
-            if not valid_entity_id(entity_id):
-                continue
-            pos = position_of(container, key)
-            warnings.append(
-                ConfigIssue(
-                    f"unknown entity {entity_id} (no adapter or helper provides it yet)",
-                    file=pos.file if pos else None,
-                    line=pos.line if pos else None,
-                    column=pos.column if pos else None,
-                    key=f"{section}.entity_id",
-                    scenario=automation.label,
-                )
-            )
-        found.clear()
-
-    # --- lookups -----------------------------------------------------------------
 
     def find(self, key: str) -> Automation | None:
         """An automation by entity id, object id, id or alias."""
@@ -431,176 +374,6 @@ class AutomationManager:
         traces = store.traces(f"{DOMAIN}.{automation.item_id}", limit)
         if traces:
             automation.stored_trace_dicts = traces
-
-    # --- services ----------------------------------------------------------------
-
-    def _targets(self, call: ServiceCall) -> list[Automation]:
-        return [self.automations[e] for e in call.entity_ids if e in self.automations]
-
-    def _register_services(self) -> None:
-        services = self.runtime.services
-
-        async def turn_on(call: ServiceCall) -> None:
-            for automation in self._targets(call):
-                await automation.enable()
-
-        async def turn_off(call: ServiceCall) -> None:
-            options = _TurnOff.model_validate(dict(call.data))
-            stopped_caller = False
-            for automation in self._targets(call):
-                stopped = await automation.disable(stop_actions=options.stop_actions)
-                stopped_caller = stopped_caller or stopped
-            if stopped_caller:  # a run turning its own automation off ends here
-                await end_calling_run()
-
-        async def toggle(call: ServiceCall) -> None:
-            stopped_caller = False
-            for automation in self._targets(call):
-                if automation.enabled:
-                    stopped = await automation.disable()
-                    stopped_caller = stopped_caller or stopped
-                else:
-                    await automation.enable()
-            if stopped_caller:
-                await end_calling_run()
-
-        async def trigger(call: ServiceCall) -> None:
-            """Run each target and wait for its run to end (the caller waits, as in HA);
-            several targets run side by side."""
-            options = _Trigger.model_validate(dict(call.data))
-            runs = [
-                automation.trigger(
-                    {
-                        **options.variables,
-                        "trigger": {"platform": None},
-                    },
-                    call.context,
-                    skip_condition=options.skip_condition,
-                )
-                for automation in self._targets(call)
-            ]
-            if len(runs) == 1:
-                await runs[0]
-            elif runs:
-                await asyncio.gather(*runs)
-
-        async def reload(call: ServiceCall) -> None:
-            await self.reload(call.context)
-
-        for name, handler, schema in (
-            ("turn_on", turn_on, None),
-            ("turn_off", turn_off, _TurnOff),
-            ("toggle", toggle, None),
-            ("trigger", trigger, _Trigger),
-        ):
-            services.register(
-                DOMAIN,
-                name,
-                handler,
-                schema=schema,
-                target="required",
-                entity_domains=(DOMAIN,),
-            )
-        services.register(DOMAIN, "reload", reload)
-
-
-@dataclass(slots=True)
-class _Broken:
-    """An automation that failed to load: its entity's attributes, and how many
-    automations that loaded come before it."""
-
-    attributes: dict[str, Any]
-    place: int
-
-
-class _Unreadable(Exception):
-    """An automation whose id, alias or description cannot be read: Home Assistant
-    gives it no entity at all (see ``_has_entity``)."""
-
-    def __init__(self, item: Mapping[str, Any]) -> None:
-        key = next(key for key in ("id", "alias", "description") if not _readable(item, key))
-        pos = position_of(item, key)
-        message = (
-            "an automation's id must be text"
-            if key == "id"
-            else f"an automation's {key} must be text, not {type(item[key]).__name__}"
-        )
-        self.issues = [
-            ConfigIssue(
-                message,
-                file=pos.file if pos else None,
-                line=pos.line if pos else None,
-                column=pos.column if pos else None,
-                key=key,
-            )
-        ]
-        super().__init__(message)
-
-
-def _has_entity(item: Any) -> bool:
-    """Whether Home Assistant makes an entity for this automation, working or not: it
-    does unless it is no mapping, or its id, alias or description cannot be read (an
-    id that is not text; an alias or description that is none, a list or a mapping)."""
-    return isinstance(item, Mapping) and all(
-        _readable(item, key) for key in ("id", "alias", "description")
-    )
-
-
-def _readable(item: Mapping[str, Any], key: str) -> bool:
-    """Whether Home Assistant reads ``item[key]`` (absent, or text: an id must be
-    written as text, an alias or description may be a number)."""
-    if key not in item:
-        return True
-    value = item[key]
-    if key == "id":
-        return isinstance(value, str)
-    return value is not None and not isinstance(value, list | Mapping)
-
-
-class _DuplicateId(Exception):
-    def __init__(self, item: Any, automation_id: str) -> None:
-        pos = position_of(item, "id")
-        self.issues = [
-            ConfigIssue(
-                f"another automation already has id {automation_id!r}; ids must be unique",
-                file=pos.file if pos else None,
-                line=pos.line if pos else None,
-                column=pos.column if pos else None,
-                key="id",
-            )
-        ]
-        super().__init__(self.issues[0].message)
-
-
-# Values that hold no entity reference: skipped without a call or an ABC check.
-_LEAVES = (str, int, float, type(None))
-
-
-def _collect_references(
-    value: Any, known: Container[str], found: list[tuple[Any, str, str]]
-) -> None:
-    """Add to ``found`` the (container, key, entity id) of every literal ``entity_id``
-    inside ``value`` that ``known`` lacks (most are known: nothing is made for them)."""
-    # dict and list before Mapping (an ABC, slow to check), and no generators: this
-    # walks every scenario of the house.
-    if isinstance(value, dict) or (not isinstance(value, list) and isinstance(value, Mapping)):
-        for key, item in value.items():
-            if key == "entity_id":
-                if type(item) is str and item in known:  # one known id, as usually written
-                    continue
-                ids = item if isinstance(item, list) else [item]
-                for entity_id in ids:
-                    if isinstance(entity_id, str) and "{" not in entity_id:
-                        for part in entity_id.split(","):
-                            part = part.strip().lower()
-                            if part not in known:
-                                found.append((value, key, part))
-            elif not isinstance(item, _LEAVES):
-                _collect_references(item, known, found)
-    elif isinstance(value, list):
-        for item in value:
-            if not isinstance(item, _LEAVES):
-                _collect_references(item, known, found)
 
 
 def get_automations(runtime: Runtime) -> AutomationManager | None:

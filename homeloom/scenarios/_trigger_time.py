@@ -1,4 +1,5 @@
-"""Triggers that wait for time: time of day, time patterns, the sun, and templates."""
+"""Triggers that wait for time: time of day, time patterns, the sun; and the
+template trigger's entry (its code is in ``_trigger_template``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from homeloom.orchestrator import Event, Runtime, Unsubscribe, next_sun_event, v
 
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._templates import TemplateError, as_boolean, get_template_engine
-from ._triggers import TRIGGER_VARIABLES, Fire, Validate, duration_of
+from ._trigger_template import _attach_template, _validate_template
+from ._triggers import Fire, Validate
 
 __all__ = ["TIME_PLATFORMS"]
 
@@ -353,156 +354,6 @@ def _attach_sun(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsu
 
     schedule(runtime.now())
     return lambda: cancel[0]() if cancel else None
-
-
-# --- template -------------------------------------------------------------------------
-
-
-def _validate_template(runtime: Runtime, config: Mapping[str, Any]) -> None:
-    source = config.get("value_template")
-    if not isinstance(source, str):
-        raise fail(
-            config, "value_template", f"{config['_path']}.value_template", "a template is required"
-        )
-    try:
-        get_template_engine(runtime).template(source).ensure_valid()
-    except TemplateError as err:
-        raise fail(
-            config, "value_template", f"{config['_path']}.value_template", str(err)
-        ) from None
-
-
-_NOTHING = object()  # no result compared yet
-
-
-def _unchanged(last: object, result: object) -> bool:
-    """As Home Assistant compares template results: two errors are the same result."""
-    if last is _NOTHING:
-        return False
-    if isinstance(last, TemplateError) or isinstance(result, TemplateError):
-        return isinstance(last, TemplateError) and isinstance(result, TemplateError)
-    return bool(result == last)
-
-
-class _TemplateWatch:
-    """Re-renders on every change of what the template read, as Home Assistant's template
-    trigger does: armed while the result is false, it fires (or starts its ``for``) when
-    an armed result turns true; any change of the result cancels a pending ``for``; a
-    render error is logged and changes nothing."""
-
-    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
-        self.runtime = runtime
-        self.config = config
-        self.fire = fire
-        self.template = get_template_engine(runtime).template(str(config["value_template"]))
-        # The automation's trigger variables: the template is rendered with them.
-        self.variables: dict[str, Any] = dict(config.get(TRIGGER_VARIABLES) or {})
-        self.untrack: Unsubscribe | None = None
-        self.tracked: frozenset[str] = frozenset()
-        self.untick: Unsubscribe | None = None
-        self.waiting: Unsubscribe | None = None
-        # As Home Assistant: the first render only arms (when false) and sets what is
-        # watched; the first change after it is compared with nothing, so always handled.
-        self.last: object = _NOTHING
-        first = self.render()
-        self.armed = not isinstance(first, TemplateError) and not as_boolean(first)
-        if isinstance(first, TemplateError):
-            _LOGGER.warning("template trigger: %s", first)
-
-    def render(self) -> Any:
-        """The template's result, or the :class:`TemplateError` it raised; watches what
-        it read (after an error: what it watched before, and what it read until then)."""
-        try:
-            value, info = self.template.render_with_info(self.variables)
-        except TemplateError as err:
-            read = err.read
-            self.watch(self.tracked | frozenset(read.entities) if read else self.tracked)
-            return err
-        watched = frozenset(info.entities)
-        if info.domains or info.all_states:
-            watched |= frozenset(
-                s.entity_id
-                for s in self.runtime.states.all()
-                if info.all_states or s.domain in info.domains
-            )
-        self.watch(watched)
-        if info.has_time and self.untick is None:
-            # As Home Assistant: again at the start of each minute, not a minute from now.
-            now = self.runtime.now()
-            next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
-            self.untick = self.runtime.scheduler.call_every(60, self.on_tick, first=next_minute)
-        return value
-
-    def watch(self, watched: frozenset[str]) -> None:
-        if watched == self.tracked:
-            return
-        if self.untrack is not None:
-            self.untrack()
-        self.tracked = watched
-        self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
-
-    def on_tick(self, _: datetime) -> None:
-        self.evaluate(None)
-
-    def on_change(self, event: Event) -> None:
-        self.evaluate(event)
-
-    def evaluate(self, event: Event | None) -> None:
-        result = self.render()
-        last, self.last = self.last, result
-        if _unchanged(last, result):
-            return
-        if isinstance(result, TemplateError):
-            _LOGGER.warning("template trigger: %s", result)
-            return
-        if self.waiting is not None:
-            self.waiting()
-            self.waiting = None
-        if not as_boolean(result):
-            self.armed = True
-            return
-        if not self.armed:
-            return
-        self.armed = False
-        entity_id = event.data["entity_id"] if event else None
-        to_state = event.data["new_state"] if event else None
-        data: dict[str, Any] = {
-            "entity_id": entity_id,
-            "from_state": event.data["old_state"] if event else None,
-            "to_state": to_state,
-            "for": None,
-            "description": (
-                f"{entity_id} via template"
-                if entity_id is not None
-                else "time change or manual update via template"
-            ),
-        }
-        # As Home Assistant: the context of the state reached (none for a removal).
-        context = to_state.context if to_state is not None else None
-        try:
-            duration = duration_of(self.runtime, self.config, {"trigger": data})
-        except (DurationError, TemplateError) as err:
-            _LOGGER.error("template trigger 'for': %s", err)
-            return
-        if duration is None:
-            self.fire(data, context)
-            return
-        data["for"] = duration
-
-        def done(_: datetime) -> None:
-            self.waiting = None
-            self.fire(data, context)
-
-        self.waiting = self.runtime.scheduler.call_later(duration.total_seconds(), done)
-
-    def detach(self) -> None:
-        for undo in (self.untrack, self.untick, self.waiting):
-            if undo is not None:
-                undo()
-
-
-def _attach_template(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    return _TemplateWatch(runtime, config, fire).detach
 
 
 TIME_PLATFORMS: dict[

@@ -1,0 +1,173 @@
+"""Template entities' configuration: a sensor or binary sensor item read into a definition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from homeloom.orchestrator import Runtime
+
+from ._automation import entity_slug
+from ._durations import DurationError, parse_duration
+from ._errors import ScenarioConfigError, issue_at
+from ._templates import Template, TemplateError, get_template_engine
+
+__all__ = ["_Definition", "_definition"]
+
+_COMMON_KEYS = frozenset(
+    {"state", "name", "unique_id", "icon", "picture", "attributes", "availability"}
+)
+_ENTITY_KEYS = {
+    "sensor": _COMMON_KEYS | {"unit_of_measurement", "device_class", "state_class", "last_reset"},
+    "binary_sensor": _COMMON_KEYS
+    | {"unit_of_measurement", "device_class", "delay_on", "delay_off", "auto_off"},
+}
+_DELAY_KEYS = ("delay_on", "delay_off", "auto_off")
+
+
+@dataclass(slots=True)
+class _Definition:
+    """One ``sensor:``/``binary_sensor:`` item, its templates compiled."""
+
+    domain: str
+    entity_id: str
+    name: Template | None
+    state: Template
+    availability: Template | None
+    icon: Template | None
+    picture: Template | None
+    attributes: dict[str, Template]
+    # A fixed duration, a template rendering one, or absent.
+    delays: dict[str, timedelta | Template] = field(default_factory=dict)
+    unit: str | None = None
+    device_class: str | None = None
+    state_class: str | None = None
+
+    def fixed_attributes(self) -> dict[str, Any]:
+        """What every state carries, available or not."""
+        fixed: dict[str, Any] = {}
+        if self.state_class is not None:
+            fixed["state_class"] = self.state_class
+        if self.unit is not None:
+            fixed["unit_of_measurement"] = self.unit
+        if self.device_class is not None:
+            fixed["device_class"] = self.device_class
+        return fixed
+
+
+def _definition(
+    runtime: Runtime,
+    domain: str,
+    entry: Any,
+    entries: list[Any],
+    number: int,
+    path: str,
+    block_id: Any,
+    taken: set[str],
+) -> _Definition:
+    if not isinstance(entry, Mapping):
+        raise ScenarioConfigError([issue_at(entries, number, path, "expected a mapping")])
+    issues = [
+        issue_at(entry, key, f"{path}.{key}", f"unknown key {key!r}")
+        for key in entry
+        if key not in _ENTITY_KEYS[domain]
+    ]
+    if "state" not in entry:
+        issues.append(issue_at(entry, None, path, "missing 'state'"))
+    if issues:
+        raise ScenarioConfigError(issues)
+
+    def compiled(key: str) -> Template | None:
+        value = entry.get(key)
+        if value is None:
+            return None
+        if isinstance(value, Mapping | list):
+            raise ScenarioConfigError(
+                [issue_at(entry, key, f"{path}.{key}", "expected a template (a text)")]
+            )
+        return _compile(runtime, entry, key, f"{path}.{key}", str(value))
+
+    attributes = entry.get("attributes") or {}
+    if not isinstance(attributes, Mapping):
+        raise ScenarioConfigError(
+            [issue_at(entry, "attributes", f"{path}.attributes", "expected a mapping")]
+        )
+    state = compiled("state")
+    assert state is not None
+    definition = _Definition(
+        domain=domain,
+        entity_id="",
+        name=compiled("name"),
+        state=state,
+        availability=compiled("availability"),
+        icon=compiled("icon"),
+        picture=compiled("picture"),
+        attributes={
+            str(key): _compile(runtime, attributes, key, f"{path}.attributes.{key}", str(value))
+            for key, value in attributes.items()
+        },
+        unit=_text(entry.get("unit_of_measurement")),
+        device_class=_text(entry.get("device_class")),
+        state_class=_text(entry.get("state_class")),
+    )
+    for key in _DELAY_KEYS:
+        if entry.get(key) is not None:
+            definition.delays[key] = _delay(runtime, entry, key, f"{path}.{key}")
+    definition.entity_id = _entity_id(domain, definition.name, entry, block_id, taken, runtime)
+    return definition
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _compile(runtime: Runtime, container: Any, key: Any, path: str, source: str) -> Template:
+    template = get_template_engine(runtime).template(source)
+    try:
+        template.ensure_valid()
+    except TemplateError as err:
+        raise ScenarioConfigError([issue_at(container, key, path, str(err))]) from None
+    return template
+
+
+def _delay(runtime: Runtime, entry: Mapping[str, Any], key: str, path: str) -> timedelta | Template:
+    value = entry[key]
+    if get_template_engine(runtime).is_template(value):
+        return _compile(runtime, entry, key, path, str(value))
+    try:
+        duration = parse_duration(value)
+    except DurationError as err:
+        raise ScenarioConfigError([issue_at(entry, key, path, str(err))]) from None
+    if duration < timedelta(0):
+        raise ScenarioConfigError([issue_at(entry, key, path, "a duration cannot be negative")])
+    return duration
+
+
+def _entity_id(
+    domain: str,
+    name: Template | None,
+    entry: Mapping[str, Any],
+    block_id: Any,
+    taken: set[str],
+    runtime: Runtime,
+) -> str:
+    """As Home Assistant names a new entity: from its name (rendered once, with no
+    ``this``); without one, ``template_`` and its unique id, else ``unnamed_device``;
+    ``_2``, ``_3``... when the id is taken."""
+    shown: str | None = None
+    if name is not None:
+        try:
+            shown = str(name.render({"this": None}, parse_result=False))
+        except TemplateError:
+            shown = None
+    unique_id = entry.get("unique_id")
+    if not shown and unique_id is not None:
+        shown = f"template {block_id}-{unique_id}" if block_id else f"template {unique_id}"
+    base = f"{domain}.{entity_slug(shown or 'Unnamed Device')}"
+    entity_id, suffix = base, 2
+    while entity_id in taken or runtime.states.get(entity_id) is not None:
+        entity_id, suffix = f"{base}_{suffix}", suffix + 1
+    taken.add(entity_id)
+    return entity_id

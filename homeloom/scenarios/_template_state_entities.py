@@ -1,0 +1,220 @@
+"""State-based template entities: rendered again whenever what their templates read changes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeloom.orchestrator import Context, Event, Runtime, Unsubscribe
+
+from ._template_entity_config import _Definition
+from ._template_entity_values import _duration_of, _on_off, _sensor_state, _value
+from ._template_states import RenderInfo, TemplateState
+from ._templates import Template, TemplateError, as_boolean
+
+__all__ = ["_StateBasedEntity"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class _StateBasedEntity:
+    """Renders its templates again when what they read changes (or each minute when
+    they read the time) and writes the state they make."""
+
+    def __init__(self, runtime: Runtime, definition: _Definition) -> None:
+        self.runtime = runtime
+        self.definition = definition
+        self.entity_id = definition.entity_id
+        self.tracked: frozenset[str] = frozenset()
+        self.untrack: Unsubscribe | None = None
+        self.untick: Unsubscribe | None = None
+        self.delayed: Unsubscribe | None = None
+        self.is_on: bool | None = None  # a binary sensor's state, None: unknown
+        # As Home Assistant: renders caused by the entity's own change stop after a few.
+        self.own_changes = 0
+        self.last_name: str | None = None
+        self.last_icon: str | None = None
+        self.last_picture: str | None = None
+        # As Home Assistant: a template reading whole domains (every state) renders at
+        # most once a second (a minute) for changes of entities it did not name.
+        self.named: frozenset[str] = frozenset()
+        self.rate_limit: float | None = None
+        self.rendered_at: datetime | None = None
+        self.deferred: Unsubscribe | None = None
+
+    def start(self) -> None:
+        # As Home Assistant: the name, icon and picture are rendered once before the
+        # rest, so an entity unavailable from the start has them.
+        for kind in ("name", "icon", "picture"):
+            self.render_shown(kind, _Reads(), {"this": None})
+        self.update(None)
+
+    def on_change(self, event: Event) -> None:
+        if self.rate_limit is not None and event.data["entity_id"] not in self.named:
+            assert self.rendered_at is not None
+            due = self.rendered_at + timedelta(seconds=self.rate_limit)
+            if due > self.runtime.now():
+                if self.deferred is None:
+                    self.deferred = self.runtime.scheduler.call_at(due, self.on_deferred)
+                return
+        self.update(event)
+
+    def on_deferred(self, _: datetime) -> None:
+        self.deferred = None
+        self.update(None)
+
+    def update(self, event: Event | None) -> None:
+        if self.deferred is not None:
+            self.deferred()
+            self.deferred = None
+        self.rendered_at = self.runtime.now()
+        if event is not None and event.data["entity_id"] == self.entity_id:
+            self.own_changes += 1
+            if self.own_changes > 2 + len(self.definition.attributes):
+                _LOGGER.warning("%s: template loop detected, render skipped", self.entity_id)
+                return
+        else:
+            self.own_changes = 0
+        context = event.context if event is not None else Context()
+        current = self.runtime.states.get(self.entity_id)
+        variables = {"this": TemplateState(current) if current is not None else None}
+        reads = _Reads()
+        definition = self.definition
+        if definition.availability is not None:
+            shown = reads.render(definition.availability, variables, self.entity_id)
+            if not isinstance(shown, TemplateError) and not as_boolean(shown):
+                self.watch(reads)  # as Home Assistant: nothing else is rendered then
+                self.write("unavailable", {}, context)
+                return
+        value = reads.render(definition.state, variables, self.entity_id)
+        attributes = {
+            key: _value(reads.render(template, variables, self.entity_id))
+            for key, template in definition.attributes.items()
+        }
+        for kind in ("name", "icon", "picture"):
+            self.render_shown(kind, reads, variables)
+        self.watch(reads)
+        failed = isinstance(value, TemplateError)
+        if failed and definition.availability is None:
+            self.write("unavailable", {}, context)
+            return
+        if definition.domain == "binary_sensor":
+            self.update_binary(None if failed else as_boolean(value), attributes, context, reads)
+            return
+        state = _sensor_state(definition, None if failed else value)
+        if state is not None:
+            self.write(state, attributes, context)
+
+    def render_shown(self, kind: str, reads: _Reads, variables: Mapping[str, Any]) -> None:
+        template: Template | None = getattr(self.definition, kind)
+        if template is None:
+            return
+        shown = reads.render(template, variables, self.entity_id)
+        text = None if isinstance(shown, TemplateError) or shown is None else str(shown)
+        if kind == "icon" and text is not None and ":" not in text:
+            _LOGGER.error("%s: %r is not an icon", self.entity_id, text)
+            text = None
+        setattr(self, f"last_{kind}", text)
+
+    def update_binary(
+        self,
+        state: bool | None,
+        attributes: dict[str, Any],
+        context: Context,
+        reads: _Reads,
+    ) -> None:
+        # As Home Assistant: any new result cancels a pending delay.
+        if self.delayed is not None:
+            self.delayed()
+            self.delayed = None
+        if state == self.is_on or state is None:
+            self.is_on = state
+            self.write(_on_off(state), attributes, context)
+            return
+        raw = self.definition.delays.get("delay_on" if state else "delay_off")
+        delay = (
+            _duration_of(reads.render(raw, {}, self.entity_id))
+            if isinstance(raw, Template)
+            else raw
+        )
+        if not delay:
+            self.is_on = state
+            self.write(_on_off(state), attributes, context)
+            return
+        self.write(_on_off(self.is_on), attributes, context)
+
+        def settle(_: datetime) -> None:
+            self.delayed = None
+            self.is_on = state
+            self.write(_on_off(state), attributes, Context())
+
+        self.delayed = self.runtime.scheduler.call_later(delay.total_seconds(), settle)
+
+    def write(self, state: str, attributes: dict[str, Any], context: Context) -> None:
+        fixed = self.definition.fixed_attributes()
+        shown = {"icon": self.last_icon, "entity_picture": self.last_picture}
+        full = {
+            **fixed,
+            **(attributes if state != "unavailable" else {}),
+            **{key: value for key, value in shown.items() if value is not None},
+        }
+        if self.last_name:
+            full["friendly_name"] = self.last_name
+        self.runtime.states.set(self.entity_id, state, full, context=context)
+
+    def watch(self, reads: _Reads) -> None:
+        watched = reads.entities(self.runtime)
+        if watched != self.tracked:
+            if self.untrack is not None:
+                self.untrack()
+            self.tracked = watched
+            self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
+        self.named = frozenset(reads.read)
+        self.rate_limit = 60.0 if reads.all_states else 1.0 if reads.domains else None
+        if reads.has_time and self.untick is None:
+            # As Home Assistant: at the start of each minute, not a minute from now.
+            now = self.runtime.now()
+            next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+            self.untick = self.runtime.scheduler.call_every(60, self.on_tick, first=next_minute)
+
+    def on_tick(self, _: datetime) -> None:
+        self.update(None)
+
+
+class _Reads:
+    """What the renders of one update read: the entities to watch, whether the time."""
+
+    __slots__ = ("all_states", "domains", "has_time", "read")
+
+    def __init__(self) -> None:
+        self.read: set[str] = set()
+        self.domains: set[str] = set()
+        self.all_states = False
+        self.has_time = False
+
+    def render(self, template: Template, variables: Mapping[str, Any], entity_id: str) -> Any:
+        """The template's result, or the error it raised (logged)."""
+        try:
+            value, info = template.render_with_info(variables)
+        except TemplateError as err:
+            if err.read is not None:
+                self.add(err.read)
+            _LOGGER.error("%s: template %r: %s", entity_id, template.source, err)
+            return err
+        self.add(info)
+        return value
+
+    def add(self, info: RenderInfo) -> None:
+        self.read.update(info.entities)
+        self.domains.update(info.domains)
+        self.all_states = self.all_states or bool(info.all_states)
+        self.has_time = self.has_time or bool(info.has_time)
+
+    def entities(self, runtime: Runtime) -> frozenset[str]:
+        if not self.domains and not self.all_states:
+            return frozenset(self.read)
+        return frozenset(self.read) | frozenset(
+            s.entity_id for s in runtime.states.all() if self.all_states or s.domain in self.domains
+        )
