@@ -130,7 +130,8 @@ def _entries(path: Path, list_key: str, warnings: list[ConfigIssue]) -> list[Any
     """The file's ``data.<list_key>``; a warning and nothing when it cannot be read."""
     try:
         content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as err:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        # RecursionError: JSON nested deeper than Python's recursion limit.
         warnings.append(ConfigIssue(f"not read: {err}", file=str(path)))
         return []
     data = content.get("data") if isinstance(content, dict) else None

@@ -261,6 +261,11 @@ def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> AutomationOp
     for key in ("variables", "trigger_variables"):
         if key in item and not isinstance(item[key], Mapping):
             issues.append(_issue(f"{key} must be a mapping", item, key, key))
+    # One refused above is left out: the options are still built, the issues raised after.
+    own_variables, trigger_variables = (
+        value if isinstance(value := item.get(key), Mapping) else {}
+        for key in ("variables", "trigger_variables")
+    )
     if "autonomy" in item:
         try:
             parse_level(item["autonomy"])
@@ -299,9 +304,8 @@ def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> AutomationOp
         max_exceeded=max_exceeded,
         mode_scope=None if mode_scope == "automation" else mode_scope,
         # As Home Assistant: a run's variables start from the trigger_variables.
-        variables={**(item.get("trigger_variables") or {}), **(item.get("variables") or {})}
-        or _NO_VARIABLES,
-        trigger_variables=item.get("trigger_variables") or _NO_VARIABLES,
+        variables={**trigger_variables, **own_variables} or _NO_VARIABLES,
+        trigger_variables=trigger_variables or _NO_VARIABLES,
         initial_state=initial_state,
         stored_traces=stored,
         extra={key: item[key] for key in _HOMELOOM_KEYS if key in item} or _NO_VARIABLES,

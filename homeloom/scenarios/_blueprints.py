@@ -172,10 +172,15 @@ def load_blueprint(config_dir: Path, domain: str, path: str) -> Blueprint:
     if not path.endswith(".yaml"):
         raise BlueprintError([_issue(f"blueprint path {path!r} must end in .yaml", None, "path")])
     base = (config_dir / BLUEPRINT_DIR / domain).resolve()
-    file = (base / path).resolve()
+    try:  # a null byte, a name too long or a symlink loop: no file has that path
+        file = (base / path).resolve()
+        is_file = file.is_file()
+    except (OSError, ValueError, RuntimeError) as err:
+        message = f"blueprint path {path!r} names no file: {err}"
+        raise BlueprintError([_issue(message, None, "path")]) from None
     if base not in file.parents:
         raise BlueprintError([_issue(f"blueprint path {path!r} leaves {base}", None, "path")])
-    if not file.is_file():
+    if not is_file:
         known = (
             sorted(str(p.relative_to(base)) for p in base.rglob("*.yaml")) if base.is_dir() else []
         )

@@ -266,6 +266,8 @@ def _number(config: Mapping[str, Any], key: str, path: str, whole: bool = False)
         return int(value) if whole else value
     except (TypeError, ValueError):
         raise fail(config, key, f"{path}.{key}", f"'{key}' must be a number") from None
+    except OverflowError:  # an integer past a float's range, or an infinity made whole
+        raise fail(config, key, f"{path}.{key}", f"'{key}' is out of range") from None
 
 
 def _limits(config: Mapping[str, Any], path: str, whole: bool = False) -> dict[str, float]:

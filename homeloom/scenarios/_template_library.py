@@ -109,6 +109,8 @@ class TemplateLibrary:
                 issues.append(
                     ConfigIssue(f"template syntax error: {err.message}", str(file.path), err.lineno)
                 )
+            except RecursionError:  # jinja's parser recurses once per nested block
+                issues.append(ConfigIssue("template nested too deeply to parse", str(file.path)))
         return issues
 
 
