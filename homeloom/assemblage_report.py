@@ -59,9 +59,14 @@ def run_assemblage_command(args: argparse.Namespace, config_dir: Path) -> int:
     return 1
 
 
+def describing_clock() -> TestClock:
+    """The clock a description's house runs on: now, held still."""
+    return TestClock(datetime.now(UTC))
+
+
 async def describe_assemblages(config_dir: Path) -> tuple[list[dict[str, Any]], CheckReport]:
     """Every assemblage described, and what loading the configuration found wrong."""
-    house = House(config_dir, clock=TestClock(datetime.now(UTC)), read_only=True)
+    house = House(config_dir, clock=describing_clock(), read_only=True)
     try:
         report = await house.setup()
         assemblages = house.runtime.components.get("assemblages")

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from homeloom import assemblage_report
 from homeloom.cli import main
 from homeloom.house import House
 from homeloom.orchestrator import Proposals, TestClock
@@ -57,10 +60,14 @@ async def _approve_one_suggestion(config_dir: Path) -> None:
 
 
 def test_list_and_show_print_members_roles_scenarios_levels_and_trust(
-    tmp_path: Path, capsys: Any
+    tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
     asyncio.run(_approve_one_suggestion(tmp_path))
+    # The virtual house's people move with the time of day: describe it at midday,
+    # when someone is in the hall, whatever the time the test runs.
+    midday = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(assemblage_report, "describing_clock", lambda: TestClock(midday))
 
     assert main(["assemblage", "list", "--config", str(tmp_path)]) == 0
     listing = capsys.readouterr().out.splitlines()
