@@ -298,6 +298,7 @@ PROVIDED_KEYS = frozenset(
         "person",
         "rest_command",
         "scene",
+        "schedule",
         "script",
         "shell_command",
         "sun",
@@ -306,6 +307,12 @@ PROVIDED_KEYS = frozenset(
         "zone",
     }
 )
+# Domains homeloom provides only some platforms of (``sensor: [{platform: template}]``):
+# each item of another platform is warned about.
+PROVIDED_PLATFORMS = {
+    "sensor": frozenset({"template"}),
+    "binary_sensor": frozenset({"template"}),
+}
 # Home Assistant integrations that make no entity and no service automations use (the
 # web server, the recorder, the frontend...): accepted without a word, since a house
 # copied from Home Assistant has them and there is nothing to do about them.
@@ -364,9 +371,33 @@ def unsupported_keys(config: Any) -> list[ConfigIssue]:
         domain = str(key).split(" ", 1)[0]
         if domain in PROVIDED_KEYS or domain in QUIET_KEYS:
             continue
+        if domain in PROVIDED_PLATFORMS:
+            issues.extend(_platforms_not_provided(config, key, PROVIDED_PLATFORMS[domain]))
+            continue
         message = (
             f"'{key}' is not provided by homeloom: it is ignored, and the entities "
             "and services it would make will not exist"
         )
         issues.append(_issue(message, position_of(config, key), (str(key),)))
+    return issues
+
+
+def _platforms_not_provided(config: Any, key: Any, provided: frozenset[str]) -> list[ConfigIssue]:
+    """A warning for each item of the platform list ``config[key]`` whose platform
+    homeloom does not provide."""
+    block = config[key]
+    if block is None:
+        return []
+    items = block if isinstance(block, list) else [block]
+    issues = []
+    for index, item in enumerate(items):
+        platform = item.get("platform") if isinstance(item, dict) else None
+        if platform in provided:
+            continue
+        pos = position_of(block, index) if block is items else position_of(config, key)
+        message = (
+            f"'{key}' platform {platform!r} is not provided by homeloom: it is ignored, "
+            "and the entities it would make will not exist"
+        )
+        issues.append(_issue(message, pos, (str(key), index)))
     return issues

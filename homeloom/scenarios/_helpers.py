@@ -11,16 +11,18 @@ from ._groups import Group, group_items, install_group_services
 from ._helpers_base import HelperEntity, setup_kind
 from ._input_helpers import HELPER_KINDS
 from ._scenes import setup_scenes
+from ._schedule import Schedule, install_schedule_reload
 from ._timers import Timer
 
 __all__ = ["HELPER_DOMAINS", "setup_helpers"]
 
-_KINDS: tuple[type[HelperEntity], ...] = (*HELPER_KINDS, Timer, Group)
+_KINDS: tuple[type[HelperEntity], ...] = (*HELPER_KINDS, Timer, Schedule, Group)
 HELPER_DOMAINS = frozenset(kind.domain for kind in _KINDS) | {"scene"}
 
 
 async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
-    """input_*, counter, timer, group and scene items; bad ones reported, good ones set up."""
+    """Every helper item (input_*, counter, timer, schedule, group, scene): bad ones
+    reported, good ones set up."""
     issues: list[ConfigIssue] = []
     created: dict[str, HelperEntity] = {}
     if "group" in config:
@@ -31,5 +33,7 @@ async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[Con
         created.update({item.entity_id: item for item in items.values()})
     issues.extend(setup_scenes(runtime, config))
     install_group_services(runtime, created)
+    schedules = {key: item for key, item in created.items() if isinstance(item, Schedule)}
+    install_schedule_reload(runtime, schedules)
     runtime.components["helpers"] = created
     return issues

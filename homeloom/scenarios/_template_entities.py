@@ -7,7 +7,8 @@ template engine, as for a template trigger), and at the start of each minute whe
 it read the time. A block with ``trigger`` (and an optional ``action``) makes
 trigger-based entities: ``unknown`` until a trigger fires, rendered only then, with
 the ``trigger`` variable. Entity ids come from the name (``sensor.`` + its slug),
-as Home Assistant makes them.
+as Home Assistant makes them. The legacy forms (``sensors:`` keyed by object id,
+here or in ``sensor:`` platform items) are rewritten to these (``_template_legacy``).
 
 Set up after the house's own entities and the initial states are written, and
 before automations are enabled: Home Assistant renders these at its start, before
@@ -24,6 +25,7 @@ from homeloom.orchestrator import ConfigIssue, Runtime
 from ._errors import ScenarioConfigError, issue_at
 from ._script import Script
 from ._template_entity_config import _Definition, _definition
+from ._template_legacy import legacy_definitions, setup_legacy_template_entities
 from ._template_state_entities import _StateBasedEntity
 from ._template_trigger_entities import _TriggerBasedEntity, _TriggerBlock
 from ._triggers import attach_triggers, validate_triggers
@@ -32,20 +34,21 @@ __all__ = ["setup_template_entities"]
 
 DOMAIN = "template"
 
-_BLOCK_KEYS = frozenset({"unique_id", "trigger", "action", "sensor", "binary_sensor"})
-# Entities Home Assistant's template integration makes and homeloom does not.
-_NOT_PROVIDED = frozenset(
-    {"number", "select", "button", "image", "weather", "sensors", "binary_sensors"}
+# The legacy forms, keyed by object id, and the domain of their entities.
+_LEGACY_KEYS = {"sensors": "sensor", "binary_sensors": "binary_sensor"}
+_BLOCK_KEYS = frozenset(
+    {"unique_id", "trigger", "action", "sensor", "binary_sensor", *_LEGACY_KEYS}
 )
+# Entities Home Assistant's template integration makes and homeloom does not.
+_NOT_PROVIDED = frozenset({"number", "select", "button", "image", "weather"})
 
 
 def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
-    """Make every entity of the ``template:`` block; a broken block is reported and
-    skipped whole, as Home Assistant skips it."""
+    """Make every entity of the ``template:`` block, then the legacy ones (``sensor:``
+    items with ``platform: template``); a broken block is reported and skipped whole,
+    as Home Assistant skips it."""
     block = config.get(DOMAIN)
-    if block is None:
-        return []
-    items = block if isinstance(block, list) else [block]
+    items = [] if block is None else block if isinstance(block, list) else [block]
     issues: list[ConfigIssue] = []
     taken: set[str] = set()
     for index, item in enumerate(items):
@@ -54,6 +57,7 @@ def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list
             _setup_block(runtime, item, items, index, where, taken)
         except ScenarioConfigError as err:
             issues.extend(err.issues)
+    issues.extend(setup_legacy_template_entities(runtime, config))
     return issues
 
 
@@ -87,6 +91,20 @@ def _setup_block(
             path = f"{where}.{domain}[{number}]"
             definitions.append(
                 _definition(runtime, domain, entry, entries, number, path, block_id, taken)
+            )
+    # After the modern ones, as Home Assistant appends them. A trigger-based entity's
+    # id comes from its name, as Home Assistant makes it, not from its key.
+    for key, domain in _LEGACY_KEYS.items():
+        if item.get(key) is not None:
+            definitions += legacy_definitions(
+                runtime,
+                domain,
+                item,
+                key,
+                where,
+                taken,
+                block_id=block_id,
+                id_from_key=triggers is None,
             )
     if triggers is None:
         for definition in definitions:

@@ -66,7 +66,18 @@ def _definition(
     path: str,
     block_id: Any,
     taken: set[str],
+    *,
+    object_id: str | None = None,
+    written: Mapping[str, str] | None = None,
 ) -> _Definition:
+    """The definition of ``entry``. A legacy item, rewritten to these keys, gives the
+    ``object_id`` its entity id comes from, and ``written``: each key as it wrote it,
+    so problems name what the resident wrote."""
+    as_written = written or {}
+
+    def at(key: str) -> str:
+        return f"{path}.{as_written.get(key, key)}"
+
     if not isinstance(entry, Mapping):
         raise ScenarioConfigError([issue_at(entries, number, path, "expected a mapping")])
     issues = [
@@ -85,14 +96,14 @@ def _definition(
             return None
         if isinstance(value, Mapping | list):
             raise ScenarioConfigError(
-                [issue_at(entry, key, f"{path}.{key}", "expected a template (a text)")]
+                [issue_at(entry, key, at(key), "expected a template (a text)")]
             )
-        return _compile(runtime, entry, key, f"{path}.{key}", str(value))
+        return _compile(runtime, entry, key, at(key), str(value))
 
     attributes = entry.get("attributes") or {}
     if not isinstance(attributes, Mapping):
         raise ScenarioConfigError(
-            [issue_at(entry, "attributes", f"{path}.attributes", "expected a mapping")]
+            [issue_at(entry, "attributes", at("attributes"), "expected a mapping")]
         )
     state = compiled("state")
     assert state is not None
@@ -105,7 +116,7 @@ def _definition(
         icon=compiled("icon"),
         picture=compiled("picture"),
         attributes={
-            str(key): _compile(runtime, attributes, key, f"{path}.attributes.{key}", str(value))
+            str(key): _compile(runtime, attributes, key, f"{at('attributes')}.{key}", str(value))
             for key, value in attributes.items()
         },
         unit=_text(entry.get("unit_of_measurement")),
@@ -114,8 +125,12 @@ def _definition(
     )
     for key in _DELAY_KEYS:
         if entry.get(key) is not None:
-            definition.delays[key] = _delay(runtime, entry, key, f"{path}.{key}")
-    definition.entity_id = _entity_id(domain, definition.name, entry, block_id, taken, runtime)
+            definition.delays[key] = _delay(runtime, entry, key, at(key))
+    definition.entity_id = (
+        _entity_id(domain, definition.name, entry, block_id, taken, runtime)
+        if object_id is None
+        else _free_id(f"{domain}.{object_id}", taken, runtime)
+    )
     return definition
 
 
@@ -165,7 +180,11 @@ def _entity_id(
     unique_id = entry.get("unique_id")
     if not shown and unique_id is not None:
         shown = f"template {block_id}-{unique_id}" if block_id else f"template {unique_id}"
-    base = f"{domain}.{entity_slug(shown or 'Unnamed Device')}"
+    return _free_id(f"{domain}.{entity_slug(shown or 'Unnamed Device')}", taken, runtime)
+
+
+def _free_id(base: str, taken: set[str], runtime: Runtime) -> str:
+    """``base``, or with ``_2``, ``_3``... when it is taken."""
     entity_id, suffix = base, 2
     while entity_id in taken or runtime.states.get(entity_id) is not None:
         entity_id, suffix = f"{base}_{suffix}", suffix + 1

@@ -50,12 +50,12 @@ def write_job(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
     """Write a case's config dir and events file; the job line the oracle reads."""
     folder.mkdir()
     config = {**CORE, **(case.get("config") or {})}
-    text = yaml.safe_dump(config) + "automation: !include automations.yaml\n"
+    text = yaml.safe_dump(config, sort_keys=False) + "automation: !include automations.yaml\n"
     (folder / "configuration.yaml").write_text(text)
     automations = case.get("automations") or []
     if isinstance(automations, str):
         automations = yaml.safe_load(automations)
-    (folder / "automations.yaml").write_text(yaml.safe_dump(automations))
+    (folder / "automations.yaml").write_text(yaml.safe_dump(automations, sort_keys=False))
     write_blueprints(folder, case.get("blueprints"))
     write_custom_templates(folder, case.get("custom_templates"))
     write_storage(folder, case.get("storage"))
@@ -64,7 +64,7 @@ def write_job(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
         "initial": case.get("initial") or {},
         "steps": case.get("steps") or [],
     }
-    (folder / "events.yaml").write_text(yaml.safe_dump(events))
+    (folder / "events.yaml").write_text(yaml.safe_dump(events, sort_keys=False))
     return {
         "config": str(folder),
         "events": str(folder / "events.yaml"),

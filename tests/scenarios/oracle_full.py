@@ -60,6 +60,9 @@ INTEGRATIONS = (
     "scene",
     "script",
     "template",
+    # Their ``platform: template`` items: legacy template entities.
+    "sensor",
+    "binary_sensor",
 )
 # What the person integration depends on for the frontend only.
 WEB_ONLY_DEPENDENCIES = ("http", "image_upload")
