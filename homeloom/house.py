@@ -50,6 +50,7 @@ from homeloom.scenarios import (
 )
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._people import setup_people
+from homeloom.scenarios._platform_groups import setup_platform_groups
 from homeloom.scenarios._template_entities import setup_template_entities
 from homeloom.scenarios._zones import setup_zones
 
@@ -341,6 +342,7 @@ class House:
         report.errors.extend(setup_zones(runtime, self.config))
         # Rendered once the entities they read exist, before automations are enabled.
         report.errors.extend(setup_template_entities(runtime, self.config))
+        report.errors.extend(setup_platform_groups(runtime, self.config))
         report.warnings.extend(unsupported_keys(self.config))
         report.errors.extend(install_autonomy(runtime, self.config))
         report.errors.extend(setup_assemblages(runtime, self.config, self.config_dir))

@@ -166,6 +166,18 @@ class HumidifierHumidity(_Command):
     humidity: int = Field(ge=0, le=100)
 
 
+class HumidifierMode(_Command):
+    mode: str
+
+
+class WaterHeaterOperationMode(_Command):
+    operation_mode: str
+
+
+class WaterHeaterAwayMode(_Command):
+    away_mode: bool
+
+
 class TextValue(_Command):
     value: str
 

@@ -311,7 +311,11 @@ PROVIDED_KEYS = frozenset(
 # each item of another platform is warned about.
 PROVIDED_PLATFORMS = {
     "sensor": frozenset({"template"}),
-    "binary_sensor": frozenset({"template"}),
+    "binary_sensor": frozenset({"template", "group"}),
+    **{
+        domain: frozenset({"group"})
+        for domain in ("light", "switch", "cover", "fan", "lock", "media_player")
+    },
 }
 # Home Assistant integrations that make no entity and no service automations use (the
 # web server, the recorder, the frontend...): accepted without a word, since a house

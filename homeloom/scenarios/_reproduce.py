@@ -4,7 +4,8 @@ Each domain has its own rules (Home Assistant's ``reproduce_state`` platforms): 
 service and data reach a wanted state, which entities are left alone because they are
 there already, which wanted states are refused. An entity that does not exist, or a
 state its domain refuses, is skipped with a warning; a domain without rules is skipped
-whole; a call that fails fails the scene.
+whole; a call that fails fails the scene. A group stands for its members: each is
+brought to the group's wanted state by its own domain's rules.
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ Call = Callable[[str, dict[str, Any]], Awaitable[None]]
 @dataclass(frozen=True)
 class _Job:
     """What a domain's rules need: the entity's wanted and current states, a way to call
-    the domain's services on it, and the scene's transition (lights only use it)."""
+    the domain's services on it, the scene's transition (lights only use it), and a way
+    to read its state again once a call changed it (humidifiers only use it)."""
 
     wanted: WantedState
     current: State
     call: Call
     transition: float | None
+    read_again: Callable[[], State | None]
 
 
 _ON_OFF = frozenset({"on", "off"})
@@ -69,7 +72,8 @@ def _refused(job: _Job, valid: Iterable[str]) -> bool:
 
 
 async def _on_off(job: _Job) -> None:
-    """switch, input_boolean, automation, remote: turn_on or turn_off, unless already so."""
+    """switch, input_boolean, automation, remote, alert: turn_on or turn_off, unless
+    already so."""
     if _refused(job, _ON_OFF) or _already(job):
         return
     await job.call("turn_on" if job.wanted.state == "on" else "turn_off", {})
@@ -311,6 +315,120 @@ async def _climate(job: _Job) -> None:
         await call("set_humidity", ("humidity",))
 
 
+# The service that arms, disarms or triggers an alarm panel, by the wanted state.
+_ALARM_SERVICES = {
+    "armed_away": "alarm_arm_away",
+    "armed_custom_bypass": "alarm_arm_custom_bypass",
+    "armed_home": "alarm_arm_home",
+    "armed_night": "alarm_arm_night",
+    "armed_vacation": "alarm_arm_vacation",
+    "disarmed": "alarm_disarm",
+    "triggered": "alarm_trigger",
+}
+
+
+async def _alarm_control_panel(job: _Job) -> None:
+    if _refused(job, _ALARM_SERVICES) or _already(job):
+        return
+    await job.call(_ALARM_SERVICES[job.wanted.state], {})
+
+
+_COUNTER_LIMITS = ("maximum", "minimum", "step")
+
+
+async def _counter(job: _Job) -> None:
+    """set_value with the state's text and the limits the scene gives, which counter's
+    set_value refuses (as in Home Assistant, whose counter takes only the value)."""
+    valid = (job.wanted.state,) if job.wanted.state.isdigit() else ()
+    if _refused(job, valid) or _already(job, *_COUNTER_LIMITS):
+        return
+    data = {"value": job.wanted.state}
+    data.update(
+        (name, job.wanted.attributes[name])
+        for name in _COUNTER_LIMITS
+        if name in job.wanted.attributes
+    )
+    await job.call("set_value", data)
+
+
+_TIMER_SERVICES = {"active": "start", "paused": "pause", "idle": "cancel"}
+
+
+async def _timer(job: _Job) -> None:
+    if _refused(job, _TIMER_SERVICES) or _already(job, "duration"):
+        return
+    data: dict[str, Any] = {}
+    if job.wanted.state == "active" and "duration" in job.wanted.attributes:
+        data["duration"] = job.wanted.attributes["duration"]
+    await job.call(_TIMER_SERVICES[job.wanted.state], data)
+
+
+_VACUUM_SERVICES = {
+    "on": "turn_on",
+    "off": "turn_off",
+    "cleaning": "start",
+    "docked": "return_to_base",
+    "returning": "return_to_base",
+    "idle": "stop",
+    "paused": "pause",
+}
+
+
+async def _vacuum(job: _Job) -> None:
+    if _refused(job, _VACUUM_SERVICES) or _already(job, "fan_speed"):
+        return
+    if not _already(job):
+        await job.call(_VACUUM_SERVICES[job.wanted.state], {})
+    if job.current.attributes.get("fan_speed") != job.wanted.attributes.get("fan_speed"):
+        # A scene without the fan speed of a vacuum that has one fails here, as in
+        # Home Assistant (which reads the missing attribute).
+        await job.call("set_fan_speed", {"fan_speed": job.wanted.attributes["fan_speed"]})
+
+
+_WATER_HEATER_STATES = frozenset(
+    {"eco", "electric", "gas", "heat_pump", "high_demand", "off", "on", "performance"}
+)
+
+
+async def _water_heater(job: _Job) -> None:
+    """Its state (turn_on, turn_off, or set_operation_mode), then the temperature and
+    the away mode the scene gives (none skipped for missing)."""
+    if _refused(job, _WATER_HEATER_STATES) or _already(job, "temperature", "away_mode"):
+        return
+    state = job.wanted.state
+    if not _already(job):
+        if state in _ON_OFF:
+            await job.call(f"turn_{state}", {})
+        else:
+            await job.call("set_operation_mode", {"operation_mode": state})
+    for name, service in (("temperature", "set_temperature"), ("away_mode", "set_away_mode")):
+        value = job.wanted.attributes.get(name)
+        if value is not None and value != job.current.attributes.get(name):
+            await job.call(service, {name: value})
+
+
+async def _humidifier(job: _Job) -> None:
+    """Off: turn_off unless off. On: turn_on unless on, then (read again, as turning it
+    on may change them) the mode, then the humidity, each given and different."""
+    wanted = job.wanted.attributes
+    if job.wanted.state == "off":
+        if job.current.state != "off":
+            await job.call("turn_off", {})
+        return
+    if _refused(job, ("on",)):
+        return
+    current = job.current
+    if current.state != "on":
+        await job.call("turn_on", {})
+        if (read := job.read_again()) is None:
+            _LOGGER.warning("Unable to find entity %s", job.wanted.entity_id)
+            return
+        current = read
+    for name, service in (("mode", "set_mode"), ("humidity", "set_humidity")):
+        if name in wanted and wanted[name] != current.attributes.get(name):
+            await job.call(service, {name: wanted[name]})
+
+
 _RULES: dict[str, Callable[[_Job], Awaitable[None]]] = {
     "light": _light,
     "switch": _on_off,
@@ -328,6 +446,13 @@ _RULES: dict[str, Callable[[_Job], Awaitable[None]]] = {
     "input_datetime": _input_datetime,
     "fan": _fan,
     "climate": _climate,
+    "alarm_control_panel": _alarm_control_panel,
+    "counter": _counter,
+    "timer": _timer,
+    "vacuum": _vacuum,
+    "water_heater": _water_heater,
+    "humidifier": _humidifier,
+    "alert": _on_off,
 }
 
 
@@ -342,12 +467,13 @@ async def reproduce_states(
     Home Assistant runs domains, and the entities of a domain, side by side; as a
     call that returns at once (a device's, usually) never lets the next entity start
     before the previous one is done, they go one after the other here: domains in the
-    order they first appear, their entities in order. A failed entity does not stop
-    the others; the first failure is raised at the end."""
+    order they first appear, their entities in order, then the groups' members. A
+    failed entity does not stop the others; the first failure is raised at the end."""
     by_domain: dict[str, list[WantedState]] = {}
     for wanted in states:
         by_domain.setdefault(wanted.domain, []).append(wanted)
     failure: Exception | None = None
+    groups = by_domain.pop("group", None)
     for domain, wanted_states in by_domain.items():
         if domain not in _RULES and domain != "media_player":
             _LOGGER.warning("Integration %s does not support reproduce state", domain)
@@ -357,6 +483,14 @@ async def reproduce_states(
                 await _reproduce_one(runtime, domain, wanted, context, transition)
             except Exception as err:  # raised again once the others are done
                 failure = failure or err
+    if groups is not None:
+        # Last, all groups' members together: Home Assistant hands them back to this
+        # same dispatch, which waits a moment before the first call, so the other
+        # domains have made theirs.
+        try:
+            await reproduce_states(runtime, _group_members(runtime, groups), context, transition)
+        except Exception as err:
+            failure = failure or err
     if failure is not None:
         raise failure
 
@@ -379,4 +513,16 @@ async def _reproduce_one(
     if current is None:
         _LOGGER.warning("Unable to find entity %s", wanted.entity_id)
         return
-    await _RULES[domain](_Job(wanted, current, call, transition))
+    job = _Job(wanted, current, call, transition, lambda: runtime.states.get(wanted.entity_id))
+    await _RULES[domain](job)
+
+
+def _group_members(runtime: Runtime, groups: Iterable[WantedState]) -> list[WantedState]:
+    """Each member of each group (its ``entity_id`` attribute; none for a group that
+    does not exist), wanted in the group's state with the group's attributes."""
+    members: list[WantedState] = []
+    for group in groups:
+        state = runtime.states.get(group.entity_id)
+        member_ids = state.attributes.get("entity_id", ()) if state is not None else ()
+        members += (WantedState(m, group.state, group.attributes) for m in member_ids)
+    return members

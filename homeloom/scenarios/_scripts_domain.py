@@ -3,7 +3,9 @@
 ``script.NAME`` runs the script and waits for it (returning its response);
 ``script.turn_on`` starts it and returns at once; ``script.turn_off`` stops it.
 A script that fails (not one that stops with an error) fails its ``script.NAME``
-call too, with the same error, as in Home Assistant.
+call too, with the same error, as in Home Assistant. A script that fails to load
+keeps an entity, ``unavailable``, unless its name or its alias cannot be read; it
+has no ``script.NAME`` service, and turn_on, turn_off and toggle pass it by.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from homeloom.orchestrator import (
 )
 
 from ._actions import Run
+from ._automation import MAX_ENTITY_ID_LENGTH, entity_slug
+from ._automation_broken import _readable
 from ._blueprints import BlueprintError, use_blueprint
 from ._errors import ScenarioConfigError, issue_at
 from ._script import RunResult, Script, end_calling_run
@@ -92,6 +96,47 @@ class _EntityScript(Script):
         return _FailedRun(
             result.execution, result.error, result.response, result.variables, exception=error
         )
+
+
+@dataclass(slots=True)
+class _BrokenScript:
+    """A script that failed to load, as Home Assistant keeps it: an unavailable entity
+    that has only its name, whose entity id comes from that name (not the script's key)."""
+
+    entity_id: str
+    name: str
+
+    def publish(self, runtime: Runtime) -> None:
+        runtime.states.set(self.entity_id, "unavailable", {"friendly_name": self.name})
+
+
+def _has_entity(name: Any, item: Any, blueprint_failed: bool) -> bool:
+    """Whether Home Assistant keeps an entity for a script that failed to load: when its
+    alias and description can be read, and its name is valid (a blueprint that fails
+    is found out before the name is looked at)."""
+    if not (isinstance(item, Mapping) and all(_readable(item, k) for k in _NAMING_KEYS)):
+        return False
+    return blueprint_failed or _valid_object_id(name)
+
+
+_NAMING_KEYS = ("alias", "description")
+
+
+def _valid_object_id(name: Any) -> bool:
+    return slugify(str(name)) == str(name) and str(name) not in _RESERVED
+
+
+def _broken_entity_id(name: str, taken: set[str]) -> str:
+    """``script.<slug of name>``, numbered ``_2``, ``_3``... when taken (as Home
+    Assistant names an entity from its name)."""
+    preferred = f"{DOMAIN}.{entity_slug(name)}"
+    entity_id = preferred[:MAX_ENTITY_ID_LENGTH]
+    number = 2
+    while entity_id in taken:
+        suffix = f"_{number}"
+        entity_id = preferred[: MAX_ENTITY_ID_LENGTH - len(suffix)] + suffix
+        number += 1
+    return entity_id
 
 
 class ScriptEntity:
@@ -163,7 +208,7 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
         return [
             issue_at(block, name, f"script.{name}", "a script must be a mapping with 'sequence'")
         ]
-    if slugify(str(name)) != str(name) or str(name) in _RESERVED:
+    if not _valid_object_id(name):
         issues.append(
             issue_at(block, name, f"script.{name}", "a script name must be a lower-case slug")
         )
@@ -181,6 +226,11 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
         issues.append(
             issue_at(config, None, f"script.{name}.sequence", "a script needs 'sequence'")
         )
+    for key in _NAMING_KEYS:
+        if not _readable(config, key):
+            issues.append(
+                issue_at(config, key, f"script.{name}.{key}", f"a script's {key} must be text")
+            )
     mode = config.get("mode", "single")
     if mode not in ("single", "restart", "queued", "parallel"):
         issues.append(
@@ -195,9 +245,12 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
 
 
 async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsReport:
-    """Create every script of ``config['script']``; broken ones are reported and skipped."""
+    """Create every script of ``config['script']``; broken ones are reported, and most
+    given an unavailable entity (see ``_has_entity``)."""
     report = ScriptsReport()
     scripts: dict[str, ScriptEntity] = {}
+    broken: list[tuple[str, Any]] = []  # the name and item of each broken script
+    in_order: list[ScriptEntity | str] = []  # the names of the broken ones among them
     for key, block in config.items():
         if not (isinstance(key, str) and (key == DOMAIN or key.startswith(DOMAIN + " "))):
             continue
@@ -205,12 +258,14 @@ async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsR
             report.errors.append(issue_at(config, key, key, "expected a mapping of scripts"))
             continue
         for name, item in block.items():
+            blueprint_failed = False
             try:
                 if isinstance(item, Mapping) and "use_blueprint" in item:
                     item = use_blueprint(runtime.config_dir, DOMAIN, item)
                 issues = _validate(name, item, block)
             except BlueprintError as err:
                 issues = err.issues
+                blueprint_failed = True
             if not issues:
                 try:
                     scripts[str(name)] = ScriptEntity(runtime, str(name), item)
@@ -220,13 +275,37 @@ async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsR
                 label = str(item.get("alias", name)) if isinstance(item, Mapping) else str(name)
                 report.errors.extend(replace(i, scenario=label) for i in issues)
                 report.failed += 1
+                if _has_entity(name, item, blueprint_failed):
+                    broken.append((str(name), item))
+                    in_order.append(str(name))
                 continue
             report.loaded += 1
+            in_order.append(scripts[str(name)])
     _register(runtime, scripts)
-    for entity in scripts.values():
-        entity.publish()
+    unavailable = _broken_entities(scripts, broken)
+    for entity in in_order:
+        if isinstance(entity, ScriptEntity):
+            entity.publish()
+        else:
+            unavailable[entity].publish(runtime)
     runtime.components["scripts"] = scripts
     return report
+
+
+def _broken_entities(
+    scripts: Mapping[str, ScriptEntity], broken: list[tuple[str, Any]]
+) -> dict[str, _BrokenScript]:
+    """The unavailable entity of each broken script, by its name: named by its alias,
+    else its name, its entity id clear of the working scripts' and the others'."""
+    taken = {entity.entity_id for entity in scripts.values()}
+    entities: dict[str, _BrokenScript] = {}
+    for name, item in broken:
+        alias = item.get("alias")
+        label = str(alias) if alias is not None else name
+        entity_id = _broken_entity_id(label, taken)
+        taken.add(entity_id)
+        entities[name] = _BrokenScript(entity_id, label)
+    return entities
 
 
 def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:

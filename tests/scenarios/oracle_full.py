@@ -63,6 +63,13 @@ INTEGRATIONS = (
     # Their ``platform: template`` items: legacy template entities.
     "sensor",
     "binary_sensor",
+    # Their ``platform: group`` items: platform groups.
+    "light",
+    "switch",
+    "cover",
+    "fan",
+    "lock",
+    "media_player",
 )
 # What the person integration depends on for the frontend only.
 WEB_ONLY_DEPENDENCIES = ("http", "image_upload")
@@ -119,8 +126,11 @@ async def start_hass_with_integrations(
     # person depends on the web server and picture uploads, which no case uses (and
     # whose image library the oracle lacks): taken as set up, it sets up alone.
     hass.config.components.update(WEB_ONLY_DEPENDENCIES)
+    if "media_player" in config and hass.http is None:  # its artwork view, which no case uses
+        hass.http = _NoWebServer()
     for domain in INTEGRATIONS:
-        if domain not in config:
+        # Platform groups need the group integration up first, as default_config has it.
+        if domain not in config and not (domain == "group" and has_platform_groups(config)):
             continue
         if await async_setup_component(hass, domain, config):
             ready.add(domain)
@@ -132,6 +142,22 @@ async def start_hass_with_integrations(
     if "scene" in ready:
         await load_scene_domains(hass, config["scene"])
     return hass, config
+
+
+class _NoWebServer:
+    """What stands for the web server, which the oracle does not start."""
+
+    def register_view(self, view: Any) -> None:
+        """Views are served by no one."""
+
+
+def has_platform_groups(config: Any) -> bool:
+    """Whether some domain's block holds an item with ``platform: group``."""
+    return any(
+        isinstance(item, dict) and item.get("platform") == "group"
+        for block in config.values()
+        for item in (block if isinstance(block, list) else [block])
+    )
 
 
 def describe_group_states(hass: Any) -> None:

@@ -1,0 +1,373 @@
+"""Platform groups: ``light:``/``switch:``/``binary_sensor:``/``cover:``/``fan:``/``lock:``/
+``media_player:`` items with ``platform: group``, as Home Assistant 2024.3 makes them.
+
+Each item makes one entity of its domain (its id from the name, ``light.light_group``
+without one) whose state follows its members': unavailable when every member that
+exists is unavailable (or none exists), unknown when no member (``all: true``: not
+every member) has a known state, else the domain's rule (a light is on when any
+member, or with ``all`` every member, is on; a cover opening, closing, open or
+closed; a lock jammed, locking, unlocking, locked only when every member is...).
+A service on the group is carried out by calling it on the members, as Home
+Assistant forwards it; covers and fans forward only to the members whose
+``supported_features`` allow it. Of the attributes, the group shows ``entity_id``,
+a light's ``brightness``, ``color_mode`` and ``supported_color_modes``, and a cover's
+``current_position``; colours, effects and the other merged attributes are left out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
+
+from ._automation import entity_slug
+from ._errors import issue_at
+
+__all__ = ["setup_platform_groups"]
+
+PLATFORM = "group"
+_GONE = ("unknown", "unavailable")
+# What Home Assistant names a group without a name, by domain.
+_DEFAULT_NAMES = {
+    "light": "Light Group",
+    "switch": "Switch Group",
+    "binary_sensor": "Binary Sensor Group",
+    "cover": "Cover Group",
+    "fan": "Fan Group",
+    "lock": "Lock Group",
+    "media_player": "Media Group",
+}
+DOMAINS = tuple(_DEFAULT_NAMES)
+# Only these domains' groups take ``all`` (the others count any member).
+_WITH_ALL = frozenset({"light", "switch", "binary_sensor"})
+_KEYS = frozenset({"platform", "name", "unique_id", "entities"})
+_EXTRA_KEYS = {"binary_sensor": frozenset({"device_class"})}
+_MEDIA_STATES = frozenset({"off", "on", "idle", "playing", "paused", "standby", "buffering"})
+# A light's turn_on fields the group passes on (the others it drops), as Home Assistant does.
+_LIGHT_FORWARDED = frozenset(
+    {
+        "brightness",
+        "color_temp_kelvin",
+        "effect",
+        "flash",
+        "hs_color",
+        "rgb_color",
+        "rgbw_color",
+        "rgbww_color",
+        "transition",
+        "white",
+        "xy_color",
+    }
+)
+_BRIGHTNESS_MODES = frozenset(
+    {"brightness", "color_temp", "hs", "xy", "rgb", "rgbw", "rgbww", "white"}
+)
+# Cover features (``supported_features`` bits) each cover service needs of a member.
+_OPEN_CLOSE, _SET_POSITION, _STOP = 1 | 2, 4, 8
+_OPEN_CLOSE_TILT, _STOP_TILT, _SET_TILT = 16 | 32, 64, 128
+_COVER_SERVICES = {
+    "open_cover": _OPEN_CLOSE,
+    "close_cover": _OPEN_CLOSE,
+    "stop_cover": _STOP,
+    "set_cover_position": _SET_POSITION,
+    "open_cover_tilt": _OPEN_CLOSE_TILT,
+    "close_cover_tilt": _OPEN_CLOSE_TILT,
+    "stop_cover_tilt": _STOP_TILT,
+    "set_cover_tilt_position": _SET_TILT,
+}
+_FAN_SET_SPEED = 1
+
+
+@dataclass
+class _PlatformGroup:
+    runtime: Runtime
+    domain: str
+    entity_id: str
+    name: str
+    members: list[str]
+    every: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.runtime.states.track(self.members, self._member_changed)
+        self.runtime.services.set_provider(self.entity_id, self._command)
+        self._write(None)
+
+    def _member_changed(self, event: Event) -> None:
+        self._write(event.context)
+
+    def _states(self) -> list[State]:
+        found = (self.runtime.states.get(member) for member in self.members)
+        return [state for state in found if state is not None]
+
+    def _write(self, context: Context | None) -> None:
+        states = self._states()
+        attributes: dict[str, Any] = {"entity_id": list(self.members), **self.extra}
+        if not any(state.state != "unavailable" for state in states):
+            state = "unavailable"
+        else:
+            state = _STATE_RULES[self.domain](self, [s.state for s in states])
+            attributes |= _ATTRIBUTES.get(self.domain, _no_attributes)(state, states)
+        attributes["friendly_name"] = self.name
+        if self.domain == "light":
+            attributes["icon"] = "mdi:lightbulb-group"
+        self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
+
+    def _valid(self, states: list[str]) -> bool:
+        mode = all if self.every else any
+        return mode(state not in _GONE for state in states)
+
+    def _command(
+        self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
+    ) -> Awaitable[None] | None:
+        current = self.runtime.states.get(self.entity_id)
+        if current is None or current.state == "unavailable":
+            return None  # Home Assistant skips an unavailable entity
+        forwarded = _forwarded(self, current.state, service, data)
+        if forwarded is None:
+            return None
+        service, payload, members = forwarded
+        members = [m for m in members if m in self.runtime.states]
+        if not members:
+            return None
+        return self._call_members(service, payload, members, context)
+
+    async def _call_members(
+        self, service: str, payload: dict[str, Any], members: list[str], context: Context
+    ) -> None:
+        await self.runtime.services.call(
+            self.domain, service, payload, target={"entity_id": members}, context=context
+        )
+
+
+def _on_off(group: _PlatformGroup, states: list[str]) -> str:
+    if not group._valid(states):
+        return "unknown"
+    mode = all if group.every else any
+    return "on" if mode(state == "on" for state in states) else "off"
+
+
+def _lock_state(group: _PlatformGroup, states: list[str]) -> str:
+    if not group._valid(states):
+        return "unknown"
+    for moving in ("jammed", "locking", "unlocking"):
+        if moving in states:
+            return moving
+    return "locked" if all(state == "locked" for state in states) else "unlocked"
+
+
+def _cover_state(group: _PlatformGroup, states: list[str]) -> str:
+    for moving in ("opening", "closing"):
+        if moving in states:
+            return moving
+    if not group._valid(states):
+        return "unknown"
+    return "open" if "open" in states else "closed"
+
+
+def _media_state(group: _PlatformGroup, states: list[str]) -> str:
+    if not group._valid(states):
+        return "unknown"
+    if all(state == states[0] for state in states):
+        return states[0] if states[0] in _MEDIA_STATES else "unknown"
+    return "on" if any(state not in ("off", *_GONE) for state in states) else "off"
+
+
+_STATE_RULES: dict[str, Callable[[_PlatformGroup, list[str]], str]] = {
+    "light": _on_off,
+    "switch": _on_off,
+    "binary_sensor": _on_off,
+    "fan": _on_off,
+    "lock": _lock_state,
+    "cover": _cover_state,
+    "media_player": _media_state,
+}
+
+
+def _mean(values: list[Any]) -> Any:
+    """One value as it is, several as the integer part of their mean, as Home Assistant
+    merges members' numbers; None without any."""
+    if len(values) <= 1:
+        return values[0] if values else None
+    return int(sum(values) / len(values))
+
+
+def _features(state: State) -> int:
+    features = state.attributes.get("supported_features")
+    return features if isinstance(features, int) else 0
+
+
+def _light_attributes(state: str, members: list[State]) -> dict[str, Any]:
+    supported: set[str] = set()
+    for member in members:
+        supported |= set(member.attributes.get("supported_color_modes") or ())
+    if len(supported) > 1:
+        supported.discard("onoff")  # Home Assistant keeps the richest modes only
+    if supported - {"onoff", "brightness"}:
+        supported.discard("brightness")
+    supported = supported or {"onoff"}
+    lit = [member for member in members if member.state == "on"]
+    color_mode = None
+    if state == "on":
+        counted = Counter(m.attributes["color_mode"] for m in lit if m.attributes.get("color_mode"))
+        for plain, rank in (("onoff", -1), ("brightness", 0)):
+            if plain in counted:
+                if plain in supported:
+                    counted[plain] = rank
+                else:
+                    del counted[plain]
+        color_mode = counted.most_common(1)[0][0] if counted else "unknown"
+    attributes: dict[str, Any] = {
+        "supported_color_modes": sorted(supported),
+        "color_mode": color_mode,
+    }
+    if supported & _BRIGHTNESS_MODES:
+        brightness = [
+            m.attributes["brightness"] for m in lit if m.attributes.get("brightness") is not None
+        ]
+        attributes["brightness"] = _mean(brightness) if color_mode in _BRIGHTNESS_MODES else None
+    return attributes
+
+
+def _cover_attributes(state: str, members: list[State]) -> dict[str, Any]:
+    positioned = [m for m in members if _features(m) & _SET_POSITION]
+    positions = [
+        m.attributes["current_position"]
+        for m in positioned
+        if m.attributes.get("current_position") is not None
+    ]
+    position = _mean(positions)
+    return {} if position is None else {"current_position": position}
+
+
+def _no_attributes(state: str, members: list[State]) -> dict[str, Any]:
+    return {}
+
+
+_ATTRIBUTES: dict[str, Callable[[str, list[State]], dict[str, Any]]] = {
+    "light": _light_attributes,
+    "cover": _cover_attributes,
+}
+
+Forwarded = tuple[str, dict[str, Any], list[str]]
+
+
+def _forwarded(
+    group: _PlatformGroup, state: str, service: str, data: Mapping[str, Any]
+) -> Forwarded | None:
+    """The call the group makes of its members for ``service``, or None for none."""
+    members = group.members
+    if service == "toggle" and group.domain in ("light", "switch", "fan"):
+        service = "turn_off" if state == "on" else "turn_on"
+    if group.domain == "light":
+        if service == "turn_on":
+            return (
+                service,
+                {k: v for k, v in _light_fields(data).items() if k in _LIGHT_FORWARDED},
+                members,
+            )
+        if service == "turn_off":
+            return service, {k: v for k, v in data.items() if k == "transition"}, members
+        return None
+    if group.domain in ("switch", "lock"):
+        return service, {}, members
+    if group.domain == "cover":
+        needed = _COVER_SERVICES.get(service)
+        if needed is None:
+            return None
+        payload = {k: v for k, v in data.items() if k in ("position", "tilt_position")}
+        return service, payload, _supporting(group, needed)
+    if group.domain == "fan":
+        if service == "turn_on" and "percentage" in data:
+            service = "set_percentage" if data["percentage"] else "turn_off"
+        if service == "set_percentage":
+            return service, {"percentage": data["percentage"]}, _supporting(group, _FAN_SET_SPEED)
+        return (service, {}, members) if service in ("turn_on", "turn_off") else None
+    return service, dict(data), members
+
+
+def _supporting(group: _PlatformGroup, needed: int) -> list[str]:
+    """The members whose features include ``needed``, in the order they are listed."""
+    found = (group.runtime.states.get(member) for member in group.members)
+    return [s.entity_id for s in found if s is not None and _features(s) & needed]
+
+
+def _light_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``turn_on`` data with the fields Home Assistant's light service converts before a
+    light sees them (``brightness_pct``, ``color_temp`` in mireds, ``kelvin``) converted."""
+    fields = dict(data)
+    if "brightness_pct" in fields:
+        fields["brightness"] = round(float(fields.pop("brightness_pct")) * 255 / 100)
+    if "kelvin" in fields:
+        fields["color_temp_kelvin"] = int(fields.pop("kelvin"))
+    if "color_temp" in fields:
+        fields["color_temp_kelvin"] = int(1_000_000 / float(fields.pop("color_temp")))
+    return fields
+
+
+def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Make every ``platform: group`` item's entity; a bad item is reported and skipped,
+    as Home Assistant skips a platform it cannot validate."""
+    issues: list[ConfigIssue] = []
+    for key, block in config.items():
+        domain = str(key).split(" ", 1)[0]
+        if domain not in DOMAINS or block is None:
+            continue
+        items = block if isinstance(block, list) else [block]
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
+                continue
+            where = f"{key}[{index}]"
+            problem = _problem(domain, item)
+            if problem is not None:
+                at = problem[0] if problem[0] in item else None
+                issues.append(issue_at(item, at, f"{where}.{problem[0]}", problem[1]))
+                continue
+            _group(runtime, domain, item).start()
+    return issues
+
+
+def _problem(domain: str, item: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first key of ``item`` Home Assistant's schema rejects, and why."""
+    allowed = (
+        _KEYS | _EXTRA_KEYS.get(domain, frozenset()) | ({"all"} if domain in _WITH_ALL else set())
+    )
+    for key in item:
+        if key not in allowed:
+            return str(key), f"unknown key {key!r}; valid: {', '.join(sorted(allowed))}"
+    members = item.get("entities")
+    if members is None:
+        return "entities", "'entities' missing"
+    for member in _listed(members):
+        if not isinstance(member, str) or member.partition(".")[0] != domain:
+            return "entities", f"{member!r} is not a {domain} entity id"
+    if "all" in item and not isinstance(item["all"], bool):
+        return "all", "expected a boolean"
+    return None
+
+
+def _listed(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [part.strip().lower() for part in value.split(",") if part.strip()]
+    return (
+        [v.strip().lower() if isinstance(v, str) else v for v in value]
+        if isinstance(value, list)
+        else [value]
+    )
+
+
+def _group(runtime: Runtime, domain: str, item: Mapping[str, Any]) -> _PlatformGroup:
+    name = str(item.get("name") or _DEFAULT_NAMES[domain])
+    extra = {"device_class": item["device_class"]} if item.get("device_class") else {}
+    return _PlatformGroup(
+        runtime,
+        domain,
+        f"{domain}.{entity_slug(name)}",
+        name,
+        _listed(item["entities"]),
+        bool(item.get("all")),
+        extra,
+    )
