@@ -28,6 +28,7 @@ from homeloom.orchestrator import (
     State,
     TestClock,
 )
+from homeloom.orchestrator._service_call import given_data
 from homeloom.scenarios import EVENT_AUTOMATION_TRIGGERED, EVENT_GATED_CALL
 
 __all__ = ["EventsFileError", "load_events_file", "parse_duration", "simulate"]
@@ -189,6 +190,8 @@ class _Recorder(logging.Handler):
         )
 
     def on_call(self, call: ServiceCall) -> None:
+        """A call made, or refused by its service's checks (it fails then): recorded
+        with its data as the caller gave it, as Home Assistant records calls."""
         scenario = self.scenario_of(call.context)
         if scenario is not None:
             self._scenario_of_context.setdefault(call.context.id, scenario)
@@ -196,7 +199,7 @@ class _Recorder(logging.Handler):
             {
                 **self.stamp(),
                 "service": call.name,
-                "data": _jsonable(dict(call.data)),
+                "data": _jsonable(dict(given_data(call))),
                 "target": _jsonable(dict(call.target)),
                 "scenario": scenario,
                 "outcome": "done",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._context import Context
-from ._service_call import Service, ServiceCall
+from ._service_call import Service, ServiceCall, ValidatedData
 from ._service_targets import ENTITY_MATCH_ALL
 from ._services import ServiceRegistry
 from ._states import StateStore
@@ -27,7 +27,7 @@ class _Plan:
         self,
         generation: int,
         entry: Service,
-        payload: Mapping[str, Any],
+        payload: dict[str, Any],
         entity_ids: tuple[str, ...],
         target: dict[str, Any],
     ) -> None:
@@ -100,7 +100,7 @@ class FixedCall:
                 return ServiceCall(
                     entry.domain,
                     entry.service,
-                    dict(plan.payload),
+                    plan.payload.copy(),  # not dict(): a ValidatedData keeps the data given
                     context,
                     plan.entity_ids,
                     self.return_response,
@@ -134,10 +134,17 @@ class FixedCall:
                 return None
         elif explicit is not None and ENTITY_MATCH_ALL in explicit:
             return None
-        if entry.schema is not None and not all(
-            isinstance(value, _SCALARS) for value in call.data.values()
-        ):
-            return None  # a nested value would be shared between calls
+        if entry.schema is not None:
+            if not all(isinstance(value, _SCALARS) for value in call.data.values()):
+                return None  # a nested value would be shared between calls
+            if type(call.data) is ValidatedData:  # its copy() keeps the data as given
+                return _Plan(
+                    registry.generation,
+                    entry,
+                    call.data.copy(),
+                    call.entity_ids,
+                    call.target.copy(),
+                )
         return _Plan(
             registry.generation, entry, dict(call.data), call.entity_ids, call.target.copy()
         )

@@ -50,9 +50,32 @@ class DataTargets(dict[str, Any]):
         return DataTargets(self, self.given)
 
 
+class ValidatedData(dict[str, Any]):
+    """A call's data as its service's schema made it, which the handler reads, keeping
+    the data as the caller gave it (``given``): Home Assistant records a call with
+    that, before its schema runs (``"21"``, not ``21.0``). A copy (``copy()``) keeps it
+    too, as a call prepared once and made again copies its data."""
+
+    __slots__ = ("given",)
+
+    def __init__(self, validated: Mapping[str, Any], given: Mapping[str, Any]) -> None:
+        super().__init__(validated)
+        self.given = given
+
+    def copy(self) -> ValidatedData:
+        return ValidatedData(self, self.given)
+
+
+def given_data(call: ServiceCall) -> Mapping[str, Any]:
+    """The call's data as the caller gave it, before its service's schema ran."""
+    data = call.data
+    return data.given if type(data) is ValidatedData else data
+
+
 NextHandler = Callable[[ServiceCall], Awaitable[ServiceResponse | None]]
 CallObserver = Callable[[ServiceCall], None]
-"""Sees every call about to run (the simulator records calls with it)."""
+"""Sees every call about to run, and every call its service's checks refused, as
+Home Assistant records those too (the simulator records calls with it)."""
 Middleware = Callable[[ServiceCall, NextHandler], Awaitable[ServiceResponse | None]]
 
 

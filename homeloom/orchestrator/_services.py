@@ -25,6 +25,7 @@ from ._service_call import (
     Service,
     ServiceCall,
     TargetMode,
+    ValidatedData,
 )
 from ._service_providers import EntityProviders
 from ._service_targets import TARGET_KEYS, TargetResolution, _as_list
@@ -189,6 +190,12 @@ class ServiceRegistry(EntityProviders, TargetResolution):
         if self.stubbed:
             return self._stub_call(domain, service, data, target, context, return_response)
         entry = self.get(domain, service)
+        if return_response and entry.supports_response == "none":
+            # Refused before the call is made (by the script, in Home Assistant): not
+            # shown to the observers, unlike the refusals below.
+            raise ServiceValidationError(
+                entry.domain, entry.service, "response_variable", "this service returns no response"
+            )
         payload = dict(data) if data else {}
         targets: dict[str, Any] = dict(target) if target else {}
         if payload:
@@ -197,41 +204,64 @@ class ServiceRegistry(EntityProviders, TargetResolution):
                     return self._prepare_data_targets(
                         entry, payload, target, context, return_response
                     )
-        entity_ids: tuple[str, ...] = ()
-        if entry.target != "none":
-            has_target = False
-            for key, value in targets.items():  # usually one key: cheaper than each of TARGET_KEYS
-                if key in TARGET_KEYS and value not in (None, [], ""):
-                    has_target = True
-                    break
-            if has_target:
-                entity_ids = self.resolve_target(entry, targets)
-            elif entry.target == "required":
-                raise ServiceValidationError(
-                    entry.domain,
-                    entry.service,
-                    "target",
-                    "needs a target: entity_id, area_id, device_id or label_id",
-                    invalid_data=True,
-                )
-        elif any(targets.get(key) for key in TARGET_KEYS):
-            # Some services (notify, scripts) accept entity_id as plain data.
-            payload.update({k: v for k, v in targets.items() if v is not None})
-        if return_response and entry.supports_response == "none":
-            raise ServiceValidationError(
-                entry.domain, entry.service, "response_variable", "this service returns no response"
+        try:  # ends in a return: costs no jump when the call is accepted
+            entity_ids: tuple[str, ...] = ()
+            if entry.target != "none":
+                has_target = False
+                for key, value in targets.items():  # usually one key: cheaper than each key
+                    if key in TARGET_KEYS and value not in (None, [], ""):
+                        has_target = True
+                        break
+                if has_target:
+                    entity_ids = self.resolve_target(entry, targets)
+                elif entry.target == "required":
+                    raise ServiceValidationError(
+                        entry.domain,
+                        entry.service,
+                        "target",
+                        "needs a target: entity_id, area_id, device_id or label_id",
+                        invalid_data=True,
+                    )
+            elif any(targets.get(key) for key in TARGET_KEYS):
+                # Some services (notify, scripts) accept entity_id as plain data.
+                payload.update({k: v for k, v in targets.items() if v is not None})
+            if entry.schema is not None:
+                payload = _validate(entry, payload)
+            return ServiceCall(
+                entry.domain,
+                entry.service,
+                payload,
+                context or Context(),
+                entity_ids,
+                return_response,
+                {key: value for key, value in targets.items() if value not in (None, [], "")},
             )
-        if entry.schema is not None:
-            payload = _validate(entry, payload)
-        return ServiceCall(
+        except ServiceValidationError:
+            if self._observers:
+                self._show_refused(entry, payload, targets, context, return_response)
+            raise
+
+    def _show_refused(
+        self,
+        entry: Service,
+        payload: dict[str, Any],
+        targets: Mapping[str, Any],
+        context: Context | None,
+        return_response: bool,
+    ) -> None:
+        """Show the observers a call ``prepare`` refused, with its data as given: Home
+        Assistant records a call before its schema reads it, so one it then refuses too."""
+        call = ServiceCall(
             entry.domain,
             entry.service,
             payload,
             context or Context(),
-            entity_ids,
+            (),
             return_response,
             {key: value for key, value in targets.items() if value not in (None, [], "")},
         )
+        for observer in self._observers:
+            observer(call)
 
     def _prepare_data_targets(
         self,
@@ -404,7 +434,20 @@ def _validate(entry: Service, payload: dict[str, Any]) -> dict[str, Any]:
         raise ServiceValidationError(
             entry.domain, entry.service, field_name, message, invalid_data=True
         ) from None
-    return model.model_dump(exclude_unset=True, exclude_none=False)
+    validated = model.model_dump(exclude_unset=True, exclude_none=False)
+    return ValidatedData(validated, payload) if _converted(validated, payload) else validated
+
+
+def _converted(validated: Mapping[str, Any], given: Mapping[str, Any]) -> bool:
+    """Whether a schema made the data other than given: other keys, or a value other or
+    of another type (``21.0`` for ``21`` compares equal)."""
+    if validated.keys() != given.keys():
+        return True
+    for key, value in validated.items():
+        original = given[key]
+        if type(value) is not type(original) or value != original:
+            return True
+    return False
 
 
 def _wrap(middleware: Middleware, inner: NextHandler) -> NextHandler:
