@@ -267,12 +267,16 @@ async def test_the_automations_first_states_share_the_start_of_the_house(
         assert (on.state, off.state) == ("on", "off")
         assert on.context is off.context
         assert (on.context.origin, on.context.source) == ("system", "automations start")
-        # A reload's start is caused by what asked for it.
+        # A reload's start of an edited automation is caused by what asked for it; an
+        # unchanged one goes on, its state untouched.
+        edited = AUTOMATIONS.replace("- id: mark_seen\n", "- id: mark_seen\n  mode: restart\n")
+        (tmp_path / "automations.yaml").write_text(edited, encoding="utf-8")
         asked = Context(origin="user", user_id="alice", source="ui")
         await house.automations.reload(asked)
         again = states.get("automation.automation_0")
         assert again is not None and again.context.parent_id == asked.id
         assert (again.context.origin, again.context.user_id) == ("system", "alice")
+        assert states.get("automation.automation_1") is off
         await house.stop()
     finally:
         gc.unfreeze()

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import ChainMap
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +18,13 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime
 from ._assemblages import setup_assemblages
 from ._automation import Automation, TraceSink, automation_name, object_id_for
 from ._automation_broken import _Broken, _DuplicateId, _has_entity, _Unreadable
-from ._automation_config import DEFAULT_OPTIONS, DOMAIN, parse_automation, scenario_label
+from ._automation_config import (
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    _from_blueprint,
+    parse_automation,
+    scenario_label,
+)
 from ._automation_references import _find_unknown
 from ._automation_services import register_automation_services
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
@@ -49,6 +57,35 @@ class ScenarioReport:
     warnings: list[ConfigIssue] = field(default_factory=list)
 
 
+# How an automation was configured: a digest of its name and of its configuration as
+# written (a blueprint's as filled in), kept rather than the configuration, which a
+# long-running house lets go. As Home Assistant, a reload keeps running the automations
+# whose name and configuration are unchanged.
+_Written = bytes
+
+
+def _written_item(item: Any, config_dir: Path | None) -> Any:
+    """``item`` as its automation is read: a blueprint's filled in (raises if it
+    cannot be)."""
+    if isinstance(item, Mapping) and "use_blueprint" in item:
+        return _from_blueprint(item, config_dir)
+    return item
+
+
+def _written(written: Mapping[str, Any], number: int) -> _Written:
+    """How the automation of ``written``, ``number``-th of the configuration, was
+    written (see ``_Written``)."""
+    alias = written.get("alias")
+    name = str(alias) if alias not in (None, "") else f"{DOMAIN} {number}"
+    try:  # the keys sorted: as Home Assistant's comparison, their order does not count
+        text = json.dumps(written, sort_keys=True, default=repr, ensure_ascii=False)
+    except TypeError:  # keys of several types cannot be sorted
+        text = repr(written)
+    digest = hashlib.blake2b(name.encode(), digest_size=16)
+    digest.update(b"\0" + text.encode())
+    return digest.digest()
+
+
 def _automation_items(config: Any) -> Iterator[tuple[int, Any, list[Any], int]]:
     """Each automation of ``config``: its index, the item, the list that holds it and
     its place there."""
@@ -70,6 +107,13 @@ class AutomationManager:
         # The automations that failed to load, by entity id: their attributes. As Home
         # Assistant, each still has its entity, unavailable, and takes its name.
         self.broken: dict[str, _Broken] = {}
+        # How each automation of the configuration (not an assemblage's) was written,
+        # by entity id: a reload keeps those that are written the same.
+        self._written: dict[str, _Written] = {}
+        # Whether each automation a reload removed was on, by entity id: as Home
+        # Assistant restores a removed entity's state, one made again with the same
+        # entity id (an edited automation) starts as it was.
+        self._removed_on: dict[str, bool] = {}
         self.keep_every_trace = False  # the simulator reports every run
         # Where each value was written, kept after a load for the errors of checking;
         # a house that runs for days forgets it once started (see drop_positions).
@@ -94,16 +138,32 @@ class AutomationManager:
         the process's, unused (some 5 MiB at 10,000 automations). Their unknown
         entities are looked for first, for ``unknown_entities``.
         """
-        report = ScenarioReport()
-        ids: set[str] = set()
+        return self._load(config)
+
+    def _load(self, config: Any, kept: Collection[int] = ()) -> ScenarioReport:
+        """:meth:`load`, but for the items at the places ``kept`` in ``config``: their
+        automations, already running, are kept (see ``reload``)."""
+        report = ScenarioReport(loaded=len(kept))
+        ids = {
+            automation.spec.id
+            for automation in self.automations.values()
+            if kept and automation.spec.id is not None
+        }
         # One bound method for every automation rather than one each.
         sink = self._store_trace
         release = not self.keep_positions
         known: Container[str] = self._known_entities() if release else ()
-        unknown = self._unknown = [] if release else None
+        unknown: list[ConfigIssue] | None = None
+        if release:  # the kept automations' unknown entities are still unknown
+            labels = {automation.label for automation in self.automations.values()}
+            unknown = [issue for issue in self._unknown or () if issue.scenario in labels]
+        self._unknown = unknown
         found: list[tuple[Any, str, str]] = []  # worked in by _find_unknown, left empty
         number = 0  # as Home Assistant numbers them: each but those with no entity at all
         for index, item, items, place in _automation_items(config):
+            if index in kept:
+                number += 1
+                continue
             automation = self._load_one(item, index, ids, report, sink, number=number)
             if _has_entity(item):
                 number += 1
@@ -152,7 +212,8 @@ class AutomationManager:
         try:
             if isinstance(item, Mapping) and not _has_entity(item):
                 raise _Unreadable(item)
-            spec = parse_automation(item, config_dir=self.config_dir)
+            written = _written_item(item, self.config_dir)
+            spec = parse_automation(written, config_dir=self.config_dir)
             if spec.id is not None and spec.id in ids:
                 raise _DuplicateId(item, spec.id)
             if extra:
@@ -181,6 +242,8 @@ class AutomationManager:
         if spec.id is not None:
             ids.add(spec.id)
         self.automations[entity_id] = automation
+        if extra is None:
+            self._written[entity_id] = _written(written, number)
         automation.stored_trace_dicts = _NO_STORED_TRACES
         self._restore_traces(automation)
         report.loaded += 1
@@ -210,6 +273,13 @@ class AutomationManager:
         Their first states share one context, the system's start of the automations
         (a child of ``context``, what asked for a reload, when given), and one moment.
         """
+        self._start(self.automations.values(), context)
+
+    def _start(
+        self, automations: Iterable[Automation], context: Context | None, first: int = 0
+    ) -> None:
+        """:meth:`start` for ``automations``, the last of ``self.automations`` from the
+        place ``first`` on, and for every broken one."""
         started = (
             context.child("system", START_SOURCE)
             if context is not None
@@ -222,7 +292,7 @@ class AutomationManager:
         # Assistant creates them, which its ``states.automation`` lists).
         broken = iter(self.broken.items())
         waiting = next(broken, None)
-        for place, automation in enumerate(self.automations.values()):
+        for place, automation in enumerate(automations, first):
             while waiting is not None and waiting[1].place == place:
                 self._publish_broken(*waiting, started, at)
                 waiting = next(broken, None)
@@ -289,35 +359,99 @@ class AutomationManager:
         initial_state = automation.spec.initial_state
         if initial_state is not None:
             return initial_state
+        was_on = self._removed_on.get(automation.entity_id)
+        if was_on is not None:
+            return was_on
         previous = self.runtime.states.get(automation.entity_id)
         if previous is not None and previous.restored:
             return previous.state != "off"
         return True
 
-    async def unload(self) -> None:
-        for automation in self.automations.values():
+    async def unload(self, keep: Container[str] = ()) -> None:
+        """Stop and remove every automation but those whose entity ids are in ``keep``."""
+        for entity_id, automation in list(self.automations.items()):
+            if entity_id in keep:
+                continue
             await automation.disable()
-            self.runtime.states.remove(automation.entity_id)
-        self.automations.clear()
+            self.runtime.states.remove(entity_id)
+            del self.automations[entity_id]
+            self._written.pop(entity_id, None)
         for entity_id in self.broken:
             self.runtime.states.remove(entity_id)
         self.broken.clear()
 
     async def reload(self, context: Context | None = None) -> ScenarioReport:
-        """Read the automations from the configuration directory again."""
+        """Read the automations from the configuration directory again.
+
+        As Home Assistant, an automation whose name and configuration are unchanged
+        goes on as it is (its runs, its triggers' waits, its state); the others are
+        removed (their runs stopped) and the new or changed ones loaded and started.
+        The assemblages' scenarios, and the broken automations, are all replaced.
+        """
         if self.config_dir is None:
             raise RuntimeError("automations were not loaded from a configuration directory")
         loaded = load_config_dir(self.config_dir)
-        await self.unload()
+        keep, kept = self._unchanged(loaded.value)
+        self._removed_on = {
+            entity_id: self.automations[entity_id].enabled
+            for entity_id in self._written
+            if entity_id not in keep
+        }
+        await self.unload(keep)
         config = loaded.value if isinstance(loaded.value, Mapping) else {}
         assemblage_issues = setup_assemblages(self.runtime, config, self.config_dir)
-        report = self.load(loaded.value)
+        first = len(self.automations)
+        report = self._load(loaded.value, kept)
         report.errors[:0] = [*loaded.errors, *assemblage_issues]
-        await self.start(context)
+        new = list(self.automations.values())[first:]
+        self._start(new, context, first)
+        self._removed_on.clear()
         if not self.keep_positions:
             self.drop_positions(loaded.value)
         self.runtime.bus.fire(EVENT_AUTOMATION_RELOADED, {}, context)
         return report
+
+    def _unchanged(self, config: Any) -> tuple[set[str], set[int]]:
+        """The automations that ``config`` writes as they run: their entity ids, and
+        the places of their items in ``config``.
+
+        Matched as Home Assistant does: one with an id to the item with that id (the
+        first: the others are refused), one without to the first unmatched item without
+        an id; each matches if its name (its alias, else ``automation <place>``) and
+        its configuration as written are the same.
+        """
+        with_id: dict[str, tuple[int, _Written]] = {}
+        without_id: list[tuple[int, _Written]] = []
+        number = 0
+        for index, item, _, _ in _automation_items(config):
+            if not _has_entity(item):
+                continue
+            number += 1
+            try:
+                written = _written(_written_item(item, self.config_dir), number - 1)
+            except Exception:  # a blueprint that cannot be filled in: loaded, as broken
+                continue
+            automation_id = item.get("id")
+            if automation_id:
+                with_id.setdefault(automation_id, (index, written))
+            else:
+                without_id.append((index, written))
+        keep: set[str] = set()
+        kept: set[int] = set()
+        for entity_id, was in self._written.items():
+            automation_id = self.automations[entity_id].spec.id
+            if automation_id:
+                index, now = with_id.pop(automation_id, (-1, None))
+                if now == was:
+                    keep.add(entity_id)
+                    kept.add(index)
+                continue
+            for index, now in without_id:
+                if index not in kept and now == was:
+                    keep.add(entity_id)
+                    kept.add(index)
+                    break
+        return keep, kept
 
     def unknown_entities(self) -> list[ConfigIssue]:
         """Warnings for entity ids the scenarios name that the house does not know
