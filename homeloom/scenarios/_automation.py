@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import unicodedata
 from collections import deque
 from collections.abc import Callable, Container, Mapping
 from datetime import datetime
@@ -19,6 +17,7 @@ from ._autonomy_gate import gate_for
 from ._checkpoints import Resume
 from ._conditions import ConditionCheck, compile_conditions
 from ._script import RunResult, Script
+from ._slugs import entity_slug
 from ._template_states import TemplateState
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace, trace_path
@@ -364,51 +363,8 @@ def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
-# Letters and signs that Unicode decomposition leaves alone, spelt as Home Assistant's
-# slugs spell them.
-_ASCII_SPELLING = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "œ": "oe",
-        "ø": "o",
-        "ł": "l",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "\N{LATIN SMALL LETTER DOTLESS I}": "i",
-        "ħ": "h",
-        "ŧ": "t",
-        "ŋ": "ng",
-        "°": "deg",
-        "€": "eur",
-        "\N{LEFT SINGLE QUOTATION MARK}": "",
-        "\N{RIGHT SINGLE QUOTATION MARK}": "",
-    }
-)
-# Unicode categories left out of a slug rather than made a separator: accents once
-# decomposed, and emoji and other symbols.
-_LEFT_OUT = frozenset(("Mn", "So"))
-_NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
 # The longest entity id Home Assistant makes; a longer one is cut.
 MAX_ENTITY_ID_LENGTH = 255
-
-
-def entity_slug(name: str) -> str:
-    """The object id Home Assistant makes of ``name``: accents, emoji and apostrophes
-    dropped, Latin letters spelt in ASCII, anything else between letters and digits
-    one underscore; ``unknown`` when nothing is left. Letters of other scripts count
-    as separators (Home Assistant transliterates them)."""
-    folded = unicodedata.normalize("NFKD", name).lower().translate(_ASCII_SPELLING)
-    ascii_name = "".join(
-        char
-        if char.isascii()
-        else ""
-        if unicodedata.category(char) in _LEFT_OUT
-        else " "  # punctuation, spaces, letters of other scripts
-        for char in folded
-    )
-    return _NOT_IN_SLUG.sub("_", ascii_name).strip("_") or "unknown"
 
 
 def automation_name(spec: AutomationSpec, place: int) -> str:

@@ -18,8 +18,8 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Event, Runtime, State
 
-from ._automation import entity_slug
 from ._errors import issue_at
+from ._slugs import entity_slug
 
 __all__ = ["Person", "setup_people"]
 

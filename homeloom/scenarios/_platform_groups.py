@@ -23,8 +23,8 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
-from ._automation import entity_slug
 from ._errors import issue_at
+from ._slugs import entity_slug
 
 __all__ = ["setup_platform_groups"]
 

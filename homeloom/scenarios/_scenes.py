@@ -30,6 +30,7 @@ from homeloom.orchestrator import (
 from ._config_dir import load_config_dir
 from ._errors import issue_at
 from ._reproduce import WantedState, reproduce_states
+from ._slugs import entity_slug
 
 __all__ = ["setup_scenes"]
 
@@ -143,7 +144,7 @@ class _Scenes:
 
     def add_yaml(self, items: list[tuple[Any, ...]]) -> None:
         for name, states, unique_id, icon in items:
-            base = f"{DOMAIN}.{slugify(name) or 'unnamed'}"
+            base = f"{DOMAIN}.{entity_slug(str(name))}"  # as Home Assistant names it
             entity_id, suffix = base, 2
             while entity_id in self.scenes or self.runtime.states.get(entity_id) is not None:
                 entity_id, suffix = f"{base}_{suffix}", suffix + 1

@@ -26,11 +26,12 @@ from homeloom.orchestrator import (
 )
 
 from ._actions import Run
-from ._automation import MAX_ENTITY_ID_LENGTH, entity_slug
+from ._automation import MAX_ENTITY_ID_LENGTH
 from ._automation_broken import _readable
 from ._blueprints import BlueprintError, use_blueprint
 from ._errors import ScenarioConfigError, issue_at
 from ._script import RunResult, Script, end_calling_run
+from ._slugs import entity_slug
 from ._template_states import TemplateState
 
 __all__ = ["ScriptsReport", "setup_scripts"]

@@ -9,9 +9,9 @@ from typing import Any
 
 from homeloom.orchestrator import Runtime
 
-from ._automation import entity_slug
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, issue_at
+from ._slugs import entity_slug
 from ._templates import Template, TemplateError, get_template_engine
 
 __all__ = ["_Definition", "_definition"]

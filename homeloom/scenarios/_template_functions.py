@@ -6,7 +6,6 @@ import base64
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -17,6 +16,7 @@ from urllib.parse import urlencode as _urlencode
 
 from homeloom.orchestrator import Runtime
 
+from ._slugs import entity_slug
 from ._template_defaults import NO_DEFAULT, TemplateValueError, fail
 from ._template_house import HouseFunctions
 from ._template_states import AllStates
@@ -227,13 +227,10 @@ def _to_json(
 
 
 def _slugify(value: Any, separator: str = "_") -> str:
-    """Home Assistant's slug: accents dropped, other runs of non-alphanumerics one separator."""
+    """Home Assistant's ``slugify`` filter: its slug of names, and nothing of nothing."""
     if value is None or value == "":
         return ""
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    slug = separator.join(re.findall(r"[a-z0-9]+", text))
-    return slug or "unknown"
+    return entity_slug(str(value), separator)
 
 
 def _ordinal(value: Any) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Runtime
 
-from ._automation import entity_slug
 from ._errors import ScenarioConfigError, fail, issue_at
+from ._slugs import entity_slug
 from ._template_entity_config import _Definition, _definition
 from ._template_state_entities import _StateBasedEntity
 from ._yaml_values import Position, YamlDict, position_of
