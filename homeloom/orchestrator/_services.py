@@ -26,6 +26,7 @@ from ._service_call import (
     ServiceCall,
     TargetMode,
     ValidatedData,
+    given_data,
 )
 from ._service_providers import EntityProviders
 from ._service_targets import TARGET_KEYS, TargetResolution, _as_list
@@ -400,11 +401,12 @@ class ServiceRegistry(EntityProviders, TargetResolution):
 
 def _event_service_data(call: ServiceCall) -> dict[str, Any]:
     """``service_data`` of the ``call_service`` event, as Home Assistant fires it: the
-    data as the caller gave it (an ``entity_id`` among it as written), then the keys of
+    data as the caller gave it, before the service's schema (``"21"``, not ``21.0``;
+    an ``entity_id`` among it as written), then the keys of
     the target, each a list as Home Assistant's checks of a target make it (the ids
     as they were given, not the entities they resolve to)."""
     given = call.target.given if type(call.target) is DataTargets else None
-    service_data = dict(given if given is not None else call.data)
+    service_data = dict(given if given is not None else given_data(call))
     for key, value in call.target.items():
         if given is None or key not in given:
             service_data[key] = _as_target_list(key, value)
