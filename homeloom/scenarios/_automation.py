@@ -17,7 +17,7 @@ from ._autonomy_gate import gate_for
 from ._checkpoints import Resume
 from ._conditions import ConditionCheck, compile_conditions
 from ._script import RunResult, Script
-from ._slugs import entity_slug
+from ._slugs import entity_id_for
 from ._template_states import TemplateState
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace, trace_path
@@ -363,10 +363,6 @@ def _summary(variables: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
-# The longest entity id Home Assistant makes; a longer one is cut.
-MAX_ENTITY_ID_LENGTH = 255
-
-
 def automation_name(spec: AutomationSpec, place: int) -> str:
     """The name Home Assistant gives an automation, its friendly name: its alias, else
     ``automation <place>``, its place among every automation block of the
@@ -375,13 +371,5 @@ def automation_name(spec: AutomationSpec, place: int) -> str:
 
 
 def object_id_for(name: str, taken: Container[str]) -> str:
-    """``automation.<slug of name>``, numbered ``_2``, ``_3``... when already taken,
-    cut to Home Assistant's longest entity id (as Home Assistant)."""
-    preferred = f"{DOMAIN}.{entity_slug(name)}"
-    entity_id = preferred[:MAX_ENTITY_ID_LENGTH]
-    number = 2
-    while entity_id in taken:
-        suffix = f"_{number}"
-        entity_id = preferred[: MAX_ENTITY_ID_LENGTH - len(suffix)] + suffix
-        number += 1
-    return entity_id
+    """``automation.<slug of name>``, as Home Assistant names it (see ``entity_id_for``)."""
+    return entity_id_for(DOMAIN, name, taken)

@@ -26,12 +26,11 @@ from homeloom.orchestrator import (
 )
 
 from ._actions import Run
-from ._automation import MAX_ENTITY_ID_LENGTH
 from ._automation_broken import _readable
 from ._blueprints import BlueprintError, use_blueprint
 from ._errors import ScenarioConfigError, issue_at
 from ._script import RunResult, Script, end_calling_run
-from ._slugs import entity_slug
+from ._slugs import entity_id_for
 from ._template_states import TemplateState
 
 __all__ = ["ScriptsReport", "setup_scripts"]
@@ -125,19 +124,6 @@ _NAMING_KEYS = ("alias", "description")
 
 def _valid_object_id(name: Any) -> bool:
     return slugify(str(name)) == str(name) and str(name) not in _RESERVED
-
-
-def _broken_entity_id(name: str, taken: set[str]) -> str:
-    """``script.<slug of name>``, numbered ``_2``, ``_3``... when taken (as Home
-    Assistant names an entity from its name)."""
-    preferred = f"{DOMAIN}.{entity_slug(name)}"
-    entity_id = preferred[:MAX_ENTITY_ID_LENGTH]
-    number = 2
-    while entity_id in taken:
-        suffix = f"_{number}"
-        entity_id = preferred[: MAX_ENTITY_ID_LENGTH - len(suffix)] + suffix
-        number += 1
-    return entity_id
 
 
 class ScriptEntity:
@@ -303,7 +289,7 @@ def _broken_entities(
     for name, item in broken:
         alias = item.get("alias")
         label = str(alias) if alias is not None else name
-        entity_id = _broken_entity_id(label, taken)
+        entity_id = entity_id_for(DOMAIN, label, taken)
         taken.add(entity_id)
         entities[name] = _BrokenScript(entity_id, label)
     return entities

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
-__all__ = ["entity_slug"]
+__all__ = ["MAX_ENTITY_ID_LENGTH", "entity_id_for", "entity_slug"]
+
+# The longest entity id Home Assistant makes; a longer one is cut.
+MAX_ENTITY_ID_LENGTH = 255
 
 # Letters and signs that Unicode decomposition leaves alone, spelt as Home Assistant's
 # slugs spell them.
@@ -51,3 +55,16 @@ def entity_slug(name: str, separator: str = "_") -> str:
         for char in folded
     )
     return _NOT_IN_SLUG.sub(separator, ascii_name).strip(separator) or "unknown"
+
+
+def entity_id_for(domain: str, name: str, taken: Container[str]) -> str:
+    """``<domain>.<slug of name>``, numbered ``_2``, ``_3``... when already taken, cut to
+    Home Assistant's longest entity id: as Home Assistant names an entity from its name."""
+    preferred = f"{domain}.{entity_slug(name)}"
+    entity_id = preferred[:MAX_ENTITY_ID_LENGTH]
+    number = 2
+    while entity_id in taken:
+        suffix = f"_{number}"
+        entity_id = preferred[: MAX_ENTITY_ID_LENGTH - len(suffix)] + suffix
+        number += 1
+    return entity_id
