@@ -81,7 +81,12 @@ def _definition(
     if not isinstance(entry, Mapping):
         raise ScenarioConfigError([issue_at(entries, number, path, "expected a mapping")])
     issues = [
-        issue_at(entry, key, f"{path}.{key}", f"unknown key {key!r}")
+        issue_at(
+            entry,
+            key,
+            f"{path}.{key}",
+            f"unknown key {key!r}; valid: {', '.join(sorted(_ENTITY_KEYS[domain]))}",
+        )
         for key in entry
         if key not in _ENTITY_KEYS[domain]
     ]

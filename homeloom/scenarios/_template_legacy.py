@@ -153,7 +153,12 @@ def _rewritten(
     if not isinstance(entry, Mapping):
         raise fail(sensors, object_id, path, "expected a mapping")
     problems = [
-        issue_at(entry, key, f"{path}.{key}", f"unknown key {key!r}")
+        issue_at(
+            entry,
+            key,
+            f"{path}.{key}",
+            f"unknown key {key!r}; valid: {', '.join(sorted(_LEGACY_KEYS[domain]))}",
+        )
         for key in entry
         if key not in _LEGACY_KEYS[domain]
     ]

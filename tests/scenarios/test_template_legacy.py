@@ -69,7 +69,9 @@ async def test_problems_name_the_legacy_keys_where_written(tmp_path: Path) -> No
     assert errors[0].startswith("configuration.yaml:7:9: sensor[0].sensors.a.value_template: ")
     assert errors[1:] == [
         "configuration.yaml:12:9: binary_sensor[0].sensors.b.friendly_name_template: "
-        "unknown key 'friendly_name_template'",
+        "unknown key 'friendly_name_template'; valid: attribute_templates, "
+        "availability_template, delay_off, delay_on, device_class, entity_id, "
+        "entity_picture_template, friendly_name, icon_template, unique_id, value_template",
         "configuration.yaml:11:7: binary_sensor[0].sensors.b: missing 'value_template'",
     ]
 
