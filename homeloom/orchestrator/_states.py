@@ -156,6 +156,8 @@ class StateStore:
         # Per entity, in the order they were added.
         self._by_entity: dict[str, list[_Listener]] = {}
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
+        # Per domain, told when an entity of it first gets a state (see ``on_new``).
+        self._on_new: dict[str, list[EventHandler]] = {}
 
     # --- reading -------------------------------------------------------------
 
@@ -211,6 +213,12 @@ class StateStore:
         for entity_id in (ids,) if isinstance(ids, str) else ids:
             by_entity.setdefault(entity_id, []).append(entry)
         return _Tracking(by_entity, ids, entry)
+
+    def on_new(self, domain: str, handler: EventHandler) -> None:
+        """Call ``handler`` with the ``state_changed`` event of each entity of ``domain``
+        that gets a state it did not have, before that event's trackers: a zone starts
+        following a person made after it (``track`` it then for its later changes)."""
+        self._on_new.setdefault(domain, []).append(handler)
 
     def tracked_entity_count(self) -> int:
         return len(self._by_entity)
@@ -287,8 +295,18 @@ class StateStore:
             context,
         )
         self._states[entity_id] = new
+        if old is None and self._on_new:  # rare: only a new entity pays for the look-up
+            self._tell_new(entity_id, new, context)
         self._announce(entity_id, old, new, context)
         return new
+
+    def _tell_new(self, entity_id: str, new: State, context: Context) -> None:
+        handlers = self._on_new.get(entity_id.partition(".")[0])
+        if handlers:
+            data = {"entity_id": entity_id, "old_state": None, "new_state": new}
+            event = Event(EVENT_STATE_CHANGED, data, new.last_updated, context)
+            for handler in tuple(handlers):
+                call_handler(handler, event, self._tasks)
 
     def restore(self, state: State) -> None:
         """Put back a state saved before a restart, without announcing it as a change."""

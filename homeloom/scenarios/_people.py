@@ -9,6 +9,10 @@ most recently updated tracker away; unknown and unavailable trackers, and router
 trackers in a named zone, count for nothing. With no tracker left it is
 ``unknown``. Its attributes say which tracker it follows (``source``) and, from
 that tracker, the coordinates and their accuracy.
+
+People made in Home Assistant's UI (``.storage/person``, see ``_ha_collections``)
+come after the YAML ones and are ``editable``. A person's entity id is the one
+Home Assistant's entity registry gives its id, else made from its name.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Event, Runtime, State
+from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, ServiceCall, State
+from homeloom.orchestrator.types import Unsubscribe
 
+from ._config_dir import load_config_dir
 from ._errors import issue_at
+from ._ha_collections import read_stored_items, registered_entity_ids
 from ._slugs import entity_slug
 
 __all__ = ["Person", "setup_people"]
@@ -35,14 +42,37 @@ def _latest(best: State | None, state: State) -> State:
 class Person:
     """One person entity and the trackers it follows."""
 
-    def __init__(self, runtime: Runtime, entity_id: str, settings: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        entity_id: str,
+        settings: Mapping[str, Any],
+        editable: bool = False,
+    ) -> None:
         self.runtime = runtime
         self.entity_id = entity_id
+        self.editable = editable
         self.id = str(settings["id"])
+        self._untrack: Unsubscribe | None = None
+        self.configure(settings)
+
+    def configure(self, settings: Mapping[str, Any]) -> None:
+        """Take these settings (at first, or from a reload) and write the state they give."""
         self.name = str(settings["name"])
         self.device_trackers: list[str] = list(settings["device_trackers"])
         self.user_id: str | None = settings.get("user_id")
         self.picture: str | None = settings.get("picture")
+        if self._untrack is not None:
+            self._untrack()
+            self._untrack = None
+        if self.device_trackers:
+            self._untrack = self.runtime.states.track(self.device_trackers, self.update)
+        self.update()
+
+    def remove(self, context: Context) -> None:
+        if self._untrack is not None:
+            self._untrack()
+        self.runtime.states.remove(self.entity_id, context=context)
 
     def source(self) -> State | None:
         """The tracker state the person follows now, if any."""
@@ -61,7 +91,7 @@ class Person:
 
     def update(self, _: Event | None = None) -> None:
         source = self.source()
-        attributes: dict[str, Any] = {"editable": False, "id": self.id}
+        attributes: dict[str, Any] = {"editable": self.editable, "id": self.id}
         if source is not None:
             for key in ("latitude", "longitude", "gps_accuracy"):
                 value = source.attributes.get(key)
@@ -103,34 +133,86 @@ def _person_settings(item: Any, path: str) -> tuple[dict[str, Any] | None, Confi
 
 
 def setup_people(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
-    """One person entity per ``person:`` item, following its trackers from now on
-    (set up after adapters publish the trackers, before automations attach)."""
-    block = config.get(DOMAIN)
-    if block is None:
+    """One person entity per ``person:`` item, then per item of ``.storage/person``,
+    following its trackers from now on (set up after adapters publish the trackers,
+    before automations attach), and ``person.reload``. With neither ``person:`` nor
+    ``default_config:`` the integration, and so its stored people, is not set up."""
+    if DOMAIN not in config and "default_config" not in config:
         return []
-    items = block if isinstance(block, list) else [block]
     issues: list[ConfigIssue] = []
+    chosen = _yaml_people(config.get(DOMAIN), issues)
+    stored, stored_issues = read_stored_items(runtime.config_dir, DOMAIN, _person_settings)
+    issues.extend(stored_issues)
+    for settings in stored:
+        if str(settings["id"]) in chosen:  # Home Assistant keeps the YAML one too
+            message = f"duplicate person id {settings['id']!r}"
+            where = f"{settings['path']}.id"
+            issues.append(ConfigIssue(message, file=settings["file"], key=where))
+        else:
+            chosen[str(settings["id"])] = {**settings, "editable": True}
     people: dict[str, Person] = {}
-    ids: set[str] = set()
-    for index, item in enumerate(items):
+    _make_people(runtime, list(chosen.values()), people)
+    runtime.components[DOMAIN] = people
+    runtime.services.register(DOMAIN, "reload", lambda call: _reload(runtime, people, call))
+    return issues
+
+
+def _yaml_people(block: Any, issues: list[ConfigIssue]) -> dict[str, dict[str, Any]]:
+    """The ``person:`` block's valid items by id (the first of an id is kept)."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(block if isinstance(block, list) else [block] if block else []):
         path = f"{DOMAIN}[{index}]"
         settings, issue = _person_settings(item, path)
         if issue is not None:
             issues.append(issue)
-            continue
-        assert settings is not None
-        if str(settings["id"]) in ids:
-            issues.append(issue_at(item, "id", f"{path}.id", f"duplicate person id {item['id']!r}"))
-            continue
-        ids.add(str(settings["id"]))
-        slug = entity_slug(str(settings["name"]))
-        entity_id, suffix = f"{DOMAIN}.{slug}", 2
-        while entity_id in people:  # two people of one name: the second gets a number
-            entity_id, suffix = f"{DOMAIN}.{slug}_{suffix}", suffix + 1
-        person = Person(runtime, entity_id, settings)
-        people[entity_id] = person
-        person.update()
-        if person.device_trackers:
-            runtime.states.track(person.device_trackers, person.update)
-    runtime.components[DOMAIN] = people
-    return issues
+        elif settings is not None and str(settings["id"]) in chosen:
+            message = f"duplicate person id {settings['id']!r}"
+            issues.append(issue_at(item, "id", f"{path}.id", message))
+        elif settings is not None:
+            chosen[str(settings["id"])] = settings
+    return chosen
+
+
+def _reload(runtime: Runtime, people: dict[str, Person], call: ServiceCall) -> None:
+    """``person.reload``: the ``person:`` block read again. A person kept (by id) is
+    updated in place, a new one made, a dropped one removed; the people made in Home
+    Assistant's UI stay. A bad block fails the call and changes nothing (Home
+    Assistant logs it and changes nothing)."""
+    if runtime.config_dir is None:
+        raise RuntimeError("people were not loaded from a configuration directory")
+    loaded = load_config_dir(runtime.config_dir)
+    if loaded.errors:
+        raise ValueError(str(loaded.errors[0]))
+    config = loaded.value if isinstance(loaded.value, Mapping) else {}
+    issues: list[ConfigIssue] = []
+    chosen = _yaml_people(config.get(DOMAIN), issues)
+    if issues:
+        raise ValueError(str(issues[0]))
+    by_id = {person.id: person for person in people.values()}
+    for person in list(people.values()):
+        if not person.editable and person.id not in chosen:
+            del people[person.entity_id]
+            person.remove(call.context)
+    added = []
+    for person_id, settings in chosen.items():
+        kept = by_id.get(person_id)
+        if kept is None:
+            added.append(settings)
+        elif not kept.editable:  # a UI person's id is its own: the YAML one is skipped
+            kept.configure(settings)
+    _make_people(runtime, added, people)
+
+
+def _make_people(runtime: Runtime, chosen: list[dict[str, Any]], people: dict[str, Person]) -> None:
+    """The person entities, in order, into ``people``: each named by the entity registry
+    if it has its id, else after its name (numbered around the names it keeps)."""
+    registered = registered_entity_ids(runtime.config_dir, DOMAIN)
+    reserved = set(registered.values())
+    for settings in chosen:
+        entity_id = registered.get(str(settings["id"]))
+        if entity_id is None or entity_id in people:
+            slug = entity_slug(str(settings["name"]))
+            entity_id, suffix = f"{DOMAIN}.{slug}", 2
+            while entity_id in people or entity_id in reserved:  # the second Ann: ann_2
+                entity_id, suffix = f"{DOMAIN}.{slug}_{suffix}", suffix + 1
+        people[entity_id] = Person(runtime, entity_id, settings, settings.get("editable", False))

@@ -6,7 +6,14 @@ entity per ``zone:`` item (name, latitude, longitude, radius, passive, icon),
 named after it; an item named Home takes ``zone.home``'s place. A zone's state is
 how many persons are in it, listed (sorted) in its ``persons`` attribute: a person
 is in a zone when its state is the zone's name (in any case), or ``home`` for
-``zone.home``. Coordinates only matter to zone triggers and conditions.
+``zone.home``; persons made later (given as states, say) are counted too.
+Coordinates only matter to zone triggers and conditions: a device tracker's state
+is what its adapter writes, never worked out from its coordinates, as Home
+Assistant's state machine keeps a state written to it.
+
+Zones made in Home Assistant's UI (``.storage/zone``, see ``_ha_collections``)
+come after the YAML ones, ``editable``, named by the entity registry if it has
+their id; one of them named Home takes ``zone.home``'s place as well.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Event, Runtime, State
 
 from ._errors import issue_at
+from ._ha_collections import read_stored_items, registered_entity_ids
 from ._slugs import entity_slug
 
 __all__ = ["HOME_ZONE", "Zone", "setup_zones"]
@@ -108,26 +116,70 @@ def _zone_settings(item: Any, path: str) -> tuple[dict[str, Any] | None, ConfigI
     return settings, None
 
 
+def _stored_zone_settings(item: Any, path: str) -> tuple[dict[str, Any] | None, ConfigIssue | None]:
+    """A ``.storage/zone`` item: a YAML item's keys, and its ``id``."""
+    if isinstance(item, Mapping) and (not isinstance(item.get("id"), str) or not item["id"]):
+        return None, issue_at(item, "id", f"{path}.id", "a stored zone needs an 'id'")
+    settings, issue = _zone_settings(item, path)
+    if settings is not None:
+        settings["id"] = item["id"]
+    return settings, issue
+
+
+class _Presence:
+    """Tells every zone of each person's changes, persons made after the zones included."""
+
+    def __init__(self, runtime: Runtime, zones: Mapping[str, Zone]) -> None:
+        self.runtime = runtime
+        self.zones = zones
+        self.followed: set[str] = set()
+        for person in runtime.states.entity_ids("person"):
+            self.follow(person)
+        runtime.states.on_new("person", self.on_new_person)
+
+    def follow(self, person: str) -> None:
+        if person not in self.followed:
+            self.followed.add(person)
+            self.runtime.states.track(person, self.on_person)
+
+    def on_new_person(self, event: Event) -> None:
+        # Tracked now, the person's first state reaches on_person as its later ones will.
+        self.follow(event.data["entity_id"])
+
+    def on_person(self, event: Event) -> None:
+        for zone in self.zones.values():
+            zone.on_person(event)
+
+
 def setup_zones(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
     """Create the zones when the configuration has ``zone:`` or ``default_config:``, each
-    counting the persons that exist by now (set up after adapters and people)."""
+    counting the persons that exist by now and those made later (set up after adapters
+    and people)."""
     if DOMAIN not in config and "default_config" not in config:
         return []
     block = config.get(DOMAIN) or []
     items = block if isinstance(block, list) else [block]
     issues: list[ConfigIssue] = []
     zones: dict[str, Zone] = {}
+    # The registry keeps its entity ids for the stored zones: others are numbered around them.
+    registered = registered_entity_ids(runtime.config_dir, DOMAIN)
+    reserved = frozenset(registered.values())
     for index, item in enumerate(items):
         settings, issue = _zone_settings(item, f"{DOMAIN}[{index}]")
         if issue is not None:
             issues.append(issue)
             continue
         assert settings is not None
-        slug = entity_slug(settings["name"])
-        entity_id, suffix = f"{DOMAIN}.{slug}", 2
-        while entity_id in zones:  # two zones of one name: the second gets a number
-            entity_id, suffix = f"{DOMAIN}.{slug}_{suffix}", suffix + 1
-        zones[entity_id] = Zone(runtime, entity_id, settings, editable=False)
+        _add_zone(
+            runtime, zones, _free_entity_id(zones, settings["name"], reserved), settings, False
+        )
+    stored, stored_issues = read_stored_items(runtime.config_dir, DOMAIN, _stored_zone_settings)
+    issues.extend(stored_issues)
+    for settings in stored:
+        entity_id = registered.get(settings["id"])
+        if entity_id is None or entity_id in zones:
+            entity_id = _free_entity_id(zones, settings["name"], reserved)
+        _add_zone(runtime, zones, entity_id, settings, True)
     if HOME_ZONE not in zones:
         house = runtime.settings
         home = {
@@ -138,11 +190,31 @@ def setup_zones(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue
             "passive": False,
             "icon": "mdi:home",
         }
-        zones[HOME_ZONE] = Zone(runtime, HOME_ZONE, home, editable=True)
-    persons = runtime.states.entity_ids("person")
-    for zone in zones.values():
-        zone.persons = {person for person in persons if zone.holds(runtime.states.get(person))}
-        zone.write()
-        runtime.states.track(persons, zone.on_person)
+        _add_zone(runtime, zones, HOME_ZONE, home, True)
+    _Presence(runtime, zones)
     runtime.components[DOMAIN] = zones
     return issues
+
+
+def _free_entity_id(zones: Mapping[str, Zone], name: str, reserved: frozenset[str]) -> str:
+    """``zone.<name as a slug>``, numbered when taken: the second Work is ``zone.work_2``."""
+    slug = entity_slug(name)
+    entity_id, suffix = f"{DOMAIN}.{slug}", 2
+    while entity_id in zones or entity_id in reserved:
+        entity_id, suffix = f"{DOMAIN}.{slug}_{suffix}", suffix + 1
+    return entity_id
+
+
+def _add_zone(
+    runtime: Runtime,
+    zones: dict[str, Zone],
+    entity_id: str,
+    settings: Mapping[str, Any],
+    editable: bool,
+) -> None:
+    """Make the zone and write its state now, counting the persons there already."""
+    zone = Zone(runtime, entity_id, settings, editable)
+    zones[entity_id] = zone
+    persons = runtime.states.entity_ids("person")
+    zone.persons = {person for person in persons if zone.holds(runtime.states.get(person))}
+    zone.write()
