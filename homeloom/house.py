@@ -49,6 +49,8 @@ from homeloom.scenarios import (
     setup_template_library,
 )
 from homeloom.scenarios._config_dir import unsupported_keys
+from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
+from homeloom.scenarios._ha_restore import load_ha_restore_state
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._platform_groups import setup_platform_groups
 from homeloom.scenarios._template_entities import setup_template_entities
@@ -311,6 +313,8 @@ class House:
             Checkpoints(runtime)
         # Before helpers and adapters publish their entities, which the imports enrich.
         report.warnings.extend(import_ha_registries(runtime.registries, self.config_dir))
+        # After homeloom's own saved states, whose entities it leaves to them.
+        report.warnings.extend(load_ha_restore_state(runtime, self.config_dir))
         register_capability_services(runtime)
         Notifications(runtime)
         Logbook(runtime)
@@ -343,6 +347,10 @@ class House:
         # Rendered once the entities they read exist, before automations are enabled.
         report.errors.extend(setup_template_entities(runtime, self.config))
         report.errors.extend(setup_platform_groups(runtime, self.config))
+        # The same entities made in Home Assistant's UI, kept in its config entries.
+        entry_errors, entry_warnings = setup_config_entry_helpers(runtime)
+        report.errors.extend(entry_errors)
+        report.warnings.extend(entry_warnings)
         report.warnings.extend(unsupported_keys(self.config))
         report.errors.extend(install_autonomy(runtime, self.config))
         report.errors.extend(setup_assemblages(runtime, self.config, self.config_dir))

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Context, Runtime
+from homeloom.orchestrator import ConfigIssue, Context, Runtime, State
 
 from ._assemblages import setup_assemblages
 from ._automation import Automation, TraceSink, automation_name, object_id_for
@@ -27,6 +27,7 @@ from ._automation_references import _find_unknown
 from ._automation_services import register_automation_services
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
+from ._ha_restore import restored_state
 from ._trace import Trace
 from ._yaml import drop_positions
 
@@ -79,6 +80,14 @@ def _written(written: Mapping[str, Any], number: int) -> _Written:
     alias = written.get("alias")
     name = str(alias) if alias not in (None, "") else f"{DOMAIN} {number}"
     return hash((name, repr(written)))
+
+
+def _restore_last_triggered(automation: Automation, previous: State) -> None:
+    """As Home Assistant: the last run's time survives a restart, whatever the
+    automation starts as (the saved value was checked when read)."""
+    last = previous.attributes.get("last_triggered")
+    if last is not None and automation.last_triggered is None:
+        automation.last_triggered = datetime.fromisoformat(str(last))
 
 
 def _automation_items(config: Any) -> Iterator[tuple[int, Any, list[Any], int]]:
@@ -291,7 +300,10 @@ class AutomationManager:
             while waiting is not None and waiting[1].place == place:
                 self._publish_broken(*waiting, started, at)
                 waiting = next(broken, None)
-            if self._should_start_enabled(automation, assemblages):
+            previous = restored_state(self.runtime, automation.entity_id)
+            if previous is not None:
+                _restore_last_triggered(automation, previous)
+            if self._should_start_enabled(automation, assemblages, previous):
                 automation.enable_now(started, at)  # no coroutine for each of thousands
                 if checkpoints is not None:
                     self._resume(automation, checkpoints)
@@ -345,8 +357,11 @@ class AutomationManager:
                 name=f"resume {automation.entity_id}",
             )
 
-    def _should_start_enabled(self, automation: Automation, assemblages: Any) -> bool:
-        """``assemblages``: the house's (``runtime.components``), None when it has none."""
+    def _should_start_enabled(
+        self, automation: Automation, assemblages: Any, previous: State | None
+    ) -> bool:
+        """``assemblages``: the house's (``runtime.components``), None when it has none;
+        ``previous``: the automation's state saved before a restart, if any."""
         if assemblages is not None:
             assemblage = automation.spec.extra.get("assemblage")
             if assemblage and not assemblages.is_enabled(assemblage):
@@ -357,8 +372,7 @@ class AutomationManager:
         was_on = self._removed_on.get(automation.entity_id)
         if was_on is not None:
             return was_on
-        previous = self.runtime.states.get(automation.entity_id)
-        if previous is not None and previous.restored:
+        if previous is not None:
             return previous.state != "off"
         return True
 

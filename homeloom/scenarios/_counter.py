@@ -29,6 +29,7 @@ class CounterConfig(HelperConfig):
 
 class Counter(HelperEntity):
     domain = "counter"
+    editable = False
     config_model = CounterConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {
         "increment": None,
@@ -43,7 +44,6 @@ class Counter(HelperEntity):
             **super().attributes(),
             "initial": self.config.initial,
             "step": self.config.step,
-            "editable": False,
         }
         if self.config.minimum is not None:
             attrs["minimum"] = self.config.minimum

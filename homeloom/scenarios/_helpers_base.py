@@ -7,7 +7,7 @@ Bad items are reported with their position and skipped; the rest set up.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, State, slugify
 
 from ._errors import issue_at
+from ._ha_restore import restored_state
 
-__all__ = ["HelperConfig", "HelperEntity", "setup_kind"]
+__all__ = ["HelperConfig", "HelperEntity", "activate", "setup_kind"]
 
 
 class HelperConfig(BaseModel):
@@ -31,6 +32,9 @@ class HelperEntity:
     domain: ClassVar[str]
     config_model: ClassVar[type[HelperConfig]]
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {}
+    # Home Assistant's ``editable`` attribute: false for a YAML item, true for one made in
+    # its UI (:mod:`._helper_storage`); None for a kind without it (a group).
+    editable: bool | None = None
 
     def __init__(self, runtime: Runtime, object_id: str, config: Any) -> None:
         self.runtime = runtime
@@ -40,9 +44,8 @@ class HelperEntity:
         self.name = config.name or object_id.replace("_", " ").capitalize()
 
     def previous(self) -> State | None:
-        """The state restored from before a restart, if any."""
-        state = self.runtime.states.get(self.entity_id)
-        return state if state is not None and state.restored else None
+        """The state saved before a restart (homeloom's, else Home Assistant's), if any."""
+        return restored_state(self.runtime, self.entity_id)
 
     def restore(self) -> None:
         """Set the first state, from configuration or from the restored one."""
@@ -50,6 +53,7 @@ class HelperEntity:
 
     def attributes(self) -> dict[str, Any]:
         return {
+            **({"editable": self.editable} if self.editable is not None else {}),
             "friendly_name": self.name,
             **({"icon": self.config.icon} if self.config.icon else {}),
         }
@@ -71,9 +75,14 @@ HandlerFactory = Callable[[dict[str, HelperEntity]], Callable[[ServiceCall], Awa
 
 
 def setup_kind(
-    runtime: Runtime, config: Mapping[str, Any], kind: type[HelperEntity]
+    runtime: Runtime,
+    config: Mapping[str, Any],
+    kind: type[HelperEntity],
+    place: Callable[[HelperEntity], bool] | None = None,
 ) -> tuple[dict[str, HelperEntity], list[ConfigIssue]]:
-    """Create every item of ``config[kind.domain]``; register the domain's commands."""
+    """Create every item of ``config[kind.domain]``; register the domain's commands.
+    ``place`` may give an item another entity id, or keep it out by returning False
+    (Home Assistant's entity registry does both)."""
     issues: list[ConfigIssue] = []
     items: dict[str, HelperEntity] = {}
     block = config.get(kind.domain)
@@ -99,14 +108,20 @@ def setup_kind(
         except ValueError as err:
             issues.append(issue_at(block, object_id, path, str(err)))
             continue
-        items[str(object_id)] = entity
-    for entity in items.values():
+        if place is None or place(entity):
+            items[str(object_id)] = entity
+    activate(runtime, kind, items.values())
+    return items, issues
+
+
+def activate(runtime: Runtime, kind: type[HelperEntity], entities: Iterable[HelperEntity]) -> None:
+    """Give created helpers their first state and their commands."""
+    for entity in entities:
         entity.restore()
         runtime.services.set_provider(entity.entity_id, entity_provider(entity))
     for command, schema in kind.commands.items():
         if not runtime.services.has(kind.domain, command):
             runtime.services.register_entity_service(kind.domain, command, schema=schema)
-    return items, issues
 
 
 def entity_provider(entity: HelperEntity) -> Any:

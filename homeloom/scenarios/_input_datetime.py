@@ -37,6 +37,7 @@ class DateTimeConfig(HelperConfig):
 
 class InputDateTime(HelperEntity):
     domain = "input_datetime"
+    editable = False
     config_model = DateTimeConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {"set_datetime": _DateTime}
     config: DateTimeConfig

@@ -58,6 +58,7 @@ class BooleanConfig(HelperConfig):
 
 class InputBoolean(HelperEntity):
     domain = "input_boolean"
+    editable = False
     config_model = BooleanConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {
         "turn_on": None,
@@ -108,6 +109,7 @@ def _number_text(value: float) -> str:
 
 class InputNumber(HelperEntity):
     domain = "input_number"
+    editable = False
     config_model = NumberConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {
         "set_value": _ValueFloat,
@@ -177,6 +179,7 @@ class SelectConfig(HelperConfig):
 
 class InputSelect(HelperEntity):
     domain = "input_select"
+    editable = False
     config_model = SelectConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {
         "select_option": _Option,
@@ -246,6 +249,7 @@ class TextConfig(HelperConfig):
     initial: str | None = None
     pattern: str | None = None
     mode: Literal["text", "password"] = "text"
+    unit_of_measurement: str | None = None
 
     @model_validator(mode="after")
     def _valid(self) -> TextConfig:
@@ -259,6 +263,7 @@ class TextConfig(HelperConfig):
 
 class InputText(HelperEntity):
     domain = "input_text"
+    editable = False
     config_model = TextConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {"set_value": _ValueText}
     config: TextConfig
@@ -270,12 +275,22 @@ class InputText(HelperEntity):
             "max": self.config.max,
             "pattern": self.config.pattern,
             "mode": self.config.mode,
+            **(
+                {"unit_of_measurement": self.config.unit_of_measurement}
+                if self.config.unit_of_measurement
+                else {}
+            ),
         }
 
     def restore(self) -> None:
         previous = self.previous()
         value = self.config.initial
-        if value is None and previous is not None:
+        # As Home Assistant: a saved text no longer of an allowed length is not restored.
+        if (
+            value is None
+            and previous is not None
+            and self.config.min <= len(previous.state) <= self.config.max
+        ):
             value = previous.state
         self.write(value if value is not None else "unknown")
 
@@ -304,6 +319,7 @@ class ButtonConfig(HelperConfig):
 
 class InputButton(HelperEntity):
     domain = "input_button"
+    editable = False
     config_model = ButtonConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {"press": None}
 

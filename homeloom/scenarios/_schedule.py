@@ -134,6 +134,7 @@ class ScheduleConfig(HelperConfig):
 
 class Schedule(HelperEntity):
     domain = "schedule"
+    editable = False
     config_model = ScheduleConfig
     config: ScheduleConfig
 
@@ -145,7 +146,7 @@ class Schedule(HelperEntity):
     def attributes(self) -> dict[str, Any]:
         # Home Assistant's order: capability, then extra attributes, then icon and name.
         return {
-            "editable": False,
+            "editable": self.editable,
             "next_event": self.next_event,
             **({"icon": self.config.icon} if self.config.icon else {}),
             "friendly_name": self.name,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeloom.orchestrator import (
@@ -29,6 +29,7 @@ from ._actions import Run
 from ._automation_broken import _readable
 from ._blueprints import BlueprintError, use_blueprint
 from ._errors import ScenarioConfigError, issue_at
+from ._ha_restore import restored_state
 from ._script import RunResult, Script, end_calling_run
 from ._slugs import entity_id_for
 from ._template_states import TemplateState
@@ -165,6 +166,13 @@ class ScriptEntity:
                 EVENT_SCRIPT_STARTED, {"name": self.alias, "entity_id": self.entity_id}, context
             )
 
+    def restore_last_triggered(self) -> None:
+        """As Home Assistant: the last run's time survives a restart."""
+        previous = restored_state(self.runtime, self.entity_id)
+        last = previous.attributes.get("last_triggered") if previous is not None else None
+        if last is not None:  # checked when read: homeloom's own, or Home Assistant's
+            self.script.last_triggered = datetime.fromisoformat(str(last))
+
     def publish(self) -> None:
         """Write the script's state, with Home Assistant's attributes in its order."""
         script = self.script
@@ -272,6 +280,7 @@ async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsR
     unavailable = _broken_entities(scripts, broken)
     for entity in in_order:
         if isinstance(entity, ScriptEntity):
+            entity.restore_last_triggered()
             entity.publish()
         else:
             unavailable[entity].publish(runtime)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from homeloom.orchestrator import Context, ServiceValidationError, Unsubscribe
 
 from ._durations import DurationError, parse_duration
+from ._ha_restore import restored_state
 from ._helpers_base import HelperConfig, HelperEntity
 
 __all__ = ["Timer"]
@@ -55,6 +56,7 @@ class _Change(BaseModel):
 
 class Timer(HelperEntity):
     domain = "timer"
+    editable = False
     config_model = TimerConfig
     commands: ClassVar[Mapping[str, type[BaseModel] | None]] = {
         "start": _Start,
@@ -87,7 +89,10 @@ class Timer(HelperEntity):
         self.write(state, context, **extra)
 
     def restore(self) -> None:
-        previous = self.previous()
+        # Home Assistant's timers restore only with ``restore: true`` (homeloom's own saved
+        # ones by default): one without it restarted idle there, so starts idle from there.
+        from_home_assistant = "restore" in self.config.model_fields_set
+        previous = restored_state(self.runtime, self.entity_id, home_assistant=from_home_assistant)
         if not self.config.restore or previous is None or previous.state == "idle":
             self._write("idle")
             return

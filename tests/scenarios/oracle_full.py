@@ -122,15 +122,27 @@ async def start_hass_with_integrations(
     if Job.storage is not None and Job.storage.is_dir():  # registries load from there
         shutil.copytree(Job.storage, Path(config_dir) / ".storage", dirs_exist_ok=True)
     hass, config = await _original_start_hass(config_dir, rec, translate)
+    # The helpers made in the UI: an integration set up below sets up its entries.
+    await hass.config_entries.async_initialize()
+    with_entries = {entry.domain for entry in hass.config_entries.async_entries()}
     ready = {"automation"}
     # person depends on the web server and picture uploads, which no case uses (and
     # whose image library the oracle lacks): taken as set up, it sets up alone.
     hass.config.components.update(WEB_ONLY_DEPENDENCIES)
-    if "media_player" in config and hass.http is None:  # its artwork view, which no case uses
-        hass.http = _NoWebServer()
+    media_groups = any(
+        entry.options.get("group_type") == "media_player"
+        for entry in hass.config_entries.async_entries("group")
+    )
+    if ("media_player" in config or media_groups) and hass.http is None:
+        hass.http = _NoWebServer()  # for media players' artwork view, which no case uses
     for domain in INTEGRATIONS:
         # Platform groups need the group integration up first, as default_config has it.
-        if domain not in config and not (domain == "group" and has_platform_groups(config)):
+        if (
+            domain not in config
+            and not (domain == "group" and has_platform_groups(config))
+            and not has_collection(domain)
+            and domain not in with_entries
+        ):
             continue
         if await async_setup_component(hass, domain, config):
             ready.add(domain)
@@ -142,6 +154,12 @@ async def start_hass_with_integrations(
     if "scene" in ready:
         await load_scene_domains(hass, config["scene"])
     return hass, config
+
+
+def has_collection(domain: str) -> bool:
+    """Whether the job's ``.storage`` holds helpers made in Home Assistant's UI for that
+    domain: a house always sets up the helper integrations, YAML or not."""
+    return Job.storage is not None and (Job.storage / domain).is_file()
 
 
 class _NoWebServer:

@@ -15,7 +15,9 @@ registry file under the config dir's ``.storage/`` (such as
 ``core.entity_registry``) to its ``data`` (``{entities: [...]}``); each entry
 names only the keys the case uses, and ``write_storage`` writes the file as
 Home Assistant 2024.3 does, its other keys at their defaults, so the oracle
-(``oracle: full``) loads the same registries homeloom imports.
+(``oracle: full``) loads the same registries homeloom imports. A helper collection
+(such as ``input_boolean``) maps to its ``data`` (``{items: [...]}``), written in
+the envelope of that collection's version; a text is written as the whole file.
 
 ``oracle`` tells ``oracle_check.py`` how to check a case against Home Assistant
 (every case runs here alike): left out, through the shared oracle, which sets up
@@ -149,15 +151,57 @@ _STORAGE_FORMATS: dict[str, tuple[str, int, dict[str, Any]]] = {
             "supported_features": 0,
         },
     ),
+    # Not a registry: the config entries, of which helpers made in the UI are some.
+    "core.config_entries": (
+        "entries",
+        1,
+        {
+            "version": 1,
+            "minor_version": 1,
+            "data": {},
+            "options": {},
+            "pref_disable_new_entities": False,
+            "pref_disable_polling": False,
+            "source": "user",
+            "unique_id": None,
+            "disabled_by": None,
+        },
+    ),
+}
+
+
+# The minor version Home Assistant 2024.3 writes for each helper collection (its items
+# are ``data.items``, written as the case gives them; every major version is 1).
+_COLLECTION_MINOR_VERSIONS = {
+    **dict.fromkeys(
+        [
+            "counter",
+            "input_boolean",
+            "input_button",
+            "input_datetime",
+            "input_number",
+            "input_text",
+            "schedule",
+            "timer",
+        ],
+        1,
+    ),
+    "input_select": 2,
 }
 
 
 def write_storage(config_dir: Path, storage: dict[str, Any] | None) -> None:
-    """Write a case's ``storage`` registries under ``config_dir/.storage``, as Home
-    Assistant does; a registry Home Assistant does not have is written as given."""
+    """Write a case's ``storage`` registries and helper collections under
+    ``config_dir/.storage``, as Home Assistant does; a text, or a file Home Assistant
+    does not have, is written as given."""
     for name, data in (storage or {}).items():
         file = config_dir / ".storage" / name
         file.parent.mkdir(parents=True, exist_ok=True)
+        if name in _COLLECTION_MINOR_VERSIONS and isinstance(data, dict):
+            minor = _COLLECTION_MINOR_VERSIONS[name]
+            envelope = {"version": 1, "minor_version": minor, "key": name, "data": data}
+            file.write_text(json.dumps(envelope, indent=2))
+            continue
         if name not in _STORAGE_FORMATS or not isinstance(data, dict):
             file.write_text(data if isinstance(data, str) else json.dumps(data))
             continue

@@ -1,0 +1,290 @@
+"""Template and group helpers made in Home Assistant's UI, read from its config entries.
+
+Since 2022 Home Assistant's UI makes its "Template" helpers (a template sensor or
+binary sensor) and "Group" helpers (a light, switch, binary sensor, cover, fan, lock
+or media player group) as config entries, kept in ``.storage/core.config_entries``
+(JSON: ``{"version", "minor_version", "key", "data": {"entries": [...]}}``). A
+resident who copies the configuration directory keeps them, so they are made here as
+Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
+
+* a template entry's ``options`` are a modern ``template:`` sensor or binary sensor
+  item, ``template_type`` saying which; a group entry's ``options`` give its
+  ``group_type``, its ``entities`` (entity ids, or entity registry ids) and ``all``
+  (which a binary sensor group must give), and its name is the entry's ``title``;
+* the entity id is the one the entity registry keeps for the entity (its
+  ``unique_id`` is the entry id), else one made from the name, as for a new entity;
+  a name the resident gave in the registry is the friendly name;
+* a disabled entry, or an entity disabled in the registry, makes nothing.
+
+The file is read, never written. An entry that cannot be made is an error naming the
+file, the entry and the key, and the other entries are made all the same. Entries
+of the integrations homeloom does not have (and the sensor, event and notify groups)
+are named in one warning: the entities they would make will not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from homeloom.orchestrator import ConfigIssue, Runtime
+from homeloom.orchestrator._ha_registries import STORAGE_DIR
+from homeloom.orchestrator._states import valid_entity_id
+
+from ._errors import ScenarioConfigError
+from ._platform_groups import DOMAINS as GROUP_DOMAINS
+from ._platform_groups import _PlatformGroup
+from ._slugs import entity_slug
+from ._template_entity_config import _definition, _free_id
+from ._template_state_entities import _StateBasedEntity
+
+__all__ = ["ENTRIES_FILE", "setup_config_entry_helpers"]
+
+ENTRIES_FILE = "core.config_entries"
+_REGISTRY_FILE = "core.entity_registry"
+_TEMPLATE_TYPES = frozenset({"sensor", "binary_sensor"})
+# Home Assistant's binary sensor group reads ``all`` without a default: an entry
+# lacking it is not set up; the light and switch groups take false.
+_ALL_REQUIRED = frozenset({"binary_sensor"})
+_WITH_ALL = frozenset({"light", "switch", "binary_sensor"})
+
+
+class _BadEntry(ValueError):
+    """An entry cannot be made; ``key`` is where (under the entry), the message why."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One config entry of the file, as much of it as is read."""
+
+    index: int
+    entry_id: str
+    domain: str
+    title: str
+    options: Mapping[str, Any]
+    disabled: bool
+
+    @property
+    def helper_type(self) -> Any:
+        """Which template or group it makes (``sensor``, ``light``...)."""
+        return self.options.get("template_type" if self.domain == "template" else "group_type")
+
+    def provided(self) -> bool:
+        if self.domain == "template":
+            return self.helper_type in _TEMPLATE_TYPES
+        return self.domain == "group" and self.helper_type in GROUP_DOMAINS
+
+
+@dataclass(frozen=True, slots=True)
+class _Registered:
+    """What the entity registry keeps of an entity: its id, the name the resident
+    gave it, whether it is disabled."""
+
+    entity_id: str
+    name: str | None
+    disabled: bool
+
+
+def _read_entries(path: Path) -> tuple[list[Any], str | None]:
+    """The file's ``data.entries`` and why it could not be read (None when it could)."""
+    if not path.is_file():
+        return [], None
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        # RecursionError: JSON nested deeper than Python's recursion limit.
+        return [], f"not read: {err}"
+    data = content.get("data") if isinstance(content, dict) else None
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return [], 'not read: expected {"data": {"entries": [...]}} as Home Assistant writes'
+    return entries, None
+
+
+def _entry(index: int, item: Any) -> _Entry:
+    if not isinstance(item, dict):
+        raise _BadEntry("", f"expected a mapping, got {item!r}")
+    texts = {}
+    for key in ("entry_id", "domain", "title"):
+        value = item.get(key)
+        if not isinstance(value, str) or not value:
+            raise _BadEntry(key, f"'{key}' must be a non-empty text, got {value!r}")
+        texts[key] = value
+    options = item.get("options")
+    if options is None:  # entries older than Home Assistant 0.89 have none
+        options = {}
+    if not isinstance(options, dict):
+        raise _BadEntry("options", f"'options' must be a mapping, got {options!r}")
+    return _Entry(
+        index,
+        texts["entry_id"],
+        texts["domain"],
+        texts["title"],
+        options,
+        item.get("disabled_by") is not None,
+    )
+
+
+def _entries(path: Path) -> tuple[list[_Entry], list[ConfigIssue]]:
+    """The file's readable entries, and a warning for each part that is not."""
+    items, unread = _read_entries(path)
+    warnings = [] if unread is None else [ConfigIssue(unread, file=str(path), key="data.entries")]
+    entries = []
+    for index, item in enumerate(items):
+        try:
+            entries.append(_entry(index, item))
+        except _BadEntry as err:
+            key = f"data.entries[{index}]" + (f".{err.key}" if err.key else "")
+            warnings.append(ConfigIssue(f"entry skipped: {err}", file=str(path), key=key))
+    return entries, warnings
+
+
+def setup_config_entry_helpers(runtime: Runtime) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
+    """Make the entity of each template and group helper of the house's config entries.
+
+    Returns the errors (a helper that cannot be made) and the warnings (what cannot be
+    read of the file, and one naming the entries homeloom does not provide)."""
+    if runtime.config_dir is None:
+        return [], []
+    path = runtime.config_dir / STORAGE_DIR / ENTRIES_FILE
+    entries, warnings = _entries(path)
+    wanted = [entry for entry in entries if not entry.disabled]
+    missing = [entry for entry in wanted if not entry.provided()]
+    if missing:
+        named = ", ".join(_described(entry) for entry in missing)
+        warnings.append(
+            ConfigIssue(
+                f"config entries not provided by homeloom: {named}; they are ignored, and "
+                "the entities and services they would make will not exist",
+                file=str(path),
+                key="data.entries",
+            )
+        )
+    helpers = [entry for entry in wanted if entry.provided()]
+    if not helpers:
+        return [], warnings
+    registry = _registry(runtime.config_dir / STORAGE_DIR / _REGISTRY_FILE)
+    # Template entities first, as their YAML forms are set up before platform groups.
+    helpers.sort(key=lambda entry: entry.domain != "template")
+    errors = [issue for entry in helpers for issue in _setup(runtime, entry, registry, path)]
+    return errors, warnings
+
+
+def _described(entry: _Entry) -> str:
+    if entry.domain in ("template", "group"):
+        return f"{entry.domain} {entry.title!r} ({entry.helper_type} {entry.domain})"
+    return f"{entry.domain} {entry.title!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Registry:
+    """The entity registry's entities by (domain, platform, unique id), and their
+    entity ids by registry id."""
+
+    by_unique_id: dict[tuple[str, str, str], _Registered] = field(default_factory=dict)
+    by_registry_id: dict[str, str] = field(default_factory=dict)
+
+
+def _registry(path: Path) -> _Registry:
+    """The entity registry file read; its problems were reported when the registries
+    were imported, so here an unreadable file or entry is passed over."""
+    registry = _Registry()
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))["data"]["entities"]
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError):
+        return registry
+    for item in items if isinstance(items, list) else []:
+        entity_id = item.get("entity_id") if isinstance(item, dict) else None
+        if not isinstance(entity_id, str) or not valid_entity_id(entity_id):
+            continue
+        if isinstance(item.get("id"), str):
+            registry.by_registry_id[item["id"]] = entity_id
+        platform, unique_id, name = item.get("platform"), item.get("unique_id"), item.get("name")
+        if isinstance(platform, str) and isinstance(unique_id, str):
+            registry.by_unique_id[(entity_id.split(".", 1)[0], platform, unique_id)] = _Registered(
+                entity_id,
+                name if isinstance(name, str) and name else None,
+                item.get("disabled_by") is not None,
+            )
+    return registry
+
+
+def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> list[ConfigIssue]:
+    """Make the entry's entity; the errors that stop it, naming the file and entry."""
+    registered = registry.by_unique_id.get((str(entry.helper_type), entry.domain, entry.entry_id))
+    if registered is not None and registered.disabled:
+        return []  # Home Assistant does not add an entity disabled in its registry
+    about = f"{entry.domain} entry {entry.title!r} ({entry.entry_id}): "
+    try:
+        if entry.domain == "template":
+            _make_template(runtime, entry, registered)
+        else:
+            _make_group(runtime, entry, registered, registry.by_registry_id)
+    except _BadEntry as err:
+        key = f"data.entries[{entry.index}].{err.key}"
+        return [ConfigIssue(about + str(err), file=str(path), key=key)]
+    except ScenarioConfigError as err:
+        return [
+            replace(issue, message=about + issue.message, file=str(path), line=None, column=None)
+            for issue in err.issues
+        ]
+    return []
+
+
+def _make_template(runtime: Runtime, entry: _Entry, registered: _Registered | None) -> None:
+    domain = str(entry.helper_type)
+    item = {key: value for key, value in entry.options.items() if key != "template_type"}
+    item["unique_id"] = entry.entry_id  # Home Assistant's, whatever the options say
+    if registered is not None and registered.name is not None:
+        item["name"] = registered.name
+    object_id = None if registered is None else registered.entity_id.split(".", 1)[1]
+    path = f"data.entries[{entry.index}].options"
+    definition = _definition(
+        runtime, domain, item, [item], 0, path, None, set(), object_id=object_id
+    )
+    _StateBasedEntity(runtime, definition).start()
+
+
+def _make_group(
+    runtime: Runtime, entry: _Entry, registered: _Registered | None, ids: Mapping[str, str]
+) -> None:
+    domain = str(entry.helper_type)
+    members = _members(entry.options.get("entities"), ids)
+    if domain in _ALL_REQUIRED and "all" not in entry.options:
+        raise _BadEntry("options", "'all' missing, which a binary sensor group needs")
+    every = entry.options.get("all") if domain in _WITH_ALL else False
+    if not isinstance(every, bool | None):
+        raise _BadEntry("options.all", f"'all' must be true or false, got {every!r}")
+    name = entry.title if registered is None or registered.name is None else registered.name
+    entity_id = (
+        registered.entity_id
+        if registered is not None
+        else _free_id(f"{domain}.{entity_slug(entry.title)}", set(), runtime)
+    )
+    _PlatformGroup(runtime, domain, entity_id, name, members, bool(every)).start()
+
+
+def _members(value: Any, ids: Mapping[str, str]) -> list[str]:
+    """The group's members: entity ids as given, registry ids as the entity ids they
+    stand for, as Home Assistant resolves them."""
+    if not isinstance(value, list):
+        raise _BadEntry("options.entities", f"'entities' must be a list, got {value!r}")
+    members = []
+    for number, member in enumerate(value):
+        if isinstance(member, str) and valid_entity_id(member):
+            members.append(member)
+        elif isinstance(member, str) and member in ids:
+            members.append(ids[member])
+        else:
+            raise _BadEntry(
+                f"options.entities[{number}]",
+                f"{member!r} is neither an entity id nor an entity registry id",
+            )
+    return members

@@ -1,0 +1,282 @@
+"""Helpers made in Home Assistant's UI, read from its ``.storage`` collections.
+
+Home Assistant keeps them apart from ``configuration.yaml``: ``.storage/input_boolean``,
+``counter``, ``timer``, ``schedule``... (JSON: ``{"version": 1, "minor_version",
+"key", "data": {"items": [{"id", "name", ...}]}}``). They are read, never written,
+and set up after the YAML items of their domain, as Home Assistant 2024.3 does.
+A YAML item, too, takes the entity id its entity registry entry has (the entry of
+its domain whose unique id is the item's id), and is left out when that entry is
+disabled. A stored item:
+
+* its options are those of the YAML form, checked by the same models; keys
+  the model does not know are ignored, as Home Assistant ignores them on loading;
+* its entity id is the one the entity registry gives its domain and unique id (the
+  item's id), else made from its name (``_2`` when taken); a disabled registry
+  entry keeps it out;
+* its ``editable`` attribute is true; ``initial`` and restoring behave as in YAML;
+* it is left out when a YAML item has its id (Home Assistant logs that the id
+  is not unique);
+* an input_select file older than minor version 2 has its duplicated options
+  dropped, as Home Assistant's migration does; an input_number's stored ``initial``
+  is ignored, as there.
+
+Unlike Home Assistant, which gives up on the whole domain for some bad items (a
+timer without duration, a bad schedule block, a file of another major version), a
+bad item or file is an error naming the file and the item, and everything else is
+set up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Container, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from homeloom.orchestrator import ConfigIssue, Runtime
+from homeloom.orchestrator._ha_registries import STORAGE_DIR
+
+from ._helpers_base import HelperEntity
+from ._slugs import entity_id_for
+
+__all__ = ["COLLECTION_DOMAINS", "HelperCollections", "read_helper_collections"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# The helpers Home Assistant's UI makes into a collection of that name (person and
+# zone are read with their integrations, :mod:`._ha_collections`).
+COLLECTION_DOMAINS = (
+    "input_boolean",
+    "input_button",
+    "input_datetime",
+    "input_number",
+    "input_select",
+    "input_text",
+    "counter",
+    "timer",
+    "schedule",
+)
+COLLECTION_VERSION = 1  # the major version of every helper collection in 2024.3
+SELECT_UNIQUE_OPTIONS_SINCE = 2  # the input_select minor version with unique options
+ENTITY_REGISTRY = "core.entity_registry"
+
+
+class _BadItem(ValueError):
+    """One stored item cannot be set up; the message says why (``key``: where)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class _Collection:
+    path: Path
+    minor_version: int
+    items: list[Any]
+
+
+@dataclass(slots=True)
+class HelperCollections:
+    """The helper collections of a ``.storage`` folder, and what the entity registry
+    says of their entities."""
+
+    collections: dict[str, _Collection] = field(default_factory=dict)
+    # (platform, unique id) -> (entity id, disabled)
+    registered: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+    def place_yaml_item(self, entity: HelperEntity) -> bool:
+        """Give a YAML item the entity id its registry entry has (renamed in Home
+        Assistant's UI); False when that entry is disabled, as there."""
+        registered = self.registered.get((entity.domain, entity.object_id))
+        if registered is not None:
+            entity.entity_id = registered[0]
+        return registered is None or not registered[1]
+
+    def entities(
+        self, runtime: Runtime, kind: type[HelperEntity], yaml_items: Mapping[str, HelperEntity]
+    ) -> tuple[dict[str, HelperEntity], list[ConfigIssue]]:
+        """The stored items of ``kind`` beside its YAML ones, by id (not yet given their
+        first state), and the issues of those left out."""
+        collection = self.collections.get(kind.domain)
+        made: dict[str, HelperEntity] = {}
+        if collection is None:
+            return made, []
+        issues: list[ConfigIssue] = []
+        by_id = dict(yaml_items)  # a stored item whose id is taken is left out
+        helpers = {entity.entity_id for entity in yaml_items.values()}
+        for index, item in enumerate(collection.items):
+            where = f"data.items[{index}]"
+            try:
+                entity = self._entity(runtime, kind, collection, item, by_id)
+                if entity is not None:
+                    entity.entity_id = self._entity_id(runtime, entity, helpers)
+            except _BadItem as err:
+                item_id = item.get("id") if isinstance(item, Mapping) else None
+                named = f" {item_id!r}" if isinstance(item_id, str) else ""
+                key = f"{where}.{err.key}" if err.key else where
+                message = f"{kind.domain} item{named} skipped: {err}"
+                issues.append(ConfigIssue(message, file=str(collection.path), key=key))
+                continue
+            if entity is None:
+                continue
+            helpers.add(entity.entity_id)
+            made[entity.object_id] = by_id[entity.object_id] = entity
+        return made, issues
+
+    def _entity(
+        self,
+        runtime: Runtime,
+        kind: type[HelperEntity],
+        collection: _Collection,
+        item: Any,
+        existing: Mapping[str, HelperEntity],
+    ) -> HelperEntity | None:
+        """The helper of one stored item; None for one its registry entry disables."""
+        if not isinstance(item, Mapping):
+            raise _BadItem(f"expected a mapping, got {item!r}")
+        item_id = item.get("id")
+        if not isinstance(item_id, str) or not item_id:
+            raise _BadItem(f"'id' must be a non-empty text, got {item_id!r}", "id")
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            raise _BadItem(f"'name' must be a non-empty text, got {name!r}", "name")
+        if item_id in existing:
+            raise _BadItem(f"its id is already used by {existing[item_id].entity_id}", "id")
+        registered = self.registered.get((kind.domain, item_id))
+        if registered is not None and registered[1]:
+            _LOGGER.debug("%s %r left out: its registry entry is disabled", kind.domain, item_id)
+            return None
+        options = {
+            key: value for key, value in item.items() if key in kind.config_model.model_fields
+        }
+        options = _as_loaded(kind.domain, collection.minor_version, options)
+        try:
+            entity = kind(runtime, item_id, kind.config_model.model_validate(options))
+        except ValidationError as err:
+            first = err.errors()[0]
+            key = ".".join(str(part) for part in first["loc"][:1]) or None
+            raise _BadItem(f"{key}: {first['msg']}" if key else first["msg"], key) from None
+        except ValueError as err:
+            raise _BadItem(str(err)) from None
+        entity.editable = True
+        return entity
+
+    def _entity_id(self, runtime: Runtime, entity: HelperEntity, helpers: set[str]) -> str:
+        """The registry's entity id for the item, else one made from its name that neither
+        another helper nor a registry entry has."""
+        registered = self.registered.get((entity.domain, entity.object_id))
+        if registered is None:
+            reserved = {entity_id for entity_id, _ in self.registered.values()}
+            return entity_id_for(entity.domain, entity.name, _Taken(runtime, helpers | reserved))
+        if registered[0] in helpers:
+            raise _BadItem(f"its registry entity id {registered[0]} is already used", "id")
+        return registered[0]
+
+
+def _as_loaded(domain: str, minor_version: int, options: dict[str, Any]) -> dict[str, Any]:
+    """An item's options as Home Assistant loads them: an input_select file older than
+    minor version 2 has its duplicated options dropped (its migration), and an
+    input_number's stored ``initial`` is dropped (an old UI bug stored one for every
+    input_number, so Home Assistant ignores them all)."""
+    if (
+        domain == "input_select"
+        and minor_version < SELECT_UNIQUE_OPTIONS_SINCE
+        and isinstance(options.get("options"), list)
+    ):
+        return {**options, "options": list(dict.fromkeys(options["options"]))}
+    if domain == "input_number":
+        return {key: value for key, value in options.items() if key != "initial"}
+    return options
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken(Container[str]):
+    """Entity ids a new helper cannot have: those of other helpers and registry entries,
+    and a live state's (not one restored from before a restart, which may be its own)."""
+
+    runtime: Runtime
+    entity_ids: set[str]
+
+    def __contains__(self, entity_id: object) -> bool:
+        if entity_id in self.entity_ids:
+            return True
+        state = self.runtime.states.get(str(entity_id))
+        return state is not None and not state.restored
+
+
+def _envelope(path: Path) -> dict[str, Any]:
+    """The file's JSON object; ValueError saying why it cannot be read."""
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, RecursionError) as err:
+        # RecursionError: JSON nested deeper than Python's recursion limit.
+        raise ValueError(str(err)) from None
+    if not isinstance(content, dict):
+        raise ValueError("expected a JSON object as Home Assistant writes")
+    return content
+
+
+def _collection(path: Path) -> _Collection:
+    """A helper collection file's items; ValueError saying why it cannot be read."""
+    content = _envelope(path)
+    version, minor = content.get("version"), content.get("minor_version", 1)
+    if version != COLLECTION_VERSION or not isinstance(minor, int):
+        raise ValueError(
+            f"version {version}.{minor} is not one Home Assistant 2024.3 reads "
+            f"({COLLECTION_VERSION}.x)"
+        )
+    data = content.get("data")
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ValueError('expected {"data": {"items": [...]}} as Home Assistant writes')
+    return _Collection(path, minor, items)
+
+
+def _registered(path: Path, domains: Collection[str]) -> dict[tuple[str, str], tuple[str, bool]]:
+    """The registry's entity id (and whether it is disabled) of each helper of
+    ``domains``, by platform and unique id; its problems are reported where the
+    registries are imported (:mod:`homeloom.orchestrator._ha_registries`)."""
+    try:
+        data = _envelope(path).get("data")
+    except ValueError:
+        return {}
+    entries = data.get("entities") if isinstance(data, dict) else None
+    found: dict[tuple[str, str], tuple[str, bool]] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or entry.get("platform") not in domains:
+            continue
+        entity_id, unique_id = entry.get("entity_id"), entry.get("unique_id")
+        if (
+            isinstance(entity_id, str)
+            and entity_id.startswith(f"{entry['platform']}.")
+            and unique_id is not None
+        ):
+            disabled = entry.get("disabled_by") is not None
+            found[(entry["platform"], str(unique_id))] = (entity_id, disabled)
+    return found
+
+
+def read_helper_collections(config_dir: Path | None) -> HelperCollections:
+    """The helper collections in ``config_dir/.storage`` (none without that folder); a
+    file that cannot be read is an issue and is left out."""
+    read = HelperCollections()
+    folder = (config_dir or Path()) / STORAGE_DIR
+    if config_dir is None or not folder.is_dir():
+        return read
+    for domain in COLLECTION_DOMAINS:
+        path = folder / domain
+        if not path.is_file():
+            continue
+        try:
+            read.collections[domain] = _collection(path)
+        except ValueError as err:
+            read.issues.append(ConfigIssue(f"not read: {err}", file=str(path)))
+    if (folder / ENTITY_REGISTRY).is_file():
+        read.registered = _registered(folder / ENTITY_REGISTRY, COLLECTION_DOMAINS)
+    return read
