@@ -310,7 +310,7 @@ PROVIDED_KEYS = frozenset(
 # Domains homeloom provides only some platforms of (``sensor: [{platform: template}]``):
 # each item of another platform is warned about.
 PROVIDED_PLATFORMS = {
-    "sensor": frozenset({"template"}),
+    "sensor": frozenset({"template", "group"}),
     "binary_sensor": frozenset({"template", "group"}),
     **{
         domain: frozenset({"group"})

@@ -1,8 +1,8 @@
 """Template and group helpers made in Home Assistant's UI, read from its config entries.
 
 Since 2022 Home Assistant's UI makes its "Template" helpers (a template sensor or
-binary sensor) and "Group" helpers (a light, switch, binary sensor, cover, fan, lock
-or media player group) as config entries, kept in ``.storage/core.config_entries``
+binary sensor) and "Group" helpers (a light, switch, binary sensor, cover, fan, lock,
+media player or sensor group) as config entries, kept in ``.storage/core.config_entries``
 (JSON: ``{"version", "minor_version", "key", "data": {"entries": [...]}}``). A
 resident who copies the configuration directory keeps them, so they are made here as
 Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
@@ -10,7 +10,8 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
 * a template entry's ``options`` are a modern ``template:`` sensor or binary sensor
   item, ``template_type`` saying which; a group entry's ``options`` give its
   ``group_type``, its ``entities`` (entity ids, or entity registry ids) and ``all``
-  (which a binary sensor group must give), and its name is the entry's ``title``;
+  (which a binary sensor group must give), a sensor group's ``type`` and
+  ``ignore_non_numeric`` (true unless given), and its name is the entry's ``title``;
 * the entity id is the one the entity registry keeps for the entity (its
   ``unique_id`` is the entry id), else one made from the name, as for a new entity;
   a name the resident gave in the registry is the friendly name;
@@ -18,7 +19,7 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
 
 The file is read, never written. An entry that cannot be made is an error naming the
 file, the entry and the key, and the other entries are made all the same. Entries
-of the integrations homeloom does not have (and the sensor, event and notify groups)
+of the integrations homeloom does not have (and the event and notify groups)
 are named in one warning: the entities they would make will not exist.
 """
 
@@ -37,6 +38,7 @@ from homeloom.orchestrator._states import valid_entity_id
 from ._errors import ScenarioConfigError
 from ._platform_groups import DOMAINS as GROUP_DOMAINS
 from ._platform_groups import _PlatformGroup
+from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
 from ._slugs import entity_slug
 from ._template_entity_config import _definition, _free_id
 from ._template_state_entities import _StateBasedEntity
@@ -79,7 +81,9 @@ class _Entry:
     def provided(self) -> bool:
         if self.domain == "template":
             return self.helper_type in _TEMPLATE_TYPES
-        return self.domain == "group" and self.helper_type in GROUP_DOMAINS
+        return self.domain == "group" and (
+            self.helper_type in GROUP_DOMAINS or self.helper_type == "sensor"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +261,9 @@ def _make_group(
 ) -> None:
     domain = str(entry.helper_type)
     members = _members(entry.options.get("entities"), ids)
+    if domain == "sensor":
+        _make_sensor_group(runtime, entry, registered, members)
+        return
     if domain in _ALL_REQUIRED and "all" not in entry.options:
         raise _BadEntry("options", "'all' missing, which a binary sensor group needs")
     every = entry.options.get("all") if domain in _WITH_ALL else False
@@ -269,6 +276,31 @@ def _make_group(
         else _free_id(f"{domain}.{entity_slug(entry.title)}", set(), runtime)
     )
     _PlatformGroup(runtime, domain, entity_id, name, members, bool(every)).start()
+
+
+def _make_sensor_group(
+    runtime: Runtime, entry: _Entry, registered: _Registered | None, members: list[str]
+) -> None:
+    """A sensor group as Home Assistant makes one from an entry: no unit or classes of
+    its own (the members' are taken), non-numeric members ignored unless told."""
+    options = {k: v for k, v in entry.options.items() if k == "type"}
+    problem = sensor_group_problem(options)
+    if problem is not None:
+        raise _BadEntry(f"options.{problem[0]}", problem[1])
+    ignore = entry.options.get("ignore_non_numeric", True)
+    if not isinstance(ignore, bool):
+        message = f"'ignore_non_numeric' must be true or false, got {ignore!r}"
+        raise _BadEntry("options.ignore_non_numeric", message)
+    kind = str(options["type"])
+    name = group_name(entry.title, kind)
+    if registered is not None and registered.name is not None:
+        name = registered.name
+    entity_id = (
+        registered.entity_id
+        if registered is not None
+        else _free_id(f"sensor.{entity_slug(name)}", set(), runtime)
+    )
+    SensorGroup(runtime, entity_id, name, members, kind, ignore).start()
 
 
 def _members(value: Any, ids: Mapping[str, str]) -> list[str]:

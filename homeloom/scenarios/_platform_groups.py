@@ -24,6 +24,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
 from ._errors import issue_at
+from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
 
 __all__ = ["setup_platform_groups"]
@@ -314,13 +315,16 @@ def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[C
     issues: list[ConfigIssue] = []
     for key, block in config.items():
         domain = str(key).split(" ", 1)[0]
-        if domain not in DOMAINS or block is None:
+        if (domain not in DOMAINS and domain != "sensor") or block is None:
             continue
         items = block if isinstance(block, list) else [block]
         for index, item in enumerate(items):
             if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
                 continue
             where = f"{key}[{index}]"
+            if domain == "sensor":  # a sensor group combines numbers: its own module
+                issues.extend(setup_sensor_group(runtime, item, where))
+                continue
             problem = _problem(domain, item)
             if problem is not None:
                 at = problem[0] if problem[0] in item else None

@@ -97,8 +97,8 @@ def test_entries_homeloom_does_not_provide_are_named_in_one_warning(
         {
             "entry_id": "3",
             "domain": "group",
-            "title": "Temperatures",
-            "options": {"group_type": "sensor", "entities": ["sensor.a"], "type": "max"},
+            "title": "Doorbells",
+            "options": {"group_type": "event", "entities": ["event.a"]},
         },
         SENSOR,
     )
@@ -106,9 +106,9 @@ def test_entries_homeloom_does_not_provide_are_named_in_one_warning(
     assert errors == []
     message = _only(warnings).message
     assert "met 'Home'" in message
-    assert "group 'Temperatures' (sensor group)" in message
+    assert "group 'Doorbells' (event group)" in message
     assert "hue" not in message  # disabled: Home Assistant does not set it up either
-    assert house.states.get("sensor.temperatures") is None
+    assert house.states.get("event.doorbells") is None
     assert house.states.get("sensor.made") is not None
 
 
