@@ -65,6 +65,13 @@ class Counter(HelperEntity):
             value = int(previous.state)
         self.write(str(self._clamp(value)))
 
+    def apply_reload(self, config: Any) -> None:
+        """The count is kept, brought within the new minimum and maximum, as Home
+        Assistant does."""
+        self.take_options(config)
+        current = int(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
+        self.write(str(self._clamp(current)))
+
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = int(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         if service == "increment":

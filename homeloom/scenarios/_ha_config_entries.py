@@ -36,6 +36,7 @@ from homeloom.orchestrator._ha_registries import STORAGE_DIR
 from homeloom.orchestrator._states import valid_entity_id
 
 from ._errors import ScenarioConfigError
+from ._ha_collections import StorageError, read_stored_list
 from ._platform_groups import DOMAINS as GROUP_DOMAINS
 from ._platform_groups import _PlatformGroup
 from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
@@ -101,15 +102,9 @@ def _read_entries(path: Path) -> tuple[list[Any], str | None]:
     if not path.is_file():
         return [], None
     try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
-        # RecursionError: JSON nested deeper than Python's recursion limit.
-        return [], f"not read: {err}"
-    data = content.get("data") if isinstance(content, dict) else None
-    entries = data.get("entries") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        return [], 'not read: expected {"data": {"entries": [...]}} as Home Assistant writes'
-    return entries, None
+        return read_stored_list(path, ("entries",)).items, None
+    except StorageError as err:
+        return [], str(err)
 
 
 def _entry(index: int, item: Any) -> _Entry:

@@ -10,7 +10,9 @@ Assistant keeps there the last state of every entity that restores at start
 The rule: homeloom's own saved state (its database, restored into the state
 store) wins, as it is newer; an entity that has none there (the first start
 after moving, or ``homeloom simulate``) restores from Home Assistant's file, by
-the entity's own restore rules, exactly as from homeloom's. The file is read,
+the entity's own restore rules, exactly as from homeloom's (what Home Assistant
+saved beside a state, its ``extra_data``, only comes from its file: a trigger-based
+template entity needs it, see :func:`restored_extra_data`). The file is read,
 never written, and only for the first setup: once the house has started, a
 reloaded helper no longer finds it. A malformed file or entry is a warning naming
 the file, the entity and what is wrong; that entity starts from its default.
@@ -18,7 +20,6 @@ the file, the entity and what is wrong; that entity starts from its default.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -29,11 +30,18 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, State, valid_en
 from homeloom.orchestrator._ha_registries import STORAGE_DIR
 
 from ._durations import DurationError, parse_duration
+from ._ha_collections import StorageError, read_storage_file
 
-__all__ = ["RESTORE_STATE_FILE", "load_ha_restore_state", "restored_state"]
+__all__ = [
+    "RESTORE_STATE_FILE",
+    "load_ha_restore_state",
+    "restored_extra_data",
+    "restored_state",
+]
 
 RESTORE_STATE_FILE = "core.restore_state"
 _COMPONENT = "ha_restore_state"  # the states read, as runtime.components[_COMPONENT]
+_EXTRA_COMPONENT = "ha_restore_extra_data"  # their ``extra_data``, by entity id
 
 
 class _BadEntry(ValueError):
@@ -56,6 +64,16 @@ def restored_state(
     return saved.get(entity_id) if saved is not None else None
 
 
+def restored_extra_data(runtime: Runtime, entity_id: str) -> Mapping[str, Any] | None:
+    """What Home Assistant saved beside the state :func:`restored_state` gives (a
+    sensor's native value, a binary sensor's auto off time...): empty when it saved
+    nothing there; None when that state is homeloom's own, or there is none."""
+    if runtime.states.get(entity_id) is not None:
+        return None
+    extra: Mapping[str, Mapping[str, Any]] | None = runtime.components.get(_EXTRA_COMPONENT)
+    return extra.get(entity_id) if extra is not None else None
+
+
 def load_ha_restore_state(runtime: Runtime, config_dir: Path) -> list[ConfigIssue]:
     """Read ``config_dir/.storage/core.restore_state`` for the entities set up next;
     the warnings about what could not be read."""
@@ -64,6 +82,7 @@ def load_ha_restore_state(runtime: Runtime, config_dir: Path) -> list[ConfigIssu
     if not path.is_file():
         return warnings
     saved: dict[str, State] = {}
+    extra: dict[str, Mapping[str, Any]] = {}
     now = runtime.now()
     for index, item in enumerate(_items(path, warnings)):
         entity_id = _entity_id_of(item)
@@ -75,11 +94,14 @@ def load_ha_restore_state(runtime: Runtime, config_dir: Path) -> list[ConfigIssu
             warnings.append(ConfigIssue(message, file=str(path), key=f"data[{index}]"))
             continue
         saved[state.entity_id] = state
+        extra[state.entity_id] = item.get("extra_data") or {}
     runtime.components[_COMPONENT] = saved
+    runtime.components[_EXTRA_COMPONENT] = extra
 
     def forget() -> None:
         # Read for the first setup only: a helper reloaded later starts afresh.
         runtime.components.pop(_COMPONENT, None)
+        runtime.components.pop(_EXTRA_COMPONENT, None)
 
     runtime.on_start(forget)
     return warnings
@@ -88,12 +110,10 @@ def load_ha_restore_state(runtime: Runtime, config_dir: Path) -> list[ConfigIssu
 def _items(path: Path, warnings: list[ConfigIssue]) -> list[Any]:
     """The file's ``data`` list; a warning and nothing when it cannot be read."""
     try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
-        # RecursionError: JSON nested deeper than Python's recursion limit.
-        warnings.append(ConfigIssue(f"not read: {err}", file=str(path)))
+        items = read_storage_file(path).get("data")
+    except StorageError as err:
+        warnings.append(ConfigIssue(str(err), file=str(path)))
         return []
-    items = content.get("data") if isinstance(content, dict) else None
     if not isinstance(items, list):
         message = 'not read: expected {"data": [{"state": {...}}, ...]} as Home Assistant writes'
         warnings.append(ConfigIssue(message, file=str(path), key="data"))
@@ -120,6 +140,9 @@ def _state(item: Any, now: datetime) -> State:
     attributes = saved.get("attributes") or {}
     if not isinstance(attributes, dict):
         raise _BadEntry(f"'attributes' must be a mapping, got {attributes!r}")
+    extra_data = item.get("extra_data")
+    if extra_data is not None and not isinstance(extra_data, dict):
+        raise _BadEntry(f"'extra_data' must be a mapping, got {extra_data!r}")
     check = _ATTRIBUTE_CHECKS.get(entity_id.partition(".")[0])
     if check is not None:
         check(value, attributes)

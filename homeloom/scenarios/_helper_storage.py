@@ -28,9 +28,8 @@ set up.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Collection, Container, Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,15 +39,22 @@ from pydantic import ValidationError
 from homeloom.orchestrator import ConfigIssue, Runtime
 from homeloom.orchestrator._ha_registries import STORAGE_DIR
 
+from ._ha_collections import (
+    EntityRegistry,
+    StorageError,
+    StoredList,
+    read_entity_registry,
+    read_stored_list,
+    stored_item_issue,
+)
 from ._helpers_base import HelperEntity
-from ._slugs import entity_id_for
 
 __all__ = ["COLLECTION_DOMAINS", "HelperCollections", "read_helper_collections"]
 
 _LOGGER = logging.getLogger(__name__)
 
 # The helpers Home Assistant's UI makes into a collection of that name (person and
-# zone are read with their integrations, :mod:`._ha_collections`).
+# zone are read with their integrations, through the same :mod:`._ha_collections`).
 COLLECTION_DOMAINS = (
     "input_boolean",
     "input_button",
@@ -62,22 +68,6 @@ COLLECTION_DOMAINS = (
 )
 COLLECTION_VERSION = 1  # the major version of every helper collection in 2024.3
 SELECT_UNIQUE_OPTIONS_SINCE = 2  # the input_select minor version with unique options
-ENTITY_REGISTRY = "core.entity_registry"
-
-
-class _BadItem(ValueError):
-    """One stored item cannot be set up; the message says why (``key``: where)."""
-
-    def __init__(self, message: str, key: str | None = None) -> None:
-        super().__init__(message)
-        self.key = key
-
-
-@dataclass(frozen=True, slots=True)
-class _Collection:
-    path: Path
-    minor_version: int
-    items: list[Any]
 
 
 @dataclass(slots=True)
@@ -85,18 +75,17 @@ class HelperCollections:
     """The helper collections of a ``.storage`` folder, and what the entity registry
     says of their entities."""
 
-    collections: dict[str, _Collection] = field(default_factory=dict)
-    # (platform, unique id) -> (entity id, disabled)
-    registered: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
+    collections: dict[str, StoredList] = field(default_factory=dict)
+    registry: EntityRegistry = field(default_factory=EntityRegistry)
     issues: list[ConfigIssue] = field(default_factory=list)
 
     def place_yaml_item(self, entity: HelperEntity) -> bool:
         """Give a YAML item the entity id its registry entry has (renamed in Home
         Assistant's UI); False when that entry is disabled, as there."""
-        registered = self.registered.get((entity.domain, entity.object_id))
+        registered = self.registry.get(entity.domain, entity.object_id)
         if registered is not None:
-            entity.entity_id = registered[0]
-        return registered is None or not registered[1]
+            entity.entity_id = registered.entity_id
+        return registered is None or not registered.disabled
 
     def entities(
         self, runtime: Runtime, kind: type[HelperEntity], yaml_items: Mapping[str, HelperEntity]
@@ -116,12 +105,9 @@ class HelperCollections:
                 entity = self._entity(runtime, kind, collection, item, by_id)
                 if entity is not None:
                     entity.entity_id = self._entity_id(runtime, entity, helpers)
-            except _BadItem as err:
-                item_id = item.get("id") if isinstance(item, Mapping) else None
-                named = f" {item_id!r}" if isinstance(item_id, str) else ""
+            except StorageError as err:
                 key = f"{where}.{err.key}" if err.key else where
-                message = f"{kind.domain} item{named} skipped: {err}"
-                issues.append(ConfigIssue(message, file=str(collection.path), key=key))
+                issues.append(stored_item_issue(kind.domain, collection.path, item, str(err), key))
                 continue
             if entity is None:
                 continue
@@ -133,23 +119,22 @@ class HelperCollections:
         self,
         runtime: Runtime,
         kind: type[HelperEntity],
-        collection: _Collection,
+        collection: StoredList,
         item: Any,
         existing: Mapping[str, HelperEntity],
     ) -> HelperEntity | None:
         """The helper of one stored item; None for one its registry entry disables."""
         if not isinstance(item, Mapping):
-            raise _BadItem(f"expected a mapping, got {item!r}")
+            raise StorageError(f"expected a mapping, got {item!r}")
         item_id = item.get("id")
         if not isinstance(item_id, str) or not item_id:
-            raise _BadItem(f"'id' must be a non-empty text, got {item_id!r}", "id")
+            raise StorageError(f"'id' must be a non-empty text, got {item_id!r}", "id")
         name = item.get("name")
         if not isinstance(name, str) or not name:
-            raise _BadItem(f"'name' must be a non-empty text, got {name!r}", "name")
+            raise StorageError(f"'name' must be a non-empty text, got {name!r}", "name")
         if item_id in existing:
-            raise _BadItem(f"its id is already used by {existing[item_id].entity_id}", "id")
-        registered = self.registered.get((kind.domain, item_id))
-        if registered is not None and registered[1]:
+            raise StorageError(f"its id is already used by {existing[item_id].entity_id}", "id")
+        if self.registry.disabled(kind.domain, item_id):
             _LOGGER.debug("%s %r left out: its registry entry is disabled", kind.domain, item_id)
             return None
         options = {
@@ -161,22 +146,24 @@ class HelperCollections:
         except ValidationError as err:
             first = err.errors()[0]
             key = ".".join(str(part) for part in first["loc"][:1]) or None
-            raise _BadItem(f"{key}: {first['msg']}" if key else first["msg"], key) from None
+            raise StorageError(f"{key}: {first['msg']}" if key else first["msg"], key) from None
         except ValueError as err:
-            raise _BadItem(str(err)) from None
+            raise StorageError(str(err)) from None
         entity.editable = True
         return entity
 
     def _entity_id(self, runtime: Runtime, entity: HelperEntity, helpers: set[str]) -> str:
         """The registry's entity id for the item, else one made from its name that neither
         another helper nor a registry entry has."""
-        registered = self.registered.get((entity.domain, entity.object_id))
+        registered = self.registry.get(entity.domain, entity.object_id)
         if registered is None:
-            reserved = {entity_id for entity_id, _ in self.registered.values()}
-            return entity_id_for(entity.domain, entity.name, _Taken(runtime, helpers | reserved))
-        if registered[0] in helpers:
-            raise _BadItem(f"its registry entity id {registered[0]} is already used", "id")
-        return registered[0]
+            return self.registry.named_entity_id(
+                entity.domain, entity.name, _Taken(runtime, helpers)
+            )
+        if registered.entity_id in helpers:
+            message = f"its registry entity id {registered.entity_id} is already used"
+            raise StorageError(message, "id")
+        return registered.entity_id
 
 
 def _as_loaded(domain: str, minor_version: int, options: dict[str, Any]) -> dict[str, Any]:
@@ -197,8 +184,8 @@ def _as_loaded(domain: str, minor_version: int, options: dict[str, Any]) -> dict
 
 @dataclass(frozen=True, slots=True)
 class _Taken(Container[str]):
-    """Entity ids a new helper cannot have: those of other helpers and registry entries,
-    and a live state's (not one restored from before a restart, which may be its own)."""
+    """Entity ids a new helper cannot have (besides those registry entries keep): other
+    helpers', and a live state's (not one saved before a restart: it may be its own)."""
 
     runtime: Runtime
     entity_ids: set[str]
@@ -208,58 +195,6 @@ class _Taken(Container[str]):
             return True
         state = self.runtime.states.get(str(entity_id))
         return state is not None and not state.restored
-
-
-def _envelope(path: Path) -> dict[str, Any]:
-    """The file's JSON object; ValueError saying why it cannot be read."""
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, RecursionError) as err:
-        # RecursionError: JSON nested deeper than Python's recursion limit.
-        raise ValueError(str(err)) from None
-    if not isinstance(content, dict):
-        raise ValueError("expected a JSON object as Home Assistant writes")
-    return content
-
-
-def _collection(path: Path) -> _Collection:
-    """A helper collection file's items; ValueError saying why it cannot be read."""
-    content = _envelope(path)
-    version, minor = content.get("version"), content.get("minor_version", 1)
-    if version != COLLECTION_VERSION or not isinstance(minor, int):
-        raise ValueError(
-            f"version {version}.{minor} is not one Home Assistant 2024.3 reads "
-            f"({COLLECTION_VERSION}.x)"
-        )
-    data = content.get("data")
-    items = data.get("items") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise ValueError('expected {"data": {"items": [...]}} as Home Assistant writes')
-    return _Collection(path, minor, items)
-
-
-def _registered(path: Path, domains: Collection[str]) -> dict[tuple[str, str], tuple[str, bool]]:
-    """The registry's entity id (and whether it is disabled) of each helper of
-    ``domains``, by platform and unique id; its problems are reported where the
-    registries are imported (:mod:`homeloom.orchestrator._ha_registries`)."""
-    try:
-        data = _envelope(path).get("data")
-    except ValueError:
-        return {}
-    entries = data.get("entities") if isinstance(data, dict) else None
-    found: dict[tuple[str, str], tuple[str, bool]] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or entry.get("platform") not in domains:
-            continue
-        entity_id, unique_id = entry.get("entity_id"), entry.get("unique_id")
-        if (
-            isinstance(entity_id, str)
-            and entity_id.startswith(f"{entry['platform']}.")
-            and unique_id is not None
-        ):
-            disabled = entry.get("disabled_by") is not None
-            found[(entry["platform"], str(unique_id))] = (entity_id, disabled)
-    return found
 
 
 def read_helper_collections(config_dir: Path | None) -> HelperCollections:
@@ -274,9 +209,8 @@ def read_helper_collections(config_dir: Path | None) -> HelperCollections:
         if not path.is_file():
             continue
         try:
-            read.collections[domain] = _collection(path)
-        except ValueError as err:
-            read.issues.append(ConfigIssue(f"not read: {err}", file=str(path)))
-    if (folder / ENTITY_REGISTRY).is_file():
-        read.registered = _registered(folder / ENTITY_REGISTRY, COLLECTION_DOMAINS)
+            read.collections[domain] = read_stored_list(path, ("items",), COLLECTION_VERSION)
+        except StorageError as err:
+            read.issues.append(ConfigIssue(str(err), file=str(path), key=err.key))
+    read.registry = read_entity_registry(config_dir, COLLECTION_DOMAINS)
     return read

@@ -1,16 +1,22 @@
 """Setting up every helper of a configuration in one call: its YAML items, then
-those made in Home Assistant's UI (:mod:`._helper_storage`)."""
+those made in Home Assistant's UI (:mod:`._helper_storage`), and the helper domains'
+``reload`` services.
+
+Every house has the helper integrations' services, whatever the configuration holds,
+as Home Assistant 2024.3 sets them up in every house.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Runtime
+from homeloom.orchestrator import ConfigIssue, Runtime, ServiceCall
 
+from ._config_dir import load_config_dir
 from ._groups import Group, group_items, install_group_services
 from ._helper_storage import read_helper_collections
-from ._helpers_base import HelperEntity, activate, setup_kind
+from ._helpers_base import HelperEntity, activate, build_items, setup_kind
 from ._input_helpers import HELPER_KINDS
 from ._scenes import setup_scenes
 from ._schedule import Schedule, install_schedule_reload
@@ -20,6 +26,8 @@ __all__ = ["HELPER_DOMAINS", "setup_helpers"]
 
 _KINDS: tuple[type[HelperEntity], ...] = (*HELPER_KINDS, Timer, Schedule, Group)
 HELPER_DOMAINS = frozenset(kind.domain for kind in _KINDS) | {"scene"}
+# The kinds whose ``reload`` is set up here (schedule's and group's have their own).
+_RELOADED_KINDS: tuple[type[HelperEntity], ...] = (*HELPER_KINDS, Timer)
 
 
 async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
@@ -49,5 +57,58 @@ async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[Con
         if isinstance(item, Schedule) and not item.editable
     }
     install_schedule_reload(runtime, schedules)
+    for kind in _RELOADED_KINDS:
+        activate(runtime, kind, [])  # the commands, YAML items or not
+        _install_reload(runtime, kind, created)
     runtime.components["helpers"] = created
     return issues
+
+
+def _install_reload(
+    runtime: Runtime, kind: type[HelperEntity], created: dict[str, HelperEntity]
+) -> None:
+    """``<domain>.reload``: the domain's YAML block read again, as Home Assistant does. An
+    item kept (by its key) takes its new options in place, a dropped one is removed, a
+    new one made; the items made in Home Assistant's UI stay as they are, and a new YAML
+    item with one's id is skipped (there, a duplicate id).
+
+    Unlike Home Assistant, which drops every YAML item of the domain when the
+    configuration cannot be read or the block has a bad item, a bad block fails the
+    call and changes nothing.
+    """
+    of_kind = [item for item in created.values() if type(item) is kind]
+    yaml_items = {item.object_id: item for item in of_kind if not item.editable}
+    stored_ids = {item.object_id for item in of_kind if item.editable}
+
+    def reload(call: ServiceCall) -> None:
+        block = _reread(runtime).get(kind.domain)
+        built, issues = build_items(runtime, {} if block is None else {kind.domain: block}, kind)
+        if issues:
+            raise ValueError(str(issues[0]))
+        wanted = {key: item for key, item in built.items() if key not in stored_ids}
+        # Home Assistant's order: the kept items updated, the dropped ones removed, then
+        # the new ones added.
+        for key, item in wanted.items():
+            if key in yaml_items:
+                yaml_items[key].apply_reload(item.config)
+        for key in [key for key in yaml_items if key not in wanted]:
+            dropped = yaml_items.pop(key)
+            created.pop(dropped.entity_id, None)
+            dropped.remove(call.context)
+        place = read_helper_collections(runtime.config_dir).place_yaml_item
+        added = [item for key, item in wanted.items() if key not in yaml_items and place(item)]
+        activate(runtime, kind, added)
+        for item in added:
+            yaml_items[item.object_id] = created[item.entity_id] = item
+
+    runtime.services.register(kind.domain, "reload", reload)
+
+
+def _reread(runtime: Runtime) -> Mapping[str, Any]:
+    """The configuration read again for a reload; ValueError when it cannot be read."""
+    if runtime.config_dir is None:
+        raise RuntimeError("helpers were not loaded from a configuration directory")
+    loaded = load_config_dir(runtime.config_dir)
+    if loaded.errors:  # unreadable files: keep the helpers rather than drop them all
+        raise ValueError(str(loaded.errors[0]))
+    return loaded.value if isinstance(loaded.value, Mapping) else {}

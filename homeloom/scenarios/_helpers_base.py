@@ -12,12 +12,20 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, State, slugify
+from homeloom.orchestrator import (
+    ConfigIssue,
+    Context,
+    Runtime,
+    ServiceCall,
+    State,
+    Unsubscribe,
+    slugify,
+)
 
 from ._errors import issue_at
 from ._ha_restore import restored_state
 
-__all__ = ["HelperConfig", "HelperEntity", "activate", "setup_kind"]
+__all__ = ["HelperConfig", "HelperEntity", "activate", "build_items", "setup_kind"]
 
 
 class HelperConfig(BaseModel):
@@ -35,13 +43,33 @@ class HelperEntity:
     # Home Assistant's ``editable`` attribute: false for a YAML item, true for one made in
     # its UI (:mod:`._helper_storage`); None for a kind without it (a group).
     editable: bool | None = None
+    # What stops the entity taking commands, once it has been given them (``activate``).
+    unprovide: Unsubscribe | None = None
 
     def __init__(self, runtime: Runtime, object_id: str, config: Any) -> None:
         self.runtime = runtime
         self.object_id = object_id
         self.entity_id = f"{self.domain}.{object_id}"
+        self.take_options(config)
+
+    def take_options(self, config: Any) -> None:
         self.config = config
-        self.name = config.name or object_id.replace("_", " ").capitalize()
+        self.name = config.name or self.object_id.replace("_", " ").capitalize()
+
+    def apply_reload(self, config: Any) -> None:
+        """Take the options of a reload (``<domain>.reload``): as Home Assistant's helpers
+        do, the state stays and the attributes follow the new options (kinds whose state
+        depends on its options adjust it)."""
+        self.take_options(config)
+        current = self.runtime.states.get(self.entity_id)
+        self.write(current.state if current is not None else "unknown")
+
+    def remove(self, context: Context) -> None:
+        """Drop the entity and its commands (a reload whose block no longer has it)."""
+        if self.unprovide is not None:
+            self.unprovide()
+            self.unprovide = None
+        self.runtime.states.remove(self.entity_id, context=context)
 
     def previous(self) -> State | None:
         """The state saved before a restart (homeloom's, else Home Assistant's), if any."""
@@ -83,6 +111,19 @@ def setup_kind(
     """Create every item of ``config[kind.domain]``; register the domain's commands.
     ``place`` may give an item another entity id, or keep it out by returning False
     (Home Assistant's entity registry does both)."""
+    if config.get(kind.domain) is None:
+        return {}, []
+    built, issues = build_items(runtime, config, kind)
+    items = {key: entity for key, entity in built.items() if place is None or place(entity)}
+    activate(runtime, kind, items.values())
+    return items, issues
+
+
+def build_items(
+    runtime: Runtime, config: Mapping[str, Any], kind: type[HelperEntity]
+) -> tuple[dict[str, HelperEntity], list[ConfigIssue]]:
+    """The entities of the good items of ``config[kind.domain]`` by their key, not yet
+    given a state nor commands; the issues of the bad ones."""
     issues: list[ConfigIssue] = []
     items: dict[str, HelperEntity] = {}
     block = config.get(kind.domain)
@@ -104,13 +145,9 @@ def setup_kind(
             issues.append(issue_at(block, object_id, path, "expected a mapping of options"))
             continue
         try:
-            entity = kind(runtime, str(object_id), parsed)
+            items[str(object_id)] = kind(runtime, str(object_id), parsed)
         except ValueError as err:
             issues.append(issue_at(block, object_id, path, str(err)))
-            continue
-        if place is None or place(entity):
-            items[str(object_id)] = entity
-    activate(runtime, kind, items.values())
     return items, issues
 
 
@@ -118,7 +155,7 @@ def activate(runtime: Runtime, kind: type[HelperEntity], entities: Iterable[Help
     """Give created helpers their first state and their commands."""
     for entity in entities:
         entity.restore()
-        runtime.services.set_provider(entity.entity_id, entity_provider(entity))
+        entity.unprovide = runtime.services.set_provider(entity.entity_id, entity_provider(entity))
     for command, schema in kind.commands.items():
         if not runtime.services.has(kind.domain, command):
             runtime.services.register_entity_service(kind.domain, command, schema=schema)

@@ -91,6 +91,12 @@ class InputDateTime(HelperEntity):
             )
         self._show(value)
 
+    def apply_reload(self, config: Any) -> None:
+        """The date and time are kept; the state shows the parts the new options have."""
+        current = self._parse(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
+        self.take_options(config)
+        self._show(current)
+
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         """As in Home Assistant: date and time, datetime and timestamp exclude each other;
         the parts the helper does not have are dropped, and a call left with nothing to set

@@ -142,6 +142,12 @@ class InputNumber(HelperEntity):
             value = self.config.min
         self.write(_number_text(value))
 
+    def apply_reload(self, config: Any) -> None:
+        """The value is kept, brought within the new min and max, as Home Assistant does."""
+        self.take_options(config)
+        current = float(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
+        self.write(_number_text(max(config.min, min(current, config.max))))
+
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = float(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         if service == "set_value":
@@ -204,6 +210,12 @@ class InputSelect(HelperEntity):
         if value is None and previous is not None and previous.state in self.options:
             value = previous.state
         self.write(value or self.options[0])
+
+    def apply_reload(self, config: Any) -> None:
+        """The new options replace those ``set_options`` gave; the option chosen stays,
+        listed or not, as in Home Assistant."""
+        self.options = list(config.options)
+        super().apply_reload(config)
 
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = self.runtime.states.get(self.entity_id)

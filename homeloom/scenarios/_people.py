@@ -25,8 +25,7 @@ from homeloom.orchestrator.types import Unsubscribe
 
 from ._config_dir import load_config_dir
 from ._errors import issue_at
-from ._ha_collections import read_stored_items, registered_entity_ids
-from ._slugs import entity_slug
+from ._ha_collections import read_entity_registry, read_stored_items
 
 __all__ = ["Person", "setup_people"]
 
@@ -135,10 +134,8 @@ def _person_settings(item: Any, path: str) -> tuple[dict[str, Any] | None, Confi
 def setup_people(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
     """One person entity per ``person:`` item, then per item of ``.storage/person``,
     following its trackers from now on (set up after adapters publish the trackers,
-    before automations attach), and ``person.reload``. With neither ``person:`` nor
-    ``default_config:`` the integration, and so its stored people, is not set up."""
-    if DOMAIN not in config and "default_config" not in config:
-        return []
+    before automations attach), and ``person.reload``. Every house has them, ``person:``
+    or not: Home Assistant sets the person integration up in every house."""
     issues: list[ConfigIssue] = []
     chosen = _yaml_people(config.get(DOMAIN), issues)
     stored, stored_issues = read_stored_items(runtime.config_dir, DOMAIN, _person_settings)
@@ -205,14 +202,14 @@ def _reload(runtime: Runtime, people: dict[str, Person], call: ServiceCall) -> N
 
 def _make_people(runtime: Runtime, chosen: list[dict[str, Any]], people: dict[str, Person]) -> None:
     """The person entities, in order, into ``people``: each named by the entity registry
-    if it has its id, else after its name (numbered around the names it keeps)."""
-    registered = registered_entity_ids(runtime.config_dir, DOMAIN)
-    reserved = set(registered.values())
+    if it has its id, else after its name (numbered around the names it keeps); none
+    for one disabled there, as Home Assistant adds no disabled entity."""
+    registry = read_entity_registry(runtime.config_dir, (DOMAIN,))
     for settings in chosen:
-        entity_id = registered.get(str(settings["id"]))
-        if entity_id is None or entity_id in people:
-            slug = entity_slug(str(settings["name"]))
-            entity_id, suffix = f"{DOMAIN}.{slug}", 2
-            while entity_id in people or entity_id in reserved:  # the second Ann: ann_2
-                entity_id, suffix = f"{DOMAIN}.{slug}_{suffix}", suffix + 1
+        if registry.disabled(DOMAIN, settings["id"]):
+            continue
+        registered = registry.get(DOMAIN, settings["id"])
+        entity_id = registered.entity_id if registered is not None else None
+        if entity_id is None or entity_id in people:  # the second Ann: ann_2
+            entity_id = registry.named_entity_id(DOMAIN, str(settings["name"]), people)
         people[entity_id] = Person(runtime, entity_id, settings, settings.get("editable", False))

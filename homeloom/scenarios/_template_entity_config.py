@@ -189,9 +189,15 @@ def _entity_id(
 
 
 def _free_id(base: str, taken: set[str], runtime: Runtime) -> str:
-    """``base``, or with ``_2``, ``_3``... when it is taken."""
+    """``base``, or with ``_2``, ``_3``... when it is taken (a state saved before a
+    restart takes nothing: it may be this entity's own, to restore)."""
     entity_id, suffix = base, 2
-    while entity_id in taken or runtime.states.get(entity_id) is not None:
+    while entity_id in taken or _live(runtime, entity_id):
         entity_id, suffix = f"{base}_{suffix}", suffix + 1
     taken.add(entity_id)
     return entity_id
+
+
+def _live(runtime: Runtime, entity_id: str) -> bool:
+    state = runtime.states.get(entity_id)
+    return state is not None and not state.restored

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from homeloom.orchestrator import Context, Runtime, Unsubscribe
+from homeloom.orchestrator import Context, Runtime, State, Unsubscribe
 
+from ._ha_restore import restored_extra_data, restored_state
 from ._script import Script
 from ._template_entity_config import _Definition
 from ._template_entity_values import _duration_of, _on_off, _sensor_state
@@ -20,6 +21,8 @@ __all__ = ["_TriggerBasedEntity", "_TriggerBlock"]
 _LOGGER = logging.getLogger(__name__)
 
 _UNSET = frozenset({"unknown", "unavailable"})
+# The attribute each of an entity's own keys gives, restored when the key is configured.
+_KEY_ATTRIBUTES = (("name", "friendly_name"), ("icon", "icon"), ("picture", "entity_picture"))
 
 
 class _TriggerBlock:
@@ -63,13 +66,38 @@ class _TriggerBasedEntity:
         self.last: dict[str, Any] = {}  # attributes last written
 
     def publish_first(self) -> None:
-        """``unknown``, or the state kept from before a restart, as Home Assistant restores."""
-        current = self.runtime.states.get(self.entity_id)
-        if current is not None and current.restored and current.state not in _UNSET:
-            if self.definition.domain == "binary_sensor":
-                self.is_on = current.state == "on"
+        """``unknown``, or the state saved before a restart (homeloom's, else Home
+        Assistant's) as Home Assistant's trigger-based entities restore it: the value,
+        the configured keys' attributes (name, icon, picture, ``attributes:``), and a
+        binary sensor's pending auto off."""
+        saved = restored_state(self.runtime, self.entity_id)
+        extra = restored_extra_data(self.runtime, self.entity_id)
+        value, auto_off_at = _saved_value(self.definition.domain, extra, saved)
+        if saved is None or value is None:
+            self.write("unknown", self.static_attributes(), Context())
             return
-        self.write("unknown", self.static_attributes(), Context())
+        attributes = self.static_attributes()
+        for kind, key in _KEY_ATTRIBUTES:
+            if getattr(self.definition, kind) is not None and key in saved.attributes:
+                attributes[key] = saved.attributes[key]
+        for key in self.definition.attributes:
+            if key in saved.attributes:
+                attributes[key] = saved.attributes[key]
+        if self.definition.domain == "sensor":
+            self.write(_sensor_state(self.definition, value) or "unknown", attributes, Context())
+            return
+        self.is_on = value == "on"
+        if "auto_off" in self.definition.delays and auto_off_at is not None:
+            self.is_on = self.is_on and auto_off_at > self.runtime.now()
+            if self.is_on:
+                self.auto_off = self.runtime.scheduler.call_at(auto_off_at, self.turn_off)
+        self.write(_on_off(self.is_on), attributes, Context())
+
+    def turn_off(self, _: datetime) -> None:
+        """The auto off: ``off``, keeping the attributes last written."""
+        self.auto_off = None
+        self.is_on = False
+        self.write("off", self.last, Context())
 
     def static_attributes(self) -> dict[str, Any]:
         attributes = self.definition.fixed_attributes()
@@ -164,15 +192,10 @@ class _TriggerBasedEntity:
         self.is_on = state
         self.write(_on_off(state), attributes, context)
         auto_off = self.delay("auto_off", variables) if state else None
-        if auto_off is None:
-            return
-
-        def turn_off(_: datetime) -> None:
-            self.auto_off = None
-            self.is_on = False
-            self.write("off", self.last, Context())
-
-        self.auto_off = self.runtime.scheduler.call_later(auto_off.total_seconds(), turn_off)
+        if auto_off is not None:
+            self.auto_off = self.runtime.scheduler.call_later(
+                auto_off.total_seconds(), self.turn_off
+            )
 
     def delay(self, key: str, variables: Mapping[str, Any]) -> timedelta | None:
         raw = self.definition.delays.get(key)
@@ -188,3 +211,42 @@ class _TriggerBasedEntity:
     def write(self, state: str, attributes: dict[str, Any], context: Context) -> None:
         self.last = attributes
         self.runtime.states.set(self.entity_id, state, attributes, context=context)
+
+
+def _saved_value(
+    domain: str, extra: Mapping[str, Any] | None, saved: State | None
+) -> tuple[str | None, datetime | None]:
+    """The value to restore (None for none) and a binary sensor's saved auto off time.
+    Home Assistant restores only a set state, and only with the extra data its
+    entities save beside it (a sensor's native value and unit, a binary sensor's auto
+    off time); homeloom's own saved state has none, its state is the value."""
+    if saved is None or saved.state in _UNSET:
+        return None, None
+    if extra is None:
+        return saved.state, None
+    try:
+        if domain == "sensor":
+            if "native_value" not in extra or "native_unit_of_measurement" not in extra:
+                return None, None
+            return _decoded(extra["native_value"]), None
+        if "auto_off_time" not in extra:
+            return None, None
+        when = _decoded(extra["auto_off_time"])
+        auto_off_at = datetime.fromisoformat(when) if when is not None else None
+    except ValueError:  # as Home Assistant, which then restores nothing
+        return None, None
+    if auto_off_at is not None and auto_off_at.tzinfo is None:
+        auto_off_at = auto_off_at.replace(tzinfo=UTC)
+    return saved.state, auto_off_at
+
+
+def _decoded(value: Any) -> str | None:
+    """A saved value as text: Home Assistant saves a date, a time or a decimal as
+    ``{"__type": ..., "isoformat" | "decimal_str": ...}``; ValueError for a mapping
+    cut short, which Home Assistant does not restore."""
+    if isinstance(value, Mapping):
+        text = value.get("isoformat", value.get("decimal_str"))
+        if "__type" not in value or text is None:
+            raise ValueError(f"a saved value cut short: {value!r}")
+        return str(text)
+    return None if value is None else str(value)

@@ -112,6 +112,20 @@ class Timer(HelperEntity):
         self.duration = self.config.duration
         self._write("idle")
 
+    def apply_reload(self, config: Any) -> None:
+        """A running or paused timer goes on as it was; an idle one takes the new duration
+        at once (Home Assistant's order)."""
+        self.take_options(config)
+        state = self.runtime.states.get(self.entity_id)
+        current = state.state if state is not None else "idle"
+        if current == "idle":
+            self.duration = config.duration
+        self._write(current)
+
+    def remove(self, context: Context) -> None:
+        self._disarm()
+        super().remove(context)
+
     def _arm(self) -> None:
         self._disarm()
         assert self.finishes_at is not None

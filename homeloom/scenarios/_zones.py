@@ -1,12 +1,13 @@
 """Zones, kept as Home Assistant's ``zone`` integration keeps them.
 
-A configuration with ``zone:`` or ``default_config:`` has ``zone.home``, made from
-the core settings (the house's name and coordinates, a 100 m radius), and one
-entity per ``zone:`` item (name, latitude, longitude, radius, passive, icon),
-named after it; an item named Home takes ``zone.home``'s place. A zone's state is
-how many persons are in it, listed (sorted) in its ``persons`` attribute: a person
-is in a zone when its state is the zone's name (in any case), or ``home`` for
-``zone.home``; persons made later (given as states, say) are counted too.
+Every house has ``zone.home`` (Home Assistant sets the zone integration up whatever
+the configuration says), made from the core settings (the house's name and
+coordinates, a 100 m radius), and one entity per ``zone:`` item (name, latitude,
+longitude, radius, passive, icon), named after it; an item named Home takes
+``zone.home``'s place. A zone's state is how many persons are in it, listed (sorted)
+in its ``persons`` attribute: a person is in a zone when its state is the zone's
+name (in any case), or ``home`` for ``zone.home``; persons made later (given as
+states, say) are counted too.
 Coordinates only matter to zone triggers and conditions: a device tracker's state
 is what its adapter writes, never worked out from its coordinates, as Home
 Assistant's state machine keeps a state written to it.
@@ -21,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Event, Runtime, State
+from homeloom.orchestrator import ConfigIssue, Event, Runtime, ServiceCall, State
 
+from ._config_dir import load_config_dir
 from ._errors import issue_at
-from ._ha_collections import read_stored_items, registered_entity_ids
-from ._slugs import entity_slug
+from ._ha_collections import EntityRegistry, read_entity_registry, read_stored_items
 
 __all__ = ["HOME_ZONE", "Zone", "setup_zones"]
 
@@ -152,33 +153,23 @@ class _Presence:
 
 
 def setup_zones(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
-    """Create the zones when the configuration has ``zone:`` or ``default_config:``, each
-    counting the persons that exist by now and those made later (set up after adapters
-    and people)."""
-    if DOMAIN not in config and "default_config" not in config:
-        return []
-    block = config.get(DOMAIN) or []
-    items = block if isinstance(block, list) else [block]
+    """Create the zones, each counting the persons that exist by now and those made later
+    (set up after adapters and people), and ``zone.reload``. Every house has them,
+    ``zone:`` or not: Home Assistant sets the zone integration up in every house."""
     issues: list[ConfigIssue] = []
     zones: dict[str, Zone] = {}
     # The registry keeps its entity ids for the stored zones: others are numbered around them.
-    registered = registered_entity_ids(runtime.config_dir, DOMAIN)
-    reserved = frozenset(registered.values())
-    for index, item in enumerate(items):
-        settings, issue = _zone_settings(item, f"{DOMAIN}[{index}]")
-        if issue is not None:
-            issues.append(issue)
-            continue
-        assert settings is not None
-        _add_zone(
-            runtime, zones, _free_entity_id(zones, settings["name"], reserved), settings, False
-        )
+    registry = read_entity_registry(runtime.config_dir, (DOMAIN,))
+    _add_yaml_zones(runtime, zones, _yaml_zones(config.get(DOMAIN), issues), registry)
     stored, stored_issues = read_stored_items(runtime.config_dir, DOMAIN, _stored_zone_settings)
     issues.extend(stored_issues)
     for settings in stored:
-        entity_id = registered.get(settings["id"])
-        if entity_id is None or entity_id in zones:
-            entity_id = _free_entity_id(zones, settings["name"], reserved)
+        if registry.disabled(DOMAIN, settings["id"]):  # Home Assistant adds no disabled entity
+            continue
+        registered = registry.get(DOMAIN, settings["id"])
+        entity_id = registered.entity_id if registered is not None else None
+        if entity_id is None or entity_id in zones:  # the second Work: zone.work_2
+            entity_id = registry.named_entity_id(DOMAIN, settings["name"], zones)
         _add_zone(runtime, zones, entity_id, settings, True)
     if HOME_ZONE not in zones:
         house = runtime.settings
@@ -193,16 +184,53 @@ def setup_zones(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue
         _add_zone(runtime, zones, HOME_ZONE, home, True)
     _Presence(runtime, zones)
     runtime.components[DOMAIN] = zones
+    runtime.services.register(DOMAIN, "reload", lambda call: _reload(runtime, zones, call))
     return issues
 
 
-def _free_entity_id(zones: Mapping[str, Zone], name: str, reserved: frozenset[str]) -> str:
-    """``zone.<name as a slug>``, numbered when taken: the second Work is ``zone.work_2``."""
-    slug = entity_slug(name)
-    entity_id, suffix = f"{DOMAIN}.{slug}", 2
-    while entity_id in zones or entity_id in reserved:
-        entity_id, suffix = f"{DOMAIN}.{slug}_{suffix}", suffix + 1
-    return entity_id
+def _yaml_zones(block: Any, issues: list[ConfigIssue]) -> list[dict[str, Any]]:
+    """The settings of the ``zone:`` block's good items; the bad ones' issues."""
+    chosen = []
+    for index, item in enumerate(block if isinstance(block, list) else [block] if block else []):
+        settings, issue = _zone_settings(item, f"{DOMAIN}[{index}]")
+        if issue is not None:
+            issues.append(issue)
+        elif settings is not None:
+            chosen.append(settings)
+    return chosen
+
+
+def _add_yaml_zones(
+    runtime: Runtime, zones: dict[str, Zone], chosen: list[dict[str, Any]], registry: EntityRegistry
+) -> None:
+    """The YAML zones, each named after its name around the zones there are already."""
+    for settings in chosen:
+        entity_id = registry.named_entity_id(DOMAIN, settings["name"], zones)
+        _add_zone(runtime, zones, entity_id, settings, False)
+
+
+def _reload(runtime: Runtime, zones: dict[str, Zone], call: ServiceCall) -> None:
+    """``zone.reload``: the ``zone:`` block read again. As Home Assistant does (its YAML
+    zones have no id to keep them by), every YAML zone is removed and the block's made
+    anew; ``zone.home`` from the core settings and the zones made in its UI stay. A bad
+    block fails the call and changes nothing (Home Assistant logs it and changes
+    nothing)."""
+    if runtime.config_dir is None:
+        raise RuntimeError("zones were not loaded from a configuration directory")
+    loaded = load_config_dir(runtime.config_dir)
+    if loaded.errors:
+        raise ValueError(str(loaded.errors[0]))
+    config = loaded.value if isinstance(loaded.value, Mapping) else {}
+    issues: list[ConfigIssue] = []
+    chosen = _yaml_zones(config.get(DOMAIN), issues)
+    if issues:
+        raise ValueError(str(issues[0]))
+    for entity_id, zone in list(zones.items()):
+        if not zone.editable:
+            del zones[entity_id]
+            runtime.states.remove(entity_id, context=call.context)
+    registry = read_entity_registry(runtime.config_dir, (DOMAIN,))
+    _add_yaml_zones(runtime, zones, chosen, registry)
 
 
 def _add_zone(

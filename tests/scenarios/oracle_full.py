@@ -10,8 +10,9 @@ and automation integrations and stubs every service. This module reuses it and
 adds three things:
 
 * after the core is up, every integration of ``INTEGRATIONS`` that the
-  configuration holds is set up for real, so helpers, timers, scripts, scenes,
-  groups and zones exist as Home Assistant makes them;
+  configuration holds, or that every house has (``DEFAULT_INTEGRATIONS``: zone,
+  person, the helpers, scene, script), is set up for real, so helpers, timers,
+  scripts, scenes, groups and zones exist as Home Assistant makes them;
 * the job's ``.storage`` (Home Assistant's registries) is loaded, as a house's is
   (``ha_oracle.py`` copies the config dir without it);
 * for a job with ``"real_services": true`` (a case with ``stub: false``), the
@@ -47,6 +48,7 @@ INTEGRATIONS = (
     "sun",
     "zone",
     "person",
+    "tag",
     "input_boolean",
     "input_button",
     "input_datetime",
@@ -70,6 +72,27 @@ INTEGRATIONS = (
     "fan",
     "lock",
     "media_player",
+)
+# What Home Assistant 2024.3's bootstrap sets up in every house, whatever the
+# configuration holds (its DEFAULT_INTEGRATIONS that matter to automations; tag, set up
+# here too, has no entity until a tag is scanned).
+DEFAULT_INTEGRATIONS = frozenset(
+    {
+        "person",
+        "scene",
+        "script",
+        "tag",
+        "zone",
+        "counter",
+        "input_boolean",
+        "input_button",
+        "input_datetime",
+        "input_number",
+        "input_select",
+        "input_text",
+        "schedule",
+        "timer",
+    }
 )
 # What the person integration depends on for the frontend only.
 WEB_ONLY_DEPENDENCIES = ("http", "image_upload")
@@ -139,8 +162,8 @@ async def start_hass_with_integrations(
         # Platform groups need the group integration up first, as default_config has it.
         if (
             domain not in config
+            and domain not in DEFAULT_INTEGRATIONS
             and not (domain == "group" and has_platform_groups(config))
-            and not has_collection(domain)
             and domain not in with_entries
         ):
             continue
@@ -152,14 +175,8 @@ async def start_hass_with_integrations(
     if "group" in ready:
         describe_group_states(hass)
     if "scene" in ready:
-        await load_scene_domains(hass, config["scene"])
+        await load_scene_domains(hass, config.get("scene") or [])
     return hass, config
-
-
-def has_collection(domain: str) -> bool:
-    """Whether the job's ``.storage`` holds helpers made in Home Assistant's UI for that
-    domain: a house always sets up the helper integrations, YAML or not."""
-    return Job.storage is not None and (Job.storage / domain).is_file()
 
 
 class _NoWebServer:

@@ -150,3 +150,40 @@ async def test_the_house_s_database_wins_over_home_assistant_s_file(tmp_path: Pa
     assert heating is not None and heating.state == "12.0"
     await again.start()
     await again.stop()
+
+
+TRIGGER_TEMPLATES = """\
+homeloom:
+  time_zone: Europe/Paris
+template:
+  - trigger: {platform: event, event_type: visit}
+    sensor:
+      - name: Last visitor
+        state: "{{ trigger.event.data.who }}"
+        attributes: {door: "{{ trigger.event.data.door }}"}
+    binary_sensor:
+      - {name: Visited, state: "true"}
+"""
+
+
+async def test_trigger_based_template_entities_restore_from_the_house_s_database(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "configuration.yaml").write_text(TRIGGER_TEMPLATES, encoding="utf-8")
+    house = House(tmp_path, clock=TestClock(START), adapters=False)
+    await house.setup()
+    await house.start()
+    house.runtime.bus.fire("visit", {"who": "Ann", "door": "front"})
+    await house.runtime.idle()
+    await house.stop()
+
+    again = House(tmp_path, clock=TestClock(START), adapters=False)
+    await again.setup()
+    visitor = again.runtime.states.get("sensor.last_visitor")
+    assert visitor is not None and visitor.state == "Ann"
+    # Written afresh: the configured attributes kept, no longer marked restored.
+    assert visitor.attributes == {"friendly_name": "Last visitor", "door": "front"}
+    visited = again.runtime.states.get("binary_sensor.visited")
+    assert visited is not None and visited.state == "on" and not visited.restored
+    await again.start()
+    await again.stop()

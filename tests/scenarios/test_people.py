@@ -12,11 +12,9 @@ def _runtime() -> Runtime:
     return Runtime(clock=TestClock(), settings=HouseSettings(name="Maison"))
 
 
-def test_no_zones_without_zone_or_default_config() -> None:
+def test_every_house_has_zone_home_zone_key_or_not() -> None:
     runtime = _runtime()
     assert setup_zones(runtime, {"person": []}) == []
-    assert runtime.states.get("zone.home") is None
-    assert setup_zones(runtime, {"default_config": None}) == []
     home = runtime.states.get("zone.home")
     assert home is not None and home.attributes["friendly_name"] == "Maison"
 

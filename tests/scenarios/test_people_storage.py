@@ -49,7 +49,7 @@ def test_bad_stored_people_are_named_by_file_and_item_and_the_others_made(
         (str(path), "data.items[2].name"),
         (str(path), "data.items[4].id"),
     ]
-    assert "(item 'a')" in issues[0].message and issues[0].message.startswith("person item")
+    assert issues[0].message.startswith("person item 'a' skipped: ")
     assert runtime.states.entity_ids("person") == ["person.cid"]
     cid = runtime.states.get("person.cid")
     assert cid is not None and cid.attributes["editable"] is True
@@ -84,11 +84,23 @@ def test_a_stored_zone_needs_an_id_and_valid_numbers(tmp_path: Path) -> None:
     assert runtime.states.entity_ids("zone") == ["zone.ok", "zone.home"]
 
 
-def test_stored_items_are_ignored_without_the_integration(tmp_path: Path) -> None:
-    _store(tmp_path, "person", [{"id": "a", "name": "Ann"}])
+def test_people_and_zones_disabled_in_the_entity_registry_have_no_entity(
+    tmp_path: Path,
+) -> None:
+    # As Home Assistant's entity platform, which adds no entity disabled in its registry.
+    _store(tmp_path, "person", [{"id": "a", "name": "Ann"}, {"id": "b", "name": "Bob"}])
+    _store(tmp_path, "zone", [{"id": "w", "name": "Work", "latitude": 1, "longitude": 1}])
+    disabled = [
+        {"entity_id": entity_id, "platform": entity_id.split(".")[0], "unique_id": unique_id}
+        | {"disabled_by": "user"}
+        for entity_id, unique_id in (("person.ann", "a"), ("person.cid", "c"), ("zone.work", "w"))
+    ]
+    _store(tmp_path, "core.entity_registry", disabled, list_key="entities")
     runtime = _runtime(tmp_path)
-    assert setup_people(runtime, {}) == []
-    assert runtime.states.entity_ids("person") == []
+    assert setup_people(runtime, {"person": [{"id": "c", "name": "Cid"}]}) == []
+    assert setup_zones(runtime, {"zone": None}) == []
+    assert runtime.states.entity_ids("person") == ["person.bob"]
+    assert runtime.states.entity_ids("zone") == ["zone.home"]
 
 
 def test_a_person_removed_then_given_again_is_counted_once(tmp_path: Path) -> None:
