@@ -48,9 +48,11 @@ from homeloom.scenarios import (
     setup_sun,
     setup_template_library,
 )
+from homeloom.scenarios._alerts import setup_alerts
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
+from homeloom.scenarios._notify_groups import setup_notify_groups
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._platform_groups import setup_platform_groups
 from homeloom.scenarios._template_entities import setup_template_entities
@@ -347,6 +349,9 @@ class House:
         # Rendered once the entities they read exist, before automations are enabled.
         report.errors.extend(setup_template_entities(runtime, self.config))
         report.errors.extend(setup_platform_groups(runtime, self.config))
+        report.errors.extend(setup_notify_groups(runtime, self.config))
+        # Once the entities they watch exist; they begin, if already due, at start.
+        report.errors.extend(setup_alerts(runtime, self.config))
         # The same entities made in Home Assistant's UI, kept in its config entries.
         entry_errors, entry_warnings = setup_config_entry_helpers(runtime)
         report.errors.extend(entry_errors)

@@ -284,6 +284,7 @@ PROVIDED_KEYS = frozenset(
     {
         *CORE_BLOCKS,
         "adapters",
+        "alert",
         "assemblage",
         "automation",
         "calendar",
@@ -314,7 +315,7 @@ PROVIDED_PLATFORMS = {
     "binary_sensor": frozenset({"template", "group"}),
     **{
         domain: frozenset({"group"})
-        for domain in ("light", "switch", "cover", "fan", "lock", "media_player")
+        for domain in ("light", "switch", "cover", "fan", "lock", "media_player", "notify")
     },
 }
 # Home Assistant integrations that make no entity and no service automations use (the

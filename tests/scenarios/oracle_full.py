@@ -72,6 +72,9 @@ INTEGRATIONS = (
     "fan",
     "lock",
     "media_player",
+    # Its ``platform: group`` items: notify groups; then the alerts, which notify.
+    "notify",
+    "alert",
 )
 # What Home Assistant 2024.3's bootstrap sets up in every house, whatever the
 # configuration holds (its DEFAULT_INTEGRATIONS that matter to automations; tag, set up
@@ -117,12 +120,15 @@ def is_integration(domain: str) -> bool:
 def left_to_home_assistant(stubber: Any, domain: str, service: str) -> bool:
     """True when ``domain.service`` goes to Home Assistant's own registry: a service of
     a real integration, one such an integration lacks, or one of a domain no
-    integration has (the last two then fail as they would in a house)."""
+    integration has (the last two then fail as they would in a house). A
+    ``notify`` service nothing provides (a phone's) stays a recording stub, as
+    homeloom opens a channel for any ``notify.<name>``."""
     return (
         Job.real_services
         and (domain in Job.real_domains or not is_integration(domain))
         and service not in STUBBED_SERVICES
         and not stubber.is_stub(domain, service)
+        and (domain != "notify" or stubber.hass.services.has_service(domain, service))
     )
 
 
