@@ -311,8 +311,8 @@ PROVIDED_KEYS = frozenset(
 # Domains homeloom provides only some platforms of (``sensor: [{platform: template}]``):
 # each item of another platform is warned about.
 PROVIDED_PLATFORMS = {
-    "sensor": frozenset({"template", "group"}),
-    "binary_sensor": frozenset({"template", "group"}),
+    "sensor": frozenset({"template", "group", "min_max", "derivative"}),
+    "binary_sensor": frozenset({"template", "group", "threshold"}),
     **{
         domain: frozenset({"group"})
         for domain in ("light", "switch", "cover", "fan", "lock", "media_player", "notify")

@@ -15,7 +15,9 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
 * the entity id is the one the entity registry keeps for the entity (its
   ``unique_id`` is the entry id), else one made from the name, as for a new entity;
   a name the resident gave in the registry is the friendly name;
-* a disabled entry, or an entity disabled in the registry, makes nothing.
+* a disabled entry, or an entity disabled in the registry, makes nothing;
+* entries of the ``min_max``, ``threshold`` and ``derivative`` integrations make
+  their sensors (see ``_computed_entries``).
 
 The file is read, never written. An entry that cannot be made is an error naming the
 file, the entry and the key, and the other entries are made all the same. Entries
@@ -35,10 +37,12 @@ from homeloom.orchestrator import ConfigIssue, Runtime
 from homeloom.orchestrator._ha_registries import STORAGE_DIR
 from homeloom.orchestrator._states import valid_entity_id
 
+from ._computed_entries import COMPUTED_HELPER_DOMAINS, make_computed_helper
 from ._errors import ScenarioConfigError
 from ._ha_collections import StorageError, read_stored_list
 from ._platform_groups import DOMAINS as GROUP_DOMAINS
 from ._platform_groups import _PlatformGroup
+from ._platform_options import OptionError
 from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
 from ._slugs import entity_slug
 from ._template_entity_config import _definition, _free_id
@@ -80,6 +84,8 @@ class _Entry:
         return self.options.get("template_type" if self.domain == "template" else "group_type")
 
     def provided(self) -> bool:
+        if self.domain in COMPUTED_HELPER_DOMAINS:
+            return True
         if self.domain == "template":
             return self.helper_type in _TEMPLATE_TYPES
         return self.domain == "group" and (
@@ -217,17 +223,26 @@ def _registry(path: Path) -> _Registry:
 
 def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> list[ConfigIssue]:
     """Make the entry's entity; the errors that stop it, naming the file and entry."""
-    registered = registry.by_unique_id.get((str(entry.helper_type), entry.domain, entry.entry_id))
+    entity_domain = COMPUTED_HELPER_DOMAINS.get(entry.domain, str(entry.helper_type))
+    registered = registry.by_unique_id.get((entity_domain, entry.domain, entry.entry_id))
     if registered is not None and registered.disabled:
         return []  # Home Assistant does not add an entity disabled in its registry
     about = f"{entry.domain} entry {entry.title!r} ({entry.entry_id}): "
     try:
         if entry.domain == "template":
             _make_template(runtime, entry, registered)
+        elif entry.domain in COMPUTED_HELPER_DOMAINS:
+            known = None if registered is None else (registered.entity_id, registered.name)
+            make_computed_helper(
+                runtime, entry.domain, entry.title, entry.options, known, registry.by_registry_id
+            )
         else:
             _make_group(runtime, entry, registered, registry.by_registry_id)
     except _BadEntry as err:
         key = f"data.entries[{entry.index}].{err.key}"
+        return [ConfigIssue(about + str(err), file=str(path), key=key)]
+    except OptionError as err:
+        key = f"data.entries[{entry.index}].options.{err.key}"
         return [ConfigIssue(about + str(err), file=str(path), key=key)]
     except ScenarioConfigError as err:
         return [

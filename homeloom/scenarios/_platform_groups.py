@@ -23,9 +23,12 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
+from ._derivative import setup_derivative
 from ._errors import issue_at
+from ._min_max import setup_min_max
 from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
+from ._threshold import setup_threshold
 
 __all__ = ["setup_platform_groups"]
 
@@ -309,9 +312,18 @@ def _light_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+# The other platforms that compute an entity from others' states, set up alongside.
+_COMPUTED: dict[tuple[str, Any], Callable[[Runtime, Mapping[str, Any], str], list[ConfigIssue]]] = {
+    ("sensor", "min_max"): setup_min_max,
+    ("sensor", "derivative"): setup_derivative,
+    ("binary_sensor", "threshold"): setup_threshold,
+}
+
+
 def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
-    """Make every ``platform: group`` item's entity; a bad item is reported and skipped,
-    as Home Assistant skips a platform it cannot validate."""
+    """Make every ``platform: group`` item's entity, and every min_max, threshold and
+    derivative item's; a bad item is reported and skipped, as Home Assistant skips a
+    platform it cannot validate."""
     issues: list[ConfigIssue] = []
     for key, block in config.items():
         domain = str(key).split(" ", 1)[0]
@@ -319,9 +331,15 @@ def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[C
             continue
         items = block if isinstance(block, list) else [block]
         for index, item in enumerate(items):
-            if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
+            if not isinstance(item, Mapping):
                 continue
             where = f"{key}[{index}]"
+            computed = _COMPUTED.get((domain, item.get("platform")))
+            if computed is not None:  # min_max, threshold, derivative: their own modules
+                issues.extend(computed(runtime, item, where))
+                continue
+            if item.get("platform") != PLATFORM:
+                continue
             if domain == "sensor":  # a sensor group combines numbers: its own module
                 issues.extend(setup_sensor_group(runtime, item, where))
                 continue

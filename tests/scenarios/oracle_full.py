@@ -75,6 +75,11 @@ INTEGRATIONS = (
     # Its ``platform: group`` items: notify groups; then the alerts, which notify.
     "notify",
     "alert",
+    # Helpers made in the UI that compute a sensor from others (their YAML forms are
+    # ``sensor``/``binary_sensor`` platforms): set up only for their config entries.
+    "min_max",
+    "threshold",
+    "derivative",
 )
 # What Home Assistant 2024.3's bootstrap sets up in every house, whatever the
 # configuration holds (its DEFAULT_INTEGRATIONS that matter to automations; tag, set up
