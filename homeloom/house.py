@@ -56,6 +56,7 @@ from homeloom.scenarios._notify_groups import setup_notify_groups
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._platform_groups import setup_platform_groups
 from homeloom.scenarios._template_entities import setup_template_entities
+from homeloom.scenarios._utility_meter_config import setup_utility_meters
 from homeloom.scenarios._zones import setup_zones
 
 _LOGGER = logging.getLogger(__name__)
@@ -352,6 +353,7 @@ class House:
         report.errors.extend(setup_notify_groups(runtime, self.config))
         # Once the entities they watch exist; they begin, if already due, at start.
         report.errors.extend(setup_alerts(runtime, self.config))
+        report.errors.extend(setup_utility_meters(runtime, self.config))
         # The same entities made in Home Assistant's UI, kept in its config entries.
         entry_errors, entry_warnings = setup_config_entry_helpers(runtime)
         report.errors.extend(entry_errors)

@@ -352,6 +352,8 @@ def install_simulated_devices(runtime: Runtime) -> None:
 
     async def act(entity_id: str, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = runtime.states.get(entity_id)
+        if current is not None and current.state == "unavailable":
+            return  # Home Assistant passes an unavailable entity by, without a word
         state, attributes = apply_command(service, data, current)
         runtime.states.set(entity_id, state, attributes, context=context)
 

@@ -267,6 +267,13 @@ class AdapterManager:
             )
 
     async def _update_entity(self, call: ServiceCall) -> None:
+        # An entity of the house's own (a template entity) works its state out again
+        # here; one with nothing to work out (a helper) is left as it is, as in Home
+        # Assistant, where writing the same state again changes nothing.
+        for entity_id in call.entity_ids:
+            refresh = self.runtime.services.refresher_of(entity_id)
+            if refresh is not None:
+                refresh()
         refreshes = [
             slot.refresh(entity_id)
             for entity_id in call.entity_ids

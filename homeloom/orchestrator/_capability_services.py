@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ._capabilities import DOMAINS
@@ -9,6 +10,8 @@ from ._runtime import Runtime
 from ._service_call import ServiceCall
 from ._service_targets import group_members
 from ._states import split_entity_id
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def register_capability_services(runtime: Runtime) -> None:
@@ -39,15 +42,23 @@ def register_capability_services(runtime: Runtime) -> None:
 def _generic(runtime: Runtime, command: str) -> Any:
     async def dispatch(call: ServiceCall) -> None:
         # As Home Assistant: groups replaced by their members, then domain by domain
-        # in the order of the sorted ids.
+        # in the order of the sorted ids, each domain's service judging its ids (and
+        # warning of those missing); the ids of a domain without the service are
+        # passed by with a warning.
+        name = f"{call.domain}.{call.service}"
+        if not call.entity_ids:
+            _LOGGER.error("The service %s cannot be called without a target", name)
+            return
         by_domain: dict[str, list[str]] = {}
         for entity_id in sorted(group_members(runtime.states, call.entity_ids)):
             by_domain.setdefault(split_entity_id(entity_id)[0], []).append(entity_id)
+        unsupported: list[str] = []
         for domain, entity_ids in by_domain.items():
             target_command = command
             if domain in ("cover",) and command != "toggle":
                 target_command = "open_cover" if command == "turn_on" else "close_cover"
-            if not runtime.services.has(domain, target_command):
+            if domain == call.domain or not runtime.services.has(domain, target_command):
+                unsupported.extend(entity_ids)
                 continue
             await runtime.services.call(
                 domain,
@@ -55,6 +66,10 @@ def _generic(runtime: Runtime, command: str) -> Any:
                 dict(call.data),
                 target={"entity_id": entity_ids},
                 context=call.context,
+            )
+        if unsupported:
+            _LOGGER.warning(
+                "The service %s does not support entities %s", name, ", ".join(unsupported)
             )
 
     return dispatch

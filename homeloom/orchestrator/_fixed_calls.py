@@ -7,7 +7,7 @@ from typing import Any
 
 from ._context import Context
 from ._service_call import Service, ServiceCall, ValidatedData
-from ._service_targets import ENTITY_MATCH_ALL
+from ._service_targets import ENTITY_MATCH_ALL, PartialTarget
 from ._services import ServiceRegistry
 from ._states import StateStore
 
@@ -130,10 +130,15 @@ class FixedCall:
                 return None
         explicit = call.target.get("entity_id")
         if isinstance(explicit, str):
-            if ENTITY_MATCH_ALL in (part.strip() for part in explicit.split(",")):
+            # The substring first: most ids hold no "all", and need no split.
+            if ENTITY_MATCH_ALL in explicit and ENTITY_MATCH_ALL in (
+                part.strip() for part in explicit.split(",")
+            ):
                 return None
         elif explicit is not None and ENTITY_MATCH_ALL in explicit:
             return None
+        if type(call.entity_ids) is PartialTarget:
+            return None  # each run warns again, and an entity that appears acts
         if entry.schema is not None:
             if not all(isinstance(value, _SCALARS) for value in call.data.values()):
                 return None  # a nested value would be shared between calls

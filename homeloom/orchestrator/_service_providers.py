@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -15,6 +16,14 @@ from .types import Unsubscribe
 
 DEFAULT_COMMAND_TIMEOUT = 10.0
 
+_LOGGER = logging.getLogger(__name__)
+
+
+class _Unprovided(EntityNotFound):
+    """A target nothing carries commands out on (an entity Home Assistant's registry
+    lists, not set up here): passed by with a warning, as Home Assistant passes by an
+    entity it has no object for."""
+
 
 class EntityProviders:
     """The providers part of :class:`ServiceRegistry`, which sets these attributes."""
@@ -23,8 +32,10 @@ class EntityProviders:
     _registries: Registries
     _providers: dict[str, EntityCommandHandler]
     _provider_timeouts: dict[str, float]
+    _refreshers: dict[str, Callable[[], None]]
     timeout: Callable[[float], AbstractAsyncContextManager[Any]]
     default_provider: EntityCommandHandler | None
+    on_missing_targets: Callable[[str], None] | None
 
     def set_provider(
         self, entity_id: str, handler: EntityCommandHandler, *, timeout: float | None = None
@@ -42,13 +53,27 @@ class EntityProviders:
     def provider_of(self, entity_id: str) -> EntityCommandHandler | None:
         return self._providers.get(entity_id)
 
+    def set_refresher(self, entity_id: str, refresh: Callable[[], None]) -> Unsubscribe:
+        """Name what works out ``entity_id``'s state again when asked to
+        (``homeassistant.update_entity``): a template entity renders its templates."""
+        self._refreshers[entity_id] = refresh
+
+        def remove() -> None:
+            if self._refreshers.get(entity_id) is refresh:
+                del self._refreshers[entity_id]
+
+        return remove
+
+    def refresher_of(self, entity_id: str) -> Callable[[], None] | None:
+        return self._refreshers.get(entity_id)
+
     def dispatch_to_providers(self, call: ServiceCall) -> Awaitable[None] | None:
         """Carry out an entity service on each target.
 
         A provider that answers at once (a helper) does so here, so a run calling it
         needs no task; the answers still to come (a device's) are awaited together,
         each within its entity's timeout. The first error, in target order, is raised
-        once every provider has answered.
+        once every provider has answered; a target nothing provides is only warned of.
         """
         errors: list[tuple[int, BaseException]] = []
         waiting: list[tuple[int, str, Awaitable[None]]] = []
@@ -58,7 +83,7 @@ class EntityProviders:
                 provider = self.default_provider
             try:
                 if provider is None:
-                    raise EntityNotFound(entity_id)
+                    raise _Unprovided(entity_id)
                 answer = provider(entity_id, call.service, call.data, call.context)
             except Exception as err:
                 errors.append((position, err))
@@ -68,7 +93,7 @@ class EntityProviders:
         if waiting:
             return self._answers(call, waiting, errors)
         if errors:
-            raise errors[0][1]
+            self._settle(call, errors)
         return None
 
     async def _answers(
@@ -89,7 +114,23 @@ class EntityProviders:
             if isinstance(result, BaseException):
                 errors.append((position, result))
         if errors:
-            raise min(errors, key=lambda found: found[0])[1]
+            self._settle(call, errors)
+
+    def _settle(self, call: ServiceCall, errors: list[tuple[int, BaseException]]) -> None:
+        """Warn of the targets nothing provides; raise the first other error, in target
+        order."""
+        unprovided = sorted(err.entity_id for _, err in errors if type(err) is _Unprovided)
+        if unprovided:
+            warning = (
+                f"Referenced entities {', '.join(unprovided)} are missing or not currently"
+                " available"
+            )
+            _LOGGER.warning("%s: %s", call.name, warning)
+            if self.on_missing_targets is not None:
+                self.on_missing_targets(warning)
+        failures = [found for found in errors if type(found[1]) is not _Unprovided]
+        if failures:
+            raise min(failures, key=lambda found: found[0])[1]
 
     async def _in_time(self, entity_id: str, call: ServiceCall, answer: Awaitable[None]) -> None:
         timeout = self._provider_timeouts.get(entity_id, DEFAULT_COMMAND_TIMEOUT)

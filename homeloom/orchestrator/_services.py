@@ -45,6 +45,7 @@ class ServiceRegistry(EntityProviders, TargetResolution):
         self._middleware: list[Middleware] = []
         self._providers: dict[str, EntityCommandHandler] = {}
         self._provider_timeouts: dict[str, float] = {}
+        self._refreshers: dict[str, Callable[[], None]] = {}
         self._observers: list[CallObserver] = []
         # When stubbed, every call (known service or not) is observed and answered as a
         # no-op: ``homeloom simulate --stub-services`` replays scenarios touching nothing.
@@ -54,6 +55,7 @@ class ServiceRegistry(EntityProviders, TargetResolution):
         # Carries out commands on entities nothing else provides (the simulator's devices).
         self.default_provider: EntityCommandHandler | None = None
         self._fallbacks: dict[str, Callable[[str], None]] = {}
+        self.on_missing_targets: Callable[[str], None] | None = None
         # Counts registrations and removals: a FixedCall checks it to know that the
         # service it resolved is still the one registered.
         self.generation = 0

@@ -28,7 +28,7 @@ from ._automation_services import register_automation_services
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
 from ._ha_restore import restored_state
-from ._trace import Trace
+from ._trace import Trace, trace_warning
 from ._yaml import drop_positions
 
 _LOGGER = logging.getLogger(__name__)
@@ -126,6 +126,8 @@ class AutomationManager:
         # go (see load); None: found from the automations when asked.
         self._unknown: list[ConfigIssue] | None = None
         register_automation_services(self)
+        # A call whose target names missing entities notes so in its run's trace.
+        runtime.services.on_missing_targets = trace_warning
         runtime.components["automations"] = self
 
     # --- loading ---------------------------------------------------------------

@@ -305,6 +305,7 @@ PROVIDED_KEYS = frozenset(
         "sun",
         "template",
         "timer",
+        "utility_meter",
         "zone",
     }
 )

@@ -18,6 +18,8 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
 * a disabled entry, or an entity disabled in the registry, makes nothing;
 * entries of the ``min_max``, ``threshold`` and ``derivative`` integrations make
   their sensors (see ``_computed_entries``).
+* entries of the ``utility_meter`` integration make their meters (see
+  ``_utility_meter_entries``).
 
 The file is read, never written. An entry that cannot be made is an error naming the
 file, the entry and the key, and the other entries are made all the same. Entries
@@ -47,6 +49,7 @@ from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
 from ._slugs import entity_slug
 from ._template_entity_config import _definition, _free_id
 from ._template_state_entities import _StateBasedEntity
+from ._utility_meter_entries import make_meter_entry
 
 __all__ = ["ENTRIES_FILE", "setup_config_entry_helpers"]
 
@@ -84,7 +87,7 @@ class _Entry:
         return self.options.get("template_type" if self.domain == "template" else "group_type")
 
     def provided(self) -> bool:
-        if self.domain in COMPUTED_HELPER_DOMAINS:
+        if self.domain in COMPUTED_HELPER_DOMAINS or self.domain == "utility_meter":
             return True
         if self.domain == "template":
             return self.helper_type in _TEMPLATE_TYPES
@@ -231,6 +234,15 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
     try:
         if entry.domain == "template":
             _make_template(runtime, entry, registered)
+        elif entry.domain == "utility_meter":
+            make_meter_entry(
+                runtime,
+                entry.entry_id,
+                entry.title,
+                entry.options,
+                lambda domain, unique_id: _registered_id(registry, domain, unique_id),
+                registry.by_registry_id,
+            )
         elif entry.domain in COMPUTED_HELPER_DOMAINS:
             known = None if registered is None else (registered.entity_id, registered.name)
             make_computed_helper(
@@ -250,6 +262,12 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
             for issue in err.issues
         ]
     return []
+
+
+def _registered_id(registry: _Registry, domain: str, unique_id: str) -> str | None:
+    """The id the registry keeps for a utility meter's entity (its unique id given)."""
+    registered = registry.by_unique_id.get((domain, "utility_meter", unique_id))
+    return None if registered is None else registered.entity_id
 
 
 def _make_template(runtime: Runtime, entry: _Entry, registered: _Registered | None) -> None:

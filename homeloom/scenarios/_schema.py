@@ -37,6 +37,13 @@ _DURATION = {
         },
     ]
 }
+# Ids read as text (a tag's, a device's): one or a list; a number is its text.
+_IDS = {
+    "anyOf": [
+        {"type": ["string", "number", "boolean", "null"]},
+        {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+    ]
+}
 _VALUES = {"anyOf": [{"type": ["string", "number", "boolean", "null"]}, {"type": "array"}]}
 _COMMON_TRIGGER = {
     "id": {"type": ["string", "number"]},
@@ -112,6 +119,7 @@ _TRIGGERS: dict[str, dict[str, Any]] = {
     "conversation": {
         "command": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     },
+    "tag": {"tag_id": _IDS, "device_id": _IDS},
 }
 
 

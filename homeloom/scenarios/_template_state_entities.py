@@ -32,6 +32,7 @@ class _StateBasedEntity:
         self.untick: Unsubscribe | None = None
         self.delayed: Unsubscribe | None = None
         self.is_on: bool | None = None  # a binary sensor's state, None: unknown
+        self.pending: bool | None = None  # the state a pending delay_on/off leads to
         # As Home Assistant: renders caused by the entity's own change stop after a few.
         self.own_changes = 0
         self.last_name: str | None = None
@@ -49,6 +50,12 @@ class _StateBasedEntity:
         # rest, so an entity unavailable from the start has them.
         for kind in ("name", "icon", "picture"):
             self.render_shown(kind, _Reads(), {"this": None})
+        self.update(None)
+        self.runtime.services.set_refresher(self.entity_id, self.refresh)
+
+    def refresh(self) -> None:
+        """A forced update (``homeassistant.update_entity``): every template rendered
+        again now, whatever the rate limit, as Home Assistant does."""
         self.update(None)
 
     def on_change(self, event: Event) -> None:
@@ -88,7 +95,7 @@ class _StateBasedEntity:
                 self.watch(reads)  # as Home Assistant: nothing else is rendered then
                 self.write("unavailable", {}, context)
                 return
-        value = reads.render(definition.state, variables, self.entity_id)
+        value = self.render_state(reads, variables)
         attributes = {
             key: _value(reads.render(template, variables, self.entity_id))
             for key, template in definition.attributes.items()
@@ -96,6 +103,18 @@ class _StateBasedEntity:
         for kind in ("name", "icon", "picture"):
             self.render_shown(kind, reads, variables)
         self.watch(reads)
+        self.publish(value, attributes, context, reads)
+
+    def render_state(self, reads: _Reads, variables: Mapping[str, Any]) -> Any:
+        """What the state comes from: the state template's result, or its error."""
+        assert self.definition.state is not None  # required of sensors and binary sensors
+        return reads.render(self.definition.state, variables, self.entity_id)
+
+    def publish(
+        self, value: Any, attributes: dict[str, Any], context: Context, reads: _Reads
+    ) -> None:
+        """Write the state ``value`` (what :meth:`render_state` gave) makes."""
+        definition = self.definition
         failed = isinstance(value, TemplateError)
         if failed and definition.availability is None:
             self.write("unavailable", {}, context)
@@ -125,8 +144,13 @@ class _StateBasedEntity:
         context: Context,
         reads: _Reads,
     ) -> None:
-        # As Home Assistant: any new result cancels a pending delay.
         if self.delayed is not None:
+            if state == self.pending:
+                # As Home Assistant: the result it waits for, rendered again (a forced
+                # update, a tick), is no new result: the delay runs on.
+                self.write(_on_off(self.is_on), attributes, context)
+                return
+            # As Home Assistant: any new result cancels a pending delay.
             self.delayed()
             self.delayed = None
         if state == self.is_on or state is None:
@@ -144,6 +168,7 @@ class _StateBasedEntity:
             self.write(_on_off(state), attributes, context)
             return
         self.write(_on_off(self.is_on), attributes, context)
+        self.pending = state
 
         def settle(_: datetime) -> None:
             self.delayed = None
@@ -152,8 +177,12 @@ class _StateBasedEntity:
 
         self.delayed = self.runtime.scheduler.call_later(delay.total_seconds(), settle)
 
+    def fixed_attributes(self) -> dict[str, Any]:
+        """What every state carries, available or not."""
+        return self.definition.fixed_attributes()
+
     def write(self, state: str, attributes: dict[str, Any], context: Context) -> None:
-        fixed = self.definition.fixed_attributes()
+        fixed = self.fixed_attributes()
         shown = {"icon": self.last_icon, "entity_picture": self.last_picture}
         full = {
             **fixed,

@@ -70,6 +70,7 @@ class _TriggerBasedEntity:
         Assistant's) as Home Assistant's trigger-based entities restore it: the value,
         the configured keys' attributes (name, icon, picture, ``attributes:``), and a
         binary sensor's pending auto off."""
+        self.runtime.services.set_refresher(self.entity_id, self.refuse_refresh)
         saved = restored_state(self.runtime, self.entity_id)
         extra = restored_extra_data(self.runtime, self.entity_id)
         value, auto_off_at = _saved_value(self.definition.domain, extra, saved)
@@ -92,6 +93,15 @@ class _TriggerBasedEntity:
             if self.is_on:
                 self.auto_off = self.runtime.scheduler.call_at(auto_off_at, self.turn_off)
         self.write(_on_off(self.is_on), attributes, Context())
+
+    def refuse_refresh(self) -> None:
+        """A forced update (``homeassistant.update_entity``): nothing to render without
+        a trigger's data, so the state stays; Home Assistant logs it as failed."""
+        _LOGGER.error(
+            "%s: update_entity: a trigger-based template entity renders only when its"
+            " trigger fires; left as it is",
+            self.entity_id,
+        )
 
     def turn_off(self, _: datetime) -> None:
         """The auto off: ``off``, keeping the attributes last written."""
@@ -138,6 +148,7 @@ class _TriggerBasedEntity:
         definition = self.definition
         engine = get_template_engine(self.runtime)
         attributes = self.static_attributes()
+        assert definition.state is not None  # required of sensors and binary sensors
         try:
             available = (
                 definition.availability.render(variables) is not False

@@ -25,6 +25,7 @@ __all__ = [
     "trace_path",
     "trace_set_result",
     "trace_update_result",
+    "trace_warning",
 ]
 
 # The iterator's own method: each run's id made in C, without a call of Python's.
@@ -218,6 +219,17 @@ def trace_update_result(**result: Any) -> None:
             step.result = result
         else:
             step.result.update(result)
+
+
+def trace_warning(warning: str) -> None:
+    """Note ``warning`` in the result of the step the current run is at (the last one
+    it visited: a call step notes it while preparing its call, before the step's
+    ``trace_path`` or ``now`` would make it the current step)."""
+    trace = current_trace.get()
+    if trace is not None and trace.visits:
+        step = trace.visits[-1]
+        # A new result: the one it has may be shared between runs (a fixed call's).
+        step.result = {**(step.result or {}), "warning": warning}
 
 
 def format_trace(name: str, trace: dict[str, Any]) -> str:

@@ -3,8 +3,8 @@
 This module validates and attaches them and holds what they share; the
 platforms are in ``_trigger_state`` (state, numeric_state), ``_trigger_event``
 (event, homeassistant, zone, device, conversation), ``_trigger_time``,
-``_trigger_mqtt``, ``_trigger_webhook`` and ``_trigger_calendar``. Each attached
-trigger calls ``callback({"trigger": data, **variables}, context)``.
+``_trigger_mqtt``, ``_trigger_webhook``, ``_trigger_calendar`` and ``_trigger_tag``.
+Each attached trigger calls ``callback({"trigger": data, **variables}, context)``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from homeloom.orchestrator import Context, Runtime, Unsubscribe, valid_entity_id
+from homeloom.orchestrator import ConfigIssue, Context, Runtime, Unsubscribe, valid_entity_id
 
 from ._checkpoints import get_checkpoints
 from ._durations import parse_duration
@@ -39,10 +39,6 @@ Fire = Callable[[dict[str, Any], Context | None], None]
 Attach = Callable[[Runtime, Mapping[str, Any], Fire], Unsubscribe]
 Validate = Callable[[Runtime, Mapping[str, Any]], None]
 
-_UNSUPPORTED = {
-    "tag": "tag triggers are not supported",
-}
-
 
 # A tuple, not ``list | tuple``: that union would be made again at each check.
 _SEQUENCES = (list, tuple)
@@ -62,6 +58,7 @@ def _all_platforms() -> dict[str, tuple[Attach, Validate]]:
     from ._trigger_event import EVENT_PLATFORMS
     from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_state import STATE_PLATFORMS
+    from ._trigger_tag import TAG_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
     from ._trigger_webhook import WEBHOOK_PLATFORMS
 
@@ -72,6 +69,7 @@ def _all_platforms() -> dict[str, tuple[Attach, Validate]]:
         **MQTT_PLATFORMS,
         **WEBHOOK_PLATFORMS,
         **CALENDAR_PLATFORMS,
+        **TAG_PLATFORMS,
     }
 
 
@@ -95,10 +93,6 @@ def validate_triggers(
             issues.append(issue_at(config, None, where, "missing 'trigger' (or 'platform')"))
             continue
         platform = str(platform)
-        if platform in _UNSUPPORTED:
-            key = "platform" if "platform" in config else "trigger"
-            issues.append(issue_at(config, key, f"{where}.{key}", _UNSUPPORTED[platform]))
-            continue
         if platform not in platforms:
             key = "platform" if "platform" in config else "trigger"
             valid = ", ".join(sorted(platforms))
@@ -112,12 +106,27 @@ def validate_triggers(
         try:
             platforms[platform][1](runtime, normalised)
         except ScenarioConfigError as err:
-            issues.extend(err.issues)
+            issues.extend(_placed(err.issues, config, where))
             continue
         result.append(normalised)
     if issues:
         raise ScenarioConfigError(issues)
     return result
+
+
+def _placed(
+    issues: Sequence[ConfigIssue], config: Mapping[str, Any], where: str
+) -> list[ConfigIssue]:
+    """The platform's issues, each placed where it was written: a platform reads a
+    plain copy of the trigger (``_normalised``), which knows no places, so an issue
+    is placed again at its key (or the trigger) in the trigger as loaded."""
+    placed = []
+    for issue in issues:
+        if issue.line is None and issue.key is not None and issue.key.startswith(f"{where}."):
+            key = issue.key[len(where) + 1 :].partition(".")[0].partition("[")[0]
+            issue = issue_at(config, key if key in config else None, issue.key, issue.message)
+        placed.append(issue)
+    return placed
 
 
 @functools.cache

@@ -75,6 +75,8 @@ INTEGRATIONS = (
     # Its ``platform: group`` items: notify groups; then the alerts, which notify.
     "notify",
     "alert",
+    # Its meters' sensors and tariff selects, and its reset and calibrate services.
+    "utility_meter",
     # Helpers made in the UI that compute a sensor from others (their YAML forms are
     # ``sensor``/``binary_sensor`` platforms): set up only for their config entries.
     "min_max",
@@ -107,6 +109,12 @@ WEB_ONLY_DEPENDENCIES = ("http", "image_upload")
 # Services that would reread configuration.yaml (untranslated, unlike the
 # automations the oracle set up): they stay stubs.
 STUBBED_SERVICES = frozenset({"reload"})
+# Services of the core that act on those integrations' entities (a forced update
+# renders a template entity again; turn_on, turn_off and toggle call each domain's own
+# service): real too, though ``homeassistant`` is no job's.
+REAL_CORE_SERVICES = frozenset(
+    ("homeassistant", service) for service in ("update_entity", "turn_on", "turn_off", "toggle")
+)
 
 
 class Job:
@@ -130,7 +138,11 @@ def left_to_home_assistant(stubber: Any, domain: str, service: str) -> bool:
     homeloom opens a channel for any ``notify.<name>``."""
     return (
         Job.real_services
-        and (domain in Job.real_domains or not is_integration(domain))
+        and (
+            domain in Job.real_domains
+            or not is_integration(domain)
+            or (domain, service) in REAL_CORE_SERVICES
+        )
         and service not in STUBBED_SERVICES
         and not stubber.is_stub(domain, service)
         and (domain != "notify" or stubber.hass.services.has_service(domain, service))
@@ -182,6 +194,8 @@ async def start_hass_with_integrations(
             ready.add(domain)
         else:
             rec.error(f"setting up {domain} failed", level="ERROR")
+    if "utility_meter" in ready:  # its tariff selects answer select.select_option
+        ready.add("select")
     Job.real_domains = frozenset(ready)
     if "group" in ready:
         describe_group_states(hass)
