@@ -316,8 +316,10 @@ PROVIDED_PLATFORMS = {
     "binary_sensor": frozenset({"template", "group", "threshold"}),
     **{
         domain: frozenset({"group"})
-        for domain in ("light", "switch", "cover", "fan", "lock", "media_player", "notify")
+        for domain in ("light", "cover", "fan", "media_player", "notify")
     },
+    "switch": frozenset({"template", "group"}),
+    "lock": frozenset({"template", "group"}),
 }
 # Home Assistant integrations that make no entity and no service automations use (the
 # web server, the recorder, the frontend...): accepted without a word, since a house

@@ -24,6 +24,11 @@ from homeloom.orchestrator import ConfigIssue, Runtime
 
 from ._errors import ScenarioConfigError, issue_at
 from ._script import Script
+from ._template_controls import (
+    CONTROL_DOMAINS,
+    setup_legacy_template_controls,
+    setup_template_controls,
+)
 from ._template_entity_config import _Definition, _definition
 from ._template_legacy import legacy_definitions, setup_legacy_template_entities
 from ._template_state_entities import _StateBasedEntity
@@ -37,10 +42,10 @@ DOMAIN = "template"
 # The legacy forms, keyed by object id, and the domain of their entities.
 _LEGACY_KEYS = {"sensors": "sensor", "binary_sensors": "binary_sensor"}
 _BLOCK_KEYS = frozenset(
-    {"unique_id", "trigger", "action", "sensor", "binary_sensor", *_LEGACY_KEYS}
+    {"unique_id", "trigger", "action", "sensor", "binary_sensor", *_LEGACY_KEYS, *CONTROL_DOMAINS}
 )
 # Entities Home Assistant's template integration makes and homeloom does not.
-_NOT_PROVIDED = frozenset({"number", "select", "button", "image", "weather"})
+_NOT_PROVIDED = frozenset({"image", "weather"})
 
 
 def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
@@ -58,6 +63,7 @@ def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list
         except ScenarioConfigError as err:
             issues.extend(err.issues)
     issues.extend(setup_legacy_template_entities(runtime, config))
+    issues.extend(setup_legacy_template_controls(runtime, config))
     return issues
 
 
@@ -106,6 +112,7 @@ def _setup_block(
                 block_id=block_id,
                 id_from_key=triggers is None,
             )
+    setup_template_controls(runtime, item, where, taken, triggered=triggers is not None)
     if triggers is None:
         for definition in definitions:
             _StateBasedEntity(runtime, definition).start()

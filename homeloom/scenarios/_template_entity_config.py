@@ -34,7 +34,9 @@ class _Definition:
     domain: str
     entity_id: str
     name: Template | None
-    state: Template
+    # None for a template control whose state only its commands set (a switch
+    # without ``value_template``, a button).
+    state: Template | None
     availability: Template | None
     icon: Template | None
     picture: Template | None

@@ -196,6 +196,9 @@ async def start_hass_with_integrations(
             rec.error(f"setting up {domain} failed", level="ERROR")
     if "utility_meter" in ready:  # its tariff selects answer select.select_option
         ready.add("select")
+    if "template" in ready:  # its buttons, numbers and selects answer their domains' services
+        await hass.async_block_till_done()
+        ready |= {"button", "number", "select"} & set(hass.config.components)
     Job.real_domains = frozenset(ready)
     if "group" in ready:
         describe_group_states(hass)

@@ -47,12 +47,12 @@ async def test_a_package_key_is_checked_too(tmp_path: Path) -> None:
 
 @pytest.mark.allow_error_logs
 async def test_template_entities_not_provided_are_errors(tmp_path: Path) -> None:
-    text = "template:\n  - number:\n      - name: N\n        state: '1'\n"
+    text = "template:\n  - image:\n      - name: N\n        url: http://camera/still\n"
     (tmp_path / "configuration.yaml").write_text(CORE + text, encoding="utf-8")
     report = await check_config(tmp_path)
     assert [str(issue) for issue in report.errors] == [
-        "configuration.yaml:4:5: template[0].number: "
-        "template 'number' entities are not provided by homeloom"
+        "configuration.yaml:4:5: template[0].image: "
+        "template 'image' entities are not provided by homeloom"
     ]
 
 

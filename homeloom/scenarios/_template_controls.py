@@ -1,0 +1,345 @@
+"""Template controls: template switches, locks, buttons, numbers and selects, as Home
+Assistant 2024.3 makes them.
+
+Each is a state-based template entity (its templates rendered again when what they
+read changes, as a template sensor's) whose commands run the actions written for
+them, as a single-mode script with the service call's context and the ``this``
+variable (a number's also ``value``, a select's ``option``). What Home Assistant
+does and homeloom mirrors:
+
+* a switch is on when its ``value_template`` renders true or a text ``on``/``true``
+  (any case), off for anything else (a number too); without the template it is
+  optimistic: off (or as saved) at start, set by ``turn_on``/``turn_off`` once their
+  actions have run; ``toggle`` runs ``turn_off`` when on, else ``turn_on``;
+* a lock is ``locked`` for true or a text ``locked``/``on``/``true``, ``jammed``,
+  ``locking`` or ``unlocking`` for those texts, ``unlocked`` for anything else;
+  ``optimistic`` sets the state before the actions run, to a value Home Assistant
+  2024.3 then shows as ``unlocked`` whether locked or unlocked; ``lock.open`` is
+  refused (2024.3's template lock has no ``open``);
+* a button's state is the time of its last press (``unknown`` before one, or as
+  saved), written before its actions run;
+* a number's state is its ``state`` read as a number (``unknown`` when it is not),
+  with ``min``/``max``/``step``/``mode`` attributes; ``set_value`` outside min..max
+  fails;
+* a select's state is its ``state`` when one of its ``options``, else ``unknown``;
+  ``select_option`` with another option fails;
+* an optimistic number or select takes the value at once, and shows ``assumed_state``.
+
+A switch's or lock's state template that fails makes it unavailable (unless it has
+an availability template); a number's or select's makes its value unknown. An
+unavailable control ignores commands, as Home Assistant passes it by.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Mapping
+from datetime import UTC
+from typing import Any
+
+from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceValidationError
+
+from ._errors import ScenarioConfigError, fail
+from ._ha_restore import restored_state
+from ._scripts_domain import _FailedRun
+from ._slugs import entity_slug
+from ._template_controls_config import CONTROL_DOMAINS, _Control, _control
+from ._template_entity_values import _FLOAT_DIGITS
+from ._template_state_entities import _Reads, _StateBasedEntity
+from ._template_states import TemplateState
+from ._templates import TemplateError
+
+__all__ = ["CONTROL_DOMAINS", "setup_legacy_template_controls", "setup_template_controls"]
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORM = "template"
+# A number's limits when its templates leave them out, as Home Assistant's.
+_NUMBER_DEFAULTS = {"min": 0.0, "max": 100.0, "step": 1.0}
+_LOCK_MOTIONS = ("jammed", "locking", "unlocking")
+_SWITCH_PLATFORM_KEYS = frozenset({"platform", "switches"})
+
+
+class _TemplateControl(_StateBasedEntity):
+    """A template control: rendered as a template sensor is, commanded by services."""
+
+    def __init__(self, runtime: Runtime, control: _Control) -> None:
+        super().__init__(runtime, control.definition)
+        self.control = control
+        self.domain = control.definition.domain
+        # Switch: on or off; lock: the rendered text (or True/False once optimistic);
+        # number: a float; select: the option; button: the last press. None: not known.
+        self.value: Any = False if self.domain == "switch" else None
+        self.limits: dict[str, float | None] = dict(_NUMBER_DEFAULTS)
+        self.options: list[str] = []
+        self.last_results: dict[str, Any] = {}  # each own template's last result, by key
+
+    def start(self) -> None:
+        saved = restored_state(self.runtime, self.entity_id)
+        if saved is not None and saved.state != "unavailable":
+            if self.domain == "button":
+                self.value = saved.state
+            elif self.domain == "switch" and self.definition.state is None:
+                self.value = saved.state == "on"
+        super().start()
+        self.runtime.services.set_provider(self.entity_id, self.command)
+
+    # --- state ---------------------------------------------------------------
+
+    def render_state(self, reads: _Reads, variables: Mapping[str, Any]) -> Any:
+        """Each of the control's own templates' results (or errors), by key."""
+        rendered: dict[str, Any] = {}
+        if self.definition.state is not None:
+            rendered["state"] = reads.render(self.definition.state, variables, self.entity_id)
+        for key, template in self.control.extra.items():
+            rendered[key] = reads.render(template, variables, self.entity_id)
+        return rendered
+
+    def publish(
+        self, value: Any, attributes: dict[str, Any], context: Context, reads: _Reads
+    ) -> None:
+        # As Home Assistant: a result equal to the template's last one (1 then True) is
+        # no new result, and leaves what it set (an optimistic value too).
+        changed = {
+            key: result
+            for key, result in value.items()
+            if key not in self.last_results or self.last_results[key] != result
+        }
+        self.last_results.update(value)
+        state = value.get("state")
+        if (
+            self.domain in ("switch", "lock")
+            and isinstance(state, TemplateError)
+            and self.definition.availability is None
+        ):
+            self.write("unavailable", {}, context)
+            return
+        if "state" in changed:
+            self.value = _READERS[self.domain](state)
+        for key in ("min", "max", "step"):
+            if key in changed:
+                self.limits[key] = _number(changed[key])
+        if "options" in changed:
+            self.options = _options(changed["options"])
+        self.write(self.state_text(), attributes, context)
+
+    def state_text(self) -> str:
+        value = self.value
+        if self.domain == "switch":
+            return "unknown" if value is None else "on" if value else "off"
+        if self.domain == "lock":
+            # As Home Assistant 2024.3: an optimistic True or False is no locked text.
+            if value in _LOCK_MOTIONS:
+                return str(value)
+            return "locked" if value in ("true", "on", "locked") else "unlocked"
+        if self.domain == "number":
+            return "unknown" if value is None else f"{value:.{_FLOAT_DIGITS}}"
+        if self.domain == "select":
+            return value if value is not None and value in self.options else "unknown"
+        return "unknown" if value is None else str(value)
+
+    def fixed_attributes(self) -> dict[str, Any]:
+        fixed = super().fixed_attributes()
+        if self.domain == "number":
+            fixed |= {**self.limits, "mode": "auto"}
+        elif self.domain == "select":
+            fixed["options"] = list(self.options)
+        if self.control.optimistic or (self.domain == "switch" and self.definition.state is None):
+            fixed["assumed_state"] = True
+        return fixed
+
+    # --- commands ------------------------------------------------------------
+
+    def command(
+        self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
+    ) -> Awaitable[None] | None:
+        current = self.runtime.states.get(self.entity_id)
+        if current is None or current.state == "unavailable":
+            return None  # Home Assistant passes an unavailable entity by
+        if service == "toggle" and self.domain == "switch":
+            service = "turn_off" if self.value else "turn_on"
+        if service not in self.control.actions:
+            raise ServiceValidationError(
+                self.domain, service, "", f"Entity {entity_id} does not support this service."
+            )
+        variables: dict[str, Any] = {}
+        if self.domain == "number":
+            variables["value"] = self.checked_value(service, float(data["value"]))
+        elif self.domain == "select":
+            variables["option"] = self.checked_option(service, str(data["option"]))
+        if self.domain == "button":
+            self.value = self.runtime.now().astimezone(UTC).isoformat()
+            self.write(self.state_text(), {}, context)
+        elif self.control.optimistic and self.domain == "lock":
+            # As Home Assistant 2024.3: True or False, which it shows as unlocked.
+            self.value = service == "lock"
+            self.write(self.state_text(), {}, context)
+        elif self.control.optimistic and self.domain in ("number", "select"):
+            self.value = variables["value" if self.domain == "number" else "option"]
+            self.write(self.state_text(), {}, context)
+        return self.run(service, variables, context)
+
+    def checked_value(self, service: str, value: float) -> float:
+        low = self.limits["min"] if self.limits["min"] is not None else _NUMBER_DEFAULTS["min"]
+        high = self.limits["max"] if self.limits["max"] is not None else _NUMBER_DEFAULTS["max"]
+        if not low <= value <= high:
+            raise ServiceValidationError(
+                self.domain,
+                service,
+                "value",
+                f"Value {value} for {self.entity_id} is outside valid range {low} - {high}",
+                invalid_data=True,  # a ValueError in Home Assistant
+            )
+        return value
+
+    def checked_option(self, service: str, option: str) -> str:
+        if option not in self.options:
+            raise ServiceValidationError(
+                self.domain, service, "option", f"Option {option} is not valid for {self.entity_id}"
+            )
+        return option
+
+    async def run(self, service: str, variables: dict[str, Any], context: Context) -> None:
+        current = self.runtime.states.get(self.entity_id)
+        variables["this"] = TemplateState(current) if current is not None else None
+        result = await self.control.actions[service].run(variables, context)
+        if isinstance(result, _FailedRun) and result.exception is not None:
+            raise result.exception
+        if self.domain == "switch" and self.definition.state is None:
+            # As Home Assistant: an optimistic switch changes once its actions have run.
+            self.value = service == "turn_on"
+            self.write(self.state_text(), {}, context)
+
+
+def _switch_value(result: Any) -> bool | None:
+    if isinstance(result, TemplateError):
+        return None
+    if isinstance(result, bool):
+        return result
+    return isinstance(result, str) and result.lower() in ("true", "on")
+
+
+def _lock_value(result: Any) -> str | None:
+    if isinstance(result, bool):
+        return "locked" if result else "unlocked"
+    return result.lower() if isinstance(result, str) else None
+
+
+def _number(result: Any) -> float | None:
+    if isinstance(result, TemplateError) or result is None:
+        return None
+    try:
+        return float(result)
+    except (TypeError, ValueError):
+        _LOGGER.error("template number: %r is not a number", result)
+        return None
+
+
+def _option(result: Any) -> str | None:
+    if isinstance(result, TemplateError | list | dict) or result is None:
+        return None
+    return str(result)
+
+
+def _options(result: Any) -> list[str]:
+    if isinstance(result, TemplateError) or result is None:
+        return []
+    items = result if isinstance(result, list) else [result]
+    if any(item is None or isinstance(item, list | dict) for item in items):
+        _LOGGER.error("template select: options %r are not texts", result)
+        return []
+    return [str(item) for item in items]
+
+
+_READERS = {"switch": _switch_value, "lock": _lock_value, "number": _number, "select": _option}
+
+
+def setup_template_controls(
+    runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str], *, triggered: bool
+) -> None:
+    """Make the buttons, numbers and selects of one ``template:`` block item."""
+    for domain in CONTROL_DOMAINS:
+        entries = item.get(domain)
+        if entries is None:
+            continue
+        if triggered:
+            message = f"trigger-based template '{domain}' entities are not provided by homeloom"
+            raise fail(item, domain, f"{where}.{domain}", message)
+        entries = entries if isinstance(entries, list) else [entries]
+        controls = [
+            _control(
+                runtime,
+                domain,
+                entry,
+                entries,
+                number,
+                f"{where}.{domain}[{number}]",
+                taken,
+                block_id=item.get("unique_id"),
+            )
+            for number, entry in enumerate(entries)
+        ]
+        for control in controls:
+            _TemplateControl(runtime, control).start()
+
+
+def setup_legacy_template_controls(
+    runtime: Runtime, config: Mapping[str, Any]
+) -> list[ConfigIssue]:
+    """Make the controls of every ``platform: template`` item under ``switch:`` and
+    ``lock:`` (labelled blocks too); an item with a problem is reported and skipped whole,
+    as Home Assistant skips a platform it cannot validate."""
+    issues: list[ConfigIssue] = []
+    taken: set[str] = set()
+    for key, block in config.items():
+        domain = str(key).split(" ", 1)[0]
+        if domain not in ("switch", "lock") or block is None:
+            continue
+        items = block if isinstance(block, list) else [block]
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
+                continue
+            where = f"{key}[{index}]"
+            try:
+                controls = (
+                    _switches(runtime, item, where, taken)
+                    if domain == "switch"
+                    else [_control(runtime, "lock", item, items, index, where, taken)]
+                )
+            except ScenarioConfigError as err:
+                issues.extend(err.issues)
+                continue
+            for control in controls:
+                _TemplateControl(runtime, control).start()
+    return issues
+
+
+def _switches(
+    runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str]
+) -> list[_Control]:
+    for key in item:
+        if key not in _SWITCH_PLATFORM_KEYS:
+            message = f"unknown key {key!r}; valid: {', '.join(sorted(_SWITCH_PLATFORM_KEYS))}"
+            raise fail(item, key, f"{where}.{key}", message)
+    switches = item.get("switches")
+    if switches is None:
+        raise fail(item, None, f"{where}.switches", "'switches' missing")
+    if not isinstance(switches, Mapping):
+        raise fail(item, "switches", f"{where}.switches", "expected a mapping of object id: switch")
+    for object_id in switches:
+        if entity_slug(str(object_id)) != str(object_id):
+            message = f"invalid object id {object_id!r} (try {entity_slug(str(object_id))!r})"
+            raise fail(switches, object_id, f"{where}.switches", message)
+    return [
+        _control(
+            runtime,
+            "switch",
+            entry,
+            switches,
+            object_id,
+            f"{where}.switches.{object_id}",
+            taken,
+            object_id=str(object_id),
+        )
+        for object_id, entry in switches.items()
+    ]
