@@ -24,6 +24,7 @@ from homeloom.orchestrator import Context, HomeloomError, Runtime, ServiceNotFou
 
 from ._checkpoints import Resume
 from ._errors import ScenarioConfigError, fail
+from ._platform_options import read_boolean
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import trace_path, trace_set_result, trace_update_result
 from ._triggers import as_list
@@ -222,25 +223,16 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> Ac
     return step
 
 
-_TRUE_TEXTS = frozenset(("1", "true", "yes", "on", "enable"))
-_FALSE_TEXTS = frozenset(("0", "false", "no", "off", "disable"))
-
-
 def boolean_option(config: Mapping[str, Any], key: str, default: bool, path: str) -> bool:
-    """A yes-or-no option as Home Assistant reads one (``cv.boolean``): a boolean, a
-    number, or a word such as "off" or "yes"; anything else (a template too) is refused."""
+    """A yes-or-no option as Home Assistant reads one (``cv.boolean``, :func:`read_boolean`):
+    a boolean, a number, or a word such as "off" or "yes"; anything else (a template too)
+    is refused."""
     value = config.get(key, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE_TEXTS:
-            return True
-        if text in _FALSE_TEXTS:
-            return False
-    raise fail(config, key, f"{path}.{key}", f"{key} must be true or false, got {value!r}")
+    try:
+        return read_boolean(value)
+    except ValueError:
+        message = f"{key} must be true or false, got {value!r}"
+        raise fail(config, key, f"{path}.{key}", message) from None
 
 
 class ActionStep:

@@ -36,7 +36,13 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime
 from homeloom.orchestrator.types import Unsubscribe
 
-from ._errors import issue_at
+from ._platform_options import (
+    OptionError,
+    boolean_option,
+    keyed_items,
+    refuse_unknown_keys,
+    required_text_option,
+)
 from ._slugs import entity_slug
 from ._templates import Template, TemplateError, get_template_engine
 
@@ -60,16 +66,6 @@ _KEYS = frozenset(
     }
 )
 _SHORTEST_REPEAT_MIN = 0.016  # one second, as Home Assistant's schema puts it
-_TRUE = frozenset({"1", "true", "yes", "on", "enable"})
-_FALSE = frozenset({"0", "false", "no", "off", "disable"})
-
-
-class _Invalid(ValueError):
-    """An option Home Assistant's schema refuses: ``key`` and why."""
-
-    def __init__(self, key: str | None, message: str) -> None:
-        super().__init__(message)
-        self.key = key
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,30 +222,8 @@ class _Alert:
 def setup_alerts(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
     """Make every alert of the ``alert:`` block, and the ``alert.turn_on``/``turn_off``/
     ``toggle`` services when there is one; a bad item is reported and skipped."""
-    block = config.get(DOMAIN)
-    if block is None:
-        return []
-    if not isinstance(block, Mapping):
-        message = "expected a mapping of alert key: options"
-        return [issue_at(config, DOMAIN, DOMAIN, message)]
-    issues: list[ConfigIssue] = []
-    alerts: list[_Alert] = []
-    for key, item in block.items():
-        where = f"{DOMAIN}.{key}"
-        if entity_slug(str(key)) != str(key):
-            message = f"invalid alert key {key!r}: use a slug such as {entity_slug(str(key))!r}"
-            issues.append(issue_at(block, key, where, message))
-            continue
-        try:
-            options = _options(runtime, item)
-        except _Invalid as err:
-            at = err.key if isinstance(item, Mapping) and err.key in item else None
-            container = item if at is not None else block
-            issues.append(
-                issue_at(container, at if at is not None else key, f"{where}.{err.key}", str(err))
-            )
-            continue
-        alerts.append(_Alert(runtime, f"{DOMAIN}.{key}", options))
+    read, issues = keyed_items(config, DOMAIN, "alert", lambda item, _: _options(runtime, item))
+    alerts = [_Alert(runtime, f"{DOMAIN}.{key}", options) for key, options in read]
     if alerts:
         for command in ("turn_on", "turn_off", "toggle"):
             runtime.services.register_entity_service(DOMAIN, command)
@@ -260,56 +234,34 @@ def setup_alerts(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssu
 
 def _options(runtime: Runtime, item: Any) -> _Options:
     if not isinstance(item, Mapping):
-        raise _Invalid(None, "expected a mapping with name, entity_id and repeat")
-    for key in item:
-        if key not in _KEYS:
-            raise _Invalid(str(key), f"unknown option {key!r}; valid: {', '.join(sorted(_KEYS))}")
+        raise OptionError(None, "expected a mapping with name, entity_id and repeat")
+    refuse_unknown_keys(item, _KEYS, base=frozenset())
     for key in ("name", "entity_id", "repeat"):
         if item.get(key) is None:
-            raise _Invalid(key, f"{key!r} missing: an alert needs name, entity_id and repeat")
-    watched = _text(item, "entity_id").strip().lower()
+            raise OptionError(key, f"{key!r} missing: an alert needs name, entity_id and repeat")
+    watched = required_text_option(item, "entity_id").strip().lower()
     if "." not in watched or entity_slug(watched.partition(".")[2]) != watched.partition(".")[2]:
-        raise _Invalid(
+        raise OptionError(
             "entity_id", f"expected one entity id, such as binary_sensor.door, got {watched!r}"
         )
     notifiers = item.get("notifiers")
     listed = [] if notifiers is None else notifiers if isinstance(notifiers, list) else [notifiers]
     data = item.get("data")
     if data is not None and not isinstance(data, Mapping):
-        raise _Invalid("data", f"expected a mapping, got {data!r}")
-    _boolean(item, "can_acknowledge", True)  # checked as Home Assistant checks it; unused
+        raise OptionError("data", f"expected a mapping, got {data!r}")
+    boolean_option(item, "can_acknowledge", True)  # checked as Home Assistant checks it; unused
     return _Options(
-        name=_text(item, "name"),
+        name=required_text_option(item, "name"),
         watched=watched,
-        alert_state=_text(item, "state") if "state" in item else "on",
+        alert_state=required_text_option(item, "state") if "state" in item else "on",
         repeat_s=_repeat_s(item["repeat"]),
-        skip_first=_boolean(item, "skip_first", False),
+        skip_first=boolean_option(item, "skip_first", False),
         message=_template(runtime, item, "message"),
         done_message=_template(runtime, item, "done_message"),
         title=_template(runtime, item, "title"),
         data=dict(data) if data else None,
-        notifiers=tuple(_text({"notifiers": n}, "notifiers") for n in listed),
+        notifiers=tuple(required_text_option({"notifiers": n}, "notifiers") for n in listed),
     )
-
-
-def _text(item: Mapping[str, Any], key: str) -> str:
-    """A value as Home Assistant's ``cv.string`` reads it: anything but a list or mapping,
-    as text (``True`` for an unquoted ``on``)."""
-    value = item[key]
-    if value is None or isinstance(value, Mapping | list):
-        raise _Invalid(key, f"expected text, got {value!r}")
-    return str(value)
-
-
-def _boolean(item: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = item.get(key, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise _Invalid(key, f"expected a boolean (true or false), got {value!r}")
 
 
 def _repeat_s(value: Any) -> tuple[float, ...]:
@@ -319,26 +271,26 @@ def _repeat_s(value: Any) -> tuple[float, ...]:
         try:
             number = float(minutes)
         except (TypeError, ValueError):
-            raise _Invalid(
+            raise OptionError(
                 "repeat", f"expected minutes (a number or a list), got {minutes!r}"
             ) from None
         if not number >= _SHORTEST_REPEAT_MIN:
             message = (
                 f"each repeat must be at least {_SHORTEST_REPEAT_MIN} min (1 s), got {minutes!r}"
             )
-            raise _Invalid("repeat", message)
+            raise OptionError("repeat", message)
         delays.append(number * 60)
     if not delays:
-        raise _Invalid("repeat", "expected at least one delay in minutes")
+        raise OptionError("repeat", "expected at least one delay in minutes")
     return tuple(delays)
 
 
 def _template(runtime: Runtime, item: Mapping[str, Any], key: str) -> Template | None:
     if key not in item:
         return None
-    template = get_template_engine(runtime).template(_text(item, key))
+    template = get_template_engine(runtime).template(required_text_option(item, key))
     try:
         template.ensure_valid()
     except TemplateError as err:
-        raise _Invalid(key, str(err)) from None
+        raise OptionError(key, str(err)) from None
     return template

@@ -13,19 +13,24 @@ derivative's unit always comes from its source.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from homeloom.orchestrator import Runtime
-from homeloom.orchestrator._states import valid_entity_id
 
 from ._derivative import DerivativeSensor, derivative_units, derivative_window
 from ._min_max import MinMaxSensor, min_max_kind, min_max_name
-from ._platform_options import OptionError, whole_option
+from ._platform_options import OptionError, registry_entity_id, whole_option
 from ._slugs import entity_slug
 from ._template_entity_config import _free_id
 from ._threshold import ThresholdSensor, threshold_limits
 
-__all__ = ["COMPUTED_HELPER_DOMAINS", "make_computed_helper"]
+__all__ = [
+    "COMPUTED_HELPER_DOMAINS",
+    "RegisteredEntity",
+    "entry_identity",
+    "make_computed_helper",
+]
 
 # The entity domain each integration's entry makes.
 COMPUTED_HELPER_DOMAINS = {
@@ -35,75 +40,78 @@ COMPUTED_HELPER_DOMAINS = {
 }
 
 
-def _required(options: Mapping[str, Any], *keys: str) -> None:
-    for key in keys:
-        if key not in options:
-            raise OptionError(key, f"'{key}' missing")
+class RegisteredEntity(Protocol):
+    """What the entity registry keeps of a config entry's entity."""
+
+    @property
+    def entity_id(self) -> str: ...
+
+    @property
+    def name(self) -> str | None:
+        """The name the resident gave it, if any."""
 
 
-def _resolved(value: Any, key: str, ids: Mapping[str, str]) -> str:
-    """An entity id as given, or the one an entity registry id stands for."""
-    if isinstance(value, str) and valid_entity_id(value):
-        return value
-    if isinstance(value, str) and value in ids:
-        return ids[value]
-    raise OptionError(key, f"{value!r} is neither an entity id nor an entity registry id")
-
-
-Registered = tuple[str, str | None] | None  # the registry's entity id and name
-
-
-def _identity(runtime: Runtime, domain: str, name: str, registered: Registered) -> tuple[str, str]:
-    """The entity id and name: the registry's when it keeps them, else from the name."""
+def entry_identity(
+    runtime: Runtime, domain: str, name: str, registered: RegisteredEntity | None
+) -> tuple[str, str]:
+    """A config entry's entity id and name, as Home Assistant gives them: the entity
+    registry's when it keeps them, else from ``name`` (numbered past the ids taken)."""
     if registered is None:
         return _free_id(f"{domain}.{entity_slug(name)}", set(), runtime), name
-    return registered[0], registered[1] or name
+    return registered.entity_id, registered.name or name
 
 
-def _min_max(
-    runtime: Runtime,
-    title: str,
-    options: Mapping[str, Any],
-    registered: Registered,
-    ids: Mapping[str, str],
-) -> None:
-    _required(options, "entity_ids", "type", "round_digits")
+@dataclass(frozen=True, slots=True)
+class _HelperEntry:
+    """An entry being made: its options, and the entity registry's ids and names."""
+
+    runtime: Runtime
+    title: str
+    options: Mapping[str, Any]
+    registered: RegisteredEntity | None
+    registry_ids: Mapping[str, str]
+
+    def require(self, *keys: str) -> None:
+        for key in keys:
+            if key not in self.options:
+                raise OptionError(key, f"'{key}' missing")
+
+    def entity_id(self, key: str, value: Any) -> str:
+        return registry_entity_id(value, key, self.registry_ids)
+
+    def identity(self, domain: str, name: str) -> tuple[str, str]:
+        return entry_identity(self.runtime, domain, name, self.registered)
+
+
+def _min_max(entry: _HelperEntry) -> None:
+    options = entry.options
+    entry.require("entity_ids", "type", "round_digits")
     members = options["entity_ids"]
     if not isinstance(members, list):
         raise OptionError("entity_ids", f"'entity_ids' must be a list, got {members!r}")
-    resolved = [_resolved(member, "entity_ids", ids) for member in members]
+    resolved = [entry.entity_id("entity_ids", member) for member in members]
     kind = min_max_kind(options)
     digits = whole_option(options, "round_digits", 0)
-    entity_id, name = _identity(runtime, "sensor", min_max_name(title, kind), registered)
-    MinMaxSensor(runtime, entity_id, name, resolved, kind, digits).start()
+    entity_id, name = entry.identity("sensor", min_max_name(entry.title, kind))
+    MinMaxSensor(entry.runtime, entity_id, name, resolved, kind, digits).start()
 
 
-def _threshold(
-    runtime: Runtime,
-    title: str,
-    options: Mapping[str, Any],
-    registered: Registered,
-    ids: Mapping[str, str],
-) -> None:
-    _required(options, "entity_id", "hysteresis", "lower", "upper")
-    source = _resolved(options["entity_id"], "entity_id", ids)
+def _threshold(entry: _HelperEntry) -> None:
+    options = entry.options
+    entry.require("entity_id", "hysteresis", "lower", "upper")
+    source = entry.entity_id("entity_id", options["entity_id"])
     # The UI writes a limit not given as null.
     lower, upper, hysteresis = threshold_limits(
         {key: value for key, value in options.items() if value is not None}
     )
-    entity_id, name = _identity(runtime, "binary_sensor", title, registered)
-    ThresholdSensor(runtime, entity_id, name, source, lower, upper, hysteresis).start()
+    entity_id, name = entry.identity("binary_sensor", entry.title)
+    ThresholdSensor(entry.runtime, entity_id, name, source, lower, upper, hysteresis).start()
 
 
-def _derivative(
-    runtime: Runtime,
-    title: str,
-    options: Mapping[str, Any],
-    registered: Registered,
-    ids: Mapping[str, str],
-) -> None:
-    _required(options, "source", "round", "time_window", "unit_time")
-    source = _resolved(options["source"], "source", ids)
+def _derivative(entry: _HelperEntry) -> None:
+    options = entry.options
+    entry.require("source", "round", "time_window", "unit_time")
+    source = entry.entity_id("source", options["source"])
     prefix = options.get("unit_prefix")
     # Before the UI could leave it out, it wrote "none" for no prefix.
     prefix, unit_time = derivative_units(
@@ -111,9 +119,9 @@ def _derivative(
     )
     window = derivative_window(options)
     digits = whole_option(options, "round", 0)
-    entity_id, name = _identity(runtime, "sensor", title, registered)
+    entity_id, name = entry.identity("sensor", entry.title)
     DerivativeSensor(
-        runtime, entity_id, name, source, digits, window, None, prefix, unit_time
+        entry.runtime, entity_id, name, source, digits, window, None, prefix, unit_time
     ).start()
 
 
@@ -125,10 +133,10 @@ def make_computed_helper(
     integration: str,
     title: str,
     options: Mapping[str, Any],
-    registered: Registered,
+    registered: RegisteredEntity | None,
     ids: Mapping[str, str],
 ) -> None:
     """Make the entity of an ``integration`` entry (one of COMPUTED_HELPER_DOMAINS);
     ``registered`` is the entity id and name the entity registry keeps for it.
     Raises OptionError for options that stop it, as Home Assistant fails to set it up."""
-    _MAKERS[integration](runtime, title, options, registered, ids)
+    _MAKERS[integration](_HelperEntry(runtime, title, options, registered, ids))

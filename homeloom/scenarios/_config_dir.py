@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ __all__ = [
     "load_config_dir",
     "merge_packages",
     "parse_core_settings",
+    "reread_config_dir",
     "unsupported_keys",
 ]
 
@@ -42,6 +44,18 @@ def load_config_dir(config_dir: Path | str) -> LoadResult:
         where = getattr(result.value, "position", None)
         result.errors.append(_issue("configuration.yaml must be a mapping", where, ()))
     return result
+
+
+def reread_config_dir(config_dir: Path | None, what: str) -> Mapping[str, Any]:
+    """The configuration read again for a reload of ``what`` (``people``...): a
+    ValueError naming the first problem when its files cannot be read, so that the
+    reload changes nothing rather than drop everything."""
+    if config_dir is None:
+        raise RuntimeError(f"{what} were not loaded from a configuration directory")
+    loaded = load_config_dir(config_dir)
+    if loaded.errors:
+        raise ValueError(str(loaded.errors[0]))
+    return loaded.value if isinstance(loaded.value, Mapping) else {}
 
 
 def blocks_for(config: Any, domain: str) -> list[tuple[str, Any]]:

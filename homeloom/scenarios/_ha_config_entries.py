@@ -39,15 +39,14 @@ from homeloom.orchestrator import ConfigIssue, Runtime
 from homeloom.orchestrator._ha_registries import STORAGE_DIR
 from homeloom.orchestrator._states import valid_entity_id
 
-from ._computed_entries import COMPUTED_HELPER_DOMAINS, make_computed_helper
+from ._computed_entries import COMPUTED_HELPER_DOMAINS, entry_identity, make_computed_helper
 from ._errors import ScenarioConfigError
 from ._ha_collections import StorageError, read_stored_list
 from ._platform_groups import DOMAINS as GROUP_DOMAINS
 from ._platform_groups import _PlatformGroup
-from ._platform_options import OptionError
+from ._platform_options import OptionError, registry_entity_id
 from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
-from ._slugs import entity_slug
-from ._template_entity_config import _definition, _free_id
+from ._template_entity_config import _definition
 from ._template_state_entities import _StateBasedEntity
 from ._utility_meter_entries import make_meter_entry
 
@@ -244,10 +243,8 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
                 registry.by_registry_id,
             )
         elif entry.domain in COMPUTED_HELPER_DOMAINS:
-            known = None if registered is None else (registered.entity_id, registered.name)
-            make_computed_helper(
-                runtime, entry.domain, entry.title, entry.options, known, registry.by_registry_id
-            )
+            ids = registry.by_registry_id
+            make_computed_helper(runtime, entry.domain, entry.title, entry.options, registered, ids)
         else:
             _make_group(runtime, entry, registered, registry.by_registry_id)
     except _BadEntry as err:
@@ -297,12 +294,7 @@ def _make_group(
     every = entry.options.get("all") if domain in _WITH_ALL else False
     if not isinstance(every, bool | None):
         raise _BadEntry("options.all", f"'all' must be true or false, got {every!r}")
-    name = entry.title if registered is None or registered.name is None else registered.name
-    entity_id = (
-        registered.entity_id
-        if registered is not None
-        else _free_id(f"{domain}.{entity_slug(entry.title)}", set(), runtime)
-    )
+    entity_id, name = entry_identity(runtime, domain, entry.title, registered)
     _PlatformGroup(runtime, domain, entity_id, name, members, bool(every)).start()
 
 
@@ -320,14 +312,7 @@ def _make_sensor_group(
         message = f"'ignore_non_numeric' must be true or false, got {ignore!r}"
         raise _BadEntry("options.ignore_non_numeric", message)
     kind = str(options["type"])
-    name = group_name(entry.title, kind)
-    if registered is not None and registered.name is not None:
-        name = registered.name
-    entity_id = (
-        registered.entity_id
-        if registered is not None
-        else _free_id(f"sensor.{entity_slug(name)}", set(), runtime)
-    )
+    entity_id, name = entry_identity(runtime, "sensor", group_name(entry.title, kind), registered)
     SensorGroup(runtime, entity_id, name, members, kind, ignore).start()
 
 
@@ -336,15 +321,4 @@ def _members(value: Any, ids: Mapping[str, str]) -> list[str]:
     stand for, as Home Assistant resolves them."""
     if not isinstance(value, list):
         raise _BadEntry("options.entities", f"'entities' must be a list, got {value!r}")
-    members = []
-    for number, member in enumerate(value):
-        if isinstance(member, str) and valid_entity_id(member):
-            members.append(member)
-        elif isinstance(member, str) and member in ids:
-            members.append(ids[member])
-        else:
-            raise _BadEntry(
-                f"options.entities[{number}]",
-                f"{member!r} is neither an entity id nor an entity registry id",
-            )
-    return members
+    return [registry_entity_id(member, f"entities[{n}]", ids) for n, member in enumerate(value)]

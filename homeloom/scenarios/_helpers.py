@@ -13,7 +13,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Runtime, ServiceCall
 
-from ._config_dir import load_config_dir
+from ._config_dir import reread_config_dir
 from ._groups import Group, group_items, install_group_services
 from ._helper_storage import read_helper_collections
 from ._helpers_base import HelperEntity, activate, build_items, setup_kind
@@ -81,7 +81,7 @@ def _install_reload(
     stored_ids = {item.object_id for item in of_kind if item.editable}
 
     def reload(call: ServiceCall) -> None:
-        block = _reread(runtime).get(kind.domain)
+        block = reread_config_dir(runtime.config_dir, "helpers").get(kind.domain)
         built, issues = build_items(runtime, {} if block is None else {kind.domain: block}, kind)
         if issues:
             raise ValueError(str(issues[0]))
@@ -102,13 +102,3 @@ def _install_reload(
             yaml_items[item.object_id] = created[item.entity_id] = item
 
     runtime.services.register(kind.domain, "reload", reload)
-
-
-def _reread(runtime: Runtime) -> Mapping[str, Any]:
-    """The configuration read again for a reload; ValueError when it cannot be read."""
-    if runtime.config_dir is None:
-        raise RuntimeError("helpers were not loaded from a configuration directory")
-    loaded = load_config_dir(runtime.config_dir)
-    if loaded.errors:  # unreadable files: keep the helpers rather than drop them all
-        raise ValueError(str(loaded.errors[0]))
-    return loaded.value if isinstance(loaded.value, Mapping) else {}

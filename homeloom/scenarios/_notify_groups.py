@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from homeloom.orchestrator import ConfigIssue, Runtime, ServiceCall
 
 from ._errors import issue_at
+from ._platform_options import platform_items
 from ._slugs import entity_slug
 from ._templates import get_template_engine
 
@@ -117,21 +118,14 @@ def setup_notify_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[Con
     family:``, too); a bad item is reported and skipped, as Home Assistant skips a
     platform it cannot validate. Two groups of one name: the later one is kept."""
     issues: list[ConfigIssue] = []
-    for key, block in config.items():
-        if str(key).split(" ", 1)[0] != DOMAIN or block is None:
+    for where, item in platform_items(config, DOMAIN, PLATFORM):
+        members = _members(item, where, issues)
+        if members is None:
             continue
-        items = block if isinstance(block, list) else [block]
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
-                continue
-            where = f"{key}[{index}]"
-            members = _members(item, where, issues)
-            if members is None:
-                continue
-            name = item.get("name")
-            service = entity_slug(str(name)) if name else "notify"
-            group = _NotifyGroup(runtime, members)
-            runtime.services.register(DOMAIN, service, group.send, schema=_GroupCall)
+        name = item.get("name")
+        service = entity_slug(str(name)) if name else "notify"
+        group = _NotifyGroup(runtime, members)
+        runtime.services.register(DOMAIN, service, group.send, schema=_GroupCall)
     return issues
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, ServiceCall, State
 from homeloom.orchestrator.types import Unsubscribe
 
-from ._config_dir import load_config_dir
+from ._config_dir import reread_config_dir
 from ._errors import issue_at
 from ._ha_collections import read_entity_registry, read_stored_items
 
@@ -175,12 +175,7 @@ def _reload(runtime: Runtime, people: dict[str, Person], call: ServiceCall) -> N
     updated in place, a new one made, a dropped one removed; the people made in Home
     Assistant's UI stay. A bad block fails the call and changes nothing (Home
     Assistant logs it and changes nothing)."""
-    if runtime.config_dir is None:
-        raise RuntimeError("people were not loaded from a configuration directory")
-    loaded = load_config_dir(runtime.config_dir)
-    if loaded.errors:
-        raise ValueError(str(loaded.errors[0]))
-    config = loaded.value if isinstance(loaded.value, Mapping) else {}
+    config = reread_config_dir(runtime.config_dir, "people")
     issues: list[ConfigIssue] = []
     chosen = _yaml_people(config.get(DOMAIN), issues)
     if issues:

@@ -32,8 +32,14 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
-from ._actions import boolean_option
-from ._errors import ScenarioConfigError, issue_at
+from ._platform_options import (
+    OptionError,
+    boolean_option,
+    entity_id_list,
+    option_issue,
+    refuse_unknown_keys,
+    text_option,
+)
 from ._slugs import entity_slug
 
 __all__ = ["SENSOR_GROUP_TYPES", "SensorGroup", "sensor_group_problem", "setup_sensor_group"]
@@ -42,7 +48,6 @@ DEFAULT_NAME = "Sensor Group"
 _GONE = ("unknown", "unavailable")
 _KEYS = frozenset(
     {
-        "platform",
         "name",
         "unique_id",
         "entities",
@@ -319,47 +324,37 @@ def sensor_group_problem(options: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _members(value: Any) -> list[Any]:
-    if isinstance(value, str):
-        return [part.strip().lower() for part in value.split(",") if part.strip()]
-    if isinstance(value, list):
-        return [v.strip().lower() if isinstance(v, str) else v for v in value]
-    return [value]
-
-
-def _item_problem(item: Mapping[str, Any]) -> tuple[str, str] | None:
-    for key in item:
-        if key not in _KEYS:
-            return str(key), f"unknown key {key!r}; valid: {', '.join(sorted(_KEYS))}"
+def _check_item(item: Mapping[str, Any]) -> None:
+    """Refuse what Home Assistant's schema refuses of a YAML item (OptionError)."""
+    refuse_unknown_keys(item, _KEYS)
     if item.get("entities") is None:
-        return "entities", "'entities' missing"
-    for member in _members(item["entities"]):
+        raise OptionError("entities", "'entities' missing")
+    for member in entity_id_list(item["entities"]):
         if not isinstance(member, str) or member.partition(".")[0] not in _MEMBER_DOMAINS:
-            return "entities", f"{member!r} is not a sensor, number or input_number entity id"
-    for key in ("name", "unique_id"):
-        if key in item and not isinstance(item[key], str | int | float):
-            return key, f"{key} must be a text, got {item[key]!r}"
-    return sensor_group_problem(item)
+            message = f"{member!r} is not a sensor, number or input_number entity id"
+            raise OptionError("entities", message)
+    text_option(item, "name")
+    text_option(item, "unique_id")
+    problem = sensor_group_problem(item)
+    if problem is not None:
+        raise OptionError(*problem)
 
 
 def setup_sensor_group(runtime: Runtime, item: Mapping[str, Any], where: str) -> list[ConfigIssue]:
     """Make a ``sensor:`` item's group; a bad item is reported and skipped, as Home
     Assistant skips a platform it cannot validate."""
-    problem = _item_problem(item)
-    if problem is not None:
-        at = problem[0] if problem[0] in item else None
-        return [issue_at(item, at, f"{where}.{problem[0]}", problem[1])]
     try:
-        ignore = boolean_option(item, "ignore_non_numeric", False, where)
-    except ScenarioConfigError as err:
-        return list(err.issues)
+        _check_item(item)
+        ignore = boolean_option(item, "ignore_non_numeric", False)
+    except OptionError as err:
+        return [option_issue(item, where, err)]
     kind = str(item["type"])
     name = group_name(str(item.get("name", DEFAULT_NAME)), kind)
     SensorGroup(
         runtime,
         f"sensor.{entity_slug(name)}",
         name,
-        _members(item["entities"]),
+        entity_id_list(item["entities"]),
         kind,
         ignore,
         item.get("unit_of_measurement"),

@@ -17,7 +17,13 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceValidati
 from homeloom.orchestrator._service_call import ServiceCall
 
 from ._durations import DurationError, parse_duration
-from ._errors import issue_at
+from ._platform_options import (
+    OptionError,
+    boolean_option,
+    keyed_items,
+    refuse_unknown_keys,
+    text_option,
+)
 from ._slugs import entity_slug
 from ._utility_meter import Meter, MeterSensor, TariffSelect
 from ._utility_meter_cron import CronError, CronPattern
@@ -49,14 +55,6 @@ _KEYS = (
     "cron",
     "always_available",
 )
-_TRUE = frozenset({"1", "true", "yes", "on", "enable"})
-_FALSE = frozenset({"0", "false", "no", "off", "disable"})
-
-
-class _Invalid(ValueError):
-    def __init__(self, key: str | None, message: str) -> None:
-        super().__init__(message)
-        self.key = key
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +76,9 @@ def setup_utility_meters(runtime: Runtime, config: Mapping[str, Any]) -> list[Co
     integration is set up); a bad meter is reported and skipped."""
     if DOMAIN not in config:
         return []
-    block = config.get(DOMAIN) or {}
-    if not isinstance(block, Mapping):
-        return [issue_at(config, DOMAIN, DOMAIN, "expected a mapping of meter key: options")]
-    issues: list[ConfigIssue] = []
+    read, issues = keyed_items(config, DOMAIN, "meter", meter_options)
     meters = []
-    for key, item in block.items():
-        where = f"{DOMAIN}.{key}"
-        if entity_slug(str(key)) != str(key):
-            message = f"invalid meter key {key!r}: use a slug such as {entity_slug(str(key))!r}"
-            issues.append(issue_at(block, key, where, message))
-            continue
-        try:
-            options = meter_options(item, str(key))
-        except _Invalid as err:
-            at = err.key if isinstance(item, Mapping) and err.key in item else None
-            container = item if at is not None else block
-            path = f"{where}.{err.key}" if err.key else where
-            issues.append(issue_at(container, at if at is not None else key, path, str(err)))
-            continue
+    for key, options in read:
         select = (f"select.{key}", str(key)) if options.tariffs else None
         sensor_ids = [
             f"sensor.{entity_slug(f'{key} {tariff}')}" if tariff else _sensor_id(options.name)
@@ -162,25 +144,23 @@ def _register_services(runtime: Runtime, by_select: Mapping[str, Meter]) -> None
 
 
 def meter_options(item: Any, key: str) -> MeterOptions:
-    """One meter's options; ``_Invalid`` names the option Home Assistant refuses."""
+    """One meter's options; ``OptionError`` names the option Home Assistant refuses."""
     if not isinstance(item, Mapping):
-        raise _Invalid(None, "expected a mapping with at least 'source'")
-    for option in item:
-        if option not in _KEYS:
-            raise _Invalid(
-                str(option), f"unknown option {option!r}; valid: {', '.join(sorted(_KEYS))}"
-            )
+        raise OptionError(None, "expected a mapping with at least 'source'")
+    refuse_unknown_keys(item, _KEYS, base=frozenset())
     source = item.get("source")
     if not isinstance(source, str) or "." not in source.strip():
-        raise _Invalid("source", f"expected one entity id, such as sensor.energy, got {source!r}")
+        raise OptionError(
+            "source", f"expected one entity id, such as sensor.energy, got {source!r}"
+        )
     cycle, cron = item.get("cycle"), item.get("cron")
     if cycle is not None and cycle not in CYCLES:
-        raise _Invalid("cycle", f"cycle {cycle!r} is not one of {', '.join(CYCLES)}")
+        raise OptionError("cycle", f"cycle {cycle!r} is not one of {', '.join(CYCLES)}")
     offset = _offset(item)
     if cron is not None and cycle is not None:
-        raise _Invalid("cron", "use <cron> or <cycle>, not both")
+        raise OptionError("cron", "use <cron> or <cycle>, not both")
     if cron is not None and offset:
-        raise _Invalid("offset", "when <cron> is used <offset> has no meaning")
+        raise OptionError("offset", "when <cron> is used <offset> has no meaning")
     pattern = _cron(cron) if cron is not None else None
     if cycle is not None:
         seconds = offset.seconds
@@ -189,23 +169,21 @@ def meter_options(item: Any, key: str) -> MeterOptions:
     tariffs = item.get("tariffs", [])
     listed = tariffs if isinstance(tariffs, list) else [tariffs]
     if any(tariff is None or isinstance(tariff, Mapping | list) for tariff in listed):
-        raise _Invalid("tariffs", f"expected a list of tariff names, got {tariffs!r}")
+        raise OptionError("tariffs", f"expected a list of tariff names, got {tariffs!r}")
     names = tuple(str(tariff) for tariff in listed)
     if len(set(names)) != len(names):
-        raise _Invalid("tariffs", f"tariffs must be unique, got {', '.join(names)}")
-    name = item.get("name", key)
-    if name is None or isinstance(name, Mapping | list):
-        raise _Invalid("name", f"expected text, got {name!r}")
+        raise OptionError("tariffs", f"tariffs must be unique, got {', '.join(names)}")
+    name = text_option(item, "name")
     return MeterOptions(
         source=source.strip().lower(),
-        name=str(name),
+        name=key if name is None else name,
         cycle=cycle,
         cron=pattern,
         tariffs=names,
-        delta_values=_boolean(item, "delta_values", False),
-        net_consumption=_boolean(item, "net_consumption", False),
-        periodically_resetting=_boolean(item, "periodically_resetting", True),
-        always_available=_boolean(item, "always_available", False),
+        delta_values=boolean_option(item, "delta_values", False),
+        net_consumption=boolean_option(item, "net_consumption", False),
+        periodically_resetting=boolean_option(item, "periodically_resetting", True),
+        always_available=boolean_option(item, "always_available", False),
     )
 
 
@@ -215,11 +193,11 @@ def _offset(item: Mapping[str, Any]) -> timedelta:
     try:
         offset = parse_duration(item["offset"])
     except DurationError as err:
-        raise _Invalid("offset", str(err)) from None
+        raise OptionError("offset", str(err)) from None
     if offset < timedelta():
-        raise _Invalid("offset", f"the offset must not be negative, got {item['offset']!r}")
+        raise OptionError("offset", f"the offset must not be negative, got {item['offset']!r}")
     if offset.days >= 28:
-        raise _Invalid(
+        raise OptionError(
             "offset", "an offset of 28 days or more is not supported: use a cron pattern"
         )
     return offset
@@ -227,19 +205,8 @@ def _offset(item: Mapping[str, Any]) -> timedelta:
 
 def _cron(value: Any) -> CronPattern:
     if not isinstance(value, str):
-        raise _Invalid("cron", f"expected a cron pattern such as '0 7 * * *', got {value!r}")
+        raise OptionError("cron", f"expected a cron pattern such as '0 7 * * *', got {value!r}")
     try:
         return CronPattern.parse(value)
     except CronError as err:
-        raise _Invalid("cron", str(err)) from None
-
-
-def _boolean(item: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = item.get(key, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise _Invalid(key, f"expected a boolean (true or false), got {value!r}")
+        raise OptionError("cron", str(err)) from None

@@ -16,9 +16,9 @@ from typing import Any
 
 from homeloom.orchestrator import Runtime
 
-from ._platform_options import OptionError
+from ._platform_options import OptionError, registry_entity_id
 from ._slugs import entity_slug
-from ._utility_meter_config import _Invalid, make_meter, meter_options, start_meters
+from ._utility_meter_config import make_meter, meter_options, start_meters
 
 __all__ = ["make_meter_entry"]
 
@@ -36,8 +36,8 @@ def make_meter_entry(
 ) -> None:
     """Make and start the entry's meter; ``OptionError`` names an option it cannot use."""
     item = {key: value for key, value in options.items() if key != "name"}
-    source = item.get("source")
-    item["source"] = registry_ids.get(source, source) if isinstance(source, str) else source
+    if "source" in item:
+        item["source"] = registry_entity_id(item["source"], "source", registry_ids)
     if item.get("cycle") == "none":
         del item["cycle"]
     days = item.pop("offset", 0)
@@ -46,10 +46,7 @@ def make_meter_entry(
     if days:
         item["offset"] = {"days": days}
     item["name"] = title
-    try:
-        chosen = meter_options(item, title)
-    except _Invalid as err:
-        raise OptionError(err.key or "", str(err)) from None
+    chosen = meter_options(item, title)
     tariffs = chosen.tariffs
     select = None
     if tariffs:

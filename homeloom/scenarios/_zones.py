@@ -24,7 +24,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Event, Runtime, ServiceCall, State
 
-from ._config_dir import load_config_dir
+from ._config_dir import reread_config_dir
 from ._errors import issue_at
 from ._ha_collections import EntityRegistry, read_entity_registry, read_stored_items
 
@@ -215,12 +215,7 @@ def _reload(runtime: Runtime, zones: dict[str, Zone], call: ServiceCall) -> None
     anew; ``zone.home`` from the core settings and the zones made in its UI stay. A bad
     block fails the call and changes nothing (Home Assistant logs it and changes
     nothing)."""
-    if runtime.config_dir is None:
-        raise RuntimeError("zones were not loaded from a configuration directory")
-    loaded = load_config_dir(runtime.config_dir)
-    if loaded.errors:
-        raise ValueError(str(loaded.errors[0]))
-    config = loaded.value if isinstance(loaded.value, Mapping) else {}
+    config = reread_config_dir(runtime.config_dir, "zones")
     issues: list[ConfigIssue] = []
     chosen = _yaml_zones(config.get(DOMAIN), issues)
     if issues:

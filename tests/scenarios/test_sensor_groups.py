@@ -34,7 +34,7 @@ def test_a_good_item_makes_its_sensor(runtime: Runtime) -> None:
         ({"device_class": "loudness"}, "device_class", "not a sensor device class"),
         ({"state_class": "sometimes"}, "state_class", "not a sensor state class"),
         ({"unit_of_measurement": 5}, "unit_of_measurement", "must be a text"),
-        ({"ignore_non_numeric": "maybe"}, "ignore_non_numeric", "must be true or false"),
+        ({"ignore_non_numeric": "maybe"}, "ignore_non_numeric", "expected a boolean"),
         ({"all": True}, "all", "unknown key 'all'"),
     ],
 )
