@@ -328,10 +328,8 @@ PROVIDED_KEYS = frozenset(
 PROVIDED_PLATFORMS = {
     "sensor": frozenset({"template", "group", "min_max", "derivative"}),
     "binary_sensor": frozenset({"template", "group", "threshold"}),
-    **{
-        domain: frozenset({"group"})
-        for domain in ("light", "cover", "fan", "media_player", "notify")
-    },
+    **{domain: frozenset({"group", "template"}) for domain in ("light", "cover", "fan")},
+    **{domain: frozenset({"group"}) for domain in ("media_player", "notify")},
     "switch": frozenset({"template", "group"}),
     "lock": frozenset({"template", "group"}),
 }

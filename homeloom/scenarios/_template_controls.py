@@ -43,13 +43,19 @@ from ._errors import ScenarioConfigError, fail
 from ._ha_restore import restored_state
 from ._scripts_domain import _FailedRun
 from ._slugs import entity_slug
-from ._template_controls_config import CONTROL_DOMAINS, _Control, _control
+from ._template_controls_config import CONTROL_DOMAINS, _Control, _control, _Kind
 from ._template_entity_values import _FLOAT_DIGITS
 from ._template_state_entities import _Reads, _StateBasedEntity
 from ._template_states import TemplateState
 from ._templates import TemplateError
 
-__all__ = ["CONTROL_DOMAINS", "setup_legacy_template_controls", "setup_template_controls"]
+__all__ = [
+    "CONTROL_DOMAINS",
+    "_TemplateControl",
+    "keyed_controls",
+    "setup_legacy_template_controls",
+    "setup_template_controls",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,7 +63,6 @@ PLATFORM = "template"
 # A number's limits when its templates leave them out, as Home Assistant's.
 _NUMBER_DEFAULTS = {"min": 0.0, "max": 100.0, "step": 1.0}
 _LOCK_MOTIONS = ("jammed", "locking", "unlocking")
-_SWITCH_PLATFORM_KEYS = frozenset({"platform", "switches"})
 
 
 class _TemplateControl(_StateBasedEntity):
@@ -98,14 +103,7 @@ class _TemplateControl(_StateBasedEntity):
     def publish(
         self, value: Any, attributes: dict[str, Any], context: Context, reads: _Reads
     ) -> None:
-        # As Home Assistant: a result equal to the template's last one (1 then True) is
-        # no new result, and leaves what it set (an optimistic value too).
-        changed = {
-            key: result
-            for key, result in value.items()
-            if key not in self.last_results or self.last_results[key] != result
-        }
-        self.last_results.update(value)
+        changed = self.new_results(value)
         state = value.get("state")
         if (
             self.domain in ("switch", "lock")
@@ -122,6 +120,18 @@ class _TemplateControl(_StateBasedEntity):
         if "options" in changed:
             self.options = _options(changed["options"])
         self.write(self.state_text(), attributes, context)
+
+    def new_results(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        """The templates' results that differ from their last ones, remembered. As Home
+        Assistant: a result equal to the template's last one (1 then True) is no new
+        result, and leaves what it set (an optimistic value too)."""
+        changed = {
+            key: result
+            for key, result in value.items()
+            if key not in self.last_results or self.last_results[key] != result
+        }
+        self.last_results.update(value)
+        return changed
 
     def state_text(self) -> str:
         value = self.value
@@ -153,8 +163,7 @@ class _TemplateControl(_StateBasedEntity):
     def command(
         self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
     ) -> Awaitable[None] | None:
-        current = self.runtime.states.get(self.entity_id)
-        if current is None or current.state == "unavailable":
+        if self.is_unavailable():
             return None  # Home Assistant passes an unavailable entity by
         if service == "toggle" and self.domain == "switch":
             service = "turn_off" if self.value else "turn_on"
@@ -199,12 +208,21 @@ class _TemplateControl(_StateBasedEntity):
             )
         return option
 
-    async def run(self, service: str, variables: dict[str, Any], context: Context) -> None:
+    def is_unavailable(self) -> bool:
+        current = self.runtime.states.get(self.entity_id)
+        return current is None or current.state == "unavailable"
+
+    async def run_action(self, key: str, variables: dict[str, Any], context: Context) -> None:
+        """Run the action written for ``key`` with ``this`` and ``variables``; an error
+        that ended it fails the service call, as Home Assistant raises it again."""
         current = self.runtime.states.get(self.entity_id)
         variables["this"] = TemplateState(current) if current is not None else None
-        result = await self.control.actions[service].run(variables, context)
+        result = await self.control.actions[key].run(variables, context)
         if isinstance(result, _FailedRun) and result.exception is not None:
             raise result.exception
+
+    async def run(self, service: str, variables: dict[str, Any], context: Context) -> None:
+        await self.run_action(service, variables, context)
         if self.domain == "switch" and self.definition.state is None:
             # As Home Assistant: an optimistic switch changes once its actions have run.
             self.value = service == "turn_on"
@@ -317,29 +335,46 @@ def setup_legacy_template_controls(
 def _switches(
     runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str]
 ) -> list[_Control]:
+    return keyed_controls(runtime, item, where, taken, "switch", "switches")
+
+
+def keyed_controls(
+    runtime: Runtime,
+    item: Mapping[str, Any],
+    where: str,
+    taken: set[str],
+    domain: str,
+    plural: str,
+    kind: _Kind | None = None,
+) -> list[_Control]:
+    """The controls of a legacy ``platform: template`` item that lists them by object id
+    under ``plural`` (``switches:``, ``covers:``...)."""
+    allowed = ("platform", plural)
     for key in item:
-        if key not in _SWITCH_PLATFORM_KEYS:
-            message = f"unknown key {key!r}; valid: {', '.join(sorted(_SWITCH_PLATFORM_KEYS))}"
+        if key not in allowed:
+            message = f"unknown key {key!r}; valid: {', '.join(sorted(allowed))}"
             raise fail(item, key, f"{where}.{key}", message)
-    switches = item.get("switches")
-    if switches is None:
-        raise fail(item, None, f"{where}.switches", "'switches' missing")
-    if not isinstance(switches, Mapping):
-        raise fail(item, "switches", f"{where}.switches", "expected a mapping of object id: switch")
-    for object_id in switches:
+    entries = item.get(plural)
+    if entries is None:
+        raise fail(item, None, f"{where}.{plural}", f"'{plural}' missing")
+    if not isinstance(entries, Mapping):
+        message = f"expected a mapping of object id: {domain}"
+        raise fail(item, plural, f"{where}.{plural}", message)
+    for object_id in entries:
         if entity_slug(str(object_id)) != str(object_id):
             message = f"invalid object id {object_id!r} (try {entity_slug(str(object_id))!r})"
-            raise fail(switches, object_id, f"{where}.switches", message)
+            raise fail(entries, object_id, f"{where}.{plural}", message)
     return [
         _control(
             runtime,
-            "switch",
+            domain,
             entry,
-            switches,
+            entries,
             object_id,
-            f"{where}.switches.{object_id}",
+            f"{where}.{plural}.{object_id}",
             taken,
             object_id=str(object_id),
+            kind=kind,
         )
-        for object_id, entry in switches.items()
+        for object_id, entry in entries.items()
     ]

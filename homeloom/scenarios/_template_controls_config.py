@@ -23,7 +23,7 @@ from ._scripts_domain import _FailedRun
 from ._template_entity_config import _compile, _Definition, _entity_id, _free_id
 from ._templates import Template
 
-__all__ = ["CONTROL_DOMAINS", "_ActionScript", "_Control", "_control"]
+__all__ = ["CONTROL_DOMAINS", "_ActionScript", "_Control", "_Kind", "_control", "_optimistic"]
 
 # A legacy key and the modern key it becomes.
 _RENAMED = {
@@ -35,6 +35,8 @@ _RENAMED = {
 }
 # Modern keys compiled as templates (besides ``name``, which is one too).
 _TEMPLATE_KEYS = ("state", "icon", "picture", "availability", "min", "max", "step", "options")
+# Templates the entity definition holds; the others are the control's own.
+_DEFINED_KEYS = frozenset({"name", "state", "icon", "picture", "availability"})
 _TRUE = frozenset({"true", "yes", "on", "enable", "1"})
 _FALSE = frozenset({"false", "no", "off", "disable", "0"})
 
@@ -177,10 +179,12 @@ def _control(
     *,
     object_id: str | None = None,
     block_id: Any = None,
+    kind: _Kind | None = None,
 ) -> _Control:
     """The control ``entry`` (``container[key]``) describes. A legacy switch gives the
-    ``object_id`` its entity id and default name come from."""
-    kind = _KINDS[domain]
+    ``object_id`` its entity id and default name come from; a kind not listed here (a
+    cover, light or fan) comes with the entity's ``kind``."""
+    kind = kind or _KINDS[domain]
     if not isinstance(entry, Mapping):
         raise fail(container, key, path, "expected a mapping")
     problems = [
@@ -196,11 +200,12 @@ def _control(
     if problems:
         raise ScenarioConfigError(problems)
     # Each modern key and the key it was written as.
-    written = {_RENAMED.get(name, name): name for name in entry}
+    written = {_RENAMED.get(str(name), str(name)): name for name in entry}
     templates: dict[str, Template] = {}
     for modern, name in written.items():
         value = entry[name]
-        if (modern in _TEMPLATE_KEYS or modern == "name") and value is not None:
+        is_template = modern in _TEMPLATE_KEYS or modern.endswith("_template")
+        if (is_template or modern == "name") and value is not None:
             if isinstance(value, Mapping | list):
                 raise fail(entry, name, f"{path}.{name}", "expected a template (a text)")
             templates[modern] = _compile(runtime, entry, name, f"{path}.{name}", str(value))
@@ -227,9 +232,10 @@ def _control(
     actions = {
         service: _action(runtime, entry, name, f"{path}.{name}", definition.entity_id)
         for name, service in kind.actions.items()
+        if name in entry  # a cover's, light's or fan's actions are mostly optional
     }
     extra: dict[str, Template] = {
-        name: templates[name] for name in ("min", "max", "step", "options") if name in templates
+        name: template for name, template in templates.items() if name not in _DEFINED_KEYS
     }
     return _Control(definition, actions, _optimistic(entry, path), extra)
 
@@ -251,11 +257,11 @@ def _action(
     )
 
 
-def _optimistic(entry: Mapping[str, Any], path: str) -> bool:
-    value = entry.get("optimistic", False)
+def _optimistic(entry: Mapping[str, Any], path: str, key: str = "optimistic") -> bool:
+    value = entry.get(key, False)
     if isinstance(value, bool):
         return value
     text = str(value).lower()
     if text in _TRUE | _FALSE:
         return text in _TRUE
-    raise fail(entry, "optimistic", f"{path}.optimistic", "expected a boolean (true or false)")
+    raise fail(entry, key, f"{path}.{key}", "expected a boolean (true or false)")

@@ -29,6 +29,7 @@ from ._template_controls import (
     setup_legacy_template_controls,
     setup_template_controls,
 )
+from ._template_devices import setup_template_devices
 from ._template_entity_config import _Definition, _definition
 from ._template_legacy import legacy_definitions, setup_legacy_template_entities
 from ._template_state_entities import _StateBasedEntity
@@ -64,6 +65,7 @@ def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list
             issues.extend(err.issues)
     issues.extend(setup_legacy_template_entities(runtime, config))
     issues.extend(setup_legacy_template_controls(runtime, config))
+    issues.extend(setup_template_devices(runtime, config))
     return issues
 
 
