@@ -202,6 +202,14 @@ async def _run(config_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_P
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    exit_code = 0
+
+    def stop_requested(code: int) -> None:  # homeassistant.stop / restart
+        nonlocal exit_code
+        exit_code = code
+        stop.set()
+
+    house.on_stop_request = stop_requested
     try:
         await house.start()
         name = house.runtime.settings.name
@@ -223,7 +231,7 @@ async def _run(config_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_P
             await server.close()
     finally:
         await house.stop()
-    return 0
+    return exit_code
 
 
 if __name__ == "__main__":

@@ -50,11 +50,14 @@ from homeloom.scenarios import (
 )
 from homeloom.scenarios._alerts import setup_alerts
 from homeloom.scenarios._config_dir import unsupported_keys
+from homeloom.scenarios._core_services import setup_core_services
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
 from homeloom.scenarios._notify_groups import setup_notify_groups
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._platform_groups import setup_platform_groups
+from homeloom.scenarios._select_services import setup_select_moves
+from homeloom.scenarios._system_log import setup_system_log
 from homeloom.scenarios._template_entities import setup_template_entities
 from homeloom.scenarios._utility_meter_config import setup_utility_meters
 from homeloom.scenarios._zones import setup_zones
@@ -302,6 +305,23 @@ class House:
         self._discover = discover
         self.automations = AutomationManager(self.runtime, config_dir)
         self.automations.keep_positions = not long_running
+        # What ``homeassistant.stop``/``restart`` call to end the process serving the
+        # house (``homeloom run`` sets it), with the exit code to end it with.
+        self.on_stop_request: Callable[[int], None] | None = None
+
+    async def config_errors(self) -> list[ConfigIssue]:
+        """The errors of the configuration directory as it is now (``homeloom check``)."""
+        return (await check_config(self.config_dir)).errors
+
+    def settings_from(self, config: Any) -> tuple[HouseSettings, list[ConfigIssue]]:
+        report = CheckReport()
+        return _settings(config, report), report.errors
+
+    def request_stop(self, exit_code: int) -> bool:
+        if self.on_stop_request is None:
+            return False
+        self.on_stop_request(exit_code)
+        return True
 
     async def setup(self, before_scenarios: BeforeScenarios | None = None) -> CheckReport:
         """Set everything up without starting; returns what was found wrong."""
@@ -319,6 +339,9 @@ class House:
         # After homeloom's own saved states, whose entities it leaves to them.
         report.warnings.extend(load_ha_restore_state(runtime, self.config_dir))
         register_capability_services(runtime)
+        setup_select_moves(runtime)
+        setup_core_services(runtime, self)
+        setup_system_log(runtime)
         Notifications(runtime)
         Logbook(runtime)
         Webhooks(runtime)

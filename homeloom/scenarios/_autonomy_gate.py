@@ -31,6 +31,7 @@ from homeloom.orchestrator import (
 
 from ._actions import Run, StopRun
 from ._checkpoints import jsonable
+from ._core_services import SHUTDOWN_SERVICES
 from ._durations import parse_duration
 from ._errors import issue_at
 from ._trace import current_trace, trace_update_result
@@ -242,6 +243,8 @@ def install_autonomy(runtime: Runtime, config: Mapping[str, Any]) -> list[Config
         issues.append(issue_at(core, "autonomy", "homeloom.autonomy", str(err)))
         household = "suggest"  # the cautious choice while the setting is broken
     policy = AutonomyPolicy(runtime, household)
+    # Ending the house stops everything it watches over: a person decides, always.
+    policy.guarded_services |= SHUTDOWN_SERVICES
     guarded = core.get("guarded") or []
     items = guarded if isinstance(guarded, list) else [guarded]
     for index, item in enumerate(items):

@@ -19,6 +19,7 @@ from homeloom.orchestrator import Context, ServiceValidationError
 from ._counter import Counter
 from ._helpers_base import HelperConfig, HelperEntity
 from ._input_datetime import InputDateTime
+from ._select_services import MOVES, offset_option
 
 __all__ = ["HELPER_KINDS"]
 
@@ -219,9 +220,6 @@ class InputSelect(HelperEntity):
 
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         current = self.runtime.states.get(self.entity_id)
-        index = (
-            self.options.index(current.state) if current and current.state in self.options else 0
-        )
         if service == "select_option":
             option = str(data["option"])
             if option not in self.options:
@@ -231,16 +229,10 @@ class InputSelect(HelperEntity):
                     "option",
                     f"{option!r} is not one of {', '.join(self.options)}",
                 )
-        elif service in ("select_next", "select_previous"):
-            step = 1 if service == "select_next" else -1
-            target = index + step
-            if data.get("cycle", True):
-                target %= len(self.options)
-            option = self.options[max(0, min(target, len(self.options) - 1))]
-        elif service == "select_first":
-            option = self.options[0]
-        elif service == "select_last":
-            option = self.options[-1]
+        elif service in MOVES:
+            current_option = current.state if current is not None else None
+            cycle = bool(data.get("cycle", True))
+            option = offset_option(self.options, current_option, service, cycle)
         else:
             options = [str(o) for o in data["options"]]
             if len(set(options)) != len(options):

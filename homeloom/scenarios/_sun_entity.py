@@ -111,6 +111,7 @@ class SunEntity:
         self.phase = _NIGHT
         self.rising = False
         self._cancel_position: Unsubscribe | None = None
+        self._cancel_events: Unsubscribe | None = None
 
     def _event_on(self, event: _SolarEvent, day: date) -> datetime:
         if event.zenith is not None:
@@ -152,7 +153,19 @@ class SunEntity:
         self.update_position()
         # First among the timers due then: a sun trigger firing at the same event
         # sees the updated entity, as in Home Assistant, whose runs start in a task.
-        self.runtime.scheduler.call_at(self.next_change, self.update_events, first=True)
+        self._cancel_events = self.runtime.scheduler.call_at(
+            self.next_change, self.update_events, first=True
+        )
+
+    def relocate(self, latitude: float, longitude: float, elevation: float) -> None:
+        """The house moved (``homeassistant.set_location``): its events from there on."""
+        place = (float(latitude), float(longitude), float(elevation))
+        if place == (self.latitude, self.longitude, self.elevation):
+            return
+        self.latitude, self.longitude, self.elevation = place
+        if self._cancel_events is not None:
+            self._cancel_events()
+        self.update_events()
 
     def _phase_at(self, moment: datetime) -> str:
         """The phase by the elevation at ``moment`` (the next event is noon or midnight)."""

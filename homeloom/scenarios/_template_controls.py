@@ -42,6 +42,7 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceValidati
 from ._errors import ScenarioConfigError, fail
 from ._ha_restore import restored_state
 from ._scripts_domain import _FailedRun
+from ._select_services import publish_current_option
 from ._slugs import entity_slug
 from ._template_controls_config import CONTROL_DOMAINS, _Control, _control, _Kind
 from ._template_entity_values import _FLOAT_DIGITS
@@ -88,6 +89,8 @@ class _TemplateControl(_StateBasedEntity):
                 self.value = saved.state == "on"
         super().start()
         self.runtime.services.set_provider(self.entity_id, self.command)
+        if self.domain == "select":
+            publish_current_option(self.runtime, self.entity_id, lambda: self.value)
 
     # --- state ---------------------------------------------------------------
 
