@@ -30,7 +30,7 @@ from homeloom.orchestrator import (
     Webhooks,
     register_capability_services,
 )
-from homeloom.orchestrator._ha_registries import import_ha_registries
+from homeloom.orchestrator._ha_registries import import_ha_registries, write_registry_only_states
 from homeloom.scenarios import (
     CONFIG_FILE,
     AutomationManager,
@@ -305,6 +305,9 @@ class House:
         self._discover = discover
         self.automations = AutomationManager(self.runtime, config_dir)
         self.automations.keep_positions = not long_running
+        # The unavailable states of the entities Home Assistant's registry lists, by
+        # entity id: written at start for those that nothing provides by then.
+        self._registry_only: dict[str, dict[str, Any]] = {}
         # What ``homeassistant.stop``/``restart`` call to end the process serving the
         # house (``homeloom run`` sets it), with the exit code to end it with.
         self.on_stop_request: Callable[[int], None] | None = None
@@ -335,7 +338,9 @@ class House:
             await Persistence(runtime, database, read_only=self._read_only).open()
             Checkpoints(runtime)
         # Before helpers and adapters publish their entities, which the imports enrich.
-        report.warnings.extend(import_ha_registries(runtime.registries, self.config_dir))
+        report.warnings.extend(
+            import_ha_registries(runtime.registries, self.config_dir, self._registry_only)
+        )
         # After homeloom's own saved states, whose entities it leaves to them.
         report.warnings.extend(load_ha_restore_state(runtime, self.config_dir))
         register_capability_services(runtime)
@@ -403,7 +408,13 @@ class House:
 
     async def start(self) -> None:
         with _collector_paused(freeze=self.long_running):
-            await self.automations.start()
+            automations = self.automations
+            # Automations write their own entities' states as they start.
+            write_registry_only_states(
+                self.runtime, self._registry_only, {*automations.automations, *automations.broken}
+            )
+            self._registry_only.clear()
+            await automations.start()
             await self.runtime.start()
         if self.long_running:
             _tune_collector_for_a_service()

@@ -9,21 +9,32 @@ file or entry is a warning naming the file and what is wrong; the rest is read.
 
 An entity an adapter also publishes keeps one entry: the adapter's facts win and
 the imported registry id, platform, area and labels fill what it leaves open
-(:func:`merge_imported`), whichever of the two comes first.
+(:func:`merge_imported`), whichever of the two comes first. An entity the registry
+lists that nothing provides is written ``unavailable`` at start, as Home Assistant
+does (:func:`write_registry_only_states`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._context import Context
 from ._errors import ConfigIssue
 from ._registry import EntityEntry, Registries, Thing, merge_imported
 from ._states import valid_entity_id
 
-__all__ = ["IMPORTED_ADAPTER", "STORAGE_DIR", "import_ha_registries"]
+if TYPE_CHECKING:
+    from ._runtime import Runtime
+
+__all__ = [
+    "IMPORTED_ADAPTER",
+    "STORAGE_DIR",
+    "import_ha_registries",
+    "write_registry_only_states",
+]
 
 STORAGE_DIR = ".storage"
 IMPORTED_ADAPTER = "home_assistant"  # the adapter named on things read from its registry
@@ -143,9 +154,37 @@ def _entries(path: Path, list_key: str, warnings: list[ConfigIssue]) -> list[Any
     return entries
 
 
-def import_ha_registries(registries: Registries, config_dir: Path) -> list[ConfigIssue]:
+def _unavailable_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes Home Assistant writes for a registered entity nothing provides:
+    ``restored``, its capabilities, and the names and unit its registry entry keeps
+    (the resident's choice, else the integration's)."""
+    attributes: dict[str, Any] = {"restored": True}
+    capabilities = item.get("capabilities")
+    if isinstance(capabilities, dict):
+        attributes.update(capabilities)
+    for attribute, chosen, original in (
+        ("device_class", "device_class", "original_device_class"),
+        ("icon", "icon", "original_icon"),
+        ("friendly_name", "name", "original_name"),
+    ):
+        value = item.get(chosen) or item.get(original)
+        if value is not None:
+            attributes[attribute] = value
+    for attribute in ("supported_features", "unit_of_measurement"):
+        if item.get(attribute) is not None:
+            attributes[attribute] = item[attribute]
+    return attributes
+
+
+def import_ha_registries(
+    registries: Registries,
+    config_dir: Path,
+    unavailable: dict[str, dict[str, Any]] | None = None,
+) -> list[ConfigIssue]:
     """Read the Home Assistant registries found in ``config_dir/.storage`` into
-    ``registries``; the warnings about what could not be read."""
+    ``registries``; the warnings about what could not be read. ``unavailable``, when
+    given, receives the attributes of each imported entity's unavailable state (see
+    :func:`write_registry_only_states`)."""
     warnings: list[ConfigIssue] = []
     folder = config_dir / STORAGE_DIR
     if not folder.is_dir():
@@ -162,4 +201,30 @@ def import_ha_registries(registries: Registries, config_dir: Path) -> list[Confi
             except _BadEntry as err:
                 key = f"data.{list_key}[{index}]"
                 warnings.append(ConfigIssue(f"entry skipped: {err}", file=str(path), key=key))
+                continue
+            if read is _entity and unavailable is not None:
+                unavailable[item["entity_id"]] = _unavailable_attributes(item)
     return warnings
+
+
+def write_registry_only_states(
+    runtime: Runtime, unavailable: Mapping[str, Mapping[str, Any]], provided: Container[str]
+) -> None:
+    """At start, before the automations attach, as Home Assistant at its start: each
+    entity the imported registry lists that is enabled, has no state yet, and that no
+    adapter (nor ``provided``: those whose states starting writes) claims, is written
+    ``unavailable`` with the attributes :func:`import_ha_registries` gathered. The state
+    its device or the events file writes later replaces it."""
+    context = Context(origin="system")
+    entities, states = runtime.registries.entities, runtime.states
+    for entity_id, attributes in unavailable.items():
+        entry = entities.get(entity_id)
+        if (
+            entry is None
+            or entry.disabled
+            or entry.adapter is not None
+            or entity_id in provided
+            or states.get(entity_id) is not None
+        ):
+            continue
+        states.set(entity_id, "unavailable", attributes, context=context)

@@ -79,7 +79,7 @@ class EntityProviders:
         waiting: list[tuple[int, str, Awaitable[None]]] = []
         for position, entity_id in enumerate(call.entity_ids):
             provider = self._providers.get(entity_id)
-            if provider is None and entity_id in self._states:
+            if provider is None and entity_id in self._states and not self._placeholder(entity_id):
                 provider = self.default_provider
             try:
                 if provider is None:
@@ -95,6 +95,20 @@ class EntityProviders:
         if errors:
             self._settle(call, errors)
         return None
+
+    def _placeholder(self, entity_id: str) -> bool:
+        """Whether the state is the unavailable one Home Assistant writes for an entity
+        only its registry lists (see ``write_registry_only_states``): no entity to
+        command, even where any state stands for a device (the simulator's)."""
+        state = self._states.get(entity_id)
+        entry = self._registries.entities.get(entity_id)
+        return (
+            state is not None
+            and state.restored
+            and entry is not None
+            and entry.registry_id is not None
+            and entry.adapter is None
+        )
 
     async def _answers(
         self,

@@ -155,6 +155,9 @@ class Group(HelperEntity):
             **super().attributes(),
         }
 
+    def friendly_name(self) -> str | None:
+        return self.name  # a group without a name is named by its key
+
     def restore(self) -> None:
         self._start(None)
 

@@ -23,7 +23,8 @@ disabled. A stored item:
 Unlike Home Assistant, which gives up on the whole domain for some bad items (a
 timer without duration, a bad schedule block, a file of another major version), a
 bad item or file is an error naming the file and the item, and everything else is
-set up.
+set up. An item lacking a key Home Assistant reads without a default (a counter's
+``minimum``...: its UI always writes them) is such an error, as it fails there.
 """
 
 from __future__ import annotations
@@ -67,6 +68,14 @@ COLLECTION_DOMAINS = (
     "schedule",
 )
 COLLECTION_VERSION = 1  # the major version of every helper collection in 2024.3
+# The keys Home Assistant 2024.3 reads from a stored item without a default, though
+# the YAML form has one: an item lacking one fails to load there.
+_KEYS_READ_WITHOUT_DEFAULT = {
+    "counter": ("initial", "restore", "step", "minimum", "maximum"),
+    "input_datetime": ("has_date", "has_time"),
+    "input_number": ("step", "mode"),
+    "input_text": ("min", "max", "mode"),
+}
 SELECT_UNIQUE_OPTIONS_SINCE = 2  # the input_select minor version with unique options
 
 
@@ -149,6 +158,11 @@ class HelperCollections:
             raise StorageError(f"{key}: {first['msg']}" if key else first["msg"], key) from None
         except ValueError as err:
             raise StorageError(str(err)) from None
+        for key in _KEYS_READ_WITHOUT_DEFAULT.get(kind.domain, ()):
+            if key not in item:
+                raise StorageError(
+                    f"'{key}' missing (Home Assistant fails to add an item without it)", key
+                )
         entity.editable = True
         return entity
 

@@ -79,10 +79,15 @@ class HelperEntity:
         """Set the first state, from configuration or from the restored one."""
         raise NotImplementedError
 
+    def friendly_name(self) -> str | None:
+        """The ``friendly_name`` attribute: as Home Assistant, none for an item written
+        without a name (its state's name is then made from the object id)."""
+        return self.config.name or None
+
     def attributes(self) -> dict[str, Any]:
         return {
             **({"editable": self.editable} if self.editable is not None else {}),
-            "friendly_name": self.name,
+            **({"friendly_name": name} if (name := self.friendly_name()) else {}),
             **({"icon": self.config.icon} if self.config.icon else {}),
         }
 

@@ -90,7 +90,7 @@ class InputBoolean(HelperEntity):
 class NumberConfig(HelperConfig):
     min: float
     max: float
-    step: float = Field(1, gt=0)
+    step: float = Field(1.0, gt=0)
     initial: float | None = None
     mode: Literal["box", "slider"] = "slider"
     unit_of_measurement: str | None = None
@@ -122,6 +122,7 @@ class InputNumber(HelperEntity):
     def attributes(self) -> dict[str, Any]:
         attrs = {
             **super().attributes(),
+            "initial": self.config.initial,
             "min": self.config.min,
             "max": self.config.max,
             "step": self.config.step,

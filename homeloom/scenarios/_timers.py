@@ -80,7 +80,9 @@ class Timer(HelperEntity):
 
     def _write(self, state: str, context: Context | None = None) -> None:
         extra: dict[str, Any] = {"duration": _duration_text(self.duration)}
-        if self.config.restore:
+        # Shown as Home Assistant shows it: only when written true (homeloom's own default
+        # is to restore, see restore()).
+        if self.config.restore and "restore" in self.config.model_fields_set:
             extra["restore"] = True
         if self.remaining is not None and state != "idle":
             extra["remaining"] = _duration_text(self.remaining)

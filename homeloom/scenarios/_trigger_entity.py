@@ -12,7 +12,14 @@ from homeloom.orchestrator import Context, Runtime, Unsubscribe
 from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateError, get_template_engine
-from ._triggers import TRIGGER_VARIABLES, Fire, ForWait, rendered_duration
+from ._triggers import (
+    NO_WAIT,
+    TRIGGER_VARIABLES,
+    Fire,
+    ForWait,
+    rendered_duration,
+    written_duration,
+)
 
 _LOGGER = logging.getLogger(__name__)
 _NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
@@ -47,8 +54,8 @@ class _EntityTrigger:
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         self.runtime = runtime
         self.fire = fire
-        # The ``for:`` as written (a duration, or templates rendered at each change).
-        self.duration = config.get("for")
+        # The ``for:`` as kept: NO_WAIT for a zero written as such, else as written.
+        self.duration = written_duration(runtime, config.get("for"))
         self.waits = (
             ForWait(runtime, config.get("_checkpoint")) if self.duration is not None else None
         )
@@ -90,7 +97,8 @@ class _EntityTrigger:
         except (DurationError, TemplateError) as err:
             _LOGGER.error("%s trigger on %s: 'for': %s", self.platform, entity_id, err)
             return
-        if duration is None:
+        if duration is None or duration is NO_WAIT:
+            data["for"] = duration
             self.fire(data, context)
             return
         data["for"] = duration

@@ -12,7 +12,7 @@ from homeloom.orchestrator import Event, Runtime, Unsubscribe
 from ._durations import DurationError
 from ._errors import fail
 from ._templates import TemplateError, as_boolean, get_template_engine
-from ._triggers import TRIGGER_VARIABLES, Fire, duration_of
+from ._triggers import NO_WAIT, TRIGGER_VARIABLES, Fire, rendered_duration, written_duration
 
 __all__ = ["_attach_template", "_validate_template"]
 
@@ -53,8 +53,8 @@ class _TemplateWatch:
 
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         self.runtime = runtime
-        self.config = config
         self.fire = fire
+        self.duration = written_duration(runtime, config.get("for"))
         self.template = get_template_engine(runtime).template(str(config["value_template"]))
         # The automation's trigger variables: the template is rendered with them.
         self.variables: dict[str, Any] = dict(config.get(TRIGGER_VARIABLES) or {})
@@ -141,11 +141,12 @@ class _TemplateWatch:
         # As Home Assistant: the context of the state reached (none for a removal).
         context = to_state.context if to_state is not None else None
         try:
-            duration = duration_of(self.runtime, self.config, {"trigger": data})
+            duration = rendered_duration(self.runtime, self.duration, {"trigger": data})
         except (DurationError, TemplateError) as err:
             _LOGGER.error("template trigger 'for': %s", err)
             return
-        if duration is None:
+        if duration is None or duration is NO_WAIT:
+            data["for"] = duration
             self.fire(data, context)
             return
         data["for"] = duration

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from homeloom.orchestrator import ConfigIssue, Context, Runtime, Unsubscribe, valid_entity_id
 
 from ._checkpoints import get_checkpoints
-from ._durations import parse_duration
+from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, fail, issue_at
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 
@@ -339,16 +339,33 @@ def entity_ids_of(config: Mapping[str, Any], key: str = "entity_id") -> list[str
     return ids
 
 
-def duration_of(
-    runtime: Runtime, config: Mapping[str, Any], variables: Mapping[str, Any]
-) -> timedelta | None:
-    return rendered_duration(runtime, config.get("for"), variables)
+# A trigger's ``for:`` written as a zero duration (``0``, ``"00:00:00"``, ``{seconds: 0}``):
+# as Home Assistant, it fires at once, as with no ``for:``, before any later write; only
+# ``trigger.for`` tells them apart. A template rendered to zero still waits, a timer of
+# no length that a write in the same go (a utility meter's two) breaks.
+NO_WAIT = timedelta(0)
+
+
+def written_duration(runtime: Runtime, raw: Any) -> Any:
+    """A trigger's ``for:`` as it is kept: :data:`NO_WAIT` for a zero written as such,
+    otherwise as written (a duration, or templates rendered at each change)."""
+    if raw is None:
+        return None
+    engine = get_template_engine(runtime)
+    if engine.is_template(raw) or (
+        isinstance(raw, Mapping) and any(engine.is_template(v) for v in raw.values())
+    ):
+        return raw
+    try:
+        return NO_WAIT if not parse_duration(raw) else raw
+    except DurationError:
+        return raw  # reported where it is rendered
 
 
 def rendered_duration(runtime: Runtime, raw: Any, variables: Mapping[str, Any]) -> timedelta | None:
-    """A ``for:`` as written (a duration or templates), for these variables; None: none."""
-    if raw is None:
-        return None
+    """A ``for:`` as kept (see :func:`written_duration`), for these variables; None: none."""
+    if raw is None or raw is NO_WAIT:
+        return raw
     engine = get_template_engine(runtime)
     return parse_duration(engine.render_complex(raw, variables))
 

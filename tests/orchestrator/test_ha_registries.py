@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from homeloom.orchestrator import Context, EntityEntry, Registries, Runtime
-from homeloom.orchestrator._ha_registries import import_ha_registries
+from homeloom.orchestrator._ha_registries import import_ha_registries, write_registry_only_states
 
 LAMP_ID = "0e1a0000000000000000000000000001"
 DEVICE_ID = "0d1a0000000000000000000000000001"
@@ -181,3 +181,43 @@ async def test_targets_by_registry_id_floor_and_label_skip_hidden_entities(
         await runtime.services.call("homeassistant", "update_entity", target=target)
     # The diagnostic sensor is only reached by label, as an area or device target skips it.
     assert called == ["light.lamp"] * 4 + ["light.lamp", "sensor.lamp_signal"]
+
+
+def test_at_start_only_the_entities_nothing_provides_are_written_unavailable(
+    house: Path, runtime: Runtime
+) -> None:
+    """As Home Assistant at its start: enabled entries without a state, claimed by no
+    adapter, get an unavailable state marked restored, with the registry's name."""
+    _write(
+        house,
+        "core.entity_registry",
+        _registry(
+            "e",
+            entities=[
+                {"entity_id": e, "id": f"0e{n}a" + "0" * 28, "platform": "hue", "name": e[-1]}
+                for n, e in enumerate(
+                    ["light.a", "light.b", "light.c", "light.d", "automation.e", "light.f"]
+                )
+            ]
+            + [
+                {
+                    "entity_id": "light.g",
+                    "id": "0e9a" + "0" * 28,
+                    "platform": "hue",
+                    "disabled_by": "user",
+                }
+            ],
+        ),
+    )
+    unavailable: dict[str, dict[str, Any]] = {}
+    import_ha_registries(runtime.registries, house, unavailable)
+    runtime.registries.add_entity(EntityEntry("light.b", unique_id="b", adapter="zigbee"))
+    runtime.states.set("light.c", "on")
+    write_registry_only_states(runtime, unavailable, provided={"automation.e"})
+    written = {s.entity_id: (s.state, dict(s.attributes)) for s in runtime.states.all()}
+    assert written == {
+        "light.a": ("unavailable", {"restored": True, "friendly_name": "a"}),
+        "light.c": ("on", {}),
+        "light.d": ("unavailable", {"restored": True, "friendly_name": "d"}),
+        "light.f": ("unavailable", {"restored": True, "friendly_name": "f"}),
+    }

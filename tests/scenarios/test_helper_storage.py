@@ -28,6 +28,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 GOOD = {"id": "good", "name": "Good"}
+# A counter item as Home Assistant's UI writes it: every key it reads is there.
+GOOD_COUNTER = {**GOOD, "initial": 0, "step": 1, "minimum": None, "maximum": None, "restore": True}
 
 
 def _write(root: Path, name: str, content: Any) -> Path:
@@ -128,9 +130,21 @@ def test_a_bad_item_names_file_item_and_key_and_the_others_load(
 
 
 def test_unknown_keys_are_ignored_as_home_assistant_ignores_them(tmp_path: Path) -> None:
-    _write(tmp_path, "input_text", _collection("input_text", [{**GOOD, "from_a_later_version": 1}]))
+    item = {**GOOD, "min": 0, "max": 100, "mode": "text", "from_a_later_version": 1}
+    _write(tmp_path, "input_text", _collection("input_text", [item]))
     runtime, issues = _set_up(tmp_path)
     assert issues == [] and runtime.states.get("input_text.good") is not None
+
+
+@pytest.mark.parametrize("key", ["minimum", "maximum", "step", "initial", "restore"])
+def test_a_counter_lacking_a_key_home_assistant_reads_is_reported(tmp_path: Path, key: str) -> None:
+    lacking = {k: v for k, v in {**GOOD_COUNTER, "id": "lacking"}.items() if k != key}
+    path = _write(tmp_path, "counter", _collection("counter", [lacking, GOOD_COUNTER]))
+    runtime, issues = _set_up(tmp_path)
+    assert [(issue.file, issue.key) for issue in issues] == [(str(path), f"data.items[0].{key}")]
+    assert f"counter item 'lacking' skipped: '{key}' missing" in issues[0].message
+    assert runtime.states.get("counter.lacking") is None
+    assert runtime.states.get("counter.good") is not None
 
 
 def test_a_yaml_item_keeps_its_id_and_the_stored_one_is_reported(tmp_path: Path) -> None:
@@ -212,7 +226,7 @@ def test_hostile_collections_are_reported_never_raise_and_others_load(
         root = Path(folder)
         path = _write(root, domain, content)
         other = "counter" if domain != "counter" else "input_boolean"
-        _write(root, other, _collection(other, [GOOD]))
+        _write(root, other, _collection(other, [GOOD_COUNTER if other == "counter" else GOOD]))
         runtime, issues = _set_up(root)
         assert all(issue.file == str(path) for issue in issues)
         assert runtime.states.get(f"{other}.good") is not None
