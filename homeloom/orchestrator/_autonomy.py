@@ -36,7 +36,14 @@ DEFAULT_GUARDED_SERVICES = frozenset(
 )
 GUARDED_COVER_CLASSES = frozenset({"garage", "gate", "door"})
 _COVER_OPENING = frozenset(
-    {"open_cover", "set_cover_position", "toggle", "open_cover_tilt", "set_cover_tilt_position"}
+    {
+        "open_cover",
+        "set_cover_position",
+        "toggle",
+        "open_cover_tilt",
+        "set_cover_tilt_position",
+        "toggle_cover_tilt",
+    }
 )
 _STORE_NAMESPACE = "autonomy"
 

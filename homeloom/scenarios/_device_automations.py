@@ -17,6 +17,7 @@ from typing import Any
 from homeloom.orchestrator import Registries, valid_entity_id
 
 from ._errors import ScenarioConfigError, fail
+from ._platform_options import read_boolean
 
 __all__ = ["device_action", "device_condition", "device_trigger"]
 
@@ -453,7 +454,7 @@ def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str
         _required(config, "value", path)
         return "number.set_value", {"value": _number(config, "value", path)}
     if domain == "select" and kind in ("select_next", "select_previous"):
-        return f"select.{kind}", {"cycle": _boolean(config.get("cycle", True), config, path)}
+        return f"select.{kind}", {"cycle": _cycle(config, path)}
     if domain == "select" and kind == "select_option":
         return "select.select_option", {"option": str(_required(config, "option", path))}
     if domain == "climate" and kind == "set_hvac_mode":
@@ -475,13 +476,11 @@ def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str
     raise _unknown(config, path, "action", known)
 
 
-def _boolean(value: Any, config: Mapping[str, Any], path: str) -> bool:
-    """As Home Assistant's ``cv.boolean``: true/false and their usual spellings."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on", "enable"):
-        return True
-    if text in ("0", "false", "no", "off", "disable"):
-        return False
-    raise fail(config, "cycle", f"{path}.cycle", f"'cycle' must be a boolean, got {value!r}")
+def _cycle(config: Mapping[str, Any], path: str) -> bool:
+    """A select action's ``cycle``, read as Home Assistant's ``cv.boolean`` does."""
+    value = config.get("cycle", True)
+    try:
+        return read_boolean(value)
+    except ValueError:
+        message = f"'cycle' must be a boolean, got {value!r}"
+        raise fail(config, "cycle", f"{path}.cycle", message) from None

@@ -26,6 +26,7 @@ from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 from ._derivative import setup_derivative
 from ._errors import issue_at
 from ._min_max import setup_min_max
+from ._platform_options import domain_items
 from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
 from ._threshold import setup_threshold
@@ -318,6 +319,9 @@ _COMPUTED: dict[tuple[str, Any], Callable[[Runtime, Mapping[str, Any], str], lis
     ("sensor", "derivative"): setup_derivative,
     ("binary_sensor", "threshold"): setup_threshold,
 }
+# The domains whose items are read here: the groups', and sensor's (its groups are of
+# numbers, made by their own module, as min_max and derivative are).
+_WALKED = frozenset({*DOMAINS, "sensor"})
 
 
 def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
@@ -325,30 +329,22 @@ def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[C
     derivative item's; a bad item is reported and skipped, as Home Assistant skips a
     platform it cannot validate."""
     issues: list[ConfigIssue] = []
-    for key, block in config.items():
-        domain = str(key).split(" ", 1)[0]
-        if (domain not in DOMAINS and domain != "sensor") or block is None:
+    for domain, where, item in domain_items(config, _WALKED):
+        computed = _COMPUTED.get((domain, item.get("platform")))
+        if computed is not None:  # min_max, threshold, derivative: their own modules
+            issues.extend(computed(runtime, item, where))
             continue
-        items = block if isinstance(block, list) else [block]
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping):
-                continue
-            where = f"{key}[{index}]"
-            computed = _COMPUTED.get((domain, item.get("platform")))
-            if computed is not None:  # min_max, threshold, derivative: their own modules
-                issues.extend(computed(runtime, item, where))
-                continue
-            if item.get("platform") != PLATFORM:
-                continue
-            if domain == "sensor":  # a sensor group combines numbers: its own module
-                issues.extend(setup_sensor_group(runtime, item, where))
-                continue
-            problem = _problem(domain, item)
-            if problem is not None:
-                at = problem[0] if problem[0] in item else None
-                issues.append(issue_at(item, at, f"{where}.{problem[0]}", problem[1]))
-                continue
-            _group(runtime, domain, item).start()
+        if item.get("platform") != PLATFORM:
+            continue
+        if domain == "sensor":  # a sensor group combines numbers: its own module
+            issues.extend(setup_sensor_group(runtime, item, where))
+            continue
+        problem = _problem(domain, item)
+        if problem is not None:
+            at = problem[0] if problem[0] in item else None
+            issues.append(issue_at(item, at, f"{where}.{problem[0]}", problem[1]))
+            continue
+        _group(runtime, domain, item).start()
     return issues
 
 

@@ -7,7 +7,7 @@ resolve them. Every refusal is an :class:`OptionError` naming the key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from homeloom.orchestrator import ConfigIssue
@@ -20,6 +20,7 @@ __all__ = [
     "PLATFORM_KEYS",
     "OptionError",
     "boolean_option",
+    "domain_items",
     "entity_id_list",
     "entity_id_option",
     "entity_ids_option",
@@ -66,17 +67,28 @@ def option_issue(
     return issue_at(item, None, path, str(err))
 
 
+def domain_items(
+    config: Mapping[str, Any], domains: Container[str], platform: str | None = None
+) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Each item (a mapping) under one of ``domains:`` and their labelled blocks
+    (``sensor old:``), in the order written, with its domain and where it stands
+    (``sensor old[0]``); only the items of ``platform`` when it is given."""
+    for key, block in config.items():
+        domain = str(key).split(" ", 1)[0]
+        if domain not in domains or block is None:
+            continue
+        for index, item in enumerate(block if isinstance(block, list) else [block]):
+            if isinstance(item, Mapping) and (platform is None or item.get("platform") == platform):
+                yield domain, f"{key}[{index}]", item
+
+
 def platform_items(
     config: Mapping[str, Any], domain: str, platform: str
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Each item of ``platform`` under ``domain:`` and its labelled blocks (``notify
     family:``), with where it stands (``notify family[0]``)."""
-    for key, block in config.items():
-        if str(key).split(" ", 1)[0] != domain or block is None:
-            continue
-        for index, item in enumerate(block if isinstance(block, list) else [block]):
-            if isinstance(item, Mapping) and item.get("platform") == platform:
-                yield f"{key}[{index}]", item
+    for _, where, item in domain_items(config, (domain,), platform):
+        yield where, item
 
 
 def keyed_items(

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from homeloom.orchestrator import Context, Runtime, ServiceCall, Unsubscribe
 
-from ._config_dir import load_config_dir
+from ._config_dir import reread_config_dir
 from ._helpers_base import HelperConfig, HelperEntity, setup_kind
 
 __all__ = ["END_OF_DAY", "Schedule", "ScheduleConfig", "install_schedule_reload"]
@@ -221,12 +221,7 @@ def install_schedule_reload(runtime: Runtime, schedules: dict[str, Schedule]) ->
     """
 
     def reload(call: ServiceCall) -> None:
-        if runtime.config_dir is None:
-            raise RuntimeError("schedules were not loaded from a configuration directory")
-        loaded = load_config_dir(runtime.config_dir)
-        if loaded.errors:  # unreadable files: keep the schedules rather than drop them all
-            raise ValueError(str(loaded.errors[0]))
-        config = loaded.value if isinstance(loaded.value, Mapping) else {}
+        config = reread_config_dir(runtime.config_dir, "schedules")
         block = config.get(Schedule.domain) or {}
         if not isinstance(block, Mapping):
             raise ValueError("schedule: expected a mapping of schedules")

@@ -41,6 +41,7 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceValidati
 
 from ._errors import ScenarioConfigError, fail
 from ._ha_restore import restored_state
+from ._platform_options import domain_items
 from ._scripts_domain import _FailedRun
 from ._select_services import publish_current_option
 from ._slugs import entity_slug
@@ -312,26 +313,19 @@ def setup_legacy_template_controls(
     as Home Assistant skips a platform it cannot validate."""
     issues: list[ConfigIssue] = []
     taken: set[str] = set()
-    for key, block in config.items():
-        domain = str(key).split(" ", 1)[0]
-        if domain not in ("switch", "lock") or block is None:
+    for domain, where, item in domain_items(config, ("switch", "lock"), PLATFORM):
+        try:
+            controls = (
+                _switches(runtime, item, where, taken)
+                if domain == "switch"
+                # A missing key is reported where the item starts (no key of its own).
+                else [_control(runtime, "lock", item, item, None, where, taken)]
+            )
+        except ScenarioConfigError as err:
+            issues.extend(err.issues)
             continue
-        items = block if isinstance(block, list) else [block]
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
-                continue
-            where = f"{key}[{index}]"
-            try:
-                controls = (
-                    _switches(runtime, item, where, taken)
-                    if domain == "switch"
-                    else [_control(runtime, "lock", item, items, index, where, taken)]
-                )
-            except ScenarioConfigError as err:
-                issues.extend(err.issues)
-                continue
-            for control in controls:
-                _TemplateControl(runtime, control).start()
+        for control in controls:
+            _TemplateControl(runtime, control).start()
     return issues
 
 

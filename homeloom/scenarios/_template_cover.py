@@ -211,8 +211,8 @@ class TemplateCover(_TemplateControl):
         if service in ("open_cover_tilt", "close_cover_tilt"):
             return self.set_tilt(100 if service == "open_cover_tilt" else 0, context)
         if service == "stop_cover_tilt":
-            # As Home Assistant 2024.3: the feature is claimed, the command is missing.
-            raise ServiceValidationError("cover", service, "", "template covers cannot stop tilt")
+            # As Home Assistant 2024.3: the feature is claimed, and the command does nothing.
+            return None
         if service == "stop_cover":
             return self.run_action("stop_cover", {}, context)
         return self.move(service == "open_cover", context)

@@ -10,6 +10,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Runtime
 
 from ._errors import ScenarioConfigError
+from ._platform_options import domain_items
 from ._template_controls import _TemplateControl, keyed_controls
 from ._template_controls_config import _Control, _Kind
 from ._template_cover import COVER_KIND, TemplateCover, check_cover
@@ -36,26 +37,18 @@ def setup_template_devices(runtime: Runtime, config: Mapping[str, Any]) -> list[
     skipped whole, as Home Assistant skips a platform it cannot validate."""
     issues: list[ConfigIssue] = []
     taken: set[str] = set()
-    for key, block in config.items():
-        domain = str(key).split(" ", 1)[0]
-        if domain not in _DOMAINS or block is None:
-            continue
+    for domain, where, item in domain_items(config, _DOMAINS, PLATFORM):
         plural, kind, check, make = _DOMAINS[domain]
-        items = block if isinstance(block, list) else [block]
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
-                continue
-            where = f"{key}[{index}]"
-            try:
-                entries = item.get(plural)
-                if isinstance(entries, Mapping):
-                    for object_id, entry in entries.items():
-                        check(entry, entries, object_id, f"{where}.{plural}.{object_id}")
-                controls = keyed_controls(runtime, item, where, taken, domain, plural, kind)
-            except ScenarioConfigError as err:
-                issues.extend(err.issues)
-                continue
-            assert isinstance(entries, Mapping)
-            for control, entry in zip(controls, entries.values(), strict=True):
-                make(runtime, control, entry).start()
+        try:
+            entries = item.get(plural)
+            if isinstance(entries, Mapping):
+                for object_id, entry in entries.items():
+                    check(entry, entries, object_id, f"{where}.{plural}.{object_id}")
+            controls = keyed_controls(runtime, item, where, taken, domain, plural, kind)
+        except ScenarioConfigError as err:
+            issues.extend(err.issues)
+            continue
+        assert isinstance(entries, Mapping)
+        for control, entry in zip(controls, entries.values(), strict=True):
+            make(runtime, control, entry).start()
     return issues

@@ -17,6 +17,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Runtime
 
 from ._errors import ScenarioConfigError, fail, issue_at
+from ._platform_options import domain_items
 from ._slugs import entity_slug
 from ._template_entity_config import _Definition, _definition
 from ._template_state_entities import _StateBasedEntity
@@ -63,21 +64,14 @@ def setup_legacy_template_entities(
     reported and skipped whole, as Home Assistant skips a platform it cannot validate."""
     issues: list[ConfigIssue] = []
     taken: set[str] = set()
-    for key, block in config.items():
-        domain = str(key).split(" ", 1)[0]
-        if domain not in DOMAINS or block is None:
+    for domain, where, item in domain_items(config, DOMAINS, PLATFORM):
+        try:
+            definitions = _platform_item(runtime, domain, item, where, taken)
+        except ScenarioConfigError as err:
+            issues.extend(err.issues)
             continue
-        items = block if isinstance(block, list) else [block]
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping) or item.get("platform") != PLATFORM:
-                continue
-            try:
-                definitions = _platform_item(runtime, domain, item, f"{key}[{index}]", taken)
-            except ScenarioConfigError as err:
-                issues.extend(err.issues)
-                continue
-            for definition in definitions:
-                _StateBasedEntity(runtime, definition).start()
+        for definition in definitions:
+            _StateBasedEntity(runtime, definition).start()
     return issues
 
 
