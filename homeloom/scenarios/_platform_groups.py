@@ -9,9 +9,11 @@ member, or with ``all`` every member, is on; a cover opening, closing, open or
 closed; a lock jammed, locking, unlocking, locked only when every member is...).
 A service on the group is carried out by calling it on the members, as Home
 Assistant forwards it; covers and fans forward only to the members whose
-``supported_features`` allow it. Of the attributes, the group shows ``entity_id``,
-a light's ``brightness``, ``color_mode`` and ``supported_color_modes``, and a cover's
-``current_position``; colours, effects and the other merged attributes are left out.
+``supported_features`` allow it. Of the attributes, the group shows ``entity_id``
+(not while unavailable), a light's ``brightness``, ``color_mode`` and
+``supported_color_modes``, and a cover's ``supported_features``, ``current_position``
+and ``current_tilt_position`` (see ``_cover_group``); colours, effects and the other
+merged attributes are left out.
 """
 
 from __future__ import annotations
@@ -21,8 +23,24 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
+from homeloom.orchestrator import (
+    ConfigIssue,
+    Context,
+    Event,
+    Runtime,
+    ServiceValidationError,
+    State,
+)
 
+from ._cover_group import (
+    cover_attributes,
+    cover_features,
+    cover_needs,
+    cover_state,
+    features_of,
+    member_needs,
+    toggled,
+)
 from ._derivative import setup_derivative
 from ._errors import issue_at
 from ._min_max import setup_min_max
@@ -70,19 +88,6 @@ _LIGHT_FORWARDED = frozenset(
 _BRIGHTNESS_MODES = frozenset(
     {"brightness", "color_temp", "hs", "xy", "rgb", "rgbw", "rgbww", "white"}
 )
-# Cover features (``supported_features`` bits) each cover service needs of a member.
-_OPEN_CLOSE, _SET_POSITION, _STOP = 1 | 2, 4, 8
-_OPEN_CLOSE_TILT, _STOP_TILT, _SET_TILT = 16 | 32, 64, 128
-_COVER_SERVICES = {
-    "open_cover": _OPEN_CLOSE,
-    "close_cover": _OPEN_CLOSE,
-    "stop_cover": _STOP,
-    "set_cover_position": _SET_POSITION,
-    "open_cover_tilt": _OPEN_CLOSE_TILT,
-    "close_cover_tilt": _OPEN_CLOSE_TILT,
-    "stop_cover_tilt": _STOP_TILT,
-    "set_cover_tilt_position": _SET_TILT,
-}
 _FAN_SET_SPEED = 1
 
 
@@ -95,6 +100,8 @@ class _PlatformGroup:
     members: list[str]
     every: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    # A cover group's last motion shown (as Home Assistant: opening at first), for toggle.
+    last_motion_open: bool = True
 
     def start(self) -> None:
         self.runtime.states.track(self.members, self._member_changed)
@@ -110,13 +117,18 @@ class _PlatformGroup:
 
     def _write(self, context: Context | None) -> None:
         states = self._states()
-        attributes: dict[str, Any] = {"entity_id": list(self.members), **self.extra}
+        attributes: dict[str, Any] = dict(self.extra)
         if not any(state.state != "unavailable" for state in states):
-            state = "unavailable"
+            state = "unavailable"  # as Home Assistant, without the members' attributes
         else:
             state = _STATE_RULES[self.domain](self, [s.state for s in states])
+            attributes["entity_id"] = list(self.members)
             attributes |= _ATTRIBUTES.get(self.domain, _no_attributes)(state, states)
         attributes["friendly_name"] = self.name
+        if self.domain == "cover":  # shown even when unavailable, as Home Assistant does
+            attributes["supported_features"] = cover_features(states)
+            if state in ("opening", "closing"):
+                self.last_motion_open = state == "opening"
         if self.domain == "light":
             attributes["icon"] = "mdi:lightbulb-group"
         self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
@@ -131,6 +143,8 @@ class _PlatformGroup:
         current = self.runtime.states.get(self.entity_id)
         if current is None or current.state == "unavailable":
             return None  # Home Assistant skips an unavailable entity
+        if self.domain == "cover":
+            service = self._cover_service(entity_id, current, service)
         forwarded = _forwarded(self, current.state, service, data)
         if forwarded is None:
             return None
@@ -139,6 +153,19 @@ class _PlatformGroup:
         if not members:
             return None
         return self._call_members(service, payload, members, context)
+
+    def _cover_service(self, entity_id: str, current: State, service: str) -> str:
+        """The service a cover group carries out for ``service``: refused when its
+        features lack what the service needs, a toggle resolved."""
+        needed = cover_needs(service)
+        if needed is not None and features_of(current) & needed != needed:
+            raise ServiceValidationError(
+                "cover", service, "", f"Entity {entity_id} does not support this service."
+            )
+        if service not in ("toggle", "toggle_cover_tilt"):
+            return service
+        states = [state.state for state in self._states()]
+        return toggled(service, current, states, self._valid(states), self.last_motion_open)
 
     async def _call_members(
         self, service: str, payload: dict[str, Any], members: list[str], context: Context
@@ -165,12 +192,7 @@ def _lock_state(group: _PlatformGroup, states: list[str]) -> str:
 
 
 def _cover_state(group: _PlatformGroup, states: list[str]) -> str:
-    for moving in ("opening", "closing"):
-        if moving in states:
-            return moving
-    if not group._valid(states):
-        return "unknown"
-    return "open" if "open" in states else "closed"
+    return cover_state(states, group._valid(states))
 
 
 def _media_state(group: _PlatformGroup, states: list[str]) -> str:
@@ -198,11 +220,6 @@ def _mean(values: list[Any]) -> Any:
     if len(values) <= 1:
         return values[0] if values else None
     return int(sum(values) / len(values))
-
-
-def _features(state: State) -> int:
-    features = state.attributes.get("supported_features")
-    return features if isinstance(features, int) else 0
 
 
 def _light_attributes(state: str, members: list[State]) -> dict[str, Any]:
@@ -237,24 +254,13 @@ def _light_attributes(state: str, members: list[State]) -> dict[str, Any]:
     return attributes
 
 
-def _cover_attributes(state: str, members: list[State]) -> dict[str, Any]:
-    positioned = [m for m in members if _features(m) & _SET_POSITION]
-    positions = [
-        m.attributes["current_position"]
-        for m in positioned
-        if m.attributes.get("current_position") is not None
-    ]
-    position = _mean(positions)
-    return {} if position is None else {"current_position": position}
-
-
 def _no_attributes(state: str, members: list[State]) -> dict[str, Any]:
     return {}
 
 
 _ATTRIBUTES: dict[str, Callable[[str, list[State]], dict[str, Any]]] = {
     "light": _light_attributes,
-    "cover": _cover_attributes,
+    "cover": cover_attributes,
 }
 
 Forwarded = tuple[str, dict[str, Any], list[str]]
@@ -280,11 +286,10 @@ def _forwarded(
     if group.domain in ("switch", "lock"):
         return service, {}, members
     if group.domain == "cover":
-        needed = _COVER_SERVICES.get(service)
-        if needed is None:
+        if cover_needs(service) is None:
             return None
         payload = {k: v for k, v in data.items() if k in ("position", "tilt_position")}
-        return service, payload, _supporting(group, needed)
+        return service, payload, _supporting(group, member_needs(service))
     if group.domain == "fan":
         if service == "turn_on" and "percentage" in data:
             service = "set_percentage" if data["percentage"] else "turn_off"
@@ -297,7 +302,7 @@ def _forwarded(
 def _supporting(group: _PlatformGroup, needed: int) -> list[str]:
     """The members whose features include ``needed``, in the order they are listed."""
     found = (group.runtime.states.get(member) for member in group.members)
-    return [s.entity_id for s in found if s is not None and _features(s) & needed]
+    return [s.entity_id for s in found if s is not None and features_of(s) & needed]
 
 
 def _light_fields(data: Mapping[str, Any]) -> dict[str, Any]:
