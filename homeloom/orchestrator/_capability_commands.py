@@ -104,6 +104,10 @@ class FanPercentage(_Command):
     percentage: int = Field(ge=0, le=100)
 
 
+class FanSpeedStep(_Command):
+    percentage_step: int | None = Field(None, ge=0, le=100)
+
+
 class FanPreset(_Command):
     preset_mode: str
 

@@ -31,18 +31,30 @@ class EntityProviders:
     _states: StateStore
     _registries: Registries
     _providers: dict[str, EntityCommandHandler]
-    _provider_timeouts: dict[str, float]
+    # None: carried out here (see set_provider's ``internal``).
+    _provider_timeouts: dict[str, float | None]
     _refreshers: dict[str, Callable[[], None]]
     timeout: Callable[[float], AbstractAsyncContextManager[Any]]
     default_provider: EntityCommandHandler | None
     on_missing_targets: Callable[[str], None] | None
 
     def set_provider(
-        self, entity_id: str, handler: EntityCommandHandler, *, timeout: float | None = None
+        self,
+        entity_id: str,
+        handler: EntityCommandHandler,
+        *,
+        timeout: float | None = None,
+        internal: bool = False,
     ) -> Unsubscribe:
-        """Name what carries out commands on ``entity_id`` (an adapter, a helper)."""
+        """Name what carries out commands on ``entity_id`` (an adapter, a helper).
+
+        ``internal``: its answers are work done here (a group calling its members), not
+        the outside world's: awaited without a timeout, and not parked, so that
+        ``idle()`` waits for them."""
         self._providers[entity_id] = handler
-        self._provider_timeouts[entity_id] = timeout or DEFAULT_COMMAND_TIMEOUT
+        self._provider_timeouts[entity_id] = (
+            None if internal else timeout or DEFAULT_COMMAND_TIMEOUT
+        )
 
         def remove() -> None:
             if self._providers.get(entity_id) is handler:
@@ -148,6 +160,9 @@ class EntityProviders:
 
     async def _in_time(self, entity_id: str, call: ServiceCall, answer: Awaitable[None]) -> None:
         timeout = self._provider_timeouts.get(entity_id, DEFAULT_COMMAND_TIMEOUT)
+        if timeout is None:
+            await answer
+            return
         try:
             async with self.timeout(timeout):
                 await answer

@@ -8,17 +8,16 @@ every member) has a known state, else the domain's rule (a light is on when any
 member, or with ``all`` every member, is on; a cover opening, closing, open or
 closed; a lock jammed, locking, unlocking, locked only when every member is...).
 A service on the group is carried out by calling it on the members, as Home
-Assistant forwards it; covers and fans forward only to the members whose
-``supported_features`` allow it. Of the attributes, the group shows ``entity_id``
-(not while unavailable), a light's ``brightness``, ``color_mode`` and
-``supported_color_modes``, and a cover's ``supported_features``, ``current_position``
-and ``current_tilt_position`` (see ``_cover_group``); colours, effects and the other
-merged attributes are left out.
+Assistant forwards it, and waits for them; covers and fans forward only to the members
+whose ``supported_features`` allow it. The group shows ``entity_id`` (not while
+unavailable) and its domain's merged attributes: a light's colour modes, brightness,
+colours and effects (``_light_group``), a fan's speed, oscillation and direction
+(``_fan_group``), a cover's position and tilt (``_cover_group``); their capabilities
+and ``supported_features`` even while unavailable.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +42,8 @@ from ._cover_group import (
 )
 from ._derivative import setup_derivative
 from ._errors import issue_at
+from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
+from ._light_group import light_attributes, light_capabilities
 from ._min_max import setup_min_max
 from ._platform_options import domain_items
 from ._sensor_groups import setup_sensor_group
@@ -85,10 +86,6 @@ _LIGHT_FORWARDED = frozenset(
         "xy_color",
     }
 )
-_BRIGHTNESS_MODES = frozenset(
-    {"brightness", "color_temp", "hs", "xy", "rgb", "rgbw", "rgbww", "white"}
-)
-_FAN_SET_SPEED = 1
 
 
 @dataclass
@@ -105,7 +102,8 @@ class _PlatformGroup:
 
     def start(self) -> None:
         self.runtime.states.track(self.members, self._member_changed)
-        self.runtime.services.set_provider(self.entity_id, self._command)
+        # Internal: a call on the group waits for its members' calls, done here.
+        self.runtime.services.set_provider(self.entity_id, self._command, internal=True)
         self._write(None)
 
     def _member_changed(self, event: Event) -> None:
@@ -124,11 +122,11 @@ class _PlatformGroup:
             state = _STATE_RULES[self.domain](self, [s.state for s in states])
             attributes["entity_id"] = list(self.members)
             attributes |= _ATTRIBUTES.get(self.domain, _no_attributes)(state, states)
+        # Capabilities and features are shown even when unavailable, as Home Assistant does.
+        attributes |= _CAPABILITIES.get(self.domain, _no_capabilities)(states)
         attributes["friendly_name"] = self.name
-        if self.domain == "cover":  # shown even when unavailable, as Home Assistant does
-            attributes["supported_features"] = cover_features(states)
-            if state in ("opening", "closing"):
-                self.last_motion_open = state == "opening"
+        if state in ("opening", "closing"):  # a cover group's motion, for its toggle
+            self.last_motion_open = state == "opening"
         if self.domain == "light":
             attributes["icon"] = "mdi:lightbulb-group"
         self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
@@ -143,6 +141,9 @@ class _PlatformGroup:
         current = self.runtime.states.get(self.entity_id)
         if current is None or current.state == "unavailable":
             return None  # Home Assistant skips an unavailable entity
+        if self.domain == "fan":
+            calls = fan_calls(current, service, data, self.members, self._states())
+            return self._call_all(calls, context) if calls else None
         if self.domain == "cover":
             service = self._cover_service(entity_id, current, service)
         forwarded = _forwarded(self, current.state, service, data)
@@ -166,6 +167,11 @@ class _PlatformGroup:
             return service
         states = [state.state for state in self._states()]
         return toggled(service, current, states, self._valid(states), self.last_motion_open)
+
+    async def _call_all(self, calls: list[FanCall], context: Context) -> None:
+        for service, payload, members in calls:
+            if members:
+                await self._call_members(service, payload, members, context)
 
     async def _call_members(
         self, service: str, payload: dict[str, Any], members: list[str], context: Context
@@ -214,53 +220,23 @@ _STATE_RULES: dict[str, Callable[[_PlatformGroup, list[str]], str]] = {
 }
 
 
-def _mean(values: list[Any]) -> Any:
-    """One value as it is, several as the integer part of their mean, as Home Assistant
-    merges members' numbers; None without any."""
-    if len(values) <= 1:
-        return values[0] if values else None
-    return int(sum(values) / len(values))
-
-
-def _light_attributes(state: str, members: list[State]) -> dict[str, Any]:
-    supported: set[str] = set()
-    for member in members:
-        supported |= set(member.attributes.get("supported_color_modes") or ())
-    if len(supported) > 1:
-        supported.discard("onoff")  # Home Assistant keeps the richest modes only
-    if supported - {"onoff", "brightness"}:
-        supported.discard("brightness")
-    supported = supported or {"onoff"}
-    lit = [member for member in members if member.state == "on"]
-    color_mode = None
-    if state == "on":
-        counted = Counter(m.attributes["color_mode"] for m in lit if m.attributes.get("color_mode"))
-        for plain, rank in (("onoff", -1), ("brightness", 0)):
-            if plain in counted:
-                if plain in supported:
-                    counted[plain] = rank
-                else:
-                    del counted[plain]
-        color_mode = counted.most_common(1)[0][0] if counted else "unknown"
-    attributes: dict[str, Any] = {
-        "supported_color_modes": sorted(supported),
-        "color_mode": color_mode,
-    }
-    if supported & _BRIGHTNESS_MODES:
-        brightness = [
-            m.attributes["brightness"] for m in lit if m.attributes.get("brightness") is not None
-        ]
-        attributes["brightness"] = _mean(brightness) if color_mode in _BRIGHTNESS_MODES else None
-    return attributes
-
-
 def _no_attributes(state: str, members: list[State]) -> dict[str, Any]:
     return {}
 
 
+def _no_capabilities(members: list[State]) -> dict[str, Any]:
+    return {}
+
+
 _ATTRIBUTES: dict[str, Callable[[str, list[State]], dict[str, Any]]] = {
-    "light": _light_attributes,
+    "light": light_attributes,
+    "fan": lambda state, members: fan_attributes(members),
     "cover": cover_attributes,
+}
+_CAPABILITIES: dict[str, Callable[[list[State]], dict[str, Any]]] = {
+    "light": light_capabilities,
+    "fan": fan_capabilities,
+    "cover": lambda members: {"supported_features": cover_features(members)},
 }
 
 Forwarded = tuple[str, dict[str, Any], list[str]]
@@ -271,7 +247,7 @@ def _forwarded(
 ) -> Forwarded | None:
     """The call the group makes of its members for ``service``, or None for none."""
     members = group.members
-    if service == "toggle" and group.domain in ("light", "switch", "fan"):
+    if service == "toggle" and group.domain in ("light", "switch"):
         service = "turn_off" if state == "on" else "turn_on"
     if group.domain == "light":
         if service == "turn_on":
@@ -290,12 +266,6 @@ def _forwarded(
             return None
         payload = {k: v for k, v in data.items() if k in ("position", "tilt_position")}
         return service, payload, _supporting(group, member_needs(service))
-    if group.domain == "fan":
-        if service == "turn_on" and "percentage" in data:
-            service = "set_percentage" if data["percentage"] else "turn_off"
-        if service == "set_percentage":
-            return service, {"percentage": data["percentage"]}, _supporting(group, _FAN_SET_SPEED)
-        return (service, {}, members) if service in ("turn_on", "turn_off") else None
     return service, dict(data), members
 
 
