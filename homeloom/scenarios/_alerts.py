@@ -270,7 +270,7 @@ def _repeat_s(value: Any) -> tuple[float, ...]:
     for minutes in listed:
         try:
             number = float(minutes)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # overflow: past a float's range
             raise OptionError(
                 "repeat", f"expected minutes (a number or a list), got {minutes!r}"
             ) from None

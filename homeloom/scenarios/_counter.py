@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -61,8 +62,10 @@ class Counter(HelperEntity):
     def restore(self) -> None:
         previous = self.previous()
         value = self.config.initial
-        if self.config.restore and previous is not None and previous.state.lstrip("-").isdigit():
-            value = int(previous.state)
+        if self.config.restore and previous is not None:
+            # Read as Home Assistant reads it (int()); a state it cannot read is passed over.
+            with contextlib.suppress(ValueError):
+                value = int(previous.state)
         self.write(str(self._clamp(value)))
 
     def apply_reload(self, config: Any) -> None:

@@ -145,12 +145,13 @@ class DerivativeSensor:
 def derivative_units(options: Mapping[str, Any]) -> tuple[str | None, str]:
     """``unit_prefix`` (none unless given) and ``unit_time`` (``h`` unless given)."""
     prefix = options.get("unit_prefix")
-    if prefix not in UNIT_PREFIXES:
+    # A list or a mapping, which a dict cannot look up, is no prefix either.
+    if not isinstance(prefix, str | None) or prefix not in UNIT_PREFIXES:
         raise OptionError(
             "unit_prefix", f"unit_prefix {prefix!r} is not one of n, µ, m, k, M, G, T"
         )
     unit_time = options.get("unit_time", "h")
-    if unit_time not in UNIT_TIMES:
+    if not isinstance(unit_time, str) or unit_time not in UNIT_TIMES:
         raise OptionError("unit_time", f"unit_time {unit_time!r} is not one of s, min, h, d")
     return prefix, unit_time
 

@@ -88,11 +88,12 @@ class _Entry:
     def provided(self) -> bool:
         if self.domain in COMPUTED_HELPER_DOMAINS or self.domain == "utility_meter":
             return True
+        kind = self.helper_type
+        if not isinstance(kind, str):  # no type homeloom makes, a list or mapping neither
+            return False
         if self.domain == "template":
-            return self.helper_type in _TEMPLATE_TYPES
-        return self.domain == "group" and (
-            self.helper_type in GROUP_DOMAINS or self.helper_type == "sensor"
-        )
+            return kind in _TEMPLATE_TYPES
+        return self.domain == "group" and (kind in GROUP_DOMAINS or kind == "sensor")
 
 
 @dataclass(frozen=True, slots=True)

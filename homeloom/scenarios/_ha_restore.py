@@ -199,8 +199,10 @@ def _last_triggered(state: str, attributes: Mapping[str, Any]) -> None:
 
 
 def _counter(state: str, attributes: Mapping[str, Any]) -> None:
-    if not state.lstrip("-").isdigit():
-        raise _BadEntry(f"a counter's state must be a whole number, got {state!r}")
+    try:
+        int(state)  # as the counter reads it
+    except ValueError:
+        raise _BadEntry(f"a counter's state must be a whole number, got {state!r}") from None
 
 
 _ATTRIBUTE_CHECKS: dict[str, Callable[[str, Mapping[str, Any]], None]] = {

@@ -179,7 +179,7 @@ def number_option(item: Mapping[str, Any], key: str) -> float | None:
         return None
     try:
         return float(item[key])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # overflow: a whole number past a float's
         raise OptionError(key, f"{key} must be a number, got {item[key]!r}") from None
 
 

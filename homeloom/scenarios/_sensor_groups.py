@@ -311,7 +311,7 @@ def sensor_group_problem(options: Mapping[str, Any]) -> tuple[str, str] | None:
     kind = options.get("type")
     if kind is None:
         return "type", "'type' missing"
-    if kind not in SENSOR_GROUP_TYPES:
+    if not isinstance(kind, str) or kind not in SENSOR_GROUP_TYPES:
         valid = ", ".join(SENSOR_GROUP_TYPES)
         return "type", f"type {kind!r} is not one of {valid} (std_dev came after 2024.3)"
     for key, valid_names in (("device_class", _DEVICE_CLASSES), ("state_class", _STATE_CLASSES)):

@@ -94,6 +94,8 @@ def _definition(
     ]
     if "state" not in entry:
         issues.append(issue_at(entry, None, path, "missing 'state'"))
+    elif entry["state"] is None:  # a template Home Assistant refuses as well
+        issues.append(issue_at(entry, "state", at("state"), "expected a template (a text)"))
     if issues:
         raise ScenarioConfigError(issues)
 

@@ -154,7 +154,7 @@ def meter_options(item: Any, key: str) -> MeterOptions:
             "source", f"expected one entity id, such as sensor.energy, got {source!r}"
         )
     cycle, cron = item.get("cycle"), item.get("cron")
-    if cycle is not None and cycle not in CYCLES:
+    if cycle is not None and (not isinstance(cycle, str) or cycle not in CYCLES):
         raise OptionError("cycle", f"cycle {cycle!r} is not one of {', '.join(CYCLES)}")
     offset = _offset(item)
     if cron is not None and cycle is not None:

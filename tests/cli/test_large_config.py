@@ -1,4 +1,6 @@
-"""A realistic, large configuration (written for this test) checks with zero errors."""
+"""A realistic, large configuration (written for this test): a Home Assistant directory
+as a resident copies it, ``.storage`` included, checks with zero errors and sets up
+every entity it describes."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from typing import Any
 import yaml
 
 from homeloom.cli import main
+from homeloom.simulate import simulate
+from tests.cli.large_config_domains import CONTROLS, ENERGY, SAFETY
+from tests.cli.large_config_storage import FOREIGN_ENTRIES, write_storage
 
 ROOMS = [f"room_{n}" for n in range(60)]
 BLUEPRINT = """\
@@ -189,6 +194,10 @@ def _write(config_dir: Path) -> int:
         }
         (config_dir / "packages" / f"pkg_{n}.yaml").write_text(yaml.safe_dump(package))
         count += 1
+    for name, text in {"energy": ENERGY, "safety": SAFETY, "controls": CONTROLS}.items():
+        (config_dir / "packages" / f"{name}.yaml").write_text(text, encoding="utf-8")
+        count += len(yaml.safe_load(text)["automation"])
+    write_storage(config_dir)
     (config_dir / "secrets.yaml").write_text("home_latitude: 48.85\n")
     (config_dir / "configuration.yaml").write_text(
         """\
@@ -230,5 +239,100 @@ def test_a_large_configuration_checks_with_zero_errors(tmp_path: Path, capsys: A
     assert report["errors"] == []
     assert code == 0
     assert report["scenarios"] == {"loaded": expected, "failed": 0}
-    # Entities no adapter provides are warnings, never errors.
-    assert all("unknown entity" in w["message"] for w in report["warnings"])
+    # Entities no adapter provides are warnings, never errors; so are the config entries
+    # of integrations homeloom does not have, which the copied directory holds on purpose.
+    entries, others = [], []
+    for warning in report["warnings"]:
+        foreign = warning["message"].startswith("config entries not provided")
+        (entries if foreign else others).append(warning)
+    assert all("unknown entity" in w["message"] for w in others)
+    assert len(entries) == 1
+    assert all(
+        f"{domain} {title!r}" in entries[0]["message"] for domain, title in FOREIGN_ENTRIES.items()
+    )
+    assert entries[0]["file"] == str(tmp_path / ".storage/core.config_entries")
+
+
+# What the house report says of each entity (see ``CONTROLS``): made from the YAML,
+# from the UI's helpers, persons, zones and config entries, restored from Home
+# Assistant's saved states.
+EXPECTED_STATES = {
+    "input_boolean.away_for_holidays": "on",  # a UI helper, renamed, restored
+    "input_number.night_temperature": "14.0",
+    "input_select.house_mode": "away",  # restored
+    "counter.doorbell_rings": "8",  # restored at 7, then the garage tag rang once
+    "timer.dishwasher": "idle",
+    "person.ann": "Office",
+    "person.bob": "home",
+    "zone.office": "1",
+    "sensor.house_power": "1500.0",  # config entry template sensor
+    "binary_sensor.any_window_open": "on",
+    "light.downstairs_lights": "on",  # config entry light group
+    "sensor.average_temperature": "20.0",  # config entry sensor group
+    "sensor.coldest_room": "19.0",  # min_max config entry
+    "binary_sensor.humid_bathroom": "on",  # threshold config entry
+    "sensor.power_trend": "0",  # derivative config entry
+    "sensor.heat_pump_this_month": "0.5",  # utility_meter config entry, renamed
+    "sensor.energy_daily": "2",
+    "sensor.energy_tariffs_peak": "2",
+    "select.energy_tariffs": "peak",
+    "sensor.upstairs_temperature": "17.5",
+    "sensor.warmest_room": "21.0",
+    "sensor.energy_rate": "0",
+    "binary_sensor.freezing_outside": "on",
+    "alert.garage_door": "on",
+    "alert.freezer": "idle",
+    "switch.heater": "off",
+    "lock.front_door": "unlocked",
+    "lock.garage": "locked",  # optimistic, its template says the garage is closed
+    "cover.garage": "closed",
+    "light.hall_strip": "off",
+    "fan.bathroom": "off",
+    "button.ring_all_phones": "unknown",
+    "number.night_setpoint": "14.0",
+    "select.heating_mode": "eco",
+}
+EVENTS = {
+    "start": "2026-06-01T12:00:00+02:00",
+    "initial": {
+        "sensor.grid_power": "1200",
+        "sensor.solar_power": "300",
+        "binary_sensor.room_0_window": "on",
+        "light.room_0": "on",
+        "light.room_1": "off",
+        **{
+            f"sensor.room_{n}_temperature": {
+                "state": state,
+                "attributes": {"unit_of_measurement": "°C"},
+            }
+            for n, state in enumerate(["19", "21", "17", "18"])
+        },
+        "sensor.bathroom_humidity": "80",
+        "sensor.heat_pump_energy": {"state": "100", "attributes": {"unit_of_measurement": "kWh"}},
+        "sensor.grid_energy": {"state": "5000", "attributes": {"unit_of_measurement": "kWh"}},
+        "sensor.outdoor": "-2",
+        "binary_sensor.garage_door": "on",
+        "binary_sensor.freezer_warm": "off",
+        "device_tracker.ann_phone": "not_home",
+        "device_tracker.bob_phone": "home",
+    },
+    "steps": [
+        {"event": {"type": "tag_scanned", "data": {"tag_id": "garage-tag"}}},
+        # The meters collect from their sources' first change on.
+        {"set": {"sensor.heat_pump_energy": "100.5", "sensor.grid_energy": "5002"}},
+        {"set": {"person.ann": {"state": "Office"}}},
+        {"event": {"type": "house_report"}},
+    ],
+}
+
+
+async def test_every_entity_of_the_copied_directory_exists(tmp_path: Path) -> None:
+    _write(tmp_path)
+    result = await simulate(tmp_path, EVENTS)
+    assert result["errors"] == []
+    services = [call["service"] for call in result["calls"]]
+    assert "cover.close_cover" in services  # the tag trigger ran
+    report = next(c for c in result["calls"] if c["scenario"] == "controls_report")
+    lines = report["data"]["message"].split()
+    states = dict(line.split("=", 1) for line in lines)
+    assert states == EXPECTED_STATES

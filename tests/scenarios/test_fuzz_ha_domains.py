@@ -1,0 +1,289 @@
+"""Hostile YAML items of the domains beyond automations: alerts, utility meters, notify
+groups, sensor groups, min/max, threshold and derivative sensors, and template controls
+(switches, locks, covers, lights, fans, numbers, selects, buttons). Whatever they hold,
+the house reports errors, never crashes or hangs, and runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from tests.scenarios.fuzz_house import (
+    FUZZ,
+    actions,
+    entity_ids,
+    exercise_house,
+    junk,
+    mostly,
+    templates,
+)
+
+numbers = st.one_of(
+    st.integers(-5, 100),
+    st.floats(),
+    st.sampled_from(["5", "x", "1e999", None, 10**400]),
+)
+booleans = st.one_of(st.booleans(), st.sampled_from(["yes", "off", "maybe"]))
+names = st.sampled_from(["Alpha", "", "Zoë", "x" * 300])
+durations = st.one_of(numbers, st.sampled_from(["00:05:00", "-1", {"minutes": 5}, "x"]))
+
+
+def _without(item: dict[str, Any], key: str | None) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name != key}
+
+
+def _seldom(usual: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> Any:
+    """``usual`` seven times in eight: an item of several keys is then often valid."""
+    return st.sampled_from([*[usual] * 7, odd]).flatmap(lambda chosen: chosen)
+
+
+def _item(
+    needed: dict[str, st.SearchStrategy[Any]], optional: dict[str, st.SearchStrategy[Any]]
+) -> st.SearchStrategy[dict[str, Any]]:
+    """An item with the ``needed`` keys, one left out at times, some of the ``optional``
+    ones and at times a stray one; their values mostly fitting."""
+    present = st.fixed_dictionaries(
+        {key: _seldom(value, junk) for key, value in needed.items()},
+        optional={key: _seldom(value, junk) for key, value in optional.items()},
+    )
+    stray = _seldom(st.just({}), st.fixed_dictionaries({"stray": junk}))
+    left_out = _seldom(st.none(), st.sampled_from([*needed, None]))
+    return st.builds(
+        lambda item, more, key: {**_without(item, key), **more}, present, stray, left_out
+    )
+
+
+def _platform(
+    platform: str,
+    needed: dict[str, st.SearchStrategy[Any]],
+    optional: dict[str, st.SearchStrategy[Any]],
+) -> Any:
+    return _item(needed, optional).map(lambda item: {"platform": platform, **item})
+
+
+# --- what the domains read ------------------------------------------------------------------
+
+alerts = st.dictionaries(
+    st.sampled_from(["garage", "freezer", "Bad Id"]),
+    _item(
+        {
+            "name": names,
+            "entity_id": entity_ids,
+            "repeat": st.one_of(numbers, st.lists(numbers, max_size=3)),
+        },
+        {
+            "state": st.sampled_from(["on", "off", "5"]),
+            "can_acknowledge": booleans,
+            "skip_first": booleans,
+            "message": templates,
+            "done_message": templates,
+            "title": templates,
+            "notifiers": st.lists(st.sampled_from(["family", "phone", "", "a.b"]), max_size=2),
+            "data": junk,
+        },
+    ),
+    max_size=2,
+)
+utility_meters = st.dictionaries(
+    st.sampled_from(["energy", "water", "Bad Id"]),
+    _item(
+        {"source": entity_ids},
+        {
+            "name": names,
+            "cycle": st.sampled_from(["daily", "hourly", "quarter-hourly", "x", "monthly"]),
+            "cron": st.sampled_from(["0 * * * *", "x", "* * * * * * *"]),
+            "offset": durations,
+            "tariffs": st.lists(st.sampled_from(["day", "night", "", "Day"]), max_size=3),
+            "net_consumption": booleans,
+            "delta_values": booleans,
+            "periodically_resetting": booleans,
+            "always_available": booleans,
+            "unique_id": names,
+        },
+    ),
+    max_size=2,
+)
+notify_members = _item(
+    {"service": st.sampled_from(["phone", "family", "", "x.y", "Bad"])}, {"data": junk}
+)
+notify_groups = st.lists(
+    _platform("group", {"services": st.lists(notify_members, max_size=3)}, {"name": names}),
+    max_size=2,
+)
+sensors = st.lists(
+    st.one_of(
+        _platform(
+            "group",
+            {
+                "type": st.sampled_from(["mean", "min", "max", "sum", "std_dev", "last", "x"]),
+                "entities": st.lists(entity_ids, max_size=3),
+            },
+            {
+                "name": names,
+                "ignore_non_numeric": booleans,
+                "unit_of_measurement": st.sampled_from(["kWh", "°C", ""]),
+                "device_class": st.sampled_from(["energy", "temperature", "x"]),
+                "state_class": st.sampled_from(["total", "measurement", "x"]),
+                "unique_id": names,
+            },
+        ),
+        _platform(
+            "min_max",
+            {"entity_ids": st.one_of(st.lists(entity_ids, max_size=3), entity_ids)},
+            {
+                "name": names,
+                "type": st.sampled_from(["mean", "min", "max", "median", "range", "x"]),
+                "round_digits": numbers,
+                "unique_id": names,
+            },
+        ),
+        _platform(
+            "derivative",
+            {"source": entity_ids},
+            {
+                "name": names,
+                "round": numbers,
+                "unit_prefix": st.sampled_from(["k", "M", "x", None]),
+                "unit_time": st.sampled_from(["s", "min", "h", "x"]),
+                "unit": st.sampled_from(["W", ""]),
+                "time_window": durations,
+            },
+        ),
+    ),
+    max_size=3,
+)
+thresholds = st.lists(
+    _platform(
+        "threshold",
+        {"entity_id": entity_ids},
+        {
+            "name": names,
+            "lower": numbers,
+            "upper": numbers,
+            "hysteresis": numbers,
+            "device_class": st.sampled_from(["heat", "cold", "x"]),
+        },
+    ),
+    max_size=2,
+)
+# Each legacy template control: its plural, the keys it needs, the templates and the
+# actions it may have; the modern ones are ``template:`` items' lists.
+LEGACY = {
+    "switch": ("switches", ["turn_on", "turn_off"], ["value_template"], []),
+    "cover": (
+        "covers",
+        [],
+        ["value_template", "position_template", "tilt_template"],
+        ["open_cover", "close_cover", "stop_cover", "set_cover_position"],
+    ),
+    "light": (
+        "lights",
+        ["turn_on", "turn_off"],
+        ["value_template", "level_template", "temperature_template"],
+        ["set_level", "set_temperature"],
+    ),
+    "fan": (
+        "fans",
+        ["turn_on", "turn_off"],
+        ["value_template", "percentage_template", "preset_mode_template"],
+        ["set_percentage", "set_preset_mode"],
+    ),
+}
+control_keys: dict[str, st.SearchStrategy[Any]] = {
+    "friendly_name": names,
+    "availability_template": templates,
+    "optimistic": booleans,
+    "speed_count": numbers,
+    "preset_modes": st.lists(st.sampled_from(["auto", "eco"]), max_size=2),
+    "device_class": st.sampled_from(["garage", "blind", "x"]),
+}
+
+
+def _legacy(domain: str) -> st.SearchStrategy[dict[str, Any]]:
+    plural, needed, template_keys, action_keys = LEGACY[domain]
+    optional = {
+        **dict.fromkeys(template_keys, templates),
+        **dict.fromkeys(action_keys, actions),
+        **control_keys,
+    }
+    controls = st.dictionaries(
+        st.sampled_from(["one", "two", "Bad Id"]),
+        _item(dict.fromkeys(needed, actions), optional),
+        max_size=2,
+    )
+    return st.fixed_dictionaries({"platform": st.just("template"), plural: controls})
+
+
+locks = _platform(
+    "template",
+    {"value_template": templates, "lock": actions, "unlock": actions},
+    {"name": names, "optimistic": booleans},
+)
+numbers_controls = _item(
+    {"state": templates, "set_value": actions, "step": numbers},
+    {"name": names, "min": numbers, "max": numbers, "optimistic": booleans},
+)
+selects = _item(
+    {
+        "state": templates,
+        "options": st.one_of(templates, st.just("{{ ['a', 'b'] }}")),
+        "select_option": actions,
+    },
+    {"name": names, "optimistic": booleans},
+)
+buttons = _item({}, {"name": names, "press": actions})
+modern_controls = st.fixed_dictionaries(
+    {},
+    optional={
+        "button": st.lists(buttons, max_size=2),
+        "number": st.lists(numbers_controls, max_size=2),
+        "select": st.lists(selects, max_size=2),
+    },
+)
+configurations = st.fixed_dictionaries(
+    {},
+    optional={
+        "alert": mostly(alerts, junk),
+        "utility_meter": mostly(utility_meters, junk),
+        "notify": mostly(notify_groups, junk),
+        "sensor": mostly(sensors, junk),
+        "binary_sensor": mostly(thresholds, junk),
+        "switch": mostly(st.lists(_legacy("switch"), max_size=1), junk),
+        "cover": mostly(st.lists(_legacy("cover"), max_size=1), junk),
+        "light": mostly(st.lists(_legacy("light"), max_size=1), junk),
+        "fan": mostly(st.lists(_legacy("fan"), max_size=1), junk),
+        "lock": mostly(st.lists(locks, max_size=2), junk),
+        "template": mostly(st.lists(modern_controls, max_size=2), junk),
+    },
+)
+HELPERS = {
+    "homeassistant": {"time_zone": "Europe/Paris"},
+    "input_boolean": {"flag": {}},
+    # Reads every entity the fuzzed items make, so their states are rendered.
+    "automation": [
+        {
+            "id": "watch",
+            "triggers": [{"trigger": "state", "entity_id": "sensor.a"}],
+            "actions": [{"action": "notify.notify", "data": {"message": "{{ states | count }}"}}],
+        }
+    ],
+}
+
+
+@pytest.mark.allow_error_logs  # the house logs each configuration error it reports
+@FUZZ
+@given(configurations)
+# Found by this test: a unit (or a utility meter's cycle) that was a list raised
+# TypeError, and a whole number past a float's range, as a threshold's limit or an
+# alert's repeat, OverflowError.
+@example({"sensor": [{"platform": "derivative", "source": "sensor.a", "unit_prefix": []}]})
+@example({"utility_meter": {"energy": {"source": "sensor.a", "cycle": ["daily"]}}})
+@example({"binary_sensor": [{"platform": "threshold", "entity_id": "sensor.a", "lower": 10**400}]})
+@example({"alert": {"garage": {"name": "Garage", "entity_id": "sensor.a", "repeat": 10**400}}})
+def test_hostile_domain_items_are_reported_and_the_house_runs(config: dict[str, Any]) -> None:
+    text = yaml.safe_dump({**HELPERS, **config}, allow_unicode=True)
+    exercise_house({"configuration.yaml": text})
