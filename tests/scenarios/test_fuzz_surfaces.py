@@ -32,6 +32,7 @@ from homeloom.scenarios import _device_automations as device
 from homeloom.scenarios._automation import Automation
 from homeloom.scenarios._automations import AutomationManager
 from homeloom.scenarios._blueprints import BlueprintError, use_blueprint
+from tests.scenarios.fuzz_house import junk, mostly, scalars
 
 # Derandomized: CI runs the same examples each time, and a failure reproduces.
 FUZZ = settings(
@@ -42,27 +43,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 RUNTIME = Runtime(clock=TestClock())
-
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(10**20), max_value=10**20),
-    st.floats(),
-    st.text(max_size=8),
-)
-junk: Any = st.recursive(
-    scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=3),
-        st.dictionaries(st.text(max_size=6), children, max_size=3),
-    ),
-    max_leaves=8,
-)
-
-
-def _mostly(usual: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """``usual`` three times in four, else ``odd``: close enough to valid to go deep."""
-    return st.one_of(usual, usual, usual, odd)
 
 
 @contextlib.contextmanager
@@ -169,8 +149,8 @@ input_specs = st.one_of(
 )
 blueprint_blocks = st.fixed_dictionaries(
     {
-        "name": _mostly(st.just("Fuzz"), junk),
-        "domain": _mostly(st.just("automation"), st.sampled_from(["script", 5, None])),
+        "name": mostly(st.just("Fuzz"), junk),
+        "domain": mostly(st.just("automation"), st.sampled_from(["script", 5, None])),
     },
     optional={
         "input": st.one_of(st.dictionaries(input_names, input_specs, max_size=3), junk),
@@ -330,7 +310,7 @@ numbers = st.one_of(
 )
 device_keys = st.fixed_dictionaries(
     {
-        "entity_id": _mostly(
+        "entity_id": mostly(
             st.sampled_from(["light.a", " Light.A ", "0e1a" * 8, "f" * 32, "bad", ""]), junk
         )
     },
@@ -349,7 +329,7 @@ device_keys = st.fixed_dictionaries(
     },
 )
 device_configs = st.tuples(
-    _mostly(st.sampled_from(DEVICE_TYPES), st.tuples(junk, junk)), device_keys
+    mostly(st.sampled_from(DEVICE_TYPES), st.tuples(junk, junk)), device_keys
 ).map(lambda drawn: {"domain": drawn[0][0], "type": drawn[0][1], **drawn[1]})
 
 
