@@ -109,12 +109,7 @@ class _TemplateControl(_StateBasedEntity):
     ) -> None:
         changed = self.new_results(value)
         state = value.get("state")
-        if (
-            self.domain in ("switch", "lock")
-            and isinstance(state, TemplateError)
-            and self.definition.availability is None
-        ):
-            self.write("unavailable", {}, context)
+        if self.domain in ("switch", "lock") and self.failed_state(value, context):
             return
         if "state" in changed:
             self.value = _READERS[self.domain](state)
@@ -124,6 +119,14 @@ class _TemplateControl(_StateBasedEntity):
         if "options" in changed:
             self.options = _options(changed["options"])
         self.write(self.state_text(), attributes, context)
+
+    def failed_state(self, value: Mapping[str, Any], context: Context) -> bool:
+        """Whether the state template failed with no availability template to say
+        otherwise, the entity then written unavailable, as Home Assistant does."""
+        if isinstance(value.get("state"), TemplateError) and self.definition.availability is None:
+            self.write("unavailable", {}, context)
+            return True
+        return False
 
     def new_results(self, value: Mapping[str, Any]) -> dict[str, Any]:
         """The templates' results that differ from their last ones, remembered. As Home

@@ -143,9 +143,7 @@ class TemplateCover(_TemplateControl):
         self, value: Any, attributes: dict[str, Any], context: Context, reads: _Reads
     ) -> None:
         changed = self.new_results(value)
-        state = value.get("state")
-        if isinstance(state, TemplateError) and self.definition.availability is None:
-            self.write("unavailable", {}, context)
+        if self.failed_state(value, context):
             return
         if "state" in changed:
             self.take_state(changed["state"])
