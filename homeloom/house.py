@@ -346,7 +346,7 @@ class House:
         register_capability_services(runtime)
         setup_select_moves(runtime)
         setup_core_services(runtime, self)
-        setup_system_log(runtime)
+        report.errors.extend(setup_system_log(runtime, self.config))
         Notifications(runtime)
         Logbook(runtime)
         Webhooks(runtime)

@@ -82,6 +82,8 @@ INTEGRATIONS = (
     "min_max",
     "threshold",
     "derivative",
+    # Its ``fire_event`` handler on the root logger fires ``system_log_event``.
+    "system_log",
 )
 # What Home Assistant 2024.3's bootstrap sets up in every house, whatever the
 # configuration holds (its DEFAULT_INTEGRATIONS that matter to automations; tag, set up
@@ -309,6 +311,16 @@ def automation_runs(hass: Any, rec: Any, loop: Any) -> list[dict[str, Any]]:
     return _original_runs(SimpleNamespace(data={"trace": automations_only}), rec, loop)
 
 
+def drop_system_log_handlers() -> None:
+    """The job's house is never closed, so its ``system_log`` handler, left on the root
+    logger, would fire the next job's records on a closed loop: it goes with its job."""
+    from homeassistant.components.system_log import LogErrorHandler
+
+    for handler in list(logging.root.handlers):
+        if isinstance(handler, LogErrorHandler):
+            logging.root.removeHandler(handler)
+
+
 ha_oracle._start_hass = start_hass_with_integrations
 ha_oracle.Stubber = FullStubber
 ha_oracle._runs = automation_runs
@@ -328,6 +340,7 @@ def main() -> int:
         Job.storage = Path(job["config"]) / ".storage"
         result = ha_oracle.run_job(job["config"], job["events"])
         ha_oracle._write(result, job["out"])
+        drop_system_log_handlers()
     return 0
 
 
