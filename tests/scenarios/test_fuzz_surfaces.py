@@ -8,7 +8,6 @@ import contextlib
 import io
 import json
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from homeloom.scenarios import _device_automations as device
 from homeloom.scenarios._automation import Automation
 from homeloom.scenarios._automations import AutomationManager
 from homeloom.scenarios._blueprints import BlueprintError, use_blueprint
-from tests.scenarios.fuzz_house import junk, mostly, scalars
+from tests.scenarios.fuzz_house import config_dir, junk, mostly, scalars
 
 # Derandomized: CI runs the same examples each time, and a failure reproduces.
 FUZZ = settings(
@@ -43,17 +42,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 RUNTIME = Runtime(clock=TestClock())
-
-
-@contextlib.contextmanager
-def _config_dir(files: dict[str, str]) -> Iterator[Path]:
-    """A configuration directory holding ``files`` (path: text), removed afterwards."""
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        for name, text in files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8", errors="surrogateescape")
-        yield root
 
 
 def _assert_issues(issues: list[ConfigIssue]) -> None:
@@ -110,7 +98,7 @@ libraries = st.dictionaries(
 @example({"a.jinja": "{% macro m(x=1) %}{{ m(1) }}{% endmacro %}"}, "a.jinja")
 def test_hostile_macro_libraries_error_cleanly_and_end(files: dict[str, str], name: str) -> None:
     written = {f"custom_templates/{file}": text for file, text in files.items()}
-    with _config_dir(written) as root:
+    with config_dir(written) as root:
         runtime = Runtime(clock=TestClock(), config_dir=root)
         errors, warnings = setup_template_library(runtime)
         for issue in [*errors, *warnings]:  # each names the file it is about
@@ -217,7 +205,7 @@ def _blueprints(fuzzed: str) -> Iterator[Path]:
         "blueprints/automation/fuzz.yaml": fuzzed,
         "blueprints/automation/good.yaml": GOOD_BLUEPRINT,
     }
-    with _config_dir(files) as root:
+    with config_dir(files) as root:
         (root / "blueprints/automation/loop.yaml").symlink_to("loop.yaml")
         yield root
 
@@ -425,7 +413,7 @@ def test_check_json_counts_every_automation_item(items: list[Any]) -> None:
         "configuration.yaml": "homeassistant:\n  time_zone: UTC\nautomation: !include a.yaml\n",
         "a.yaml": yaml.safe_dump(items, allow_unicode=True),
     }
-    with _config_dir(files) as root, contextlib.redirect_stdout(io.StringIO()) as out:
+    with config_dir(files) as root, contextlib.redirect_stdout(io.StringIO()) as out:
         code = main(["check", "--config", str(root), "--json"])
     report = json.loads(out.getvalue())
     scenarios = report["scenarios"]
