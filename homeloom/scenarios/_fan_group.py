@@ -22,7 +22,7 @@ from homeloom.orchestrator import ServiceValidationError, State
 
 __all__ = ["FanCall", "fan_attributes", "fan_calls", "fan_capabilities"]
 
-# FanEntityFeature bits a group can have.
+# FanEntityFeature bits (template fans use them too).
 _SET_SPEED, _OSCILLATE, _DIRECTION = 1, 2, 4
 _PRESET_MODE = 8
 # The features a service needs of the fan it targets (any one of them), as Home

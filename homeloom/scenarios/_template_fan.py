@@ -30,6 +30,7 @@ from typing import Any
 from homeloom.orchestrator import Context, Runtime, ServiceValidationError
 
 from ._errors import fail
+from ._fan_group import _DIRECTION, _NEEDS, _OSCILLATE, _PRESET_MODE, _SET_SPEED
 from ._template_controls import _TemplateControl
 from ._template_controls_config import _Control, _Kind
 from ._template_state_entities import _Reads
@@ -72,17 +73,6 @@ FAN_KIND = _Kind(
     {action: action for action in _ACTIONS},
     None,  # named after its key
 )
-# FanEntityFeature bits.
-_SET_SPEED, _OSCILLATE, _DIRECTION, _PRESET_MODE = 1, 2, 4, 8
-# The features a fan service needs (any one of them), as Home Assistant registers them.
-_NEEDS = {
-    "set_percentage": (_SET_SPEED,),
-    "increase_speed": (_SET_SPEED,),
-    "decrease_speed": (_SET_SPEED,),
-    "oscillate": (_OSCILLATE,),
-    "set_direction": (_DIRECTION,),
-    "set_preset_mode": (_SET_SPEED, _PRESET_MODE),
-}
 _DIRECTIONS = ("forward", "reverse")
 _NOT_KNOWN = ("unavailable", "unknown")
 
