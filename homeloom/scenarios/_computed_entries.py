@@ -1,6 +1,7 @@
-"""Min/max, threshold and derivative helpers made in Home Assistant's UI: config entries
-of the ``min_max``, ``threshold`` and ``derivative`` integrations, made as Home
-Assistant 2024.3 makes them from an entry's ``options``.
+"""Min/max, threshold, derivative, times-of-the-day and trend helpers made in Home
+Assistant's UI: config entries of the ``min_max``, ``threshold``, ``derivative``,
+``tod`` and ``trend`` integrations, made as Home Assistant 2024.3 makes them from an
+entry's ``options``.
 
 The options are the YAML item's, with these differences: every option is there (the
 UI fills in its defaults; a numeric one may be a decimal, ``2.0``), the watched
@@ -24,6 +25,8 @@ from ._platform_options import OptionError, registry_entity_id, whole_option
 from ._slugs import entity_slug
 from ._template_entity_config import _free_id
 from ._threshold import ThresholdSensor, threshold_limits
+from ._tod import make_tod_entry
+from ._trend import make_trend_entry
 
 __all__ = [
     "COMPUTED_HELPER_DOMAINS",
@@ -37,6 +40,8 @@ COMPUTED_HELPER_DOMAINS = {
     "min_max": "sensor",
     "threshold": "binary_sensor",
     "derivative": "sensor",
+    "tod": "binary_sensor",
+    "trend": "binary_sensor",
 }
 
 
@@ -125,7 +130,25 @@ def _derivative(entry: _HelperEntry) -> None:
     ).start()
 
 
-_MAKERS = {"min_max": _min_max, "threshold": _threshold, "derivative": _derivative}
+def _tod(entry: _HelperEntry) -> None:
+    entity_id, name = entry.identity("binary_sensor", entry.title)
+    make_tod_entry(entry.runtime, entity_id, name, entry.options)
+
+
+def _trend(entry: _HelperEntry) -> None:
+    entry.require("entity_id")
+    source = entry.entity_id("entity_id", entry.options["entity_id"])
+    entity_id, name = entry.identity("binary_sensor", entry.title)
+    make_trend_entry(entry.runtime, entity_id, name, source, entry.options)
+
+
+_MAKERS = {
+    "min_max": _min_max,
+    "threshold": _threshold,
+    "derivative": _derivative,
+    "tod": _tod,
+    "trend": _trend,
+}
 
 
 def make_computed_helper(

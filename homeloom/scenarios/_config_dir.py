@@ -328,7 +328,7 @@ PROVIDED_KEYS = frozenset(
 # each item of another platform is warned about.
 PROVIDED_PLATFORMS = {
     "sensor": frozenset({"template", "group", "min_max", "derivative"}),
-    "binary_sensor": frozenset({"template", "group", "threshold"}),
+    "binary_sensor": frozenset({"template", "group", "threshold", "tod", "trend"}),
     **{domain: frozenset({"group", "template"}) for domain in ("light", "cover", "fan")},
     **{domain: frozenset({"group"}) for domain in ("media_player", "notify")},
     "switch": frozenset({"template", "group"}),

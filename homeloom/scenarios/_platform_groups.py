@@ -49,6 +49,8 @@ from ._platform_options import domain_items
 from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
 from ._threshold import setup_threshold
+from ._tod import setup_tod
+from ._trend import setup_trend
 
 __all__ = ["setup_platform_groups"]
 
@@ -293,6 +295,8 @@ _COMPUTED: dict[tuple[str, Any], Callable[[Runtime, Mapping[str, Any], str], lis
     ("sensor", "min_max"): setup_min_max,
     ("sensor", "derivative"): setup_derivative,
     ("binary_sensor", "threshold"): setup_threshold,
+    ("binary_sensor", "tod"): setup_tod,
+    ("binary_sensor", "trend"): setup_trend,
 }
 # The domains whose items are read here: the groups', and sensor's (its groups are of
 # numbers, made by their own module, as min_max and derivative are).

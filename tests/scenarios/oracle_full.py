@@ -82,6 +82,8 @@ INTEGRATIONS = (
     "min_max",
     "threshold",
     "derivative",
+    "tod",
+    "trend",
     # Its ``fire_event`` handler on the root logger fires ``system_log_event``.
     "system_log",
 )

@@ -49,7 +49,16 @@ def _exercise(files: dict[str, str]) -> None:
 
 # --- config entries -----------------------------------------------------------------------
 
-ENTRY_DOMAINS = ["template", "group", "min_max", "threshold", "derivative", "utility_meter"]
+ENTRY_DOMAINS = [
+    "template",
+    "group",
+    "min_max",
+    "threshold",
+    "derivative",
+    "utility_meter",
+    "tod",
+    "trend",
+]
 HELPER_TYPES = ["sensor", "binary_sensor", "light", "switch", "cover", "fan", "lock", "event"]
 numbers = st.one_of(st.integers(-5, 100), st.floats(), st.sampled_from(["5", "x", None]))
 option_values = {
@@ -82,6 +91,14 @@ option_values = {
     "unit_of_measurement": st.sampled_from(["W", "°C", ""]),
     "device_class": st.sampled_from(["power", "door", "x"]),
     "state_class": st.sampled_from(["measurement", "x"]),
+    "invert": st.booleans(),
+    "after_time": st.sampled_from(["20:00:00", "06:30", "25:00", "sunset"]),
+    "before_time": st.sampled_from(["06:00:00", "20:00", "x"]),
+    "attribute": st.sampled_from(["temperature", ""]),
+    "max_samples": numbers,
+    "min_samples": numbers,
+    "min_gradient": numbers,
+    "sample_duration": numbers,
 }
 # The options each kind of entry reads, so most entries get past the first check.
 DOMAIN_OPTIONS = {
@@ -90,6 +107,8 @@ DOMAIN_OPTIONS = {
     "min_max": ["entity_ids", "type", "round_digits"],
     "threshold": ["entity_id", "lower", "upper", "hysteresis"],
     "derivative": ["source", "round", "unit_prefix", "unit_time", "time_window"],
+    "tod": ["after_time", "before_time"],
+    "trend": ["entity_id", "attribute", "invert", "max_samples", "min_samples", "min_gradient"],
     "utility_meter": [
         "source",
         "cycle",
