@@ -53,6 +53,7 @@ from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._core_services import setup_core_services
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
+from homeloom.scenarios._manual_alarm import setup_manual_alarms
 from homeloom.scenarios._notify_groups import setup_notify_groups
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._platform_groups import setup_platform_groups
@@ -382,6 +383,7 @@ class House:
         # Once the entities they watch exist; they begin, if already due, at start.
         report.errors.extend(setup_alerts(runtime, self.config))
         report.errors.extend(setup_utility_meters(runtime, self.config))
+        report.errors.extend(setup_manual_alarms(runtime, self.config))
         # The same entities made in Home Assistant's UI, kept in its config entries.
         entry_errors, entry_warnings = setup_config_entry_helpers(runtime)
         report.errors.extend(entry_errors)

@@ -92,6 +92,9 @@ class LockCode(_Command):
 
 
 class AlarmCode(_Command):
+    # A number is taken as its text, as Home Assistant's ``cv.string`` takes a code.
+    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
+
     code: str | None = None
 
 

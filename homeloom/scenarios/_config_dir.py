@@ -333,6 +333,7 @@ PROVIDED_PLATFORMS = {
     **{domain: frozenset({"group"}) for domain in ("media_player", "notify")},
     "switch": frozenset({"template", "group"}),
     "lock": frozenset({"template", "group"}),
+    "alarm_control_panel": frozenset({"manual"}),
 }
 # Home Assistant integrations that make no entity and no service automations use (the
 # web server, the recorder, the frontend...): accepted without a word, since a house

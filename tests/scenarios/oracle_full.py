@@ -72,6 +72,8 @@ INTEGRATIONS = (
     "fan",
     "lock",
     "media_player",
+    # Its ``platform: manual`` items: manual alarm panels.
+    "alarm_control_panel",
     # Its ``platform: group`` items: notify groups; then the alerts, which notify.
     "notify",
     "alert",

@@ -39,10 +39,10 @@ async def test_provided_quiet_and_labelled_keys_are_accepted_silently(tmp_path: 
 
 
 async def test_a_package_key_is_checked_too(tmp_path: Path) -> None:
-    text = "  packages:\n    extra:\n      alarm_control_panel:\n        - platform: manual\n"
+    text = "  packages:\n    extra:\n      camera:\n        - platform: generic\n"
     warnings = await _check(tmp_path, text)
     assert len(warnings) == 1
-    assert "'alarm_control_panel' is not provided by homeloom" in warnings[0]
+    assert "'camera' is not provided by homeloom" in warnings[0]
 
 
 @pytest.mark.allow_error_logs
