@@ -51,6 +51,8 @@ from homeloom.scenarios import (
 from homeloom.scenarios._alerts import setup_alerts
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._core_services import setup_core_services
+from homeloom.scenarios._generic_hygrostat import setup_generic_hygrostats
+from homeloom.scenarios._generic_thermostat import setup_generic_thermostats
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
 from homeloom.scenarios._manual_alarm import setup_manual_alarms
@@ -383,6 +385,8 @@ class House:
         # Once the entities they watch exist; they begin, if already due, at start.
         report.errors.extend(setup_alerts(runtime, self.config))
         report.errors.extend(setup_utility_meters(runtime, self.config))
+        report.errors.extend(setup_generic_thermostats(runtime, self.config))
+        report.errors.extend(setup_generic_hygrostats(runtime, self.config))
         report.errors.extend(setup_manual_alarms(runtime, self.config))
         # The same entities made in Home Assistant's UI, kept in its config entries.
         entry_errors, entry_warnings = setup_config_entry_helpers(runtime)

@@ -303,6 +303,7 @@ PROVIDED_KEYS = frozenset(
         "automation",
         "calendar",
         "counter",
+        "generic_hygrostat",
         "group",
         "input_boolean",
         "input_button",
@@ -333,6 +334,8 @@ PROVIDED_PLATFORMS = {
     **{domain: frozenset({"group"}) for domain in ("media_player", "notify")},
     "switch": frozenset({"template", "group"}),
     "lock": frozenset({"template", "group"}),
+    "climate": frozenset({"generic_thermostat"}),
+    "humidifier": frozenset({"generic_hygrostat"}),
     "alarm_control_panel": frozenset({"manual"}),
 }
 # Home Assistant integrations that make no entity and no service automations use (the

@@ -77,6 +77,11 @@ INTEGRATIONS = (
     # Its ``platform: group`` items: notify groups; then the alerts, which notify.
     "notify",
     "alert",
+    # Its ``platform: generic_thermostat`` items: generic thermostats.
+    "climate",
+    # Its hygrostats, set up on the humidifier platform (which may hold them too).
+    "generic_hygrostat",
+    "humidifier",
     # Its meters' sensors and tariff selects, and its reset and calibrate services.
     "utility_meter",
     # Helpers made in the UI that compute a sensor from others (their YAML forms are
@@ -202,6 +207,9 @@ async def start_hass_with_integrations(
             ready.add(domain)
         else:
             rec.error(f"setting up {domain} failed", level="ERROR")
+    if "generic_hygrostat" in ready:  # its hygrostats answer humidifier services
+        await hass.async_block_till_done()
+        ready.add("humidifier")
     if "utility_meter" in ready:  # its tariff selects answer select.select_option
         ready.add("select")
     if "template" in ready:  # its buttons, numbers and selects answer their domains' services
