@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from homeloom.orchestrator import Runtime
 
 from ._derivative import DerivativeSensor, derivative_units, derivative_window
+from ._integration import make_integration_entry
 from ._min_max import MinMaxSensor, min_max_kind, min_max_name
 from ._platform_options import OptionError, registry_entity_id, whole_option
 from ._slugs import entity_slug
@@ -40,6 +41,7 @@ COMPUTED_HELPER_DOMAINS = {
     "min_max": "sensor",
     "threshold": "binary_sensor",
     "derivative": "sensor",
+    "integration": "sensor",
     "tod": "binary_sensor",
     "trend": "binary_sensor",
 }
@@ -130,6 +132,13 @@ def _derivative(entry: _HelperEntry) -> None:
     ).start()
 
 
+def _integration(entry: _HelperEntry) -> None:
+    entry.require("source")
+    source = entry.entity_id("source", entry.options["source"])
+    entity_id, name = entry.identity("sensor", entry.title)
+    make_integration_entry(entry.runtime, entity_id, name, source, entry.options)
+
+
 def _tod(entry: _HelperEntry) -> None:
     entity_id, name = entry.identity("binary_sensor", entry.title)
     make_tod_entry(entry.runtime, entity_id, name, entry.options)
@@ -146,6 +155,7 @@ _MAKERS = {
     "min_max": _min_max,
     "threshold": _threshold,
     "derivative": _derivative,
+    "integration": _integration,
     "tod": _tod,
     "trend": _trend,
 }

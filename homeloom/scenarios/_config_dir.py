@@ -328,7 +328,9 @@ PROVIDED_KEYS = frozenset(
 # Domains homeloom provides only some platforms of (``sensor: [{platform: template}]``):
 # each item of another platform is warned about.
 PROVIDED_PLATFORMS = {
-    "sensor": frozenset({"template", "group", "min_max", "derivative"}),
+    "sensor": frozenset(
+        {"template", "group", "min_max", "derivative", "integration", "statistics"}
+    ),
     "binary_sensor": frozenset({"template", "group", "threshold", "tod", "trend"}),
     **{domain: frozenset({"group", "template"}) for domain in ("light", "cover", "fan")},
     **{domain: frozenset({"group"}) for domain in ("media_player", "notify")},
@@ -336,7 +338,8 @@ PROVIDED_PLATFORMS = {
     "lock": frozenset({"template", "group"}),
     "climate": frozenset({"generic_thermostat"}),
     "humidifier": frozenset({"generic_hygrostat"}),
-    "alarm_control_panel": frozenset({"manual"}),
+    "alarm_control_panel": frozenset({"manual", "template"}),
+    "vacuum": frozenset({"template"}),
 }
 # Home Assistant integrations that make no entity and no service automations use (the
 # web server, the recorder, the frontend...): accepted without a word, since a house

@@ -142,14 +142,16 @@ class DerivativeSensor:
         self.runtime.states.set(self.entity_id, state, attributes, context=context)
 
 
-def derivative_units(options: Mapping[str, Any]) -> tuple[str | None, str]:
-    """``unit_prefix`` (none unless given) and ``unit_time`` (``h`` unless given)."""
+def derivative_units(
+    options: Mapping[str, Any], prefixes: Mapping[str | None, float] = UNIT_PREFIXES
+) -> tuple[str | None, str]:
+    """``unit_prefix`` (none unless given; one of ``prefixes``) and ``unit_time``
+    (``h`` unless given)."""
     prefix = options.get("unit_prefix")
     # A list or a mapping, which a dict cannot look up, is no prefix either.
-    if not isinstance(prefix, str | None) or prefix not in UNIT_PREFIXES:
-        raise OptionError(
-            "unit_prefix", f"unit_prefix {prefix!r} is not one of n, µ, m, k, M, G, T"
-        )
+    if not isinstance(prefix, str | None) or prefix not in prefixes:
+        valid = ", ".join(str(known) for known in prefixes if known is not None)
+        raise OptionError("unit_prefix", f"unit_prefix {prefix!r} is not one of {valid}")
     unit_time = options.get("unit_time", "h")
     if not isinstance(unit_time, str) or unit_time not in UNIT_TIMES:
         raise OptionError("unit_time", f"unit_time {unit_time!r} is not one of s, min, h, d")

@@ -43,11 +43,13 @@ from ._cover_group import (
 from ._derivative import setup_derivative
 from ._errors import issue_at
 from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
+from ._integration import setup_integration
 from ._light_group import light_attributes, light_capabilities
 from ._min_max import setup_min_max
 from ._platform_options import domain_items
 from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
+from ._statistics import setup_statistics
 from ._threshold import setup_threshold
 from ._tod import setup_tod
 from ._trend import setup_trend
@@ -294,6 +296,8 @@ def _light_fields(data: Mapping[str, Any]) -> dict[str, Any]:
 _COMPUTED: dict[tuple[str, Any], Callable[[Runtime, Mapping[str, Any], str], list[ConfigIssue]]] = {
     ("sensor", "min_max"): setup_min_max,
     ("sensor", "derivative"): setup_derivative,
+    ("sensor", "integration"): setup_integration,
+    ("sensor", "statistics"): setup_statistics,
     ("binary_sensor", "threshold"): setup_threshold,
     ("binary_sensor", "tod"): setup_tod,
     ("binary_sensor", "trend"): setup_trend,

@@ -221,7 +221,7 @@ def _control(
         availability=templates.get("availability"),
         icon=templates.get("icon"),
         picture=templates.get("picture"),
-        attributes={},
+        attributes=_attribute_templates(runtime, entry, path),
         device_class=None if entry.get("device_class") is None else str(entry["device_class"]),
     )
     definition.entity_id = (
@@ -240,6 +240,23 @@ def _control(
     return _Control(definition, actions, _optimistic(entry, path), extra)
 
 
+def _attribute_templates(
+    runtime: Runtime, entry: Mapping[str, Any], path: str
+) -> dict[str, Template]:
+    """A legacy vacuum's ``attribute_templates``, compiled (no other control has them)."""
+    attributes = entry.get("attribute_templates") or {}
+    if not isinstance(attributes, Mapping):
+        message = "expected a mapping of attribute name: template"
+        raise fail(entry, "attribute_templates", f"{path}.attribute_templates", message)
+    compiled: dict[str, Template] = {}
+    for name, value in attributes.items():
+        where = f"{path}.attribute_templates.{name}"
+        if value is None or isinstance(value, Mapping | list):
+            raise fail(attributes, name, where, "expected a template (a text)")
+        compiled[str(name)] = _compile(runtime, attributes, name, where, str(value))
+    return compiled
+
+
 def _unknown(name: Any, kind: _Kind) -> str:
     return f"unknown key {name!r}; valid: {', '.join(sorted(kind.keys - {'platform'}))}"
 
@@ -248,9 +265,8 @@ def _action(
     runtime: Runtime, entry: Mapping[str, Any], key: str, path: str, entity_id: str
 ) -> _ActionScript:
     steps = entry[key]
-    if steps is None:
-        raise fail(entry, key, path, "expected an action or a list of actions")
-    sequence = steps if isinstance(steps, list) else [steps]
+    # As Home Assistant's script schema: nothing written is no action (an empty list).
+    sequence = [] if steps is None else steps if isinstance(steps, list) else [steps]
     # As Home Assistant's: a single-mode script, named after the entity.
     return _ActionScript(
         runtime, sequence, name=entity_id, domain="template", item_id=entity_id, path=path

@@ -72,8 +72,10 @@ INTEGRATIONS = (
     "fan",
     "lock",
     "media_player",
-    # Its ``platform: manual`` items: manual alarm panels.
+    # Its ``platform: manual`` and ``platform: template`` items: alarm panels.
     "alarm_control_panel",
+    # Its ``platform: template`` items: template vacuums.
+    "vacuum",
     # Its ``platform: group`` items: notify groups; then the alerts, which notify.
     "notify",
     "alert",
@@ -89,6 +91,7 @@ INTEGRATIONS = (
     "min_max",
     "threshold",
     "derivative",
+    "integration",
     "tod",
     "trend",
     # Its ``fire_event`` handler on the root logger fires ``system_log_event``.

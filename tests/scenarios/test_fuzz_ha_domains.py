@@ -1,7 +1,8 @@
 """Hostile YAML items of the domains beyond automations: alerts, utility meters, notify
-groups, sensor groups, min/max, threshold and derivative sensors, and template controls
-(switches, locks, covers, lights, fans, numbers, selects, buttons). Whatever they hold,
-the house reports errors, never crashes or hangs, and runs."""
+groups, sensor groups, min/max, threshold, derivative, integration and statistics
+sensors, and template controls (switches, locks, covers, lights, fans, alarm panels,
+vacuums, numbers, selects, buttons), generic thermostats and hygrostats, and manual alarm panels.
+Whatever they hold, the house reports errors, never crashes or hangs, and runs."""
 
 from __future__ import annotations
 
@@ -153,19 +154,133 @@ sensors = st.lists(
                 "time_window": durations,
             },
         ),
+        _platform(
+            "integration",
+            {"source": entity_ids},
+            {
+                "name": names,
+                "round": numbers,
+                "method": st.sampled_from(["trapezoidal", "left", "right", "x"]),
+                "unit_prefix": st.sampled_from(["k", "T", "m", None]),
+                "unit_time": st.sampled_from(["s", "d", "x"]),
+                "unique_id": names,
+            },
+        ),
+        _platform(
+            "statistics",
+            {
+                "entity_id": entity_ids,
+                "state_characteristic": st.sampled_from(
+                    ["mean", "count_on", "percentile", "datetime_oldest", "variance", "x"]
+                ),
+            },
+            {
+                "name": names,
+                "sampling_size": numbers,
+                "max_age": durations,
+                "keep_last_sample": booleans,
+                "precision": numbers,
+                "percentile": numbers,
+            },
+        ),
     ),
     max_size=3,
 )
-thresholds = st.lists(
-    _platform(
-        "threshold",
+times_of_day = st.sampled_from(["20:00", "06:30:00", "25:00", 1230, "sunset", "Sunrise", "x"])
+trend_sensors = st.dictionaries(
+    st.sampled_from(["rising", "Bad Id"]),
+    _item(
         {"entity_id": entity_ids},
         {
+            "attribute": st.sampled_from(["temperature", ""]),
+            "invert": booleans,
+            "max_samples": numbers,
+            "min_samples": numbers,
+            "min_gradient": numbers,
+            "sample_duration": numbers,
+            "device_class": st.sampled_from(["heat", "x"]),
+        },
+    ),
+    max_size=2,
+)
+# Thresholds, and the other binary sensors of pure logic: times of the day and trends.
+thresholds = st.lists(
+    st.one_of(
+        _platform(
+            "threshold",
+            {"entity_id": entity_ids},
+            {
+                "name": names,
+                "lower": numbers,
+                "upper": numbers,
+                "hysteresis": numbers,
+                "device_class": st.sampled_from(["heat", "cold", "x"]),
+            },
+        ),
+        _platform(
+            "tod",
+            {"name": names, "after": times_of_day, "before": times_of_day},
+            {"after_offset": durations, "before_offset": durations},
+        ),
+        _platform("trend", {"sensors": trend_sensors}, {}),
+    ),
+    max_size=2,
+)
+# Manual alarm panels, with their per-state times.
+alarm_times = _item(
+    {}, {"arming_time": durations, "delay_time": durations, "trigger_time": durations}
+)
+alarm_panels = st.lists(
+    _platform(
+        "manual",
+        {},
+        {
             "name": names,
-            "lower": numbers,
-            "upper": numbers,
-            "hysteresis": numbers,
-            "device_class": st.sampled_from(["heat", "cold", "x"]),
+            "code": st.sampled_from(["1234", "abc", "", 12]),
+            "code_template": templates,
+            "code_arm_required": booleans,
+            "disarm_after_trigger": booleans,
+            "arming_time": durations,
+            "delay_time": durations,
+            "trigger_time": durations,
+            "armed_away": alarm_times,
+            "disarmed": alarm_times,
+            "triggered": _item({}, {}),
+        },
+    ),
+    max_size=2,
+)
+heaters = st.sampled_from(["input_boolean.flag", "switch.x", "bad"])
+thermostats = st.lists(
+    _platform(
+        "generic_thermostat",
+        {"heater": heaters, "target_sensor": entity_ids},
+        {
+            "name": names,
+            "target_temp": numbers,
+            "min_temp": numbers,
+            "ac_mode": booleans,
+            "cold_tolerance": numbers,
+            "min_cycle_duration": durations,
+            "keep_alive": durations,
+            "initial_hvac_mode": st.sampled_from(["heat", "cool", "auto"]),
+            "precision": st.sampled_from([0.1, 1, "0.5", 2]),
+            "away_temp": numbers,
+        },
+    ),
+    max_size=2,
+)
+hygrostats = st.lists(
+    _item(
+        {"humidifier": heaters, "target_sensor": entity_ids},
+        {
+            "target_humidity": numbers,
+            "device_class": st.sampled_from(["humidifier", "dehumidifier", "x"]),
+            "initial_state": booleans,
+            "away_humidity": numbers,
+            "away_fixed": booleans,
+            "sensor_stale_duration": durations,
+            "keep_alive": durations,
         },
     ),
     max_size=2,
@@ -192,6 +307,13 @@ LEGACY = {
         ["value_template", "percentage_template", "preset_mode_template"],
         ["set_percentage", "set_preset_mode"],
     ),
+    "alarm_control_panel": ("panels", [], ["value_template"], ["arm_away", "disarm", "trigger"]),
+    "vacuum": (
+        "vacuums",
+        ["start"],
+        ["value_template", "battery_level_template", "fan_speed_template"],
+        ["pause", "stop", "set_fan_speed"],
+    ),
 }
 control_keys: dict[str, st.SearchStrategy[Any]] = {
     "friendly_name": names,
@@ -200,6 +322,8 @@ control_keys: dict[str, st.SearchStrategy[Any]] = {
     "speed_count": numbers,
     "preset_modes": st.lists(st.sampled_from(["auto", "eco"]), max_size=2),
     "device_class": st.sampled_from(["garage", "blind", "x"]),
+    "code_format": st.sampled_from(["number", "no_code", "x"]),
+    "fan_speeds": st.lists(st.sampled_from(["low", "high"]), max_size=2),
 }
 
 
@@ -252,6 +376,12 @@ configurations = st.fixed_dictionaries(
         "notify": mostly(notify_groups, junk),
         "sensor": mostly(sensors, junk),
         "binary_sensor": mostly(thresholds, junk),
+        "climate": mostly(thermostats, junk),
+        "generic_hygrostat": mostly(hygrostats, junk),
+        "alarm_control_panel": mostly(
+            st.one_of(alarm_panels, st.lists(_legacy("alarm_control_panel"), max_size=1)), junk
+        ),
+        "vacuum": mostly(st.lists(_legacy("vacuum"), max_size=1), junk),
         "switch": mostly(st.lists(_legacy("switch"), max_size=1), junk),
         "cover": mostly(st.lists(_legacy("cover"), max_size=1), junk),
         "light": mostly(st.lists(_legacy("light"), max_size=1), junk),

@@ -55,6 +55,7 @@ ENTRY_DOMAINS = [
     "min_max",
     "threshold",
     "derivative",
+    "integration",
     "utility_meter",
     "tod",
     "trend",
@@ -92,6 +93,7 @@ option_values = {
     "device_class": st.sampled_from(["power", "door", "x"]),
     "state_class": st.sampled_from(["measurement", "x"]),
     "invert": st.booleans(),
+    "method": st.sampled_from(["trapezoidal", "left", "right", "x"]),
     "after_time": st.sampled_from(["20:00:00", "06:30", "25:00", "sunset"]),
     "before_time": st.sampled_from(["06:00:00", "20:00", "x"]),
     "attribute": st.sampled_from(["temperature", ""]),
@@ -107,6 +109,7 @@ DOMAIN_OPTIONS = {
     "min_max": ["entity_ids", "type", "round_digits"],
     "threshold": ["entity_id", "lower", "upper", "hysteresis"],
     "derivative": ["source", "round", "unit_prefix", "unit_time", "time_window"],
+    "integration": ["source", "method", "round", "unit_prefix", "unit_time"],
     "tod": ["after_time", "before_time"],
     "trend": ["entity_id", "attribute", "invert", "max_samples", "min_samples", "min_gradient"],
     "utility_meter": [
