@@ -325,6 +325,19 @@ DOMAINS: dict[str, DomainSpec] = {
             "A settable text",
         ),
         DomainSpec(
+            "valve",
+            ("open", "closed", "opening", "closing", "unavailable", "unknown"),
+            {"current_position": "0 (closed)-100 (open)"},
+            {
+                "open_valve": _Empty,
+                "close_valve": _Empty,
+                "stop_valve": _Empty,
+                "toggle": _Empty,
+                "set_valve_position": CoverPosition,
+            },
+            "A water or gas valve",
+        ),
+        DomainSpec(
             "siren",
             _ON_OFF,
             {},

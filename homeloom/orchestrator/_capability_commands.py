@@ -30,6 +30,7 @@ class LightTurnOn(_Command):
     color_temp: int | None = Field(None, ge=50, le=1000, description="mireds (legacy)")
     rgb_color: tuple[int, int, int] | None = None
     rgbw_color: tuple[int, int, int, int] | None = None
+    rgbww_color: tuple[int, int, int, int, int] | None = None
     hs_color: tuple[float, float] | None = None
     xy_color: tuple[float, float] | None = None
     color_name: str | None = None

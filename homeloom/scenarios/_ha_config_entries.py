@@ -20,6 +20,7 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
   their sensors (see ``_computed_entries``).
 * entries of the ``utility_meter`` integration make their meters (see
   ``_utility_meter_entries``).
+* entries of the ``switch_as_x`` integration make their wrappers (see ``_switch_as_x``).
 
 The file is read, never written. An entry that cannot be made is an error naming the
 file, the entry and the key, and the other entries are made all the same. Entries
@@ -46,6 +47,7 @@ from ._platform_groups import DOMAINS as GROUP_DOMAINS
 from ._platform_groups import _PlatformGroup
 from ._platform_options import OptionError, registry_entity_id
 from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
+from ._switch_as_x import make_switch_as_x
 from ._template_entity_config import _definition
 from ._template_state_entities import _StateBasedEntity
 from ._utility_meter_entries import make_meter_entry
@@ -59,6 +61,8 @@ _TEMPLATE_TYPES = frozenset({"sensor", "binary_sensor"})
 # lacking it is not set up; the light and switch groups take false.
 _ALL_REQUIRED = frozenset({"binary_sensor"})
 _WITH_ALL = frozenset({"light", "switch", "binary_sensor"})
+# The option naming the entity domain an entry makes (a group's is ``group_type``).
+_TYPE_KEYS = {"template": "template_type", "switch_as_x": "target_domain"}
 
 
 class _BadEntry(ValueError):
@@ -83,10 +87,10 @@ class _Entry:
     @property
     def helper_type(self) -> Any:
         """Which template or group it makes (``sensor``, ``light``...)."""
-        return self.options.get("template_type" if self.domain == "template" else "group_type")
+        return self.options.get(_TYPE_KEYS.get(self.domain, "group_type"))
 
     def provided(self) -> bool:
-        if self.domain in COMPUTED_HELPER_DOMAINS or self.domain == "utility_meter":
+        if self.domain in (*COMPUTED_HELPER_DOMAINS, "utility_meter", "switch_as_x"):
             return True
         kind = self.helper_type
         if not isinstance(kind, str):  # no type homeloom makes, a list or mapping neither
@@ -198,6 +202,7 @@ class _Registry:
 
     by_unique_id: dict[tuple[str, str, str], _Registered] = field(default_factory=dict)
     by_registry_id: dict[str, str] = field(default_factory=dict)
+    items: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # by entity id
 
 
 def _registry(path: Path) -> _Registry:
@@ -212,6 +217,7 @@ def _registry(path: Path) -> _Registry:
         entity_id = item.get("entity_id") if isinstance(item, dict) else None
         if not isinstance(entity_id, str) or not valid_entity_id(entity_id):
             continue
+        registry.items[entity_id] = item
         if isinstance(item.get("id"), str):
             registry.by_registry_id[item["id"]] = entity_id
         platform, unique_id, name = item.get("platform"), item.get("unique_id"), item.get("name")
@@ -241,6 +247,16 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
                 entry.title,
                 entry.options,
                 lambda domain, unique_id: _registered_id(registry, domain, unique_id),
+                registry.by_registry_id,
+            )
+        elif entry.domain == "switch_as_x":
+            make_switch_as_x(
+                runtime,
+                entry.entry_id,
+                entry.title,
+                entry.options,
+                registered,
+                registry.items,
                 registry.by_registry_id,
             )
         elif entry.domain in COMPUTED_HELPER_DOMAINS:

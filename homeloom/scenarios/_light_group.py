@@ -16,14 +16,13 @@ Home Assistant 2024.3 makes them.
 
 from __future__ import annotations
 
-import colorsys
 import math
 from collections import Counter
 from typing import Any
 
 from homeloom.orchestrator import State
 
-from ._template_light import _colours
+from ._light_colours import hs_colours, temperature_hs
 
 __all__ = ["light_attributes", "light_capabilities"]
 
@@ -154,33 +153,10 @@ def _colour_shown(color_mode: str | None, lit: list[State], kelvin: Any) -> dict
     """The colour keys a light in ``color_mode`` derives from its colour."""
     if color_mode == "hs":
         hs = _mean_pair(_values(lit, "hs_color"))
-        return _colours(tuple(hs)) if hs else {}
+        return hs_colours(tuple(hs)) if hs else {}
     if color_mode == "color_temp" and kelvin:
-        return _colours(_temperature_hs(kelvin))
+        return hs_colours(temperature_hs(kelvin))
     return {}
-
-
-def _temperature_hs(kelvin: float) -> tuple[float, float]:
-    """A colour temperature's hue and saturation, by Tanner Helland's approximation of
-    its RGB (as Home Assistant computes it), to 3 places."""
-    t = min(max(kelvin, 1000), 40000) / 100
-
-    def clamp(value: float) -> float:
-        return min(max(value, 0.0), 255.0)
-
-    red = 255.0 if t <= 66 else clamp(329.698727446 * (t - 60) ** -0.1332047592)
-    if t <= 66:
-        green = clamp(99.4708025861 * math.log(t) - 161.1195681661)
-    else:
-        green = clamp(288.1221695283 * (t - 60) ** -0.0755148492)
-    if t >= 66:
-        blue = 255.0
-    elif t <= 19:
-        blue = 0.0
-    else:
-        blue = clamp(138.5177312231 * math.log(t - 10) - 305.0447927307)
-    hue, saturation, _ = colorsys.rgb_to_hsv(red / 255, green / 255, blue / 255)
-    return round(hue * 360, 3), round(saturation * 100, 3)
 
 
 def _flip(value: int) -> int:

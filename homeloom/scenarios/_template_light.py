@@ -7,29 +7,40 @@ What Home Assistant does and homeloom mirrors:
   ``off`` for ``off``/``false``, ``unknown`` for other texts; a failing one leaves it
   ``off`` (and available); without it the light is optimistic;
 * the color modes follow the actions written: ``set_level`` brightness,
-  ``set_temperature`` color_temp, ``set_color``/``set_hs`` hs, ``onoff`` alone; with
-  more than one the ``color_mode`` is ``unknown`` until a temperature or colour
-  template renders (and ``brightness`` shows only in a brightness mode);
+  ``set_temperature`` color_temp, ``set_color``/``set_hs`` hs, ``set_rgb`` rgb,
+  ``set_rgbw`` rgbw, ``set_rgbww`` rgbww, ``onoff`` alone (brightness only without a
+  colour mode); with more than one the ``color_mode`` is ``unknown`` until a
+  temperature or colour template renders or a call sets one;
 * ``level_template`` (0..255), ``temperature_template`` (mireds within
-  ``min_mireds_template``..``max_mireds_template``, 153..500 by default) and
-  ``color_template``/``hs_template`` give the attributes;
+  ``min_mireds_template``..``max_mireds_template``, 153..500 by default),
+  ``color_template``/``hs_template`` (hue, saturation) and ``rgb_template``,
+  ``rgbw_template``, ``rgbww_template`` (a text ``"(r, g, b)"`` or a list, each
+  0..255) give the attributes; the colour of the mode shown is also shown as
+  ``hs_color``, ``rgb_color`` and ``xy_color`` (``_light_colours``);
+* ``set_effect`` with ``effect_list_template`` and ``effect_template`` (all three or
+  none) gives the effect feature: ``effect_list`` (a non-empty list) and ``effect``
+  (one of the list, else none; shown while on);
 * ``light.turn_on`` runs one action: ``set_temperature`` when a colour temperature is
-  asked (``color_temp``), else ``set_color``/``set_hs`` for ``hs_color`` (``hs``,
-  ``h``, ``s``), else ``set_level`` for a brightness, else ``turn_on``; each gets
-  ``brightness`` when asked, and ``transition`` when ``supports_transition_template``
-  is true. What has no template is taken at once (shown after the action ran);
+  asked (``color_temp``), else ``set_effect`` for an effect (``effect``), else
+  ``set_color``/``set_hs`` for ``hs_color`` (``hs``, ``h``, ``s``), else ``set_rgbww``
+  (``rgbww``, ``rgb``, ``r``, ``g``, ``b``, ``cw``, ``ww``), ``set_rgbw`` (``rgbw``,
+  ``rgb``, ``r``, ``g``, ``b``, ``w``), ``set_rgb`` (``rgb``, ``r``, ``g``, ``b``), else
+  ``set_level`` for a brightness, else ``turn_on``; each gets ``brightness`` when
+  asked, and ``transition`` when ``supports_transition_template`` is true. What has
+  no template is taken at once (shown after the action ran; a colour taken forgets
+  the other colours without templates);
 * ``brightness_pct``, ``kelvin``/``color_temp_kelvin`` are converted first, as Home
-  Assistant's light service does; brightness 0 turns the light off.
+  Assistant's light service does; brightness 0 turns the light off; an effect (or a
+  colour temperature or colour) the light has no feature (no mode) for is dropped.
 
-Not provided: rgb, rgbw, rgbww and effect actions and templates, and ``turn_on`` with
-``rgb_color``, ``xy_color``, ``color_name``, ``brightness_step``, ``profile``,
-``effect``, ``flash`` or ``white`` (Home Assistant converts those between colour
-spaces): the call fails, saying so.
+Not provided: turning a colour (or a colour temperature) into another colour mode the
+light has (``rgb_color`` for an hs light...; the call fails, saying so), and
+``turn_on`` with ``xy_color``, ``color_name``, ``brightness_step``, ``profile``,
+``flash`` or ``white``.
 """
 
 from __future__ import annotations
 
-import colorsys
 import math
 from collections.abc import Awaitable, Mapping
 from typing import Any
@@ -37,6 +48,15 @@ from typing import Any
 from homeloom.orchestrator import Context, Runtime, ServiceValidationError
 
 from ._errors import fail
+from ._light_colours import (
+    CHANNELS,
+    colour_variables,
+    hs_colours,
+    mode_colours,
+    read_channels,
+    read_hs,
+    temperature_hs,
+)
 from ._template_controls import _TemplateControl
 from ._template_controls_config import _Control, _Kind
 from ._template_state_entities import _Reads
@@ -44,17 +64,48 @@ from ._templates import TemplateError
 
 __all__ = ["LIGHT_KIND", "TemplateLight", "check_light"]
 
-_ACTIONS = ("turn_on", "turn_off", "set_level", "set_temperature", "set_color", "set_hs")
+# Each colour mode's actions, in the order turn_on prefers them.
+_COLOUR_ACTIONS = {
+    "hs": ("set_color", "set_hs"),
+    "rgbww": ("set_rgbww",),
+    "rgbw": ("set_rgbw",),
+    "rgb": ("set_rgb",),
+}
+_COLOUR_MODES = frozenset(_COLOUR_ACTIONS)
+_COLOUR_TEMPLATES = {
+    "color_template": "hs",
+    "hs_template": "hs",
+    "rgb_template": "rgb",
+    "rgbw_template": "rgbw",
+    "rgbww_template": "rgbww",
+}
+# turn_on's colours, in the order Home Assistant's template light takes them.
+_COLOUR_FIELDS = {
+    "hs_color": "hs",
+    "rgb_color": "rgb",
+    "rgbw_color": "rgbw",
+    "rgbww_color": "rgbww",
+}
+_EFFECT_KEYS = ("set_effect", "effect_list_template", "effect_template")
+_ACTIONS = (
+    "turn_on",
+    "turn_off",
+    "set_level",
+    "set_temperature",
+    "set_effect",
+    *(action for actions in _COLOUR_ACTIONS.values() for action in actions),
+)
 LIGHT_KIND = _Kind(
     "light",
     frozenset(
         {
             *_ACTIONS,
+            *_COLOUR_TEMPLATES,
             "value_template",
             "level_template",
             "temperature_template",
-            "color_template",
-            "hs_template",
+            "effect_list_template",
+            "effect_template",
             "min_mireds_template",
             "max_mireds_template",
             "supports_transition_template",
@@ -70,61 +121,53 @@ LIGHT_KIND = _Kind(
     {action: action for action in _ACTIONS},
     None,  # named after its key
 )
-_NOT_PROVIDED_KEYS = frozenset(
-    {
-        "set_rgb",
-        "rgb_template",
-        "set_rgbw",
-        "rgbw_template",
-        "set_rgbww",
-        "rgbww_template",
-        "set_effect",
-        "effect_list_template",
-        "effect_template",
-    }
-)
 _TURN_ON_FIELDS = frozenset(
     {"brightness", "brightness_pct", "color_temp", "kelvin", "color_temp_kelvin"}
-    | {"hs_color", "transition"}
+    | {"transition", "effect", *_COLOUR_FIELDS}
 )
+_BRIGHTNESS_MODES = frozenset({"brightness", "color_temp", *_COLOUR_MODES})
 _DEFAULT_MIREDS = (153, 500)
-_TRANSITION = 32  # LightEntityFeature.TRANSITION
+_EFFECT, _TRANSITION = 4, 32  # LightEntityFeature bits
 
 
 def check_light(entry: Any, container: Any, key: Any, path: str) -> None:
-    """What Home Assistant's light schema adds to the keys (``set_color`` or ``set_hs``,
-    ``color_template`` or ``hs_template``), and the keys homeloom does not provide."""
+    """What Home Assistant's light schema adds to the keys: ``set_color`` or ``set_hs``,
+    ``color_template`` or ``hs_template``, the effect's three keys or none."""
     if not isinstance(entry, Mapping):
         raise fail(container, key, path, "expected a mapping")
-    for name in entry:
-        if name in _NOT_PROVIDED_KEYS:
-            message = f"template lights' {name!r} is not provided by homeloom"
-            raise fail(entry, name, f"{path}.{name}", message)
     for pair in (("set_color", "set_hs"), ("color_template", "hs_template")):
         if all(name in entry for name in pair):
             raise fail(entry, pair[1], f"{path}.{pair[1]}", f"'{pair[0]}' or '{pair[1]}', not both")
+    given = [name for name in _EFFECT_KEYS if name in entry]
+    if given and len(given) < len(_EFFECT_KEYS):
+        missing = ", ".join(repr(name) for name in _EFFECT_KEYS if name not in entry)
+        message = f"{', '.join(repr(n) for n in _EFFECT_KEYS)} go together: {missing} missing"
+        raise fail(entry, given[0], f"{path}.{given[0]}", message)
 
 
 class TemplateLight(_TemplateControl):
-    """A template light: on or off, brightness, colour temperature, hue and saturation."""
+    """A template light: on or off, brightness, colour temperature, colours, effects."""
 
     def __init__(self, runtime: Runtime, control: _Control) -> None:
         super().__init__(runtime, control)
         self.is_on: bool | None = False
         self.brightness: int | None = None
         self.mireds: int | None = None
-        self.hs: tuple[float, float] | None = None
+        self.colours: dict[str, tuple[float, ...] | None] = dict.fromkeys(_COLOUR_MODES)
+        self.effect: Any = None
+        self.effect_list: list[Any] | None = None
         self.mired_limits: list[int | None] = [None, None]
         self.transitions = False
         actions = control.actions
+        self.effects = "set_effect" in actions
         modes = {"onoff"}
         modes |= {"brightness"} if "set_level" in actions else set()
         modes |= {"color_temp"} if "set_temperature" in actions else set()
-        modes |= {"hs"} if "set_color" in actions or "set_hs" in actions else set()
+        modes |= {mode for mode, keys in _COLOUR_ACTIONS.items() if set(keys) & set(actions)}
         # As Home Assistant's filter: on/off alone, brightness only without colours.
         if len(modes) > 1:
             modes.discard("onoff")
-        if modes & {"color_temp", "hs"}:
+        if modes & {"color_temp", *_COLOUR_MODES}:
             modes.discard("brightness")
         self.modes = modes
         self.color_mode = next(iter(modes)) if len(modes) == 1 else "unknown"
@@ -134,7 +177,9 @@ class TemplateLight(_TemplateControl):
     def publish(
         self, value: Any, attributes: dict[str, Any], context: Context, reads: _Reads
     ) -> None:
-        for key, result in self.new_results(value).items():
+        changed = self.new_results(value).items()
+        # As Home Assistant: the effect list is taken before the effect checked against it.
+        for key, result in sorted(changed, key=lambda item: item[0] == "effect_template"):
             if key == "state":
                 self.take_state(result)
             elif isinstance(result, TemplateError):  # as Home Assistant: left unknown
@@ -155,15 +200,19 @@ class TemplateLight(_TemplateControl):
             self.brightness = None
         elif key == "temperature_template":
             self.mireds = None
-        elif key in ("color_template", "hs_template"):
-            self.hs = None
+        elif key in _COLOUR_TEMPLATES:
+            self.colours[_COLOUR_TEMPLATES[key]] = None
         elif key in ("min_mireds_template", "max_mireds_template"):
             self.mired_limits[key.startswith("max")] = None
         elif key == "supports_transition_template":
             self.transitions = False
+        elif key == "effect_list_template":
+            self.effect_list = None
+        elif key == "effect_template":
+            self.effect = None
 
     def take(self, key: str, result: Any) -> None:
-        if result in (None, "None", ""):
+        if result is None or (isinstance(result, str) and result in ("None", "")):
             self.forget(key)
             return
         if key == "level_template":
@@ -176,11 +225,18 @@ class TemplateLight(_TemplateControl):
             low, high = self.mired_range()
             self.mireds = mireds if mireds is not None and low <= mireds <= high else None
             self.color_mode = "color_temp"
-        elif key in ("color_template", "hs_template"):
-            self.hs = _hs(result)
-            self.color_mode = "hs"
+        elif key in _COLOUR_TEMPLATES:
+            mode = _COLOUR_TEMPLATES[key]
+            colour = read_hs(result) if mode == "hs" else read_channels(result, CHANNELS[mode])
+            self.colours[mode] = colour
+            self.color_mode = mode
         elif key == "supports_transition_template":
             self.transitions = bool(result)
+        elif key == "effect_list_template":
+            self.effect_list = result if isinstance(result, list) and result else None
+        elif key == "effect_template" and self.effect_list is not None:
+            # Without a list Home Assistant's check fails, and the effect stays as it was.
+            self.effect = result if result in self.effect_list else None
 
     def mired_range(self) -> tuple[int, int]:
         low, high = self.mired_limits
@@ -195,30 +251,41 @@ class TemplateLight(_TemplateControl):
     def fixed_attributes(self) -> dict[str, Any]:
         fixed: dict[str, Any] = {}
         modes = self.modes
+        low, high = self.mired_range()
+        kelvin_range = (_flip(high), _flip(low))
         if "color_temp" in modes:
-            low, high = self.mired_range()
             fixed |= {
-                "min_color_temp_kelvin": _flip(high),
-                "max_color_temp_kelvin": _flip(low),
-                "min_mireds": _flip(_flip(low)),
-                "max_mireds": _flip(_flip(high)),
+                "min_color_temp_kelvin": kelvin_range[0],
+                "max_color_temp_kelvin": kelvin_range[1],
+                "min_mireds": _flip(kelvin_range[1]),
+                "max_mireds": _flip(kelvin_range[0]),
             }
+        if self.effects:
+            fixed["effect_list"] = self.effect_list
         fixed["supported_color_modes"] = sorted(modes)
+        if self.effects:
+            fixed["effect"] = self.effect if self.is_on else None
         mode = self.color_mode if self.is_on else None
         fixed["color_mode"] = mode
         if modes != {"onoff"}:
-            shows = mode in ("brightness", "color_temp", "hs")
-            fixed["brightness"] = self.brightness if shows else None
+            fixed["brightness"] = self.brightness if mode in _BRIGHTNESS_MODES else None
+        kelvin = _flip(self.mireds) if mode == "color_temp" and self.mireds else None
         if "color_temp" in modes:
-            kelvin = _flip(self.mireds) if mode == "color_temp" and self.mireds else None
             fixed["color_temp_kelvin"] = kelvin
             fixed["color_temp"] = _flip(kelvin) if kelvin else None
-        if modes & {"color_temp", "hs"}:
+        if modes & {"color_temp", *_COLOUR_MODES}:
             fixed |= {"hs_color": None, "rgb_color": None, "xy_color": None}
-            if mode == "hs" and self.hs:
-                fixed |= _colours(self.hs)
+            fixed |= {f"{m}_color": None for m in ("rgbw", "rgbww") if m in modes}
+            colour = self.colours.get(mode) if mode else None
+            if mode == "hs" and colour:
+                fixed |= hs_colours((colour[0], colour[1]))
+            elif mode in _COLOUR_MODES and colour:
+                fixed |= mode_colours(mode, colour, kelvin_range)
+            elif kelvin:
+                fixed |= hs_colours(temperature_hs(kelvin))
         fixed |= self.definition.fixed_attributes()
-        return fixed | {"supported_features": _TRANSITION if self.transitions else 0}
+        features = (_EFFECT if self.effects else 0) | (_TRANSITION if self.transitions else 0)
+        return fixed | {"supported_features": features}
 
     # --- commands ------------------------------------------------------------
 
@@ -244,28 +311,60 @@ class TemplateLight(_TemplateControl):
         asked = _converted(data)
         if asked.get("brightness") == 0:
             return self.turn_off(asked, context)
-        if "color_temp" in asked and "color_temp" not in self.modes:
-            if "hs" in self.modes:
-                message = "converting a colour temperature to a colour is not provided by homeloom"
-                raise ServiceValidationError("light", service, "color_temp", message)
-            del asked["color_temp"]  # as Home Assistant: dropped for a light without it
-        return self.turn_on(asked, context)
+        return self.turn_on(self.supported(asked), context)
+
+    def supported(self, asked: dict[str, Any]) -> dict[str, Any]:
+        """``asked`` without what the light has no mode or feature for, as Home
+        Assistant drops it; refused where Home Assistant would turn it into a colour
+        of another mode (not provided)."""
+        if "effect" in asked and not self.effects:
+            del asked["effect"]
+        if "brightness" in asked and not self.modes & _BRIGHTNESS_MODES:
+            del asked["brightness"]
+        fields = {"color_temp": "color_temp", **_COLOUR_FIELDS}
+        for field, mode in fields.items():
+            if field not in asked or mode in self.modes:
+                continue
+            # A colour temperature becomes a colour; a colour another colour, or a
+            # colour temperature.
+            targets = _COLOUR_MODES if field == "color_temp" else {"color_temp", *_COLOUR_MODES}
+            if self.modes & targets:
+                message = f"converting {field} to another colour mode is not provided by homeloom"
+                raise ServiceValidationError("light", "turn_on", field, message)
+            del asked[field]  # as Home Assistant: dropped for a light without it
+        return asked
 
     async def turn_on(self, asked: dict[str, Any], context: Context) -> None:
         extra = self.control.extra
         if self.definition.state is None:
             self.is_on = True
+        optimistic = self.definition.state is None
         if "level_template" not in extra and "brightness" in asked:
-            self.brightness = asked["brightness"]
+            self.brightness, optimistic = asked["brightness"], True
         if "temperature_template" not in extra and "color_temp" in asked:
-            self.color_mode, self.mireds = "color_temp", asked["color_temp"]
-            if "hs_template" not in extra and "color_template" not in extra:
-                self.hs = None
-        hs_templated = "hs_template" in extra or "color_template" in extra
-        if not hs_templated and "hs_color" in asked:
-            self.color_mode, self.hs = "hs", tuple(asked["hs_color"])
-            if "temperature_template" not in extra:
-                self.mireds = None
+            self.color_mode, self.mireds, optimistic = "color_temp", asked["color_temp"], True
+            self.forget_colours(None)
+        for field, mode in _COLOUR_FIELDS.items():
+            if field in asked and not self.templated(mode):
+                self.color_mode, optimistic = mode, True
+                self.colours[mode] = tuple(asked[field])
+                if "temperature_template" not in extra:
+                    self.mireds = None
+                self.forget_colours(mode)
+        await self.run_turn_on_action(asked, context)
+        if optimistic:
+            self.write(self.state_text(), {}, context)
+
+    def templated(self, mode: str) -> bool:
+        return any(m == mode and key in self.control.extra for key, m in _COLOUR_TEMPLATES.items())
+
+    def forget_colours(self, kept: str | None) -> None:
+        """Forget the colours without templates but ``kept``'s: another was taken."""
+        for mode in _COLOUR_MODES - {kept}:
+            if not self.templated(mode):
+                self.colours[mode] = None
+
+    async def run_turn_on_action(self, asked: Mapping[str, Any], context: Context) -> None:
         variables: dict[str, Any] = {}
         if "brightness" in asked:
             variables["brightness"] = asked["brightness"]
@@ -273,28 +372,24 @@ class TemplateLight(_TemplateControl):
             variables["transition"] = asked["transition"]
         actions = self.control.actions
         if "color_temp" in asked and "set_temperature" in actions:
-            await self.run_action(
-                "set_temperature", variables | {"color_temp": asked["color_temp"]}, context
-            )
-        elif "hs_color" in asked and ("set_color" in actions or "set_hs" in actions):
-            hue, saturation = asked["hs_color"]
-            hs = {"hs": asked["hs_color"], "h": int(hue), "s": int(saturation)}
-            await self.run_action(
-                "set_color" if "set_color" in actions else "set_hs", variables | hs, context
-            )
-        elif "brightness" in asked and "set_level" in actions:
-            await self.run_action("set_level", variables, context)
-        else:
-            await self.run_action("turn_on", variables, context)
-        optimistic = self.definition.state is None or any(
-            field in asked and template not in extra
-            for field, template in (
-                ("brightness", "level_template"),
-                ("color_temp", "temperature_template"),
-            )
-        )
-        if optimistic or ("hs_color" in asked and not hs_templated):
-            self.write(self.state_text(), {}, context)
+            variables["color_temp"] = asked["color_temp"]
+            await self.run_action("set_temperature", variables, context)
+            return
+        if "effect" in asked:  # kept only when the light has set_effect
+            if self.effect_list is None:  # as Home Assistant, whose check then fails
+                message = f"{self.entity_id} has no effect list to take {asked['effect']!r} from"
+                raise ServiceValidationError("light", "turn_on", "effect", message)
+            await self.run_action("set_effect", variables | {"effect": asked["effect"]}, context)
+            return
+        for mode, keys in _COLOUR_ACTIONS.items():
+            field = f"{mode}_color"
+            written = [key for key in keys if key in actions]
+            if field in asked and written:
+                colour = colour_variables(mode, asked[field])
+                await self.run_action(written[0], variables | colour, context)
+                return
+        action = "set_level" if "brightness" in asked and "set_level" in actions else "turn_on"
+        await self.run_action(action, variables, context)
 
     async def turn_off(self, asked: Mapping[str, Any], context: Context) -> None:
         variables = (
@@ -334,46 +429,3 @@ def _whole(result: Any) -> int | None:
         return int(result)
     except (TypeError, ValueError):
         return None
-
-
-def _hs(result: Any) -> tuple[float, float] | None:
-    """A hue (0..360) and saturation (0..100) from a text ``"(h, s)"`` or a pair."""
-    if isinstance(result, str):
-        parts = result.replace("(", "").replace(")", "").split(",", 1)
-        try:
-            pair: Any = (float(parts[0]), float(parts[1]))
-        except (IndexError, ValueError):
-            return None
-    elif isinstance(result, list | tuple) and len(result) == 2:
-        pair = tuple(result)
-    else:
-        return None
-    hue, saturation = pair
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
-    return (hue, saturation) if numbers and 0 <= hue <= 360 and 0 <= saturation <= 100 else None
-
-
-def _colours(hs: tuple[float, float]) -> dict[str, Any]:
-    """The hs colour's attributes: itself rounded, as rgb (full value) and as CIE xy."""
-    red, green, blue = (int(c * 255) for c in colorsys.hsv_to_rgb(hs[0] / 360, hs[1] / 100, 1))
-    return {
-        "hs_color": (round(hs[0], 3), round(hs[1], 3)),
-        "rgb_color": (red, green, blue),
-        "xy_color": _xy(red, green, blue),
-    }
-
-
-def _xy(red: int, green: int, blue: int) -> tuple[float, float]:
-    """sRGB to CIE 1931 xy (gamma expanded, Wide RGB D65 primaries), to 3 places."""
-    if red + green + blue == 0:
-        return (0.0, 0.0)
-
-    def linear(channel: int) -> float:
-        c = channel / 255
-        return ((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92
-
-    r, g, b = linear(red), linear(green), linear(blue)
-    x = r * 0.664511 + g * 0.154324 + b * 0.162028
-    y = r * 0.283881 + g * 0.668433 + b * 0.047685
-    z = r * 0.000088 + g * 0.072310 + b * 0.986039
-    return (round(x / (x + y + z), 3), round(y / (x + y + z), 3))

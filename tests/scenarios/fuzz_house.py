@@ -44,7 +44,11 @@ COMMANDS: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "switch": [("turn_on", {}), ("toggle", {})],
     "lock": [("lock", {}), ("unlock", {})],
     "cover": [("open_cover", {}), ("set_cover_position", {"position": 30})],
-    "light": [("turn_on", {"brightness": 10}), ("turn_off", {})],
+    "light": [
+        ("turn_on", {"brightness": 10}),
+        ("turn_on", {"rgb_color": [1, 2, 3], "effect": "Fire"}),
+        ("turn_off", {}),
+    ],
     "fan": [("turn_on", {"percentage": 50}), ("set_preset_mode", {"preset_mode": "auto"})],
     "number": [("set_value", {"value": 3})],
     "select": [("select_option", {"option": "a"})],

@@ -94,6 +94,8 @@ INTEGRATIONS = (
     "integration",
     "tod",
     "trend",
+    # Switches shown as lights, fans, covers...: set up only for their config entries.
+    "switch_as_x",
     # Its ``fire_event`` handler on the root logger fires ``system_log_event``.
     "system_log",
 )
@@ -215,6 +217,9 @@ async def start_hass_with_integrations(
         ready.add("humidifier")
     if "utility_meter" in ready:  # its tariff selects answer select.select_option
         ready.add("select")
+    if "switch_as_x" in ready:  # its wrappers answer their domains' services
+        await hass.async_block_till_done()
+        ready |= {"light", "fan", "siren", "cover", "valve", "lock"} & set(hass.config.components)
     if "template" in ready:  # its buttons, numbers and selects answer their domains' services
         await hass.async_block_till_done()
         ready |= {"button", "number", "select"} & set(hass.config.components)

@@ -298,8 +298,16 @@ LEGACY = {
     "light": (
         "lights",
         ["turn_on", "turn_off"],
-        ["value_template", "level_template", "temperature_template"],
-        ["set_level", "set_temperature"],
+        [
+            "value_template",
+            "level_template",
+            "temperature_template",
+            "rgb_template",
+            "rgbww_template",
+            "effect_list_template",
+            "effect_template",
+        ],
+        ["set_level", "set_temperature", "set_rgb", "set_rgbww", "set_effect"],
     ),
     "fan": (
         "fans",

@@ -57,6 +57,7 @@ ENTRY_DOMAINS = [
     "derivative",
     "integration",
     "utility_meter",
+    "switch_as_x",
     "tod",
     "trend",
 ]
@@ -92,6 +93,7 @@ option_values = {
     "unit_of_measurement": st.sampled_from(["W", "°C", ""]),
     "device_class": st.sampled_from(["power", "door", "x"]),
     "state_class": st.sampled_from(["measurement", "x"]),
+    "target_domain": st.sampled_from(["light", "fan", "siren", "cover", "valve", "lock", "x"]),
     "invert": st.booleans(),
     "method": st.sampled_from(["trapezoidal", "left", "right", "x"]),
     "after_time": st.sampled_from(["20:00:00", "06:30", "25:00", "sunset"]),
@@ -110,6 +112,7 @@ DOMAIN_OPTIONS = {
     "threshold": ["entity_id", "lower", "upper", "hysteresis"],
     "derivative": ["source", "round", "unit_prefix", "unit_time", "time_window"],
     "integration": ["source", "method", "round", "unit_prefix", "unit_time"],
+    "switch_as_x": ["entity_id", "target_domain", "invert"],
     "tod": ["after_time", "before_time"],
     "trend": ["entity_id", "attribute", "invert", "max_samples", "min_samples", "min_gradient"],
     "utility_meter": [

@@ -65,20 +65,21 @@ async def test_a_cover_names_its_unknown_device_class_and_keys(tmp_path: Path) -
 
 
 @pytest.mark.allow_error_logs
-async def test_a_light_refuses_what_homeloom_does_not_provide_and_both_colour_actions(
+async def test_a_light_refuses_part_of_the_effect_keys_and_both_colour_actions(
     tmp_path: Path,
 ) -> None:
     text = (
-        "light:\n  - platform: template\n    lights:\n      rgb:\n"
-        "        turn_on: []\n        turn_off: []\n        set_rgb: []\n"
+        "light:\n  - platform: template\n    lights:\n      fx:\n"
+        "        turn_on: []\n        turn_off: []\n        set_effect: []\n"
         "  - platform: template\n    lights:\n      both:\n"
         "        turn_on: []\n        turn_off: []\n        set_color: []\n        set_hs: []\n"
         "  - platform: template\n    lights:\n      bare:\n        turn_on: []\n"
     )
     errors, _ = await _report(tmp_path, text)
     assert errors == [
-        "configuration.yaml:9:9: light[0].lights.rgb.set_rgb: template lights' 'set_rgb' is "
-        "not provided by homeloom",
+        "configuration.yaml:9:9: light[0].lights.fx.set_effect: 'set_effect', "
+        "'effect_list_template', 'effect_template' go together: 'effect_list_template', "
+        "'effect_template' missing",
         "configuration.yaml:16:9: light[1].lights.both.set_hs: 'set_color' or 'set_hs', not both",
         "configuration.yaml:19:7: light[2].lights.bare: missing 'turn_off'",
     ]
