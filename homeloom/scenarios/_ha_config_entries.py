@@ -21,6 +21,7 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
 * entries of the ``utility_meter`` integration make their meters (see
   ``_utility_meter_entries``).
 * entries of the ``switch_as_x`` integration make their wrappers (see ``_switch_as_x``).
+* entries of the ``workday`` integration make their sensors (see ``_workday``).
 
 The file is read, never written. An entry that cannot be made is an error naming the
 file, the entry and the key, and the other entries are made all the same. Entries
@@ -51,6 +52,7 @@ from ._switch_as_x import make_switch_as_x
 from ._template_entity_config import _definition
 from ._template_state_entities import _StateBasedEntity
 from ._utility_meter_entries import make_meter_entry
+from ._workday import make_workday_entry
 
 __all__ = ["ENTRIES_FILE", "setup_config_entry_helpers"]
 
@@ -63,6 +65,8 @@ _ALL_REQUIRED = frozenset({"binary_sensor"})
 _WITH_ALL = frozenset({"light", "switch", "binary_sensor"})
 # The option naming the entity domain an entry makes (a group's is ``group_type``).
 _TYPE_KEYS = {"template": "template_type", "switch_as_x": "target_domain"}
+# The entity domain of the entries that make one kind of entity.
+_ENTITY_DOMAINS = {**COMPUTED_HELPER_DOMAINS, "workday": "binary_sensor"}
 
 
 class _BadEntry(ValueError):
@@ -90,7 +94,7 @@ class _Entry:
         return self.options.get(_TYPE_KEYS.get(self.domain, "group_type"))
 
     def provided(self) -> bool:
-        if self.domain in (*COMPUTED_HELPER_DOMAINS, "utility_meter", "switch_as_x"):
+        if self.domain in (*_ENTITY_DOMAINS, "utility_meter", "switch_as_x"):
             return True
         kind = self.helper_type
         if not isinstance(kind, str):  # no type homeloom makes, a list or mapping neither
@@ -232,7 +236,7 @@ def _registry(path: Path) -> _Registry:
 
 def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> list[ConfigIssue]:
     """Make the entry's entity; the errors that stop it, naming the file and entry."""
-    entity_domain = COMPUTED_HELPER_DOMAINS.get(entry.domain, str(entry.helper_type))
+    entity_domain = _ENTITY_DOMAINS.get(entry.domain, str(entry.helper_type))
     registered = registry.by_unique_id.get((entity_domain, entry.domain, entry.entry_id))
     if registered is not None and registered.disabled:
         return []  # Home Assistant does not add an entity disabled in its registry
@@ -259,6 +263,8 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
                 registry.items,
                 registry.by_registry_id,
             )
+        elif entry.domain == "workday":
+            make_workday_entry(runtime, entry.entry_id, entry.title, entry.options, registered)
         elif entry.domain in COMPUTED_HELPER_DOMAINS:
             ids = registry.by_registry_id
             make_computed_helper(runtime, entry.domain, entry.title, entry.options, registered, ids)

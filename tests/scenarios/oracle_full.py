@@ -96,6 +96,8 @@ INTEGRATIONS = (
     "trend",
     # Switches shown as lights, fans, covers...: set up only for their config entries.
     "switch_as_x",
+    # Its workday sensors (entries only: 2024.3 refuses a YAML item) and check_date.
+    "workday",
     # Its ``fire_event`` handler on the root logger fires ``system_log_event``.
     "system_log",
 )

@@ -60,6 +60,7 @@ ENTRY_DOMAINS = [
     "switch_as_x",
     "tod",
     "trend",
+    "workday",
 ]
 HELPER_TYPES = ["sensor", "binary_sensor", "light", "switch", "cover", "fan", "lock", "event"]
 numbers = st.one_of(st.integers(-5, 100), st.floats(), st.sampled_from(["5", "x", None]))
@@ -103,6 +104,14 @@ option_values = {
     "min_samples": numbers,
     "min_gradient": numbers,
     "sample_duration": numbers,
+    "country": st.sampled_from(["FR", "DE", "XX", "", None, 5]),
+    "province": st.sampled_from(["BY", "ZZ", None, 3]),
+    "language": st.sampled_from(["fr", "en", "xx", None]),
+    "workdays": st.lists(st.sampled_from(["mon", "sat", "holiday", "x", 1]), max_size=3),
+    "excludes": st.lists(st.sampled_from(["sun", "holiday", "x"]), max_size=3),
+    "days_offset": numbers,
+    "add_holidays": st.lists(st.sampled_from(["2026-06-01", "2026-06-03,2026-06-01", "x"])),
+    "remove_holidays": st.lists(st.sampled_from(["2026-07-14", "Noël", "a,b", ""]), max_size=2),
 }
 # The options each kind of entry reads, so most entries get past the first check.
 DOMAIN_OPTIONS = {
@@ -114,6 +123,10 @@ DOMAIN_OPTIONS = {
     "integration": ["source", "method", "round", "unit_prefix", "unit_time"],
     "switch_as_x": ["entity_id", "target_domain", "invert"],
     "tod": ["after_time", "before_time"],
+    "workday": [
+        *("country", "province", "language", "workdays", "excludes", "days_offset"),
+        *("add_holidays", "remove_holidays", "name"),
+    ],
     "trend": ["entity_id", "attribute", "invert", "max_samples", "min_samples", "min_gradient"],
     "utility_meter": [
         "source",
