@@ -329,9 +329,18 @@ PROVIDED_KEYS = frozenset(
 # each item of another platform is warned about.
 PROVIDED_PLATFORMS = {
     "sensor": frozenset(
-        {"template", "group", "min_max", "derivative", "integration", "statistics"}
+        {
+            "template",
+            "group",
+            "min_max",
+            "derivative",
+            "integration",
+            "statistics",
+            "filter",
+            "history_stats",
+        }
     ),
-    "binary_sensor": frozenset({"template", "group", "threshold", "tod", "trend"}),
+    "binary_sensor": frozenset({"template", "group", "threshold", "tod", "trend", "bayesian"}),
     **{domain: frozenset({"group", "template"}) for domain in ("light", "cover", "fan")},
     **{domain: frozenset({"group"}) for domain in ("media_player", "notify")},
     "switch": frozenset({"template", "group"}),

@@ -31,6 +31,7 @@ from homeloom.orchestrator import (
     State,
 )
 
+from ._bayesian import setup_bayesian
 from ._cover_group import (
     cover_attributes,
     cover_features,
@@ -43,6 +44,8 @@ from ._cover_group import (
 from ._derivative import setup_derivative
 from ._errors import issue_at
 from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
+from ._filter_sensor import setup_filter_sensor
+from ._history_stats import setup_history_stats
 from ._integration import setup_integration
 from ._light_group import light_attributes, light_capabilities
 from ._min_max import setup_min_max
@@ -298,6 +301,9 @@ _COMPUTED: dict[tuple[str, Any], Callable[[Runtime, Mapping[str, Any], str], lis
     ("sensor", "derivative"): setup_derivative,
     ("sensor", "integration"): setup_integration,
     ("sensor", "statistics"): setup_statistics,
+    ("sensor", "history_stats"): setup_history_stats,
+    ("sensor", "filter"): setup_filter_sensor,
+    ("binary_sensor", "bayesian"): setup_bayesian,
     ("binary_sensor", "threshold"): setup_threshold,
     ("binary_sensor", "tod"): setup_tod,
     ("binary_sensor", "trend"): setup_trend,

@@ -45,6 +45,8 @@ import ha_oracle  # the shared oracle, from the folder just put on the path
 # Set up in this order when the configuration has their key: helpers first, so
 # that groups, scenes and scripts set up later find their entities.
 INTEGRATIONS = (
+    # The history that history_stats sensors read (a case's ``recorder: {}``).
+    "recorder",
     "sun",
     "zone",
     "person",
@@ -195,12 +197,19 @@ async def start_hass_with_integrations(
     # person depends on the web server and picture uploads, which no case uses (and
     # whose image library the oracle lacks): taken as set up, it sets up alone.
     hass.config.components.update(WEB_ONLY_DEPENDENCIES)
+    # filter depends on the recorder, which the oracle does not run: its sensors then
+    # start with empty windows, as in a house without history (and in homeloom).
+    from homeassistant.loader import async_get_integration
+
+    (await async_get_integration(hass, "filter")).__dict__["dependencies"] = []
     media_groups = any(
         entry.options.get("group_type") == "media_player"
         for entry in hass.config_entries.async_entries("group")
     )
     if ("media_player" in config or media_groups) and hass.http is None:
         hass.http = _NoWebServer()  # for media players' artwork view, which no case uses
+    if "recorder" in config:
+        await start_recorder(hass, config)
     for domain in INTEGRATIONS:
         # Platform groups need the group integration up first, as default_config has it.
         if (
@@ -231,6 +240,39 @@ async def start_hass_with_integrations(
     if "scene" in ready:
         await load_scene_domains(hass, config.get("scene") or [])
     return hass, config
+
+
+async def start_recorder(hass: Any, config: Any) -> None:
+    """Set the recorder up as bootstrap does, its thread's start waited for in real time
+    (not as virtual time passing), and have the loop settle only once the thread has
+    taken every event in, so that history queries see what Home Assistant's would."""
+    import asyncio
+
+    from homeassistant.helpers.recorder import async_initialize_recorder
+    from homeassistant.setup import async_setup_component
+
+    async_initialize_recorder(hass)
+    loop = asyncio.get_running_loop()
+    thread_busy = loop.create_future()
+    loop.exec_pending.add(thread_busy)
+    await async_setup_component(hass, "recorder", config)
+    thread_busy.set_result(None)
+    loop.exec_pending.discard(thread_busy)
+    settle = type(loop).settle
+
+    async def settle_with_recorder(self: Any) -> None:
+        await settle(self)
+        instance = hass.data.get("recorder_instance")
+        # The thread takes events in once Home Assistant has started; a commit under
+        # way counts as pending until it is done.
+        if instance is not None and instance._hass_started.done():
+            waited = asyncio.ensure_future(instance.async_block_till_done())
+            self.exec_pending.add(waited)
+            await waited
+            self.exec_pending.discard(waited)
+            await settle(self)
+
+    loop.settle = settle_with_recorder.__get__(loop)
 
 
 class _NoWebServer:

@@ -1,6 +1,6 @@
 """Hostile YAML items of the domains beyond automations: alerts, utility meters, notify
-groups, sensor groups, min/max, threshold, derivative, integration and statistics
-sensors, and template controls (switches, locks, covers, lights, fans, alarm panels,
+groups, sensor groups, min/max, threshold, derivative, integration, statistics and
+history stats sensors, and template controls (switches, locks, covers, lights, fans, alarm panels,
 vacuums, numbers, selects, buttons), generic thermostats and hygrostats, and manual alarm panels.
 Whatever they hold, the house reports errors, never crashes or hangs, and runs."""
 
@@ -115,6 +115,29 @@ notify_groups = st.lists(
     _platform("group", {"services": st.lists(notify_members, max_size=3)}, {"name": names}),
     max_size=2,
 )
+filter_steps = _item(
+    {
+        "filter": st.sampled_from(
+            [
+                "range",
+                "outlier",
+                "lowpass",
+                "throttle",
+                "time_throttle",
+                "time_simple_moving_average",
+                "x",
+            ]
+        )
+    },
+    {
+        "window_size": durations,
+        "precision": numbers,
+        "radius": numbers,
+        "time_constant": numbers,
+        "lower_bound": numbers,
+        "upper_bound": numbers,
+    },
+)
 sensors = st.lists(
     st.one_of(
         _platform(
@@ -167,6 +190,11 @@ sensors = st.lists(
             },
         ),
         _platform(
+            "filter",
+            {"entity_id": entity_ids, "filters": st.lists(filter_steps, max_size=3)},
+            {"name": names, "unique_id": names},
+        ),
+        _platform(
             "statistics",
             {
                 "entity_id": entity_ids,
@@ -181,6 +209,18 @@ sensors = st.lists(
                 "keep_last_sample": booleans,
                 "precision": numbers,
                 "percentile": numbers,
+            },
+        ),
+        _platform(
+            "history_stats",
+            {"entity_id": entity_ids, "state": st.sampled_from(["on", ["on", "heat"], None])},
+            {
+                "name": names,
+                "type": st.sampled_from(["time", "ratio", "count", "x"]),
+                "start": templates,
+                "end": st.sampled_from(["{{ now() }}", "{{ 0 }}", "x", 12]),
+                "duration": durations,
+                "unique_id": names,
             },
         ),
     ),
@@ -203,6 +243,20 @@ trend_sensors = st.dictionaries(
     ),
     max_size=2,
 )
+bayesian_observations = _item(
+    {
+        "platform": st.sampled_from(["state", "numeric_state", "template", "x"]),
+        "prob_given_true": numbers,
+    },
+    {
+        "entity_id": entity_ids,
+        "to_state": st.sampled_from(["on", "home"]),
+        "above": numbers,
+        "below": numbers,
+        "value_template": templates,
+        "prob_given_false": numbers,
+    },
+)
 # Thresholds, and the other binary sensors of pure logic: times of the day and trends.
 thresholds = st.lists(
     st.one_of(
@@ -223,6 +277,11 @@ thresholds = st.lists(
             {"after_offset": durations, "before_offset": durations},
         ),
         _platform("trend", {"sensors": trend_sensors}, {}),
+        _platform(
+            "bayesian",
+            {"prior": numbers, "observations": st.lists(bayesian_observations, max_size=3)},
+            {"name": names, "probability_threshold": numbers, "device_class": names},
+        ),
     ),
     max_size=2,
 )
