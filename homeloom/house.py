@@ -56,6 +56,7 @@ from homeloom.scenarios._generic_thermostat import setup_generic_thermostats
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
 from homeloom.scenarios._manual_alarm import setup_manual_alarms
+from homeloom.scenarios._mqtt_yaml import setup_mqtt_block
 from homeloom.scenarios._notify_groups import setup_notify_groups
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._platform_groups import setup_platform_groups
@@ -366,10 +367,16 @@ class House:
             report.errors.append(ConfigIssue("'adapters' must be a list", key="adapters"))
             adapters = []
         adapters = [*adapters, *_adopted(self.config_dir, report)]
+        # Items of the ``mqtt:`` block, for the MQTT adapter (on HA's broker if none is set).
+        mqtt_block = setup_mqtt_block(runtime, self.config, adapters)
+        adapters += mqtt_block.adapters
+        report.errors.extend(mqtt_block.errors)
+        report.warnings.extend(mqtt_block.warnings)
         manager = AdapterManager(runtime)
         Discovery(runtime, manager, browse=self._adapters and self._discover)
         if self._adapters:
             report.errors.extend(await manager.setup(adapters))
+            report.errors.extend(mqtt_block.refused())
         else:
             report.errors.extend(manager.validate(adapters)[1])
         # Tests and the simulator publish their devices here, as adapters would.

@@ -311,6 +311,7 @@ PROVIDED_KEYS = frozenset(
         "input_number",
         "input_select",
         "input_text",
+        "mqtt",
         "person",
         "rest_command",
         "scene",
@@ -428,12 +429,17 @@ def _platforms_not_provided(config: Any, key: Any, provided: frozenset[str]) -> 
     issues = []
     for index, item in enumerate(items):
         platform = item.get("platform") if isinstance(item, dict) else None
-        if platform in provided:
+        if isinstance(platform, str) and platform in provided:  # a list is no platform
             continue
         pos = position_of(block, index) if block is items else position_of(config, key)
         message = (
             f"'{key}' platform {platform!r} is not provided by homeloom: it is ignored, "
             "and the entities it would make will not exist"
         )
+        if platform == "mqtt":  # Home Assistant 2024.3 refuses it too
+            message = (
+                f"'{key}' platform 'mqtt' is refused by Home Assistant (it does not support "
+                f"platform setup): move the item under 'mqtt: {key}:'; it is ignored"
+            )
         issues.append(_issue(message, pos, (str(key), index)))
     return issues

@@ -172,7 +172,9 @@ def setup_config_entry_helpers(runtime: Runtime) -> tuple[list[ConfigIssue], lis
     path = runtime.config_dir / STORAGE_DIR / ENTRIES_FILE
     entries, warnings = _entries(path)
     wanted = [entry for entry in entries if not entry.disabled]
-    missing = [entry for entry in wanted if not entry.provided()]
+    # HA's MQTT entry is its broker connection: an MQTT adapter (on it or another) serves it.
+    served = {"mqtt"} if "mqtt" in runtime.components else set()
+    missing = [entry for entry in wanted if not entry.provided() and entry.domain not in served]
     if missing:
         named = ", ".join(_described(entry) for entry in missing)
         warnings.append(

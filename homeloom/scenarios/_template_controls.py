@@ -255,7 +255,7 @@ def _number(result: Any) -> float | None:
         return None
     try:
         return float(result)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int past a float's range
         _LOGGER.error("template number: %r is not a number", result)
         return None
 

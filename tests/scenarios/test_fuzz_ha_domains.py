@@ -13,6 +13,7 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tests.adapters.test_mqtt_yaml import mqtt_blocks
 from tests.scenarios.fuzz_house import (
     FUZZ,
     actions,
@@ -455,6 +456,7 @@ configurations = st.fixed_dictionaries(
         "fan": mostly(st.lists(_legacy("fan"), max_size=1), junk),
         "lock": mostly(st.lists(locks, max_size=2), junk),
         "template": mostly(st.lists(modern_controls, max_size=2), junk),
+        "mqtt": mostly(mqtt_blocks, junk),  # read here; built in tests/adapters/test_mqtt_yaml
     },
 )
 HELPERS = {

@@ -98,10 +98,10 @@ async def test_a_fan_names_a_speed_count_that_is_no_number(tmp_path: Path) -> No
 
 
 async def test_other_cover_platforms_stay_not_provided(tmp_path: Path) -> None:
-    text = "cover:\n  - platform: mqtt\n    name: x\n"
+    text = "cover:\n  - platform: rflink\n    name: x\n"
     _, warnings = await _report(tmp_path, text)
     assert warnings == [
-        "configuration.yaml:4:5: cover[0]: 'cover' platform 'mqtt' is not provided by homeloom: "
+        "configuration.yaml:4:5: cover[0]: 'cover' platform 'rflink' is not provided by homeloom: "
         "it is "
         "ignored, and the entities it would make will not exist"
     ]

@@ -20,12 +20,12 @@ async def _check(tmp_path: Path, text: str) -> list[str]:
 
 
 async def test_an_unsupported_key_is_a_warning_naming_its_place(tmp_path: Path) -> None:
-    warnings = await _check(tmp_path, "water_heater:\n  - platform: generic\nmqtt:\n  broker: x\n")
+    warnings = await _check(tmp_path, "water_heater:\n  - platform: generic\nrflink:\n  port: x\n")
     assert warnings == [
         "configuration.yaml:3:1: water_heater: 'water_heater' is not provided by homeloom: it is "
         "ignored, "
         "and the entities and services it would make will not exist",
-        "configuration.yaml:5:1: mqtt: 'mqtt' is not provided by homeloom: it is ignored, "
+        "configuration.yaml:5:1: rflink: 'rflink' is not provided by homeloom: it is ignored, "
         "and the entities and services it would make will not exist",
     ]
 

@@ -16,6 +16,7 @@ from ._ha_entity import HaContext
 from ._publish_service import PublishData, publish_handler
 from ._router import MqttRouter
 from ._values import ValueTemplates
+from ._yaml_entities import YAML_KEY, MqttYaml, add_yaml_entities
 from ._zigbee2mqtt import Zigbee2Mqtt
 
 __all__ = ["MqttAdapter"]
@@ -71,7 +72,10 @@ class MqttAdapter(Adapter[MqttConfig]):
                 hub, self.book, self.router, config.zigbee2mqtt_base_topic, self._publish
             )
             self._undo.append(self.zigbee2mqtt.attach())
-        if config.discovery:
+        first = hub.shared(COMPONENT, MqttRouter)
+        # The ``mqtt:`` block's entities are on the broker of the first MQTT adapter.
+        yaml = hub.shared(YAML_KEY, MqttYaml) if self.router is first else MqttYaml()
+        if config.discovery or yaml.items:
             ctx = HaContext(
                 self.book, self.templates, self.router.publish, hub.now, hub.logger, hub.call_later
             )
@@ -79,8 +83,8 @@ class MqttAdapter(Adapter[MqttConfig]):
             self.discovery = HaDiscovery(
                 hub, ctx, self.router, config.discovery_prefix, skip_origins=skip
             )
-            self._undo.append(self.discovery.attach())
-        first = hub.shared(COMPONENT, MqttRouter)
+            self._undo.append(self.discovery.attach() if config.discovery else self.discovery.close)
+            add_yaml_entities(self.discovery, yaml)
         if self.router is first and not hub.has_service("mqtt", "publish"):
             # Kept across restarts: while the broker is away, a call says so (AdapterError).
             hub.register_service(
@@ -113,7 +117,7 @@ class MqttAdapter(Adapter[MqttConfig]):
 
     def _on_connection(self, connected: bool) -> None:
         self.book.set_connected(connected)
-        if connected and self.discovery is not None:
+        if connected and self.config.discovery:
             # Devices resend their discovery configs when they see this (Home Assistant's birth).
             self.hub.create_task(self._announce(), name="discovery birth")
 

@@ -164,10 +164,14 @@ class HaDiscovery:
 
         def detach() -> None:
             undo()
-            for entry in self._entries.values():
-                entry.detach()
+            self.close()
 
         return detach
+
+    def close(self) -> None:
+        """Stop reading the entities' topics (the adapter stops)."""
+        for entry in self._entries.values():
+            entry.detach()
 
     def owns(self, entity_id: str) -> bool:
         discovery_id = self._by_entity.get(entity_id)
@@ -244,7 +248,21 @@ class HaDiscovery:
         origin = config.get("origin")
         if isinstance(origin, Mapping) and origin.get("name") in self.skip_origins:
             return  # followed through its own conventions (Zigbee2MQTT's bridge topics)
-        previous = self._entries.get(discovery_id)
+        wanted = config.get("object_id") or str(config.get("default_entity_id", "")).split(".")[-1]
+        self.add(
+            discovery_id,
+            component,
+            config,
+            _name(config, component, object_id),
+            slugify(str(wanted)) if wanted else None,
+        )
+
+    def add(
+        self, key: str, component: str, config: dict[str, Any], name: str, object_id: str | None
+    ) -> None:
+        """Make (or remake) the entity of one config, kept as ``key``; ``object_id`` is
+        the wanted entity id's (None: from ``name``). Raises what refuses the config."""
+        previous = self._entries.get(key)
         if previous is not None and previous.config == config:
             return  # the same config again (retained, after a reconnect)
         entity = PLATFORMS[component](self.ctx, config)
@@ -252,16 +270,13 @@ class HaDiscovery:
         attributes, topics = entity.attributes(), entity.all_topics()  # may refuse the config
         if previous is not None:
             previous.detach()
-        thing_id = self._thing(config.get("device"))
-        name = _name(config, component, object_id)
-        wanted = config.get("object_id") or str(config.get("default_entity_id", "")).split(".")[-1]
         description = EntityDescription(
             component,
-            f"ha-{config.get('unique_id') or discovery_id}",
+            f"ha-{config.get('unique_id') or key}",
             name,
-            thing_id=thing_id,
+            thing_id=self._thing(config.get("device")),
             device_class=_text(config.get("device_class")),
-            object_id=slugify(str(wanted)) if wanted else None,
+            object_id=object_id,
         )
         entity.entity_id = self.ctx.book.publish(
             description,
@@ -270,8 +285,8 @@ class HaDiscovery:
             available=availability.available,
         )
         entry = _Entry(config, entity, availability)
-        self._entries[discovery_id] = entry
-        self._by_entity[entity.entity_id] = discovery_id
+        self._entries[key] = entry
+        self._by_entity[entity.entity_id] = key
         for topic, handler in topics.items():
             entry.undo.append(
                 self.router.subscribe(topic, self._guarded(entity, handler), entity.qos)

@@ -1,0 +1,192 @@
+"""The ``mqtt:`` block of ``configuration.yaml``: MQTT entities written by hand.
+
+Its items become entities of the MQTT adapter (``homeloom.adapters.mqtt._yaml_entities``).
+The broker is the configured MQTT adapter's; without one, the broker Home Assistant
+keeps in its ``mqtt`` config entry (``.storage/core.config_entries``, read only).
+Both of Home Assistant's forms are read::
+
+    mqtt:                       mqtt:
+      sensor:                     - sensor:
+        - name: Cellar              name: Cellar
+          state_topic: cellar       state_topic: cellar
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from homeloom.orchestrator import ConfigIssue, Runtime
+from homeloom.orchestrator._ha_registries import STORAGE_DIR
+
+from ._ha_collections import StorageError, read_stored_list
+from ._yaml_read import format_key_path
+from ._yaml_values import KeyPath, position_of
+
+if TYPE_CHECKING:
+    from homeloom.adapters.mqtt._yaml_entities import MqttYaml
+
+__all__ = ["MqttBlock", "setup_mqtt_block"]
+
+DOMAIN = "mqtt"
+_ENTRIES_FILE = "core.config_entries"
+# The platforms Home Assistant 2024.3 accepts under ``mqtt:`` (``CONFIG_SCHEMA_BASE``).
+HA_PLATFORMS = frozenset(
+    {
+        *("alarm_control_panel", "binary_sensor", "button", "camera", "climate", "cover"),
+        *("device_tracker", "event", "fan", "humidifier", "image", "lawn_mower", "light"),
+        *("lock", "number", "scene", "select", "sensor", "siren", "switch", "text"),
+        *("update", "vacuum", "valve", "water_heater"),
+    }
+)
+# The broker options Home Assistant 2023.4 moved from ``mqtt:`` to its UI; 2024.3 refuses them.
+_REMOVED = frozenset(
+    {
+        *("birth_message", "broker", "certificate", "client_id", "client_cert", "client_key"),
+        *("discovery", "discovery_prefix", "keepalive", "password", "port", "protocol"),
+        *("tls_insecure", "transport", "ws_path", "ws_headers", "username", "will_message"),
+    }
+)
+
+
+@dataclass(slots=True)
+class MqttBlock:
+    """What the block asks of the house: the adapter to add for HA's broker (if
+    any), and what is wrong with it."""
+
+    adapters: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[ConfigIssue] = field(default_factory=list)
+    warnings: list[ConfigIssue] = field(default_factory=list)
+    items: MqttYaml | None = None
+
+    def refused(self) -> list[ConfigIssue]:
+        """The items the MQTT adapter could not make (known once adapters are set up)."""
+        return list(self.items.errors) if self.items is not None else []
+
+
+def setup_mqtt_block(runtime: Runtime, config: Any, adapters: list[Any]) -> MqttBlock:
+    """Read the ``mqtt:`` block for the MQTT adapter, before adapters are set up."""
+    result = MqttBlock()
+    if not isinstance(config, Mapping) or config.get(DOMAIN) is None:
+        return result
+    # Imported only for a house that has the block: the MQTT adapter is optional.
+    from homeloom.adapters.mqtt._discovery import PLATFORMS
+    from homeloom.adapters.mqtt._yaml_entities import YAML_KEY, MqttYaml
+
+    block = config[DOMAIN]
+    yaml = MqttYaml()
+    unsupported: set[str] = set()
+    parts = block if isinstance(block, list) else [block]
+    for index, part in enumerate(parts):
+        path: KeyPath = (DOMAIN, index) if parts is block else (DOMAIN,)
+        if not isinstance(part, Mapping):
+            where = block if parts is block else config
+            at = index if parts is block else DOMAIN
+            result.errors.append(_issue(where, at, path, "expected a mapping of platform: items"))
+            continue
+        _read_part(part, path, yaml, frozenset(PLATFORMS), unsupported, result.errors)
+    if unsupported:
+        named = ", ".join(sorted(unsupported))
+        message = (
+            f"MQTT {named} entities are not provided by homeloom (it makes "
+            f"{', '.join(sorted(PLATFORMS))}): they are ignored and will not exist"
+        )
+        result.warnings.append(_issue(config, DOMAIN, (DOMAIN,), message))
+    if not yaml.items:
+        return result
+    runtime.components[YAML_KEY] = result.items = yaml
+    if any(isinstance(item, Mapping) and item.get("adapter") == DOMAIN for item in adapters):
+        return result
+    broker = _ha_broker(runtime)
+    if broker is None:
+        message = (
+            "the MQTT entities need a broker: add one under 'adapters:' (adapter: mqtt, "
+            "host: ...); Home Assistant keeps it in its UI, but no 'mqtt' entry was found "
+            f"in {STORAGE_DIR}/{_ENTRIES_FILE}; they will not exist"
+        )
+        result.warnings.append(_issue(config, DOMAIN, (DOMAIN,), message))
+    else:
+        result.adapters.append(broker)
+    return result
+
+
+def _read_part(
+    part: Mapping[Any, Any],
+    path: KeyPath,
+    yaml: MqttYaml,
+    made: frozenset[str],
+    unsupported: set[str],
+    errors: list[ConfigIssue],
+) -> None:
+    from homeloom.adapters.mqtt._yaml_entities import YamlItem
+
+    for key, value in part.items():
+        here = (*path, str(key))
+        if key in _REMOVED:
+            message = (
+                f"'{key}' was removed from 'mqtt:' in Home Assistant 2023.4: set the broker "
+                "under 'adapters:' (adapter: mqtt, host: ..., port: ..., username: ...)"
+            )
+            errors.append(_issue(part, key, here, message))
+            continue
+        if key not in HA_PLATFORMS:
+            valid = ", ".join(sorted(HA_PLATFORMS))
+            message = f"'{key}' is not an MQTT platform; valid: {valid}"
+            errors.append(_issue(part, key, here, message))
+            continue
+        if key not in made:
+            unsupported.add(str(key))
+            continue
+        items = value if isinstance(value, list) else [] if value is None else [value]
+        for index, item in enumerate(items):
+            at: KeyPath = (*here, index) if items is value else here
+            container, item_key = (value, index) if items is value else (part, key)
+            if not isinstance(item, Mapping):
+                message = f"each {key} item must be a mapping of options, got {item!r}"
+                errors.append(_issue(container, item_key, at, message))
+                continue
+            yaml.items.append(YamlItem(str(key), item, _issue(container, item_key, at, "")))
+
+
+def _ha_broker(runtime: Runtime) -> dict[str, Any] | None:
+    """An MQTT adapter on the broker of Home Assistant's ``mqtt`` config entry."""
+    if runtime.config_dir is None:
+        return None
+    path = runtime.config_dir / STORAGE_DIR / _ENTRIES_FILE
+    if not path.is_file():
+        return None
+    try:
+        entries = read_stored_list(path, ("entries",)).items
+    except StorageError:
+        return None  # the config entries' own reader reports the file
+    for entry in entries:
+        if not isinstance(entry, Mapping) or entry.get("domain") != DOMAIN:
+            continue
+        data = entry.get("data")
+        if entry.get("disabled_by") is not None or not isinstance(data, Mapping):
+            continue
+        if not isinstance(data.get("broker"), str):
+            continue
+        adapter: dict[str, Any] = {"adapter": DOMAIN, "host": data["broker"]}
+        for ha_key, key in (("port", "port"), ("username", "username"), ("password", "password")):
+            if data.get(ha_key) not in (None, ""):
+                adapter[key] = data[ha_key]
+        adapter["discovery"] = bool(data.get("discovery", True))
+        # Home Assistant sees Zigbee2MQTT's devices through their discovery configs only.
+        adapter["zigbee2mqtt"] = False
+        if isinstance(data.get("discovery_prefix"), str):
+            adapter["discovery_prefix"] = data["discovery_prefix"]
+        return adapter
+    return None
+
+
+def _issue(container: Any, key: Any, path: KeyPath, message: str) -> ConfigIssue:
+    pos = position_of(container, key)
+    return ConfigIssue(
+        message,
+        file=pos.file if pos else None,
+        line=pos.line if pos else None,
+        column=pos.column if pos else None,
+        key=format_key_path(path),
+    )
