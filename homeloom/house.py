@@ -49,6 +49,7 @@ from homeloom.scenarios import (
     setup_template_library,
 )
 from homeloom.scenarios._alerts import setup_alerts
+from homeloom.scenarios._command_line import setup_command_line, take_first_readings
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._core_services import setup_core_services
 from homeloom.scenarios._generic_hygrostat import setup_generic_hygrostats
@@ -361,6 +362,7 @@ class House:
         report.errors.extend(setup_sun(runtime, self.config))
         report.errors.extend(await setup_helpers(runtime, self.config))
         report.errors.extend(setup_commands(runtime, self.config))
+        report.errors.extend(setup_command_line(runtime, self.config))
         report.errors.extend(setup_calendars(runtime, self.config, self.config_dir))
         adapters = self.config.get("adapters") or []
         if not isinstance(adapters, list):
@@ -427,6 +429,7 @@ class House:
                 self.runtime, self._registry_only, {*automations.automations, *automations.broken}
             )
             self._registry_only.clear()
+            await take_first_readings(self.runtime)
             await automations.start()
             await self.runtime.start()
         if self.long_running:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -270,11 +270,13 @@ class AdapterManager:
         # An entity of the house's own (a template entity) works its state out again
         # here; one with nothing to work out (a helper) is left as it is, as in Home
         # Assistant, where writing the same state again changes nothing.
+        refreshes: list[Awaitable[None]] = []
         for entity_id in call.entity_ids:
             refresh = self.runtime.services.refresher_of(entity_id)
-            if refresh is not None:
-                refresh()
-        refreshes = [
+            answer = None if refresh is None else refresh()
+            if answer is not None:  # a command line entity's command, still running
+                refreshes.append(answer)
+        refreshes += [
             slot.refresh(entity_id)
             for entity_id in call.entity_ids
             for slot in self.slots.values()

@@ -14,6 +14,9 @@ from ._service_call import EntityCommandHandler, ServiceCall
 from ._states import StateStore
 from .types import Unsubscribe
 
+# Works an entity's state out again; an awaitable when that takes a while.
+Refresher = Callable[[], Awaitable[None] | None]
+
 DEFAULT_COMMAND_TIMEOUT = 10.0
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ class EntityProviders:
     _providers: dict[str, EntityCommandHandler]
     # None: carried out here (see set_provider's ``internal``).
     _provider_timeouts: dict[str, float | None]
-    _refreshers: dict[str, Callable[[], None]]
+    _refreshers: dict[str, Refresher]
     timeout: Callable[[float], AbstractAsyncContextManager[Any]]
     default_provider: EntityCommandHandler | None
     on_missing_targets: Callable[[str], None] | None
@@ -65,9 +68,10 @@ class EntityProviders:
     def provider_of(self, entity_id: str) -> EntityCommandHandler | None:
         return self._providers.get(entity_id)
 
-    def set_refresher(self, entity_id: str, refresh: Callable[[], None]) -> Unsubscribe:
+    def set_refresher(self, entity_id: str, refresh: Refresher) -> Unsubscribe:
         """Name what works out ``entity_id``'s state again when asked to
-        (``homeassistant.update_entity``): a template entity renders its templates."""
+        (``homeassistant.update_entity``): a template entity renders its templates, a
+        command line entity runs its command (and answers with an awaitable)."""
         self._refreshers[entity_id] = refresh
 
         def remove() -> None:
@@ -76,7 +80,7 @@ class EntityProviders:
 
         return remove
 
-    def refresher_of(self, entity_id: str) -> Callable[[], None] | None:
+    def refresher_of(self, entity_id: str) -> Refresher | None:
         return self._refreshers.get(entity_id)
 
     def dispatch_to_providers(self, call: ServiceCall) -> Awaitable[None] | None:

@@ -45,7 +45,7 @@ class ServiceRegistry(EntityProviders, TargetResolution):
         self._middleware: list[Middleware] = []
         self._providers: dict[str, EntityCommandHandler] = {}
         self._provider_timeouts: dict[str, float | None] = {}
-        self._refreshers: dict[str, Callable[[], None]] = {}
+        self._refreshers: dict[str, Callable[[], Awaitable[None] | None]] = {}
         self._observers: list[CallObserver] = []
         # When stubbed, every call (known service or not) is observed and answered as a
         # no-op: ``homeloom simulate --stub-services`` replays scenarios touching nothing.

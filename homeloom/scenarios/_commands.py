@@ -18,6 +18,7 @@ import json
 import logging
 import shlex
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, HomeloomError, Runtime, ServiceCall, slugify
@@ -25,7 +26,7 @@ from homeloom.orchestrator import ConfigIssue, HomeloomError, Runtime, ServiceCa
 from ._errors import issue_at
 from ._templates import TemplateError, get_template_engine
 
-__all__ = ["setup_commands"]
+__all__ = ["CommandOutput", "run_command_line", "setup_commands"]
 
 _LOGGER = logging.getLogger(__name__)
 SHELL_TIMEOUT_S = 60.0
@@ -70,6 +71,49 @@ def setup_commands(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIs
     return issues
 
 
+@dataclass(frozen=True, slots=True)
+class CommandOutput:
+    """What a finished command line printed, and its exit code."""
+
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+async def run_command_line(
+    command: str, limit_s: float, *, split: bool = False, stdin: str | None = None
+) -> CommandOutput:
+    """Run ``command`` on the house's machine: given to a shell, or, ``split``, cut into
+    arguments and run without one; ``stdin`` is written to it. A command still running
+    after ``limit_s`` seconds is killed and TimeoutError raised; one that cannot start
+    raises OSError."""
+    pipe = asyncio.subprocess.PIPE
+    feed = None if stdin is None else pipe
+    if split:
+        process = await asyncio.create_subprocess_exec(
+            *shlex.split(command), stdin=feed, stdout=pipe, stderr=pipe
+        )
+    else:
+        process = await asyncio.create_subprocess_shell(
+            command, stdin=feed, stdout=pipe, stderr=pipe
+        )
+    try:
+        async with asyncio.timeout(limit_s):
+            stdout, stderr = await process.communicate(None if stdin is None else stdin.encode())
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    except asyncio.CancelledError:
+        process.kill()  # the house is stopping: leave nothing running behind it
+        raise
+    return CommandOutput(
+        stdout[:_MAX_OUTPUT].decode(errors="replace"),
+        stderr[:_MAX_OUTPUT].decode(errors="replace"),
+        process.returncode if process.returncode is not None else -1,
+    )
+
+
 def _render(runtime: Runtime, value: Any, call: ServiceCall) -> Any:
     try:
         return get_template_engine(runtime).render_complex(value, dict(call.data))
@@ -98,31 +142,19 @@ def _shell(runtime: Runtime, name: str, item: Any) -> str | None:
         command = _text(runtime, item, call)
         # As Home Assistant: a template makes the line be split, not given to a shell,
         # so values from outside cannot smuggle in shell syntax.
-        if get_template_engine(runtime).is_template(item):
-            process = await asyncio.create_subprocess_exec(
-                *shlex.split(command),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-        else:
-            process = await asyncio.create_subprocess_shell(
-                command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-            )
+        split = get_template_engine(runtime).is_template(item)
         try:
-            async with asyncio.timeout(SHELL_TIMEOUT_S):
-                stdout, stderr = await process.communicate()
+            output = await run_command_line(command, SHELL_TIMEOUT_S, split=split)
         except TimeoutError:
-            process.kill()
-            await process.wait()
             raise CommandError(
                 f"shell_command.{name} took longer than {SHELL_TIMEOUT_S:g} s"
             ) from None
-        if process.returncode:
-            _LOGGER.warning("shell_command.%s exited with %s", name, process.returncode)
+        if output.returncode:
+            _LOGGER.warning("shell_command.%s exited with %s", name, output.returncode)
         return {
-            "stdout": stdout[:_MAX_OUTPUT].decode(errors="replace").rstrip("\n"),
-            "stderr": stderr[:_MAX_OUTPUT].decode(errors="replace").rstrip("\n"),
-            "returncode": process.returncode,
+            "stdout": output.stdout.rstrip("\n"),
+            "stderr": output.stderr.rstrip("\n"),
+            "returncode": output.returncode,
         }
 
     runtime.services.register(

@@ -302,6 +302,7 @@ PROVIDED_KEYS = frozenset(
         "assemblage",
         "automation",
         "calendar",
+        "command_line",
         "counter",
         "generic_hygrostat",
         "group",
@@ -436,6 +437,11 @@ def _platforms_not_provided(config: Any, key: Any, provided: frozenset[str]) -> 
             f"'{key}' platform {platform!r} is not provided by homeloom: it is ignored, "
             "and the entities it would make will not exist"
         )
+        if platform == "command_line":  # Home Assistant 2024.3 fails to set it up
+            message = (
+                f"'{key}' platform 'command_line' is no longer set up by Home Assistant: "
+                f"move the item under 'command_line: - {key}:'; it is ignored"
+            )
         if platform == "mqtt":  # Home Assistant 2024.3 refuses it too
             message = (
                 f"'{key}' platform 'mqtt' is refused by Home Assistant (it does not support "

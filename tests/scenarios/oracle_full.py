@@ -100,6 +100,9 @@ INTEGRATIONS = (
     "switch_as_x",
     # Its workday sensors (entries only: 2024.3 refuses a YAML item) and check_date.
     "workday",
+    # Its sensors, binary sensors, switches, covers and notify services, which run
+    # their command lines for real.
+    "command_line",
     # Its ``fire_event`` handler on the root logger fires ``system_log_event``.
     "system_log",
 )
@@ -231,6 +234,9 @@ async def start_hass_with_integrations(
     if "switch_as_x" in ready:  # its wrappers answer their domains' services
         await hass.async_block_till_done()
         ready |= {"light", "fan", "siren", "cover", "valve", "lock"} & set(hass.config.components)
+    if "command_line" in ready:  # its switches, covers and notifiers answer their domains'
+        await hass.async_block_till_done()
+        ready |= {"switch", "cover", "notify"} & set(hass.config.components)
     if "template" in ready:  # its buttons, numbers and selects answer their domains' services
         await hass.async_block_till_done()
         ready |= {"button", "number", "select"} & set(hass.config.components)

@@ -436,6 +436,41 @@ modern_controls = st.fixed_dictionaries(
         "select": st.lists(selects, max_size=2),
     },
 )
+# Harmless command lines only: these run for real.
+commands = st.sampled_from(["true", "false", "echo x", "echo '{\"a\": 1}'", "echo {{ 1 + 1 }}"])
+command_line_options: dict[str, st.SearchStrategy[Any]] = {
+    "name": names,
+    "command_timeout": numbers,
+    # Long or refused: each poll runs a process, and the house runs for an hour.
+    "scan_interval": st.sampled_from(["01:00:00", 1800, 0, "-1", "x", {"hours": 2}]),
+    "value_template": templates,
+    "availability": templates,
+    "icon": templates,
+}
+
+
+def _command_line(kind: str, needed: str, more: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A ``command_line:`` item of ``kind``: its ``needed`` key, the common options and
+    the kind's own ``more`` one."""
+    value = names if needed == "name" else commands
+    extra = junk if more == "json_attributes" else commands if more.startswith("command") else names
+    optional = {key: option for key, option in command_line_options.items() if key != needed}
+    item = _item({needed: value}, {**optional, more: extra})
+    return st.fixed_dictionaries({kind: item})
+
+
+command_lines = st.lists(
+    st.one_of(
+        _command_line("sensor", "command", "json_attributes"),
+        _command_line("binary_sensor", "command", "payload_on"),
+        _command_line("switch", "name", "command_state"),
+        _command_line("cover", "name", "command_open"),
+        st.fixed_dictionaries({"notify": _item({"command": commands}, {"name": names})}),
+    ),
+    max_size=2,
+)
+
+
 configurations = st.fixed_dictionaries(
     {},
     optional={
@@ -457,6 +492,7 @@ configurations = st.fixed_dictionaries(
         "lock": mostly(st.lists(locks, max_size=2), junk),
         "template": mostly(st.lists(modern_controls, max_size=2), junk),
         "mqtt": mostly(mqtt_blocks, junk),  # read here; built in tests/adapters/test_mqtt_yaml
+        "command_line": mostly(command_lines, junk),
     },
 )
 HELPERS = {
