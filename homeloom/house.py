@@ -56,6 +56,7 @@ from homeloom.scenarios._generic_hygrostat import setup_generic_hygrostats
 from homeloom.scenarios._generic_thermostat import setup_generic_thermostats
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
+from homeloom.scenarios._legacy_trackers import setup_legacy_trackers
 from homeloom.scenarios._manual_alarm import setup_manual_alarms
 from homeloom.scenarios._mqtt_yaml import setup_mqtt_block
 from homeloom.scenarios._notify_groups import setup_notify_groups
@@ -387,6 +388,7 @@ class House:
         # Once the trackers and persons they follow exist, before automations attach.
         report.errors.extend(setup_people(runtime, self.config))
         report.errors.extend(setup_zones(runtime, self.config))
+        report.errors.extend(setup_legacy_trackers(runtime, self.config, self.config_dir))
         # Rendered once the entities they read exist, before automations are enabled.
         report.errors.extend(setup_template_entities(runtime, self.config))
         report.errors.extend(setup_platform_groups(runtime, self.config))

@@ -344,13 +344,17 @@ PROVIDED_PLATFORMS = {
     ),
     "binary_sensor": frozenset({"template", "group", "threshold", "tod", "trend", "bayesian"}),
     **{domain: frozenset({"group", "template"}) for domain in ("light", "cover", "fan")},
-    **{domain: frozenset({"group"}) for domain in ("media_player", "notify")},
+    "media_player": frozenset({"group", "universal"}),
+    "notify": frozenset({"group"}),
     "switch": frozenset({"template", "group"}),
     "lock": frozenset({"template", "group"}),
     "climate": frozenset({"generic_thermostat"}),
     "humidifier": frozenset({"generic_hygrostat"}),
     "alarm_control_panel": frozenset({"manual", "template"}),
     "vacuum": frozenset({"template"}),
+    # Its block sets the legacy trackers up (_legacy_trackers); no scanner platform runs.
+    "device_tracker": frozenset(),
+    "weather": frozenset({"template"}),
 }
 # Home Assistant integrations that make no entity and no service automations use (the
 # web server, the recorder, the frontend...): accepted without a word, since a house

@@ -56,6 +56,7 @@ from ._statistics import setup_statistics
 from ._threshold import setup_threshold
 from ._tod import setup_tod
 from ._trend import setup_trend
+from ._universal_media import setup_universal_players
 
 __all__ = ["setup_platform_groups"]
 
@@ -307,6 +308,7 @@ _COMPUTED: dict[tuple[str, Any], Callable[[Runtime, Mapping[str, Any], str], lis
     ("binary_sensor", "threshold"): setup_threshold,
     ("binary_sensor", "tod"): setup_tod,
     ("binary_sensor", "trend"): setup_trend,
+    ("media_player", "universal"): setup_universal_players,
 }
 # The domains whose items are read here: the groups', and sensor's (its groups are of
 # numbers, made by their own module, as min_max and derivative are).

@@ -280,16 +280,14 @@ _READERS = {"switch": _switch_value, "lock": _lock_value, "number": _number, "se
 
 
 def setup_template_controls(
-    runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str], *, triggered: bool
+    runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str]
 ) -> None:
-    """Make the buttons, numbers and selects of one ``template:`` block item."""
+    """Make the buttons, numbers and selects of one ``template:`` block item without
+    ``trigger`` (a block with one makes them in ``_template_trigger_controls``)."""
     for domain in CONTROL_DOMAINS:
         entries = item.get(domain)
         if entries is None:
             continue
-        if triggered:
-            message = f"trigger-based template '{domain}' entities are not provided by homeloom"
-            raise fail(item, domain, f"{where}.{domain}", message)
         entries = entries if isinstance(entries, list) else [entries]
         controls = [
             _control(

@@ -31,9 +31,12 @@ from ._template_controls import (
 )
 from ._template_devices import setup_template_devices
 from ._template_entity_config import _Definition, _definition
+from ._template_image import template_images
 from ._template_legacy import legacy_definitions, setup_legacy_template_entities
 from ._template_state_entities import _StateBasedEntity
+from ._template_trigger_controls import trigger_controls
 from ._template_trigger_entities import _TriggerBasedEntity, _TriggerBlock
+from ._template_weather import setup_legacy_template_weather, template_block_weather
 from ._triggers import attach_triggers, validate_triggers
 
 __all__ = ["setup_template_entities"]
@@ -43,10 +46,18 @@ DOMAIN = "template"
 # The legacy forms, keyed by object id, and the domain of their entities.
 _LEGACY_KEYS = {"sensors": "sensor", "binary_sensors": "binary_sensor"}
 _BLOCK_KEYS = frozenset(
-    {"unique_id", "trigger", "action", "sensor", "binary_sensor", *_LEGACY_KEYS, *CONTROL_DOMAINS}
+    {
+        "unique_id",
+        "trigger",
+        "action",
+        "sensor",
+        "binary_sensor",
+        "weather",
+        "image",
+        *_LEGACY_KEYS,
+        *CONTROL_DOMAINS,
+    }
 )
-# Entities Home Assistant's template integration makes and homeloom does not.
-_NOT_PROVIDED = frozenset({"image", "weather"})
 
 
 def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
@@ -60,10 +71,11 @@ def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list
     for index, item in enumerate(items):
         where = f"{DOMAIN}[{index}]"
         try:
-            _setup_block(runtime, item, items, index, where, taken)
+            issues.extend(_setup_block(runtime, item, items, index, where, taken))
         except ScenarioConfigError as err:
             issues.extend(err.issues)
     issues.extend(setup_legacy_template_entities(runtime, config))
+    issues.extend(setup_legacy_template_weather(runtime, config))
     issues.extend(setup_legacy_template_controls(runtime, config))
     issues.extend(setup_template_devices(runtime, config))
     return issues
@@ -71,7 +83,8 @@ def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list
 
 def _setup_block(
     runtime: Runtime, item: Any, items: list[Any], index: int, where: str, taken: set[str]
-) -> None:
+) -> list[ConfigIssue]:
+    """Make the block's entities; the warnings about what it cannot make."""
     if not isinstance(item, Mapping):
         raise ScenarioConfigError([issue_at(items, index, where, "expected a mapping")])
     problems = [
@@ -114,11 +127,16 @@ def _setup_block(
                 block_id=block_id,
                 id_from_key=triggers is None,
             )
-    setup_template_controls(runtime, item, where, taken, triggered=triggers is not None)
     if triggers is None:
+        issues = _state_based_weather(item, where)
+        setup_template_controls(runtime, item, where, taken)
+        template_images(runtime, item, where, taken, triggered=False)
         for definition in definitions:
             _StateBasedEntity(runtime, definition).start()
-        return
+        return issues
+    controls, issues = trigger_controls(runtime, item, where, taken)
+    weathers = template_block_weather(runtime, item, where, taken)
+    images = template_images(runtime, item, where, taken, triggered=True)
     action = item.get("action")
     script = (
         Script(runtime, action if isinstance(action, list) else [action], name=where, item_id=where)
@@ -126,13 +144,26 @@ def _setup_block(
         else None
     )
     entities = [_TriggerBasedEntity(runtime, definition) for definition in definitions]
+    entities += controls + weathers + images
     for entity in entities:
         entity.publish_first()
     block = _TriggerBlock(runtime, entities, script)
     attach_triggers(runtime, triggers, block.on_trigger, name=where)
+    return issues
 
 
 def _unknown_key_message(key: str) -> str:
-    if key in _NOT_PROVIDED:
-        return f"template '{key}' entities are not provided by homeloom"
     return f"unknown key {key!r}; valid: {', '.join(sorted(_BLOCK_KEYS))}"
+
+
+def _state_based_weather(item: Mapping[str, Any], where: str) -> list[ConfigIssue]:
+    """A warning for ``weather:`` in a block without ``trigger``: Home Assistant 2024.3
+    makes state-based template weathers only from ``weather:`` ``platform: template``
+    items (its ``template:`` block hands them an empty configuration, which fails)."""
+    if item.get("weather") is None:
+        return []
+    message = (
+        "a template 'weather' needs a 'trigger' in its block: Home Assistant 2024.3 fails"
+        " to set up a state-based one here; use a 'weather:' item with 'platform: template'"
+    )
+    return [issue_at(item, "weather", f"{where}.weather", message)]

@@ -60,6 +60,7 @@ COMMANDS: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "counter": [("increment", {})],
     "timer": [("pause", {}), ("start", {})],
     "input_boolean": [("toggle", {})],
+    "media_player": [("turn_on", {}), ("volume_set", {"volume_level": 0.5}), ("toggle", {})],
 }
 
 scalars = st.one_of(

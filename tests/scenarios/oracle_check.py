@@ -37,6 +37,7 @@ from test_cases import (
     _expected,
     write_blueprints,
     write_custom_templates,
+    write_known_devices,
     write_storage,
 )
 
@@ -58,6 +59,7 @@ def write_job(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
     (folder / "automations.yaml").write_text(yaml.safe_dump(automations, sort_keys=False))
     write_blueprints(folder, case.get("blueprints"))
     write_custom_templates(folder, case.get("custom_templates"))
+    write_known_devices(folder, case.get("known_devices"))
     write_storage(folder, case.get("storage"))
     events = {
         "start": case.get("start", START),

@@ -49,6 +49,8 @@ INTEGRATIONS = (
     "recorder",
     "sun",
     "zone",
+    # Legacy trackers (device_tracker.see, known_devices.yaml): before the persons.
+    "device_tracker",
     "person",
     "tag",
     "input_boolean",
@@ -78,6 +80,8 @@ INTEGRATIONS = (
     "alarm_control_panel",
     # Its ``platform: template`` items: template vacuums.
     "vacuum",
+    # Its ``platform: template`` items: template weathers (and weather.get_forecasts).
+    "weather",
     # Its ``platform: group`` items: notify groups; then the alerts, which notify.
     "notify",
     "alert",
@@ -100,11 +104,11 @@ INTEGRATIONS = (
     "switch_as_x",
     # Its workday sensors (entries only: 2024.3 refuses a YAML item) and check_date.
     "workday",
+    # Its ``fire_event`` handler on the root logger fires ``system_log_event``.
+    "system_log",
     # Its sensors, binary sensors, switches, covers and notify services, which run
     # their command lines for real.
     "command_line",
-    # Its ``fire_event`` handler on the root logger fires ``system_log_event``.
-    "system_log",
 )
 # What Home Assistant 2024.3's bootstrap sets up in every house, whatever the
 # configuration holds (its DEFAULT_INTEGRATIONS that matter to automations; tag, set up

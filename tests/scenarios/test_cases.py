@@ -10,8 +10,9 @@ later triggers and conditions see them. ``runs`` lists the runs' outcomes,
 as ``automation/me/motion.yaml``) to that blueprint's YAML text, kept a string
 so its ``!input`` tags reach the loader. ``custom_templates`` maps a path under the
 config dir's ``custom_templates/`` folder (such as ``tools.jinja``) to that macro
-file's text, for templates that import it. ``storage`` maps a Home Assistant
-registry file under the config dir's ``.storage/`` (such as
+file's text, for templates that import it. ``known_devices`` is the text of the
+config dir's ``known_devices.yaml`` (legacy device trackers). ``storage`` maps a
+Home Assistant registry file under the config dir's ``.storage/`` (such as
 ``core.entity_registry``) to its ``data`` (``{entities: [...]}``); each entry
 names only the keys the case uses, and ``write_storage`` writes the file as
 Home Assistant 2024.3 does, its other keys at their defaults, so the oracle
@@ -82,6 +83,12 @@ def write_custom_templates(config_dir: Path, templates: dict[str, str] | None) -
         file = config_dir / "custom_templates" / path
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
+
+
+def write_known_devices(config_dir: Path, text: str | None) -> None:
+    """Write a case's ``known_devices`` text as the config dir's ``known_devices.yaml``."""
+    if text is not None:
+        (config_dir / "known_devices.yaml").write_text(text, encoding="utf-8")
 
 
 # What Home Assistant 2024.3 writes for each registry: its list key, minor version,
@@ -261,6 +268,7 @@ async def test_case(case: dict[str, Any], tmp_path: Path) -> None:
     )
     write_blueprints(tmp_path, case.get("blueprints"))
     write_custom_templates(tmp_path, case.get("custom_templates"))
+    write_known_devices(tmp_path, case.get("known_devices"))
     write_storage(tmp_path, case.get("storage"))
     events = {
         "start": case.get("start", START),

@@ -1,7 +1,8 @@
 """Hostile YAML items of the domains beyond automations: alerts, utility meters, notify
 groups, sensor groups, min/max, threshold, derivative, integration, statistics and
 history stats sensors, and template controls (switches, locks, covers, lights, fans, alarm panels,
-vacuums, numbers, selects, buttons), generic thermostats and hygrostats, and manual alarm panels.
+vacuums, numbers, selects, buttons), generic thermostats and hygrostats, manual alarm panels,
+command line entities, universal media players and legacy device trackers.
 Whatever they hold, the house reports errors, never crashes or hangs, and runs."""
 
 from __future__ import annotations
@@ -428,12 +429,30 @@ selects = _item(
     {"name": names, "optimistic": booleans},
 )
 buttons = _item({}, {"name": names, "press": actions})
+weathers = _item(
+    {
+        "condition_template": templates,
+        "temperature_template": templates,
+        "humidity_template": templates,
+    },
+    {
+        "name": names,
+        "forecast_daily_template": templates,
+        "wind_bearing_template": templates,
+        "temperature_unit": st.sampled_from(["°F", "K", "C"]),
+    },
+)
+images = _item({"url": templates}, {"name": names, "verify_ssl": booleans})
 modern_controls = st.fixed_dictionaries(
     {},
     optional={
+        # With a trigger, its numbers, selects, weathers and images are trigger-based.
+        "trigger": st.just({"platform": "event", "event_type": "go"}),
         "button": st.lists(buttons, max_size=2),
         "number": st.lists(numbers_controls, max_size=2),
         "select": st.lists(selects, max_size=2),
+        "weather": st.lists(weathers, max_size=1),
+        "image": st.lists(images, max_size=1),
     },
 )
 # Harmless command lines only: these run for real.
@@ -469,8 +488,37 @@ command_lines = st.lists(
     ),
     max_size=2,
 )
-
-
+universal_players = st.lists(
+    _platform(
+        "universal",
+        {"name": names},
+        {
+            # A player named Alpha is its own child: its calls must not come back to it.
+            "children": st.lists(st.sampled_from(["media_player.alpha", "media_player.x"])),
+            "state_template": templates,
+            "active_child_template": st.sampled_from(["{{ 'media_player.alpha' }}", "{{ x }}"]),
+            "attributes": mostly(
+                st.dictionaries(
+                    st.sampled_from(["state", "volume_level", "is_volume_muted", "source_list"]),
+                    st.one_of(entity_ids, entity_ids.map(lambda e: f"{e}|volume_level")),
+                    max_size=2,
+                ),
+                junk,
+            ),
+            "commands": mostly(
+                st.dictionaries(st.sampled_from(["turn_on", "volume_set", "toggle"]), actions),
+                junk,
+            ),
+            "device_class": st.sampled_from(["tv", "radio"]),
+        },
+    ),
+    max_size=2,
+)
+# Legacy trackers: the block's first item gives consider_home and track_new_devices.
+tracker_blocks = st.lists(
+    _item({"platform": st.sampled_from(["nmap_tracker", "x"])}, {"consider_home": durations}),
+    max_size=1,
+)
 configurations = st.fixed_dictionaries(
     {},
     optional={
@@ -491,8 +539,11 @@ configurations = st.fixed_dictionaries(
         "fan": mostly(st.lists(_legacy("fan"), max_size=1), junk),
         "lock": mostly(st.lists(locks, max_size=2), junk),
         "template": mostly(st.lists(modern_controls, max_size=2), junk),
+        "weather": mostly(st.lists(weathers.map(lambda w: {"platform": "template", **w})), junk),
         "mqtt": mostly(mqtt_blocks, junk),  # read here; built in tests/adapters/test_mqtt_yaml
         "command_line": mostly(command_lines, junk),
+        "media_player": mostly(universal_players, junk),
+        "device_tracker": mostly(tracker_blocks, junk),
     },
 )
 HELPERS = {

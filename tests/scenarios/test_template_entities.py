@@ -47,14 +47,15 @@ async def test_a_package_key_is_checked_too(tmp_path: Path) -> None:
 
 
 @pytest.mark.allow_error_logs
-async def test_template_entities_not_provided_are_errors(tmp_path: Path) -> None:
-    text = "template:\n  - image:\n      - name: N\n        url: http://camera/still\n"
+async def test_an_unknown_template_key_is_an_error_and_an_image_is_not(tmp_path: Path) -> None:
+    text = (
+        "template:\n  - image:\n      - name: N\n        url: http://camera/still\n  - camera: []\n"
+    )
     (tmp_path / "configuration.yaml").write_text(CORE + text, encoding="utf-8")
     report = await check_config(tmp_path)
-    assert [str(issue) for issue in report.errors] == [
-        "configuration.yaml:4:5: template[0].image: "
-        "template 'image' entities are not provided by homeloom"
-    ]
+    errors = [str(issue) for issue in report.errors]
+    assert len(errors) == 1
+    assert errors[0].startswith("configuration.yaml:7:5: template[1].camera: unknown key 'camera'")
 
 
 @pytest.mark.allow_error_logs  # the refused value is logged, as Home Assistant does
