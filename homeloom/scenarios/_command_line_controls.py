@@ -20,19 +20,35 @@ _COVER_FEATURES = 1 | 2 | 8
 _SET_POSITION = 4
 
 
-class CommandSwitch(CommandEntity):
-    """Optimistic without ``command_state``; else what it says, after each command."""
+class _CommandedEntity(CommandEntity):
+    """A switch or cover: service calls run its commands, and it polls only when a
+    ``command_state`` tells its state."""
 
     def __init__(self, runtime: Runtime, options: CommandOptions, entity_id: str) -> None:
         super().__init__(runtime, options, entity_id)
         self.state_command = options.commands.get("command_state")
         self.polls = self.state_command is not None
-        self.is_on: bool | None = False
 
     def start(self) -> None:
         super().start()
         self.runtime.services.set_provider(self.entity_id, self.command, internal=True)
         self._write(Context())
+
+    def command(
+        self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
+    ) -> Awaitable[None] | None:
+        raise NotImplementedError
+
+    def _write(self, context: Context) -> None:
+        raise NotImplementedError
+
+
+class CommandSwitch(_CommandedEntity):
+    """Optimistic without ``command_state``; else what it says, after each command."""
+
+    def __init__(self, runtime: Runtime, options: CommandOptions, entity_id: str) -> None:
+        super().__init__(runtime, options, entity_id)
+        self.is_on: bool | None = False
 
     def command(
         self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
@@ -73,21 +89,14 @@ class CommandSwitch(CommandEntity):
         self.write(state, context, fixed=optimistic)
 
 
-class CommandCover(CommandEntity):
+class CommandCover(_CommandedEntity):
     """Opens, closes and stops with its commands; its position is ``command_state``'s."""
 
     _MOVES = {"open_cover": "command_open", "close_cover": "command_close"}
 
     def __init__(self, runtime: Runtime, options: CommandOptions, entity_id: str) -> None:
         super().__init__(runtime, options, entity_id)
-        self.state_command = options.commands.get("command_state")
-        self.polls = self.state_command is not None
         self.position: int | None = None
-
-    def start(self) -> None:
-        super().start()
-        self.runtime.services.set_provider(self.entity_id, self.command, internal=True)
-        self._write(Context())
 
     def command(
         self, entity_id: str, service: str, data: Mapping[str, Any], context: Context

@@ -40,9 +40,11 @@ from ._durations import DurationError, parse_duration
 from ._platform_options import (
     OptionError,
     entity_id_option,
+    number_option,
     option_issue,
     refuse_unknown_keys,
     text_option,
+    whole_option,
 )
 from ._slugs import entity_slug
 from ._template_entity_config import _free_id
@@ -260,24 +262,6 @@ class FilterSensor:
 _NUMERIC_HINTS = ("state_class", "unit_of_measurement", "device_class")
 
 
-def _whole(item: Mapping[str, Any], key: str, default: int | None) -> int | None:
-    if key not in item:
-        return default
-    try:
-        return int(item[key])
-    except (TypeError, ValueError, OverflowError):
-        raise OptionError(key, f"{key} must be a whole number, got {item[key]!r}") from None
-
-
-def _number(item: Mapping[str, Any], key: str, default: float | None) -> float | None:
-    if key not in item:
-        return default
-    try:
-        return float(item[key])
-    except (TypeError, ValueError, OverflowError):
-        raise OptionError(key, f"{key} must be a number, got {item[key]!r}") from None
-
-
 def _span(item: Mapping[str, Any]) -> timedelta:
     if "window_size" not in item:
         raise OptionError("window_size", "'window_size' missing (a duration)")
@@ -291,25 +275,25 @@ def _span(item: Mapping[str, Any]) -> timedelta:
 
 
 def _count(item: Mapping[str, Any]) -> int:
-    size = _whole(item, "window_size", 1)
-    if size is None or size < 0:
+    size = whole_option(item, "window_size", 1)
+    if size < 0:
         raise OptionError("window_size", f"window_size must not be negative, got {size}")
     return size
 
 
 def _lowpass(item: Mapping[str, Any], precision: int | None) -> Filter:
-    time_constant = _whole(item, "time_constant", 10) or 0
+    time_constant = whole_option(item, "time_constant", 10)
     if time_constant == 0:
         raise OptionError("time_constant", "time_constant must not be 0")
     return LowpassFilter(2 if precision is None else precision, _count(item), time_constant)
 
 
 def _outlier(item: Mapping[str, Any], precision: int | None) -> Filter:
-    return OutlierFilter(precision, _count(item), _number(item, "radius", 2.0) or 0.0)
+    return OutlierFilter(precision, _count(item), number_option(item, "radius", 2.0) or 0.0)
 
 
 def _range(item: Mapping[str, Any], precision: int | None) -> Filter:
-    lower, upper = _number(item, "lower_bound", None), _number(item, "upper_bound", None)
+    lower, upper = number_option(item, "lower_bound"), number_option(item, "upper_bound")
     return RangeFilter(precision, lower, upper)
 
 
@@ -346,7 +330,7 @@ def read_filter(item: Any, index: int) -> Filter:
     read, keys = _FILTERS[str(kind)]
     try:
         refuse_unknown_keys(item, (*keys, "filter", "precision"), frozenset())
-        return read(item, _whole(item, "precision", None))
+        return read(item, whole_option(item, "precision", None))
     except OptionError as err:
         raise OptionError("filters", f"{key} ({kind}): {err}") from None
 

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from homeloom.orchestrator import ConfigIssue, Runtime
 from homeloom.orchestrator._ha_registries import STORAGE_DIR
 
+from ._errors import issue_at
 from ._ha_collections import StorageError, read_stored_list
 from ._yaml_read import format_key_path
-from ._yaml_values import KeyPath, position_of
+from ._yaml_values import KeyPath
 
 if TYPE_CHECKING:
     from homeloom.adapters.mqtt._yaml_entities import MqttYaml
@@ -182,11 +183,4 @@ def _ha_broker(runtime: Runtime) -> dict[str, Any] | None:
 
 
 def _issue(container: Any, key: Any, path: KeyPath, message: str) -> ConfigIssue:
-    pos = position_of(container, key)
-    return ConfigIssue(
-        message,
-        file=pos.file if pos else None,
-        line=pos.line if pos else None,
-        column=pos.column if pos else None,
-        key=format_key_path(path),
-    )
+    return issue_at(container, key, format_key_path(path) or "", message)

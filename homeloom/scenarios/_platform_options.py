@@ -42,6 +42,8 @@ PLATFORM_KEYS = frozenset({"platform", "scan_interval"})
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on", "enable"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "off", "disable"})
 Options = TypeVar("Options")
+# A whole number option's default: a number, or None for "not given".
+_NoneOrInt = TypeVar("_NoneOrInt", int, None)
 
 
 class OptionError(ValueError):
@@ -173,18 +175,19 @@ def required_text_option(item: Mapping[str, Any], key: str) -> str:
     return text
 
 
-def number_option(item: Mapping[str, Any], key: str) -> float | None:
-    """A number, or a text of one; None if absent."""
+def number_option(item: Mapping[str, Any], key: str, default: float | None = None) -> float | None:
+    """A number, or a text of one; ``default`` if absent."""
     if key not in item:
-        return None
+        return default
     try:
         return float(item[key])
     except (TypeError, ValueError, OverflowError):  # overflow: a whole number past a float's
         raise OptionError(key, f"{key} must be a number, got {item[key]!r}") from None
 
 
-def whole_option(item: Mapping[str, Any], key: str, default: int) -> int:
-    """A whole number (a decimal one cut to its integer part, as ``int()`` does)."""
+def whole_option(item: Mapping[str, Any], key: str, default: _NoneOrInt) -> int | _NoneOrInt:
+    """A whole number (a decimal one cut to its integer part, as ``int()`` does);
+    ``default`` (a number, or None) if absent."""
     if key not in item:
         return default
     try:

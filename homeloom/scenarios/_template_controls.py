@@ -182,7 +182,9 @@ class _TemplateControl(_StateBasedEntity):
         if self.domain == "number":
             variables["value"] = self.checked_value(service, float(data["value"]))
         elif self.domain == "select":
-            variables["option"] = self.checked_option(service, str(data["option"]))
+            variables["option"] = listed_option(
+                self.entity_id, service, str(data["option"]), self.options
+            )
         if self.domain == "button":
             self.value = self.runtime.now().astimezone(UTC).isoformat()
             self.write(self.state_text(), {}, context)
@@ -198,22 +200,7 @@ class _TemplateControl(_StateBasedEntity):
     def checked_value(self, service: str, value: float) -> float:
         low = self.limits["min"] if self.limits["min"] is not None else _NUMBER_DEFAULTS["min"]
         high = self.limits["max"] if self.limits["max"] is not None else _NUMBER_DEFAULTS["max"]
-        if not low <= value <= high:
-            raise ServiceValidationError(
-                self.domain,
-                service,
-                "value",
-                f"Value {value} for {self.entity_id} is outside valid range {low} - {high}",
-                invalid_data=True,  # a ValueError in Home Assistant
-            )
-        return value
-
-    def checked_option(self, service: str, option: str) -> str:
-        if option not in self.options:
-            raise ServiceValidationError(
-                self.domain, service, "option", f"Option {option} is not valid for {self.entity_id}"
-            )
-        return option
+        return value_in_range(self.entity_id, service, value, low, high)
 
     def is_unavailable(self) -> bool:
         current = self.runtime.states.get(self.entity_id)
@@ -234,6 +221,51 @@ class _TemplateControl(_StateBasedEntity):
             # As Home Assistant: an optimistic switch changes once its actions have run.
             self.value = service == "turn_on"
             self.write(self.state_text(), {}, context)
+
+
+def value_in_range(entity_id: str, service: str, value: float, low: float, high: float) -> float:
+    """A number's new ``value``, refused outside ``low``..``high`` as Home Assistant does."""
+    if not low <= value <= high:
+        raise ServiceValidationError(
+            "number",
+            service,
+            "value",
+            f"Value {value} for {entity_id} is outside valid range {low} - {high}",
+            invalid_data=True,  # a ValueError in Home Assistant
+        )
+    return value
+
+
+def listed_option(entity_id: str, service: str, option: str, options: list[str]) -> str:
+    """A select's new ``option``, refused when not one of its ``options``."""
+    if option not in options:
+        raise ServiceValidationError(
+            "select", service, "option", f"Option {option} is not valid for {entity_id}"
+        )
+    return option
+
+
+def block_controls(
+    runtime: Runtime, item: Mapping[str, Any], domain: str, where: str, taken: set[str]
+) -> list[_Control]:
+    """The controls of ``domain`` (one entry or a list) in one ``template:`` block item."""
+    entries = item.get(domain)
+    if entries is None:
+        return []
+    entries = entries if isinstance(entries, list) else [entries]
+    return [
+        _control(
+            runtime,
+            domain,
+            entry,
+            entries,
+            number,
+            f"{where}.{domain}[{number}]",
+            taken,
+            block_id=item.get("unique_id"),
+        )
+        for number, entry in enumerate(entries)
+    ]
 
 
 def _switch_value(result: Any) -> bool | None:
@@ -285,24 +317,7 @@ def setup_template_controls(
     """Make the buttons, numbers and selects of one ``template:`` block item without
     ``trigger`` (a block with one makes them in ``_template_trigger_controls``)."""
     for domain in CONTROL_DOMAINS:
-        entries = item.get(domain)
-        if entries is None:
-            continue
-        entries = entries if isinstance(entries, list) else [entries]
-        controls = [
-            _control(
-                runtime,
-                domain,
-                entry,
-                entries,
-                number,
-                f"{where}.{domain}[{number}]",
-                taken,
-                block_id=item.get("unique_id"),
-            )
-            for number, entry in enumerate(entries)
-        ]
-        for control in controls:
+        for control in block_controls(runtime, item, domain, where, taken):
             _TemplateControl(runtime, control).start()
 
 

@@ -100,14 +100,7 @@ def _definition(
         raise ScenarioConfigError(issues)
 
     def compiled(key: str) -> Template | None:
-        value = entry.get(key)
-        if value is None:
-            return None
-        if isinstance(value, Mapping | list):
-            raise ScenarioConfigError(
-                [issue_at(entry, key, at(key), "expected a template (a text)")]
-            )
-        return _compile(runtime, entry, key, at(key), str(value))
+        return _optional_template(runtime, entry, key, at(key))
 
     attributes = entry.get("attributes") or {}
     if not isinstance(attributes, Mapping):
@@ -145,6 +138,18 @@ def _definition(
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _optional_template(
+    runtime: Runtime, entry: Mapping[str, Any], key: str, path: str
+) -> Template | None:
+    """``entry[key]`` compiled, None when absent; a mapping or list is no template."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, Mapping | list):
+        raise ScenarioConfigError([issue_at(entry, key, path, "expected a template (a text)")])
+    return _compile(runtime, entry, key, path, str(value))
 
 
 def _compile(runtime: Runtime, container: Any, key: Any, path: str, source: str) -> Template:

@@ -19,7 +19,7 @@ from typing import Any
 from homeloom.orchestrator import Context, Runtime
 
 from ._errors import ScenarioConfigError, fail, issue_at
-from ._template_entity_config import _compile, _Definition, _entity_id
+from ._template_entity_config import _compile, _Definition, _entity_id, _optional_template
 from ._template_state_entities import _Reads, _StateBasedEntity
 from ._template_states import TemplateState
 from ._template_trigger_entities import _TriggerBasedEntity
@@ -128,12 +128,7 @@ def _read_image(
         raise ScenarioConfigError(problems)
 
     def compiled(key: str) -> Template | None:
-        value = entry.get(key)
-        if value is None:
-            return None
-        if isinstance(value, Mapping | list):
-            raise fail(entry, key, f"{path}.{key}", "expected a template (a text)")
-        return _compile(runtime, entry, key, f"{path}.{key}", str(value))
+        return _optional_template(runtime, entry, key, f"{path}.{key}")
 
     name = compiled("name") or get_template_engine(runtime).template("Template Image")
     definition = _Definition(

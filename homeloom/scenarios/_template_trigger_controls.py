@@ -21,18 +21,16 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceValidati
 from ._errors import issue_at
 from ._scripts_domain import _FailedRun
 from ._select_services import publish_current_option
-from ._template_controls_config import _Control, _control
+from ._template_controls import _NUMBER_DEFAULTS, block_controls, listed_option, value_in_range
+from ._template_controls_config import _Control
 from ._template_entity_values import _FLOAT_DIGITS
 from ._template_states import TemplateState
 from ._template_trigger_entities import _TriggerBasedEntity
-from ._templates import Template, TemplateError, get_template_engine
+from ._templates import TemplateError, get_template_engine
 
 __all__ = ["TriggerControl", "trigger_controls"]
 
 _LOGGER = logging.getLogger(__name__)
-
-# A number's limits before (or without) a render, as Home Assistant's.
-_LIMITS = {"min": 0.0, "max": 100.0, "step": 1.0}
 
 
 class TriggerControl(_TriggerBasedEntity):
@@ -43,7 +41,7 @@ class TriggerControl(_TriggerBasedEntity):
         self.control = control
         self.domain = control.definition.domain
         self.value: Any = None  # a number's float, a select's option; None: unknown
-        self.limits = dict(_LIMITS)
+        self.limits = dict(_NUMBER_DEFAULTS)
         self.options: list[str] = []
         self.shown: dict[str, Any] = {}  # the rendered name, icon and picture
 
@@ -61,7 +59,7 @@ class TriggerControl(_TriggerBasedEntity):
             rendered = self.render_all(variables)
         except TemplateError as err:
             _LOGGER.error("%s: error rendering a template: %s", self.entity_id, err)
-            self.shown, self.value, self.limits, self.options = {}, None, dict(_LIMITS), []
+            self.shown, self.value, self.limits, self.options = {}, None, dict(_NUMBER_DEFAULTS), []
             self.publish("unavailable", context)
             return
         available, state, extra, shown = rendered
@@ -86,15 +84,7 @@ class TriggerControl(_TriggerBasedEntity):
             if definition.availability is not None
             else True
         )
-        shown: dict[str, Any] = {}
-        for kind, key in (
-            ("name", "friendly_name"),
-            ("icon", "icon"),
-            ("picture", "entity_picture"),
-        ):
-            template: Template | None = getattr(definition, kind)
-            if template is not None and not template.is_static:
-                shown[key] = template.render(variables, parse_result=False)
+        shown = self.rendered_key_attributes(variables)
         assert definition.state is not None  # required of numbers and selects
         state = definition.state.render(variables, parse_result=False)
         engine = get_template_engine(self.runtime)
@@ -112,14 +102,18 @@ class TriggerControl(_TriggerBasedEntity):
         if self.domain == "select":
             options = extra.get("options")
             listed = options if isinstance(options, list) else [] if options is None else [options]
-            return (None if state is None else str(state)), dict(_LIMITS), [str(o) for o in listed]
-        limits = {key: _float(extra.get(key, default)) for key, default in _LIMITS.items()}
+            return (
+                (None if state is None else str(state)),
+                dict(_NUMBER_DEFAULTS),
+                [str(o) for o in listed],
+            )
+        limits = {key: _float(extra.get(key, default)) for key, default in _NUMBER_DEFAULTS.items()}
         return _float(state), {k: v for k, v in limits.items() if v is not None}, []
 
     def publish(self, availability: str, context: Context) -> None:
         attributes = self.static_attributes() | self.shown
         if self.domain == "number":
-            attributes |= {**_LIMITS, **self.limits, "mode": "auto"}
+            attributes |= {**_NUMBER_DEFAULTS, **self.limits, "mode": "auto"}
         else:
             attributes["options"] = list(self.options)
         if availability == "unavailable":
@@ -145,29 +139,13 @@ class TriggerControl(_TriggerBasedEntity):
                 self.domain, service, "", f"Entity {entity_id} does not support this service."
             )
         if self.domain == "number":
-            variables: dict[str, Any] = {"value": self.checked_value(service, float(data["value"]))}
+            low, high = (self.limits.get(key, _NUMBER_DEFAULTS[key]) for key in ("min", "max"))
+            value = value_in_range(self.entity_id, service, float(data["value"]), low, high)
+            variables: dict[str, Any] = {"value": value}
         else:
-            variables = {"option": self.checked_option(service, str(data["option"]))}
+            option = listed_option(self.entity_id, service, str(data["option"]), self.options)
+            variables = {"option": option}
         return self.run(service, variables, context)
-
-    def checked_value(self, service: str, value: float) -> float:
-        low, high = self.limits.get("min", _LIMITS["min"]), self.limits.get("max", _LIMITS["max"])
-        if not low <= value <= high:
-            raise ServiceValidationError(
-                self.domain,
-                service,
-                "value",
-                f"Value {value} for {self.entity_id} is outside valid range {low} - {high}",
-                invalid_data=True,  # a ValueError in Home Assistant
-            )
-        return value
-
-    def checked_option(self, service: str, option: str) -> str:
-        if option not in self.options:
-            raise ServiceValidationError(
-                self.domain, service, "option", f"Option {option} is not valid for {self.entity_id}"
-            )
-        return option
 
     async def run(self, service: str, variables: dict[str, Any], context: Context) -> None:
         """Run the action; an error that ended it fails the call, as in Home Assistant."""
@@ -200,22 +178,6 @@ def trigger_controls(
         )
         issues.append(issue_at(item, "button", f"{where}.button", message))
     for domain in ("number", "select"):
-        entries = item.get(domain)
-        if entries is None:
-            continue
-        entries = entries if isinstance(entries, list) else [entries]
-        controls = [
-            _control(
-                runtime,
-                domain,
-                entry,
-                entries,
-                number,
-                f"{where}.{domain}[{number}]",
-                taken,
-                block_id=item.get("unique_id"),
-            )
-            for number, entry in enumerate(entries)
-        ]
+        controls = block_controls(runtime, item, domain, where, taken)
         entities += [TriggerControl(runtime, control) for control in controls]
     return entities, issues

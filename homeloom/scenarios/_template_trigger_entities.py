@@ -111,15 +111,21 @@ class _TriggerBasedEntity:
 
     def static_attributes(self) -> dict[str, Any]:
         attributes = self.definition.fixed_attributes()
-        for kind, key in (
-            ("name", "friendly_name"),
-            ("icon", "icon"),
-            ("picture", "entity_picture"),
-        ):
+        for kind, key in _KEY_ATTRIBUTES:
             template: Template | None = getattr(self.definition, kind)
             if template is not None and template.is_static:
                 attributes[key] = template.source
         return attributes
+
+    def rendered_key_attributes(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """The attributes of the name, icon and picture templates that have code,
+        rendered; TemplateError when one fails."""
+        rendered: dict[str, Any] = {}
+        for kind, key in _KEY_ATTRIBUTES:
+            template: Template | None = getattr(self.definition, kind)
+            if template is not None and not template.is_static:
+                rendered[key] = template.render(variables, parse_result=False)
+        return rendered
 
     def on_data(self, run_variables: Mapping[str, Any], context: Context) -> None:
         current = self.runtime.states.get(self.entity_id)
@@ -156,14 +162,7 @@ class _TriggerBasedEntity:
                 else True
             )
             value = definition.state.render(variables, parse_result=False)
-            for kind, key in (
-                ("name", "friendly_name"),
-                ("icon", "icon"),
-                ("picture", "entity_picture"),
-            ):
-                template: Template | None = getattr(definition, kind)
-                if template is not None and not template.is_static:
-                    attributes[key] = template.render(variables, parse_result=False)
+            attributes.update(self.rendered_key_attributes(variables))
             attributes.update(
                 {
                     key: engine.render_complex(template.source, variables)

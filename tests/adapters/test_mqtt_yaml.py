@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from homeloom.orchestrator import HomeloomError, TestClock
 from tests.adapters.mqtt_broker import Broker
 from tests.adapters.mqtt_z2m import MqttProbe
 from tests.adapters.test_mqtt import MOSQUITTO, eventually
-from tests.scenarios.fuzz_house import FUZZ, config_dir, junk, mostly
+from tests.scenarios.fuzz_house import FUZZ, config_dir, junk, mostly, no_failures_logged
 
 BLOCK = """\
 mqtt:
@@ -289,16 +288,6 @@ mqtt_blocks = st.dictionaries(
 )
 
 
-class _Failed(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info is not None:
-            self.records.append(record)
-
-
 async def _exercise(config_dir: Path, payloads: list[bytes]) -> None:
     house = House(config_dir, clock=TestClock(), persist=False)
     report = await house.setup()  # sets the adapter up, never connects
@@ -324,13 +313,9 @@ async def _exercise(config_dir: Path, payloads: list[bytes]) -> None:
 def test_hostile_items_are_errors_and_the_adapter_runs(
     block: dict[str, Any], payloads: list[bytes]
 ) -> None:
-    failed = _Failed()
-    logger = logging.getLogger("homeloom")
-    logger.addHandler(failed)
-    try:
-        text = yaml.safe_dump({"mqtt": block}, allow_unicode=True)
-        with config_dir({"configuration.yaml": ADAPTER.format(port=1883) + text}) as root:
-            asyncio.run(_exercise(root, payloads))
-    finally:
-        logger.removeHandler(failed)
-    assert not failed.records, [record.getMessage() for record in failed.records]
+    text = yaml.safe_dump({"mqtt": block}, allow_unicode=True)
+    with (
+        no_failures_logged(),
+        config_dir({"configuration.yaml": ADAPTER.format(port=1883) + text}) as root,
+    ):
+        asyncio.run(_exercise(root, payloads))

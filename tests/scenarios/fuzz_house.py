@@ -126,6 +126,24 @@ class _Failures(logging.Handler):
 
 
 @contextlib.contextmanager
+def no_failures_logged() -> Iterator[None]:
+    """Fails the test when homeloom logs an exception meanwhile: a handler or a task
+    that failed."""
+    failures = _Failures()
+    logger = logging.getLogger("homeloom")
+    logger.addHandler(failures)
+    try:
+        yield
+    finally:
+        logger.removeHandler(failures)
+    assert not failures.records, [
+        f"{record.getMessage()}: {record.exc_info[1]!r}"
+        for record in failures.records
+        if record.exc_info
+    ]
+
+
+@contextlib.contextmanager
 def config_dir(files: Mapping[str, str]) -> Iterator[Path]:
     """A configuration directory holding ``files`` (path: text), removed afterwards."""
     with tempfile.TemporaryDirectory() as folder:
@@ -175,21 +193,11 @@ async def _exercise(root: Path) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
 def exercise_house(files: Mapping[str, str]) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
     """Set up, start and run the house of ``files``; its errors and warnings. Fails the
     test when something raised or a handler failed on the way."""
-    failures = _Failures()
-    logger = logging.getLogger("homeloom")
-    logger.addHandler(failures)
-    try:
-        with config_dir(
-            {"configuration.yaml": "homeassistant: {time_zone: UTC}\n", **files}
-        ) as root:
-            errors, warnings = asyncio.run(_exercise(root))
-    finally:
-        logger.removeHandler(failures)
-    assert not failures.records, [
-        f"{record.getMessage()}: {record.exc_info[1]!r}"
-        for record in failures.records
-        if record.exc_info
-    ]
+    with (
+        no_failures_logged(),
+        config_dir({"configuration.yaml": "homeassistant: {time_zone: UTC}\n", **files}) as root,
+    ):
+        errors, warnings = asyncio.run(_exercise(root))
     for issue in [*errors, *warnings]:
         assert isinstance(issue, ConfigIssue) and issue.message
     return errors, warnings

@@ -1,9 +1,11 @@
 """Hostile YAML items of the domains beyond automations: alerts, utility meters, notify
-groups, sensor groups, min/max, threshold, derivative, integration, statistics and
-history stats sensors, and template controls (switches, locks, covers, lights, fans, alarm panels,
-vacuums, numbers, selects, buttons), generic thermostats and hygrostats, manual alarm panels,
-command line entities, universal media players and legacy device trackers.
-Whatever they hold, the house reports errors, never crashes or hangs, and runs."""
+groups; sensor groups and every computed sensor (min/max, threshold, derivative,
+integration, statistics, history stats, filter, times of the day, trend, Bayesian);
+template controls (switches, locks, covers, lights, fans, alarm panels, vacuums,
+numbers, selects, buttons, weathers, images); generic thermostats and hygrostats,
+manual alarm panels, command line entities, the mqtt block, universal media players
+and legacy device trackers. Whatever they hold, the house reports errors, never
+crashes or hangs, and runs."""
 
 from __future__ import annotations
 
