@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,15 +49,10 @@ from homeloom.scenarios import (
     setup_template_library,
 )
 from homeloom.scenarios._alerts import setup_alerts
-from homeloom.scenarios._command_line import setup_command_line, take_first_readings
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._core_services import setup_core_services
-from homeloom.scenarios._generic_hygrostat import setup_generic_hygrostats
-from homeloom.scenarios._generic_thermostat import setup_generic_thermostats
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
-from homeloom.scenarios._legacy_trackers import setup_legacy_trackers
-from homeloom.scenarios._manual_alarm import setup_manual_alarms
 from homeloom.scenarios._mqtt_yaml import setup_mqtt_block
 from homeloom.scenarios._notify_groups import setup_notify_groups
 from homeloom.scenarios._people import setup_people
@@ -219,6 +214,35 @@ def _settings(config: Any, report: CheckReport) -> HouseSettings:
     )
 
 
+# The legacy trackers' file, which makes trackers without a ``device_tracker:`` block.
+_KNOWN = "known_devices.yaml"
+
+
+def _has_block(config: Mapping[str, Any], *domains: str) -> bool:
+    """Whether ``config`` has a block of one of ``domains`` (labelled ones, ``climate
+    old:``, too): a platform's module is imported only for a house that has its block."""
+    return any(str(key).split(" ", 1)[0] in domains for key in config)
+
+
+def _setup_climate_devices(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue]:
+    """The generic thermostats and hygrostats and the manual alarm panels, each module
+    imported only when the configuration has a block it reads."""
+    issues: list[ConfigIssue] = []
+    if _has_block(config, "climate"):
+        from homeloom.scenarios._generic_thermostat import setup_generic_thermostats
+
+        issues.extend(setup_generic_thermostats(runtime, config))
+    if _has_block(config, "humidifier", "generic_hygrostat"):
+        from homeloom.scenarios._generic_hygrostat import setup_generic_hygrostats
+
+        issues.extend(setup_generic_hygrostats(runtime, config))
+    if _has_block(config, "alarm_control_panel"):
+        from homeloom.scenarios._manual_alarm import setup_manual_alarms
+
+        issues.extend(setup_manual_alarms(runtime, config))
+    return issues
+
+
 def _adopted(config_dir: Path, report: CheckReport) -> list[Any]:
     """The adapters adopted from discovery, kept in their own file beside the configuration."""
     path = config_dir / ADOPTED_FILE
@@ -363,7 +387,10 @@ class House:
         report.errors.extend(setup_sun(runtime, self.config))
         report.errors.extend(await setup_helpers(runtime, self.config))
         report.errors.extend(setup_commands(runtime, self.config))
-        report.errors.extend(setup_command_line(runtime, self.config))
+        if _has_block(self.config, "command_line"):
+            from homeloom.scenarios._command_line import setup_command_line
+
+            report.errors.extend(setup_command_line(runtime, self.config))
         report.errors.extend(setup_calendars(runtime, self.config, self.config_dir))
         adapters = self.config.get("adapters") or []
         if not isinstance(adapters, list):
@@ -388,7 +415,10 @@ class House:
         # Once the trackers and persons they follow exist, before automations attach.
         report.errors.extend(setup_people(runtime, self.config))
         report.errors.extend(setup_zones(runtime, self.config))
-        report.errors.extend(setup_legacy_trackers(runtime, self.config, self.config_dir))
+        if _has_block(self.config, "device_tracker") or (self.config_dir / _KNOWN).is_file():
+            from homeloom.scenarios._legacy_trackers import setup_legacy_trackers
+
+            report.errors.extend(setup_legacy_trackers(runtime, self.config, self.config_dir))
         # Rendered once the entities they read exist, before automations are enabled.
         report.errors.extend(setup_template_entities(runtime, self.config))
         report.errors.extend(setup_platform_groups(runtime, self.config))
@@ -396,9 +426,7 @@ class House:
         # Once the entities they watch exist; they begin, if already due, at start.
         report.errors.extend(setup_alerts(runtime, self.config))
         report.errors.extend(setup_utility_meters(runtime, self.config))
-        report.errors.extend(setup_generic_thermostats(runtime, self.config))
-        report.errors.extend(setup_generic_hygrostats(runtime, self.config))
-        report.errors.extend(setup_manual_alarms(runtime, self.config))
+        report.errors.extend(_setup_climate_devices(runtime, self.config))
         # The same entities made in Home Assistant's UI, kept in its config entries.
         entry_errors, entry_warnings = setup_config_entry_helpers(runtime)
         report.errors.extend(entry_errors)
@@ -431,7 +459,10 @@ class House:
                 self.runtime, self._registry_only, {*automations.automations, *automations.broken}
             )
             self._registry_only.clear()
-            await take_first_readings(self.runtime)
+            if "command_line" in self.runtime.components:
+                from homeloom.scenarios._command_line import take_first_readings
+
+                await take_first_readings(self.runtime)
             await automations.start()
             await self.runtime.start()
         if self.long_running:

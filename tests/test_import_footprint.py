@@ -9,8 +9,12 @@ import json
 import platform
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from homeloom._memory import release_freed_memory
+from homeloom.house import check_config
 
 # Imported only by the features that need them: the dashboard (aiohttp), discovery
 # (zeroconf), templates (jinja2), the database (sqlite3), the built-in adapters, and
@@ -26,6 +30,33 @@ NOT_IMPORTED = (
     "homeloom.adapters.virtual",
     "homeloom.adapters.mqtt",
     "homeloom.adapters.shelly",
+)
+
+# The platforms a house imports only when its configuration (or a config entry) has an
+# item of theirs: the others cost every house that does not use them.
+LAZY_PLATFORM_MODULES = tuple(
+    f"homeloom.scenarios.{module}"
+    for module in (
+        "_bayesian",
+        "_command_line",
+        "_filter_sensor",
+        "_generic_hygrostat",
+        "_generic_thermostat",
+        "_history_stats",
+        "_integration",
+        "_legacy_trackers",
+        "_manual_alarm",
+        "_statistics",
+        "_switch_as_x",
+        "_template_devices",
+        "_template_image",
+        "_template_trigger_controls",
+        "_template_weather",
+        "_tod",
+        "_trend",
+        "_universal_media",
+        "_workday",
+    )
 )
 
 # The modules whose pydantic models must build their validators on first use only.
@@ -74,6 +105,44 @@ def _probe() -> dict[str, list[str]]:
 def test_importing_the_house_leaves_optional_libraries_out() -> None:
     modules = set(_probe()["modules"])
     assert not modules & set(NOT_IMPORTED)
+
+
+def test_importing_the_house_leaves_the_unused_platforms_out() -> None:
+    modules = set(_probe()["modules"])
+    assert sorted(modules & set(LAZY_PLATFORM_MODULES)) == []
+
+
+def test_the_template_devices_are_looked_for_under_their_own_domains() -> None:
+    from homeloom.scenarios import _template_devices, _template_entities
+
+    assert set(_template_entities.DEVICE_DOMAINS) == set(_template_devices._DOMAINS)
+
+
+_LABELLED_AND_PACKAGED = """\
+homeassistant:
+  packages:
+    alarm:
+      alarm_control_panel:
+        - {platform: manual, name: Home, arming_time: soon}
+climate old:
+  - platform: generic_thermostat
+    name: Study
+    heater: input_boolean.heater
+    target_sensor: sensor.study_temp
+    precision: 0.25
+"""
+
+
+@pytest.mark.allow_error_logs
+async def test_a_platform_in_a_labelled_block_or_a_package_is_still_set_up(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "configuration.yaml").write_text(_LABELLED_AND_PACKAGED, encoding="utf-8")
+    report = await check_config(tmp_path)
+    assert sorted(str(issue.key) for issue in report.errors) == [
+        "alarm_control_panel[0].arming_time",
+        "climate old[0].precision",
+    ]
 
 
 def test_command_and_configuration_models_are_built_when_first_used() -> None:

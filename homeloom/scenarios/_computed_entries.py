@@ -20,14 +20,11 @@ from typing import Any, Protocol
 from homeloom.orchestrator import Runtime
 
 from ._derivative import DerivativeSensor, derivative_units, derivative_window
-from ._integration import make_integration_entry
 from ._min_max import MinMaxSensor, min_max_kind, min_max_name
 from ._platform_options import OptionError, registry_entity_id, whole_option
 from ._slugs import entity_slug
 from ._template_entity_config import _free_id
 from ._threshold import ThresholdSensor, threshold_limits
-from ._tod import make_tod_entry
-from ._trend import make_trend_entry
 
 __all__ = [
     "COMPUTED_HELPER_DOMAINS",
@@ -132,7 +129,10 @@ def _derivative(entry: _HelperEntry) -> None:
     ).start()
 
 
+# The integration, tod and trend modules are imported only by an entry of theirs.
 def _integration(entry: _HelperEntry) -> None:
+    from ._integration import make_integration_entry
+
     entry.require("source")
     source = entry.entity_id("source", entry.options["source"])
     entity_id, name = entry.identity("sensor", entry.title)
@@ -140,11 +140,15 @@ def _integration(entry: _HelperEntry) -> None:
 
 
 def _tod(entry: _HelperEntry) -> None:
+    from ._tod import make_tod_entry
+
     entity_id, name = entry.identity("binary_sensor", entry.title)
     make_tod_entry(entry.runtime, entity_id, name, entry.options)
 
 
 def _trend(entry: _HelperEntry) -> None:
+    from ._trend import make_trend_entry
+
     entry.require("entity_id")
     source = entry.entity_id("entity_id", entry.options["entity_id"])
     entity_id, name = entry.identity("binary_sensor", entry.title)

@@ -48,11 +48,9 @@ from ._platform_groups import DOMAINS as GROUP_DOMAINS
 from ._platform_groups import _PlatformGroup
 from ._platform_options import OptionError, registry_entity_id
 from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
-from ._switch_as_x import make_switch_as_x
 from ._template_entity_config import _definition
 from ._template_state_entities import _StateBasedEntity
 from ._utility_meter_entries import make_meter_entry
-from ._workday import make_workday_entry
 
 __all__ = ["ENTRIES_FILE", "setup_config_entry_helpers"]
 
@@ -255,7 +253,9 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
                 lambda domain, unique_id: _registered_id(registry, domain, unique_id),
                 registry.by_registry_id,
             )
-        elif entry.domain == "switch_as_x":
+        elif entry.domain == "switch_as_x":  # imported only by a house with such an entry
+            from ._switch_as_x import make_switch_as_x
+
             make_switch_as_x(
                 runtime,
                 entry.entry_id,
@@ -266,6 +266,8 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
                 registry.by_registry_id,
             )
         elif entry.domain == "workday":
+            from ._workday import make_workday_entry
+
             make_workday_entry(runtime, entry.entry_id, entry.title, entry.options, registered)
         elif entry.domain in COMPUTED_HELPER_DOMAINS:
             ids = registry.by_registry_id

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
 from homeloom.orchestrator import (
@@ -31,7 +32,6 @@ from homeloom.orchestrator import (
     State,
 )
 
-from ._bayesian import setup_bayesian
 from ._cover_group import (
     cover_attributes,
     cover_features,
@@ -41,22 +41,12 @@ from ._cover_group import (
     member_needs,
     toggled,
 )
-from ._derivative import setup_derivative
 from ._errors import issue_at
 from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
-from ._filter_sensor import setup_filter_sensor
-from ._history_stats import setup_history_stats
-from ._integration import setup_integration
 from ._light_group import light_attributes, light_capabilities
-from ._min_max import setup_min_max
 from ._platform_options import domain_items
 from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
-from ._statistics import setup_statistics
-from ._threshold import setup_threshold
-from ._tod import setup_tod
-from ._trend import setup_trend
-from ._universal_media import setup_universal_players
 
 __all__ = ["setup_platform_groups"]
 
@@ -296,20 +286,35 @@ def _light_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-# The other platforms that compute an entity from others' states, set up alongside.
-_COMPUTED: dict[tuple[str, Any], Callable[[Runtime, Mapping[str, Any], str], list[ConfigIssue]]] = {
-    ("sensor", "min_max"): setup_min_max,
-    ("sensor", "derivative"): setup_derivative,
-    ("sensor", "integration"): setup_integration,
-    ("sensor", "statistics"): setup_statistics,
-    ("sensor", "history_stats"): setup_history_stats,
-    ("sensor", "filter"): setup_filter_sensor,
-    ("binary_sensor", "bayesian"): setup_bayesian,
-    ("binary_sensor", "threshold"): setup_threshold,
-    ("binary_sensor", "tod"): setup_tod,
-    ("binary_sensor", "trend"): setup_trend,
-    ("media_player", "universal"): setup_universal_players,
+_Setup = Callable[[Runtime, Mapping[str, Any], str], list[ConfigIssue]]
+# The other platforms that compute an entity from others' states, set up alongside: the
+# module and function of each, imported when an item of it is met (a house pays only
+# for the platforms it uses).
+_COMPUTED: dict[tuple[str, Any], tuple[str, str]] = {
+    ("sensor", "min_max"): ("_min_max", "setup_min_max"),
+    ("sensor", "derivative"): ("_derivative", "setup_derivative"),
+    ("sensor", "integration"): ("_integration", "setup_integration"),
+    ("sensor", "statistics"): ("_statistics", "setup_statistics"),
+    ("sensor", "history_stats"): ("_history_stats", "setup_history_stats"),
+    ("sensor", "filter"): ("_filter_sensor", "setup_filter_sensor"),
+    ("binary_sensor", "bayesian"): ("_bayesian", "setup_bayesian"),
+    ("binary_sensor", "threshold"): ("_threshold", "setup_threshold"),
+    ("binary_sensor", "tod"): ("_tod", "setup_tod"),
+    ("binary_sensor", "trend"): ("_trend", "setup_trend"),
+    ("media_player", "universal"): ("_universal_media", "setup_universal_players"),
 }
+
+
+def _computed_setup(domain: str, platform: Any) -> _Setup | None:
+    """The setup function of a computing platform's items, or None for another platform."""
+    found = _COMPUTED.get((domain, platform))
+    if found is None:
+        return None
+    module, function = found
+    setup: _Setup = getattr(import_module(f"{__package__}.{module}"), function)
+    return setup
+
+
 # The domains whose items are read here: the groups', and sensor's (its groups are of
 # numbers, made by their own module, as min_max and derivative are).
 _WALKED = frozenset({*DOMAINS, "sensor"})
@@ -321,7 +326,7 @@ def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[C
     platform it cannot validate."""
     issues: list[ConfigIssue] = []
     for domain, where, item in domain_items(config, _WALKED):
-        computed = _COMPUTED.get((domain, item.get("platform")))
+        computed = _computed_setup(domain, item.get("platform"))
         if computed is not None:  # min_max, threshold, derivative: their own modules
             issues.extend(computed(runtime, item, where))
             continue

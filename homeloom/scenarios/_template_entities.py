@@ -23,25 +23,26 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Runtime
 
 from ._errors import ScenarioConfigError, issue_at
+from ._platform_options import domain_items
 from ._script import Script
 from ._template_controls import (
     CONTROL_DOMAINS,
     setup_legacy_template_controls,
     setup_template_controls,
 )
-from ._template_devices import setup_template_devices
 from ._template_entity_config import _Definition, _definition
-from ._template_image import template_images
 from ._template_legacy import legacy_definitions, setup_legacy_template_entities
 from ._template_state_entities import _StateBasedEntity
-from ._template_trigger_controls import trigger_controls
 from ._template_trigger_entities import _TriggerBasedEntity, _TriggerBlock
-from ._template_weather import setup_legacy_template_weather, template_block_weather
 from ._triggers import attach_triggers, validate_triggers
 
 __all__ = ["setup_template_entities"]
 
 DOMAIN = "template"
+PLATFORM = "template"
+# The domains of the template devices (``_template_devices``): covers, lights, fans,
+# alarm panels and vacuums, whose modules are imported only for a house that has one.
+DEVICE_DOMAINS = ("cover", "light", "fan", "alarm_control_panel", "vacuum")
 
 # The legacy forms, keyed by object id, and the domain of their entities.
 _LEGACY_KEYS = {"sensors": "sensor", "binary_sensors": "binary_sensor"}
@@ -75,9 +76,17 @@ def setup_template_entities(runtime: Runtime, config: Mapping[str, Any]) -> list
         except ScenarioConfigError as err:
             issues.extend(err.issues)
     issues.extend(setup_legacy_template_entities(runtime, config))
-    issues.extend(setup_legacy_template_weather(runtime, config))
+    # The weathers, images, trigger-based controls and devices are imported only when
+    # the configuration has one: a house pays only for the template entities it uses.
+    if any(domain_items(config, ("weather",), PLATFORM)):
+        from ._template_weather import setup_legacy_template_weather
+
+        issues.extend(setup_legacy_template_weather(runtime, config))
     issues.extend(setup_legacy_template_controls(runtime, config))
-    issues.extend(setup_template_devices(runtime, config))
+    if any(domain_items(config, DEVICE_DOMAINS, PLATFORM)):
+        from ._template_devices import setup_template_devices
+
+        issues.extend(setup_template_devices(runtime, config))
     return issues
 
 
@@ -130,13 +139,13 @@ def _setup_block(
     if triggers is None:
         issues = _state_based_weather(item, where)
         setup_template_controls(runtime, item, where, taken)
-        template_images(runtime, item, where, taken, triggered=False)
+        _images(runtime, item, where, taken, triggered=False)
         for definition in definitions:
             _StateBasedEntity(runtime, definition).start()
         return issues
-    controls, issues = trigger_controls(runtime, item, where, taken)
-    weathers = template_block_weather(runtime, item, where, taken)
-    images = template_images(runtime, item, where, taken, triggered=True)
+    controls, issues = _trigger_controls(runtime, item, where, taken)
+    weathers = _block_weathers(runtime, item, where, taken)
+    images = _images(runtime, item, where, taken, triggered=True)
     action = item.get("action")
     script = (
         Script(runtime, action if isinstance(action, list) else [action], name=where, item_id=where)
@@ -150,6 +159,40 @@ def _setup_block(
     block = _TriggerBlock(runtime, entities, script)
     attach_triggers(runtime, triggers, block.on_trigger, name=where)
     return issues
+
+
+def _has(item: Mapping[str, Any], *keys: str) -> bool:
+    return any(item.get(key) is not None for key in keys)
+
+
+def _images(
+    runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str], *, triggered: bool
+) -> list[_TriggerBasedEntity]:
+    if not _has(item, "image"):
+        return []
+    from ._template_image import template_images
+
+    return template_images(runtime, item, where, taken, triggered=triggered)
+
+
+def _trigger_controls(
+    runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str]
+) -> tuple[list[_TriggerBasedEntity], list[ConfigIssue]]:
+    if not _has(item, "number", "select", "button"):
+        return [], []
+    from ._template_trigger_controls import trigger_controls
+
+    return trigger_controls(runtime, item, where, taken)
+
+
+def _block_weathers(
+    runtime: Runtime, item: Mapping[str, Any], where: str, taken: set[str]
+) -> list[_TriggerBasedEntity]:
+    if not _has(item, "weather"):
+        return []
+    from ._template_weather import template_block_weather
+
+    return template_block_weather(runtime, item, where, taken)
 
 
 def _unknown_key_message(key: str) -> str:
