@@ -20,7 +20,13 @@ from ._errors import ScenarioConfigError, fail, issue_at
 from ._script import Script
 from ._script_records import RunResult
 from ._scripts_domain import _FailedRun
-from ._template_entity_config import _compile, _Definition, _entity_id, _free_id
+from ._template_entity_config import (
+    _compile,
+    _Definition,
+    _entity_id,
+    _free_id,
+    _optional_template,
+)
 from ._templates import Template
 
 __all__ = ["CONTROL_DOMAINS", "_ActionScript", "_Control", "_Kind", "_control", "_optimistic"]
@@ -203,12 +209,11 @@ def _control(
     written = {_RENAMED.get(str(name), str(name)): name for name in entry}
     templates: dict[str, Template] = {}
     for modern, name in written.items():
-        value = entry[name]
         is_template = modern in _TEMPLATE_KEYS or modern.endswith("_template")
-        if (is_template or modern == "name") and value is not None:
-            if isinstance(value, Mapping | list):
-                raise fail(entry, name, f"{path}.{name}", "expected a template (a text)")
-            templates[modern] = _compile(runtime, entry, name, f"{path}.{name}", str(value))
+        if is_template or modern == "name":
+            template = _optional_template(runtime, entry, name, f"{path}.{name}")
+            if template is not None:
+                templates[modern] = template
     if "name" not in templates:
         shown = object_id if object_id is not None else kind.default_name
         assert shown is not None

@@ -32,7 +32,7 @@ from homeloom.orchestrator import (
 from ._errors import ScenarioConfigError, fail, issue_at
 from ._ha_restore import restored_extra_data, restored_state
 from ._platform_options import domain_items
-from ._template_entity_config import _compile, _Definition, _entity_id
+from ._template_entity_config import _compile, _Definition, _entity_id, _optional_template
 from ._template_state_entities import _Reads, _StateBasedEntity
 from ._template_states import TemplateState
 from ._template_trigger_entities import _TriggerBasedEntity
@@ -351,12 +351,9 @@ def _read_weather(
         raise ScenarioConfigError(problems)
     templates: dict[str, Template] = {}
     for name, value_key in _TEMPLATES.items():
-        value = entry.get(name)
-        if value is None:
-            continue
-        if isinstance(value, Mapping | list):
-            raise fail(entry, name, f"{path}.{name}", "expected a template (a text)")
-        templates[value_key] = _compile(runtime, entry, name, f"{path}.{name}", str(value))
+        template = _optional_template(runtime, entry, name, f"{path}.{name}")
+        if template is not None:
+            templates[value_key] = template
     name_template = _compile(runtime, entry, "name", f"{path}.name", str(entry["name"]))
     definition = _Definition(
         domain=DOMAIN,
