@@ -5,7 +5,6 @@ _derivative.py, _computed_entries.py). What they compute is checked by the cases
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from homeloom.orchestrator import Runtime
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._platform_groups import setup_platform_groups
+from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 MIN_MAX = {"platform": "min_max", "name": "Made", "entity_ids": ["sensor.a", "sensor.b"]}
 THRESHOLD = {"platform": "threshold", "name": "Made", "entity_id": "sensor.a", "lower": 5}
@@ -75,16 +75,6 @@ def test_the_platforms_are_not_named_as_not_provided() -> None:
     assert "'rest'" in warning.message
 
 
-def _entries(folder: Path, *entries: tuple[str, dict[str, Any]]) -> None:
-    items = [
-        {"entry_id": f"e{n}", "domain": domain, "title": f"Helper {n}", "options": options}
-        for n, (domain, options) in enumerate(entries)
-    ]
-    path = folder / ".storage" / "core.config_entries"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 1, "data": {"entries": items}}))
-
-
 def test_bad_config_entries_are_errors_and_the_good_ones_are_made(
     runtime: Runtime, tmp_path: Path
 ) -> None:
@@ -93,8 +83,7 @@ def test_bad_config_entries_are_errors_and_the_good_ones_are_made(
     threshold = {"entity_id": "sensor.a", "hysteresis": 0.0, "lower": None, "upper": 3.0}
     window = {"hours": 0, "minutes": 5, "seconds": 0}
     derivative = {"source": "sensor.a", "round": 2.0, "time_window": window, "unit_time": "h"}
-    _entries(
-        tmp_path,
+    helpers = [
         ("min_max", {**min_max, "type": "std_dev"}),
         ("min_max", {**min_max, "entity_ids": ["no such registry id"]}),
         ("threshold", {**threshold, "upper": None}),
@@ -102,7 +91,8 @@ def test_bad_config_entries_are_errors_and_the_good_ones_are_made(
         ("min_max", min_max),
         ("threshold", threshold),
         ("derivative", {**derivative, "unit_prefix": "none"}),
-    )
+    ]
+    write_config_entries(tmp_path, *numbered_entries("Helper", helpers))
     errors, warnings = setup_config_entry_helpers(runtime)
     assert warnings == []
     assert [issue.key for issue in errors] == [

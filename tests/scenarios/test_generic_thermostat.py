@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from homeloom.house import House, check_config
+from homeloom.house import House
 from homeloom.orchestrator import TestClock
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._generic_hygrostat import DOMAIN
+from tests.scenarios.config_files import config_errors
 
 # check_config logs each configuration error it finds.
 _LOGS_ITS_ERRORS = pytest.mark.allow_error_logs
@@ -26,12 +27,6 @@ climate:
     heater: input_boolean.heater
     target_sensor: sensor.study_temp
 """
-
-
-async def _errors(tmp_path: Path, text: str) -> list[tuple[int | None, str | None, str]]:
-    (tmp_path / "configuration.yaml").write_text(text, encoding="utf-8")
-    report = await check_config(tmp_path)
-    return [(issue.line, issue.key, issue.message) for issue in report.errors]
 
 
 @pytest.mark.parametrize(
@@ -52,7 +47,7 @@ async def _errors(tmp_path: Path, text: str) -> list[tuple[int | None, str | Non
 async def test_a_bad_option_is_an_error_at_its_line(
     tmp_path: Path, option: str, key: str, words: str
 ) -> None:
-    [(line, found_key, message)] = await _errors(tmp_path, f"{ITEM}    {option}\n")
+    [(line, found_key, message)] = await config_errors(tmp_path, f"{ITEM}    {option}\n")
     assert (line, found_key) == (6, f"climate[0].{key}")
     assert words in message
 
@@ -70,7 +65,7 @@ async def test_a_missing_or_bad_entity_is_an_error_and_the_others_stay(tmp_path:
         "    heater: switch.h\n"
         "    target_sensor: sensor.t\n"
     )
-    errors = await _errors(tmp_path, text)
+    errors = await config_errors(tmp_path, text)
     assert [(line, key) for line, key, _ in errors] == [
         (2, "climate[0].heater"),
         (5, "climate[1].heater"),
@@ -146,7 +141,7 @@ generic_hygrostat:
 async def test_a_bad_hygrostat_option_is_an_error_at_its_line(
     tmp_path: Path, option: str, key: str, words: str
 ) -> None:
-    [(line, found_key, message)] = await _errors(tmp_path, f"{HYGROSTAT}    {option}\n")
+    [(line, found_key, message)] = await config_errors(tmp_path, f"{HYGROSTAT}    {option}\n")
     assert (line, found_key) == (5, f"generic_hygrostat[0].{key}")
     assert words in message
 
@@ -154,7 +149,7 @@ async def test_a_bad_hygrostat_option_is_an_error_at_its_line(
 @_LOGS_ITS_ERRORS
 async def test_a_hygrostat_platform_item_is_read_too(tmp_path: Path) -> None:
     text = "humidifier:\n  - platform: generic_hygrostat\n    target_sensor: sensor.h\n"
-    [(line, key, message)] = await _errors(tmp_path, text)
+    [(line, key, message)] = await config_errors(tmp_path, text)
     assert (line, key) == (2, "humidifier[0].humidifier")
     assert "'humidifier' missing" in message
     assert not unsupported_keys({"generic_hygrostat": [], "humidifier": [{"platform": DOMAIN}]})

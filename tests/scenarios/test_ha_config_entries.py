@@ -12,6 +12,7 @@ import pytest
 
 from homeloom.orchestrator import ConfigIssue, Runtime
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
+from tests.scenarios.config_files import write_config_entries
 
 SENSOR_OPTIONS = {"template_type": "sensor", "name": "Made", "state": "{{ 1 + 1 }}"}
 SENSOR = {"entry_id": "e-sensor", "domain": "template", "title": "Made", "options": SENSOR_OPTIONS}
@@ -22,11 +23,6 @@ def _write(folder: Path, name: str, content: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content if isinstance(content, str) else json.dumps(content))
     return path
-
-
-def _entries(folder: Path, *entries: Any) -> Path:
-    envelope = {"version": 1, "minor_version": 1, "key": "core.config_entries"}
-    return _write(folder, "core.config_entries", {**envelope, "data": {"entries": list(entries)}})
 
 
 @pytest.fixture
@@ -68,7 +64,7 @@ def test_a_file_that_cannot_be_read_is_one_warning(
 def test_a_malformed_entry_is_skipped_and_the_others_are_made(
     house: Runtime, tmp_path: Path
 ) -> None:
-    path = _entries(
+    path = write_config_entries(
         tmp_path,
         "text",
         {**SENSOR, "domain": None},
@@ -90,7 +86,7 @@ def test_a_malformed_entry_is_skipped_and_the_others_are_made(
 def test_entries_homeloom_does_not_provide_are_named_in_one_warning(
     house: Runtime, tmp_path: Path
 ) -> None:
-    _entries(
+    write_config_entries(
         tmp_path,
         {"entry_id": "1", "domain": "met", "title": "Home", "options": {}},
         {"entry_id": "2", "domain": "hue", "title": "Bridge", "disabled_by": "user"},
@@ -126,7 +122,7 @@ def test_a_template_helper_that_cannot_be_made_is_an_error_naming_file_entry_and
     merged = {**SENSOR_OPTIONS, "name": "Broken", **options}
     broken_options = {k: v for k, v in merged.items() if v is not None}
     broken = {"entry_id": "e-broken", "domain": "template", "title": "Broken"}
-    path = _entries(tmp_path, {**broken, "options": broken_options}, SENSOR)
+    path = write_config_entries(tmp_path, {**broken, "options": broken_options}, SENSOR)
     errors, warnings = setup_config_entry_helpers(house)
     error = _only(errors)
     assert warnings == []
@@ -149,7 +145,9 @@ def test_a_group_helper_that_cannot_be_made_is_an_error_naming_file_entry_and_ke
     house: Runtime, tmp_path: Path, options: dict[str, Any], key: str, words: str
 ) -> None:
     group = {"entry_id": "e-group", "domain": "group", "title": "Lights"}
-    path = _entries(tmp_path, {**group, "options": {"group_type": "light", **options}}, SENSOR)
+    path = write_config_entries(
+        tmp_path, {**group, "options": {"group_type": "light", **options}}, SENSOR
+    )
     errors, _ = setup_config_entry_helpers(house)
     error = _only(errors)
     assert (error.file, error.key) == (str(path), f"data.entries[0].{key}")
@@ -162,14 +160,16 @@ def test_a_group_helper_that_cannot_be_made_is_an_error_naming_file_entry_and_ke
 def test_an_unreadable_entity_registry_leaves_ids_made_from_names(
     house: Runtime, tmp_path: Path
 ) -> None:
-    _entries(tmp_path, SENSOR)
+    write_config_entries(tmp_path, SENSOR)
     _write(tmp_path, "core.entity_registry", "{broken")
     assert setup_config_entry_helpers(house) == ([], [])
     assert house.states.get("sensor.made") is not None
 
 
 def test_the_files_are_read_never_written(house: Runtime, tmp_path: Path) -> None:
-    path = _entries(tmp_path, SENSOR, {"entry_id": "1", "domain": "met", "title": "Home"})
+    path = write_config_entries(
+        tmp_path, SENSOR, {"entry_id": "1", "domain": "met", "title": "Home"}
+    )
     before = path.read_bytes(), path.stat().st_mtime_ns
     setup_config_entry_helpers(house)
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before

@@ -5,7 +5,6 @@ _statistics.py). What they compute is checked against Home Assistant by the case
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from homeloom.house import House
 from homeloom.orchestrator import Runtime, TestClock
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
+from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 HEADER = "homeloom:\n  time_zone: Europe/Paris\nsensor:\n"
@@ -114,13 +114,9 @@ def test_bad_integral_entries_are_errors_and_the_good_ones_are_made(
         {**good, "unit_prefix": "none"},
         {**good, "method": "simpson"},  # not checked by Home Assistant: it adds nothing
     ]
-    items = [
-        {"entry_id": f"e{n}", "domain": "integration", "title": f"Helper {n}", "options": options}
-        for n, options in enumerate(entries)
-    ]
-    path = tmp_path / ".storage" / "core.config_entries"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 1, "data": {"entries": items}}))
+    write_config_entries(
+        tmp_path, *numbered_entries("Helper", (("integration", o) for o in entries))
+    )
     errors, warnings = setup_config_entry_helpers(runtime)
     assert warnings == []
     assert [issue.key for issue in errors] == [

@@ -12,22 +12,17 @@ from typing import Any
 
 import pytest
 
-from homeloom.house import House, check_config
+from homeloom.house import House
 from homeloom.orchestrator import ServiceValidationError, TestClock
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._manual_alarm import NoTriggerTime
+from tests.scenarios.config_files import config_errors
 
 # check_config logs each configuration error it finds.
 _LOGS_ITS_ERRORS = pytest.mark.allow_error_logs
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 PANEL = "alarm_control_panel.house"
-
-
-async def _errors(tmp_path: Path, block: str) -> list[tuple[int | None, str | None, str]]:
-    (tmp_path / "configuration.yaml").write_text(block, encoding="utf-8")
-    report = await check_config(tmp_path)
-    return [(issue.line, issue.key, issue.message) for issue in report.errors]
 
 
 @pytest.mark.parametrize(
@@ -50,7 +45,7 @@ async def test_a_bad_manual_alarm_option_is_an_error_at_its_line(
     tmp_path: Path, option: str, key: str, words: str
 ) -> None:
     block = f"alarm_control_panel:\n  - platform: manual\n    name: House\n    {option}\n"
-    [(line, found_key, message)] = await _errors(tmp_path, block)
+    [(line, found_key, message)] = await config_errors(tmp_path, block)
     assert found_key == f"alarm_control_panel[0].{key}"
     assert line == 4 + option.count("\n")
     assert words in message

@@ -10,20 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from homeloom.house import House, check_config
+from homeloom.house import House
 from homeloom.orchestrator import Notifications, TestClock
 from homeloom.scenarios._config_dir import unsupported_keys
+from tests.scenarios.config_files import config_errors
 
 # check_config logs each configuration error it finds.
 _LOGS_ITS_ERRORS = pytest.mark.allow_error_logs
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
-
-
-async def _errors(tmp_path: Path, block: str) -> list[tuple[int | None, str | None, str]]:
-    (tmp_path / "configuration.yaml").write_text(block, encoding="utf-8")
-    report = await check_config(tmp_path)
-    return [(issue.line, issue.key, issue.message) for issue in report.errors]
 
 
 @pytest.mark.parametrize(
@@ -41,7 +36,7 @@ async def test_a_bad_notify_group_member_is_an_error_at_its_line(
     tmp_path: Path, member: str, words: str
 ) -> None:
     block = f"notify:\n  - platform: group\n    name: family\n    services:\n      {member}\n"
-    [(line, key, message)] = await _errors(tmp_path, block)
+    [(line, key, message)] = await config_errors(tmp_path, block)
     assert (line, key) == (5, "notify[0].services[0]")
     assert words in message
 
@@ -49,7 +44,7 @@ async def test_a_bad_notify_group_member_is_an_error_at_its_line(
 @_LOGS_ITS_ERRORS
 async def test_a_notify_group_without_services_is_an_error(tmp_path: Path) -> None:
     block = "notify:\n  - platform: group\n    name: family\n"
-    [(line, key, message)] = await _errors(tmp_path, block)
+    [(line, key, message)] = await config_errors(tmp_path, block)
     assert (line, key) == (2, "notify[0].services")
     assert "'services' missing" in message
 
@@ -71,7 +66,7 @@ async def test_a_bad_alert_option_is_an_error_at_its_line(
     tmp_path: Path, option: str, key: str, words: str
 ) -> None:
     block = f"alert:\n  door:\n    name: Door\n    entity_id: binary_sensor.door\n    {option}\n"
-    errors = await _errors(tmp_path, block)
+    errors = await config_errors(tmp_path, block)
     [(line, found_key, message)] = errors
     assert found_key == f"alert.door.{key}"
     assert line == 5 + option.count("\n")
@@ -81,7 +76,7 @@ async def test_a_bad_alert_option_is_an_error_at_its_line(
 @_LOGS_ITS_ERRORS
 async def test_an_alert_missing_a_required_option_names_them_all(tmp_path: Path) -> None:
     block = "alert:\n  door:\n    name: Door\n    entity_id: binary_sensor.door\n"
-    [(line, key, message)] = await _errors(tmp_path, block)
+    [(line, key, message)] = await config_errors(tmp_path, block)
     assert (line, key) == (2, "alert.door.repeat")
     assert "needs name, entity_id and repeat" in message
 
@@ -91,7 +86,7 @@ async def test_an_alert_key_must_be_a_slug(tmp_path: Path) -> None:
     block = (
         "alert:\n  Front Door:\n    name: Door\n    entity_id: binary_sensor.door\n    repeat: 1\n"
     )
-    [(line, key, message)] = await _errors(tmp_path, block)
+    [(line, key, message)] = await config_errors(tmp_path, block)
     assert (line, key) == (2, "alert.Front Door")
     assert "'front_door'" in message
 

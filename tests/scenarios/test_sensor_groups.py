@@ -4,7 +4,6 @@ cases in ``cases/corners_sensor_groups.yaml``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from homeloom.orchestrator import Runtime
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._platform_groups import setup_platform_groups
+from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 GOOD = {"platform": "group", "type": "sum", "entities": ["sensor.a", "sensor.b"]}
 
@@ -56,13 +56,7 @@ def test_sensor_groups_are_not_named_as_not_provided() -> None:
 
 
 def _entries(folder: Path, *options: dict[str, Any]) -> None:
-    entries = [
-        {"entry_id": f"e{n}", "domain": "group", "title": f"Group {n}", "options": o}
-        for n, o in enumerate(options)
-    ]
-    path = folder / ".storage" / "core.config_entries"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 1, "data": {"entries": entries}}))
+    write_config_entries(folder, *numbered_entries("Group", (("group", o) for o in options)))
 
 
 def test_bad_config_entries_are_errors_and_the_good_one_is_made(

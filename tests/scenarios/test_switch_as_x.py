@@ -4,7 +4,6 @@ cases in ``cases/corners_switch_as_x.yaml``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +11,15 @@ import pytest
 
 from homeloom.orchestrator import Runtime
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
+from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 GOOD = {"entity_id": "switch.plug", "target_domain": "light", "invert": False}
 
 
 def _entries(folder: Path, *options: dict[str, Any]) -> Path:
-    items = [
-        {"entry_id": f"e{n}", "domain": "switch_as_x", "title": f"Wrapper {n}", "options": o}
-        for n, o in enumerate(options)
-    ]
-    path = folder / ".storage" / "core.config_entries"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 1, "data": {"entries": items}}))
-    return path
+    return write_config_entries(
+        folder, *numbered_entries("Wrapper", (("switch_as_x", o) for o in options))
+    )
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ the cases in ``cases/corners_tod_trend.yaml``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._platform_groups import setup_platform_groups
 from homeloom.scenarios._trend import least_squares_slope
 from homeloom.scenarios._yaml import load_yaml_text
+from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 TOD = 'name: Made\n    after: "20:00"\n    before: sunrise\n'
 TREND = "sensors:\n      made:\n        entity_id: sensor.a\n"
@@ -117,31 +117,21 @@ def test_the_slope_is_the_least_squares_one() -> None:
     assert least_squares_slope([(base, 0), (base + 1, 1), (base + 2, 5)]) == pytest.approx(2.5)
 
 
-def _entries(folder: Path, *entries: tuple[str, dict[str, Any]]) -> None:
-    items = [
-        {"entry_id": f"e{n}", "domain": domain, "title": f"Helper {n}", "options": options}
-        for n, (domain, options) in enumerate(entries)
-    ]
-    path = folder / ".storage" / "core.config_entries"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 1, "data": {"entries": items}}))
-
-
 def test_bad_config_entries_are_errors_and_the_good_ones_are_made(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     runtime.config_dir = tmp_path
     tod = {"after_time": "20:00:00", "before_time": "06:00:00"}
     trend = {"entity_id": "sensor.a", "invert": False, "max_samples": 3.0}
-    _entries(
-        tmp_path,
+    helpers = [
         ("tod", {"after_time": "20:00:00"}),
         ("tod", {**tod, "after_time": "sunset"}),
         ("trend", {k: v for k, v in trend.items() if k != "invert"}),
         ("trend", {**trend, "entity_id": "no such registry id"}),
         ("tod", tod),
         ("trend", trend),
-    )
+    ]
+    write_config_entries(tmp_path, *numbered_entries("Helper", helpers))
     errors, warnings = setup_config_entry_helpers(runtime)
     assert warnings == []
     assert [issue.key for issue in errors] == [

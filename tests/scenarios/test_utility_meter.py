@@ -15,16 +15,11 @@ import pytest
 from homeloom.house import check_config
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._utility_meter_cron import CronError, CronPattern
+from tests.scenarios.config_files import config_errors
 
 # check_config logs each configuration error it finds.
 _LOGS_ITS_ERRORS = pytest.mark.allow_error_logs
 PARIS = ZoneInfo("Europe/Paris")
-
-
-async def _errors(tmp_path: Path, block: str) -> list[tuple[int | None, str | None, str]]:
-    (tmp_path / "configuration.yaml").write_text(block, encoding="utf-8")
-    report = await check_config(tmp_path)
-    return [(issue.line, issue.key, issue.message) for issue in report.errors]
 
 
 @pytest.mark.parametrize(
@@ -48,7 +43,7 @@ async def test_a_bad_meter_option_is_an_error_at_its_line(
     tmp_path: Path, option: str, key: str, words: str
 ) -> None:
     block = f"utility_meter:\n  energy:\n    source: sensor.grid\n    {option}\n"
-    [(line, found_key, message)] = await _errors(tmp_path, block)
+    [(line, found_key, message)] = await config_errors(tmp_path, block)
     assert found_key == f"utility_meter.energy.{key}"
     keys_by_line = [written.strip().split(":")[0] for written in option.splitlines()]
     assert line == 4 + keys_by_line.index(key)
@@ -58,7 +53,7 @@ async def test_a_bad_meter_option_is_an_error_at_its_line(
 @_LOGS_ITS_ERRORS
 async def test_a_meter_without_a_source_or_with_a_bad_key_is_an_error(tmp_path: Path) -> None:
     block = "utility_meter:\n  energy:\n    cycle: daily\n  Hot Water:\n    source: sensor.w\n"
-    errors = await _errors(tmp_path, block)
+    errors = await config_errors(tmp_path, block)
     assert [(line, key) for line, key, _ in errors] == [
         (2, "utility_meter.energy.source"),
         (4, "utility_meter.Hot Water"),
@@ -72,7 +67,7 @@ async def test_a_bad_meter_leaves_the_others_and_is_no_longer_warned_about(
     tmp_path: Path,
 ) -> None:
     block = "utility_meter:\n  good:\n    source: sensor.a\n  bad: 3\n"
-    [(line, key, message)] = await _errors(tmp_path, block)
+    [(line, key, message)] = await config_errors(tmp_path, block)
     assert (line, key) == (4, "utility_meter.bad")
     assert "expected a mapping" in message
     assert not unsupported_keys({"utility_meter": {"good": {"source": "sensor.a"}}})

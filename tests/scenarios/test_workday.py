@@ -4,7 +4,6 @@ and answer is checked by the cases in ``cases/corners_workday.yaml``."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ import pytest
 
 from homeloom.orchestrator import Runtime
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
+from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 GOOD = {
     "name": "Workday Sensor",
@@ -30,14 +30,9 @@ GOOD = {
 
 
 def _entries(folder: Path, *options: dict[str, Any]) -> Path:
-    items = [
-        {"entry_id": f"e{n}", "domain": "workday", "title": f"Days {n}", "options": o}
-        for n, o in enumerate(options)
-    ]
-    path = folder / ".storage" / "core.config_entries"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 1, "data": {"entries": items}}))
-    return path
+    return write_config_entries(
+        folder, *numbered_entries("Days", (("workday", o) for o in options))
+    )
 
 
 def _state(runtime: Runtime, entity_id: str = "binary_sensor.workday_sensor") -> str | None:
