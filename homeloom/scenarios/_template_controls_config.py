@@ -59,6 +59,11 @@ class _Kind:
     default_name: str | None
 
 
+# The keys every legacy template device item takes, and those of the kinds with an icon
+# and a picture (fans and vacuums have none).
+LEGACY_KEYS = frozenset({"friendly_name", "entity_id", "unique_id", "availability_template"})
+LEGACY_PICTURE_KEYS = frozenset({"icon_template", "entity_picture_template"})
+
 _KINDS = {
     "switch": _Kind(
         "switch",
@@ -67,12 +72,8 @@ _KINDS = {
                 "value_template",
                 "turn_on",
                 "turn_off",
-                "friendly_name",
-                "entity_id",
-                "unique_id",
-                "icon_template",
-                "entity_picture_template",
-                "availability_template",
+                *LEGACY_KEYS,
+                *LEGACY_PICTURE_KEYS,
             }
         ),
         ("turn_on", "turn_off"),

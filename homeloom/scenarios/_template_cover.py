@@ -31,7 +31,13 @@ from homeloom.orchestrator import Context, Runtime, ServiceValidationError
 
 from ._errors import fail
 from ._template_controls import _TemplateControl
-from ._template_controls_config import _Control, _Kind, _optimistic
+from ._template_controls_config import (
+    LEGACY_KEYS,
+    LEGACY_PICTURE_KEYS,
+    _Control,
+    _Kind,
+    _optimistic,
+)
 from ._template_state_entities import _Reads
 from ._templates import TemplateError
 
@@ -57,12 +63,8 @@ COVER_KIND = _Kind(
             "device_class",
             "optimistic",
             "tilt_optimistic",
-            "friendly_name",
-            "entity_id",
-            "unique_id",
-            "icon_template",
-            "entity_picture_template",
-            "availability_template",
+            *LEGACY_KEYS,
+            *LEGACY_PICTURE_KEYS,
         }
     ),
     (),

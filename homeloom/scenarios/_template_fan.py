@@ -32,7 +32,7 @@ from homeloom.orchestrator import Context, Runtime, ServiceValidationError
 from ._errors import fail
 from ._fan_group import _DIRECTION, _NEEDS, _OSCILLATE, _PRESET_MODE, _SET_SPEED
 from ._template_controls import _TemplateControl
-from ._template_controls_config import _Control, _Kind
+from ._template_controls_config import LEGACY_KEYS, _Control, _Kind
 from ._template_state_entities import _Reads
 from ._templates import TemplateError, as_boolean
 
@@ -63,10 +63,7 @@ FAN_KIND = _Kind(
             *_TEMPLATES,
             "speed_count",
             "preset_modes",
-            "friendly_name",
-            "entity_id",
-            "unique_id",
-            "availability_template",
+            *LEGACY_KEYS,
         }
     ),
     ("turn_on", "turn_off"),

@@ -58,7 +58,7 @@ from ._light_colours import (
     temperature_hs,
 )
 from ._template_controls import _TemplateControl
-from ._template_controls_config import _Control, _Kind
+from ._template_controls_config import LEGACY_KEYS, LEGACY_PICTURE_KEYS, _Control, _Kind
 from ._template_state_entities import _Reads
 from ._templates import TemplateError
 
@@ -109,12 +109,8 @@ LIGHT_KIND = _Kind(
             "min_mireds_template",
             "max_mireds_template",
             "supports_transition_template",
-            "friendly_name",
-            "entity_id",
-            "unique_id",
-            "icon_template",
-            "entity_picture_template",
-            "availability_template",
+            *LEGACY_KEYS,
+            *LEGACY_PICTURE_KEYS,
         }
     ),
     ("turn_on", "turn_off"),

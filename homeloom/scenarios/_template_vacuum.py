@@ -35,7 +35,7 @@ from homeloom.orchestrator import Context, Runtime, ServiceValidationError
 
 from ._errors import fail
 from ._template_controls import _TemplateControl
-from ._template_controls_config import _Control, _Kind
+from ._template_controls_config import LEGACY_KEYS, _Control, _Kind
 from ._template_state_entities import _Reads
 from ._templates import TemplateError
 
@@ -66,10 +66,7 @@ VACUUM_KIND = _Kind(
             "fan_speed_template",
             "fan_speeds",
             "attribute_templates",
-            "availability_template",
-            "friendly_name",
-            "entity_id",
-            "unique_id",
+            *LEGACY_KEYS,
         }
     ),
     ("start",),
