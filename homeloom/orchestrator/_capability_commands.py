@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Command(BaseModel):
@@ -147,6 +147,28 @@ class MediaSeek(_Command):
     seek_position: float = Field(ge=0)
 
 
+class MediaJoin(_Command):
+    group_members: list[str]
+
+    @field_validator("group_members", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, value: Any) -> Any:
+        # As Home Assistant's schema: one entity id is a list of one.
+        return [value] if isinstance(value, str) else value
+
+
+class MediaShuffle(_Command):
+    shuffle: bool
+
+
+class MediaRepeat(_Command):
+    repeat: Literal["off", "all", "one"]
+
+
+class MediaSoundMode(_Command):
+    sound_mode: str
+
+
 class NumberValue(_Command):
     value: float
 
@@ -157,6 +179,17 @@ class SelectOption(_Command):
 
 class VacuumFanSpeed(_Command):
     fan_speed: str
+
+
+class VacuumSendCommand(_Command):
+    command: str
+    params: dict[str, Any] | list[Any] | None = None
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, value: Any) -> Any:
+        # As Home Assistant's schema: a mapping, or a list (one value a list of one).
+        return value if value is None or isinstance(value, dict | list) else [value]
 
 
 class SirenTurnOn(_Command):

@@ -16,8 +16,8 @@ from ._automation_config import DOMAIN, AutomationSpec
 from ._autonomy_gate import gate_for
 from ._checkpoints import Resume
 from ._conditions import ConditionCheck, compile_conditions
+from ._registered_ids import registered_automation_id
 from ._script import RunResult, Script
-from ._slugs import entity_id_for
 from ._template_states import TemplateState
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace, trace_path
@@ -370,6 +370,10 @@ def automation_name(spec: AutomationSpec, place: int) -> str:
     return spec.alias or f"{DOMAIN} {place}"
 
 
-def object_id_for(name: str, taken: Container[str]) -> str:
-    """``automation.<slug of name>``, as Home Assistant names it (see ``entity_id_for``)."""
-    return entity_id_for(DOMAIN, name, taken)
+def object_id_for(
+    name: str, taken: Container[str], runtime: Runtime, automation_id: Any = None
+) -> str | None:
+    """The id Home Assistant's entity registry keeps for the automation's ``id``, else
+    ``automation.<slug of name>`` (see ``entity_id_for``); None when the registry has
+    it disabled (see ``registered_automation_id``)."""
+    return registered_automation_id(runtime, name, taken, automation_id)

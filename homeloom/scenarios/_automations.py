@@ -225,7 +225,9 @@ class AutomationManager:
             if extra:
                 spec.extra = {**spec.extra, **extra}
             name = automation_name(spec, number)
-            entity_id = object_id_for(name, taken)
+            entity_id = object_id_for(name, taken, self.runtime, spec.id)
+            if entity_id is None:  # disabled in the entity registry: not added
+                return None
             automation = Automation(
                 self.runtime,
                 spec,
@@ -270,7 +272,9 @@ class AutomationManager:
         name = str(alias) if alias not in (None, "") else f"{DOMAIN} {number}"
         attributes: dict[str, Any] = {} if automation_id is None else {"id": automation_id}
         attributes["friendly_name"] = name
-        self.broken[object_id_for(name, taken)] = _Broken(attributes, len(self.automations))
+        entity_id = object_id_for(name, taken, self.runtime, automation_id)
+        if entity_id is not None:  # None: disabled in the entity registry
+            self.broken[entity_id] = _Broken(attributes, len(self.automations))
 
     async def start(self, context: Context | None = None) -> None:
         """Enable each automation as its ``initial_state`` or last known state says,

@@ -8,10 +8,13 @@ does not (one minus each); it is on while the result is at least its
 (the entity is in ``to_state``), ``numeric_state`` (its number is above ``above`` and
 below ``below``) or ``template`` (``value_template`` renders true). An entity that is
 unknown, unavailable or missing (or not a number, for numeric_state) tells nothing:
-its observation is skipped. Several state observations of one entity become
-``multi_state``: each holds when its ``to_state`` is the state, and tells nothing
-otherwise. A template tells nothing only when it fails; once a change of an entity it
-read re-renders it to a new result, the observation shows that entity's id.
+its observation is skipped. A ``to_state`` naming an ``input_*`` entity
+(``input_select.mode``) asks for that entity's state, read when the observed entity
+changes (a missing one: the observation tells nothing). Several state observations of
+one entity become ``multi_state``: each holds when its ``to_state`` is the state, and
+tells nothing otherwise. A template tells nothing only when it fails; once a change of
+an entity it read re-renders it to a new result, the observation shows that entity's
+id.
 
 The updates run in Home Assistant's order, which shapes no result but is shown: the
 template observations first (in order of their first appearance), then the entities'.
@@ -35,6 +38,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, Unsubscribe
 
+from ._condition_state import _INPUT_ENTITY_ID
 from ._errors import issue_at
 from ._platform_options import (
     OptionError,
@@ -45,8 +49,8 @@ from ._platform_options import (
     required_text_option,
     text_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 from ._templates import (
     Template,
     TemplateEngine,
@@ -235,7 +239,17 @@ class BayesianSensor:
         state = self.runtime.states.get(entity_id)
         value = None if state is None else state.state
         for observation in self.by_entity[entity_id]:
-            observation.observed = _observed(observation, value)
+            observation.observed = _observed(observation, value, self._wanted(observation))
+
+    def _wanted(self, observation: Observation) -> str | None:
+        """The state ``to_state`` asks for: as Home Assistant's state condition, an
+        ``input_*`` entity's id stands for that entity's state (read now, its changes
+        not followed); None when that entity is missing."""
+        wanted = observation.to_state
+        if wanted is None or not _INPUT_ENTITY_ID.match(wanted):
+            return wanted
+        named = self.runtime.states.get(wanted)
+        return None if named is None else named.state
 
     def probability(self) -> float:
         probability = self.prior
@@ -269,14 +283,15 @@ class BayesianSensor:
         self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
 
 
-def _observed(observation: Observation, value: str | None) -> bool | None:
-    """What an entity's state tells: True, False, or None for nothing."""
+def _observed(observation: Observation, value: str | None, wanted: str | None) -> bool | None:
+    """What an entity's state tells: True, False, or None for nothing (also when the
+    state ``to_state`` asks for is not known: ``wanted`` None)."""
     if observation.platform == "multi_state":
-        return True if value is not None and value == observation.to_state else None
+        return True if value is not None and wanted is not None and value == wanted else None
     if value is None or value in _GONE:
         return None
     if observation.platform == "state":
-        return value == observation.to_state
+        return None if wanted is None else value == wanted
     try:
         number = float(value)
     except ValueError:
@@ -348,7 +363,11 @@ def setup_bayesian(runtime: Runtime, item: Mapping[str, Any], where: str) -> lis
             message = f"prob_given_false missing for {subject}: the observation is left out"
             issues.append(issue_at(each, None, f"{where}.observations[{index}]", message))
     kept = [observation for observation in observations if observation is not None]
-    entity_id = _free_id(f"binary_sensor.{entity_slug(name)}", set(), runtime)
+    entity_id = registered_entity_id(
+        runtime, f"binary_sensor.{entity_slug(name)}", set(), "bayesian", item.get("unique_id")
+    )
+    if entity_id is None:  # not added, as Home Assistant does not
+        return issues
     threshold = 0.5 if threshold is None else threshold
     BayesianSensor(runtime, entity_id, name, prior, threshold, kept, device_class).start()
     return issues

@@ -43,8 +43,9 @@ from ._command_line_entity import CommandEntity
 from ._commands import run_command_line
 from ._notify_groups import _GroupCall
 from ._platform_options import OptionError, option_issue
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _Definition, _free_id
+from ._template_entity_config import _Definition
 from ._template_entity_values import _sensor_state
 from ._templates import TemplateError, get_template_engine
 
@@ -195,7 +196,12 @@ def setup_command_line(runtime: Runtime, config: Mapping[str, Any]) -> list[Conf
             if kind == "notify":
                 _notify_service(runtime, options)
                 continue
-            entity_id = _free_id(f"{kind}.{entity_slug(options.name or kind)}", taken, runtime)
+            base = f"{kind}.{entity_slug(options.name or kind)}"
+            entity_id = registered_entity_id(
+                runtime, base, taken, "command_line", options.unique_id
+            )
+            if entity_id is None:  # not added, as Home Assistant does not
+                continue
             entities.append(_ENTITIES[kind](runtime, options, entity_id))
     for entity in entities:
         entity.start()

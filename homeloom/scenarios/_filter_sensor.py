@@ -19,7 +19,10 @@ removed; unavailable while its source is (an unknown source then keeps it so). I
 shows the source's ``unit_of_measurement``, ``device_class``, ``state_class`` and
 ``icon`` (``mdi:chart-line-variant`` without one) as of its last filtered state, and
 ``entity_id`` (the source, not while unavailable). A change of unit empties the
-filters' windows (after the state that brought it, as Home Assistant does).
+filters' windows (after the state that brought it, as Home Assistant does). A source
+of device class ``timestamp`` gets through the throttles only (its states are no
+numbers); a moment with its zone is written in UTC to the second, one without a zone
+(or with a unit) is not written, the last state staying.
 
 Home Assistant replays its recorder's history through the filters at start; homeloom,
 like Home Assistant without a recorder, starts with empty windows.
@@ -31,7 +34,7 @@ import statistics
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime
@@ -46,8 +49,8 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 
 __all__ = ["FilterSensor", "setup_filter_sensor"]
 
@@ -241,8 +244,7 @@ class FilterSensor:
             "device_class": attributes.get("device_class"),
             "icon": attributes.get("icon", DEFAULT_ICON),
         }
-        # Home Assistant refuses to write a text as a measured sensor's state.
-        return not (isinstance(value, str) and any(self.shown[k] for k in _NUMERIC_HINTS))
+        return _state_to_write(value, self.shown) is not None
 
     def _write(self, context: Context | None) -> None:
         found: dict[str, Any] = {"state_class": self.shown.get("state_class")}
@@ -254,12 +256,37 @@ class FilterSensor:
         attributes = {key: value for key, value in found.items() if value is not None}
         if not self.available:
             state = "unavailable"
+        elif self.value is None:
+            state = "unknown"
         else:
-            state = "unknown" if self.value is None else state_text(self.value)
+            written = _state_to_write(self.value, self.shown)
+            if written is None:
+                return  # as Home Assistant: the write fails, the last state stays
+            state = written
         self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
 
 
 _NUMERIC_HINTS = ("state_class", "unit_of_measurement", "device_class")
+
+
+def _state_to_write(value: Value, shown: Mapping[str, Any]) -> str | None:
+    """The state Home Assistant's sensor writes for a filtered value, or None when it
+    refuses to write it (it logs the error and the last state stays)."""
+    if shown.get("device_class") == "timestamp":
+        # The filter sensor reads its value back as a moment (so only a text passed
+        # on by the throttles can be one), which must know its zone and have no unit;
+        # it is written in UTC, to the second.
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+        if moment.tzinfo is None or shown.get("unit_of_measurement"):
+            return None
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+    # A text is refused as a measured sensor's state.
+    if isinstance(value, str) and any(shown.get(key) for key in _NUMERIC_HINTS):
+        return None
+    return state_text(value)
 
 
 def _span(item: Mapping[str, Any]) -> timedelta:
@@ -354,5 +381,8 @@ def setup_filter_sensor(runtime: Runtime, item: Mapping[str, Any], where: str) -
     except OptionError as err:
         return [option_issue(item, where, err)]
     base = UNNAMED_ID if name is None else f"sensor.{entity_slug(name)}"
-    FilterSensor(runtime, _free_id(base, set(), runtime), name, source, filters).start()
+    entity_id = registered_entity_id(runtime, base, set(), "filter", item.get("unique_id"))
+    if entity_id is None:  # not added, as Home Assistant does not
+        return []
+    FilterSensor(runtime, entity_id, name, source, filters).start()
     return []

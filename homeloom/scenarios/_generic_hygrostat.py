@@ -41,8 +41,8 @@ from ._platform_options import (
     refuse_unknown_keys,
     text_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 
 __all__ = ["HygrostatOptions", "read_hygrostat_options", "setup_generic_hygrostats"]
 
@@ -387,6 +387,11 @@ def setup_generic_hygrostats(runtime: Runtime, config: Mapping[str, Any]) -> lis
             placed = (config, DOMAIN) if base == frozenset() else None
             issues.append(option_issue(item, where, err, placed_in=placed))
             continue
-        entity_id = _free_id(f"humidifier.{entity_slug(options.name)}", taken, runtime)
+        named = f"humidifier.{entity_slug(options.name)}"
+        entity_id = registered_entity_id(
+            runtime, named, taken, "generic_hygrostat", item.get("unique_id")
+        )
+        if entity_id is None:  # not added, as Home Assistant does not
+            continue
         GenericHygrostat(runtime, entity_id, options).start()
     return issues

@@ -36,8 +36,8 @@ from ._generic_thermostat_config import (
 )
 from ._ha_restore import restored_state
 from ._platform_options import OptionError, domain_items, option_issue
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 
 __all__ = [
     "GenericThermostat",
@@ -383,6 +383,11 @@ def setup_generic_thermostats(runtime: Runtime, config: Mapping[str, Any]) -> li
         except OptionError as err:
             issues.append(option_issue(item, where, err))
             continue
-        entity_id = _free_id(f"climate.{entity_slug(options.name)}", taken, runtime)
+        base = f"climate.{entity_slug(options.name)}"
+        entity_id = registered_entity_id(
+            runtime, base, taken, "generic_thermostat", item.get("unique_id")
+        )
+        if entity_id is None:  # not added, as Home Assistant does not
+            continue
         GenericThermostat(runtime, entity_id, options).start()
     return issues

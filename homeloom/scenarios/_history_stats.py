@@ -15,9 +15,11 @@ It updates on each change of the entity once the house has started, and every mi
 after its last update. As Home Assistant does, it reads the entity's history from the
 recorder at setup and whenever the period's start moves (a rolling window), and between
 those reads adds the changes it sees to what it read. The recorder here is homeloom's
-database when the house has one (the rows read once at setup, then kept in memory);
-otherwise the record starts with the entity's state at setup, which Home Assistant's
-recorder has not yet stored when the sensor first reads it. Home Assistant's quirks are
+database when the house has one (the rows read at setup, then kept in memory down to
+the one in effect at the period's start, those before read again when the start moves
+back before it); otherwise the record starts with the entity's state at setup, which
+Home Assistant's recorder has not yet stored when the sensor first reads it, and the
+rows dropped from memory are gone. Home Assistant's quirks are
 kept: history that begins inside the period in a matching state counts from the
 period's start, and the times of the period are cut to whole seconds.
 """
@@ -41,8 +43,8 @@ from ._platform_options import (
     refuse_unknown_keys,
     text_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 from ._templates import Template, TemplateError, get_template_engine
 
 __all__ = ["HistoryStatsSensor", "setup_history_stats"]
@@ -86,6 +88,8 @@ class HistoryStatsSensor:
     rounded: bool
     # The recorder's rows of the source, oldest first (trimmed to the period).
     recorded: list[_Row] = field(default_factory=list)
+    # Rows dropped from memory leave them right only for periods starting after this.
+    complete_after: float = -math.inf
     # What Home Assistant keeps of the period's history: (state, time it began).
     history: list[tuple[str, float]] = field(default_factory=list)
     period: tuple[float, float] = (-math.inf, -math.inf)
@@ -137,6 +141,7 @@ class HistoryStatsSensor:
         start = self.period[0]
         while len(self.recorded) > 1 and self.recorded[1].updated < start:
             del self.recorded[0]
+            self.complete_after = self.recorded[0].updated
 
     def _source_changed(self, event: Event) -> None:
         new = event.data.get("new_state")
@@ -207,6 +212,8 @@ class HistoryStatsSensor:
     def _query(self, start: float, end: float) -> list[tuple[str, float]]:
         """The recorder's answer: the state in effect at the start (written before it,
         dated at it), then each change of state (not of attributes only) inside."""
+        if start <= self.complete_after:
+            self._read_back()
         before = [row for row in self.recorded if row.updated < start]
         found = [(before[-1].state, start)] if before else []
         found.extend(
@@ -215,6 +222,18 @@ class HistoryStatsSensor:
             if row.changed == row.updated and start < row.updated < end
         )
         return found
+
+    def _read_back(self) -> None:
+        """The period starts before the rows kept in memory: read the older ones from
+        the database again, as Home Assistant asks its recorder on each move. (The
+        kept ones stay: they hold what the database may not have written yet.)"""
+        persistence = self.runtime.components.get("persistence")
+        if persistence is None:
+            return  # nothing else keeps them
+        first = self.recorded[0].updated if self.recorded else math.inf
+        stored = (_row(state) for state in persistence.history(self.source, _EPOCH))
+        self.recorded[:0] = [row for row in stored if row.updated < first]
+        self.complete_after = -math.inf
 
     def _count(self, now: float, start: float, end: float) -> tuple[float, int]:
         # The first state is taken as in effect from the period's start, whenever it began.
@@ -353,7 +372,11 @@ def setup_history_stats(runtime: Runtime, item: Mapping[str, Any], where: str) -
         duration = _duration(item)
     except OptionError as err:
         return [option_issue(item, where, err)]
-    entity_id = _free_id(f"sensor.{entity_slug(name)}", set(), runtime)
+    entity_id = registered_entity_id(
+        runtime, f"sensor.{entity_slug(name)}", set(), "history_stats", item.get("unique_id")
+    )
+    if entity_id is None:  # not added, as Home Assistant does not
+        return []
     HistoryStatsSensor(
         runtime,
         entity_id,

@@ -42,8 +42,8 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 
 __all__ = ["IntegrationSensor", "make_integration_entry", "setup_integration"]
 
@@ -231,7 +231,11 @@ def setup_integration(runtime: Runtime, item: Mapping[str, Any], where: str) -> 
     except OptionError as err:
         return [option_issue(item, where, err)]
     name = f"{source} integral" if name is None else name
-    entity_id = _free_id(f"sensor.{entity_slug(name)}", set(), runtime)
+    entity_id = registered_entity_id(
+        runtime, f"sensor.{entity_slug(name)}", set(), "integration", item.get("unique_id")
+    )
+    if entity_id is None:  # not added, as Home Assistant does not
+        return []
     IntegrationSensor(
         runtime, entity_id, name, source, method, round_digits, prefix, unit_time
     ).start()

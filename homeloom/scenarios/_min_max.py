@@ -34,8 +34,8 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 
 __all__ = ["MIN_MAX_TYPES", "MinMaxSensor", "min_max_name", "setup_min_max"]
 
@@ -171,6 +171,10 @@ def setup_min_max(runtime: Runtime, item: Mapping[str, Any], where: str) -> list
         round_digits = whole_option(item, "round_digits", DEFAULT_ROUND_DIGITS)
     except OptionError as err:
         return [option_issue(item, where, err)]
-    entity_id = _free_id(f"sensor.{entity_slug(name)}", set(), runtime)
+    entity_id = registered_entity_id(
+        runtime, f"sensor.{entity_slug(name)}", set(), "min_max", item.get("unique_id")
+    )
+    if entity_id is None:  # not added, as Home Assistant does not
+        return []
     MinMaxSensor(runtime, entity_id, name, members, kind, round_digits).start()
     return []

@@ -22,6 +22,7 @@ from homeloom.orchestrator._ha_registries import STORAGE_DIR
 
 from ._errors import issue_at
 from ._ha_collections import StorageError, read_stored_list
+from ._registered_ids import registered_mqtt_items
 from ._yaml_read import format_key_path
 from ._yaml_values import KeyPath
 
@@ -94,6 +95,7 @@ def setup_mqtt_block(runtime: Runtime, config: Any, adapters: list[Any]) -> Mqtt
             f"{', '.join(sorted(PLATFORMS))}): they are ignored and will not exist"
         )
         result.warnings.append(_issue(config, DOMAIN, (DOMAIN,), message))
+    yaml.items = registered_mqtt_items(runtime, yaml.items)  # their registered ids
     if not yaml.items:
         return result
     runtime.components[YAML_KEY] = result.items = yaml

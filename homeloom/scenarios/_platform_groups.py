@@ -45,6 +45,7 @@ from ._errors import issue_at
 from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
 from ._light_group import light_attributes, light_capabilities
 from ._platform_options import domain_items
+from ._registered_ids import registered_entity_id
 from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
 
@@ -340,7 +341,9 @@ def setup_platform_groups(runtime: Runtime, config: Mapping[str, Any]) -> list[C
             at = problem[0] if problem[0] in item else None
             issues.append(issue_at(item, at, f"{where}.{problem[0]}", problem[1]))
             continue
-        _group(runtime, domain, item).start()
+        group = _group(runtime, domain, item)
+        if group is not None:  # None: not added, as Home Assistant does not
+            group.start()
     return issues
 
 
@@ -373,13 +376,17 @@ def _listed(value: Any) -> list[Any]:
     )
 
 
-def _group(runtime: Runtime, domain: str, item: Mapping[str, Any]) -> _PlatformGroup:
+def _group(runtime: Runtime, domain: str, item: Mapping[str, Any]) -> _PlatformGroup | None:
     name = str(item.get("name") or _DEFAULT_NAMES[domain])
     extra = {"device_class": item["device_class"]} if item.get("device_class") else {}
+    base, unique_id = f"{domain}.{entity_slug(name)}", item.get("unique_id")
+    entity_id = registered_entity_id(runtime, base, set(), PLATFORM, unique_id)
+    if entity_id is None:
+        return None
     return _PlatformGroup(
         runtime,
         domain,
-        f"{domain}.{entity_slug(name)}",
+        entity_id,
         name,
         _listed(item["entities"]),
         bool(item.get("all")),

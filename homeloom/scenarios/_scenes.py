@@ -29,6 +29,7 @@ from homeloom.orchestrator import (
 
 from ._config_dir import load_config_dir
 from ._errors import issue_at
+from ._registered_ids import registered_entity_id
 from ._reproduce import WantedState, reproduce_states
 from ._slugs import entity_slug
 
@@ -145,9 +146,11 @@ class _Scenes:
     def add_yaml(self, items: list[tuple[Any, ...]]) -> None:
         for name, states, unique_id, icon in items:
             base = f"{DOMAIN}.{entity_slug(str(name))}"  # as Home Assistant names it
-            entity_id, suffix = base, 2
-            while entity_id in self.scenes or self.runtime.states.get(entity_id) is not None:
-                entity_id, suffix = f"{base}_{suffix}", suffix + 1
+            # Registered under the platform ``homeassistant`` by the scene's id.
+            taken = set(self.scenes)
+            entity_id = registered_entity_id(self.runtime, base, taken, "homeassistant", unique_id)
+            if entity_id is None:  # not added, as Home Assistant does not
+                continue
             self.add(_Scene(entity_id, name, states, unique_id, icon))
 
     async def activate(self, scene: _Scene, context: Context, transition: float | None) -> None:

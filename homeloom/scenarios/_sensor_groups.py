@@ -40,6 +40,7 @@ from ._platform_options import (
     refuse_unknown_keys,
     text_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
 
 __all__ = ["SENSOR_GROUP_TYPES", "SensorGroup", "sensor_group_problem", "setup_sensor_group"]
@@ -350,9 +351,13 @@ def setup_sensor_group(runtime: Runtime, item: Mapping[str, Any], where: str) ->
         return [option_issue(item, where, err)]
     kind = str(item["type"])
     name = group_name(str(item.get("name", DEFAULT_NAME)), kind)
+    base, unique_id = f"sensor.{entity_slug(name)}", item.get("unique_id")
+    entity_id = registered_entity_id(runtime, base, set(), "group", unique_id)
+    if entity_id is None:  # not added, as Home Assistant does not
+        return []
     SensorGroup(
         runtime,
-        f"sensor.{entity_slug(name)}",
+        entity_id,
         name,
         entity_id_list(item["entities"]),
         kind,

@@ -55,8 +55,8 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 
 __all__ = ["StatisticsSensor", "setup_statistics"]
 
@@ -415,7 +415,11 @@ def setup_statistics(runtime: Runtime, item: Mapping[str, Any], where: str) -> l
             raise OptionError("keep_last_sample", "'keep_last_sample' needs 'max_age'")
     except OptionError as err:
         return [option_issue(item, where, err)]
-    entity_id = _free_id(f"sensor.{entity_slug(name)}", set(), runtime)
+    entity_id = registered_entity_id(
+        runtime, f"sensor.{entity_slug(name)}", set(), "statistics", item.get("unique_id")
+    )
+    if entity_id is None:  # not added, as Home Assistant does not
+        return []
     StatisticsSensor(
         runtime,
         entity_id,

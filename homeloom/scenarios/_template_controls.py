@@ -82,6 +82,8 @@ class _TemplateControl(_StateBasedEntity):
         self.last_results: dict[str, Any] = {}  # each own template's last result, by key
 
     def start(self) -> None:
+        if not self.entity_id:  # not added: see ``registered_entity_id``
+            return
         saved = restored_state(self.runtime, self.entity_id)
         if saved is not None and saved.state != "unavailable":
             if self.domain == "button":

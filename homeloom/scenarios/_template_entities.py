@@ -154,6 +154,7 @@ def _setup_block(
     )
     entities = [_TriggerBasedEntity(runtime, definition) for definition in definitions]
     entities += controls + weathers + images
+    entities = [entity for entity in entities if entity.entity_id]  # the ones added
     for entity in entities:
         entity.publish_first()
     block = _TriggerBlock(runtime, entities, script)

@@ -11,6 +11,7 @@ from homeloom.orchestrator import Runtime
 
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, issue_at
+from ._registered_ids import free_entity_id, registered_entity_id, registration
 from ._slugs import entity_slug
 from ._templates import Template, TemplateError, get_template_engine
 
@@ -131,8 +132,9 @@ def _definition(
     definition.entity_id = (
         _entity_id(domain, definition.name, entry, block_id, taken, runtime)
         if object_id is None
-        else _free_id(f"{domain}.{object_id}", taken, runtime)
+        else _template_id(runtime, f"{domain}.{object_id}", taken, entry, block_id)
     )
+    _take_registry_names(runtime, definition, _unique_id(entry, block_id))
     return definition
 
 
@@ -194,19 +196,37 @@ def _entity_id(
     unique_id = entry.get("unique_id")
     if not shown and unique_id is not None:
         shown = f"template {block_id}-{unique_id}" if block_id else f"template {unique_id}"
-    return _free_id(f"{domain}.{entity_slug(shown or 'Unnamed Device')}", taken, runtime)
+    base = f"{domain}.{entity_slug(shown or 'Unnamed Device')}"
+    return _template_id(runtime, base, taken, entry, block_id)
+
+
+def _template_id(
+    runtime: Runtime, base: str, taken: set[str], entry: Mapping[str, Any], block_id: Any
+) -> str:
+    """The id the entity registry keeps for the entity (its unique id prefixed with its
+    block's, as Home Assistant registers it), else ``base`` made free; empty when Home
+    Assistant would not add the entity (see ``registered_entity_id``)."""
+    unique_id = _unique_id(entry, block_id)
+    return registered_entity_id(runtime, base, taken, "template", unique_id) or ""
+
+
+def _unique_id(entry: Mapping[str, Any], block_id: Any) -> Any:
+    """The unique id Home Assistant registers the entity under: its block's first."""
+    unique_id = entry.get("unique_id")
+    return f"{block_id}-{unique_id}" if unique_id and block_id else unique_id
+
+
+def _take_registry_names(runtime: Runtime, definition: _Definition, unique_id: Any) -> None:
+    """The name and icon a resident gave the entity in Home Assistant's UI (kept by its
+    entity registry) replace the configured ones, as there."""
+    entry = registration(runtime, definition.domain, "template", unique_id)
+    engine = get_template_engine(runtime)
+    if entry is not None and entry.name is not None:
+        definition.name = Template(entry.name, engine, is_static=True)
+    if entry is not None and entry.icon is not None:
+        definition.icon = Template(entry.icon, engine, is_static=True)
 
 
 def _free_id(base: str, taken: set[str], runtime: Runtime) -> str:
-    """``base``, or with ``_2``, ``_3``... when it is taken (a state saved before a
-    restart takes nothing: it may be this entity's own, to restore)."""
-    entity_id, suffix = base, 2
-    while entity_id in taken or _live(runtime, entity_id):
-        entity_id, suffix = f"{base}_{suffix}", suffix + 1
-    taken.add(entity_id)
-    return entity_id
-
-
-def _live(runtime: Runtime, entity_id: str) -> bool:
-    state = runtime.states.get(entity_id)
-    return state is not None and not state.restored
+    """``base``, or with ``_2``, ``_3``... when it is taken (see ``free_entity_id``)."""
+    return free_entity_id(base, taken, runtime)

@@ -46,6 +46,8 @@ class _StateBasedEntity:
         self.deferred: Unsubscribe | None = None
 
     def start(self) -> None:
+        if not self.entity_id:  # not added: see ``registered_entity_id``
+            return
         # As Home Assistant: the name, icon and picture are rendered once before the
         # rest, so an entity unavailable from the start has them.
         for kind in ("name", "icon", "picture"):

@@ -137,6 +137,8 @@ class TemplateWeather(_WeatherEntity, _StateBasedEntity):
         self.values = {}
 
     def start(self) -> None:
+        if not self.entity_id:  # not added: see ``registered_entity_id``
+            return
         _weathers(self.runtime)[self.entity_id] = self
         super().start()
 

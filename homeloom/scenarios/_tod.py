@@ -34,8 +34,8 @@ from homeloom.orchestrator import (
 
 from ._durations import DurationError, parse_duration
 from ._platform_options import OptionError, option_issue, refuse_unknown_keys, required_text_option
+from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 
 __all__ = ["TodSensor", "setup_tod", "time_of_day"]
 
@@ -240,7 +240,11 @@ def setup_tod(runtime: Runtime, item: Mapping[str, Any], where: str) -> list[Con
     try:
         refuse_unknown_keys(item, _KEYS)
         name = required_text_option(item, "name")
-        entity_id = _free_id(f"binary_sensor.{entity_slug(name)}", set(), runtime)
+        entity_id = registered_entity_id(
+            runtime, f"binary_sensor.{entity_slug(name)}", set(), "tod", item.get("unique_id")
+        )
+        if entity_id is None:  # not added, as Home Assistant does not
+            return []
         sensor = tod_sensor(runtime, entity_id, name, item)
         sensor.start()
     except OptionError as err:

@@ -20,7 +20,10 @@ What Home Assistant does and homeloom mirrors:
 * a service it supports runs its ``commands:`` entry (a service call, with the call's
   data as variables: ``volume_level``, ``source``...), else is called on the active
   child, and waits for it; ``media_seek`` always goes to the child; ``toggle``
-  without a command turns on from off, idle or standby, else off.
+  without a command turns on from off, idle or standby, else off; ``join`` and
+  ``unjoin`` are never forwarded (a ``commands`` entry for them is ignored): they fail
+  as unsupported, or, when the active child groups, in a way ``continue_on_error``
+  does not go past.
 
 It is written once at setup before anything is known (``off``, or ``unknown`` with a
 ``state_template``), as Home Assistant adds it without an update; it follows its
@@ -46,9 +49,9 @@ from homeloom.orchestrator.types import Unsubscribe
 
 from ._errors import ScenarioConfigError
 from ._platform_options import OptionError, option_issue
+from ._registered_ids import registered_entity_id
 from ._script import Script
 from ._slugs import entity_slug
-from ._template_entity_config import _free_id
 from ._templates import TemplateError, get_template_engine
 from ._universal_media_config import UniversalOptions, read_universal_options
 
@@ -114,6 +117,9 @@ _SERVICES: dict[str, tuple[tuple[int, ...], dict[str, str]]] = {
     "shuffle_set": ((_SHUFFLE_SET,), {"shuffle": "shuffle"}),
     "repeat_set": ((_REPEAT_SET,), {"repeat": "repeat"}),
 }
+# Grouping services: never forwarded, to a child or a command (Home Assistant 2024.3's
+# player lacks them), though the active child's grouping feature is shown as its own.
+_GROUPING_SERVICES = frozenset({"join", "unjoin"})
 # Services the player never hands a command: always the active child's.
 _CHILD_ONLY = frozenset({"media_seek"})
 # The child's attributes shown, in Home Assistant's order; those an override may replace.
@@ -311,6 +317,12 @@ class UniversalPlayer:
     ) -> Awaitable[None] | None:
         spec = _SERVICES.get(service)
         features = self.features()
+        if service in _GROUPING_SERVICES and features & _GROUPING:
+            # Home Assistant 2024.3's player has no join of its own: the base entity's
+            # NotImplementedError, no HomeAssistantError, is not gone past by
+            # ``continue_on_error``.
+            message = f"Entity {entity_id} cannot {service}: a universal player does not group"
+            raise ServiceValidationError(DOMAIN, service, "", message, invalid_data=True)
         if spec is None or not any(features & needed == needed for needed in spec[0]):
             raise ServiceValidationError(
                 DOMAIN, service, "", f"Entity {entity_id} does not support this service."
@@ -361,7 +373,10 @@ def setup_universal_players(
     except OptionError as err:
         return [option_issue(item, where, err)]
     taken: set[str] = set()
-    entity_id = _free_id(f"{DOMAIN}.{entity_slug(options.name)}", taken, runtime)
+    base = f"{DOMAIN}.{entity_slug(options.name)}"
+    entity_id = registered_entity_id(runtime, base, taken, "universal", item.get("unique_id"))
+    if entity_id is None:  # not added, as Home Assistant does not
+        return []
     try:
         player = UniversalPlayer(runtime, entity_id, options, where)
     except ScenarioConfigError as err:  # a command that is no valid service call

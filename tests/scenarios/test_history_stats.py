@@ -122,3 +122,36 @@ async def test_without_a_database_a_restart_starts_with_no_history(tmp_path: Pat
         assert _value(again) == "0.0"
     finally:
         await again.stop()
+
+
+ROLLING = (
+    "  - platform: history_stats\n    name: Made\n    entity_id: switch.heater\n"
+    '    state: "on"\n    end: "{{ now() }}"\n'
+    "    start: \"{{ now() - timedelta(minutes=states('sensor.window') | int(30)) }}\"\n"
+)
+
+
+async def test_a_start_moved_back_reads_the_rows_dropped_from_memory_again(
+    tmp_path: Path,
+) -> None:
+    house = await _house(tmp_path, ROLLING, START, persist=True)
+    try:
+        # On 20:10-20:20 and 20:25-20:30, then from 21:00: the half-hour window has
+        # moved past the first two by then, and their rows have left memory.
+        for offset, state in ((0, "off"), (600, "on"), (1200, "off"), (1500, "on")):
+            await house.runtime.advance(offset - _elapsed(house))
+            house.runtime.states.set("switch.heater", state)
+        await house.runtime.advance(1800 - _elapsed(house))
+        house.runtime.states.set("switch.heater", "off")
+        await house.runtime.advance(3600 - _elapsed(house))
+        house.runtime.states.set("switch.heater", "on")
+        house.runtime.states.set("sensor.window", "120")
+        await house.runtime.advance(60)  # the next minute's update: the start is 19:01
+        # 10 + 5 + 1 minutes on, as the database tells, not 20:30 back to 19:01 on.
+        assert _value(house) == "0.27"
+    finally:
+        await house.stop()
+
+
+def _elapsed(house: House) -> float:
+    return (house.runtime.now() - START).total_seconds()
