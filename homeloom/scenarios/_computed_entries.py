@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from homeloom.orchestrator import Runtime
 
 from ._derivative import DerivativeSensor, derivative_units, derivative_window
+from ._entity_hooks import Stoppable
 from ._min_max import MinMaxSensor, min_max_kind, min_max_name
 from ._platform_options import OptionError, registry_entity_id, whole_option
 from ._slugs import entity_slug
@@ -87,7 +88,7 @@ class _HelperEntry:
         return entry_identity(self.runtime, domain, name, self.registered)
 
 
-def _min_max(entry: _HelperEntry) -> None:
+def _min_max(entry: _HelperEntry) -> Stoppable:
     options = entry.options
     entry.require("entity_ids", "type", "round_digits")
     members = options["entity_ids"]
@@ -97,10 +98,12 @@ def _min_max(entry: _HelperEntry) -> None:
     kind = min_max_kind(options)
     digits = whole_option(options, "round_digits", 0)
     entity_id, name = entry.identity("sensor", min_max_name(entry.title, kind))
-    MinMaxSensor(entry.runtime, entity_id, name, resolved, kind, digits).start()
+    sensor = MinMaxSensor(entry.runtime, entity_id, name, resolved, kind, digits)
+    sensor.start()
+    return sensor
 
 
-def _threshold(entry: _HelperEntry) -> None:
+def _threshold(entry: _HelperEntry) -> Stoppable:
     options = entry.options
     entry.require("entity_id", "hysteresis", "lower", "upper")
     source = entry.entity_id("entity_id", options["entity_id"])
@@ -109,10 +112,12 @@ def _threshold(entry: _HelperEntry) -> None:
         {key: value for key, value in options.items() if value is not None}
     )
     entity_id, name = entry.identity("binary_sensor", entry.title)
-    ThresholdSensor(entry.runtime, entity_id, name, source, lower, upper, hysteresis).start()
+    sensor = ThresholdSensor(entry.runtime, entity_id, name, source, lower, upper, hysteresis)
+    sensor.start()
+    return sensor
 
 
-def _derivative(entry: _HelperEntry) -> None:
+def _derivative(entry: _HelperEntry) -> Stoppable:
     options = entry.options
     entry.require("source", "round", "time_window", "unit_time")
     source = entry.entity_id("source", options["source"])
@@ -124,35 +129,37 @@ def _derivative(entry: _HelperEntry) -> None:
     window = derivative_window(options)
     digits = whole_option(options, "round", 0)
     entity_id, name = entry.identity("sensor", entry.title)
-    DerivativeSensor(
+    sensor = DerivativeSensor(
         entry.runtime, entity_id, name, source, digits, window, None, prefix, unit_time
-    ).start()
+    )
+    sensor.start()
+    return sensor
 
 
 # The integration, tod and trend modules are imported only by an entry of theirs.
-def _integration(entry: _HelperEntry) -> None:
+def _integration(entry: _HelperEntry) -> Stoppable:
     from ._integration import make_integration_entry
 
     entry.require("source")
     source = entry.entity_id("source", entry.options["source"])
     entity_id, name = entry.identity("sensor", entry.title)
-    make_integration_entry(entry.runtime, entity_id, name, source, entry.options)
+    return make_integration_entry(entry.runtime, entity_id, name, source, entry.options)
 
 
-def _tod(entry: _HelperEntry) -> None:
+def _tod(entry: _HelperEntry) -> Stoppable:
     from ._tod import make_tod_entry
 
     entity_id, name = entry.identity("binary_sensor", entry.title)
-    make_tod_entry(entry.runtime, entity_id, name, entry.options)
+    return make_tod_entry(entry.runtime, entity_id, name, entry.options)
 
 
-def _trend(entry: _HelperEntry) -> None:
+def _trend(entry: _HelperEntry) -> Stoppable:
     from ._trend import make_trend_entry
 
     entry.require("entity_id")
     source = entry.entity_id("entity_id", entry.options["entity_id"])
     entity_id, name = entry.identity("binary_sensor", entry.title)
-    make_trend_entry(entry.runtime, entity_id, name, source, entry.options)
+    return make_trend_entry(entry.runtime, entity_id, name, source, entry.options)
 
 
 _MAKERS = {
@@ -172,8 +179,8 @@ def make_computed_helper(
     options: Mapping[str, Any],
     registered: RegisteredEntity | None,
     ids: Mapping[str, str],
-) -> None:
+) -> Stoppable:
     """Make the entity of an ``integration`` entry (one of COMPUTED_HELPER_DOMAINS);
     ``registered`` is the entity id and name the entity registry keeps for it.
     Raises OptionError for options that stop it, as Home Assistant fails to set it up."""
-    _MAKERS[integration](_HelperEntry(runtime, title, options, registered, ids))
+    return _MAKERS[integration](_HelperEntry(runtime, title, options, registered, ids))

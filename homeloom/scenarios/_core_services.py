@@ -11,6 +11,8 @@
   errors; else every domain's ``reload`` (but ``notify``'s), then the core
   configuration and the custom templates (Home Assistant also reloads its frontend's
   themes, which homeloom has none of).
+* ``reload_config_entry``: the entities of the config entries named (``entry_id``,
+  or the entries of the targets) made again from the file (see ``_config_entry_reload``).
 * ``save_persistent_states``: nothing to do, homeloom writes each state as it changes.
 * ``stop`` and ``restart``: ask whatever serves the house (``homeloom run``) to stop;
   a restart is checked first like ``check_config`` and ends with Home Assistant's
@@ -94,6 +96,14 @@ class _Location(BaseModel):
     elevation: int | None = None
 
 
+class _ReloadEntry(BaseModel):
+    """An entry id, or targets (taken apart by the registry), as Home Assistant's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entry_id: str | None = None
+
+
 class _Restart(BaseModel):
     """Accepted as Home Assistant does; homeloom has no safe mode to start in."""
 
@@ -118,6 +128,13 @@ def setup_core_services(runtime: Runtime, host: CoreHost) -> None:
     for domain in (DOMAIN, "homeloom"):
         for name, (handler, schema) in handlers.items():
             runtime.services.register(domain, name, handler, schema=schema)
+        runtime.services.register(
+            domain,
+            "reload_config_entry",
+            services.reload_config_entry,
+            schema=_ReloadEntry,
+            target="optional",
+        )
 
 
 class _CoreServices:
@@ -164,6 +181,12 @@ class _CoreServices:
         if issues:
             raise ConfigRefused("reload_core_config", issues)
         self.runtime.settings = settings
+
+    async def reload_config_entry(self, call: ServiceCall) -> None:
+        # Imported by the call: most houses never make one.
+        from ._config_entry_reload import reload_config_entries
+
+        reload_config_entries(self.runtime, call)
 
     async def check_config(self, call: ServiceCall) -> None:
         await self._refuse_on_errors(call.service)

@@ -25,6 +25,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime
 
 from ._durations import DurationError, parse_duration
+from ._entity_hooks import Hooks, stop_entity
 from ._ha_restore import restored_extra_data, restored_state
 from ._platform_options import (
     OptionError,
@@ -70,11 +71,15 @@ class DerivativeSensor:
     unit_time: str
     value: Decimal | int = 0
     slopes: list[Slope] = field(default_factory=list)
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
         self._restore()
-        self.runtime.states.track(self.source, self._source_changed)
+        self.hooks.keep(self.runtime.states.track(self.source, self._source_changed))
         self._write(None)
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _restore(self) -> None:
         """Home Assistant's saved value and unit (its ``extra_data``), else homeloom's

@@ -23,8 +23,10 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
 * entries of the ``switch_as_x`` integration make their wrappers (see ``_switch_as_x``).
 * entries of the ``workday`` integration make their sensors (see ``_workday``).
 
-The file is read, never written. An entry that cannot be made is an error naming the
-file, the entry and the key, and the other entries are made all the same. Entries
+The file is read, never written; an entry is read again when
+``homeassistant.reload_config_entry`` reloads it (see ``_config_entry_reload``). An
+entry that cannot be made is an error naming the file, the entry and the key, and
+the other entries are made all the same. Entries
 of the integrations homeloom does not have (and the event and notify groups)
 are named in one warning: the entities they would make will not exist.
 """
@@ -32,7 +34,7 @@ are named in one warning: the entities they would make will not exist.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ from homeloom.orchestrator._ha_registries import STORAGE_DIR
 from homeloom.orchestrator._states import valid_entity_id
 
 from ._computed_entries import COMPUTED_HELPER_DOMAINS, entry_identity, make_computed_helper
+from ._entity_hooks import Stoppable
 from ._errors import ScenarioConfigError
 from ._ha_collections import StorageError, read_stored_list
 from ._platform_groups import DOMAINS as GROUP_DOMAINS
@@ -50,11 +53,19 @@ from ._platform_options import OptionError, registry_entity_id
 from ._sensor_groups import SensorGroup, group_name, sensor_group_problem
 from ._template_entity_config import _definition
 from ._template_state_entities import _StateBasedEntity
-from ._utility_meter_entries import make_meter_entry
+from ._utility_meter_entries import make_meter_entry, meter_unique_ids
 
-__all__ = ["ENTRIES_FILE", "setup_config_entry_helpers"]
+__all__ = [
+    "ENTRIES_FILE",
+    "MadeEntry",
+    "entry_ids_in_file",
+    "made_entries",
+    "setup_config_entry_helpers",
+    "setup_entry_again",
+]
 
 ENTRIES_FILE = "core.config_entries"
+_MADE = "config_entries"  # runtime.components[_MADE]: the entries made, by entry id
 _REGISTRY_FILE = "core.entity_registry"
 _TEMPLATE_TYPES = frozenset({"sensor", "binary_sensor"})
 # Home Assistant's binary sensor group reads ``all`` without a default: an entry
@@ -100,6 +111,22 @@ class _Entry:
         if self.domain == "template":
             return kind in _TEMPLATE_TYPES
         return self.domain == "group" and (kind in GROUP_DOMAINS or kind == "sensor")
+
+
+@dataclass(frozen=True, slots=True)
+class MadeEntry:
+    """What an entry made: how to stop it (listeners, timers and states gone), and
+    its entities' ids by (entity domain, unique id), as the entity registry keeps them."""
+
+    entry_id: str
+    stop: Callable[[], None]
+    entity_ids: dict[tuple[str, str], str]
+
+
+def made_entries(runtime: Runtime) -> dict[str, MadeEntry]:
+    """The house's entries whose entities were made, by entry id."""
+    made: dict[str, MadeEntry] = runtime.components.setdefault(_MADE, {})
+    return made
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +216,46 @@ def setup_config_entry_helpers(runtime: Runtime) -> tuple[list[ConfigIssue], lis
     registry = _registry(runtime.config_dir / STORAGE_DIR / _REGISTRY_FILE)
     # Template entities first, as their YAML forms are set up before platform groups.
     helpers.sort(key=lambda entry: entry.domain != "template")
-    errors = [issue for entry in helpers for issue in _setup(runtime, entry, registry, path)]
+    errors = []
+    for entry in helpers:
+        issues, made = _setup(runtime, entry, registry, path)
+        errors.extend(issues)
+        if made is not None:
+            made_entries(runtime)[entry.entry_id] = made
     return errors, warnings
+
+
+def entry_ids_in_file(runtime: Runtime) -> set[str]:
+    """The ids of the entries the house's file holds now, whatever their domain."""
+    if runtime.config_dir is None:
+        return set()
+    return {
+        entry.entry_id for entry in _entries(runtime.config_dir / STORAGE_DIR / ENTRIES_FILE)[0]
+    }
+
+
+def setup_entry_again(
+    runtime: Runtime, entry_id: str, kept: Mapping[tuple[str, str], str]
+) -> list[ConfigIssue]:
+    """Read entry ``entry_id`` again from the file and make its entities, which keep
+    the ids they had (``kept``: by entity domain and unique id), as Home Assistant's
+    entity registry keeps them; nothing for an entry now gone, disabled or not provided.
+    The errors that stop it."""
+    if runtime.config_dir is None:
+        return []
+    path = runtime.config_dir / STORAGE_DIR / ENTRIES_FILE
+    found = [entry for entry in _entries(path)[0] if entry.entry_id == entry_id]
+    if not found or found[0].disabled or not found[0].provided():
+        return []
+    entry = found[0]
+    registry = _registry(runtime.config_dir / STORAGE_DIR / _REGISTRY_FILE)
+    for (domain, unique_id), entity_id in kept.items():
+        key = (domain, entry.domain, unique_id)
+        registry.by_unique_id.setdefault(key, _Registered(entity_id, None, False))
+    errors, made = _setup(runtime, entry, registry, path)
+    if made is not None:
+        made_entries(runtime)[entry_id] = made
+    return errors
 
 
 def _described(entry: _Entry) -> str:
@@ -234,18 +299,22 @@ def _registry(path: Path) -> _Registry:
     return registry
 
 
-def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> list[ConfigIssue]:
-    """Make the entry's entity; the errors that stop it, naming the file and entry."""
+def _setup(
+    runtime: Runtime, entry: _Entry, registry: _Registry, path: Path
+) -> tuple[list[ConfigIssue], MadeEntry | None]:
+    """Make the entry's entities; the errors that stop it, naming the file and entry,
+    and what was made."""
     entity_domain = _ENTITY_DOMAINS.get(entry.domain, str(entry.helper_type))
     registered = registry.by_unique_id.get((entity_domain, entry.domain, entry.entry_id))
     if registered is not None and registered.disabled:
-        return []  # Home Assistant does not add an entity disabled in its registry
+        return [], None  # Home Assistant does not add an entity disabled in its registry
     about = f"{entry.domain} entry {entry.title!r} ({entry.entry_id}): "
+    made: Stoppable
     try:
         if entry.domain == "template":
-            _make_template(runtime, entry, registered)
+            made = _make_template(runtime, entry, registered)
         elif entry.domain == "utility_meter":
-            make_meter_entry(
+            meter = make_meter_entry(
                 runtime,
                 entry.entry_id,
                 entry.title,
@@ -253,10 +322,13 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
                 lambda domain, unique_id: _registered_id(registry, domain, unique_id),
                 registry.by_registry_id,
             )
+            return [], MadeEntry(
+                entry.entry_id, meter.stop, meter_unique_ids(entry.entry_id, meter)
+            )
         elif entry.domain == "switch_as_x":  # imported only by a house with such an entry
             from ._switch_as_x import make_switch_as_x
 
-            make_switch_as_x(
+            made = make_switch_as_x(
                 runtime,
                 entry.entry_id,
                 entry.title,
@@ -268,24 +340,32 @@ def _setup(runtime: Runtime, entry: _Entry, registry: _Registry, path: Path) -> 
         elif entry.domain == "workday":
             from ._workday import make_workday_entry
 
-            make_workday_entry(runtime, entry.entry_id, entry.title, entry.options, registered)
+            made = make_workday_entry(
+                runtime, entry.entry_id, entry.title, entry.options, registered
+            )
         elif entry.domain in COMPUTED_HELPER_DOMAINS:
             ids = registry.by_registry_id
-            make_computed_helper(runtime, entry.domain, entry.title, entry.options, registered, ids)
+            made = make_computed_helper(
+                runtime, entry.domain, entry.title, entry.options, registered, ids
+            )
         else:
-            _make_group(runtime, entry, registered, registry.by_registry_id)
+            made = _make_group(runtime, entry, registered, registry.by_registry_id)
     except _BadEntry as err:
         key = f"data.entries[{entry.index}].{err.key}"
-        return [ConfigIssue(about + str(err), file=str(path), key=key)]
+        return [ConfigIssue(about + str(err), file=str(path), key=key)], None
     except OptionError as err:
         key = f"data.entries[{entry.index}].options.{err.key}"
-        return [ConfigIssue(about + str(err), file=str(path), key=key)]
+        return [ConfigIssue(about + str(err), file=str(path), key=key)], None
     except ScenarioConfigError as err:
-        return [
+        issues = [
             replace(issue, message=about + issue.message, file=str(path), line=None, column=None)
             for issue in err.issues
         ]
-    return []
+        return issues, None
+    entity_id = made.entity_id
+    return [], MadeEntry(
+        entry.entry_id, made.stop, {(entity_id.split(".")[0], entry.entry_id): entity_id}
+    )
 
 
 def _registered_id(registry: _Registry, domain: str, unique_id: str) -> str | None:
@@ -294,7 +374,9 @@ def _registered_id(registry: _Registry, domain: str, unique_id: str) -> str | No
     return None if registered is None else registered.entity_id
 
 
-def _make_template(runtime: Runtime, entry: _Entry, registered: _Registered | None) -> None:
+def _make_template(
+    runtime: Runtime, entry: _Entry, registered: _Registered | None
+) -> _StateBasedEntity:
     domain = str(entry.helper_type)
     item = {key: value for key, value in entry.options.items() if key != "template_type"}
     item["unique_id"] = entry.entry_id  # Home Assistant's, whatever the options say
@@ -305,29 +387,32 @@ def _make_template(runtime: Runtime, entry: _Entry, registered: _Registered | No
     definition = _definition(
         runtime, domain, item, [item], 0, path, None, set(), object_id=object_id
     )
-    _StateBasedEntity(runtime, definition).start()
+    entity = _StateBasedEntity(runtime, definition)
+    entity.start()
+    return entity
 
 
 def _make_group(
     runtime: Runtime, entry: _Entry, registered: _Registered | None, ids: Mapping[str, str]
-) -> None:
+) -> Stoppable:
     domain = str(entry.helper_type)
     members = _members(entry.options.get("entities"), ids)
     if domain == "sensor":
-        _make_sensor_group(runtime, entry, registered, members)
-        return
+        return _make_sensor_group(runtime, entry, registered, members)
     if domain in _ALL_REQUIRED and "all" not in entry.options:
         raise _BadEntry("options", "'all' missing, which a binary sensor group needs")
     every = entry.options.get("all") if domain in _WITH_ALL else False
     if not isinstance(every, bool | None):
         raise _BadEntry("options.all", f"'all' must be true or false, got {every!r}")
     entity_id, name = entry_identity(runtime, domain, entry.title, registered)
-    _PlatformGroup(runtime, domain, entity_id, name, members, bool(every)).start()
+    group = _PlatformGroup(runtime, domain, entity_id, name, members, bool(every))
+    group.start()
+    return group
 
 
 def _make_sensor_group(
     runtime: Runtime, entry: _Entry, registered: _Registered | None, members: list[str]
-) -> None:
+) -> SensorGroup:
     """A sensor group as Home Assistant makes one from an entry: no unit or classes of
     its own (the members' are taken), non-numeric members ignored unless told."""
     options = {k: v for k, v in entry.options.items() if k == "type"}
@@ -340,7 +425,9 @@ def _make_sensor_group(
         raise _BadEntry("options.ignore_non_numeric", message)
     kind = str(options["type"])
     entity_id, name = entry_identity(runtime, "sensor", group_name(entry.title, kind), registered)
-    SensorGroup(runtime, entity_id, name, members, kind, ignore).start()
+    group = SensorGroup(runtime, entity_id, name, members, kind, ignore)
+    group.start()
+    return group
 
 
 def _members(value: Any, ids: Mapping[str, str]) -> list[str]:

@@ -33,6 +33,7 @@ from ._durations import DurationError, parse_duration
 from ._ha_collections import StorageError, read_storage_file
 
 __all__ = [
+    "REMOVED_STATES",
     "RESTORE_STATE_FILE",
     "load_ha_restore_state",
     "restored_extra_data",
@@ -42,6 +43,9 @@ __all__ = [
 RESTORE_STATE_FILE = "core.restore_state"
 _COMPONENT = "ha_restore_state"  # the states read, as runtime.components[_COMPONENT]
 _EXTRA_COMPONENT = "ha_restore_extra_data"  # their ``extra_data``, by entity id
+# runtime.components[REMOVED_STATES]: the last states of the entities a config entry's
+# reload removed, by entity id, each taken once by the entity made again.
+REMOVED_STATES = "reload_removed_states"
 
 
 class _BadEntry(ValueError):
@@ -54,7 +58,11 @@ def restored_state(
     """The state ``entity_id`` restores from at setup: homeloom's own saved one when
     the state store holds it, else Home Assistant's (unless ``home_assistant`` is
     false); None when there is neither, or when the entity already has a live state
-    (a reload)."""
+    (a reload). An entity a config entry's reload removed restores from the state it
+    had then (see ``REMOVED_STATES``), as Home Assistant saves it at removal."""
+    removed: dict[str, State] | None = runtime.components.get(REMOVED_STATES)
+    if removed and entity_id in removed:
+        return removed.pop(entity_id)
     current = runtime.states.get(entity_id)
     if current is not None:
         return current if current.restored else None

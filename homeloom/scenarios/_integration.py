@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
 from ._derivative import UNIT_TIMES, derivative_units
+from ._entity_hooks import Hooks, stop_entity
 from ._ha_restore import restored_extra_data, restored_state
 from ._platform_options import (
     OptionError,
@@ -72,11 +73,15 @@ class IntegrationSensor:
     device_class: str | None = None
     icon: str | None = _ICON
     available: bool = True
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
         self._restore()
-        self.runtime.states.track(self.source, self._source_changed)
+        self.hooks.keep(self.runtime.states.track(self.source, self._source_changed))
         self._write()
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _restore(self) -> None:
         """What Home Assistant saved beside the state when it is whole, else the saved
@@ -244,7 +249,7 @@ def setup_integration(runtime: Runtime, item: Mapping[str, Any], where: str) -> 
 
 def make_integration_entry(
     runtime: Runtime, entity_id: str, name: str, source: str, options: Mapping[str, Any]
-) -> None:
+) -> IntegrationSensor:
     """An "Integral sensor" helper's sensor from its entry's options: ``method``,
     ``round`` (maybe a decimal, ``2.0``) and ``unit_time`` must be there; a
     ``unit_prefix`` of ``none`` is none, as the UI once wrote it."""
@@ -258,6 +263,8 @@ def make_integration_entry(
     round_digits = whole_option(options, "round", DEFAULT_ROUND)
     # Not checked, as Home Assistant does not: a method it does not know adds nothing.
     method = str(options["method"])
-    IntegrationSensor(
+    sensor = IntegrationSensor(
         runtime, entity_id, name, source, method, round_digits, prefix, unit_time
-    ).start()
+    )
+    sensor.start()
+    return sensor

@@ -26,6 +26,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
+from ._entity_hooks import Hooks, stop_entity
 from ._platform_options import (
     OptionError,
     entity_ids_option,
@@ -61,13 +62,17 @@ class MinMaxSensor:
     numbers: dict[str, float | None] = field(default_factory=dict)
     last: float | None = None
     last_entity_id: str | None = None
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
         """Take the members' states as they are now, then follow them."""
         for member in self.members:
             self._take(member, self.runtime.states.get(member))
-        self.runtime.states.track(self.members, self._member_changed)
+        self.hooks.keep(self.runtime.states.track(self.members, self._member_changed))
         self._write(None)
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _member_changed(self, event: Event) -> None:
         self._take(event.data["entity_id"], event.data.get("new_state"))

@@ -41,6 +41,7 @@ from ._cover_group import (
     member_needs,
     toggled,
 )
+from ._entity_hooks import Hooks, stop_entity
 from ._errors import issue_at
 from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
 from ._light_group import light_attributes, light_capabilities
@@ -98,12 +99,17 @@ class _PlatformGroup:
     extra: dict[str, Any] = field(default_factory=dict)
     # A cover group's last motion shown (as Home Assistant: opening at first), for toggle.
     last_motion_open: bool = True
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
-        self.runtime.states.track(self.members, self._member_changed)
+        self.hooks.keep(self.runtime.states.track(self.members, self._member_changed))
         # Internal: a call on the group waits for its members' calls, done here.
-        self.runtime.services.set_provider(self.entity_id, self._command, internal=True)
+        services = self.runtime.services
+        self.hooks.keep(services.set_provider(self.entity_id, self._command, internal=True))
         self._write(None)
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _member_changed(self, event: Event) -> None:
         self._write(event.context)

@@ -32,6 +32,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
+from ._entity_hooks import Hooks, stop_entity
 from ._platform_options import (
     OptionError,
     boolean_option,
@@ -181,6 +182,7 @@ class SensorGroup:
     _valid_units: frozenset[str] = frozenset()
     _converts: bool = False
     _found: dict[str, str | None] = field(default_factory=dict)
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
         """Settle the classes and unit from the members as they are now, then follow them."""
@@ -192,8 +194,11 @@ class SensorGroup:
             self._valid_units, self._converts = convertible, True
         elif self.unit:
             self._valid_units = frozenset({self.unit})
-        self.runtime.states.track(self.members, self._member_changed)
+        self.hooks.keep(self.runtime.states.track(self.members, self._member_changed))
         self._write(None)
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _member_fact(self, member: str, key: str) -> tuple[bool, Any]:
         """(known, value) of a member's ``key``: from its state, else from the entity

@@ -33,12 +33,13 @@ mirrors:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeloom.orchestrator import Context, Event, Runtime, ServiceValidationError
 
 from ._computed_entries import RegisteredEntity, entry_identity
+from ._entity_hooks import Hooks, stop_entity
 from ._platform_options import OptionError, registry_entity_id
 
 __all__ = ["TARGET_DOMAINS", "make_switch_as_x"]
@@ -89,16 +90,21 @@ class _SwitchAsX:
     name: str | None
     switch: str
     invert: bool
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     @property
     def kind(self) -> _Kind:
         return _KINDS[self.domain]
 
     def start(self) -> None:
-        self.runtime.states.track([self.switch], self._switch_changed)
+        self.hooks.keep(self.runtime.states.track([self.switch], self._switch_changed))
         # Internal: a call on the wrapper waits for the switch's call, done here.
-        self.runtime.services.set_provider(self.entity_id, self._command, internal=True)
+        services = self.runtime.services
+        self.hooks.keep(services.set_provider(self.entity_id, self._command, internal=True))
         self._write(None)
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _switch_changed(self, event: Event) -> None:
         self._write(event.context)
@@ -151,7 +157,7 @@ def make_switch_as_x(
     registered: RegisteredEntity | None,
     registry_items: Mapping[str, Mapping[str, Any]],
     registry_ids: Mapping[str, str],
-) -> None:
+) -> _SwitchAsX:
     """Make the wrapper of a ``switch_as_x`` entry; an :class:`OptionError` names the
     option Home Assistant could not set it up with."""
     domain = options.get("target_domain")
@@ -176,7 +182,9 @@ def make_switch_as_x(
         friendly = registered.name
     elif registered is None and wrapped is not None and wrapped.custom_name is not None:
         friendly = wrapped.custom_name  # copied by Home Assistant as it registers the wrapper
-    _SwitchAsX(runtime, domain, entity_id, friendly, switch, invert).start()
+    wrapper = _SwitchAsX(runtime, domain, entity_id, friendly, switch, invert)
+    wrapper.start()
+    return wrapper
 
 
 def _wrapped(runtime: Runtime, item: Mapping[str, Any] | None) -> _Wrapped | None:

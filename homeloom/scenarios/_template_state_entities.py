@@ -9,6 +9,7 @@ from typing import Any
 
 from homeloom.orchestrator import Context, Event, Runtime, Unsubscribe
 
+from ._entity_hooks import show_removed
 from ._template_entity_config import _Definition
 from ._template_entity_values import _duration_of, _on_off, _sensor_state, _value
 from ._template_states import RenderInfo, TemplateState
@@ -44,6 +45,7 @@ class _StateBasedEntity:
         self.rate_limit: float | None = None
         self.rendered_at: datetime | None = None
         self.deferred: Unsubscribe | None = None
+        self.unrefresh: Unsubscribe | None = None
 
     def start(self) -> None:
         if not self.entity_id:  # not added: see ``registered_entity_id``
@@ -53,7 +55,15 @@ class _StateBasedEntity:
         for kind in ("name", "icon", "picture"):
             self.render_shown(kind, _Reads(), {"this": None})
         self.update(None)
-        self.runtime.services.set_refresher(self.entity_id, self.refresh)
+        self.unrefresh = self.runtime.services.set_refresher(self.entity_id, self.refresh)
+
+    def stop(self) -> None:
+        """End its listener, tick, pending delay and refresher; show it removed."""
+        for cancel in (self.untrack, self.untick, self.delayed, self.deferred, self.unrefresh):
+            if cancel is not None:
+                cancel()
+        self.untrack = self.untick = self.delayed = self.deferred = self.unrefresh = None
+        show_removed(self.runtime, self.entity_id)
 
     def refresh(self) -> None:
         """A forced update (``homeassistant.update_entity``): every template rendered

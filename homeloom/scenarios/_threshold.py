@@ -15,11 +15,12 @@ unknown``. Attributes: ``entity_id`` (the watched one), ``hysteresis``, ``lower`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime
 
+from ._entity_hooks import Hooks, stop_entity
 from ._platform_options import (
     OptionError,
     entity_id_option,
@@ -56,6 +57,7 @@ class ThresholdSensor:
     is_on: bool | None = None
     position: str = "unknown"
     sensor_value: float | None = None
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     @property
     def kind(self) -> str:
@@ -64,9 +66,12 @@ class ThresholdSensor:
         return "lower" if self.lower is not None else "upper"
 
     def start(self) -> None:
-        self.runtime.states.track(self.source, self._source_changed)
+        self.hooks.keep(self.runtime.states.track(self.source, self._source_changed))
         self._read()
         self._write(None)
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _source_changed(self, event: Event) -> None:
         self._read()

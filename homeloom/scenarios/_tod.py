@@ -20,7 +20,7 @@ night) is the next one that happens.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from homeloom.orchestrator import (
 )
 
 from ._durations import DurationError, parse_duration
+from ._entity_hooks import Hooks, stop_entity
 from ._platform_options import OptionError, option_issue, refuse_unknown_keys, required_text_option
 from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
@@ -99,6 +100,7 @@ class TodSensor:
     time_after: datetime = _NEVER
     time_before: datetime = _NEVER
     next_update: datetime = _NEVER
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
         """Work out the first window and show the state; raises NoSunEvent for a sun
@@ -111,7 +113,8 @@ class TodSensor:
     def _schedule(self) -> None:
         # First among the timers due then: an automation firing at the same instant
         # reads the new state, as the sun entity's update does.
-        self.runtime.scheduler.call_at(self.next_update, self._update, first=True)
+        timer = self.runtime.scheduler.call_at(self.next_update, self._update, first=True)
+        self.hooks.keep(timer, "update")
 
     def _update(self, _: datetime) -> None:
         try:
@@ -120,6 +123,9 @@ class TodSensor:
             return  # as Home Assistant's listener failing: the state stays
         self._write()
         self._schedule()
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _now(self) -> datetime:
         return self.runtime.now().astimezone(UTC)
@@ -221,7 +227,9 @@ def tod_sensor(
     )
 
 
-def make_tod_entry(runtime: Runtime, entity_id: str, name: str, options: Mapping[str, Any]) -> None:
+def make_tod_entry(
+    runtime: Runtime, entity_id: str, name: str, options: Mapping[str, Any]
+) -> TodSensor:
     """A "Times of the Day" helper's sensor from its entry's ``after_time`` and
     ``before_time`` (times only, no offsets)."""
     limits = {}
@@ -229,9 +237,11 @@ def make_tod_entry(runtime: Runtime, entity_id: str, name: str, options: Mapping
         if option not in options:
             raise OptionError(option, f"'{option}' missing")
         limits[key] = time_of_day(options[option], option)
-    TodSensor(
+    sensor = TodSensor(
         runtime, entity_id, name, limits["after"], timedelta(), limits["before"], timedelta()
-    ).start()
+    )
+    sensor.start()
+    return sensor
 
 
 def setup_tod(runtime: Runtime, item: Mapping[str, Any], where: str) -> list[ConfigIssue]:

@@ -29,6 +29,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime
 
+from ._entity_hooks import Hooks, stop_entity
 from ._ha_restore import restored_state
 from ._platform_options import (
     OptionError,
@@ -92,14 +93,18 @@ class TrendSensor:
     samples: deque[Sample] = field(default_factory=deque)
     gradient: float = 0.0
     is_on: bool | None = None
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
         self.samples = deque(maxlen=self.max_samples)
         saved = restored_state(self.runtime, self.entity_id)
         if saved is not None and saved.state != "unknown":
             self.is_on = saved.state == "on"  # as Home Assistant: "unavailable" is off
-        self.runtime.states.track(self.source, self._source_changed)
+        self.hooks.keep(self.runtime.states.track(self.source, self._source_changed))
         self._write()
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _source_changed(self, event: Event) -> None:
         new = event.data.get("new_state")
@@ -234,13 +239,13 @@ def setup_trend(runtime: Runtime, item: Mapping[str, Any], where: str) -> list[C
 
 def make_trend_entry(
     runtime: Runtime, entity_id: str, name: str, source: str, options: Mapping[str, Any]
-) -> None:
+) -> TrendSensor:
     """A "Trend" helper's sensor from its entry's options (numbers may be decimals,
     ``2.0``; ``invert`` must be there, as Home Assistant reads it without a default)."""
     if "invert" not in options:
         raise OptionError("invert", "'invert' missing")
     attribute = options.get("attribute")
-    TrendSensor(
+    sensor = TrendSensor(
         runtime,
         entity_id,
         name,
@@ -251,7 +256,9 @@ def make_trend_entry(
         _number(options, "min_gradient", 0.0),
         _number(options, "min_samples", _DEFAULT_SAMPLES),
         _count_option(options, "max_samples", _DEFAULT_SAMPLES),
-    ).start()
+    )
+    sensor.start()
+    return sensor
 
 
 def _number(options: Mapping[str, Any], key: str, default: float) -> float:

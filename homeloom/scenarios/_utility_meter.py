@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from homeloom.orchestrator import Context, Event, Runtime, ServiceValidationError
 from homeloom.orchestrator.types import Unsubscribe
 
+from ._entity_hooks import Hooks, stop_entity
 from ._ha_restore import restored_extra_data, restored_state
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class MeterSensor:
     collecting: bool = False
     available: bool = True
     _stop_collecting: Unsubscribe | None = field(default=None, repr=False)
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     @property
     def options(self) -> MeterOptions:
@@ -85,9 +87,16 @@ class MeterSensor:
         self.last_reset = runtime.now()
         self._restore()
         self._schedule_reset()
-        runtime.services.set_provider(self.entity_id, self._command)
-        runtime.on_start(self._begin)
+        self.hooks.keep(runtime.services.set_provider(self.entity_id, self._command))
+        if runtime.running:  # set up again by a reload: the house has started
+            self._begin()
+        else:
+            runtime.on_start(self._begin)
         self.write(Context())
+
+    def stop(self) -> None:
+        self._collect(False)
+        stop_entity(self.meter.runtime, self.hooks, self.entity_id)
 
     def _restore(self) -> None:
         runtime = self.meter.runtime
@@ -135,7 +144,7 @@ class MeterSensor:
             return
         when = pattern.next_after(runtime.local_now())
         if when is not None:
-            runtime.scheduler.call_at(when, self._cycle_ends)
+            self.hooks.keep(runtime.scheduler.call_at(when, self._cycle_ends), "cycle")
 
     def _cycle_ends(self, due: datetime) -> None:
         self._schedule_reset(due)
@@ -147,7 +156,7 @@ class MeterSensor:
         if select is None:
             self._collect(True)
             return
-        self.meter.runtime.states.track(select.entity_id, self._tariff_changed)
+        self.hooks.keep(self.meter.runtime.states.track(select.entity_id, self._tariff_changed))
         self._follow_tariff(select.option)
 
     def _tariff_changed(self, event: Event) -> None:
@@ -268,12 +277,16 @@ class TariffSelect:
     name: str
     tariffs: tuple[str, ...]
     option: str = ""
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def set_up(self) -> None:
         saved = restored_state(self.runtime, self.entity_id)
         self.option = saved.state if saved and saved.state in self.tariffs else self.tariffs[0]
-        self.runtime.services.set_provider(self.entity_id, self._command)
+        self.hooks.keep(self.runtime.services.set_provider(self.entity_id, self._command))
         self._write(Context())
+
+    def stop(self) -> None:
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _command(
         self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
@@ -306,6 +319,16 @@ class Meter:
     def reset(self, context: Context) -> None:
         for sensor in self.sensors:
             sensor.reset(context)
+
+    def stop(self) -> None:
+        """Stop its sensors and select; the reset service no longer finds it."""
+        for sensor in self.sensors:
+            sensor.stop()
+        if self.select is not None:
+            self.select.stop()
+            by_select: dict[str, Meter] = self.runtime.components.get(DOMAIN) or {}
+            if by_select.get(self.select.entity_id) is self:
+                del by_select[self.select.entity_id]
 
 
 def _is_number(value: Any) -> bool:

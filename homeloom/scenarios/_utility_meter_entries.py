@@ -18,9 +18,10 @@ from homeloom.orchestrator import Runtime
 
 from ._platform_options import OptionError, registry_entity_id
 from ._slugs import entity_slug
+from ._utility_meter import Meter
 from ._utility_meter_config import make_meter, meter_options, start_meters
 
-__all__ = ["make_meter_entry"]
+__all__ = ["make_meter_entry", "meter_unique_ids"]
 
 EntityIdOf = Callable[[str, str], "str | None"]
 """The entity id the entity registry keeps for ``(entity domain, unique id)``."""
@@ -33,7 +34,7 @@ def make_meter_entry(
     options: Mapping[str, Any],
     entity_id_of: EntityIdOf,
     registry_ids: Mapping[str, str],
-) -> None:
+) -> Meter:
     """Make and start the entry's meter; ``OptionError`` names an option it cannot use."""
     item = {key: value for key, value in options.items() if key != "name"}
     if "source" in item:
@@ -57,4 +58,18 @@ def make_meter_entry(
         unique_id = f"{entry_id}_{tariff}" if tariff else entry_id
         name = f"{title} {tariff}" if tariff else title
         sensor_ids.append(entity_id_of("sensor", unique_id) or f"sensor.{entity_slug(name)}")
-    start_meters(runtime, [make_meter(runtime, chosen, select, sensor_ids)])
+    meter = make_meter(runtime, chosen, select, sensor_ids)
+    start_meters(runtime, [meter])
+    return meter
+
+
+def meter_unique_ids(entry_id: str, meter: Meter) -> dict[tuple[str, str], str]:
+    """The entity ids of an entry's meter by (entity domain, unique id), as the entity
+    registry keeps them (see the module's docstring)."""
+    ids = {
+        ("sensor", f"{entry_id}_{sensor.tariff}" if sensor.tariff else entry_id): sensor.entity_id
+        for sensor in meter.sensors
+    }
+    if meter.select is not None:
+        ids["select", entry_id] = meter.select.entity_id
+    return ids

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,7 @@ from homeloom.orchestrator import Context, Runtime, ServiceCall
 from homeloom.orchestrator.types import ServiceResponse
 
 from ._computed_entries import RegisteredEntity, entry_identity
+from ._entity_hooks import Hooks, stop_entity
 from ._platform_options import OptionError, whole_option
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class WorkdaySensor:
     workdays: list[str]
     excludes: list[str]
     days_offset: int
+    hooks: Hooks = field(default_factory=Hooks, repr=False)
 
     def start(self) -> None:
         self._set_up_at = self.runtime.now()
@@ -107,11 +109,16 @@ class WorkdaySensor:
         midnight = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=tz)
         polls = -((self._set_up_at - midnight) // _POLL)  # rounded up
         # First among the timers due then, as other built-in entities' updates.
-        self.runtime.scheduler.call_at(self._set_up_at + polls * _POLL, self._update, first=True)
+        due = self._set_up_at + polls * _POLL
+        self.hooks.keep(self.runtime.scheduler.call_at(due, self._update, first=True), "update")
 
     def _update(self, _: datetime) -> None:
         self._write()
         self._schedule()
+
+    def stop(self) -> None:
+        _sensors(self.runtime).pop(self.entity_id, None)  # check_date no longer finds it
+        stop_entity(self.runtime, self.hooks, self.entity_id)
 
     def _write(self) -> None:
         attributes = {
@@ -130,7 +137,7 @@ def make_workday_entry(
     title: str,
     options: Mapping[str, Any],
     registered: RegisteredEntity | None,
-) -> None:
+) -> WorkdaySensor:
     """Make a workday entry's sensor; raises OptionError for an option that stops it."""
     workdays = _days(options, "workdays", _DEFAULT_WORKDAYS)
     excludes = _days(options, "excludes", _DEFAULT_EXCLUDES)
@@ -161,6 +168,7 @@ def make_workday_entry(
     sensor = WorkdaySensor(runtime, entity_id, name, calendar, workdays, excludes, days_offset)
     _sensors(runtime)[entity_id] = sensor
     sensor.start()
+    return sensor
 
 
 def _calendar(options: Mapping[str, Any], year: int) -> HolidayBase:

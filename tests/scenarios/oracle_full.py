@@ -138,11 +138,19 @@ WEB_ONLY_DEPENDENCIES = ("http", "image_upload")
 STUBBED_SERVICES = frozenset({"reload"})
 # Services of the core that act on those integrations' entities (a forced update
 # renders a template entity again; turn_on, turn_off and toggle call each domain's own
-# service; set_location moves zone.home and sun.sun): real too, though
+# service; set_location moves zone.home and sun.sun; reload_config_entry makes a UI
+# helper's entities again): real too, though
 # ``homeassistant`` is no job's.
 REAL_CORE_SERVICES = frozenset(
     ("homeassistant", service)
-    for service in ("update_entity", "turn_on", "turn_off", "toggle", "set_location")
+    for service in (
+        "update_entity",
+        "turn_on",
+        "turn_off",
+        "toggle",
+        "set_location",
+        "reload_config_entry",
+    )
 )
 
 
