@@ -122,6 +122,8 @@ def _entity(registries: Registries, item: Mapping[str, Any]) -> None:
         registry_id=_text(item, "id"),
         platform=_text(item, "platform"),
         hidden=item.get("hidden_by") is not None or item.get("entity_category") is not None,
+        config_entry_id=_optional_text(item, "config_entry_id"),
+        hidden_by=_optional_text(item, "hidden_by"),
     )
     existing = registries.entities.get(entity_id)
     registries.add_entity(imported if existing is None else merge_imported(existing, imported))

@@ -63,6 +63,9 @@ class EntityEntry:
     registry_id: str | None = None
     platform: str | None = None
     hidden: bool = False  # hidden, or a config/diagnostic entity: no area/device target
+    # Home Assistant's config entry and who hid it (user, integration), for templates.
+    config_entry_id: str | None = None
+    hidden_by: str | None = None
 
 
 class RegistryError(HomeloomError):
@@ -242,4 +245,6 @@ def merge_imported(entry: EntityEntry, imported: EntityEntry) -> EntityEntry:
         thing_id=entry.thing_id or imported.thing_id,
         labels=entry.labels or imported.labels,
         name=entry.name or imported.name,
+        config_entry_id=entry.config_entry_id or imported.config_entry_id,
+        hidden_by=entry.hidden_by or imported.hidden_by,
     )

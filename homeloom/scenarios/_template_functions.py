@@ -19,6 +19,7 @@ from homeloom.orchestrator import Runtime
 from ._slugs import entity_slug
 from ._template_defaults import NO_DEFAULT, TemplateValueError, fail
 from ._template_house import HouseFunctions
+from ._template_more import install_more, math_function
 from ._template_states import AllStates
 from ._template_time import TimeFunctions
 
@@ -241,16 +242,6 @@ def _ordinal(value: Any) -> str:
     return f"{number}{suffix}"
 
 
-def _math(func: Callable[[float], float], name: str) -> Callable[..., Any]:
-    def apply(value: Any, default: Any = NO_DEFAULT) -> Any:
-        try:
-            return func(float(value))
-        except (ValueError, TypeError, OverflowError):
-            return fail(name, value) if default is NO_DEFAULT else default
-
-    return apply
-
-
 def _log(value: Any, base: Any = math.e, default: Any = NO_DEFAULT) -> Any:
     try:
         return math.log(float(value), float(base))
@@ -312,10 +303,10 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         "median": _median,
         "round": round_value,
         "log": _log,
-        "sqrt": _math(math.sqrt, "sqrt"),
-        "sin": _math(math.sin, "sin"),
-        "cos": _math(math.cos, "cos"),
-        "tan": _math(math.tan, "tan"),
+        "sqrt": math_function(math.sqrt, "sqrt"),
+        "sin": math_function(math.sin, "sin"),
+        "cos": math_function(math.cos, "cos"),
+        "tan": math_function(math.tan, "tan"),
         "regex_match": regex_match,
         "regex_search": regex_search,
         "regex_replace": regex_replace,
@@ -355,3 +346,4 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         string_like=lambda v: isinstance(v, str | bytes),
         list=lambda v: isinstance(v, list),
     )
+    install_more(env, runtime, house)

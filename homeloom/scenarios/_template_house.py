@@ -16,20 +16,20 @@ class HouseFunctions:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    def _state(self, entity_id: Any) -> Any:
+    def state(self, entity_id: Any) -> Any:
         entity_id = str(entity_id).lower()
         note_entity(entity_id)
         return self.runtime.states.get(entity_id) if valid_entity_id(entity_id) else None
 
     def is_state(self, entity_id: Any, value: Any) -> bool:
         # Text compared as is (21.5 is not "21.5"); a list (not a tuple) is a choice.
-        state = self._state(entity_id)
+        state = self.state(entity_id)
         if state is None:
             return False
         return bool(state.state == value or (isinstance(value, list) and state.state in value))
 
     def state_attr(self, entity_id: Any, name: str) -> Any:
-        state = self._state(entity_id)
+        state = self.state(entity_id)
         return state.attributes.get(name) if state is not None else None
 
     def is_state_attr(self, entity_id: Any, name: str, value: Any) -> bool:
@@ -37,7 +37,7 @@ class HouseFunctions:
         return attribute is not None and bool(attribute == value)
 
     def has_value(self, entity_id: Any) -> bool:
-        state = self._state(entity_id)
+        state = self.state(entity_id)
         return state is not None and state.state not in ("unknown", "unavailable")
 
     def expand(self, *args: Any) -> list[TemplateState]:
@@ -48,7 +48,7 @@ class HouseFunctions:
         while pending:
             item = pending.pop()
             if isinstance(item, str):
-                got = self._state(item)
+                got = self.state(item)
                 if got is None:
                     continue
                 state = TemplateState(got)
@@ -121,6 +121,24 @@ class HouseFunctions:
         if thing is None or name.startswith("_"):
             return None
         return getattr(thing, name, None)
+
+    def is_device_attr(self, lookup: Any, name: str, value: Any) -> bool:
+        return bool(self.device_attr(lookup, name) == value)
+
+    def areas(self) -> list[str]:
+        """Every area's id, in the order the areas were made."""
+        return list(self.runtime.registries.areas)
+
+    def config_entry_id(self, entity_id: Any) -> str | None:
+        """The Home Assistant config entry an imported registry entry names."""
+        entry = self.runtime.registries.entities.get(str(entity_id))
+        return entry.config_entry_id if entry is not None else None
+
+    def is_hidden_entity(self, entity_id: Any) -> bool:
+        """Whether the entity registry hides ``entity_id`` (not merely a config or
+        diagnostic entity, which Home Assistant does not count as hidden here)."""
+        entry = self.runtime.registries.entities.get(str(entity_id))
+        return entry is not None and entry.hidden_by is not None
 
     def device_entities(self, thing_id: Any) -> list[str]:
         return sorted(

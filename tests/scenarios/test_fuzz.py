@@ -148,6 +148,14 @@ def test_random_automations_are_accepted_or_refused_clearly(item: dict[str, Any]
         "{{ 2 ** 100000 }}",
         "{{ '{0.__class__}'.format(1) }}",
         "{{ lipsum.__globals__['os'] }}",
+        "{{ version('1.0').__class__.__mro__ }}",
+        "{{ version('1.0').major.__class__.__subclasses__() }}",
+        "{{ version('1.0').mro() }}",
+        "{{ pack(1, '>H').__class__.__base__.__subclasses__() }}",
+        "{{ set([1]).__class__.__subclasses__() }}",
+        "{{ set.__self__ }}{{ tuple.__globals__ }}",
+        "{{ state_translated.__call__.__globals__ }}",
+        "{{ as_timedelta('1:00:00').__class__.__subclasses__() }}",
     ],
 )
 def test_sandbox_escapes_are_refused(source: str) -> None:
