@@ -16,7 +16,7 @@ from ._automation_config import DOMAIN, AutomationSpec
 from ._autonomy_gate import gate_for
 from ._checkpoints import Resume
 from ._conditions import ConditionCheck, compile_conditions
-from ._registered_ids import registered_automation_id
+from ._registered_ids import registered_automation_id, registry_names
 from ._script import RunResult, Script
 from ._template_states import TemplateState
 from ._templates import get_template_engine
@@ -59,6 +59,7 @@ class Automation:
         "_trace_sink",
         "enabled",
         "entity_id",
+        "friendly_name",
         "label",
         "last_triggered",
         "script",
@@ -94,6 +95,10 @@ class Automation:
         )
         if name is None:
             name = spec.name
+        # Its state's name: the one a resident gave it in Home Assistant's UI (kept by
+        # the entity registry), else ``name``, which its runs, traces and logbook keep.
+        renamed = registry_names(runtime, entity_id)
+        self.friendly_name = renamed.name if renamed and renamed.name else name
         options = spec.options  # read once: each of the spec's options is a property
         script = self.script = Script(
             runtime,
@@ -187,7 +192,7 @@ class Automation:
         last = self.last_triggered
         script = self.script
         attributes: dict[str, Any] = {
-            "friendly_name": script.name,
+            "friendly_name": self.friendly_name,
             "last_triggered": last.isoformat() if last else None,
             "mode": mode,
             "current": script.runs,

@@ -28,6 +28,7 @@ from ._automation_services import register_automation_services
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
 from ._config_dir import blocks_for, load_config_dir
 from ._ha_restore import restored_state
+from ._registered_ids import with_registry_names
 from ._trace import Trace, trace_warning
 from ._yaml import drop_positions
 
@@ -322,9 +323,9 @@ class AutomationManager:
     def _publish_broken(
         self, entity_id: str, broken: _Broken, context: Context, at: datetime
     ) -> None:
-        self.runtime.states.set(
-            entity_id, "unavailable", broken.attributes, context=context, timestamp=at
-        )
+        # As Home Assistant: the registry's name and icon show on a broken one too.
+        attributes = with_registry_names(self.runtime, entity_id, broken.attributes)
+        self.runtime.states.set(entity_id, "unavailable", attributes, context=context, timestamp=at)
 
     def drop_positions(self, *configs: Any) -> None:
         """Forget where the automations (and ``configs``, loaded configurations) were

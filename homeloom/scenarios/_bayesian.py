@@ -49,7 +49,7 @@ from ._platform_options import (
     required_text_option,
     text_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 from ._templates import (
     Template,
@@ -280,7 +280,12 @@ class BayesianSensor:
             attributes["device_class"] = self.device_class
         attributes["friendly_name"] = self.name
         state = "on" if probability >= self.threshold else "off"
-        self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=context or Context(),
+        )
 
 
 def _observed(observation: Observation, value: str | None, wanted: str | None) -> bool | None:

@@ -13,6 +13,7 @@ from homeloom.orchestrator import Context, Runtime
 
 from ._command_line_config import CommandOptions
 from ._commands import run_command_line
+from ._registered_ids import with_registry_names
 from ._template_states import TemplateState
 from ._templates import TemplateError, get_template_engine
 
@@ -174,5 +175,8 @@ class CommandEntity:
         if self.options.name:
             shown["friendly_name"] = self.options.name
         self.runtime.states.set(
-            self.entity_id, state if self.available else "unavailable", shown, context=context
+            self.entity_id,
+            state if self.available else "unavailable",
+            with_registry_names(self.runtime, self.entity_id, shown),
+            context=context,
         )

@@ -49,7 +49,7 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = ["FilterSensor", "setup_filter_sensor"]
@@ -263,7 +263,12 @@ class FilterSensor:
             if written is None:
                 return  # as Home Assistant: the write fails, the last state stays
             state = written
-        self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=context or Context(),
+        )
 
 
 _NUMERIC_HINTS = ("state_class", "unit_of_measurement", "device_class")

@@ -41,7 +41,7 @@ from ._platform_options import (
     refuse_unknown_keys,
     text_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = ["HygrostatOptions", "read_hygrostat_options", "setup_generic_hygrostats"]
@@ -177,7 +177,12 @@ class GenericHygrostat:
         attributes["friendly_name"] = options.name
         attributes["supported_features"] = _MODES if options.away_humidity else 0
         state = ("on" if self.is_on else "off") if self.active else "unavailable"
-        self.runtime.states.set(self.entity_id, state, attributes, context=context)
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=context,
+        )
 
     # --- what it follows -----------------------------------------------------
 

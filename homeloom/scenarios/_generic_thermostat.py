@@ -36,7 +36,7 @@ from ._generic_thermostat_config import (
 )
 from ._ha_restore import restored_state
 from ._platform_options import OptionError, domain_items, option_issue
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = [
@@ -210,7 +210,8 @@ class GenericThermostat:
             attributes["preset_mode"] = self.preset
         attributes["friendly_name"] = options.name
         attributes["supported_features"] = features
-        self.runtime.states.set(self.entity_id, str(self.hvac_mode), attributes, context=context)
+        named = with_registry_names(self.runtime, self.entity_id, attributes)
+        self.runtime.states.set(self.entity_id, str(self.hvac_mode), named, context=context)
 
     # --- what it follows -----------------------------------------------------
 

@@ -43,7 +43,7 @@ from ._platform_options import (
     refuse_unknown_keys,
     text_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 from ._templates import Template, TemplateError, get_template_engine
 
@@ -278,7 +278,8 @@ class HistoryStatsSensor:
         attributes["icon"] = "mdi:chart-line"
         attributes["friendly_name"] = self.name
         # Home Assistant writes it from a task of its own, under a context of its own.
-        self.runtime.states.set(self.entity_id, self._value(), attributes, context=Context())
+        named = with_registry_names(self.runtime, self.entity_id, attributes)
+        self.runtime.states.set(self.entity_id, self._value(), named, context=Context())
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -43,7 +43,7 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = ["IntegrationSensor", "make_integration_entry", "setup_integration"]
@@ -204,7 +204,12 @@ class IntegrationSensor:
             attributes["icon"] = self.icon
         attributes["friendly_name"] = self.name
         # Home Assistant writes it under a context of its own.
-        self.runtime.states.set(self.entity_id, state, attributes, context=Context())
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=Context(),
+        )
         return True
 
 

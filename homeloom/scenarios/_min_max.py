@@ -35,7 +35,7 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = ["MIN_MAX_TYPES", "MinMaxSensor", "min_max_name", "setup_min_max"]
@@ -147,7 +147,12 @@ class MinMaxSensor:
             state = "unknown"
         else:
             state = f"{value:.15}" if isinstance(value, float) else str(value)
-        self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=context or Context(),
+        )
 
 
 def min_max_name(name: str | None, kind: str) -> str:

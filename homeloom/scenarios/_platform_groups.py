@@ -46,7 +46,7 @@ from ._errors import issue_at
 from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
 from ._light_group import light_attributes, light_capabilities
 from ._platform_options import domain_items
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._sensor_groups import setup_sensor_group
 from ._slugs import entity_slug
 
@@ -134,7 +134,12 @@ class _PlatformGroup:
             self.last_motion_open = state == "opening"
         if self.domain == "light":
             attributes["icon"] = "mdi:lightbulb-group"
-        self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=context or Context(),
+        )
 
     def _valid(self, states: list[str]) -> bool:
         mode = all if self.every else any

@@ -1,5 +1,5 @@
 """The entity ids Home Assistant's entity registry keeps for the entities of YAML
-platforms (template, group, min_max, mqtt... and automations), by their unique id.
+platforms (template, group, min_max, mqtt..., automations and scripts), by their unique id.
 
 Home Assistant registers an entity that has a ``unique_id`` in
 ``.storage/core.entity_registry`` under its domain, its platform and that unique id
@@ -15,6 +15,10 @@ automations name those ids, so an entity set up here takes the same one:
   taken nor kept by any registry entry, nor held by a live state (``_2``, ``_3``...),
   as Home Assistant generates one.
 
+A name or an icon the resident gave such an entity there replaces its own in its
+state (``with_registry_names``, called where each platform writes its state; an
+automation and a script take theirs once, at setup: ``registry_names``).
+
 The registry file is read once per runtime and kept on it; its problems are
 reported where the registries are imported (``homeloom.orchestrator._ha_registries``).
 """
@@ -22,7 +26,7 @@ reported where the registries are imported (``homeloom.orchestrator._ha_registri
 from __future__ import annotations
 
 import logging
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +47,8 @@ __all__ = [
     "registered_automation_id",
     "registered_entity_id",
     "registered_mqtt_items",
-    "registration",
+    "registry_names",
+    "with_registry_names",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,12 +69,15 @@ class Registration:
 
 @dataclass(frozen=True, slots=True)
 class RegisteredIds:
-    """The registry's entries by (entity domain, platform, unique id), and every entity
-    id it keeps (an id made from a name avoids them all)."""
+    """The registry's entries by (entity domain, platform, unique id), every entity id
+    it keeps (an id made from a name avoids them all), and the enabled entries that
+    give their entity a name or an icon, by entity id (``renamed``: an entity holding
+    such an id took it by its unique id, since an id made from a name avoids it)."""
 
     config_dir: Path | None = None
     entries: dict[tuple[str, str, str], Registration] = field(default_factory=dict)
     kept: frozenset[str] = frozenset()
+    renamed: dict[str, Registration] = field(default_factory=dict)
 
     def get(self, domain: str, platform: str, unique_id: Any) -> Registration | None:
         return self.entries.get((domain, platform, str(unique_id)))
@@ -101,7 +109,12 @@ def read_registered_ids(config_dir: Path | None) -> RegisteredIds:
                 name=_text(item.get("name")),
                 icon=_text(item.get("icon")),
             )
-    return RegisteredIds(config_dir, entries, frozenset(kept))
+    renamed = {
+        entry.entity_id: entry
+        for entry in entries.values()
+        if not entry.disabled and (entry.name is not None or entry.icon is not None)
+    }
+    return RegisteredIds(config_dir, entries, frozenset(kept), renamed)
 
 
 def _text(value: Any) -> str | None:
@@ -117,11 +130,28 @@ def registered_ids(runtime: Runtime) -> RegisteredIds:
     return known
 
 
-def registration(
-    runtime: Runtime, domain: str, platform: str, unique_id: Any
-) -> Registration | None:
-    """The registry entry of the entity of ``platform`` with ``unique_id``, if any."""
-    return None if unique_id is None else registered_ids(runtime).get(domain, platform, unique_id)
+def registry_names(runtime: Runtime, entity_id: str) -> Registration | None:
+    """The registry entry of the entity that took ``entity_id`` by its unique id, when
+    a resident gave it a name or an icon in Home Assistant's UI; else None."""
+    return registered_ids(runtime).renamed.get(entity_id)
+
+
+def with_registry_names(
+    runtime: Runtime, entity_id: str, attributes: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """``attributes`` of the entity that took ``entity_id`` by its unique id, with the
+    name (as its ``friendly_name``) and the icon its registry entry gives it in place of
+    its own, as Home Assistant shows every entity, available or not; ``attributes``
+    itself when the entry gives neither."""
+    entry = registered_ids(runtime).renamed.get(entity_id)
+    if entry is None:
+        return attributes
+    shown = dict(attributes)
+    if entry.icon is not None:
+        shown["icon"] = entry.icon
+    if entry.name is not None:
+        shown["friendly_name"] = entry.name
+    return shown
 
 
 def free_entity_id(base: str, taken: set[str], runtime: Runtime) -> str:

@@ -29,7 +29,7 @@ from homeloom.orchestrator import (
 
 from ._config_dir import load_config_dir
 from ._errors import issue_at
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._reproduce import WantedState, reproduce_states
 from ._slugs import entity_slug
 
@@ -137,7 +137,10 @@ class _Scenes:
     def add(self, scene: _Scene) -> None:
         self.scenes[scene.entity_id] = scene
         state = self.last_activated.get(scene.entity_id, "unknown")
-        self.runtime.states.set(scene.entity_id, state, scene.attributes())
+        self.runtime.states.set(scene.entity_id, state, self._shown(scene))
+
+    def _shown(self, scene: _Scene) -> Mapping[str, Any]:
+        return with_registry_names(self.runtime, scene.entity_id, scene.attributes())
 
     def remove(self, entity_id: str, context: Context | None = None) -> None:
         if self.scenes.pop(entity_id, None) is not None:
@@ -156,7 +159,7 @@ class _Scenes:
     async def activate(self, scene: _Scene, context: Context, transition: float | None) -> None:
         moment = self.runtime.now().astimezone(UTC).isoformat()
         self.last_activated[scene.entity_id] = moment
-        self.runtime.states.set(scene.entity_id, moment, scene.attributes(), context=context)
+        self.runtime.states.set(scene.entity_id, moment, self._shown(scene), context=context)
         await reproduce_states(self.runtime, scene.states.values(), context, transition)
 
     async def turn_on(self, call: ServiceCall) -> None:

@@ -30,6 +30,7 @@ from ._automation_broken import _readable
 from ._blueprints import BlueprintError, use_blueprint
 from ._errors import ScenarioConfigError, issue_at
 from ._ha_restore import restored_state
+from ._registered_ids import registered_entity_id, registry_names, with_registry_names
 from ._script import RunResult, Script, end_calling_run
 from ._slugs import entity_id_for
 from ._template_states import TemplateState
@@ -108,7 +109,8 @@ class _BrokenScript:
     name: str
 
     def publish(self, runtime: Runtime) -> None:
-        runtime.states.set(self.entity_id, "unavailable", {"friendly_name": self.name})
+        attributes = with_registry_names(runtime, self.entity_id, {"friendly_name": self.name})
+        runtime.states.set(self.entity_id, "unavailable", attributes)
 
 
 def _has_entity(name: Any, item: Any, blueprint_failed: bool) -> bool:
@@ -128,12 +130,22 @@ def _valid_object_id(name: Any) -> bool:
 
 
 class ScriptEntity:
-    def __init__(self, runtime: Runtime, object_id: str, config: Mapping[str, Any]) -> None:
+    def __init__(
+        self, runtime: Runtime, object_id: str, config: Mapping[str, Any], entity_id: str
+    ) -> None:
+        """``entity_id``: ``script.<object_id>``, or the one the entity registry keeps for
+        it (a resident renamed it); its service stays ``script.<object_id>`` either way."""
         self.runtime = runtime
-        self.entity_id = f"{DOMAIN}.{object_id}"
+        self.entity_id = entity_id
         alias = config.get("alias")
         # As Home Assistant: named by its alias, else by its key as written.
         self.alias = str(alias) if alias is not None else object_id
+        # Its state's name and icon: those a resident gave it in Home Assistant's UI,
+        # else its own (its runs and ``script_started`` keep its alias).
+        renamed = registry_names(runtime, entity_id)
+        icon = config.get("icon")
+        self.shown_name = renamed.name if renamed and renamed.name else self.alias
+        self.icon = renamed.icon if renamed and renamed.icon else icon and str(icon)
         self.config = config
         self.script = _EntityScript(
             runtime,
@@ -188,10 +200,9 @@ class ScriptEntity:
             attributes["max"] = script.max_runs
         if script.last_action:
             attributes["last_action"] = script.last_action
-        icon = self.config.get("icon")
-        if icon is not None:
-            attributes["icon"] = str(icon)
-        attributes["friendly_name"] = self.alias
+        if self.icon is not None:
+            attributes["icon"] = self.icon
+        attributes["friendly_name"] = self.shown_name
         self.runtime.states.set(
             self.entity_id, "on" if self.script.is_running else "off", attributes
         )
@@ -246,6 +257,7 @@ async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsR
     scripts: dict[str, ScriptEntity] = {}
     broken: list[tuple[str, Any]] = []  # the name and item of each broken script
     in_order: list[ScriptEntity | str] = []  # the names of the broken ones among them
+    taken: set[str] = set()  # the working scripts' entity ids
     for key, block in config.items():
         if not (isinstance(key, str) and (key == DOMAIN or key.startswith(DOMAIN + " "))):
             continue
@@ -262,8 +274,14 @@ async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsR
                 issues = err.issues
                 blueprint_failed = True
             if not issues:
+                # Registered under the platform ``script`` by its key; None: not added.
+                entity_id = registered_entity_id(
+                    runtime, f"{DOMAIN}.{name}", taken, DOMAIN, str(name)
+                )
+                if entity_id is None:
+                    continue
                 try:
-                    scripts[str(name)] = ScriptEntity(runtime, str(name), item)
+                    scripts[str(name)] = ScriptEntity(runtime, str(name), item, entity_id)
                 except ScenarioConfigError as err:
                     issues = err.issues
             if issues:
@@ -277,40 +295,42 @@ async def setup_scripts(runtime: Runtime, config: Mapping[str, Any]) -> ScriptsR
             report.loaded += 1
             in_order.append(scripts[str(name)])
     _register(runtime, scripts)
-    unavailable = _broken_entities(scripts, broken)
+    unavailable = _broken_entities(runtime, scripts, broken)
     for entity in in_order:
         if isinstance(entity, ScriptEntity):
             entity.restore_last_triggered()
             entity.publish()
-        else:
+        elif entity in unavailable:  # not when its registry entry is disabled
             unavailable[entity].publish(runtime)
     runtime.components["scripts"] = scripts
     return report
 
 
 def _broken_entities(
-    scripts: Mapping[str, ScriptEntity], broken: list[tuple[str, Any]]
+    runtime: Runtime, scripts: Mapping[str, ScriptEntity], broken: list[tuple[str, Any]]
 ) -> dict[str, _BrokenScript]:
     """The unavailable entity of each broken script, by its name: named by its alias,
-    else its name, its entity id clear of the working scripts' and the others'."""
+    else its name, its entity id the one the registry keeps for its key, else made
+    from that name clear of the working scripts' and the others' (none: disabled)."""
     taken = {entity.entity_id for entity in scripts.values()}
     entities: dict[str, _BrokenScript] = {}
     for name, item in broken:
         alias = item.get("alias")
         label = str(alias) if alias is not None else name
-        entity_id = entity_id_for(DOMAIN, label, taken)
-        taken.add(entity_id)
-        entities[name] = _BrokenScript(entity_id, label)
+        base = entity_id_for(DOMAIN, label, ())
+        entity_id = registered_entity_id(runtime, base, taken, DOMAIN, name)
+        if entity_id is not None:
+            entities[name] = _BrokenScript(entity_id, label)
     return entities
 
 
 def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
     services = runtime.services
 
+    by_entity_id = {entity.entity_id: entity for entity in scripts.values()}
+
     def targets(call: ServiceCall) -> list[ScriptEntity]:
-        return [
-            scripts[e.split(".", 1)[1]] for e in call.entity_ids if e.split(".", 1)[1] in scripts
-        ]
+        return [by_entity_id[e] for e in call.entity_ids if e in by_entity_id]
 
     async def turn_on(call: ServiceCall) -> None:
         passed = _passed_variables(call)

@@ -41,7 +41,7 @@ from ._platform_options import (
     refuse_unknown_keys,
     text_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = ["SENSOR_GROUP_TYPES", "SensorGroup", "sensor_group_problem", "setup_sensor_group"]
@@ -297,7 +297,12 @@ class SensorGroup:
         else:
             attributes["icon"] = "mdi:calculator"
         attributes["friendly_name"] = self.name
-        self.runtime.states.set(self.entity_id, state, attributes, context=context or Context())
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=context or Context(),
+        )
 
     def _numeric(self) -> bool:
         """Whether Home Assistant expects a number of the group (and refuses inf/nan)."""

@@ -55,7 +55,7 @@ from ._platform_options import (
     text_option,
     whole_option,
 )
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = ["StatisticsSensor", "setup_statistics"]
@@ -363,7 +363,8 @@ class StatisticsSensor:
         else:
             state = f"{value:.15}" if isinstance(value, float) else str(value)
         # Home Assistant writes it from a task of its own, under a context of its own.
-        self.runtime.states.set(self.entity_id, state, self._attributes(), context=Context())
+        attributes = with_registry_names(self.runtime, self.entity_id, self._attributes())
+        self.runtime.states.set(self.entity_id, state, attributes, context=Context())
 
 
 def _characteristic(item: Mapping[str, Any], source: str) -> str:

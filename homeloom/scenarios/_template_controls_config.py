@@ -24,8 +24,8 @@ from ._template_entity_config import (
     _compile,
     _Definition,
     _entity_id,
-    _free_id,
     _optional_template,
+    _template_id,
 )
 from ._templates import Template
 
@@ -231,7 +231,7 @@ def _control(
         device_class=None if entry.get("device_class") is None else str(entry["device_class"]),
     )
     definition.entity_id = (
-        _free_id(f"{domain}.{object_id}", taken, runtime)
+        _template_id(runtime, f"{domain}.{object_id}", taken, entry, block_id)
         if object_id is not None
         else _entity_id(domain, definition.name, entry, block_id, taken, runtime)
     )

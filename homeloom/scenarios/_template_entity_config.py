@@ -11,7 +11,7 @@ from homeloom.orchestrator import Runtime
 
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, issue_at
-from ._registered_ids import free_entity_id, registered_entity_id, registration
+from ._registered_ids import free_entity_id, registered_entity_id
 from ._slugs import entity_slug
 from ._templates import Template, TemplateError, get_template_engine
 
@@ -134,7 +134,6 @@ def _definition(
         if object_id is None
         else _template_id(runtime, f"{domain}.{object_id}", taken, entry, block_id)
     )
-    _take_registry_names(runtime, definition, _unique_id(entry, block_id))
     return definition
 
 
@@ -214,17 +213,6 @@ def _unique_id(entry: Mapping[str, Any], block_id: Any) -> Any:
     """The unique id Home Assistant registers the entity under: its block's first."""
     unique_id = entry.get("unique_id")
     return f"{block_id}-{unique_id}" if unique_id and block_id else unique_id
-
-
-def _take_registry_names(runtime: Runtime, definition: _Definition, unique_id: Any) -> None:
-    """The name and icon a resident gave the entity in Home Assistant's UI (kept by its
-    entity registry) replace the configured ones, as there."""
-    entry = registration(runtime, definition.domain, "template", unique_id)
-    engine = get_template_engine(runtime)
-    if entry is not None and entry.name is not None:
-        definition.name = Template(entry.name, engine, is_static=True)
-    if entry is not None and entry.icon is not None:
-        definition.icon = Template(entry.icon, engine, is_static=True)
 
 
 def _free_id(base: str, taken: set[str], runtime: Runtime) -> str:

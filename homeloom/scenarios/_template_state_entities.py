@@ -10,6 +10,7 @@ from typing import Any
 from homeloom.orchestrator import Context, Event, Runtime, Unsubscribe
 
 from ._entity_hooks import show_removed
+from ._registered_ids import with_registry_names
 from ._template_entity_config import _Definition
 from ._template_entity_values import _duration_of, _on_off, _sensor_state, _value
 from ._template_states import RenderInfo, TemplateState
@@ -203,7 +204,8 @@ class _StateBasedEntity:
         }
         if self.last_name:
             full["friendly_name"] = self.last_name
-        self.runtime.states.set(self.entity_id, state, full, context=context)
+        named = with_registry_names(self.runtime, self.entity_id, full)
+        self.runtime.states.set(self.entity_id, state, named, context=context)
 
     def watch(self, reads: _Reads) -> None:
         watched = reads.entities(self.runtime)

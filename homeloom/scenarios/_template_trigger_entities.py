@@ -10,6 +10,7 @@ from typing import Any
 from homeloom.orchestrator import Context, Runtime, State, Unsubscribe
 
 from ._ha_restore import restored_extra_data, restored_state
+from ._registered_ids import with_registry_names
 from ._script import Script
 from ._template_entity_config import _Definition
 from ._template_entity_values import _duration_of, _on_off, _sensor_state
@@ -220,7 +221,8 @@ class _TriggerBasedEntity:
 
     def write(self, state: str, attributes: dict[str, Any], context: Context) -> None:
         self.last = attributes
-        self.runtime.states.set(self.entity_id, state, attributes, context=context)
+        shown = with_registry_names(self.runtime, self.entity_id, attributes)
+        self.runtime.states.set(self.entity_id, state, shown, context=context)
 
 
 def _saved_value(

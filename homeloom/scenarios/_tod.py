@@ -35,7 +35,7 @@ from homeloom.orchestrator import (
 from ._durations import DurationError, parse_duration
 from ._entity_hooks import Hooks, stop_entity
 from ._platform_options import OptionError, option_issue, refuse_unknown_keys, required_text_option
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
 
 __all__ = ["TodSensor", "setup_tod", "time_of_day"]
@@ -200,7 +200,10 @@ class TodSensor:
             "friendly_name": self.name,
         }
         self.runtime.states.set(
-            self.entity_id, "on" if is_on else "off", attributes, context=Context()
+            self.entity_id,
+            "on" if is_on else "off",
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=Context(),
         )
 
 

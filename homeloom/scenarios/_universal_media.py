@@ -49,7 +49,7 @@ from homeloom.orchestrator.types import Unsubscribe
 
 from ._errors import ScenarioConfigError
 from ._platform_options import OptionError, option_issue
-from ._registered_ids import registered_entity_id
+from ._registered_ids import registered_entity_id, with_registry_names
 from ._script import Script
 from ._slugs import entity_slug
 from ._templates import TemplateError, get_template_engine
@@ -296,7 +296,12 @@ class UniversalPlayer:
         attributes["friendly_name"] = self.options.name
         attributes["supported_features"] = features
         shown = "unknown" if state is None else str(state)
-        self.runtime.states.set(self.entity_id, shown, attributes, context=context)
+        self.runtime.states.set(
+            self.entity_id,
+            shown,
+            with_registry_names(self.runtime, self.entity_id, attributes),
+            context=context,
+        )
 
     def _media_attributes(self) -> dict[str, Any]:
         found: dict[str, Any] = {}

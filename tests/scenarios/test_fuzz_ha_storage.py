@@ -176,7 +176,7 @@ registered_entities = st.fixed_dictionaries(
         "platform": st.sampled_from(ENTRY_DOMAINS),
         "unique_id": mostly(st.sampled_from(["e1", "e2", "e3_day"]), junk),
     },
-    optional={"name": junk, "disabled_by": st.sampled_from([None, "user"])},
+    optional={"name": junk, "icon": junk, "disabled_by": st.sampled_from([None, "user"])},
 )
 
 

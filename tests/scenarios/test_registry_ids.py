@@ -20,6 +20,7 @@ from homeloom.scenarios._registered_ids import (
     registered_entity_id,
     registered_ids,
     registered_mqtt_items,
+    with_registry_names,
 )
 from tests.scenarios.fuzz_house import junk
 
@@ -139,6 +140,29 @@ def test_the_registry_is_read_again_for_another_config_dir(tmp_path: Path) -> No
     assert registered_ids(runtime).kept == frozenset()
 
 
+def test_the_registry_name_and_icon_replace_the_entity_s_own(tmp_path: Path) -> None:
+    runtime = _runtime(
+        tmp_path,
+        [
+            _entry("sensor.both", "min_max", "b", name="Both", icon="mdi:star"),
+            _entry("sensor.named", "min_max", "n", name="Named", icon=None),
+            _entry("sensor.off", "min_max", "o", name="Off", disabled_by="user"),
+            _entry("sensor.plain", "min_max", "p", name=None),
+        ],
+    )
+    own = {"friendly_name": "Own", "icon": "mdi:calculator", "unit_of_measurement": "W"}
+    assert with_registry_names(runtime, "sensor.both", own) == {
+        "friendly_name": "Both",
+        "icon": "mdi:star",
+        "unit_of_measurement": "W",
+    }
+    assert with_registry_names(runtime, "sensor.named", {}) == {"friendly_name": "Named"}
+    assert own == {"friendly_name": "Own", "icon": "mdi:calculator", "unit_of_measurement": "W"}
+    # A disabled entry has no entity to show; an entry giving neither changes nothing.
+    for entity_id in ("sensor.off", "sensor.plain", "sensor.unregistered"):
+        assert with_registry_names(runtime, entity_id, own) is own
+
+
 entries = st.lists(
     st.one_of(
         junk,
@@ -176,3 +200,7 @@ def test_any_registry_gives_an_id_or_none(
         assert entity_id is None or entity_id.startswith("sensor.")
     automation_id = registered_automation_id(runtime, "B", set(), "1")
     assert automation_id is None or automation_id.startswith("automation.")
+    # Only text a resident gave in the UI shows: no junk name or icon.
+    shown = with_registry_names(runtime, "sensor.a", {})
+    assert set(shown) <= {"friendly_name", "icon"}
+    assert all(isinstance(value, str) and value for value in shown.values())
