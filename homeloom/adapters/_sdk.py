@@ -66,6 +66,11 @@ class EntityDescription:
     device_class: str | None = None
     area_id: str | None = None
     object_id: str | None = None  # the wanted ``domain.object_id``; default: from the name
+    # The Home Assistant integration and unique id the same entity had there (MQTT
+    # discovery: ``mqtt`` and the config's ``unique_id``): it then takes the entity id
+    # HA's imported registry keeps for them, and is not added when disabled there.
+    ha_platform: str | None = None
+    ha_unique_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,10 @@ class AdapterHub:
         state: str,
         attributes: Mapping[str, Any] | None = None,
     ) -> str:
-        """Publish an entity with its first state; returns its (stable) entity id."""
+        """Publish an entity with its first state; returns its (stable) entity id.
+
+        An entity whose Home Assistant registry entry is disabled is not added: no
+        state, no commands (:meth:`disabled` says so), as Home Assistant does."""
         object_id = description.object_id or slugify(description.name)
         entry = self._runtime.registries.add_entity(
             EntityEntry(
@@ -144,14 +152,27 @@ class AdapterHub:
                 area_id=description.area_id,
                 name=description.name,
                 device_class=description.device_class,
+                platform=description.ha_platform,
+                ha_unique_id=description.ha_unique_id,
             )
         )
+        if entry.disabled:
+            self.logger.info(
+                "%s not added: its Home Assistant entity registry entry is disabled",
+                entry.entity_id,
+            )
+            return entry.entity_id
         self._slot.own(entry.entity_id)
         base = {"friendly_name": description.name}
         if description.device_class:
             base["device_class"] = description.device_class
         self.set_state(entry.entity_id, state, {**base, **(attributes or {})})
         return entry.entity_id
+
+    def disabled(self, entity_id: str) -> bool:
+        """Whether :meth:`add_entity` left ``entity_id`` out: disabled in Home Assistant."""
+        entry = self._runtime.registries.entities.get(entity_id)
+        return entry is not None and entry.disabled and entry.adapter == self.name
 
     def set_state(
         self,

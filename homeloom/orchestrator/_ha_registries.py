@@ -9,7 +9,10 @@ file or entry is a warning naming the file and what is wrong; the rest is read.
 
 An entity an adapter also publishes keeps one entry: the adapter's facts win and
 the imported registry id, platform, area and labels fill what it leaves open
-(:func:`merge_imported`), whichever of the two comes first. An entity the registry
+(:func:`merge_imported`), whichever of the two comes first. An adapter's entity
+that names the platform and unique id Home Assistant registered it under (MQTT
+discovery: ``mqtt`` and the config's ``unique_id``) takes the entity id kept for
+them, renamed or not (:meth:`Registries.add_entity`). An entity the registry
 lists that nothing provides is written ``unavailable`` at start, as Home Assistant
 does (:func:`write_registry_only_states`).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Container, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +67,14 @@ def _texts(item: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _BadEntry(f"'{key}' must be a list of texts, got {value!r}")
     return tuple(value)
+
+
+def _unique_id(value: Any) -> str | None:
+    """A registered unique id as text (Home Assistant keeps texts; older files, numbers
+    too); None for one that cannot be matched, which costs the entry nothing else."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value) or None
 
 
 def _floor(registries: Registries, item: Mapping[str, Any]) -> None:
@@ -121,12 +133,15 @@ def _entity(registries: Registries, item: Mapping[str, Any]) -> None:
         disabled=item.get("disabled_by") is not None,
         registry_id=_text(item, "id"),
         platform=_text(item, "platform"),
+        ha_unique_id=_unique_id(item.get("unique_id")),
         hidden=item.get("hidden_by") is not None or item.get("entity_category") is not None,
         config_entry_id=_optional_text(item, "config_entry_id"),
         hidden_by=_optional_text(item, "hidden_by"),
     )
     existing = registries.entities.get(entity_id)
-    registries.add_entity(imported if existing is None else merge_imported(existing, imported))
+    if existing is not None:  # disabled or not as the registry says now, whatever was saved
+        imported = replace(merge_imported(existing, imported), disabled=imported.disabled)
+    registries.add_entity(imported)
 
 
 # In this order: areas name their floor, devices their area, entities their device.

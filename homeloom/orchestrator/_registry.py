@@ -63,6 +63,9 @@ class EntityEntry:
     registry_id: str | None = None
     platform: str | None = None
     hidden: bool = False  # hidden, or a config/diagnostic entity: no area/device target
+    # The unique id ``platform`` registers it under in Home Assistant (an MQTT discovery
+    # config's ``unique_id``): an adapter's entity with the same takes the imported id.
+    ha_unique_id: str | None = None
     # Home Assistant's config entry and who hid it (user, integration), for templates.
     config_entry_id: str | None = None
     hidden_by: str | None = None
@@ -84,6 +87,8 @@ class Registries:
     on_change: list[Callable[[str, object], None]] = field(default_factory=list)
     _by_unique_id: dict[tuple[str, str], str] = field(default_factory=dict)
     _by_registry_id: dict[str, str] = field(default_factory=dict)
+    # Imported entity ids by Home Assistant's registry key: (domain, platform, unique id).
+    _by_ha_unique_id: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def _changed(self, kind: str, item: object) -> None:
         for callback in self.on_change:
@@ -124,8 +129,18 @@ class Registries:
     # --- entities ------------------------------------------------------------
 
     def add_entity(self, entry: EntityEntry) -> EntityEntry:
-        """Register an entity; an adapter's unique id keeps its entity id across restarts."""
-        if entry.unique_id is not None and entry.adapter is not None:
+        """Register an entity; an adapter's unique id keeps its entity id across restarts.
+
+        An adapter's entity that Home Assistant's registry (imported) keeps under the same
+        platform and unique id takes the entity id kept there, which the resident may have
+        renamed and their automations name; disabled there, it comes back ``disabled``
+        (the adapter does not add it, as Home Assistant does not)."""
+        registered = self._registered_entry(entry)
+        if registered is not None:
+            entry = replace(entry, entity_id=registered.entity_id, disabled=registered.disabled)
+            if entry.unique_id is not None and entry.adapter is not None:
+                self._by_unique_id[(entry.adapter, entry.unique_id)] = entry.entity_id
+        elif entry.unique_id is not None and entry.adapter is not None:
             key = (entry.adapter, entry.unique_id)
             known = self._by_unique_id.get(key)
             if known is not None and known != entry.entity_id and known in self.entities:
@@ -141,9 +156,27 @@ class Registries:
             entry = merge_imported(entry, previous)
         if entry.registry_id is not None:
             self._by_registry_id[entry.registry_id] = entry.entity_id
+        if entry.registry_id and entry.platform and entry.ha_unique_id:  # imported
+            ha_key = (entry.entity_id.partition(".")[0], entry.platform, entry.ha_unique_id)
+            self._by_ha_unique_id[ha_key] = entry.entity_id
         self.entities[entry.entity_id] = entry
         self._changed("entity", entry)
         return entry
+
+    def _registered_entry(self, entry: EntityEntry) -> EntityEntry | None:
+        """The imported entry an adapter's ``entry`` is, by Home Assistant's registry key;
+        None when there is none, or when another device's entity already holds it (Home
+        Assistant refuses a second entity with one unique id)."""
+        if entry.adapter is None or entry.platform is None or entry.ha_unique_id is None:
+            return None
+        domain = entry.entity_id.partition(".")[0]
+        entity_id = self._by_ha_unique_id.get((domain, entry.platform, entry.ha_unique_id))
+        registered = None if entity_id is None else self.entities.get(entity_id)
+        if registered is None or registered.adapter not in (None, entry.adapter):
+            return None
+        if registered.adapter is not None and registered.unique_id != entry.unique_id:
+            return None
+        return registered
 
     def _free_entity_id(self, wanted: str) -> str:
         """``wanted``, or ``wanted_2``, ``wanted_3``... when another device already has it."""
@@ -241,10 +274,11 @@ def merge_imported(entry: EntityEntry, imported: EntityEntry) -> EntityEntry:
         entry,
         registry_id=entry.registry_id or imported.registry_id,
         platform=entry.platform or imported.platform,
+        ha_unique_id=entry.ha_unique_id or imported.ha_unique_id,
+        config_entry_id=entry.config_entry_id or imported.config_entry_id,
+        hidden_by=entry.hidden_by or imported.hidden_by,
         area_id=entry.area_id or imported.area_id,
         thing_id=entry.thing_id or imported.thing_id,
         labels=entry.labels or imported.labels,
         name=entry.name or imported.name,
-        config_entry_id=entry.config_entry_id or imported.config_entry_id,
-        hidden_by=entry.hidden_by or imported.hidden_by,
     )

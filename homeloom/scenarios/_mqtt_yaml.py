@@ -13,8 +13,9 @@ Both of Home Assistant's forms are read::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import ConfigIssue, Runtime
@@ -31,7 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = ["MqttBlock", "setup_mqtt_block"]
 
+_LOGGER = logging.getLogger(__name__)
+
 DOMAIN = "mqtt"
+_DEFAULT_PORT = 1883
+# Where Home Assistant publishes its birth and last will unless told otherwise.
+_HA_STATUS_TOPIC = "homeassistant/status"
 _ENTRIES_FILE = "core.config_entries"
 # The platforms Home Assistant 2024.3 accepts under ``mqtt:`` (``CONFIG_SCHEMA_BASE``).
 HA_PLATFORMS = frozenset(
@@ -68,10 +74,35 @@ class MqttBlock:
 
 
 def setup_mqtt_block(runtime: Runtime, config: Any, adapters: list[Any]) -> MqttBlock:
-    """Read the ``mqtt:`` block for the MQTT adapter, before adapters are set up."""
+    """Read the ``mqtt:`` block for the MQTT adapter, before adapters are set up; without
+    an MQTT adapter under ``adapters:``, add one on Home Assistant's broker if it has one."""
     result = MqttBlock()
-    if not isinstance(config, Mapping) or config.get(DOMAIN) is None:
+    if isinstance(config, Mapping) and config.get(DOMAIN) is not None:
+        _read_block(runtime, config, result)
+    if any(isinstance(item, Mapping) and item.get("adapter") == DOMAIN for item in adapters):
         return result
+    broker = _ha_broker(runtime, result.warnings)
+    if broker is not None:
+        _LOGGER.info(
+            "the MQTT broker %s:%s of Home Assistant's mqtt config entry: the house connects "
+            "to it when it runs, as Home Assistant did; to stop it, add an 'adapters:' item "
+            "'adapter: mqtt' with 'enabled: false'",
+            broker["host"],
+            broker.get("port", _DEFAULT_PORT),
+        )
+        result.adapters.append(broker)
+    elif result.items is not None:
+        message = (
+            "the MQTT entities need a broker: add one under 'adapters:' (adapter: mqtt, "
+            "host: ...); Home Assistant keeps it in its UI, but no usable 'mqtt' entry was "
+            f"found in {STORAGE_DIR}/{_ENTRIES_FILE}; they will not exist"
+        )
+        result.warnings.append(_issue(config, DOMAIN, (DOMAIN,), message))
+    return result
+
+
+def _read_block(runtime: Runtime, config: Mapping[str, Any], result: MqttBlock) -> None:
+    """The block's items for the MQTT adapter (in ``runtime.components``), and its issues."""
     # Imported only for a house that has the block: the MQTT adapter is optional.
     from homeloom.adapters.mqtt._discovery import PLATFORMS
     from homeloom.adapters.mqtt._yaml_entities import YAML_KEY, MqttYaml
@@ -96,22 +127,8 @@ def setup_mqtt_block(runtime: Runtime, config: Any, adapters: list[Any]) -> Mqtt
         )
         result.warnings.append(_issue(config, DOMAIN, (DOMAIN,), message))
     yaml.items = registered_mqtt_items(runtime, yaml.items)  # their registered ids
-    if not yaml.items:
-        return result
-    runtime.components[YAML_KEY] = result.items = yaml
-    if any(isinstance(item, Mapping) and item.get("adapter") == DOMAIN for item in adapters):
-        return result
-    broker = _ha_broker(runtime)
-    if broker is None:
-        message = (
-            "the MQTT entities need a broker: add one under 'adapters:' (adapter: mqtt, "
-            "host: ...); Home Assistant keeps it in its UI, but no 'mqtt' entry was found "
-            f"in {STORAGE_DIR}/{_ENTRIES_FILE}; they will not exist"
-        )
-        result.warnings.append(_issue(config, DOMAIN, (DOMAIN,), message))
-    else:
-        result.adapters.append(broker)
-    return result
+    if yaml.items:
+        runtime.components[YAML_KEY] = result.items = yaml
 
 
 def _read_part(
@@ -152,8 +169,51 @@ def _read_part(
             yaml.items.append(YamlItem(str(key), item, _issue(container, item_key, at, "")))
 
 
-def _ha_broker(runtime: Runtime) -> dict[str, Any] | None:
-    """An MQTT adapter on the broker of Home Assistant's ``mqtt`` config entry."""
+def _ha_broker(runtime: Runtime, warnings: list[ConfigIssue]) -> dict[str, Any] | None:
+    """An MQTT adapter on the broker of Home Assistant's ``mqtt`` config entry; what
+    it cannot take from the entry is a warning."""
+    data = _ha_entry_data(runtime)
+    if data is None:
+        return None
+    where = ConfigIssue("", file=f"{STORAGE_DIR}/{_ENTRIES_FILE}", key=DOMAIN)
+    if data.get("transport") == "websockets":
+        message = (
+            "Home Assistant's MQTT broker is reached over websockets, which homeloom's MQTT "
+            "adapter does not speak: not connected; add an 'adapters:' item (adapter: mqtt) "
+            "on the broker's TCP port"
+        )
+        warnings.append(replace(where, message=message))
+        return None
+    adapter: dict[str, Any] = {"adapter": DOMAIN, "host": data["broker"]}
+    for key, kind in (("port", int), ("username", str), ("password", str), ("client_id", str)):
+        if isinstance(data.get(key), kind) and data[key] != "":
+            adapter[key] = data[key]
+    if isinstance(data.get("keepalive"), int):
+        adapter["keepalive"] = data["keepalive"]
+    adapter["discovery"] = bool(data.get("discovery", True))
+    # Home Assistant sees Zigbee2MQTT's devices through their discovery configs only.
+    adapter["zigbee2mqtt"] = False
+    if isinstance(data.get("discovery_prefix"), str):
+        adapter["discovery_prefix"] = data["discovery_prefix"]
+    adapter.update(_birth_and_will(data))
+    certificate = data.get("certificate")
+    if certificate:
+        # "auto": the system's certificate authorities; else the broker's own CA, as text.
+        adapter["tls"] = True
+        adapter["tls_insecure"] = data.get("tls_insecure") is True
+    if (certificate and certificate != "auto") or data.get("client_cert"):
+        message = (
+            "the certificates kept in Home Assistant's MQTT entry (its own certificate "
+            "authority, a client certificate) are not read: TLS verifies the broker with "
+            "the system's authorities; for those, add an 'adapters:' item (adapter: mqtt) "
+            "with tls_ca_certs, tls_certfile and tls_keyfile"
+        )
+        warnings.append(replace(where, message=message))
+    return adapter
+
+
+def _ha_entry_data(runtime: Runtime) -> Mapping[str, Any] | None:
+    """The data of Home Assistant's enabled ``mqtt`` config entry that names a broker."""
     if runtime.config_dir is None:
         return None
     path = runtime.config_dir / STORAGE_DIR / _ENTRIES_FILE
@@ -167,21 +227,33 @@ def _ha_broker(runtime: Runtime) -> dict[str, Any] | None:
         if not isinstance(entry, Mapping) or entry.get("domain") != DOMAIN:
             continue
         data = entry.get("data")
-        if entry.get("disabled_by") is not None or not isinstance(data, Mapping):
+        if not isinstance(data, Mapping) or entry.get("disabled_by") is not None:
             continue
-        if not isinstance(data.get("broker"), str):
-            continue
-        adapter: dict[str, Any] = {"adapter": DOMAIN, "host": data["broker"]}
-        for ha_key, key in (("port", "port"), ("username", "username"), ("password", "password")):
-            if data.get(ha_key) not in (None, ""):
-                adapter[key] = data[ha_key]
-        adapter["discovery"] = bool(data.get("discovery", True))
-        # Home Assistant sees Zigbee2MQTT's devices through their discovery configs only.
-        adapter["zigbee2mqtt"] = False
-        if isinstance(data.get("discovery_prefix"), str):
-            adapter["discovery_prefix"] = data["discovery_prefix"]
-        return adapter
+        if isinstance(data.get("broker"), str) and data["broker"]:
+            return data
     return None
+
+
+def _birth_and_will(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The adapter's status topic and payloads from the entry's birth and will messages:
+    Home Assistant's own (``homeassistant/status``, online/offline) unless the resident
+    set both on one topic (the adapter has one status topic); else the adapter's."""
+    birth, will = data.get("birth_message"), data.get("will_message")
+    if birth is None and will is None:
+        return {
+            "status_topic": _HA_STATUS_TOPIC,
+            "birth_payload": "online",
+            "will_payload": "offline",
+        }
+    if not (isinstance(birth, Mapping) and isinstance(will, Mapping)):
+        return {}
+    topic = birth.get("topic")
+    payloads = birth.get("payload"), will.get("payload")
+    if not isinstance(topic, str) or not topic or topic != will.get("topic"):
+        return {}
+    if not all(isinstance(payload, str) for payload in payloads):
+        return {}
+    return {"status_topic": topic, "birth_payload": payloads[0], "will_payload": payloads[1]}
 
 
 def _issue(container: Any, key: Any, path: KeyPath, message: str) -> ConfigIssue:

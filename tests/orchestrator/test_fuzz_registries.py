@@ -43,6 +43,7 @@ KEYS = [
     "device_id",
     "entity_id",
     "platform",
+    "unique_id",  # matched with adapters' entities: junk there must not break it
     "aliases",
     "labels",
     "identifiers",

@@ -67,6 +67,9 @@ class MqttAdapter(Adapter[MqttConfig]):
 
     async def setup(self) -> None:
         config, hub = self.config, self.hub
+        if not config.enabled:
+            hub.logger.info("disabled (enabled: false): no connection to an MQTT broker")
+            return
         if config.zigbee2mqtt:
             self.zigbee2mqtt = Zigbee2Mqtt(
                 hub, self.book, self.router, config.zigbee2mqtt_base_topic, self._publish
@@ -96,6 +99,8 @@ class MqttAdapter(Adapter[MqttConfig]):
             )
 
     async def start(self) -> None:
+        if not self.config.enabled:
+            return
         # Connect once the house runs: ``homeloom check`` sets a house up and runs nothing,
         # so it must not touch the broker (nor say "offline" for the running house).
         self.hub.when_running(self._connect)

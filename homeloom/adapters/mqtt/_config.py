@@ -15,6 +15,10 @@ __all__ = ["MqttConfig"]
 class MqttConfig(AdapterConfig):
     """Where the broker is, how to log in, and which device conventions to understand."""
 
+    enabled: bool = Field(
+        True,
+        description="false: no broker connection (nor Home Assistant's, for a copied house)",
+    )
     host: str = Field("localhost", description="the broker's host name or address")
     port: int = Field(1883, ge=1, le=65535, description="the broker's port (8883 for TLS)")
     username: str | None = Field(None, description="the broker login, if it needs one")

@@ -39,6 +39,8 @@ from ._values import PayloadError, ValueTemplates, parse_json
 __all__ = ["PLATFORMS", "HaDiscovery"]
 
 Factory = Callable[[HaContext, Mapping[str, Any]], HaEntity]
+# The integration Home Assistant registers discovered and YAML MQTT entities under.
+_HA_PLATFORM = "mqtt"
 _MALFORMED = (PayloadError, ValueError, TypeError, KeyError, ArithmeticError)
 
 
@@ -270,20 +272,27 @@ class HaDiscovery:
         attributes, topics = entity.attributes(), entity.all_topics()  # may refuse the config
         if previous is not None:
             previous.detach()
+        unique_id = config.get("unique_id")
         description = EntityDescription(
             component,
-            f"ha-{config.get('unique_id') or key}",
+            f"ha-{unique_id or key}",
             name,
             thing_id=self._thing(config.get("device")),
             device_class=_text(config.get("device_class")),
             object_id=object_id,
+            # Home Assistant registered it under these: a house copied from it keeps its id.
+            ha_platform=_HA_PLATFORM if unique_id else None,
+            ha_unique_id=str(unique_id) if unique_id else None,
         )
-        entity.entity_id = self.ctx.book.publish(
+        entity_id = self.ctx.book.publish(
             description,
             entity.initial_state(),
             attributes,
             available=availability.available,
         )
+        if entity_id is None:  # disabled in Home Assistant's entity registry
+            return
+        entity.entity_id = entity_id
         entry = _Entry(config, entity, availability)
         self._entries[key] = entry
         self._by_entity[entity.entity_id] = key

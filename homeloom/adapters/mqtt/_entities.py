@@ -51,8 +51,9 @@ class EntityBook:
         attributes: Mapping[str, Any] | None = None,
         *,
         available: bool = True,
-    ) -> str:
-        """Register (or re-register) an entity; a known one keeps its last state."""
+    ) -> str | None:
+        """Register (or re-register) an entity; a known one keeps its last state. None:
+        not added (disabled in Home Assistant's entity registry)."""
         attrs: dict[str, Any] = {"friendly_name": description.name}
         if description.device_class:
             attrs["device_class"] = description.device_class
@@ -64,6 +65,8 @@ class EntityBook:
             attrs = {**previous.attributes, **attrs}
         tracked = Tracked("", _fit(state), attrs, available)
         tracked.entity_id = self.hub.add_entity(description, self._shown(tracked), attrs)
+        if self.hub.disabled(tracked.entity_id):
+            return None
         self._tracked[tracked.entity_id] = tracked
         self._by_unique_id[description.unique_id] = tracked.entity_id
         return tracked.entity_id

@@ -209,6 +209,8 @@ class Zigbee2Mqtt:
             attributes=capability.attributes,
             available=self._available(device),
         )
+        if entity_id is None:  # disabled in Home Assistant's entity registry
+            return
         device.entities[entity_id] = capability
         self._by_entity[entity_id] = device
 
