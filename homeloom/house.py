@@ -426,6 +426,10 @@ class House:
         # Once the entities they watch exist; they begin, if already due, at start.
         report.errors.extend(setup_alerts(runtime, self.config))
         report.errors.extend(setup_utility_meters(runtime, self.config))
+        if _has_block(self.config, "python_script"):
+            from homeloom.scenarios._python_script import setup_python_script
+
+            report.errors.extend(setup_python_script(runtime, self.config, self.config_dir))
         report.errors.extend(_setup_climate_devices(runtime, self.config))
         # The same entities made in Home Assistant's UI, kept in its config entries.
         entry_errors, entry_warnings = setup_config_entry_helpers(runtime)

@@ -17,7 +17,8 @@ from homeloom._memory import release_freed_memory
 from homeloom.house import check_config
 
 # Imported only by the features that need them: the dashboard (aiohttp), discovery
-# (zeroconf), templates (jinja2), the database (sqlite3), the built-in adapters, and
+# (zeroconf), templates (jinja2), the database (sqlite3), python_script's sandbox
+# (RestrictedPython), the built-in adapters, and
 # the memory release of a long-running house once it is loaded (ctypes).
 NOT_IMPORTED = (
     "aiohttp",
@@ -26,6 +27,7 @@ NOT_IMPORTED = (
     "sqlite3",
     "ctypes",
     "multiprocessing",
+    "RestrictedPython",
     "homeloom.ui",
     "homeloom.adapters.virtual",
     "homeloom.adapters.mqtt",
@@ -46,6 +48,7 @@ LAZY_PLATFORM_MODULES = tuple(
         "_integration",
         "_legacy_trackers",
         "_manual_alarm",
+        "_python_script",
         "_statistics",
         "_switch_as_x",
         "_template_devices",

@@ -314,6 +314,7 @@ PROVIDED_KEYS = frozenset(
         "input_text",
         "mqtt",
         "person",
+        "python_script",
         "rest_command",
         "scene",
         "schedule",

@@ -37,6 +37,7 @@ from test_cases import (
     _expected,
     write_blueprints,
     write_custom_templates,
+    write_files,
     write_known_devices,
     write_storage,
 )
@@ -60,6 +61,7 @@ def write_job(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
     write_blueprints(folder, case.get("blueprints"))
     write_custom_templates(folder, case.get("custom_templates"))
     write_known_devices(folder, case.get("known_devices"))
+    write_files(folder, case.get("files"))
     write_storage(folder, case.get("storage"))
     events = {
         "start": case.get("start", START),

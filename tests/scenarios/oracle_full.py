@@ -109,6 +109,8 @@ INTEGRATIONS = (
     # Its sensors, binary sensors, switches, covers and notify services, which run
     # their command lines for real.
     "command_line",
+    # Its ``python_script.<name>`` services, which run python_scripts/*.py for real.
+    "python_script",
 )
 # What Home Assistant 2024.3's bootstrap sets up in every house, whatever the
 # configuration holds (its DEFAULT_INTEGRATIONS that matter to automations; tag, set up

@@ -10,8 +10,10 @@ later triggers and conditions see them. ``runs`` lists the runs' outcomes,
 as ``automation/me/motion.yaml``) to that blueprint's YAML text, kept a string
 so its ``!input`` tags reach the loader. ``custom_templates`` maps a path under the
 config dir's ``custom_templates/`` folder (such as ``tools.jinja``) to that macro
-file's text, for templates that import it. ``known_devices`` is the text of the
-config dir's ``known_devices.yaml`` (legacy device trackers). ``storage`` maps a
+file's text, for templates that import it. ``files`` maps any other path under
+the config dir (such as ``python_scripts/hello.py``) to that file's text.
+``known_devices`` is the text of the config dir's ``known_devices.yaml`` (legacy
+device trackers). ``storage`` maps a
 Home Assistant registry file under the config dir's ``.storage/`` (such as
 ``core.entity_registry``) to its ``data`` (``{entities: [...]}``); each entry
 names only the keys the case uses, and ``write_storage`` writes the file as
@@ -81,6 +83,14 @@ def write_custom_templates(config_dir: Path, templates: dict[str, str] | None) -
     """Write a case's ``custom_templates`` texts under ``config_dir/custom_templates``."""
     for path, text in (templates or {}).items():
         file = config_dir / "custom_templates" / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+
+
+def write_files(config_dir: Path, files: dict[str, str] | None) -> None:
+    """Write a case's ``files`` texts, each at its path under ``config_dir``."""
+    for path, text in (files or {}).items():
+        file = config_dir / path
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
 
@@ -269,6 +279,7 @@ async def test_case(case: dict[str, Any], tmp_path: Path) -> None:
     write_blueprints(tmp_path, case.get("blueprints"))
     write_custom_templates(tmp_path, case.get("custom_templates"))
     write_known_devices(tmp_path, case.get("known_devices"))
+    write_files(tmp_path, case.get("files"))
     write_storage(tmp_path, case.get("storage"))
     events = {
         "start": case.get("start", START),

@@ -544,6 +544,7 @@ configurations = st.fixed_dictionaries(
         "weather": mostly(st.lists(weathers.map(lambda w: {"platform": "template", **w})), junk),
         "mqtt": mostly(mqtt_blocks, junk),  # read here; built in tests/adapters/test_mqtt_yaml
         "command_line": mostly(command_lines, junk),
+        "python_script": mostly(st.sampled_from([None, {}]), junk),
         "media_player": mostly(universal_players, junk),
         "device_tracker": mostly(tracker_blocks, junk),
     },
