@@ -51,6 +51,7 @@ from homeloom.scenarios import (
 from homeloom.scenarios._alerts import setup_alerts
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._core_services import setup_core_services
+from homeloom.scenarios._customize import setup_customize
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._ha_restore import load_ha_restore_state
 from homeloom.scenarios._mqtt_yaml import setup_mqtt_block
@@ -376,6 +377,7 @@ class House:
         register_capability_services(runtime)
         setup_select_moves(runtime)
         setup_core_services(runtime, self)
+        report.errors.extend(setup_customize(runtime, self.config))  # before entities write
         report.errors.extend(setup_system_log(runtime, self.config))
         Notifications(runtime)
         Logbook(runtime)

@@ -116,7 +116,7 @@ def _write(runtime: Runtime, entity_id: str, value: Any) -> None:
             merged[key] = item
     if state is None:
         state = current.state if current is not None else "unknown"
-    runtime.states.set(entity_id, state, merged, context=Context(origin="device"))
+    runtime.states.set(entity_id, state, merged, context=Context(origin="device"), raw=True)
 
 
 def _jsonable(value: Any) -> Any:
@@ -355,6 +355,6 @@ def install_simulated_devices(runtime: Runtime) -> None:
         if current is not None and current.state == "unavailable":
             return  # Home Assistant passes an unavailable entity by, without a word
         state, attributes = apply_command(service, data, current)
-        runtime.states.set(entity_id, state, attributes, context=context)
+        runtime.states.set(entity_id, state, attributes, context=context, raw=True)
 
     runtime.services.default_provider = act

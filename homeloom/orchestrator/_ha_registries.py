@@ -244,4 +244,4 @@ def write_registry_only_states(
             or states.get(entity_id) is not None
         ):
             continue
-        states.set(entity_id, "unavailable", attributes, context=context)
+        states.set(entity_id, "unavailable", attributes, context=context, raw=True)

@@ -105,6 +105,9 @@ def _lowered(entity_id: str) -> str:
     return entity_id if entity_id.islower() else entity_id.lower()
 
 
+AttributeOverrides = Callable[[str], Mapping[str, Any]]
+"""The attributes the configuration sets for an entity id (empty: none)."""
+
 _Listener = tuple[EventHandler, frozenset[str] | None]
 """A handler, and the new states it is for (None: every change)."""
 
@@ -158,6 +161,8 @@ class StateStore:
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
         # Per domain, told when an entity of it first gets a state (see ``on_new``).
         self._on_new: dict[str, list[EventHandler]] = {}
+        # What the configuration overrides of each entity's attributes (``override_with``).
+        self._overrides: AttributeOverrides | None = None
 
     # --- reading -------------------------------------------------------------
 
@@ -214,6 +219,12 @@ class StateStore:
             by_entity.setdefault(entity_id, []).append(entry)
         return _Tracking(by_entity, ids, entry)
 
+    def override_with(self, overrides: AttributeOverrides | None) -> None:
+        """Lay ``overrides(entity_id)`` over the attributes of every later write but the
+        ``raw`` ones (None: no more), as Home Assistant lays ``customize`` over each
+        entity's own writes. The states already written keep theirs until rewritten."""
+        self._overrides = overrides
+
     def on_new(self, domain: str, handler: EventHandler) -> None:
         """Call ``handler`` with the ``state_changed`` event of each entity of ``domain``
         that gets a state it did not have, before that event's trackers: a zone starts
@@ -250,11 +261,15 @@ class StateStore:
         source: str | None = None,
         force_update: bool = False,
         timestamp: datetime | None = None,
+        raw: bool = False,
     ) -> State | None:
         """Write a state; returns the new State, or None when nothing changed.
 
         With no ``context``, the write is a device report: it is attributed to
         the command it answers when one is pending, else to the device itself.
+        A ``raw`` write keeps its attributes as given, without the configured
+        overrides (``override_with``): Home Assistant's ``hass.states.async_set``
+        (the events file, a python_script), against an entity writing its own state.
         """
         old = self._states.get(entity_id)
         # An entity that has a state has a valid id: only a new one is checked, and not
@@ -272,8 +287,10 @@ class StateStore:
             raise InvalidState(entity_id, f"state is longer than {MAX_STATE_LENGTH} characters")
         if attributes is not None:
             attrs = attributes
+            if self._overrides and not raw:  # one test when nothing is overridden
+                attrs = self._overridden(entity_id, attrs)
         elif old is None:
-            attrs = {}
+            attrs = {} if raw else self._overridden(entity_id, {})
         else:
             attrs = old.attributes
             if "restored" in attrs:  # reported again: no longer the state saved before a restart
@@ -299,6 +316,11 @@ class StateStore:
             self._tell_new(entity_id, new, context)
         self._announce(entity_id, old, new, context)
         return new
+
+    def _overridden(self, entity_id: str, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``attributes`` with the configured overrides of ``entity_id`` laid over them."""
+        overrides = self._overrides(entity_id) if self._overrides else None
+        return {**attributes, **overrides} if overrides else attributes
 
     def _tell_new(self, entity_id: str, new: State, context: Context) -> None:
         handlers = self._on_new.get(entity_id.partition(".")[0])

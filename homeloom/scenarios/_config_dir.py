@@ -154,6 +154,8 @@ def _merge_domain(
     issues: list[ConfigIssue],
 ) -> None:
     here = (*path, str(domain))
+    if domain == "homeassistant" and _customize_only(value):
+        return  # read where it is by _customize, as Home Assistant reads it
     if domain in CORE_BLOCKS:
         pos = position_of(package, domain)
         issues.append(_issue("core settings cannot be set from a package", pos, here))
@@ -173,6 +175,11 @@ def _merge_domain(
         _merge_dict(existing, value, name, here, issues)
     elif existing != value:
         issues.append(_conflict(config, package, domain, name, here))
+
+
+def _customize_only(value: Any) -> bool:
+    """Whether a package's core block holds only what a package may: customize keys."""
+    return isinstance(value, dict) and all(key in _CUSTOMIZE_KEYS for key in value)
 
 
 def _merge_dict(
@@ -252,7 +259,8 @@ class CoreSettings(BaseModel):
 
 _CORE_FIELDS = frozenset(CoreSettings.model_fields) - {"extra"}
 # Keys of the core blocks that are not settings: handled elsewhere or not ours.
-_NOT_EXTRA = frozenset({"packages", "customize", "customize_domain", "customize_glob"})
+_CUSTOMIZE_KEYS = frozenset({"customize", "customize_domain", "customize_glob"})
+_NOT_EXTRA = frozenset({"packages", *_CUSTOMIZE_KEYS})
 
 
 def parse_core_settings(config: Any) -> tuple[CoreSettings, list[ConfigIssue]]:

@@ -2,7 +2,8 @@
 
 * ``set_location``: new latitude, longitude (and elevation, when not 0); ``zone.home``
   and ``sun.sun`` follow, and ``core_config_updated`` is fired with what was given.
-* ``reload_core_config``: the core block read again (name, place, time zone, units).
+* ``reload_core_config``: the core block read again (name, place, time zone, units,
+  customize: see ``_customize``).
   As in Home Assistant, ``zone.home`` and ``sun.sun`` do not follow: they move only
   on ``set_location``.
 * ``check_config``: the configuration checked as ``homeloom check`` does; on errors,
@@ -40,6 +41,7 @@ from homeloom.orchestrator import (
 )
 
 from ._config_dir import load_config_dir
+from ._customize import customize_from
 
 __all__ = [
     "EVENT_CORE_CONFIG_UPDATED",
@@ -178,9 +180,11 @@ class _CoreServices:
             _LOGGER.error("reload_core_config: %s", "; ".join(map(str, loaded.errors)))
             return
         settings, issues = self.host.settings_from(loaded.value)
-        if issues:
-            raise ConfigRefused("reload_core_config", issues)
+        customize, customize_issues = customize_from(loaded.value or {})
+        if issues or customize_issues:
+            raise ConfigRefused("reload_core_config", [*issues, *customize_issues])
         self.runtime.settings = settings
+        self.runtime.states.override_with(customize or None)
 
     async def reload_config_entry(self, call: ServiceCall) -> None:
         # Imported by the call: most houses never make one.

@@ -165,6 +165,7 @@ class StatesFacade(ScriptFacade):
                 written,
                 context=host.context,
                 force_update=force_update,
+                raw=True,  # hass.states.async_set: no customize laid over
             )
         )
 

@@ -521,9 +521,24 @@ tracker_blocks = st.lists(
     _item({"platform": st.sampled_from(["nmap_tracker", "x"])}, {"consider_home": durations}),
     max_size=1,
 )
+# ``homeassistant: customize:`` (and by domain, by glob) laid over what the items make.
+_customized = st.dictionaries(
+    st.sampled_from(["friendly_name", "icon", "hidden", "assumed_state", "device_class"]),
+    st.one_of(booleans, numbers, st.text(max_size=6)),
+    max_size=3,
+)
+core_customize = st.fixed_dictionaries(
+    {"time_zone": st.just("Europe/Paris")},
+    optional={
+        "customize": mostly(st.dictionaries(entity_ids, mostly(_customized, junk)), junk),
+        "customize_domain": st.dictionaries(st.sampled_from(["sensor", "light", "x"]), _customized),
+        "customize_glob": st.dictionaries(st.sampled_from(["*", "[", "s*.?"]), _customized),
+    },
+)
 configurations = st.fixed_dictionaries(
     {},
     optional={
+        "homeassistant": mostly(core_customize, junk),
         "alert": mostly(alerts, junk),
         "utility_meter": mostly(utility_meters, junk),
         "notify": mostly(notify_groups, junk),
