@@ -30,7 +30,11 @@ from homeloom.orchestrator import (
     Webhooks,
     register_capability_services,
 )
-from homeloom.orchestrator._ha_registries import import_ha_registries, write_registry_only_states
+from homeloom.orchestrator._ha_registries import (
+    entity_registry_file,
+    import_ha_registries,
+    write_registry_only_states,
+)
 from homeloom.scenarios import (
     CONFIG_FILE,
     AutomationManager,
@@ -370,7 +374,12 @@ class House:
             Checkpoints(runtime)
         # Before helpers and adapters publish their entities, which the imports enrich.
         report.warnings.extend(
-            import_ha_registries(runtime.registries, self.config_dir, self._registry_only)
+            import_ha_registries(
+                runtime.registries,
+                self.config_dir,
+                self._registry_only,
+                entity_registry_file(runtime),  # read once for every setup
+            )
         )
         # After homeloom's own saved states, whose entities it leaves to them.
         report.warnings.extend(load_ha_restore_state(runtime, self.config_dir))

@@ -15,13 +15,17 @@ discovery: ``mqtt`` and the config's ``unique_id``) takes the entity id kept for
 them, renamed or not (:meth:`Registries.add_entity`). An entity the registry
 lists that nothing provides is written ``unavailable`` at start, as Home Assistant
 does (:func:`write_registry_only_states`).
+
+The entity registry file is read once per runtime (:func:`entity_registry_file`):
+the import and the setups that give YAML entities, UI collections' and config
+entries' entities their registered ids all use that one reading.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Container, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,14 +38,21 @@ if TYPE_CHECKING:
     from ._runtime import Runtime
 
 __all__ = [
+    "ENTITY_REGISTRY",
     "IMPORTED_ADAPTER",
     "STORAGE_DIR",
+    "EntityRegistryFile",
+    "RegistryEntry",
+    "entity_registry_file",
     "import_ha_registries",
+    "read_entity_registry_file",
     "write_registry_only_states",
 ]
 
 STORAGE_DIR = ".storage"
+ENTITY_REGISTRY = "core.entity_registry"
 IMPORTED_ADAPTER = "home_assistant"  # the adapter named on things read from its registry
+_ENTITY_REGISTRY_COMPONENT = "ha_entity_registry"  # runtime.components: the file read
 
 
 class _BadEntry(ValueError):
@@ -150,7 +161,7 @@ _READERS: tuple[tuple[str, str, Callable[[Registries, Mapping[str, Any]], None]]
     ("core.label_registry", "labels", _label),
     ("core.area_registry", "areas", _area),
     ("core.device_registry", "devices", _device),
-    ("core.entity_registry", "entities", _entity),
+    (ENTITY_REGISTRY, "entities", _entity),
 )
 
 
@@ -169,6 +180,83 @@ def _entries(path: Path, list_key: str, warnings: list[ConfigIssue]) -> list[Any
         warnings.append(ConfigIssue(message, file=str(path), key=f"data.{list_key}"))
         return []
     return entries
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    """What the entity registry keeps of an entity, as the setups that name entities
+    read it: the entity id it gives, whether it is disabled, and the name and icon a
+    resident gave the entity in the UI (None when not)."""
+
+    entity_id: str
+    disabled: bool
+    name: str | None = None
+    icon: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRegistryFile:
+    """``.storage/core.entity_registry`` read once: its entries as written, which the
+    import reads one by one (``warnings``: why the file itself could not be read), and
+    the indexes the setups that name entities look them up by. An entry whose
+    ``entity_id`` is no entity id is in no index, as the import skips it."""
+
+    config_dir: Path | None = None
+    items: list[Any] = field(default_factory=list)
+    warnings: list[ConfigIssue] = field(default_factory=list)
+    # By (entity domain, platform, unique id as text).
+    by_unique_id: dict[tuple[str, str, str], RegistryEntry] = field(default_factory=dict)
+    by_registry_id: dict[str, str] = field(default_factory=dict)  # entity ids by 32-hex id
+    # Every entity id it keeps (an id made from a name steps around them), its entry as written.
+    by_entity_id: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The enabled entries giving their entity a name or an icon, by entity id.
+    renamed: dict[str, RegistryEntry] = field(default_factory=dict)
+
+    def get(self, domain: str, platform: str, unique_id: Any) -> RegistryEntry | None:
+        return self.by_unique_id.get((domain, platform, str(unique_id)))
+
+
+def read_entity_registry_file(config_dir: Path | None) -> EntityRegistryFile:
+    """``config_dir/.storage/core.entity_registry`` read and indexed; empty when missing."""
+    path = (config_dir or Path()) / STORAGE_DIR / ENTITY_REGISTRY
+    if config_dir is None or not path.is_file():
+        return EntityRegistryFile(config_dir)
+    warnings: list[ConfigIssue] = []
+    read = EntityRegistryFile(config_dir, _entries(path, "entities", warnings), warnings)
+    for item in read.items:
+        entity_id = item.get("entity_id") if isinstance(item, dict) else None
+        if not isinstance(entity_id, str) or not valid_entity_id(entity_id):
+            continue
+        read.by_entity_id[entity_id] = item
+        if isinstance(item.get("id"), str):
+            read.by_registry_id[item["id"]] = entity_id
+        platform, unique_id = item.get("platform"), _unique_id(item.get("unique_id"))
+        if not isinstance(platform, str) or unique_id is None:
+            continue
+        entry = RegistryEntry(
+            entity_id,
+            disabled=item.get("disabled_by") is not None,
+            name=_given_text(item.get("name")),
+            icon=_given_text(item.get("icon")),
+        )
+        read.by_unique_id[(entity_id.partition(".")[0], platform, unique_id)] = entry
+    for entry in read.by_unique_id.values():
+        if not entry.disabled and (entry.name is not None or entry.icon is not None):
+            read.renamed[entry.entity_id] = entry
+    return read
+
+
+def _given_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def entity_registry_file(runtime: Runtime) -> EntityRegistryFile:
+    """The runtime's entity registry file, read once (again when its config dir changes)."""
+    known = runtime.components.get(_ENTITY_REGISTRY_COMPONENT)
+    if not isinstance(known, EntityRegistryFile) or known.config_dir != runtime.config_dir:
+        known = read_entity_registry_file(runtime.config_dir)
+        runtime.components[_ENTITY_REGISTRY_COMPONENT] = known
+    return known
 
 
 def _unavailable_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,11 +285,13 @@ def import_ha_registries(
     registries: Registries,
     config_dir: Path,
     unavailable: dict[str, dict[str, Any]] | None = None,
+    entity_file: EntityRegistryFile | None = None,
 ) -> list[ConfigIssue]:
     """Read the Home Assistant registries found in ``config_dir/.storage`` into
     ``registries``; the warnings about what could not be read. ``unavailable``, when
     given, receives the attributes of each imported entity's unavailable state (see
-    :func:`write_registry_only_states`)."""
+    :func:`write_registry_only_states`). ``entity_file``: the entity registry file
+    already read (:func:`entity_registry_file`), else it is read here."""
     warnings: list[ConfigIssue] = []
     folder = config_dir / STORAGE_DIR
     if not folder.is_dir():
@@ -210,7 +300,13 @@ def import_ha_registries(
         path = folder / file_name
         if not path.is_file():
             continue
-        for index, item in enumerate(_entries(path, list_key, warnings)):
+        if read is _entity:
+            entity_file = entity_file or read_entity_registry_file(config_dir)
+            warnings.extend(entity_file.warnings)
+            items = entity_file.items
+        else:
+            items = _entries(path, list_key, warnings)
+        for index, item in enumerate(items):
             try:
                 if not isinstance(item, dict):
                     raise _BadEntry(f"expected a mapping, got {item!r}")

@@ -18,13 +18,18 @@ error naming the file, the item and the key, and the other items are read.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Container, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue
-from homeloom.orchestrator._ha_registries import STORAGE_DIR
+from homeloom.orchestrator import ConfigIssue, Runtime
+from homeloom.orchestrator._ha_registries import (
+    STORAGE_DIR,
+    EntityRegistryFile,
+    RegistryEntry,
+    entity_registry_file,
+)
 
 from ._slugs import entity_id_for
 
@@ -40,7 +45,6 @@ __all__ = [
     "stored_item_issue",
 ]
 
-ENTITY_REGISTRY = "core.entity_registry"
 # What reads one item: its settings, or the issue that keeps it out.
 ItemReader = Callable[[Any, str], tuple[dict[str, Any] | None, ConfigIssue | None]]
 
@@ -130,21 +134,14 @@ def read_stored_items(
 
 
 @dataclass(frozen=True, slots=True)
-class Registered:
-    """An entity registry entry: the entity id it gives, and whether it is disabled."""
-
-    entity_id: str
-    disabled: bool
-
-
-@dataclass(frozen=True, slots=True)
 class EntityRegistry:
-    """The entity registry's entries of some platforms, by (platform, unique id)."""
+    """What the entity registry says of the entities of collections, whose platform is
+    their domain: the runtime's one reading of the file (:func:`entity_registry_file`)."""
 
-    entries: dict[tuple[str, str], Registered] = field(default_factory=dict)
+    file: EntityRegistryFile = field(default_factory=EntityRegistryFile)
 
-    def get(self, platform: str, unique_id: Any) -> Registered | None:
-        return self.entries.get((platform, str(unique_id)))
+    def get(self, platform: str, unique_id: Any) -> RegistryEntry | None:
+        return self.file.get(platform, platform, unique_id)
 
     def disabled(self, platform: str, unique_id: Any) -> bool:
         """Whether the entity is disabled there, so Home Assistant does not add it."""
@@ -154,11 +151,7 @@ class EntityRegistry:
     def named_entity_id(self, domain: str, name: str, taken: Container[str]) -> str:
         """An entity id made from ``name`` that is neither ``taken`` nor kept by an entry
         (``_2`` when it is)."""
-        return entity_id_for(domain, name, _Either(taken, self._kept))
-
-    @property
-    def _kept(self) -> frozenset[str]:
-        return frozenset(entry.entity_id for entry in self.entries.values())
+        return entity_id_for(domain, name, _Either(taken, self.file.by_entity_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,27 +163,7 @@ class _Either(Container[str]):
         return entity_id in self.first or entity_id in self.second
 
 
-def read_entity_registry(config_dir: Path | None, platforms: Collection[str]) -> EntityRegistry:
-    """The entity registry's entries of ``platforms`` whose entity id is of their
-    domain; its problems are reported where the registries are imported
-    (:mod:`homeloom.orchestrator._ha_registries`), so here they are passed over."""
-    registry = EntityRegistry()
-    path = (config_dir or Path()) / STORAGE_DIR / ENTITY_REGISTRY
-    if config_dir is None or not path.is_file():
-        return registry
-    try:
-        entries = read_stored_list(path, ("entities",)).items
-    except StorageError:
-        return registry
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("platform") not in platforms:
-            continue
-        entity_id, unique_id = entry.get("entity_id"), entry.get("unique_id")
-        if (
-            isinstance(entity_id, str)
-            and entity_id.startswith(f"{entry['platform']}.")
-            and unique_id is not None
-        ):
-            disabled = entry.get("disabled_by") is not None
-            registry.entries[(entry["platform"], str(unique_id))] = Registered(entity_id, disabled)
-    return registry
+def read_entity_registry(runtime: Runtime) -> EntityRegistry:
+    """The entity registry's entries, read once per runtime; its problems are reported
+    where the registries are imported (:mod:`homeloom.orchestrator._ha_registries`)."""
+    return EntityRegistry(entity_registry_file(runtime))

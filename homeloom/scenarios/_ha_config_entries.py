@@ -33,15 +33,19 @@ are named in one warning: the entities they would make will not exist.
 
 from __future__ import annotations
 
-import json
+from collections import ChainMap
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Runtime
-from homeloom.orchestrator._ha_registries import STORAGE_DIR
-from homeloom.orchestrator._states import valid_entity_id
+from homeloom.orchestrator._ha_registries import (
+    STORAGE_DIR,
+    EntityRegistryFile,
+    RegistryEntry,
+    entity_registry_file,
+)
 
 from ._computed_entries import COMPUTED_HELPER_DOMAINS, entry_identity, make_computed_helper
 from ._entity_hooks import Stoppable
@@ -66,7 +70,6 @@ __all__ = [
 
 ENTRIES_FILE = "core.config_entries"
 _MADE = "config_entries"  # runtime.components[_MADE]: the entries made, by entry id
-_REGISTRY_FILE = "core.entity_registry"
 _TEMPLATE_TYPES = frozenset({"sensor", "binary_sensor"})
 # Home Assistant's binary sensor group reads ``all`` without a default: an entry
 # lacking it is not set up; the light and switch groups take false.
@@ -127,16 +130,6 @@ def made_entries(runtime: Runtime) -> dict[str, MadeEntry]:
     """The house's entries whose entities were made, by entry id."""
     made: dict[str, MadeEntry] = runtime.components.setdefault(_MADE, {})
     return made
-
-
-@dataclass(frozen=True, slots=True)
-class _Registered:
-    """What the entity registry keeps of an entity: its id, the name the resident
-    gave it, whether it is disabled."""
-
-    entity_id: str
-    name: str | None
-    disabled: bool
 
 
 def _read_entries(path: Path) -> tuple[list[Any], str | None]:
@@ -213,12 +206,12 @@ def setup_config_entry_helpers(runtime: Runtime) -> tuple[list[ConfigIssue], lis
     helpers = [entry for entry in wanted if entry.provided()]
     if not helpers:
         return [], warnings
-    registry = _registry(runtime.config_dir / STORAGE_DIR / _REGISTRY_FILE)
+    registry = entity_registry_file(runtime)
     # Template entities first, as their YAML forms are set up before platform groups.
     helpers.sort(key=lambda entry: entry.domain != "template")
     errors = []
     for entry in helpers:
-        issues, made = _setup(runtime, entry, registry, path)
+        issues, made = _setup(runtime, entry, registry, registry.by_unique_id, path)
         errors.extend(issues)
         if made is not None:
             made_entries(runtime)[entry.entry_id] = made
@@ -248,11 +241,14 @@ def setup_entry_again(
     if not found or found[0].disabled or not found[0].provided():
         return []
     entry = found[0]
-    registry = _registry(runtime.config_dir / STORAGE_DIR / _REGISTRY_FILE)
-    for (domain, unique_id), entity_id in kept.items():
-        key = (domain, entry.domain, unique_id)
-        registry.by_unique_id.setdefault(key, _Registered(entity_id, None, False))
-    errors, made = _setup(runtime, entry, registry, path)
+    registry = entity_registry_file(runtime)
+    ids_kept = {
+        (domain, entry.domain, unique_id): RegistryEntry(entity_id, disabled=False)
+        for (domain, unique_id), entity_id in kept.items()
+    }
+    # The registry's entries first: an id it keeps wins over the one the entity had.
+    registered = ChainMap(registry.by_unique_id, ids_kept)
+    errors, made = _setup(runtime, entry, registry, registered, path)
     if made is not None:
         made_entries(runtime)[entry_id] = made
     return errors
@@ -264,48 +260,18 @@ def _described(entry: _Entry) -> str:
     return f"{entry.domain} {entry.title!r}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Registry:
-    """The entity registry's entities by (domain, platform, unique id), and their
-    entity ids by registry id."""
-
-    by_unique_id: dict[tuple[str, str, str], _Registered] = field(default_factory=dict)
-    by_registry_id: dict[str, str] = field(default_factory=dict)
-    items: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # by entity id
-
-
-def _registry(path: Path) -> _Registry:
-    """The entity registry file read; its problems were reported when the registries
-    were imported, so here an unreadable file or entry is passed over."""
-    registry = _Registry()
-    try:
-        items = json.loads(path.read_text(encoding="utf-8"))["data"]["entities"]
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError):
-        return registry
-    for item in items if isinstance(items, list) else []:
-        entity_id = item.get("entity_id") if isinstance(item, dict) else None
-        if not isinstance(entity_id, str) or not valid_entity_id(entity_id):
-            continue
-        registry.items[entity_id] = item
-        if isinstance(item.get("id"), str):
-            registry.by_registry_id[item["id"]] = entity_id
-        platform, unique_id, name = item.get("platform"), item.get("unique_id"), item.get("name")
-        if isinstance(platform, str) and isinstance(unique_id, str):
-            registry.by_unique_id[(entity_id.split(".", 1)[0], platform, unique_id)] = _Registered(
-                entity_id,
-                name if isinstance(name, str) and name else None,
-                item.get("disabled_by") is not None,
-            )
-    return registry
-
-
 def _setup(
-    runtime: Runtime, entry: _Entry, registry: _Registry, path: Path
+    runtime: Runtime,
+    entry: _Entry,
+    registry: EntityRegistryFile,
+    by_unique_id: Mapping[tuple[str, str, str], RegistryEntry],
+    path: Path,
 ) -> tuple[list[ConfigIssue], MadeEntry | None]:
-    """Make the entry's entities; the errors that stop it, naming the file and entry,
-    and what was made."""
+    """Make the entry's entities, named as ``by_unique_id`` (the registry's entries by
+    entity domain, platform and unique id) says; the errors that stop it, naming the
+    file and entry, and what was made."""
     entity_domain = _ENTITY_DOMAINS.get(entry.domain, str(entry.helper_type))
-    registered = registry.by_unique_id.get((entity_domain, entry.domain, entry.entry_id))
+    registered = by_unique_id.get((entity_domain, entry.domain, entry.entry_id))
     if registered is not None and registered.disabled:
         return [], None  # Home Assistant does not add an entity disabled in its registry
     about = f"{entry.domain} entry {entry.title!r} ({entry.entry_id}): "
@@ -319,7 +285,7 @@ def _setup(
                 entry.entry_id,
                 entry.title,
                 entry.options,
-                lambda domain, unique_id: _registered_id(registry, domain, unique_id),
+                lambda domain, unique_id: _registered_id(by_unique_id, domain, unique_id),
                 registry.by_registry_id,
             )
             return [], MadeEntry(
@@ -334,7 +300,7 @@ def _setup(
                 entry.title,
                 entry.options,
                 registered,
-                registry.items,
+                registry.by_entity_id,
                 registry.by_registry_id,
             )
         elif entry.domain == "workday":
@@ -368,14 +334,16 @@ def _setup(
     )
 
 
-def _registered_id(registry: _Registry, domain: str, unique_id: str) -> str | None:
+def _registered_id(
+    by_unique_id: Mapping[tuple[str, str, str], RegistryEntry], domain: str, unique_id: str
+) -> str | None:
     """The id the registry keeps for a utility meter's entity (its unique id given)."""
-    registered = registry.by_unique_id.get((domain, "utility_meter", unique_id))
+    registered = by_unique_id.get((domain, "utility_meter", unique_id))
     return None if registered is None else registered.entity_id
 
 
 def _make_template(
-    runtime: Runtime, entry: _Entry, registered: _Registered | None
+    runtime: Runtime, entry: _Entry, registered: RegistryEntry | None
 ) -> _StateBasedEntity:
     domain = str(entry.helper_type)
     item = {key: value for key, value in entry.options.items() if key != "template_type"}
@@ -393,7 +361,7 @@ def _make_template(
 
 
 def _make_group(
-    runtime: Runtime, entry: _Entry, registered: _Registered | None, ids: Mapping[str, str]
+    runtime: Runtime, entry: _Entry, registered: RegistryEntry | None, ids: Mapping[str, str]
 ) -> Stoppable:
     domain = str(entry.helper_type)
     members = _members(entry.options.get("entities"), ids)
@@ -411,7 +379,7 @@ def _make_group(
 
 
 def _make_sensor_group(
-    runtime: Runtime, entry: _Entry, registered: _Registered | None, members: list[str]
+    runtime: Runtime, entry: _Entry, registered: RegistryEntry | None, members: list[str]
 ) -> SensorGroup:
     """A sensor group as Home Assistant makes one from an entry: no unit or classes of
     its own (the members' are taken), non-numeric members ignored unless told."""

@@ -211,10 +211,10 @@ class _Taken(Container[str]):
         return state is not None and not state.restored
 
 
-def read_helper_collections(config_dir: Path | None) -> HelperCollections:
-    """The helper collections in ``config_dir/.storage`` (none without that folder); a
-    file that cannot be read is an issue and is left out."""
-    read = HelperCollections()
+def read_helper_collections(runtime: Runtime) -> HelperCollections:
+    """The helper collections in the runtime's ``config_dir/.storage`` (none without that
+    folder); a file that cannot be read is an issue and is left out."""
+    read, config_dir = HelperCollections(), runtime.config_dir
     folder = (config_dir or Path()) / STORAGE_DIR
     if config_dir is None or not folder.is_dir():
         return read
@@ -226,5 +226,5 @@ def read_helper_collections(config_dir: Path | None) -> HelperCollections:
             read.collections[domain] = read_stored_list(path, ("items",), COLLECTION_VERSION)
         except StorageError as err:
             read.issues.append(ConfigIssue(str(err), file=str(path), key=err.key))
-    read.registry = read_entity_registry(config_dir, COLLECTION_DOMAINS)
+    read.registry = read_entity_registry(runtime)
     return read

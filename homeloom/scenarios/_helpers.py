@@ -35,7 +35,7 @@ async def setup_helpers(runtime: Runtime, config: Mapping[str, Any]) -> list[Con
     reported, good ones set up."""
     issues: list[ConfigIssue] = []
     created: dict[str, HelperEntity] = {}
-    stored = read_helper_collections(runtime.config_dir)
+    stored = read_helper_collections(runtime)
     issues.extend(stored.issues)
     if "group" in config:
         config = {**config, "group": group_items(config["group"])}
@@ -95,7 +95,7 @@ def _install_reload(
             dropped = yaml_items.pop(key)
             created.pop(dropped.entity_id, None)
             dropped.remove(call.context)
-        place = read_helper_collections(runtime.config_dir).place_yaml_item
+        place = read_helper_collections(runtime).place_yaml_item
         added = [item for key, item in wanted.items() if key not in yaml_items and place(item)]
         activate(runtime, kind, added)
         for item in added:

@@ -23,7 +23,6 @@ from homeloom.orchestrator._ha_registries import STORAGE_DIR
 
 from ._errors import issue_at
 from ._ha_collections import StorageError, read_stored_list
-from ._registered_ids import registered_mqtt_items
 from ._yaml_read import format_key_path
 from ._yaml_values import KeyPath
 
@@ -126,7 +125,6 @@ def _read_block(runtime: Runtime, config: Mapping[str, Any], result: MqttBlock) 
             f"{', '.join(sorted(PLATFORMS))}): they are ignored and will not exist"
         )
         result.warnings.append(_issue(config, DOMAIN, (DOMAIN,), message))
-    yaml.items = registered_mqtt_items(runtime, yaml.items)  # their registered ids
     if yaml.items:
         runtime.components[YAML_KEY] = result.items = yaml
 

@@ -199,7 +199,7 @@ def _make_people(runtime: Runtime, chosen: list[dict[str, Any]], people: dict[st
     """The person entities, in order, into ``people``: each named by the entity registry
     if it has its id, else after its name (numbered around the names it keeps); none
     for one disabled there, as Home Assistant adds no disabled entity."""
-    registry = read_entity_registry(runtime.config_dir, (DOMAIN,))
+    registry = read_entity_registry(runtime)
     for settings in chosen:
         if registry.disabled(DOMAIN, settings["id"]):
             continue

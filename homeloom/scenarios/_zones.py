@@ -159,7 +159,7 @@ def setup_zones(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue
     issues: list[ConfigIssue] = []
     zones: dict[str, Zone] = {}
     # The registry keeps its entity ids for the stored zones: others are numbered around them.
-    registry = read_entity_registry(runtime.config_dir, (DOMAIN,))
+    registry = read_entity_registry(runtime)
     _add_yaml_zones(runtime, zones, _yaml_zones(config.get(DOMAIN), issues), registry)
     stored, stored_issues = read_stored_items(runtime.config_dir, DOMAIN, _stored_zone_settings)
     issues.extend(stored_issues)
@@ -224,7 +224,7 @@ def _reload(runtime: Runtime, zones: dict[str, Zone], call: ServiceCall) -> None
         if not zone.editable:
             del zones[entity_id]
             runtime.states.remove(entity_id, context=call.context)
-    registry = read_entity_registry(runtime.config_dir, (DOMAIN,))
+    registry = read_entity_registry(runtime)
     _add_yaml_zones(runtime, zones, chosen, registry)
 
 

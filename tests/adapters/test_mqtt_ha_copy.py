@@ -67,9 +67,12 @@ def _registry_entry(entity_id: str, unique_id: str, **more: Any) -> dict[str, An
     }
 
 
-def _copied_house(tmp_path: Path, port: int, configuration: str) -> Path:
+def _copied_house(
+    tmp_path: Path, port: int, configuration: str, entities: list[dict[str, Any]] | None = None
+) -> Path:
     """A configuration directory as HA leaves it: its mqtt config entry, and an entity
-    registry where the resident renamed the temperature and disabled the occupancy."""
+    registry (``entities``, else one where the resident renamed the temperature and
+    disabled the occupancy)."""
     config_dir = tmp_path / "house"
     config_dir.mkdir()
     (config_dir / "configuration.yaml").write_text(configuration, encoding="utf-8")
@@ -77,7 +80,7 @@ def _copied_house(tmp_path: Path, port: int, configuration: str) -> Path:
     write_config_entries(
         config_dir, {"entry_id": "01HMQTT", "domain": "mqtt", "title": "broker", "data": data}
     )
-    entities = [
+    entities = entities or [
         _registry_entry(RENAMED, f"{IEEE}_temperature_zigbee2mqtt"),
         _registry_entry(DISABLED, f"{IEEE}_occupancy_zigbee2mqtt", disabled_by="user"),
     ]
@@ -252,3 +255,33 @@ def test_what_the_entry_keeps_that_the_adapter_cannot_take_is_a_warning(tmp_path
     adapters, warnings = _broker_of(tmp_path, {"broker": "b", "transport": "websockets"})
     assert adapters == [] and "websockets" in warnings[0]
     assert _broker_of(tmp_path, {"port": 1883}) == ([], [])  # no broker: nothing
+
+
+MQTT_BLOCK = """\
+mqtt:
+  sensor:
+    - {name: Cellar, unique_id: c1, state_topic: cellar/state}
+    - {name: Loft, state_topic: loft/state}
+  switch:
+    - {name: Pump, unique_id: p1, command_topic: pump/set}
+"""
+
+
+async def test_mqtt_block_items_take_their_registered_ids(broker: Broker, tmp_path: Path) -> None:
+    """The ``mqtt:`` block's items with a ``unique_id`` are matched to HA's registry as
+    discovered ones are: renamed there, they take its id; disabled there, none is made."""
+    entities = [
+        _registry_entry("sensor.cellar_renamed", "c1"),
+        _registry_entry("switch.pump", "p1", disabled_by="user"),
+    ]
+    config_dir = _copied_house(tmp_path, broker.port, MQTT_BLOCK, entities)
+    house = House(config_dir, clock=TestClock(), persist=False)
+    await house.setup()
+    assert house.report.errors == []
+    await house.start()
+    await eventually(lambda: _state(house, "sensor.loft") is not None)
+    await eventually(lambda: _state(house, "sensor.cellar_renamed") not in (None, "unavailable"))
+    assert _state(house, "sensor.cellar") is None  # no second entity
+    assert _state(house, "switch.pump") is None
+    assert not any("pump" in entity_id for entity_id in house.runtime.states.entity_ids())
+    await house.stop()

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from homeloom.orchestrator import Context, EntityEntry, Registries, Runtime
+from homeloom.house import House
+from homeloom.orchestrator import (
+    Context,
+    EntityEntry,
+    Registries,
+    Runtime,
+    TestClock,
+    _ha_registries,
+)
 from homeloom.orchestrator._ha_registries import import_ha_registries, write_registry_only_states
 
 LAMP_ID = "0e1a0000000000000000000000000001"
@@ -221,3 +229,40 @@ def test_at_start_only_the_entities_nothing_provides_are_written_unavailable(
         "light.d": ("unavailable", {"restored": True, "friendly_name": "d"}),
         "light.f": ("unavailable", {"restored": True, "friendly_name": "f"}),
     }
+
+
+async def test_a_house_reads_its_entity_registry_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import, the YAML entities', automations', zones', persons' and helpers' ids
+    all come from one reading of ``core.entity_registry``."""
+    entities = [
+        {"entity_id": "sensor.renamed", "id": LAMP_ID, "platform": "template", "unique_id": "t1"},
+        {
+            "entity_id": "automation.kept",
+            "id": DEVICE_ID,
+            "platform": "automation",
+            "unique_id": "a",
+        },
+    ]
+    _write(tmp_path, "core.entity_registry", _registry("e", entities=entities))
+    (tmp_path / "configuration.yaml").write_text(
+        "template:\n  - sensor:\n      - {name: Top, unique_id: t1, state: '1'}\n"
+        "automation:\n  - {id: a, alias: Any, triggers: [], actions: []}\n"
+        "input_boolean:\n  flag: {name: Flag}\n"
+    )
+    read = _ha_registries.read_entity_registry_file
+    reads: list[Path | None] = []
+    monkeypatch.setattr(
+        _ha_registries,
+        "read_entity_registry_file",
+        lambda folder: reads.append(folder) or read(folder),
+    )
+    house = House(tmp_path, clock=TestClock(), persist=False, adapters=False)
+    await house.setup()
+    await house.start()
+    assert house.report.errors == []
+    assert house.runtime.states.get("sensor.renamed") is not None
+    assert house.runtime.states.get("automation.kept") is not None
+    assert reads == [tmp_path]
+    await house.stop()

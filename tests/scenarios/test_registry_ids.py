@@ -12,14 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homeloom.adapters.mqtt._yaml_entities import YamlItem
-from homeloom.orchestrator import ConfigIssue, Runtime, TestClock
+from homeloom.orchestrator import Runtime, TestClock
+from homeloom.orchestrator._ha_registries import entity_registry_file
 from homeloom.scenarios._registered_ids import (
     free_entity_id,
     registered_automation_id,
     registered_entity_id,
-    registered_ids,
-    registered_mqtt_items,
     with_registry_names,
 )
 from tests.scenarios.fuzz_house import junk
@@ -105,39 +103,18 @@ def test_automations_take_the_id_registered_for_their_id(tmp_path: Path) -> None
     assert registered_automation_id(runtime, "Lights", {"automation.lights"}, "a1") is None
 
 
-def test_mqtt_items_take_their_registered_object_ids(tmp_path: Path) -> None:
-    runtime = _runtime(
-        tmp_path,
-        [
-            _entry("sensor.cellar_renamed", "mqtt", "c1"),
-            _entry("switch.pump", "mqtt", "p1", disabled_by="user"),
-        ],
-    )
-    place = ConfigIssue("")
-    items = [
-        YamlItem("sensor", {"name": "Cellar", "unique_id": "c1"}, place),
-        YamlItem("switch", {"name": "Pump", "unique_id": "p1"}, place),
-        YamlItem("sensor", {"name": "Loft"}, place),
-    ]
-    kept = registered_mqtt_items(runtime, items)
-    assert [item.config for item in kept] == [
-        {"name": "Cellar", "unique_id": "c1", "object_id": "cellar_renamed"},
-        {"name": "Loft"},
-    ]
-
-
 @pytest.mark.parametrize("content", ["{not json", '{"data": {"entities": 3}}', "[]"])
 def test_a_registry_that_cannot_be_read_registers_nothing(tmp_path: Path, content: str) -> None:
     runtime = _runtime(tmp_path, content)
-    assert registered_ids(runtime).entries == {}
+    assert entity_registry_file(runtime).by_unique_id == {}
     assert registered_entity_id(runtime, "sensor.a", set(), "template", "t") == "sensor.a"
 
 
 def test_the_registry_is_read_again_for_another_config_dir(tmp_path: Path) -> None:
     runtime = _runtime(tmp_path, [_entry("sensor.one", "template", "t")])
-    assert registered_ids(runtime).kept == {"sensor.one"}
+    assert entity_registry_file(runtime).by_entity_id.keys() == {"sensor.one"}
     runtime.config_dir = None
-    assert registered_ids(runtime).kept == frozenset()
+    assert entity_registry_file(runtime).by_entity_id == {}
 
 
 def test_the_registry_name_and_icon_replace_the_entity_s_own(tmp_path: Path) -> None:
