@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeloom.orchestrator import Context, Event, Runtime, Unsubscribe
+from homeloom.orchestrator import STATE_UNKNOWN, Context, Event, Runtime, State, Unsubscribe
 
 from ._entity_hooks import show_removed
 from ._registered_ids import with_registry_names
 from ._template_entity_config import _Definition
 from ._template_entity_values import _duration_of, _on_off, _sensor_state, _value
-from ._template_states import RenderInfo, TemplateState
+from ._template_states import OwnTemplateState, RenderInfo
 from ._templates import Template, TemplateError, as_boolean
 
 __all__ = ["_StateBasedEntity"]
@@ -89,7 +89,7 @@ class _StateBasedEntity:
         if self.deferred is not None:
             self.deferred()
             self.deferred = None
-        self.rendered_at = self.runtime.now()
+        now = self.rendered_at = self.runtime.now()
         if event is not None and event.data["entity_id"] == self.entity_id:
             self.own_changes += 1
             if self.own_changes > 2 + len(self.definition.attributes):
@@ -98,8 +98,12 @@ class _StateBasedEntity:
         else:
             self.own_changes = 0
         context = event.context if event is not None else Context()
-        current = self.runtime.states.get(self.entity_id)
-        variables = {"this": TemplateState(current) if current is not None else None}
+        # As Home Assistant: ``this`` is the state written last (unknown before the
+        # first write), and reading it makes the entity watch itself.
+        current = self.runtime.states.get(self.entity_id) or State(
+            self.entity_id, STATE_UNKNOWN, {}, now, now, context
+        )
+        variables = {"this": OwnTemplateState(current)}
         reads = _Reads()
         definition = self.definition
         if definition.availability is not None:

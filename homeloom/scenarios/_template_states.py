@@ -14,7 +14,14 @@ from typing import Any
 
 from homeloom.orchestrator import STATE_UNKNOWN, Runtime, State, valid_entity_id
 
-__all__ = ["AllStates", "DomainStates", "RenderInfo", "TemplateState", "render_info"]
+__all__ = [
+    "AllStates",
+    "DomainStates",
+    "OwnTemplateState",
+    "RenderInfo",
+    "TemplateState",
+    "render_info",
+]
 
 
 @dataclass(slots=True)
@@ -120,6 +127,19 @@ class TemplateState:
 
     def as_dict(self) -> dict[str, Any]:
         return self._state.as_dict()
+
+
+class OwnTemplateState(TemplateState):
+    """``this`` in a template entity's templates: reading it (anything but its entity
+    id) counts as reading the entity, so that the entity renders again when its own
+    state changes, as Home Assistant's ``this`` does."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _FIELDS and name != "entity_id":
+            note_entity(object.__getattribute__(self, "_state").entity_id)
+        return object.__getattribute__(self, name)
 
 
 _FIELDS = frozenset(
