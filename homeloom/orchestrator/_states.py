@@ -158,6 +158,9 @@ class StateStore:
         self.get: Callable[[str], State | None] = self._states.get
         # Per entity, in the order they were added.
         self._by_entity: dict[str, list[_Listener]] = {}
+        # Entities whose change is being announced, with the changes written meanwhile:
+        # announced after it, in order, as Home Assistant's queued dispatch does.
+        self._announcing: dict[str, list[Event]] = {}
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
         # Per domain, told when an entity of it first gets a state (see ``on_new``).
         self._on_new: dict[str, list[EventHandler]] = {}
@@ -354,16 +357,39 @@ class StateStore:
             new.last_updated if new is not None else self._clock.now(),
             context,
         )
-        if handlers:
-            tasks = self._tasks
-            value = new.state if new is not None else None
-            for handler, wanted in tuple(handlers):
-                if wanted is None or value in wanted:
-                    call_handler(handler, event, tasks)
-        # Asked after the trackers (one may have started listening): a write tracked
-        # by its triggers alone, as most are, has nobody else to tell.
-        if bus.wants(EVENT_STATE_CHANGED):
-            bus.dispatch(event)
+        announcing = self._announcing
+        if entity_id in announcing:  # written again by a listener of its change: after it
+            announcing[entity_id].append(event)
+            return
+        later: list[Event] = []
+        announcing[entity_id] = later
+        try:
+            if handlers:
+                tasks = self._tasks
+                value = new.state if new is not None else None
+                for handler, wanted in tuple(handlers):
+                    if wanted is None or value in wanted:
+                        call_handler(handler, event, tasks)
+            # Asked after the trackers (one may have started listening): a write tracked
+            # by its triggers alone, as most are, has nobody else to tell.
+            if bus.wants(EVENT_STATE_CHANGED):
+                bus.dispatch(event)
+            while later:
+                self._announce_later(entity_id, later.pop(0))
+        finally:
+            del announcing[entity_id]
+
+    def _announce_later(self, entity_id: str, event: Event) -> None:
+        """A change written while the one before was being announced, announced now
+        (the first announcement is inline in :meth:`_announce`: it is on every write's
+        path, where a call costs)."""
+        new: State | None = event.data["new_state"]
+        value = new.state if new is not None else None
+        for handler, wanted in tuple(self._by_entity.get(entity_id, ())):
+            if wanted is None or value in wanted:
+                call_handler(handler, event, self._tasks)
+        if self._bus.wants(EVENT_STATE_CHANGED):
+            self._bus.dispatch(event)
 
 
 StateListener = Callable[[Event], None]

@@ -183,3 +183,39 @@ async def test_track_takes_ids_and_states_in_any_form(runtime: Runtime) -> None:
     for undo in untrack:
         undo()
     assert runtime.states.tracked_entity_count() == 0
+
+
+async def test_a_change_written_by_a_listener_of_the_same_entity_is_heard_after_it(
+    runtime: Runtime,
+) -> None:
+    """A listener that clamps a value writes the entity again while its first change is
+    being announced: every listener still hears 50 → 95 before 95 → 80, as in Home
+    Assistant, whose state-change dispatch is queued."""
+    heard: list[tuple[str, str, str]] = []
+
+    def clamp(event: Event) -> None:
+        if float(event.data["new_state"].state) > 80:
+            runtime.states.set("input_number.volume", "80")
+
+    def note(who: str) -> Callable[[Event], None]:
+        def listener(event: Event) -> None:
+            old, new = event.data["old_state"], event.data["new_state"]
+            heard.append((who, old.state, new.state))
+
+        return listener
+
+    runtime.states.set("input_number.volume", "50")
+    runtime.states.track(["input_number.volume"], note("first"))
+    runtime.states.track(["input_number.volume"], clamp)
+    runtime.states.track(["input_number.volume"], note("last"))
+    runtime.bus.listen(EVENT_STATE_CHANGED, note("bus"))
+    runtime.states.set("input_number.volume", "95")
+    assert heard == [
+        ("first", "50", "95"),
+        ("last", "50", "95"),
+        ("bus", "50", "95"),
+        ("first", "95", "80"),
+        ("last", "95", "80"),
+        ("bus", "95", "80"),
+    ]
+    assert runtime.states.get("input_number.volume").state == "80"  # type: ignore[union-attr]
