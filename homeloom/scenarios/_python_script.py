@@ -91,6 +91,7 @@ class PythonScripts:
         self._running: set[ScriptHost] = set()
         self._sleep_warned = [False]
         self._threads: ThreadPoolExecutor | None = None
+        self._closed = False
         runtime.on_stop(self.close)
 
     def discover(self) -> list[ConfigIssue]:
@@ -116,6 +117,9 @@ class PythonScripts:
             _LOGGER.error("Error loading script %s", issue)
 
     async def handle(self, call: ServiceCall) -> ServiceResponse | None:
+        if self._closed:  # a call still on its way as the house stops: no new thread
+            _LOGGER.info("Not executing %s.py: the house is stopping", call.service)
+            return None
         loop = asyncio.get_running_loop()
         host = ScriptHost(self.runtime, loop, call.context)
         self._running.add(host)
@@ -125,11 +129,15 @@ class PythonScripts:
             )
             response: ServiceResponse | None = await loop.run_in_executor(self._pool(), run)
         finally:
+            # Also when the call is cancelled (the house stopping, a restarted run): the
+            # script left behind stops at its next step instead of running on unseen.
+            host.stop.set()
             self._running.discard(host)
         return response
 
     def close(self) -> None:
         """Stop the running scripts at their next step (or sleep), and the threads."""
+        self._closed = True
         for host in self._running:
             host.stop.set()
         if self._threads is not None:

@@ -3,9 +3,11 @@ scripts, failures are named by file and line, reload, responses, and the footpri
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,13 +170,35 @@ async def test_reload_finds_new_scripts_and_forgets_removed_ones(tmp_path: Path)
         await house.stop()
 
 
+def _script_threads_left() -> list[threading.Thread]:
+    """The scripts' worker threads still alive a while after the house stopped: one
+    asleep in a script would keep the process from exiting."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("python_script"):
+            thread.join(20)
+    return [t for t in threading.enumerate() if t.name.startswith("python_script")]
+
+
 async def test_a_running_script_stops_with_the_house(tmp_path: Path) -> None:
-    house = await _house(tmp_path, {"nap.py": "time.sleep(600)\n"})
+    script = "hass.states.set('sensor.nap', 'asleep')\ntime.sleep(600)\n"
+    house = await _house(tmp_path, {"nap.py": script})
+    asleep = asyncio.Event()
+    house.runtime.states.track(["sensor.nap"], lambda event: asleep.set())
     task = house.runtime.create_background_task(_respond(house, "nap"))
+    await asyncio.wait_for(asleep.wait(), 20)  # the script's thread is in its sleep
     began = time.monotonic()
     await house.stop()
     assert task.done()
     assert time.monotonic() - began < 20
+    assert not _script_threads_left()
+
+
+async def test_a_call_arriving_as_the_house_stops_starts_no_script(tmp_path: Path) -> None:
+    house = await _house(tmp_path, {"nap.py": "time.sleep(600)\n"})
+    task = house.runtime.create_background_task(_respond(house, "nap"))
+    await house.stop()  # as the call's task starts
+    assert task.done()
+    assert not _script_threads_left()
 
 
 _PROBE = """
