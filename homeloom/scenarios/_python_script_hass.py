@@ -76,7 +76,9 @@ class _ReadOnlyDict(dict[str, Any]):
 class StateView(ScriptFacade):
     """A state as a script reads it."""
 
-    __slots__ = ("attributes", "entity_id", "last_changed", "last_updated", "state")
+    # ``_state``: what the derived names are read from; the sandbox refuses names
+    # starting with an underscore, so the script never reaches the State itself.
+    __slots__ = ("_state", "attributes", "entity_id", "last_changed", "last_updated", "state")
     SCRIPT_NAMES = frozenset(
         {"attributes", "entity_id", "last_changed", "last_updated", "state"}
         | {"domain", "name", "object_id", "as_dict"}
@@ -84,6 +86,7 @@ class StateView(ScriptFacade):
     SCRIPT_TYPE = "State"
 
     def __init__(self, state: State) -> None:
+        self._state = state
         self.entity_id = state.entity_id
         self.state = state.state
         self.attributes = _ReadOnlyDict(state.attributes)
@@ -92,16 +95,15 @@ class StateView(ScriptFacade):
 
     @property
     def domain(self) -> str:
-        return self.entity_id.partition(".")[0]
+        return self._state.domain
 
     @property
     def object_id(self) -> str:
-        return self.entity_id.partition(".")[2]
+        return self._state.object_id
 
     @property
     def name(self) -> str:
-        name = self.attributes.get("friendly_name")
-        return name if isinstance(name, str) and name else self.object_id.replace("_", " ")
+        return self._state.name
 
     def as_dict(self) -> dict[str, Any]:
         return {

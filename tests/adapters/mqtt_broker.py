@@ -8,7 +8,7 @@ import shutil
 import socket
 from pathlib import Path
 
-__all__ = ["Broker", "find_mosquitto"]
+__all__ = ["MOSQUITTO", "Broker", "find_mosquitto"]
 
 
 def find_mosquitto() -> str | None:
@@ -16,6 +16,10 @@ def find_mosquitto() -> str | None:
     if found is None and Path("/usr/sbin/mosquitto").exists():
         found = "/usr/sbin/mosquitto"
     return found
+
+
+# The broker's binary, None where mosquitto is not installed (the MQTT tests skip).
+MOSQUITTO = find_mosquitto()
 
 
 def _free_port() -> int:

@@ -17,10 +17,9 @@ from homeloom.adapters import AdapterManager
 from homeloom.adapters.mqtt import MqttAdapter, MqttRouter
 from homeloom.adapters.mqtt._connection import client_logger
 from homeloom.orchestrator import Runtime, State
-from tests.adapters.mqtt_broker import Broker, find_mosquitto
+from tests.adapters.mqtt_broker import MOSQUITTO, Broker
 from tests.adapters.mqtt_z2m import DEVICES, MqttProbe, Zigbee2MqttSim
 
-MOSQUITTO = find_mosquitto()
 needs_broker = pytest.mark.skipif(
     MOSQUITTO is None, reason="mosquitto is not installed (.ci/run installs it)"
 )
@@ -45,27 +44,11 @@ async def eventually(
 
 
 @pytest.fixture
-async def broker(tmp_path: Path) -> AsyncIterator[Broker]:
-    if MOSQUITTO is None:
-        pytest.skip("mosquitto is not installed")
-    server = Broker(MOSQUITTO, tmp_path)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def bridge(broker: Broker) -> AsyncIterator[Zigbee2MqttSim]:
     sim = Zigbee2MqttSim(broker.port)
     await sim.start()
     yield sim
     await sim.stop()
-
-
-@pytest.fixture
-async def probe(broker: Broker) -> AsyncIterator[MqttProbe]:
-    async with MqttProbe(broker.port) as client:
-        yield client
 
 
 def _router(runtime: Runtime) -> MqttRouter:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from homeloom.orchestrator import Runtime, TestClock
 from homeloom.scenarios._mqtt_yaml import setup_mqtt_block
 from tests.adapters.mqtt_broker import Broker
 from tests.adapters.mqtt_z2m import MqttProbe
-from tests.adapters.test_mqtt import MOSQUITTO, eventually
+from tests.adapters.test_mqtt import eventually
 from tests.scenarios.config_files import write_config_entries
 
 IEEE = "0x00158d0001a2b3c4"
@@ -38,23 +37,6 @@ automation:
       - action: mqtt.publish
         data: {topic: fan/set, payload: "ON"}
 """
-
-
-@pytest.fixture
-async def broker(tmp_path: Path) -> AsyncIterator[Broker]:
-    if MOSQUITTO is None:
-        pytest.skip("mosquitto is not installed")
-    (tmp_path / "broker").mkdir()
-    server = Broker(MOSQUITTO, tmp_path / "broker")
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def probe(broker: Broker) -> AsyncIterator[MqttProbe]:
-    async with MqttProbe(broker.port) as client:
-        yield client
 
 
 def _registry_entry(entity_id: str, unique_id: str, **more: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from homeloom.house import House
 from homeloom.orchestrator import HomeloomError, TestClock
 from tests.adapters.mqtt_broker import Broker
 from tests.adapters.mqtt_z2m import MqttProbe
-from tests.adapters.test_mqtt import MOSQUITTO, eventually
+from tests.adapters.test_mqtt import eventually
 from tests.scenarios.fuzz_house import FUZZ, config_dir, junk, mostly, no_failures_logged
 
 BLOCK = """\
@@ -82,23 +81,6 @@ adapters:
     port: {port}
     zigbee2mqtt: false
 """
-
-
-@pytest.fixture
-async def broker(tmp_path: Path) -> AsyncIterator[Broker]:
-    if MOSQUITTO is None:
-        pytest.skip("mosquitto is not installed")
-    server = Broker(MOSQUITTO, tmp_path / "broker")
-    (tmp_path / "broker").mkdir()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def probe(broker: Broker) -> AsyncIterator[MqttProbe]:
-    async with MqttProbe(broker.port) as client:
-        yield client
 
 
 def _house_dir(tmp_path: Path, text: str) -> Path:
