@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ._actions import STEP_KINDS
+
 __all__ = ["SCHEMA_FILE", "automation_schema", "write_schema"]
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "automations.schema.json"
@@ -154,28 +156,9 @@ _CONDITION = {
         {"type": "object", "required": ["not"], "properties": {"not": {"type": "array"}}},
     ]
 }
-_STEP_KEYS = (
-    "service",
-    "action",
-    "delay",
-    "wait_template",
-    "wait_for_trigger",
-    "event",
-    "condition",
-    "choose",
-    "if",
-    "repeat",
-    "parallel",
-    "sequence",
-    "variables",
-    "stop",
-    "scene",
-    "device_id",
-    "set_conversation_response",
-)
 _ACTION = {
     "type": "object",
-    "anyOf": [{"required": [key]} for key in _STEP_KEYS],
+    "anyOf": [{"required": [key]} for key in STEP_KINDS],
     "properties": {
         "alias": {"type": "string"},
         "enabled": {"anyOf": [{"type": "boolean"}, _TEMPLATE]},
