@@ -27,6 +27,7 @@ from homeloom.orchestrator import (
     Unsubscribe,
     slugify,
 )
+from homeloom.orchestrator._ha_registries import entity_registry_file
 
 if TYPE_CHECKING:
     from ._manager import AdapterSlot
@@ -90,6 +91,9 @@ class AdapterHub:
         self._runtime = runtime
         self._slot = slot
         self.logger = logging.getLogger(f"homeloom.adapters.{slot.name}")
+        # What Home Assistant's entity registry shows of an entity in place of what the
+        # adapter reports (a name, icon or device class a resident gave it), by entity id.
+        self._registry_shown: dict[str, dict[str, str]] = {}
 
     @property
     def name(self) -> str:
@@ -163,11 +167,29 @@ class AdapterHub:
             )
             return entry.entity_id
         self._slot.own(entry.entity_id)
+        shown = self._shown_by_registry(description, entry.entity_id)
+        if shown:
+            self._registry_shown[entry.entity_id] = shown
+        else:
+            self._registry_shown.pop(entry.entity_id, None)
         base = {"friendly_name": description.name}
         if description.device_class:
             base["device_class"] = description.device_class
         self.set_state(entry.entity_id, state, {**base, **(attributes or {})})
         return entry.entity_id
+
+    def _shown_by_registry(self, description: EntityDescription, entity_id: str) -> dict[str, str]:
+        """The name, icon and device class the resident gave the entity in Home
+        Assistant's UI (``RegistryEntry.shown``), when it took its registered id by the
+        platform and unique id it had there; none otherwise."""
+        if description.ha_platform is None or description.ha_unique_id is None:
+            return {}
+        registered = entity_registry_file(self._runtime).get(
+            description.domain, description.ha_platform, description.ha_unique_id
+        )
+        if registered is None or registered.disabled or registered.entity_id != entity_id:
+            return {}
+        return registered.shown()
 
     def disabled(self, entity_id: str) -> bool:
         """Whether :meth:`add_entity` left ``entity_id`` out: disabled in Home Assistant."""
@@ -187,6 +209,9 @@ class AdapterHub:
         attrs = dict(attributes or {})
         if merge and current is not None:
             attrs = {**{k: v for k, v in current.attributes.items() if k != "restored"}, **attrs}
+        shown = self._registry_shown.get(entity_id)
+        if shown:  # as Home Assistant writes each state of a registered entity
+            attrs.update(shown)
         self._runtime.states.set(entity_id, state, attrs, source=self.name)
 
     def state(self, entity_id: str) -> Any:

@@ -185,13 +185,27 @@ def _entries(path: Path, list_key: str, warnings: list[ConfigIssue]) -> list[Any
 @dataclass(frozen=True, slots=True)
 class RegistryEntry:
     """What the entity registry keeps of an entity, as the setups that name entities
-    read it: the entity id it gives, whether it is disabled, and the name and icon a
-    resident gave the entity in the UI (None when not)."""
+    read it: the entity id it gives, whether it is disabled, and the name, icon and
+    device class ("Show as") a resident gave the entity in the UI (None when not)."""
 
     entity_id: str
     disabled: bool
     name: str | None = None
     icon: str | None = None
+    device_class: str | None = None
+
+    def shown(self) -> dict[str, str]:
+        """The attributes the entry gives its entity's state in place of the entity's
+        own, as Home Assistant writes every state of a registered entity: its name as
+        ``friendly_name``, its icon and its device class, those the resident set."""
+        shown = {}
+        if self.device_class is not None:
+            shown["device_class"] = self.device_class
+        if self.icon is not None:
+            shown["icon"] = self.icon
+        if self.name is not None:
+            shown["friendly_name"] = self.name
+        return shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +223,8 @@ class EntityRegistryFile:
     by_registry_id: dict[str, str] = field(default_factory=dict)  # entity ids by 32-hex id
     # Every entity id it keeps (an id made from a name steps around them), its entry as written.
     by_entity_id: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    # The enabled entries giving their entity a name or an icon, by entity id.
+    # The enabled entries giving their entity a name, an icon or a device class, by
+    # entity id.
     renamed: dict[str, RegistryEntry] = field(default_factory=dict)
 
     def get(self, domain: str, platform: str, unique_id: Any) -> RegistryEntry | None:
@@ -238,10 +253,11 @@ def read_entity_registry_file(config_dir: Path | None) -> EntityRegistryFile:
             disabled=item.get("disabled_by") is not None,
             name=_given_text(item.get("name")),
             icon=_given_text(item.get("icon")),
+            device_class=_given_text(item.get("device_class")),
         )
         read.by_unique_id[(entity_id.partition(".")[0], platform, unique_id)] = entry
     for entry in read.by_unique_id.values():
-        if not entry.disabled and (entry.name is not None or entry.icon is not None):
+        if not entry.disabled and entry.shown():
             read.renamed[entry.entity_id] = entry
     return read
 

@@ -62,6 +62,7 @@ class Automation:
         "friendly_name",
         "label",
         "last_triggered",
+        "registry_shown",
         "script",
         "spec",
         "stored_trace_dicts",
@@ -99,6 +100,11 @@ class Automation:
         # the entity registry), else ``name``, which its runs, traces and logbook keep.
         renamed = registry_names(runtime, entity_id)
         self.friendly_name = renamed.name if renamed and renamed.name else name
+        # The icon and device class a resident gave it there (an automation has neither
+        # of its own), added to its state; None, as for most, costs a state nothing.
+        shown = renamed.shown() if renamed else {}
+        shown.pop("friendly_name", None)
+        self.registry_shown: dict[str, str] | None = shown or None
         options = spec.options  # read once: each of the spec's options is a property
         script = self.script = Script(
             runtime,
@@ -201,6 +207,8 @@ class Automation:
             attributes["max"] = options.max_runs
         if spec.id is not None:  # as Home Assistant: no id, no id attribute
             attributes["id"] = spec.id
+        if self.registry_shown:
+            attributes.update(self.registry_shown)
         # Wrapped, the store keeps the mapping as it is rather than copying it: nothing
         # else holds this dict.
         script.runtime.states.set(

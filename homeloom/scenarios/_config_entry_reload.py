@@ -92,7 +92,8 @@ def _domain_of(runtime: Runtime, entry_id: str) -> str | None:
 
 def _entries_of_targets(runtime: Runtime, call: ServiceCall) -> set[str]:
     """The entries of the call's entities (explicit, or by area, device, floor, label)
-    and of its devices."""
+    and of its devices, named or in a named area: as Home Assistant, a device's entries
+    count even when it has no entity."""
     found: set[str] = set()
     by_entity = {
         entity_id: made.entry_id
@@ -103,12 +104,18 @@ def _entries_of_targets(runtime: Runtime, call: ServiceCall) -> set[str]:
         if isinstance(item.get("config_entry_id"), str):
             by_entity.setdefault(str(item.get("entity_id")), item["config_entry_id"])
     found.update(by_entity[e] for e in call.entity_ids if e in by_entity)
-    devices = call.target.get("device_id") or []
-    devices = [devices] if isinstance(devices, str) else list(devices)
+    devices, areas = _targeted(call, "device_id"), _targeted(call, "area_id")
     for item in _stored(runtime, _DEVICE_REGISTRY_FILE, "devices"):
-        if item.get("id") in devices and isinstance(item.get("config_entries"), list):
+        named = item.get("id") in devices or item.get("area_id") in areas
+        if named and isinstance(item.get("config_entries"), list):
             found.update(str(entry_id) for entry_id in item["config_entries"])
     return found
+
+
+def _targeted(call: ServiceCall, key: str) -> set[str]:
+    """The ids the call's target gives under ``key`` (one, or a list)."""
+    value = call.target.get(key) or []
+    return {str(item) for item in (value if isinstance(value, list | tuple) else [value])}
 
 
 def _stored(runtime: Runtime, name: str, key: str) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ __all__ = ["Hooks", "Stoppable", "show_removed", "stop_entity"]
 # What Home Assistant's entity registry keeps of an entity and shows once it is gone:
 # the name, classes, icon, features (0 when none) and capabilities (a sensor's state
 # class, a select's options, a light's colour modes...). Its unit is the one the entity
-# had when first registered, before it read its sources: none, for these helpers.
+# had when first registered, before it read its sources: none, for these helpers but
+# the template sensors with a unit of their own (``show_removed``'s ``unit``).
 _KEPT = (
     "friendly_name",
     "device_class",
@@ -72,15 +73,17 @@ def stop_entity(runtime: Runtime, hooks: Hooks, *entity_ids: str) -> None:
     show_removed(runtime, *entity_ids)
 
 
-def show_removed(runtime: Runtime, *entity_ids: str) -> None:
+def show_removed(runtime: Runtime, *entity_ids: str, unit: str | None = None) -> None:
     """Show the entities as Home Assistant shows an entity of its entity registry once
     removed (every config entry's entity is there): ``unavailable``, ``restored``, with
     what the registry keeps of it (name, classes, icon, features and capabilities),
-    here taken from its last state."""
+    here taken from its last state, and ``unit``, the unit it had when made."""
     for entity_id in entity_ids:
         last = runtime.states.get(entity_id)
         kept = (
             {} if last is None else {k: last.attributes[k] for k in _KEPT if k in last.attributes}
         )
         shown = {"restored": True, "supported_features": 0, **kept}
+        if unit is not None:
+            shown["unit_of_measurement"] = unit
         runtime.states.set(entity_id, "unavailable", shown)

@@ -15,8 +15,9 @@ automations name those ids, so an entity set up here takes the same one:
   taken nor kept by any registry entry, nor held by a live state (``_2``, ``_3``...),
   as Home Assistant generates one.
 
-A name or an icon the resident gave such an entity there replaces its own in its
-state (``with_registry_names``, called where each platform writes its state; an
+A name, an icon or a device class ("Show as") the resident gave such an entity
+there replaces its own in its state, or is added where it has none, whatever its
+domain (``with_registry_names``, called where each platform writes its state; an
 automation and a script take theirs once, at setup: ``registry_names``).
 
 The registry file is read once per runtime and kept on it; its problems are
@@ -48,7 +49,8 @@ _AUTOMATION = "automation"  # its entity domain and platform
 
 def registry_names(runtime: Runtime, entity_id: str) -> RegistryEntry | None:
     """The registry entry of the entity that took ``entity_id`` by its unique id, when
-    a resident gave it a name or an icon in Home Assistant's UI; else None."""
+    a resident gave it a name, an icon or a device class in Home Assistant's UI; else
+    None."""
     return entity_registry_file(runtime).renamed.get(entity_id)
 
 
@@ -56,18 +58,13 @@ def with_registry_names(
     runtime: Runtime, entity_id: str, attributes: Mapping[str, Any]
 ) -> Mapping[str, Any]:
     """``attributes`` of the entity that took ``entity_id`` by its unique id, with the
-    name (as its ``friendly_name``) and the icon its registry entry gives it in place of
-    its own, as Home Assistant shows every entity, available or not; ``attributes``
-    itself when the entry gives neither."""
+    name (as its ``friendly_name``), the icon and the device class its registry entry
+    gives it in place of its own (or where it has none), as Home Assistant shows every
+    entity, available or not; ``attributes`` itself when the entry gives none."""
     entry = entity_registry_file(runtime).renamed.get(entity_id)
     if entry is None:
         return attributes
-    shown = dict(attributes)
-    if entry.icon is not None:
-        shown["icon"] = entry.icon
-    if entry.name is not None:
-        shown["friendly_name"] = entry.name
-    return shown
+    return {**attributes, **entry.shown()}
 
 
 def free_entity_id(base: str, taken: set[str], runtime: Runtime) -> str:

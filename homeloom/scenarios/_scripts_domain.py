@@ -141,11 +141,13 @@ class ScriptEntity:
         # As Home Assistant: named by its alias, else by its key as written.
         self.alias = str(alias) if alias is not None else object_id
         # Its state's name and icon: those a resident gave it in Home Assistant's UI,
-        # else its own (its runs and ``script_started`` keep its alias).
+        # else its own (its runs and ``script_started`` keep its alias); and the device
+        # class given there (a script has none of its own).
         renamed = registry_names(runtime, entity_id)
         icon = config.get("icon")
         self.shown_name = renamed.name if renamed and renamed.name else self.alias
         self.icon = renamed.icon if renamed and renamed.icon else icon and str(icon)
+        self.device_class = renamed.device_class if renamed else None
         self.config = config
         self.script = _EntityScript(
             runtime,
@@ -200,6 +202,8 @@ class ScriptEntity:
             attributes["max"] = script.max_runs
         if script.last_action:
             attributes["last_action"] = script.last_action
+        if self.device_class is not None:
+            attributes["device_class"] = self.device_class
         if self.icon is not None:
             attributes["icon"] = self.icon
         attributes["friendly_name"] = self.shown_name

@@ -64,7 +64,8 @@ class _StateBasedEntity:
             if cancel is not None:
                 cancel()
         self.untrack = self.untick = self.delayed = self.deferred = self.unrefresh = None
-        show_removed(self.runtime, self.entity_id)
+        # Its unit is fixed: Home Assistant's registry kept it when the entity was added.
+        show_removed(self.runtime, self.entity_id, unit=self.definition.unit)
 
     def refresh(self) -> None:
         """A forced update (``homeassistant.update_entity``): every template rendered

@@ -117,25 +117,34 @@ def test_the_registry_is_read_again_for_another_config_dir(tmp_path: Path) -> No
     assert entity_registry_file(runtime).by_entity_id == {}
 
 
-def test_the_registry_name_and_icon_replace_the_entity_s_own(tmp_path: Path) -> None:
+def test_the_registry_name_icon_and_class_replace_the_entity_s_own(tmp_path: Path) -> None:
     runtime = _runtime(
         tmp_path,
         [
             _entry("sensor.both", "min_max", "b", name="Both", icon="mdi:star"),
             _entry("sensor.named", "min_max", "n", name="Named", icon=None),
+            _entry("sensor.shown_as", "min_max", "s", device_class="power"),
             _entry("sensor.off", "min_max", "o", name="Off", disabled_by="user"),
-            _entry("sensor.plain", "min_max", "p", name=None),
+            _entry("sensor.plain", "min_max", "p", name=None, device_class=""),
         ],
     )
-    own = {"friendly_name": "Own", "icon": "mdi:calculator", "unit_of_measurement": "W"}
-    assert with_registry_names(runtime, "sensor.both", own) == {
-        "friendly_name": "Both",
-        "icon": "mdi:star",
+    own = {
+        "friendly_name": "Own",
+        "icon": "mdi:calculator",
+        "device_class": "energy",
         "unit_of_measurement": "W",
     }
+    assert with_registry_names(runtime, "sensor.both", own) == {
+        **own,
+        "friendly_name": "Both",
+        "icon": "mdi:star",
+    }
     assert with_registry_names(runtime, "sensor.named", {}) == {"friendly_name": "Named"}
-    assert own == {"friendly_name": "Own", "icon": "mdi:calculator", "unit_of_measurement": "W"}
-    # A disabled entry has no entity to show; an entry giving neither changes nothing.
+    # "Show as": the class replaces the entity's own, or gives one to an entity without.
+    assert with_registry_names(runtime, "sensor.shown_as", own) == {**own, "device_class": "power"}
+    assert with_registry_names(runtime, "sensor.shown_as", {}) == {"device_class": "power"}
+    assert own["friendly_name"] == "Own" and own["device_class"] == "energy"
+    # A disabled entry has no entity to show; an entry giving none changes nothing.
     for entity_id in ("sensor.off", "sensor.plain", "sensor.unregistered"):
         assert with_registry_names(runtime, entity_id, own) is own
 
@@ -152,6 +161,7 @@ entries = st.lists(
                 "disabled_by": junk,
                 "name": junk,
                 "icon": junk,
+                "device_class": junk,
             },
         ),
     ),
@@ -177,7 +187,7 @@ def test_any_registry_gives_an_id_or_none(
         assert entity_id is None or entity_id.startswith("sensor.")
     automation_id = registered_automation_id(runtime, "B", set(), "1")
     assert automation_id is None or automation_id.startswith("automation.")
-    # Only text a resident gave in the UI shows: no junk name or icon.
+    # Only text a resident gave in the UI shows: no junk name, icon or class.
     shown = with_registry_names(runtime, "sensor.a", {})
-    assert set(shown) <= {"friendly_name", "icon"}
+    assert set(shown) <= {"friendly_name", "icon", "device_class"}
     assert all(isinstance(value, str) and value for value in shown.values())

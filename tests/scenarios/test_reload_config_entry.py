@@ -121,7 +121,7 @@ async def test_a_stopped_entity_hears_and_schedules_nothing(
 def _call(**data: Any) -> ServiceCall:
     """A call as the service registry hands it over: targets resolved apart from data."""
     entity_ids = data.pop("entity_id", [])
-    target = {key: data.pop(key) for key in ("device_id",) if key in data}
+    target = {key: data.pop(key) for key in ("device_id", "area_id") if key in data}
     return ServiceCall(
         "homeassistant", "reload_config_entry", data, Context(), tuple(entity_ids), target=target
     )
@@ -230,6 +230,34 @@ async def test_a_device_target_and_an_entry_id_reload_every_entry_they_name(
     after = {entity_id: house.states.get(entity_id) for entity_id in made_ids(house)}
     reloaded = {entity_id for entity_id in before if after[entity_id] is not before[entity_id]}
     assert reloaded == {"binary_sensor.made", "sensor.low"}
+
+
+async def test_an_area_target_reloads_the_entries_of_its_devices_without_entities(
+    house: Runtime, tmp_path: Path
+) -> None:
+    write_config_entries(
+        tmp_path,
+        _entry("trend", KINDS[9][1], "e1"),
+        {**_entry("min_max", KINDS[4][1], "e2"), "title": "Low"},
+        {**_entry("threshold", KINDS[5][1], "e3"), "title": "Cold"},
+    )
+    devices = [
+        {"id": "d1", "area_id": "kitchen", "config_entries": ["e2"]},
+        {"id": "d2", "area_id": "hall", "config_entries": ["e3"]},
+        {"id": "d3", "area_id": None, "config_entries": ["e1"]},
+    ]
+    (tmp_path / ".storage" / "core.device_registry").write_text(
+        json.dumps({"data": {"devices": devices}})
+    )
+    setup_config_entry_helpers(house)
+    before = {entity_id: house.states.get(entity_id) for entity_id in made_ids(house)}
+    reload_config_entries(house, _call(area_id=["kitchen", "cellar"]))
+    after = {entity_id: house.states.get(entity_id) for entity_id in made_ids(house)}
+    assert {entity_id for entity_id in before if after[entity_id] is not before[entity_id]} == {
+        "sensor.low"
+    }
+    with pytest.raises(HomeloomError, match=NO_MATCHING_ENTRIES):  # "none": no area at all
+        reload_config_entries(house, _call(area_id="none"))
 
 
 def made_ids(runtime: Runtime) -> list[str]:
