@@ -430,6 +430,12 @@ class House:
             from homeloom.scenarios._legacy_trackers import setup_legacy_trackers
 
             report.errors.extend(setup_legacy_trackers(runtime, self.config, self.config_dir))
+        if _has_block(self.config, "sensor", "binary_sensor", "rest"):  # time_date, rest
+            from homeloom.scenarios._rest import setup_rest
+            from homeloom.scenarios._time_date import setup_time_date
+
+            report.errors.extend(setup_time_date(runtime, self.config))
+            report.errors.extend(setup_rest(runtime, self.config))
         # Rendered once the entities they read exist, before automations are enabled.
         report.errors.extend(setup_template_entities(runtime, self.config))
         report.errors.extend(setup_platform_groups(runtime, self.config))
@@ -478,6 +484,10 @@ class House:
                 from homeloom.scenarios._command_line import take_first_readings
 
                 await take_first_readings(self.runtime)
+            if "rest" in self.runtime.components:
+                from homeloom.scenarios._rest import fetch_first_data
+
+                await fetch_first_data(self.runtime)
             await automations.start()
             await self.runtime.start()
         if self.long_running:

@@ -26,7 +26,7 @@ from homeloom.orchestrator import ConfigIssue, HomeloomError, Runtime, ServiceCa
 from ._errors import issue_at
 from ._templates import TemplateError, get_template_engine
 
-__all__ = ["CommandOutput", "run_command_line", "setup_commands"]
+__all__ = ["CommandOutput", "HttpReply", "run_command_line", "send_http_request", "setup_commands"]
 
 _LOGGER = logging.getLogger(__name__)
 SHELL_TIMEOUT_S = 60.0
@@ -114,6 +114,57 @@ async def run_command_line(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    """What a server answered an HTTP request: its status, body text and media type."""
+
+    status: int
+    text: str
+    content_type: str
+
+
+async def send_http_request(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str | int | float] | None = None,
+    timeout_s: float = REST_TIMEOUT_S,
+    verify_ssl: bool = True,
+    login: tuple[str, str, bool] | None = None,
+    encoding: str = "utf-8",
+) -> HttpReply:
+    """Send one HTTP request (redirects followed) and read its reply's body (its first
+    megabyte, decoded by its charset, else by ``encoding``); ``login`` is a user name, a
+    password and whether to use digest authentication rather than basic. Raises
+    aiohttp.ClientError or TimeoutError."""
+    import aiohttp  # only a house that sends HTTP requests pays for the HTTP client
+
+    middlewares: tuple[aiohttp.ClientMiddlewareType, ...] = ()
+    if login is not None and login[2]:
+        middlewares = (aiohttp.DigestAuthMiddleware(login[0], login[1]),)
+    elif login is not None:
+        basic = base64.b64encode(f"{login[0]}:{login[1]}".encode()).decode()
+        headers = {**(headers or {}), "Authorization": f"Basic {basic}"}
+    async with (
+        aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=timeout_s), middlewares=middlewares
+        ) as session,
+        session.request(
+            method,
+            url,
+            data=body,
+            headers=headers,
+            params=params,
+            ssl=verify_ssl,
+        ) as response,
+    ):
+        raw = await response.content.read(_MAX_OUTPUT)
+        text = raw.decode(response.charset or encoding, errors="replace")
+        return HttpReply(response.status, text, response.content_type)
+
+
 def _render(runtime: Runtime, value: Any, call: ServiceCall) -> Any:
     try:
         return get_template_engine(runtime).render_complex(value, dict(call.data))
@@ -192,26 +243,23 @@ def _rest(runtime: Runtime, name: str, item: Any) -> str | None:
         payload = item.get("payload")
         body = None if payload is None else _text(runtime, payload, call).encode()
         try:
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
-                session.request(
-                    method,
-                    url,
-                    data=body,
-                    headers=headers,
-                    ssl=bool(item.get("verify_ssl", True)),
-                ) as response,
-            ):
-                text = (await response.content.read(_MAX_OUTPUT)).decode(errors="replace")
+            reply = await send_http_request(
+                method,
+                url,
+                body=body,
+                headers=headers,
+                timeout_s=timeout,
+                verify_ssl=bool(item.get("verify_ssl", True)),
+            )
         except (aiohttp.ClientError, TimeoutError) as err:
             raise CommandError(f"rest_command.{name}: {type(err).__name__}: {err}") from None
-        content: Any = text
-        if response.content_type == "application/json":
+        content: Any = reply.text
+        if reply.content_type == "application/json":
             with contextlib.suppress(ValueError):
-                content = json.loads(text)
-        if response.status >= 400:
-            _LOGGER.warning("rest_command.%s: %s answered %s", name, url, response.status)
-        return {"status": response.status, "content": content}
+                content = json.loads(reply.text)
+        if reply.status >= 400:
+            _LOGGER.warning("rest_command.%s: %s answered %s", name, url, reply.status)
+        return {"status": reply.status, "content": content}
 
     runtime.services.register(
         "rest_command", name, run, supports_response="optional", description=str(item["url"])

@@ -323,6 +323,7 @@ PROVIDED_KEYS = frozenset(
         "mqtt",
         "person",
         "python_script",
+        "rest",
         "rest_command",
         "scene",
         "schedule",
@@ -349,9 +350,13 @@ PROVIDED_PLATFORMS = {
             "statistics",
             "filter",
             "history_stats",
+            "time_date",
+            "rest",
         }
     ),
-    "binary_sensor": frozenset({"template", "group", "threshold", "tod", "trend", "bayesian"}),
+    "binary_sensor": frozenset(
+        {"template", "group", "threshold", "tod", "trend", "bayesian", "rest"}
+    ),
     **{domain: frozenset({"group", "template"}) for domain in ("light", "cover", "fan")},
     "media_player": frozenset({"group", "universal"}),
     "notify": frozenset({"group"}),

@@ -70,9 +70,9 @@ def test_a_bad_item_is_an_error_and_makes_nothing(
 
 
 def test_the_platforms_are_not_named_as_not_provided() -> None:
-    config = {"sensor": [MIN_MAX, DERIVATIVE, {"platform": "rest"}], "binary_sensor": THRESHOLD}
+    config = {"sensor": [MIN_MAX, DERIVATIVE, {"platform": "scrape"}], "binary_sensor": THRESHOLD}
     [warning] = unsupported_keys(config)
-    assert "'rest'" in warning.message
+    assert "'scrape'" in warning.message
 
 
 def test_bad_config_entries_are_errors_and_the_good_ones_are_made(

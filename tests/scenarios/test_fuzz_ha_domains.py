@@ -199,6 +199,11 @@ sensors = st.lists(
             {"name": names, "unique_id": names},
         ),
         _platform(
+            "time_date",
+            {},
+            {"display_options": st.lists(st.sampled_from(["time", "date", "beat", "x", 1]))},
+        ),
+        _platform(
             "statistics",
             {
                 "entity_id": entity_ids,
@@ -480,6 +485,38 @@ def _command_line(kind: str, needed: str, more: str) -> st.SearchStrategy[dict[s
     return st.fixed_dictionaries({kind: item})
 
 
+# RESTful sensors ask a closed loopback port (no network): never ready, asked again.
+rest_entity_options: dict[str, st.SearchStrategy[Any]] = {
+    "name": st.one_of(names, templates),
+    "value_template": templates,
+    "availability": templates,
+    "json_attributes": st.one_of(names, st.lists(names, max_size=2)),
+    "json_attributes_path": st.sampled_from(["$.a", "$..b[0]", "nonsense"]),
+    "force_update": booleans,
+    "unit_of_measurement": st.sampled_from(["W", ""]),
+}
+rest_resource: dict[str, st.SearchStrategy[Any]] = {
+    "method": st.sampled_from(["GET", "POST", "get"]),
+    "headers": st.one_of(st.just({"X": "{{ 1 }}"}), junk),
+    "params": st.one_of(st.just({"p": "{{ x.y }}"}), junk),
+    "timeout": numbers,
+    "authentication": st.sampled_from(["basic", "digest", "x"]),
+    "username": names,
+    "password": names,
+    "scan_interval": durations,
+}
+rest_urls = st.sampled_from(["http://127.0.0.1:9/x", "ftp://x", "{{ 'http://127.0.0.1:9' }}"])
+rest_blocks = st.lists(
+    _item(
+        {"resource": rest_urls},
+        {
+            **rest_resource,
+            "sensor": st.lists(_item({}, rest_entity_options), max_size=2),
+            "binary_sensor": st.lists(_item({}, rest_entity_options), max_size=2),
+        },
+    ),
+    max_size=2,
+)
 command_lines = st.lists(
     st.one_of(
         _command_line("sensor", "command", "json_attributes"),
@@ -559,6 +596,7 @@ configurations = st.fixed_dictionaries(
         "weather": mostly(st.lists(weathers.map(lambda w: {"platform": "template", **w})), junk),
         "mqtt": mostly(mqtt_blocks, junk),  # read here; built in tests/adapters/test_mqtt_yaml
         "command_line": mostly(command_lines, junk),
+        "rest": mostly(rest_blocks, junk),
         "python_script": mostly(st.sampled_from([None, {}]), junk),
         "media_player": mostly(universal_players, junk),
         "device_tracker": mostly(tracker_blocks, junk),

@@ -83,9 +83,9 @@ async def test_a_bad_item_is_reported_at_its_line_and_makes_nothing(
 
 
 def test_the_platform_is_not_named_as_not_provided() -> None:
-    items: list[Any] = [{"platform": "history_stats"}, {"platform": "rest"}]
+    items: list[Any] = [{"platform": "history_stats"}, {"platform": "scrape"}]
     [warning] = unsupported_keys({"sensor": items})
-    assert "'rest'" in warning.message
+    assert "'scrape'" in warning.message
 
 
 async def _heat_for_half_an_hour(config_dir: Path, *, persist: bool) -> None:

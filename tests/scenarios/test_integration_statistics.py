@@ -98,8 +98,8 @@ async def test_a_bad_item_is_reported_at_its_line_and_makes_nothing(
 
 def test_the_platforms_are_not_named_as_not_provided() -> None:
     items: list[Any] = [{"platform": "integration"}, {"platform": "statistics"}]
-    [warning] = unsupported_keys({"sensor": [*items, {"platform": "rest"}]})
-    assert "'rest'" in warning.message
+    [warning] = unsupported_keys({"sensor": [*items, {"platform": "scrape"}]})
+    assert "'scrape'" in warning.message
 
 
 def test_bad_integral_entries_are_errors_and_the_good_ones_are_made(

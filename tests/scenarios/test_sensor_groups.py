@@ -50,9 +50,9 @@ def test_a_bad_item_is_an_error_and_makes_nothing(
 
 
 def test_sensor_groups_are_not_named_as_not_provided() -> None:
-    config = {"sensor": [GOOD, {"platform": "rest"}]}
+    config = {"sensor": [GOOD, {"platform": "scrape"}]}
     [warning] = unsupported_keys(config)
-    assert "'rest'" in warning.message
+    assert "'scrape'" in warning.message
 
 
 def _entries(folder: Path, *options: dict[str, Any]) -> None:

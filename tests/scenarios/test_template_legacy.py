@@ -27,14 +27,14 @@ async def _warnings(tmp_path: Path, text: str) -> list[str]:
 async def test_each_item_of_another_platform_is_warned_about(tmp_path: Path) -> None:
     text = (
         "sensor:\n" + LEGACY_SENSOR + "  - platform: mqtt\n    name: a\n"
-        "  - platform: rest\n    resource: http://x\n"
+        "  - platform: scrape\n    resource: http://x\n"
         "binary_sensor old:\n  - platform: ping\n    host: x\n"
     )
     assert await _warnings(tmp_path, text) == [
         "configuration.yaml:8:5: sensor[1]: 'sensor' platform 'mqtt' is refused by Home "
         "Assistant (it does not support platform setup): move the item under "
         "'mqtt: sensor:'; it is ignored",
-        "configuration.yaml:10:5: sensor[2]: 'sensor' platform 'rest' is not provided by "
+        "configuration.yaml:10:5: sensor[2]: 'sensor' platform 'scrape' is not provided by "
         "homeloom: it is ignored, and the entities it would make will not exist",
         "configuration.yaml:13:5: binary_sensor old[0]: 'binary_sensor old' platform 'ping' "
         "is not provided by homeloom: it is ignored, and the entities it would make will "

@@ -105,9 +105,9 @@ def test_a_bad_item_is_an_error_at_its_line_and_makes_nothing(
 
 
 def test_the_platforms_are_not_named_as_not_provided() -> None:
-    config = {"binary_sensor": [{"platform": "tod"}, {"platform": "trend"}, {"platform": "rest"}]}
+    config = {"binary_sensor": [{"platform": "tod"}, {"platform": "trend"}, {"platform": "scrape"}]}
     [warning] = unsupported_keys(config)
-    assert "'rest'" in warning.message and "tod" not in warning.message
+    assert "'scrape'" in warning.message and "tod" not in warning.message
 
 
 def test_the_slope_is_the_least_squares_one() -> None:
