@@ -234,8 +234,9 @@ def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> AutomationOp
             _issue(f"unknown mode {mode!r}; valid: {', '.join(MODES)}", item, "mode", "mode")
         )
     max_runs = item.get("max", 10)
-    if not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 1:
-        issues.append(_issue("max must be a whole number of 1 or more", item, "max", "max"))
+    # Home Assistant 2024.3 refuses a max below 2, whatever the mode.
+    if not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 2:
+        issues.append(_issue("max must be a whole number of 2 or more", item, "max", "max"))
         max_runs = 10
     max_exceeded = sys.intern(str(item.get("max_exceeded", "warning")).lower())  # one "warning"
     if max_exceeded not in _MAX_EXCEEDED:

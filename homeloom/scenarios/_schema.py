@@ -212,7 +212,7 @@ def automation_schema() -> dict[str, Any]:
             "actions": _one_or_many(_ref("action")),
             "action": _one_or_many(_ref("action")),
             "mode": {"enum": modes},
-            "max": {"type": "integer", "minimum": 1},
+            "max": {"type": "integer", "minimum": 2},
             "max_exceeded": {
                 "enum": ["silent", "critical", "fatal", "error", "warning", "warn", "info", "debug"]
             },

@@ -10,6 +10,7 @@ has no ``script.NAME`` service, and turn_on, turn_off and toggle pass it by.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -251,6 +252,11 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
                 "mode must be single, restart, queued or parallel",
             )
         )
+    max_runs = config.get("max", 10)  # Home Assistant 2024.3 refuses one below 2
+    if not isinstance(max_runs, int) or isinstance(max_runs, bool) or max_runs < 2:
+        issues.append(
+            issue_at(config, "max", f"script.{name}.max", "max must be a whole number of 2 or more")
+        )
     return issues
 
 
@@ -341,7 +347,14 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
         for entity in targets(call):
             context = call.context.child("scenario", entity.entity_id)
             entity.announce_start(context)
-            await entity.script.run(entity.variables(passed, context), context, wait=False)
+            started = await entity.script.run(
+                entity.variables(passed, context), context, wait=False
+            )
+            if started.execution in ("failed_single", "failed_max_runs"):
+                # As Home Assistant 2024.3, which returns once the script's state next
+                # changes: a run its mode refuses holds the caller until a running one
+                # waits, ends or is stopped.
+                await _next_change(runtime, entity.script)
 
     async def turn_off(call: ServiceCall) -> None:
         _passed_variables(call)
@@ -377,6 +390,21 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
             supports_response="optional",
             description=str(entity.config.get("description", "")),
         )
+
+
+async def _next_change(runtime: Runtime, script: Script) -> None:
+    """Return at the script's next change: a run starting, waiting or ending."""
+    changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def listener() -> None:
+        if not changed.done():
+            changed.set_result(None)
+
+    script.on_change.append(listener)
+    try:
+        await runtime.tasks.wait_for(changed)  # parked: the change comes from elsewhere
+    finally:
+        script.on_change.remove(listener)
 
 
 def _passed_variables(call: ServiceCall) -> dict[str, Any]:
