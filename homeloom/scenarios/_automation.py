@@ -199,7 +199,8 @@ class Automation:
         script = self.script
         attributes: dict[str, Any] = {
             "friendly_name": self.friendly_name,
-            "last_triggered": last.isoformat() if last else None,
+            # A datetime, as Home Assistant keeps it: templates subtract it from now().
+            "last_triggered": last,
             "mode": mode,
             "current": script.runs,
         }

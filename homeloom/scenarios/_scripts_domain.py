@@ -195,7 +195,8 @@ class ScriptEntity:
             script.last_action = None
         last = script.last_triggered
         attributes: dict[str, Any] = {
-            "last_triggered": last.isoformat() if last else None,
+            # A datetime, as Home Assistant keeps it: templates subtract it from now().
+            "last_triggered": last,
             "mode": script.mode,
             "current": script.runs,
         }

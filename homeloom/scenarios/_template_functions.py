@@ -317,7 +317,6 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         "multiply": _multiply,
         "base64_encode": lambda v: base64.b64encode(str(v).encode()).decode(),
         "base64_decode": lambda v: base64.b64decode(str(v)).decode(),
-        "urlencode": lambda v: _urlencode(dict(v)),
     }
     env.globals.update(
         states=states,
@@ -331,6 +330,9 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         e=math.e,
         tau=math.tau,
         inf=math.inf,
+        # A function only, as in Home Assistant: the filter stays Jinja's own (it quotes
+        # a text, where this one encodes a mapping).
+        urlencode=lambda v: _urlencode(dict(v)),
         **{k: v for k, v in shared.items() if k not in ("round",)},
     )
     env.filters.update(shared)

@@ -131,9 +131,8 @@ class _StateTrigger(_EntityTrigger):
         if attribute:
             old_value = old.attributes.get(attribute) if old is not None else None
             new_value = new.attributes.get(attribute)
+            # As Home Assistant: an attribute that goes away changes to None, which counts.
             if old_value == new_value and (old is not None):
-                return
-            if attribute not in new.attributes and self.to_values is None and not self.not_to:
                 return
         else:
             old_value = old.state if old is not None else None

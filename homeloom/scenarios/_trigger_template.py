@@ -62,10 +62,19 @@ class _TemplateWatch:
         self.tracked: frozenset[str] = frozenset()
         self.untick: Unsubscribe | None = None
         self.waiting: Unsubscribe | None = None
+        # As Home Assistant: a template reading whole domains (every state) renders at
+        # most once a second (a minute) for changes of entities it did not name; the
+        # first change held back is replayed when the limit ends. The render at
+        # attaching does not count (Home Assistant renders it outside its limiter).
+        self.named: frozenset[str] = frozenset()
+        self.rate_limit: float | None = None
+        self.rendered_at: datetime | None = None
+        self.deferred: Unsubscribe | None = None
         # As Home Assistant: the first render only arms (when false) and sets what is
         # watched; the first change after it is compared with nothing, so always handled.
         self.last: object = _NOTHING
         first = self.render()
+        self.rendered_at = None
         self.armed = not isinstance(first, TemplateError) and not as_boolean(first)
         if isinstance(first, TemplateError):
             _LOGGER.warning("template trigger: %s", first)
@@ -73,13 +82,15 @@ class _TemplateWatch:
     def render(self) -> Any:
         """The template's result, or the :class:`TemplateError` it raised; watches what
         it read (after an error: what it watched before, and what it read until then)."""
+        self.rendered_at = self.runtime.now()
         try:
             value, info = self.template.render_with_info(self.variables)
         except TemplateError as err:
             read = err.read
             self.watch(self.tracked | frozenset(read.entities) if read else self.tracked)
             return err
-        watched = frozenset(info.entities)
+        watched = self.named = frozenset(info.entities)
+        self.rate_limit = 60.0 if info.all_states else 1.0 if info.domains else None
         if info.domains or info.all_states:
             watched |= frozenset(
                 s.entity_id
@@ -106,9 +117,25 @@ class _TemplateWatch:
         self.evaluate(None)
 
     def on_change(self, event: Event) -> None:
+        rendered_at = self.rendered_at
+        if (
+            self.rate_limit is not None
+            and rendered_at is not None
+            and event.data["entity_id"] not in self.named
+        ):
+            due = rendered_at + timedelta(seconds=self.rate_limit)
+            if due > self.runtime.now():
+                if self.deferred is None:
+                    self.deferred = self.runtime.scheduler.call_at(
+                        due, lambda _: self.evaluate(event)
+                    )
+                return
         self.evaluate(event)
 
     def evaluate(self, event: Event | None) -> None:
+        if self.deferred is not None:
+            self.deferred()
+            self.deferred = None
         result = self.render()
         last, self.last = self.last, result
         if _unchanged(last, result):
@@ -158,7 +185,7 @@ class _TemplateWatch:
         self.waiting = self.runtime.scheduler.call_later(duration.total_seconds(), done)
 
     def detach(self) -> None:
-        for undo in (self.untrack, self.untick, self.waiting):
+        for undo in (self.untrack, self.untick, self.waiting, self.deferred):
             if undo is not None:
                 undo()
 

@@ -257,13 +257,19 @@ def _pattern(raw: Any, high: int, key: str, config: Mapping[str, Any]) -> Callab
     return lambda value: value == number
 
 
-def _patterns(config: Mapping[str, Any]) -> tuple[Callable[[int], bool], ...]:
+def _units(config: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """Hours, minutes and seconds as Home Assistant reads them: unspecified smaller
+    units default to 0 when a larger one is given."""
     hours, minutes, seconds = config.get("hours"), config.get("minutes"), config.get("seconds")
-    # As Home Assistant: unspecified smaller units default to 0 when a larger one is given.
-    if seconds is None and (minutes is not None or hours is not None):
-        seconds = 0
     if minutes is None and hours is not None:
         minutes = 0
+    if seconds is None and minutes is not None:
+        seconds = 0
+    return hours, minutes, seconds
+
+
+def _patterns(config: Mapping[str, Any]) -> tuple[Callable[[int], bool], ...]:
+    hours, minutes, seconds = _units(config)
     return (
         _pattern(hours, 23, "hours", config),
         _pattern(minutes, 59, "minutes", config),
@@ -302,12 +308,10 @@ def _next_match(
 def _attach_pattern(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
     patterns = _patterns(config)
     cancel: list[Unsubscribe] = []
-    # As Home Assistant: with nothing but "*" (no unit given a value), every second
-    # counted from the attaching, not on whole seconds; never at the attaching itself.
-    every_second = all(
-        config.get(key) is None or str(config.get(key)) == "*"
-        for key in ("hours", "minutes", "seconds")
-    )
+    # As Home Assistant: with nothing but "*" (no unit given a value, once smaller units
+    # took their 0: `minutes: "*"` is each minute), every second counted from the
+    # attaching, not on whole seconds; never at the attaching itself.
+    every_second = all(unit is None or str(unit) == "*" for unit in _units(config))
 
     def schedule(after: datetime, inclusive: bool = False) -> None:
         if every_second:
