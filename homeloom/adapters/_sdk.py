@@ -72,6 +72,10 @@ class EntityDescription:
     # HA's imported registry keeps for them, and is not added when disabled there.
     ha_platform: str | None = None
     ha_unique_id: str | None = None
+    # A config or diagnostic entity (``entity_category``): no area or device target names it.
+    hidden: bool = False
+    # False: added disabled (not published) unless Home Assistant's registry enables it.
+    enabled_by_default: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +162,17 @@ class AdapterHub:
                 device_class=description.device_class,
                 platform=description.ha_platform,
                 ha_unique_id=description.ha_unique_id,
+                hidden=description.hidden,
+                disabled=not description.enabled_by_default,
             )
         )
         if entry.disabled:
             self.logger.info(
-                "%s not added: its Home Assistant entity registry entry is disabled",
+                "%s not added: %s",
                 entry.entity_id,
+                "disabled by default (enabled_by_default: false)"
+                if entry.registry_id is None
+                else "its Home Assistant entity registry entry is disabled",
             )
             return entry.entity_id
         self._slot.own(entry.entity_id)
@@ -203,8 +212,10 @@ class AdapterHub:
         attributes: Mapping[str, Any] | None = None,
         *,
         merge: bool = False,
+        force_update: bool = False,
     ) -> None:
-        """Report a device's state; a report that answers a command is tied to it."""
+        """Report a device's state; a report that answers a command is tied to it.
+        ``force_update``: a state change event even when nothing changed."""
         current = self._runtime.states.get(entity_id)
         attrs = dict(attributes or {})
         if merge and current is not None:
@@ -212,7 +223,9 @@ class AdapterHub:
         shown = self._registry_shown.get(entity_id)
         if shown:  # as Home Assistant writes each state of a registered entity
             attrs.update(shown)
-        self._runtime.states.set(entity_id, state, attrs, source=self.name)
+        self._runtime.states.set(
+            entity_id, state, attrs, source=self.name, force_update=force_update
+        )
 
     def state(self, entity_id: str) -> Any:
         return self._runtime.states.get(entity_id)

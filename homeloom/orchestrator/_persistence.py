@@ -36,7 +36,7 @@ from ._persistence_rows import (
     read_traces,
 )
 from ._persistence_schema import MIGRATIONS, check_schema
-from ._registry import Area, EntityEntry, Thing
+from ._registry import Area, EntityEntry, Thing, unique_key
 from ._runtime import Runtime
 from ._states import State
 
@@ -342,7 +342,7 @@ class Persistence:
                 entry = EntityEntry(**data)
                 registries.entities.setdefault(entry.entity_id, entry)
                 if entry.unique_id is not None and entry.adapter is not None:
-                    registries._by_unique_id[(entry.adapter, entry.unique_id)] = entry.entity_id
+                    registries._by_unique_id[unique_key(entry.adapter, entry)] = entry.entity_id
 
     # --- retention -------------------------------------------------------------------
 

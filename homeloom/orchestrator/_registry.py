@@ -85,7 +85,9 @@ class Registries:
     floors: dict[str, str] = field(default_factory=dict)  # floor id -> name
     labels: dict[str, str] = field(default_factory=dict)  # label id -> name
     on_change: list[Callable[[str, object], None]] = field(default_factory=list)
-    _by_unique_id: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Adapters' entity ids by (adapter, domain, unique id): as Home Assistant keys its
+    # registry, a sensor and a binary sensor may share one unique id and stay two entities.
+    _by_unique_id: dict[tuple[str, str, str], str] = field(default_factory=dict)
     _by_registry_id: dict[str, str] = field(default_factory=dict)
     # Imported entity ids by Home Assistant's registry key: (domain, platform, unique id).
     _by_ha_unique_id: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -139,9 +141,9 @@ class Registries:
         if registered is not None:
             entry = replace(entry, entity_id=registered.entity_id, disabled=registered.disabled)
             if entry.unique_id is not None and entry.adapter is not None:
-                self._by_unique_id[(entry.adapter, entry.unique_id)] = entry.entity_id
+                self._by_unique_id[unique_key(entry.adapter, entry)] = entry.entity_id
         elif entry.unique_id is not None and entry.adapter is not None:
-            key = (entry.adapter, entry.unique_id)
+            key = unique_key(entry.adapter, entry)
             known = self._by_unique_id.get(key)
             if known is not None and known != entry.entity_id and known in self.entities:
                 # The resident may have renamed it: keep the stable id they know.
@@ -266,6 +268,12 @@ class Registries:
         return [e.entity_id for e in self.entities.values() if e.adapter == adapter]
 
 
+def unique_key(adapter: str, entry: EntityEntry) -> tuple[str, str, str]:
+    """The key an adapter's entity keeps its entity id by: its domain counts (a resident
+    may rename the object id, never the domain)."""
+    return adapter, entry.entity_id.partition(".")[0], str(entry.unique_id)
+
+
 def merge_imported(entry: EntityEntry, imported: EntityEntry) -> EntityEntry:
     """An adapter's entry for an entity imported from Home Assistant's registry: the
     adapter's own facts win; the registry id, platform, and the area and labels the
@@ -277,6 +285,7 @@ def merge_imported(entry: EntityEntry, imported: EntityEntry) -> EntityEntry:
         ha_unique_id=entry.ha_unique_id or imported.ha_unique_id,
         config_entry_id=entry.config_entry_id or imported.config_entry_id,
         hidden_by=entry.hidden_by or imported.hidden_by,
+        hidden=entry.hidden or imported.hidden,
         area_id=entry.area_id or imported.area_id,
         thing_id=entry.thing_id or imported.thing_id,
         labels=entry.labels or imported.labels,

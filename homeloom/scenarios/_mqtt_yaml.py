@@ -103,7 +103,7 @@ def setup_mqtt_block(runtime: Runtime, config: Any, adapters: list[Any]) -> Mqtt
 def _read_block(runtime: Runtime, config: Mapping[str, Any], result: MqttBlock) -> None:
     """The block's items for the MQTT adapter (in ``runtime.components``), and its issues."""
     # Imported only for a house that has the block: the MQTT adapter is optional.
-    from homeloom.adapters.mqtt._discovery import PLATFORMS
+    from homeloom.adapters.mqtt._discovery import PLATFORMS, unread_options
     from homeloom.adapters.mqtt._yaml_entities import YAML_KEY, MqttYaml
 
     block = config[DOMAIN]
@@ -117,7 +117,12 @@ def _read_block(runtime: Runtime, config: Mapping[str, Any], result: MqttBlock) 
             at = index if parts is block else DOMAIN
             result.errors.append(_issue(where, at, path, "expected a mapping of platform: items"))
             continue
-        _read_part(part, path, yaml, frozenset(PLATFORMS), unsupported, result.errors)
+        _read_part(part, path, yaml, frozenset(PLATFORMS), unsupported, result)
+    for item in yaml.items:
+        for key in unread_options(item.component, item.config):
+            message = f"'{key}' of an mqtt {item.component} is not read by homeloom: ignored"
+            at = f"{item.place.key}.{key}" if item.place.key else str(key)
+            result.warnings.append(issue_at(item.config, key, at, message))
     if unsupported:
         named = ", ".join(sorted(unsupported))
         message = (
@@ -135,7 +140,7 @@ def _read_part(
     yaml: MqttYaml,
     made: frozenset[str],
     unsupported: set[str],
-    errors: list[ConfigIssue],
+    result: MqttBlock,
 ) -> None:
     from homeloom.adapters.mqtt._yaml_entities import YamlItem
 
@@ -146,12 +151,12 @@ def _read_part(
                 f"'{key}' was removed from 'mqtt:' in Home Assistant 2023.4: set the broker "
                 "under 'adapters:' (adapter: mqtt, host: ..., port: ..., username: ...)"
             )
-            errors.append(_issue(part, key, here, message))
+            result.errors.append(_issue(part, key, here, message))
             continue
         if key not in HA_PLATFORMS:
             valid = ", ".join(sorted(HA_PLATFORMS))
             message = f"'{key}' is not an MQTT platform; valid: {valid}"
-            errors.append(_issue(part, key, here, message))
+            result.errors.append(_issue(part, key, here, message))
             continue
         if key not in made:
             unsupported.add(str(key))
@@ -162,7 +167,7 @@ def _read_part(
             container, item_key = (value, index) if items is value else (part, key)
             if not isinstance(item, Mapping):
                 message = f"each {key} item must be a mapping of options, got {item!r}"
-                errors.append(_issue(container, item_key, at, message))
+                result.errors.append(_issue(container, item_key, at, message))
                 continue
             yaml.items.append(YamlItem(str(key), item, _issue(container, item_key, at, "")))
 

@@ -1021,7 +1021,7 @@ class _Book:
     def get(self, entity_id: str) -> None:
         return None
 
-    def update(self, entity_id: str, state: str | None, attributes: Any = None) -> None:
+    def update(self, entity_id: str, state: str | None, attributes: Any = None, **_: Any) -> None:
         self.reports.append((state, dict(attributes or {})))
 
 

@@ -38,7 +38,7 @@ def _registry_entry(number: int, entity_id: str, unique_id: str, **more: Any) ->
 def _copied_house(tmp_path: Path, port: int) -> Path:
     """HA's mqtt config entry and an entity registry where the resident showed the hatch
     as a window, renamed the cellar sensor and gave it an icon and a class it had not,
-    and left the loft sensor as it was."""
+    and only hid the loft sensor."""
     config_dir = tmp_path / "house"
     config_dir.mkdir()
     (config_dir / "configuration.yaml").write_text(CONFIGURATION, encoding="utf-8")
@@ -56,7 +56,7 @@ def _copied_house(tmp_path: Path, port: int) -> Path:
             icon="mdi:home-thermometer",
             device_class="temperature",
         ),
-        _registry_entry(3, "sensor.loft", "l1", original_name="Loft"),
+        _registry_entry(3, "sensor.loft", "l1", original_name="Loft", hidden_by="user"),
         _registry_entry(4, "sensor.porch", "discovered", name="Porch", icon="mdi:door"),
     ]
     envelope = {"version": 1, "minor_version": 13, "key": "core.entity_registry"}
@@ -107,6 +107,8 @@ async def test_mqtt_entities_show_the_registry_s_name_icon_and_class(
         "device_class": "temperature",
     }
     assert _attributes(house, "sensor.loft") == {"friendly_name": "Loft"}
+    # Hidden there, it stays out of area and device targets here.
+    assert house.runtime.registries.entities["sensor.loft"].hidden
     # A discovered entity too.
     assert _attributes(house, "sensor.porch") == {"friendly_name": "Porch", "icon": "mdi:door"}
 

@@ -57,9 +57,9 @@ mqtt:
     - name: Odd
       schema: strange
       command_topic: odd/set
-  fan:
-    - name: Ceiling
-      command_topic: fan/set
+  siren:
+    - name: Alarm
+      command_topic: siren/set
 """
 
 AUTOMATION = """\
@@ -129,7 +129,7 @@ async def test_the_block_makes_entities_that_follow_their_topics(
     assert errors["mqtt.light[1]"].file == "configuration.yaml"
     assert errors["mqtt.light[1]"].line == BLOCK.splitlines().index("    - name: Odd") + 6
     warnings = [issue.message for issue in report.warnings]
-    assert any("MQTT fan entities are not provided" in text for text in warnings), warnings
+    assert any("MQTT siren entities are not provided" in text for text in warnings), warnings
     assert not any("'mqtt' is not provided" in text for text in warnings)
 
     await probe.subscribe("pump/set")
@@ -197,7 +197,7 @@ def _messages(issues: list[dict[str, Any]]) -> list[str]:
 @pytest.mark.allow_error_logs
 def test_check_reports_no_warning_for_the_block_with_a_broker(tmp_path: Path, capsys: Any) -> None:
     # ``check`` never connects: no broker needs to run.
-    config_dir = _house_dir(tmp_path, ADAPTER.format(port=1883) + BLOCK.split("  fan:")[0])
+    config_dir = _house_dir(tmp_path, ADAPTER.format(port=1883) + BLOCK.split("  siren:")[0])
     report = _check(config_dir, capsys)
     assert not any("mqtt" in text for text in _messages(report["warnings"])), report["warnings"]
     assert [issue["key"] for issue in report["errors"]] == ["mqtt.switch[1]", "mqtt.light[1]"]
@@ -256,6 +256,16 @@ _item_keys = {
     "qos": st.one_of(st.integers(-1, 3), junk),
     "expire_after": _values,
     "json_attributes_topic": _topics,
+    "percentage_command_topic": _topics,
+    "percentage_state_topic": _topics,
+    "speed_range_max": st.one_of(st.integers(-1, 300), junk),
+    "preset_modes": mostly(st.just(["eco", "boost"]), junk),
+    "preset_mode_command_topic": _topics,
+    "icon": _values,
+    "force_update": junk,
+    "enabled_by_default": junk,
+    "entity_category": st.sampled_from(["config", "diagnostic", "x"]),
+    "tilt_command_topic": _topics,  # an option homeloom does not read
 }
 _usual = ("state_topic", "command_topic", "options")  # most platforms need one of these
 mqtt_items = st.fixed_dictionaries(
@@ -264,7 +274,9 @@ mqtt_items = st.fixed_dictionaries(
 )
 #: ``mqtt:`` blocks as residents write them, and not: for the domains' fuzz test too.
 mqtt_blocks = st.dictionaries(
-    st.sampled_from(["sensor", "binary_sensor", "switch", "light", "select", "fan", "broker"]),
+    st.sampled_from(
+        ["sensor", "binary_sensor", "switch", "light", "select", "fan", "siren", "broker"]
+    ),
     mostly(st.lists(mqtt_items, max_size=3), junk),
     max_size=3,
 )

@@ -20,6 +20,7 @@ from .._sdk import AdapterHub, EntityDescription
 from ._abbreviations import expand
 from ._device_triggers import DeviceTriggers, discovery_key
 from ._ha_entity import HaContext, HaEntity, StateHandler
+from ._ha_fan import Fan
 from ._ha_lights import DefaultLight, JsonLight, TemplateLight
 from ._ha_platforms import (
     BinarySensor,
@@ -36,7 +37,7 @@ from ._ha_platforms import (
 from ._router import MqttMessage, MqttRouter
 from ._values import PayloadError, ValueTemplates, parse_json
 
-__all__ = ["PLATFORMS", "HaDiscovery"]
+__all__ = ["PLATFORMS", "HaDiscovery", "unread_options"]
 
 Factory = Callable[[HaContext, Mapping[str, Any]], HaEntity]
 # The integration Home Assistant registers discovered and YAML MQTT entities under.
@@ -44,15 +45,21 @@ _HA_PLATFORM = "mqtt"
 _MALFORMED = (PayloadError, ValueError, TypeError, KeyError, ArithmeticError)
 
 
+_LIGHT_SCHEMAS: dict[str, type[HaEntity]] = {
+    "default": DefaultLight,
+    "basic": DefaultLight,
+    "json": JsonLight,
+    "template": TemplateLight,
+}
+
+
 def _light(ctx: HaContext, config: Mapping[str, Any]) -> HaEntity:
     schema = config.get("schema", "default")
-    if schema == "default" or schema == "basic":
-        return DefaultLight(ctx, config)
-    if schema == "json":
-        return JsonLight(ctx, config)
-    if schema == "template":
-        return TemplateLight(ctx, config)
-    raise PayloadError(f"light schema {schema!r} is not supported (default, json and template are)")
+    if schema not in _LIGHT_SCHEMAS:
+        raise PayloadError(
+            f"light schema {schema!r} is not supported (default, json and template are)"
+        )
+    return _LIGHT_SCHEMAS[schema](ctx, config)
 
 
 PLATFORMS: dict[str, Factory] = {
@@ -61,6 +68,7 @@ PLATFORMS: dict[str, Factory] = {
     "climate": Climate,
     "cover": Cover,
     "device_tracker": DeviceTracker,
+    "fan": Fan,
     "light": _light,
     "lock": Lock,
     "number": Number,
@@ -68,6 +76,16 @@ PLATFORMS: dict[str, Factory] = {
     "sensor": Sensor,
     "switch": Switch,
 }
+
+
+def unread_options(component: str, config: Mapping[str, Any]) -> list[str]:
+    """The options of a config for ``component`` that homeloom does not act on."""
+    factory = PLATFORMS.get(component)
+    if factory is _light:
+        factory = _LIGHT_SCHEMAS.get(str(config.get("schema", "default")))
+    if not isinstance(factory, type) or not issubclass(factory, HaEntity):
+        return []
+    return factory.unread_options(config)
 
 
 class _Availability:
@@ -251,6 +269,15 @@ class HaDiscovery:
         if isinstance(origin, Mapping) and origin.get("name") in self.skip_origins:
             return  # followed through its own conventions (Zigbee2MQTT's bridge topics)
         wanted = config.get("object_id") or str(config.get("default_entity_id", "")).split(".")[-1]
+        previous = self._entries.get(discovery_id)
+        unread = unread_options(component, config)
+        if unread and (previous is None or previous.config != config):
+            self._logger.warning(
+                "discovery config %s/%s/config: homeloom does not read %s; ignored",
+                self.prefix,
+                discovery_id,
+                ", ".join(repr(key) for key in unread),
+            )
         self.add(
             discovery_id,
             component,
@@ -269,7 +296,9 @@ class HaDiscovery:
             return  # the same config again (retained, after a reconnect)
         entity = PLATFORMS[component](self.ctx, config)
         availability = _Availability(config, self.ctx.templates)
-        attributes, topics = entity.attributes(), entity.all_topics()  # may refuse the config
+        # May refuse the config:
+        attributes = {**entity.shown_options(), **entity.attributes()}
+        topics = entity.all_topics()
         if previous is not None:
             previous.detach()
         unique_id = config.get("unique_id")
@@ -283,6 +312,9 @@ class HaDiscovery:
             # Home Assistant registered it under these: a house copied from it keeps its id.
             ha_platform=_HA_PLATFORM if unique_id else None,
             ha_unique_id=str(unique_id) if unique_id else None,
+            hidden=config.get("entity_category") in ("config", "diagnostic"),
+            # Without a unique id there is no registry entry to disable: it is added.
+            enabled_by_default=not unique_id or config.get("enabled_by_default") is not False,
         )
         entity_id = self.ctx.book.publish(
             description,

@@ -30,13 +30,15 @@ class Tracked:
 
 
 class EntityBook:
-    """Every entity this adapter published, by entity id and by unique id."""
+    """Every entity this adapter published, by entity id and by domain and unique id."""
 
     def __init__(self, hub: AdapterHub) -> None:
         self.hub = hub
         self.connected = False
         self._tracked: dict[str, Tracked] = {}
-        self._by_unique_id: dict[str, str] = {}
+        # By (domain, unique id): Home Assistant keeps a sensor and a binary sensor
+        # with one unique id as two entities.
+        self._by_unique_id: dict[tuple[str, str], str] = {}
 
     def __contains__(self, entity_id: object) -> bool:
         return entity_id in self._tracked
@@ -58,7 +60,8 @@ class EntityBook:
         if description.device_class:
             attrs["device_class"] = description.device_class
         attrs.update(attributes or {})
-        known = self._by_unique_id.get(description.unique_id)
+        key = (description.domain, description.unique_id)
+        known = self._by_unique_id.get(key)
         previous = self._tracked.get(known) if known is not None else None
         if previous is not None:
             state = previous.state if previous.state != STATE_UNKNOWN else state
@@ -68,7 +71,7 @@ class EntityBook:
         if self.hub.disabled(tracked.entity_id):
             return None
         self._tracked[tracked.entity_id] = tracked
-        self._by_unique_id[description.unique_id] = tracked.entity_id
+        self._by_unique_id[key] = tracked.entity_id
         return tracked.entity_id
 
     def update(
@@ -76,8 +79,11 @@ class EntityBook:
         entity_id: str,
         state: str | None = None,
         attributes: Mapping[str, Any] | None = None,
+        *,
+        force_update: bool = False,
     ) -> None:
-        """A device report: a new state, new attributes (``None`` removes one), or both."""
+        """A device report: a new state, new attributes (``None`` removes one), or both;
+        ``force_update``: written (a state change event) even when nothing changed."""
         tracked = self._tracked.get(entity_id)
         if tracked is None:
             return
@@ -88,7 +94,7 @@ class EntityBook:
                 tracked.attributes.pop(key, None)
             else:
                 tracked.attributes[key] = value
-        self._write(tracked)
+        self._write(tracked, force_update=force_update)
 
     def set_available(self, entity_ids: Iterable[str], available: bool) -> None:
         for entity_id in entity_ids:
@@ -114,9 +120,14 @@ class EntityBook:
         shown = self.connected and tracked.available and not tracked.expired
         return tracked.state if shown else STATE_UNAVAILABLE
 
-    def _write(self, tracked: Tracked) -> None:
+    def _write(self, tracked: Tracked, *, force_update: bool = False) -> None:
         try:
-            self.hub.set_state(tracked.entity_id, self._shown(tracked), tracked.attributes)
+            self.hub.set_state(
+                tracked.entity_id,
+                self._shown(tracked),
+                tracked.attributes,
+                force_update=force_update,
+            )
         except InvalidState as err:
             self.hub.logger.warning("ignored a state for %s: %s", tracked.entity_id, err)
 

@@ -13,10 +13,34 @@ from ._entities import EntityBook
 from ._router import MqttMessage
 from ._values import PayloadError, ValueTemplates, as_number, parse_json
 
-__all__ = ["HaContext", "HaEntity", "StateHandler", "chain", "on_off"]
+__all__ = ["COMMON_OPTIONS", "HaContext", "HaEntity", "StateHandler", "chain", "on_off"]
 
 StateHandler = Callable[[MqttMessage], None]
 Publish = Callable[[str, str, int, bool], Awaitable[None]]
+
+#: The options of every platform that the discovery machinery reads (naming, the
+#: registry, availability, JSON attributes, icons).
+COMMON_OPTIONS = frozenset(
+    {
+        *("name", "unique_id", "object_id", "default_entity_id", "device", "origin"),
+        *("platform", "availability", "availability_mode", "availability_topic"),
+        *("availability_template", "payload_available", "payload_not_available"),
+        *("json_attributes_topic", "json_attributes_template", "qos", "icon"),
+        *("entity_picture", "device_class", "entity_category", "enabled_by_default"),
+    }
+)
+# Options read only for a value other than their default, which changes nothing here.
+_NO_EFFECT_DEFAULTS: dict[str, Any] = {"encoding": "utf-8"}
+# Keys of a JSON attributes payload Home Assistant 2024.3 never shows (``mixins.py``),
+# and the friendly name, which it writes over them.
+_BLOCKED_JSON_ATTRIBUTES = frozenset(
+    {
+        *("assumed_state", "available", "device_class", "device_info", "entity_category"),
+        *("entity_picture", "entity_registry_enabled_default", "extra_state_attributes"),
+        *("force_update", "icon", "name", "should_poll", "state", "supported_features"),
+        *("unique_id", "unit_of_measurement", "friendly_name"),
+    }
+)
 
 
 @dataclass(slots=True)
@@ -37,6 +61,10 @@ class HaEntity:
     domain: ClassVar[str] = ""
     #: Keys the config must have.
     required: ClassVar[tuple[str, ...]] = ()
+    #: The platform's own options this entity reads (besides :data:`COMMON_OPTIONS`).
+    reads: ClassVar[frozenset[str]] = frozenset()
+    #: JSON attributes this platform keeps out, besides the ones every platform does.
+    blocked_json_attributes: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, ctx: HaContext, config: Mapping[str, Any]) -> None:
         self.ctx = ctx
@@ -50,6 +78,26 @@ class HaEntity:
             raise PayloadError(f"qos must be 0, 1 or 2, not {self.qos}")
         self.retain = bool(config.get("retain", False))
         self._timers: dict[str, Unsubscribe] = {}
+        self._json_keys: set[str] = set()  # the attributes the last JSON attributes set
+
+    @classmethod
+    def unread_options(cls, config: Mapping[str, Any]) -> list[str]:
+        """The options of ``config`` this entity does not act on (to warn about)."""
+        return sorted(
+            str(key)
+            for key, value in config.items()
+            if key not in COMMON_OPTIONS
+            and key not in cls.reads
+            and not (key in _NO_EFFECT_DEFAULTS and _same(value, _NO_EFFECT_DEFAULTS[key]))
+        )
+
+    def shown_options(self) -> dict[str, Any]:
+        """The config's own ``icon`` and ``entity_picture``, shown on each state."""
+        return {
+            key: str(self.config[key])
+            for key in ("icon", "entity_picture")
+            if self.config.get(key) not in (None, "")
+        }
 
     # --- for subclasses ------------------------------------------------------------------
 
@@ -87,8 +135,19 @@ class HaEntity:
     def render(self, template_key: str, message: MqttMessage) -> str:
         return self.ctx.templates.render(self.config.get(template_key), message.text)
 
-    def report(self, state: str | None = None, attributes: Mapping[str, Any] | None = None) -> None:
-        self.ctx.book.update(self.entity_id, state, attributes)
+    def report(
+        self,
+        state: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        force_update: bool = False,
+    ) -> None:
+        self.ctx.book.update(self.entity_id, state, attributes, force_update=force_update)
+
+    @property
+    def force_update(self) -> bool:
+        """``force_update``: each state message is a state change event, even a repeat."""
+        return bool(self.config.get("force_update", False))
 
     def later(self, name: str, seconds: float | None, action: Callable[[], None]) -> None:
         """Run ``action`` after ``seconds`` on the house clock, replacing a pending ``name``."""
@@ -134,12 +193,17 @@ class HaEntity:
         return ServiceValidationError(self.domain, service, "", f"{self.entity_id} cannot do that")
 
     def json_attributes(self, message: MqttMessage) -> None:
-        """``json_attributes_topic``: a JSON object whose keys become attributes."""
+        """``json_attributes_topic``: a JSON object whose keys become attributes; each
+        object replaces the last one's (its keys that are gone are removed)."""
         text = self.render("json_attributes_template", message)
         values = parse_json(text)
         if not isinstance(values, Mapping):
             raise PayloadError("json attributes must be a JSON object")
-        self.report(attributes={str(k): v for k, v in values.items()})
+        blocked = _BLOCKED_JSON_ATTRIBUTES | self.blocked_json_attributes
+        shown = {str(k): v for k, v in values.items() if str(k) not in blocked}
+        gone = {key: None for key in self._json_keys - shown.keys()}
+        self._json_keys = set(shown)
+        self.report(attributes={**gone, **shown})
 
     def topics_of(self, *pairs: tuple[str, StateHandler]) -> dict[str, StateHandler]:
         """``(config key, handler)`` pairs as topics; two features on one topic both read it."""
@@ -180,3 +244,9 @@ def on_off(value: str, on: Any, off: Any) -> str | None:
     if value in ("", "None"):
         return STATE_UNKNOWN
     return None
+
+
+def _same(value: Any, default: Any) -> bool:
+    if isinstance(default, str):
+        return str(value).lower().replace("_", "-") == default
+    return bool(value == default)

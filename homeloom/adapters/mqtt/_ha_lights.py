@@ -19,6 +19,13 @@ from ._values import PayloadError, as_number, parse_json
 __all__ = ["DefaultLight", "JsonLight", "TemplateLight"]
 
 _COLOR_MODES = ("onoff", "brightness", "color_temp", "hs", "xy", "rgb", "rgbw", "rgbww", "white")
+# What every schema reads: the command and state topics, the colour temperature's range.
+_LIGHT_OPTIONS = frozenset(
+    {
+        *("schema", "command_topic", "state_topic", "optimistic", "retain"),
+        *("color_temp_kelvin", "min_mireds", "max_mireds", "min_kelvin", "max_kelvin"),
+    }
+)
 
 
 class _Light(HaEntity):
@@ -69,6 +76,14 @@ class _Light(HaEntity):
 
 class DefaultLight(_Light):
     """``schema: default``: state, brightness and colour temperature on their own topics."""
+
+    reads = _LIGHT_OPTIONS | {
+        *("state_value_template", "payload_on", "payload_off", "on_command_type"),
+        *("brightness_command_topic", "brightness_command_template", "brightness_scale"),
+        *("brightness_state_topic", "brightness_value_template"),
+        *("color_temp_command_topic", "color_temp_command_template"),
+        *("color_temp_state_topic", "color_temp_value_template"),
+    }
 
     def modes(self) -> list[str]:
         if self.config.get("color_temp_command_topic"):
@@ -146,6 +161,8 @@ class DefaultLight(_Light):
 
 class JsonLight(_Light):
     """``schema: json``: ``{"state": "ON", "brightness": 120, "color_temp": 300, ...}``."""
+
+    reads = _LIGHT_OPTIONS | {"brightness", "brightness_scale", "supported_color_modes"}
 
     def modes(self) -> list[str]:
         given = self.option("supported_color_modes")
@@ -239,6 +256,11 @@ class TemplateLight(_Light):
         "command_on_template",
         "command_off_template",
     )
+    reads = _LIGHT_OPTIONS | {
+        *("command_on_template", "command_off_template", "state_template"),
+        *("brightness_template", "color_temp_template"),
+        *("red_template", "green_template", "blue_template"),
+    }
 
     def modes(self) -> list[str]:
         if all(self.config.get(f"{c}_template") for c in ("red", "green", "blue")):

@@ -29,6 +29,12 @@ __all__ = [
 class Switch(HaEntity):
     domain = "switch"
     required = ("command_topic",)
+    reads = frozenset(
+        {
+            *("command_topic", "command_template", "state_topic", "value_template"),
+            *("payload_on", "payload_off", "state_on", "state_off", "optimistic", "retain"),
+        }
+    )
 
     def initial_state(self) -> str:
         return "off" if self.optimistic else STATE_UNKNOWN
@@ -61,6 +67,12 @@ class Switch(HaEntity):
 class BinarySensor(HaEntity):
     domain = "binary_sensor"
     required = ("state_topic",)
+    reads = frozenset(
+        {
+            *("state_topic", "value_template", "payload_on", "payload_off", "off_delay"),
+            *("expire_after", "force_update"),
+        }
+    )
 
     def state_topics(self) -> dict[str, StateHandler]:
         return {self.config["state_topic"]: self._on_state}
@@ -72,7 +84,7 @@ class BinarySensor(HaEntity):
         if state is None:
             raise PayloadError(f"expected {on!r} or {off!r}, got {value[:80]!r}")
         self.received()
-        self.report(state)
+        self.report(state, force_update=self.force_update)
         # Sensors that only ever say "on" (motion, RF buttons) go back to "off" by themselves.
         off_delay = as_number(self.config.get("off_delay")) if state == "on" else None
         self.later("off", off_delay, lambda: self.report("off"))
@@ -81,6 +93,14 @@ class BinarySensor(HaEntity):
 class Sensor(HaEntity):
     domain = "sensor"
     required = ("state_topic",)
+    reads = frozenset(
+        {
+            *("state_topic", "value_template", "unit_of_measurement", "state_class"),
+            *("options", "expire_after", "force_update"),
+            "suggested_display_precision",  # how a dashboard rounds it: not the state
+        }
+    )
+    blocked_json_attributes = frozenset({"last_reset", "state_class"})
 
     def attributes(self) -> dict[str, Any]:
         return {
@@ -99,12 +119,13 @@ class Sensor(HaEntity):
         elif self.config.get("unit_of_measurement") and as_number(value) is None:
             raise PayloadError(f"a sensor with a unit needs a number, got {value[:80]!r}")
         self.received()
-        self.report(value)
+        self.report(value, force_update=self.force_update)
 
 
 class Button(HaEntity):
     domain = "button"
     required = ("command_topic",)
+    reads = frozenset({"command_topic", "command_template", "payload_press", "retain"})
 
     async def command(self, service: str, data: Mapping[str, Any]) -> None:
         if service != "press":
@@ -116,6 +137,13 @@ class Button(HaEntity):
 class Number(HaEntity):
     domain = "number"
     required = ("command_topic",)
+    reads = frozenset(
+        {
+            *("command_topic", "command_template", "state_topic", "value_template"),
+            *("min", "max", "step", "mode", "unit_of_measurement", "payload_reset"),
+            *("optimistic", "retain"),
+        }
+    )
 
     def attributes(self) -> dict[str, Any]:
         attributes = {
@@ -134,7 +162,7 @@ class Number(HaEntity):
 
     def _on_state(self, message: MqttMessage) -> None:
         value = self.render("value_template", message)
-        if value in ("", "None"):
+        if value in ("", str(self.option("payload_reset", "None"))):
             self.report(STATE_UNKNOWN)
             return
         number = as_number(value)
@@ -164,6 +192,12 @@ def _number_text(value: float) -> str:
 class Select(HaEntity):
     domain = "select"
     required = ("command_topic", "options")
+    reads = frozenset(
+        {
+            *("command_topic", "command_template", "state_topic", "value_template"),
+            *("options", "optimistic", "retain"),
+        }
+    )
 
     def attributes(self) -> dict[str, Any]:
         return {"options": [str(option) for option in self.config["options"]]}
@@ -205,6 +239,13 @@ class Lock(HaEntity):
         "state_open": ("OPEN", "open"),
         "state_opening": ("OPENING", "opening"),
     }
+    reads = frozenset(
+        {
+            *("command_topic", "command_template", "state_topic", "value_template"),
+            *("payload_lock", "payload_unlock", "payload_open", "payload_reset"),
+            *("optimistic", "retain", *STATES),
+        }
+    )
 
     def initial_state(self) -> str:
         return "unlocked" if self.optimistic else STATE_UNKNOWN
@@ -219,7 +260,7 @@ class Lock(HaEntity):
             if value == str(self.option(key, default)):
                 self.report(state)
                 return
-        if value in ("", "None"):
+        if value in ("", str(self.option("payload_reset", "None"))):
             self.report(STATE_UNKNOWN)
             return
         raise PayloadError(f"{value[:80]!r} is not a lock state")
@@ -246,6 +287,14 @@ class Cover(HaEntity):
         "state_closed": ("closed", "closed"),
         "state_closing": ("closing", "closing"),
     }
+    reads = frozenset(
+        {
+            *("command_topic", "state_topic", "value_template", "state_stopped"),
+            *("payload_open", "payload_close", "payload_stop", "optimistic", "retain"),
+            *("position_topic", "position_template", "position_open", "position_closed"),
+            *("set_position_topic", "set_position_template", *STATES),
+        }
+    )
 
     @property
     def optimistic(self) -> bool:
@@ -322,6 +371,15 @@ class Climate(HaEntity):
 
     domain = "climate"
     DEFAULT_MODES: ClassVar[list[str]] = ["auto", "off", "cool", "heat", "dry", "fan_only"]
+    reads = frozenset(
+        {
+            *("modes", "min_temp", "max_temp", "temp_step", "retain"),
+            *("mode_state_topic", "mode_state_template", "mode_command_topic"),
+            *("mode_command_template", "temperature_state_topic", "temperature_state_template"),
+            *("temperature_command_topic", "temperature_command_template"),
+            *("current_temperature_topic", "current_temperature_template"),
+        }
+    )
 
     def _modes(self) -> list[str]:
         return [str(mode) for mode in self.option("modes", self.DEFAULT_MODES)]
@@ -392,6 +450,12 @@ class Climate(HaEntity):
 
 class DeviceTracker(HaEntity):
     domain = "device_tracker"
+    reads = frozenset(
+        {
+            *("state_topic", "value_template", "payload_home", "payload_not_home"),
+            *("payload_reset", "source_type"),
+        }
+    )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

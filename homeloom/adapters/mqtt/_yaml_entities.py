@@ -38,6 +38,7 @@ _DEFAULT_NAMES: dict[str, str | None] = {
     "climate": "MQTT HVAC",
     "cover": "MQTT Cover",
     "device_tracker": None,
+    "fan": "MQTT Fan",
     "light": "MQTT Light",
     "lock": "MQTT Lock",
     "number": "MQTT Number",
