@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeloom.orchestrator import Registries, valid_entity_id
+from homeloom.orchestrator._ha_registries import IMPORTED_ADAPTER
 
 from ._errors import ScenarioConfigError, fail
 from ._platform_options import read_boolean
@@ -229,6 +230,20 @@ def _by_entity_id(config: Mapping[str, Any], registries: Registries | None) -> M
     return config if entity_id is None else {**config, "entity_id": entity_id}
 
 
+def _check_device(config: Mapping[str, Any], path: str, registries: Registries | None) -> None:
+    """With Home Assistant's device registry imported, a device it does not list is a
+    config error, as Home Assistant refuses the automation (a device since deleted);
+    without it the ``device_id`` is not needed."""
+    if registries is None:
+        return
+    device_id = config.get("device_id")
+    if isinstance(device_id, str) and device_id in registries.things:
+        return
+    if any(thing.adapter == IMPORTED_ADAPTER for thing in registries.things.values()):
+        message = f"Unknown device '{device_id}' (not in Home Assistant's device registry)"
+        raise fail(config, "device_id", f"{path}.device_id", message)
+
+
 def _entity_id(config: Mapping[str, Any], path: str) -> str:
     """The entity the device automation is about; an entity registry id no imported
     registry knows is a config error naming the fix rather than an automation that
@@ -309,6 +324,7 @@ def device_trigger(
     path = str(config.get("_path", "trigger"))
     if domain == "mqtt":
         return {**config, "platform": "mqtt_device"}
+    _check_device(config, path, registries)
     base = {key: value for key, value in config.items() if key not in _TRIGGER_KEYS}
     out = {**base, "platform": "state"}
     if kind in _STATE_TRIGGERS.get(domain, {}):
@@ -363,6 +379,7 @@ def device_condition(
     """The state or numeric_state condition a device condition stands for: its kind,
     its config and whether its result is negated (a device tracker's is_not_home)."""
     config = _by_entity_id(config, registries)
+    _check_device(config, path, registries)
     domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
     states = _STATE_CONDITIONS.get(domain, {})
     if kind in states or (domain == "device_tracker" and kind == "is_not_home"):
@@ -409,6 +426,7 @@ def device_action(
     """The service (``domain.service``) a device action calls, the entity it acts on
     and the service data beside it."""
     config = _by_entity_id(config, registries)
+    _check_device(config, path, registries)
     entity_id = _entity_id(config, path)
     service, data = _device_service(config, path)
     return service, entity_id, data
