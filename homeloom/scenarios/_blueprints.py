@@ -6,7 +6,8 @@ sections), each with an optional ``default`` and ``selector``; the rest of the
 file is the scenario with ``!input NAME`` where values go.
 
 The checks follow Home Assistant's: the ``blueprint:`` block takes only the keys
-it knows, a ``name`` and ``domain`` are required, and inputs the using
+it knows, a ``name`` and ``domain`` are required, each selector must be one Home
+Assistant takes (_blueprint_selectors.py), and inputs the using
 automation gives but the blueprint does not declare are ignored. Input
 sections (Home Assistant 2024.6) are read too.
 """
@@ -21,6 +22,7 @@ from urllib.parse import urlparse
 
 from homeloom.orchestrator import ConfigIssue
 
+from ._blueprint_selectors import selector_problem
 from ._yaml import InputRef, Position, YamlDict, YamlList, load_config_file, position_of
 from ._yaml_values import position_in
 
@@ -117,6 +119,10 @@ def _collect_inputs(
             _collect_inputs(spec, inputs, issues)
             continue
         selector = spec.get("selector")
+        problem = selector_problem(selector) if "selector" in spec else None
+        if problem is not None:
+            pos = position_of(spec, "selector")
+            issues.append(_issue(problem, pos, f"blueprint.input.{name}.selector"))
         inputs[str(name)] = BlueprintInput(
             name=str(name),
             default=spec.get("default", _NO_DEFAULT),

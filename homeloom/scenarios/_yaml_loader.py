@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 # What the reading of a file (_yaml_read) and the tags (_yaml_tags) use.
-__all__ = ["_SCALARS", "_BaseLoader", "_Loader", "_resolve_scalar"]
+__all__ = ["_SCALARS", "_BaseLoader", "_Loader", "_PythonLoader", "_resolve_scalar"]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -423,3 +423,20 @@ def _resolve_scalar(value: str, implicit: tuple[bool, bool]) -> str:
             if regexp.match(value):
                 return tag
     return _STR_TAG
+
+
+class _PythonLoader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Loader
+):
+    """:class:`_Loader` on PyYAML's pure-Python scanner and parser, for the texts libyaml
+    refuses but PyYAML reads (``{boolean:}``, a flow mapping's key with no value):
+    Home Assistant reads those again with this parser when libyaml fails."""
+
+    def __init__(
+        self, text: str, ctx: _Context, path: Path, stack: tuple[Path, ...], prefix: KeyPath
+    ) -> None:
+        _Loader.__init__(self, text, ctx, path, stack, prefix)
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)

@@ -10,7 +10,7 @@ import yaml
 from homeloom.orchestrator._errors import ConfigIssue
 
 from ._yaml_block import build_block
-from ._yaml_loader import _SCALARS, _BaseLoader, _Loader, _resolve_scalar
+from ._yaml_loader import _SCALARS, _BaseLoader, _Loader, _PythonLoader, _resolve_scalar
 from ._yaml_stream import Unusual, build_plain
 from ._yaml_syntax import _syntax_issue
 from ._yaml_values import PACK_LIMIT, KeyPath, Position, YamlDict
@@ -72,6 +72,7 @@ class _Context:
 
 
 _NOT_PLAIN = object()
+_UNPARSED = (yaml.scanner.ScannerError, yaml.parser.ParserError)
 
 
 def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix: KeyPath) -> Any:
@@ -95,9 +96,20 @@ def _parse(ctx: _Context, text: str, path: Path, stack: tuple[Path, ...], prefix
         finally:
             parser.dispose()
     if value is _NOT_PLAIN:
-        loader = _Loader(text, ctx, path, stack, prefix)
+        loader: _Loader = _Loader(text, ctx, path, stack, prefix)
         try:
-            value = loader.get_single_data()
+            try:
+                value = loader.get_single_data()
+            except _UNPARSED as unparsed:
+                # As Home Assistant: what libyaml cannot parse, PyYAML's own parser may.
+                # Nothing was built yet (a document is built once it is all parsed); if
+                # it fails too, libyaml's message (the one our hints know) is reported.
+                loader.dispose()
+                loader = _PythonLoader(text, ctx, path, stack, prefix)
+                try:
+                    value = loader.get_single_data()
+                except _UNPARSED:
+                    raise unparsed from None
         except (yaml.YAMLError, RecursionError) as exc:
             ctx.errors.append(_syntax_issue(ctx, file, text, exc, loader.key_path))
             return None
