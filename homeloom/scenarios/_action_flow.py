@@ -42,6 +42,10 @@ class _ConditionStep(ActionStep):
 
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
         runtime = self.runtime
+        if self.engine.is_template(config.get("condition")):
+            # A step's shorthand, `condition: "{{ ... }}"`: Home Assistant takes it
+            # as a template condition here (in a conditions list it refuses it).
+            config = {**config, "condition": "template", "value_template": config["condition"]}
         self.check = compile_condition(runtime, config, path=path)
 
     async def __call__(self, run: Run) -> None:

@@ -33,7 +33,9 @@ __all__ = [
 
 RESPONSE_TIMEOUT_S = 30.0
 NOT_UNDERSTOOD = "Sorry, I couldn't understand that"
-_PUNCTUATION = re.compile(r"[.,!?;:\"'¿¡]")
+# A point or comma between digits is part of a number ("21.5" fills a slot whole, as
+# Home Assistant's matcher keeps a wildcard's inner punctuation); elsewhere it goes.
+_PUNCTUATION = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[!?;:\"'¿¡]")
 _SPACES = re.compile(r"\s+")
 
 Handler = Callable[[dict[str, Any], Context], None]
