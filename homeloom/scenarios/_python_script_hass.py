@@ -366,7 +366,8 @@ class DateTimeFacade(ScriptFacade):
             return None
 
     def get_age(self, moment: dt.datetime) -> str:
-        return _humanize((self._host.runtime.now() - moment).total_seconds())
+        # Local now, as Home Assistant's dt_util.get_age (wall clocks in the house's zone).
+        return _humanize((self._host.runtime.local_now() - moment).total_seconds())
 
 
 class LoggerFacade(ScriptFacade):

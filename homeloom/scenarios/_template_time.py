@@ -114,7 +114,10 @@ class TimeFunctions:
             return value
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.runtime.settings.tz)
-        delta = self.runtime.now() - value
+        # Local now, as Home Assistant: against a datetime in the house's own zone
+        # (today_at, as_local) Python subtracts wall clocks, so an age spanning a
+        # daylight saving change is an hour off its elapsed time there too.
+        delta = self.runtime.local_now() - value
         if delta.total_seconds() < 0:
             return value
         return _humanize(delta.total_seconds())

@@ -190,7 +190,9 @@ def _schedule_daily(
 
 def _time_data(runtime: Runtime, due: datetime, entity_id: str | None) -> dict[str, Any]:
     return {
-        "now": due.astimezone(runtime.settings.tz),
+        # Through UTC: a wall time the clocks skipped (an input_datetime's 02:30 on the
+        # spring-forward day) reads as the instant's real local time, as in Home Assistant.
+        "now": due.astimezone(UTC).astimezone(runtime.settings.tz),
         "entity_id": entity_id,
         "description": "time" if entity_id is None else f"time set in {entity_id}",
     }
@@ -211,9 +213,16 @@ def _track_entity_time(
         elif isinstance(moment, datetime):
             due = moment + offset
             # As Home Assistant: an input_datetime with a date fires when its moment is
-            # now or later; a timestamp sensor only when it is strictly later.
-            now = runtime.now()
-            if due > now or (due == now and entity_id.startswith("input_datetime.")):
+            # now or later on the wall clock (Python compares two times of one zone so:
+            # set in the repeated hour to its first pass, it fires at once; set after
+            # the spring jump to a skipped time, never); a timestamp sensor only when
+            # its instant is strictly later.
+            if entity_id.startswith("input_datetime."):
+                wall_now = runtime.local_now().replace(tzinfo=None)
+                due_later = due.replace(tzinfo=None) >= wall_now
+            else:
+                due_later = due > runtime.now()
+            if due_later:
 
                 def ring(when: datetime) -> None:
                     fire(_time_data(runtime, when, entity_id), None)
