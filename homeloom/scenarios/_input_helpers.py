@@ -35,10 +35,15 @@ class _ValueFloat(_Data):
 
 
 class _ValueText(_Data):
+    # A number (a template's native result) is taken as its text, as ``cv.string`` does.
+    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
+
     value: str
 
 
 class _Option(_Data):
+    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
+
     option: str
 
 

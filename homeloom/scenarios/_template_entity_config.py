@@ -26,6 +26,8 @@ _ENTITY_KEYS = {
     | {"unit_of_measurement", "device_class", "delay_on", "delay_off", "auto_off"},
 }
 _DELAY_KEYS = ("delay_on", "delay_off", "auto_off")
+# Home Assistant converts these (not kelvin) to the house's temperature unit.
+_CONVERTED_TEMPERATURE_UNITS = frozenset({"°C", "°F"})
 
 
 @dataclass(slots=True)
@@ -47,14 +49,21 @@ class _Definition:
     unit: str | None = None
     device_class: str | None = None
     state_class: str | None = None
+    # The house's temperature unit for a temperature sensor written in the other one
+    # (°C or °F): Home Assistant shows its value converted, unique id or not.
+    converted_to: str | None = None
+
+    @property
+    def shown_unit(self) -> str | None:
+        return self.converted_to or self.unit
 
     def fixed_attributes(self) -> dict[str, Any]:
         """What every state carries, available or not."""
         fixed: dict[str, Any] = {}
         if self.state_class is not None:
             fixed["state_class"] = self.state_class
-        if self.unit is not None:
-            fixed["unit_of_measurement"] = self.unit
+        if self.shown_unit is not None:
+            fixed["unit_of_measurement"] = self.shown_unit
         if self.device_class is not None:
             fixed["device_class"] = self.device_class
         return fixed
@@ -129,6 +138,10 @@ def _definition(
     for key in _DELAY_KEYS:
         if entry.get(key) is not None:
             definition.delays[key] = _delay(runtime, entry, key, at(key))
+    if domain == "sensor" and definition.device_class == "temperature":
+        house_unit = "°F" if runtime.settings.unit_system == "us_customary" else "°C"
+        if definition.unit in _CONVERTED_TEMPERATURE_UNITS and definition.unit != house_unit:
+            definition.converted_to = house_unit
     definition.entity_id = (
         _entity_id(domain, definition.name, entry, block_id, taken, runtime)
         if object_id is None

@@ -40,9 +40,24 @@ def _sensor_state(definition: _Definition, value: Any) -> str | None:
                 value,
             )
             return None
+    if definition.converted_to is not None:
+        return _converted_temperature(definition, value)
     if isinstance(value, float):
         return f"{value:.{_FLOAT_DIGITS}}"
     return str(value)
+
+
+def _converted_temperature(definition: _Definition, value: Any) -> str | None:
+    """A temperature in the house's unit, with as many decimals as the value was written
+    with (Home Assistant's rounding when it converts a unit), or None when not finite."""
+    number = float(value)
+    if not math.isfinite(number):
+        _LOGGER.error("%s rendered the non-finite value %r", definition.entity_id, value)
+        return None
+    text = str(value)
+    decimals = len(text) - text.index(".") - 1 if "." in text else 0
+    converted = number * 1.8 + 32 if definition.converted_to == "°F" else (number - 32) / 1.8
+    return f"{converted:z.{decimals}f}"
 
 
 def _date_state(definition: _Definition, value: Any) -> str:

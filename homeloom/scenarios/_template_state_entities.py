@@ -65,7 +65,7 @@ class _StateBasedEntity:
                 cancel()
         self.untrack = self.untick = self.delayed = self.deferred = self.unrefresh = None
         # Its unit is fixed: Home Assistant's registry kept it when the entity was added.
-        show_removed(self.runtime, self.entity_id, unit=self.definition.unit)
+        show_removed(self.runtime, self.entity_id, unit=self.definition.shown_unit)
 
     def refresh(self) -> None:
         """A forced update (``homeassistant.update_entity``): every template rendered

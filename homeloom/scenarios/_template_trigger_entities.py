@@ -86,7 +86,10 @@ class _TriggerBasedEntity:
             if key in saved.attributes:
                 attributes[key] = saved.attributes[key]
         if self.definition.domain == "sensor":
-            self.write(_sensor_state(self.definition, value) or "unknown", attributes, Context())
+            # homeloom's own saved state (no extra data) is the value as shown, converted.
+            as_shown = extra is None and self.definition.converted_to is not None
+            shown = value if as_shown else _sensor_state(self.definition, value)
+            self.write(shown or "unknown", attributes, Context())
             return
         self.is_on = value == "on"
         if "auto_off" in self.definition.delays and auto_off_at is not None:

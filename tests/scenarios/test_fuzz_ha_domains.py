@@ -450,6 +450,14 @@ weathers = _item(
     },
 )
 images = _item({"url": templates}, {"name": names, "verify_ssl": booleans})
+# Temperatures in another unit than the house's are shown converted: odd numbers too.
+temperature_sensors = _item(
+    {"state": st.one_of(templates, st.sampled_from(["{{ 70.25 }}", "nan", "-1e400", "0.00"]))},
+    {
+        "unit_of_measurement": st.sampled_from(["°F", "°C", "K", ""]),
+        "device_class": st.sampled_from(["temperature", "x"]),
+    },
+)
 modern_controls = st.fixed_dictionaries(
     {},
     optional={
@@ -460,6 +468,7 @@ modern_controls = st.fixed_dictionaries(
         "select": st.lists(selects, max_size=2),
         "weather": st.lists(weathers, max_size=1),
         "image": st.lists(images, max_size=1),
+        "sensor": st.lists(temperature_sensors, max_size=2),
     },
 )
 # Harmless command lines only: these run for real.
