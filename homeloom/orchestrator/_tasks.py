@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -133,6 +133,42 @@ class TaskTracker:
             task.remove_done_callback(unpark)
             unpark()
 
+    async def wait_for_all(self, tasks: Sequence[asyncio.Future[Any]]) -> None:
+        """Await tracked tasks (their outcomes stay in them); parked meanwhile.
+
+        Busy again in the turn the last one's own bookkeeping runs, as in ``wait_for``:
+        its done callback comes right after the tracker's, so ``idle()`` (which counts
+        a task until that bookkeeping has run) never finds the waiter still parked
+        with the last task already gone.
+        """
+        # One already done is not waited for: its done callback would come turns after
+        # its bookkeeping, and idle() would see this waiter parked and nothing busy.
+        tasks = [task for task in tasks if not task.done()]
+        waiter = asyncio.current_task()
+        if waiter is None or not tasks:
+            if tasks:
+                await asyncio.wait(tasks)
+            return
+        self._park(waiter)
+        left = len(tasks)
+
+        def one_done(_: object) -> None:
+            nonlocal left
+            left -= 1
+            if left == 0:
+                self._unpark(waiter)
+
+        for task in tasks:
+            task.add_done_callback(one_done)
+        try:
+            await asyncio.wait(tasks)
+        finally:
+            for task in tasks:
+                task.remove_done_callback(one_done)
+            if left:
+                left = 0
+                self._unpark(waiter)
+
     @property
     def pending(self) -> int:
         return len(self._work)
@@ -144,9 +180,9 @@ class TaskTracker:
             # Let callbacks scheduled with call_soon run, then wait for tasks they created.
             for _ in range(3):
                 await asyncio.sleep(0)
-            busy = [
-                t for t in self._work if t is not current and not t.done() and t not in self._parked
-            ]
+            # A task done counts until its bookkeeping has run (it leaves _work then):
+            # what waits for it may be unparked in that same turn (wait_for_all).
+            busy = [t for t in self._work if t is not current and t not in self._parked]
             if not busy:
                 return
             changed = self._changed = asyncio.Event()

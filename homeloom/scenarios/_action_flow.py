@@ -280,13 +280,14 @@ class _Parallel(ActionStep):
             for index, branch in enumerate(self.branches)
         ]
         try:
-            with runtime.tasks.parked():
-                outcomes = await asyncio.gather(*tasks)
+            # Not a parked gather: the run must count as busy again as soon as the last
+            # branch ends, or a settling clock could move on before the run goes on.
+            await runtime.tasks.wait_for_all(tasks)
         finally:
             for task in tasks:
                 task.cancel()
-        for outcome in outcomes:
-            if outcome is not None:
+        for task in tasks:
+            if (outcome := task.result()) is not None:
                 raise outcome
 
 

@@ -372,8 +372,7 @@ class Script:
                 run.task if isinstance(run, EagerRun) and run.task is not None else run
                 for run in ahead
             ]
-            with self.runtime.tasks.parked():
-                await asyncio.wait(runs)
+            await self.runtime.tasks.wait_for_all(runs)
         else:  # mode: restart; the runs it cancelled finish first
             await asyncio.gather(*ahead, return_exceptions=True)
         return await self._execute(variables, context, trace, resume)
