@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -20,6 +21,13 @@ def find_mosquitto() -> str | None:
 
 # The broker's binary, None where mosquitto is not installed (the MQTT tests skip).
 MOSQUITTO = find_mosquitto()
+
+
+# Tries at a port: another process (a test run next to this one) may take the free port
+# found before mosquitto listens on it.
+_PORT_TRIES = 5
+# mosquitto's log line once every listener is open.
+_RUNNING = re.compile(r"mosquitto version \S+ running")
 
 
 def _free_port() -> int:
@@ -60,11 +68,14 @@ class Broker:
         self.tls = tls
         self.certificate = workdir / "broker.crt"
         self.config = workdir / "mosquitto.conf"
+        self.log = workdir / "mosquitto.log"
+        self._settings: list[str] = []  # the configuration, but for its listener
+        self._started = False
         self._process: asyncio.subprocess.Process | None = None
 
     async def _prepare(self) -> None:
-        lines = [f"listener {self.port} 127.0.0.1", "persistence false"]
-        lines += ["log_type error", "log_type warning"]
+        lines = ["persistence false", f"log_dest file {self.log}"]
+        lines += ["log_type error", "log_type warning", "log_type information"]
         if os.geteuid() == 0:
             # As root, mosquitto would switch to its own user, who cannot read pytest's
             # private temporary directory (the password file, the key).
@@ -86,11 +97,32 @@ class Broker:
                 "-keyout", str(key), "-out", str(self.certificate),
             )  # fmt: skip
             lines += [f"certfile {self.certificate}", f"keyfile {key}"]
+        self._settings = lines
+        self._write_config()
+
+    def _write_config(self) -> None:
+        lines = [f"listener {self.port} 127.0.0.1", *self._settings]
         self.config.write_text("\n".join(lines) + "\n")
 
     async def start(self) -> None:
-        if not self.config.exists():
+        if not self._settings:
             await self._prepare()
+        for _ in range(_PORT_TRIES):
+            if await self._launch():
+                self._started = True
+                return
+            if self._started:
+                break  # a restart keeps its port, and another process holds it now
+            self.port = _free_port()
+            self._write_config()
+        raise RuntimeError(f"mosquitto did not start on port {self.port}")
+
+    async def _launch(self) -> bool:
+        """Start mosquitto; False if it could not listen on the port (taken meanwhile).
+
+        Its own log says when it listens: the port answering could be another
+        process's broker, whose clients would then share this test's topics."""
+        logged_before = self.log.stat().st_size if self.log.exists() else 0
         self._process = await asyncio.create_subprocess_exec(
             self.binary,
             "-c",
@@ -100,17 +132,18 @@ class Broker:
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
-        while True:  # bounded: until the port answers, or ten seconds
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            except OSError:
-                if loop.time() > deadline or self._process.returncode is not None:
-                    raise RuntimeError(f"mosquitto did not start on port {self.port}") from None
-                await asyncio.sleep(0.02)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return
+        while True:  # bounded: until mosquitto says it runs, or ten seconds
+            if self.log.exists():
+                with self.log.open("rb") as log:
+                    log.seek(logged_before)
+                    if _RUNNING.search(log.read().decode(errors="replace")):
+                        return True
+            if self._process.returncode is not None:
+                return False
+            if loop.time() > deadline:
+                await self.stop()
+                raise RuntimeError(f"mosquitto did not start on port {self.port}")
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         process, self._process = self._process, None

@@ -126,6 +126,7 @@ async def test_a_copied_house_connects_to_its_broker_and_keeps_its_entity_ids(
     humidity = f"sensor.{IEEE}_humidity"  # not in HA's registry: its discovery id
     await eventually(lambda: _state(house, humidity) is not None)
     await eventually(lambda: _state(house, RENAMED) not in (None, "unavailable"))
+    await router.subscribed()  # to the discovered entities' state topic
     assert _state(house, f"sensor.{IEEE}_temperature") is None  # no second entity
     entry = house.runtime.registries.entities[RENAMED]
     assert entry.adapter == "mqtt" and entry.registry_id is not None

@@ -13,7 +13,7 @@ import pytest
 from homeloom.orchestrator import Event, HomeloomError, Runtime
 from tests.adapters.mqtt_broker import Broker
 from tests.adapters.mqtt_z2m import MqttProbe
-from tests.adapters.test_mqtt import _adapter, _attributes, _is, _state, eventually
+from tests.adapters.test_mqtt import _adapter, _attributes, _is, _state, appeared, eventually
 from tests.adapters.test_mqtt_yaml import ADAPTER, _check, _house_dir, _started
 
 
@@ -32,8 +32,7 @@ async def test_one_unique_id_in_two_domains_is_two_entities(
         retain=True,
     )
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "binary_sensor.door") is not None)
-    await eventually(lambda: _state(runtime, "sensor.door_battery") is not None)
+    await appeared(runtime, "binary_sensor.door", "sensor.door_battery")
     await probe.publish("door/battery", "87")
     await probe.publish("door/contact", "ON")
     await eventually(_is(runtime, "sensor.door_battery", "87"))
@@ -53,7 +52,7 @@ async def test_the_config_s_icon_and_picture_show_on_the_state(
         retain=True,
     )  # fmt: skip
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "switch.kettle") is not None)
+    await appeared(runtime, "switch.kettle")
     await probe.publish("kettle/state", "ON")
     await eventually(_is(runtime, "switch.kettle", "on"))
     attributes = _attributes(runtime, "switch.kettle")
@@ -71,7 +70,7 @@ async def test_json_attributes_replace_the_last_ones_and_keep_out_the_reserved(
         retain=True,
     )  # fmt: skip
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "sensor.meter") is not None)
+    await appeared(runtime, "sensor.meter")
     await probe.publish(
         "meter/attrs",
         {"voltage": 231, "phase": "L1", "friendly_name": "Hijacked", "icon": "mdi:x",
@@ -106,7 +105,7 @@ async def test_force_update_makes_each_repeat_a_state_change(
 
     runtime.bus.listen("state_changed", on_change)
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "sensor.plain") is not None)
+    await appeared(runtime, "sensor.forced", "sensor.plain")
     for _ in range(3):
         await probe.publish("forced/t", "20")
         await probe.publish("plain/t", "20")
@@ -127,7 +126,7 @@ async def test_payload_reset_and_entity_category(
         retain=True,
     )  # fmt: skip
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "number.boost") is not None)
+    await appeared(runtime, "number.boost")
     await probe.publish("boost/state", "40")
     await eventually(_is(runtime, "number.boost", "40"))
     await probe.publish("boost/state", "none")
@@ -156,8 +155,7 @@ async def test_enabled_by_default_false_leaves_a_registered_entity_out(
         retain=True,
     )
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "sensor.heap") is not None)
-    await eventually(lambda: _state(runtime, "sensor.uptime") is not None)
+    await appeared(runtime, "sensor.heap", "sensor.uptime")
     await probe.publish("node/rssi", "-60")
     await probe.publish("node/heap", "1000")
     await eventually(_is(runtime, "sensor.heap", "1000"))
@@ -175,7 +173,7 @@ async def test_an_option_not_read_is_a_warning_and_the_entity_still_works(
         retain=True,
     )  # fmt: skip
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "cover.blind") is not None)
+    await appeared(runtime, "cover.blind")
     await probe.publish("blind/state", "open")
     await eventually(_is(runtime, "cover.blind", "open"))
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -240,7 +238,7 @@ async def test_a_fan_speed_range_presets_and_oscillation(
     for topic in ("fan/set", "fan/speed/set", "fan/preset/set", "fan/osc/set"):
         await probe.subscribe(topic)
     await _adapter(runtime, broker)
-    await eventually(lambda: _state(runtime, "fan.ceiling") is not None)
+    await appeared(runtime, "fan.ceiling")
     assert _is(runtime, "fan.ceiling", "unknown")()
     assert _attributes(runtime, "fan.ceiling")["preset_modes"] == ["eco", "boost"]
     await probe.publish("fan/state", "ON")

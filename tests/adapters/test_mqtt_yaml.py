@@ -102,6 +102,7 @@ async def _started(config_dir: Path) -> House:
     router = house.runtime.components["mqtt"]
     assert isinstance(router, MqttRouter)
     await eventually(lambda: router.connected)
+    await router.subscribed()
     return house
 
 

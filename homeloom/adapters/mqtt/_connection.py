@@ -75,6 +75,10 @@ class MqttConnection:
         self._client: aiomqtt.Client | None = None
         self.client_id = config.client_id or f"homeloom-{uuid.uuid4().hex[:10]}"
         self.connections = 0  # how many sessions were established, for diagnostics
+        # (Un)subscriptions asked for and not yet acknowledged by the broker.
+        self._changes_pending = 0
+        self._changes_done = asyncio.Event()
+        self._changes_done.set()
         self._logger = hub.logger
 
     @property
@@ -168,6 +172,8 @@ class MqttConnection:
 
     def _detach(self) -> None:
         self._client = None
+        self._changes_pending = 0  # the next session subscribes every filter anyway
+        self._changes_done.set()
         if self.router.transport is self:
             self.router.transport = None
             self._on_connection(False)
@@ -191,19 +197,33 @@ class MqttConnection:
             raise AdapterError(self.hub.name, f"publishing to {topic} failed: {err}") from None
 
     def subscribe_soon(self, topic_filter: str, qos: int) -> None:
-        self.hub.create_task(self._change(topic_filter, qos), name=f"subscribe {topic_filter}")
+        self._change_soon(topic_filter, qos, f"subscribe {topic_filter}")
 
     def unsubscribe_soon(self, topic_filter: str) -> None:
-        self.hub.create_task(self._change(topic_filter, None), name=f"unsubscribe {topic_filter}")
+        self._change_soon(topic_filter, None, f"unsubscribe {topic_filter}")
 
-    async def _change(self, topic_filter: str, qos: int | None) -> None:
+    async def subscriptions_settled(self) -> None:
+        await self._changes_done.wait()
+
+    def _change_soon(self, topic_filter: str, qos: int | None, name: str) -> None:
+        self._changes_pending += 1
+        self._changes_done.clear()
+        change = self._change(topic_filter, qos, self.connections)
+        self.hub.create_task(change, name=name)
+
+    async def _change(self, topic_filter: str, qos: int | None, session: int) -> None:
         client = self._client
-        if client is None:
-            return  # the next session subscribes to what the router holds then
         try:
+            if client is None:
+                return  # the next session subscribes to what the router holds then
             if qos is None:
                 await client.unsubscribe(topic_filter)
             else:
                 await client.subscribe(topic_filter, qos)
         except aiomqtt.MqttError as err:
             self._logger.debug("(un)subscribing %s failed: %s", topic_filter, err)
+        finally:
+            if session == self.connections and self._changes_pending:  # not a past session's
+                self._changes_pending -= 1
+                if not self._changes_pending:
+                    self._changes_done.set()

@@ -47,6 +47,8 @@ class Transport(Protocol):
 
     def unsubscribe_soon(self, topic_filter: str) -> None: ...
 
+    async def subscriptions_settled(self) -> None: ...
+
 
 @dataclass(slots=True)
 class _Subscription:
@@ -101,6 +103,13 @@ class MqttRouter:
             for table in (self._exact, self._wildcard)
             for topic_filter, entries in table.items()
         }
+
+    async def subscribed(self) -> None:
+        """Return once the broker has acknowledged every (un)subscription asked for so far:
+        a message published after that reaches the handlers subscribed before."""
+        transport = self.transport
+        if transport is not None:
+            await transport.subscriptions_settled()
 
     def dispatch(self, message: MqttMessage) -> None:
         """Hand ``message`` to every matching handler; one failing never stops the others."""
