@@ -45,7 +45,7 @@ from ._notify_groups import _GroupCall
 from ._platform_options import OptionError, option_issue
 from ._registered_ids import registered_entity_id
 from ._slugs import entity_slug
-from ._template_entity_config import _Definition
+from ._template_entity_config import plain_sensor_definition
 from ._template_entity_values import _sensor_state
 from ._templates import TemplateError, get_template_engine
 
@@ -61,18 +61,8 @@ class CommandSensor(CommandEntity):
     def __init__(self, runtime: Runtime, options: CommandOptions, entity_id: str) -> None:
         super().__init__(runtime, options, entity_id)
         self._written_once = False
-        self._definition = _Definition(
-            domain="sensor",
-            entity_id=entity_id,
-            name=None,
-            state=None,
-            availability=None,
-            icon=None,
-            picture=None,
-            attributes={},
-            unit=options.unit,
-            device_class=options.device_class,
-            state_class=options.state_class,
+        self._definition = plain_sensor_definition(
+            entity_id, options.unit, options.device_class, options.state_class
         )
 
     async def _update(self, context: Context) -> None:

@@ -17,7 +17,7 @@ from ._registered_ids import with_registry_names
 from ._template_states import TemplateState
 from ._templates import TemplateError, get_template_engine
 
-__all__ = ["CommandEntity", "exit_code_of", "output_of"]
+__all__ = ["CommandEntity", "exit_code_of", "output_of", "value_variables"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ async def exit_code_of(command: str, timeout_s: int) -> int:
     return -1
 
 
-def _with_json(value: Any) -> dict[str, Any]:
+def value_variables(value: Any) -> dict[str, Any]:
+    """A value template's variables: ``value``, and ``value_json`` when it reads as JSON."""
     variables: dict[str, Any] = {"value": value}
     if isinstance(value, str):
         with contextlib.suppress(ValueError, RecursionError):
@@ -130,7 +131,7 @@ class CommandEntity:
         if template is None:
             return value
         try:
-            return str(template.render(_with_json(value), parse_result=False))
+            return str(template.render(value_variables(value), parse_result=False))
         except TemplateError as err:
             _LOGGER.warning("%s: value_template: %s", self.entity_id, err)
             return None
@@ -139,7 +140,7 @@ class CommandEntity:
         """``icon`` and ``availability`` rendered with ``value``; a failure makes the
         entity unavailable until they render again."""
         current = self.runtime.states.get(self.entity_id)
-        variables = {"this": TemplateState(current) if current else None, **_with_json(value)}
+        variables = {"this": TemplateState(current) if current else None, **value_variables(value)}
         icon, availability = self.options.icon, self.options.availability
         try:
             if icon is not None and not icon.is_static:

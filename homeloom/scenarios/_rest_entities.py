@@ -14,18 +14,17 @@ first write that automations may see.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from homeloom.orchestrator import Context, Runtime
 
+from ._command_line_entity import value_variables
 from ._registered_ids import with_registry_names
 from ._rest_config import RestEntityOptions
 from ._rest_json import json_attributes
-from ._template_entity_config import _Definition
+from ._template_entity_config import plain_sensor_definition
 from ._template_entity_values import _sensor_state
 from ._template_states import TemplateState
 from ._templates import Template, TemplateError
@@ -38,21 +37,13 @@ _ON_WORDS = frozenset({"true", "on", "open", "yes"})
 _SHOWN = (("icon", "icon"), ("picture", "entity_picture"), ("name", "friendly_name"))
 
 
-def _with_json(value: Any) -> dict[str, Any]:
-    variables: dict[str, Any] = {"value": value}
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError, RecursionError):
-            variables["value_json"] = json.loads(value)
-    return variables
-
-
 def render_value(template: Template | None, value: str, error_value: Any) -> Any:
     """``value`` through ``template`` (``value`` itself without one); ``error_value``,
     with an error logged, when it fails."""
     if template is None:
         return value
     try:
-        return str(template.render(_with_json(value), parse_result=False))
+        return str(template.render(value_variables(value), parse_result=False))
     except TemplateError as err:
         _LOGGER.error("Error parsing value: %s (value: %s)", err, value)
         return error_value
@@ -111,7 +102,7 @@ class RestEntity:
 
     def _render_templates(self, value: Any) -> None:
         current = self.runtime.states.get(self.entity_id)
-        variables = {"this": TemplateState(current) if current else None, **_with_json(value)}
+        variables = {"this": TemplateState(current) if current else None, **value_variables(value)}
         rendered = dict(self._static)
         for key in self._to_render:
             template: Template = getattr(self.options, key)
@@ -169,18 +160,8 @@ class RestSensor(RestEntity):
         refresh: Callable[[], Awaitable[None]],
     ) -> None:
         super().__init__(runtime, options, entity_id, refresh)
-        self._definition = _Definition(
-            domain="sensor",
-            entity_id=entity_id,
-            name=None,
-            state=None,
-            availability=None,
-            icon=None,
-            picture=None,
-            attributes={},
-            unit=options.unit,
-            device_class=options.device_class,
-            state_class=options.state_class,
+        self._definition = plain_sensor_definition(
+            entity_id, options.unit, options.device_class, options.state_class
         )
         self._reading: dict[str, Any] = {}
 

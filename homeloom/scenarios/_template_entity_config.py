@@ -15,7 +15,7 @@ from ._registered_ids import free_entity_id, registered_entity_id
 from ._slugs import entity_slug
 from ._templates import Template, TemplateError, get_template_engine
 
-__all__ = ["_Definition", "_definition"]
+__all__ = ["_Definition", "_definition", "plain_sensor_definition"]
 
 _COMMON_KEYS = frozenset(
     {"state", "name", "unique_id", "icon", "picture", "attributes", "availability"}
@@ -67,6 +67,26 @@ class _Definition:
         if self.device_class is not None:
             fixed["device_class"] = self.device_class
         return fixed
+
+
+def plain_sensor_definition(
+    entity_id: str, unit: str | None, device_class: str | None, state_class: str | None
+) -> _Definition:
+    """How a sensor whose value comes from elsewhere (a command's output, a REST reply)
+    is shown as a template sensor's is: its unit and classes, no template of its own."""
+    return _Definition(
+        domain="sensor",
+        entity_id=entity_id,
+        name=None,
+        state=None,
+        availability=None,
+        icon=None,
+        picture=None,
+        attributes={},
+        unit=unit,
+        device_class=device_class,
+        state_class=state_class,
+    )
 
 
 def _definition(
