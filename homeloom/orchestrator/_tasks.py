@@ -82,6 +82,31 @@ class TaskTracker:
         finally:
             self._unpark(task)
 
+    @contextmanager
+    def parked_until_woken(self) -> Iterator[Callable[[], None]]:
+        """``parked``, giving a ``wake`` for the code that hands the task what it waits for.
+
+        From ``wake()`` on the task counts as busy, not from when it wakes up a turn
+        later: ``idle()`` would otherwise return in between, with its work still to do.
+        """
+        task = asyncio.current_task()
+        if task is None:
+            yield lambda: None
+            return
+        self._park(task)
+        parked = True
+
+        def wake() -> None:
+            nonlocal parked
+            if parked:
+                parked = False
+                self._unpark(task)
+
+        try:
+            yield wake
+        finally:
+            wake()
+
     def _park(self, task: asyncio.Task[Any]) -> None:
         self._parked[task] = self._parked.get(task, 0) + 1
         self._signal()

@@ -46,6 +46,10 @@ class _Process(BaseModel):
     text: str
 
 
+def _nothing() -> None:
+    pass
+
+
 def normalize(text: str) -> str:
     return _SPACES.sub(" ", _PUNCTUATION.sub("", text)).strip().lower()
 
@@ -126,8 +130,15 @@ class Conversation:
         runs = {"started": 0, "finished": 0}
         done = asyncio.get_running_loop().create_future()
 
+        wake: Callable[[], None] = _nothing  # set while this waits for the answer
+
         def ours(event: Event) -> bool:
             return event.context.parent_id == context.id
+
+        def answered() -> None:
+            if not done.done():
+                done.set_result(None)
+                wake()  # busy from now on: the caller must take its answer before idle()
 
         def on_started(event: Event) -> None:
             if ours(event):
@@ -136,14 +147,13 @@ class Conversation:
         def on_finished(event: Event) -> None:
             if ours(event):
                 runs["finished"] += 1
-                if runs["finished"] >= runs["started"] and not done.done():
-                    done.set_result(None)
+                if runs["finished"] >= runs["started"]:
+                    answered()
 
         def on_response(event: Event) -> None:
             if ours(event):
                 said.append(str(event.data.get("text", "")))
-                if not done.done():
-                    done.set_result(None)
+                answered()
 
         bus = self.runtime.bus
         undo = [
@@ -154,12 +164,16 @@ class Conversation:
         try:
             matched = self._match(text, context)
             if matched and runs["started"] > runs["finished"] and not said:
-                with self.runtime.tasks.parked():
+                # Parked until answered (or given up on), and busy from that moment: a
+                # timeout block would keep this parked until it wakes, a turn later.
+                with self.runtime.tasks.parked_until_woken() as wake:
+                    give_up = self.runtime.scheduler.call_later(
+                        RESPONSE_TIMEOUT_S, lambda _: answered()
+                    )
                     try:
-                        async with self.runtime.scheduler.timeout(RESPONSE_TIMEOUT_S):
-                            await done
-                    except TimeoutError:
-                        pass
+                        await done
+                    finally:
+                        give_up()
         finally:
             for stop in undo:
                 stop()
