@@ -106,13 +106,9 @@ class StateView(ScriptFacade):
         return self._state.name
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "entity_id": self.entity_id,
-            "state": self.state,
-            "attributes": dict(self.attributes),
-            "last_changed": self.last_changed.isoformat(),
-            "last_updated": self.last_updated.isoformat(),
-        }
+        shown = self._state.as_dict()
+        del shown["context"]  # a script reaches no context (the sandbox's guard)
+        return shown
 
     def __repr__(self) -> str:
         return f"<state {self.entity_id}={self.state}>"

@@ -93,6 +93,7 @@ async def test_a_script_reads_and_writes_through_its_facade(tmp_path: Path) -> N
         "n = 0\n"
         "n += len(data['items'])\n"
         "output['n'] = n\n"
+        "output['shown'] = s.as_dict()\n"
     )
     house = await _house(tmp_path, {"bump.py": script})
     try:
@@ -106,6 +107,13 @@ async def test_a_script_reads_and_writes_through_its_facade(tmp_path: Path) -> N
             "when": "2026-06-01T20:00:00+02:00",
             "label": "sensor.t=4",
             "n": 2,
+            "shown": {
+                "entity_id": "sensor.t",
+                "state": "4",
+                "attributes": {"unit_of_measurement": "W"},
+                "last_changed": "2026-06-01T18:00:00+00:00",
+                "last_updated": "2026-06-01T18:00:00+00:00",
+            },
         }
     finally:
         await house.stop()
