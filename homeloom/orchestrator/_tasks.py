@@ -139,24 +139,16 @@ class TaskTracker:
         up a few turns later: ``idle()`` would otherwise return in between, with
         this task's work still to do.
         """
-        waiter = asyncio.current_task()
-        if waiter is None:
-            return await asyncio.shield(task)
-        self._park(waiter)
-        parked = True
+        with self.parked_until_woken() as wake:
 
-        def unpark(_: object = None) -> None:
-            nonlocal parked
-            if parked:
-                parked = False
-                self._unpark(waiter)
+            def unpark(_: object) -> None:
+                wake()
 
-        task.add_done_callback(unpark)  # before the shield's own: called first
-        try:
-            return await asyncio.shield(task)
-        finally:
-            task.remove_done_callback(unpark)
-            unpark()
+            task.add_done_callback(unpark)  # before the shield's own: called first
+            try:
+                return await asyncio.shield(task)
+            finally:
+                task.remove_done_callback(unpark)
 
     async def wait_for_all(self, tasks: Sequence[asyncio.Future[Any]]) -> None:
         """Await tracked tasks (their outcomes stay in them); parked meanwhile.
@@ -169,30 +161,24 @@ class TaskTracker:
         # One already done is not waited for: its done callback would come turns after
         # its bookkeeping, and idle() would see this waiter parked and nothing busy.
         tasks = [task for task in tasks if not task.done()]
-        waiter = asyncio.current_task()
-        if waiter is None or not tasks:
-            if tasks:
-                await asyncio.wait(tasks)
+        if not tasks:
             return
-        self._park(waiter)
-        left = len(tasks)
+        with self.parked_until_woken() as wake:
+            left = len(tasks)
 
-        def one_done(_: object) -> None:
-            nonlocal left
-            left -= 1
-            if left == 0:
-                self._unpark(waiter)
+            def one_done(_: object) -> None:
+                nonlocal left
+                left -= 1
+                if left == 0:
+                    wake()
 
-        for task in tasks:
-            task.add_done_callback(one_done)
-        try:
-            await asyncio.wait(tasks)
-        finally:
             for task in tasks:
-                task.remove_done_callback(one_done)
-            if left:
-                left = 0
-                self._unpark(waiter)
+                task.add_done_callback(one_done)
+            try:
+                await asyncio.wait(tasks)
+            finally:
+                for task in tasks:
+                    task.remove_done_callback(one_done)
 
     @property
     def pending(self) -> int:
