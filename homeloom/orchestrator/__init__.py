@@ -28,6 +28,14 @@ from ._events import (
     EventBus,
 )
 from ._fixed_calls import FixedCall
+from ._light_colour import (
+    hs_to_rgb,
+    hs_to_xy,
+    kelvin_mireds,
+    rgb_to_hs,
+    shown_colours,
+    xy_to_hs,
+)
 from ._logbook import EVENT_LOGBOOK_ENTRY, Logbook
 from ._notifications import EVENT_NOTIFICATION, Notification, Notifications
 from ._persistence import Persistence
@@ -134,8 +142,11 @@ __all__ = [
     "can_start_eagerly",
     "check_schema",
     "distance_m",
+    "hs_to_rgb",
+    "hs_to_xy",
     "in_a_task",
     "is_local_address",
+    "kelvin_mireds",
     "most_cautious",
     "new_id",
     "next_sun_event",
@@ -146,11 +157,14 @@ __all__ = [
     "read_traced_scenarios",
     "read_traces",
     "register_capability_services",
+    "rgb_to_hs",
     "run_eagerly",
+    "shown_colours",
     "slugify",
     "split_entity_id",
     "start_eagerly",
     "sun_event_time",
     "sun_times",
     "valid_entity_id",
+    "xy_to_hs",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ._light_colour import colour_name_rgb, convert_turn_on_colour, kelvin_mireds
 
 
 class _Command(BaseModel):
@@ -88,7 +90,14 @@ class ClimateHumidity(_Command):
     humidity: float = Field(ge=0, le=100)
 
 
+class ClimateSwing(_Command):
+    swing_mode: str
+
+
 class LockCode(_Command):
+    # A number is taken as its text, as Home Assistant's ``cv.string`` takes a code.
+    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
+
     code: str | None = None
 
 
@@ -224,10 +233,19 @@ class TextValue(_Command):
 
 
 def normalize_light_command(
-    data: Mapping[str, Any], current_brightness: int | None = None
+    data: Mapping[str, Any],
+    current_brightness: int | None = None,
+    *,
+    modes: Collection[str] | None = None,
+    kelvin_range: tuple[int, int] = (2000, 6535),
 ) -> dict[str, Any]:
-    """``light.turn_on`` data in canonical terms: brightness 0-255, colour temperature in K."""
+    """``light.turn_on`` data in canonical terms: brightness 0-255, colour temperature in K,
+    a colour name as ``rgb_color``. Given the light's colour ``modes`` (and its warmest and
+    coolest Kelvin), a colour or colour temperature it lacks becomes one it has and
+    ``white: true`` its brightness, as Home Assistant's light service does."""
     out = dict(data)
+    if "color_name" in out:
+        out["rgb_color"] = colour_name_rgb(str(out.pop("color_name")))
     if "brightness_pct" in out:
         out["brightness"] = round(float(out.pop("brightness_pct")) * 255 / 100)
     base = current_brightness if current_brightness is not None else 0
@@ -239,5 +257,12 @@ def normalize_light_command(
     if "kelvin" in out:
         out["color_temp_kelvin"] = int(out.pop("kelvin"))
     if "color_temp" in out:
-        out["color_temp_kelvin"] = round(1_000_000 / float(out.pop("color_temp")))
+        out["color_temp_kelvin"] = kelvin_mireds(float(out.pop("color_temp")))
+    if modes is not None:
+        brightness = out.get("brightness", current_brightness)
+        convert_turn_on_colour(out, modes, kelvin_range, brightness)
+        if out.get("white") is True:
+            out["white"] = current_brightness
+        if "white" in out and "white" in modes:
+            out["white"] = out.pop("brightness", out["white"])
     return out

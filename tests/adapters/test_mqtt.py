@@ -530,11 +530,11 @@ async def test_discovery_configs_become_things_and_entities(
     expected = {
         "kitchen/ceiling/brightness/set": "100",
         "kitchen/ceiling/set": "ON",
-        "strip/set": json.dumps({"state": "ON", "brightness": 128, "color_temp": 400}),
+        "strip/set": '{"state":"ON","brightness":128,"color_temp":400}',  # compact, as HA
         "kettle/set": "ON",
         "blind/position/set": "255",
         "door/set": "UNLOCK",
-        "thermostat/target/set": "21",
+        "thermostat/target/set": "21.0",  # Home Assistant sends the float it coerced
         "bell/ring": "RING",
         "fan/speed/set": "4",
         "washer/mode/set": "quick",
@@ -576,6 +576,11 @@ async def test_discovery_availability_and_removal(
     await eventually(_is(runtime, "switch.plug", "unavailable"))
     await probe.publish("plug/state", "OFF")
     await probe.publish("plug/status", "online")
+    # A later message on the same connection: once it is read, so are the two before.
+    await probe.publish(
+        "homeassistant/switch/lamp/config", {"name": "Lamp", "uniq_id": "lamp", "cmd_t": "l/set"}
+    )
+    await eventually(lambda: runtime.states.get("switch.lamp") is not None)
     assert _is(runtime, "switch.plug", "unavailable")()
 
 
@@ -1068,7 +1073,10 @@ async def test_discovery_lights_speak_their_schemas() -> None:
     assert dimmer.attributes()["supported_color_modes"] == ["color_temp"]
     await dimmer.command("turn_on", {"brightness_pct": 50, "kelvin": 3000})
     assert sent == [("d/bri", "128"), ("d/ct", "3000")]  # no ON: brightness turns it on
-    assert book.reports[-1] == ("on", {"brightness": 128, "color_temp_kelvin": 3000})
+    state, shown = book.reports[-1]
+    assert state == "on"
+    assert shown["brightness"] == 128 and shown["color_temp_kelvin"] == 3000
+    assert (shown["color_mode"], shown["color_temp"]) == ("color_temp", 333)
 
     sent.clear()
     strip = PLATFORMS["light"](
@@ -1085,9 +1093,12 @@ async def test_discovery_lights_speak_their_schemas() -> None:
                                       "color": {"r": 255, "g": 0, "b": 10}}  # fmt: skip
     await strip.command("turn_off", {})
     assert json.loads(sent[1][1]) == {"state": "OFF"}
-    strip_json = MqttMessage("s/state", b'{"state": "ON", "color": {"r": 1, "g": 2, "b": 3}}')
+    strip_json = MqttMessage(
+        "s/state", b'{"state": "ON", "color_mode": "rgb", "color": {"r": 1, "g": 2, "b": 3}}'
+    )
     strip.all_topics()["s/state"](strip_json)
-    assert book.reports[-1] == ("on", {"rgb_color": (1, 2, 3)})
+    assert book.reports[-1][0] == "on"
+    assert book.reports[-1][1]["rgb_color"] == (1, 2, 3)
 
     sent.clear()
     bulb = PLATFORMS["light"](
@@ -1110,12 +1121,12 @@ async def test_discovery_lights_speak_their_schemas() -> None:
     await bulb.command("turn_off", {})
     assert sent == [("b/set", "on,200,250"), ("b/set", "off")]
     bulb.all_topics()["b/state"](MqttMessage("b/state", b"on,120,370"))
-    assert book.reports[-1] == (
-        "on",
-        {"brightness": 120, "color_temp_kelvin": 2703, "color_mode": "color_temp"},
-    )
-    with pytest.raises(PayloadError, match="state_template gave"):
-        bulb.all_topics()["b/state"](MqttMessage("b/state", b"dim,1,1"))
+    state, shown = book.reports[-1]
+    assert state == "on"
+    assert shown["brightness"] == 120 and shown["color_mode"] == "color_temp"
+    assert shown["color_temp_kelvin"] == 2702  # 370 mireds, floored as Home Assistant
+    bulb.all_topics()["b/state"](MqttMessage("b/state", b"dim,120,370"))
+    assert book.reports[-1][0] == "on"  # a state neither on nor off is not read
 
     with pytest.raises(PayloadError, match="not supported"):
         PLATFORMS["light"](ctx, {"schema": "mystery", "command_topic": "x"})

@@ -169,7 +169,7 @@ async def test_an_option_not_read_is_a_warning_and_the_entity_still_works(
     await probe.publish(
         "homeassistant/cover/blind/config",
         {"name": "Blind", "uniq_id": "blind", "cmd_t": "blind/set", "stat_t": "blind/state",
-         "tilt_cmd_t": "blind/tilt", "e": "utf-8", "en": True},
+         "sup_dur": True, "e": "utf-8", "en": True},
         retain=True,
     )  # fmt: skip
     await _adapter(runtime, broker)
@@ -178,7 +178,7 @@ async def test_an_option_not_read_is_a_warning_and_the_entity_still_works(
     await eventually(_is(runtime, "cover.blind", "open"))
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     # Abbreviations Home Assistant knows but homeloom does not expand are named as written.
-    assert any("cover/blind/config" in text and "'tilt_cmd_t'" in text for text in warned)
+    assert any("cover/blind/config" in text and "'sup_dur'" in text for text in warned)
     assert not any("'encoding'" in text or "'enabled_by_default'" in text for text in warned)
 
 
@@ -189,7 +189,7 @@ mqtt:
       unique_id: door-1
       state_topic: door/battery
       icon: mdi:battery
-      last_reset_value_template: "{{ value_json.reset }}"
+      suggested_unit_of_measurement: "%"
   binary_sensor:
     - name: Door
       unique_id: door-1
@@ -215,11 +215,11 @@ def test_a_yaml_option_not_read_is_a_warning_with_its_place(tmp_path: Path, caps
     config_dir = _house_dir(tmp_path, ADAPTER.format(port=1883) + YAML_ITEMS)
     report = _check(config_dir, capsys)
     assert report["errors"] == []
-    warned = [w for w in report["warnings"] if "last_reset_value_template" in w["message"]]
+    warned = [w for w in report["warnings"] if "suggested_unit_of_measurement" in w["message"]]
     assert len(warned) == 1, report["warnings"]
-    assert warned[0]["key"] == "mqtt.sensor[0].last_reset_value_template"
+    assert warned[0]["key"] == "mqtt.sensor[0].suggested_unit_of_measurement"
     assert warned[0]["line"] == YAML_ITEMS.splitlines().index(
-        '      last_reset_value_template: "{{ value_json.reset }}"'
+        '      suggested_unit_of_measurement: "%"'
     ) + 1 + len(ADAPTER.splitlines())
     assert warned[0]["file"].endswith("configuration.yaml")
 

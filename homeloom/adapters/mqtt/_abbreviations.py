@@ -12,6 +12,75 @@ from typing import Any
 __all__ = ["expand"]
 
 ABBREVIATIONS: dict[str, str] = {
+    # Covers' tilt, thermostats' ranges and modes, lock codes, meters' last reset.
+    **{
+        f"tilt_{key}": f"tilt_{value}"
+        for key, value in (
+            ("clsd_val", "closed_value"),
+            ("cmd_t", "command_topic"),
+            ("cmd_tpl", "command_template"),
+            ("opnd_val", "opened_value"),
+            ("opt", "optimistic"),
+            ("status_t", "status_topic"),
+            ("status_tpl", "status_template"),
+        )
+    },
+    **{
+        f"{short}_{end}": f"{long}_{full}"
+        for short, long in (
+            ("fan_mode", "fan_mode"),
+            ("swing_mode", "swing_mode"),
+            ("temp_hi", "temperature_high"),
+            ("temp_lo", "temperature_low"),
+        )
+        for end, full in (
+            ("cmd_t", "command_topic"),
+            ("cmd_tpl", "command_template"),
+            ("stat_t", "state_topic"),
+            ("stat_tpl", "state_template"),
+        )
+    },
+    # Lights' colours, colour mode and effect on the default schema, each with a command
+    # topic and template and a state topic and value template.
+    **{
+        f"{short}_{end}": f"{long}_{full}"
+        for short, long in (
+            ("hs", "hs"),
+            ("rgb", "rgb"),
+            ("rgbw", "rgbw"),
+            ("rgbww", "rgbww"),
+            ("xy", "xy"),
+            ("fx", "effect"),
+        )
+        for end, full in (
+            ("cmd_t", "command_topic"),
+            ("cmd_tpl", "command_template"),
+            ("stat_t", "state_topic"),
+            ("val_tpl", "value_template"),
+        )
+    },
+    "clrm": "color_mode",
+    "clrm_stat_t": "color_mode_state_topic",
+    "clrm_val_tpl": "color_mode_value_template",
+    "flsh_tlng": "flash_time_long",
+    "flsh_tsht": "flash_time_short",
+    "fx_list": "effect_list",
+    "fx_tpl": "effect_template",
+    "whit_cmd_t": "white_command_topic",
+    "whit_scl": "white_scale",
+    "hum_cmd_t": "target_humidity_command_topic",
+    "hum_cmd_tpl": "target_humidity_command_template",
+    "hum_stat_t": "target_humidity_state_topic",
+    "hum_state_tpl": "target_humidity_state_template",
+    "curr_hum_t": "current_humidity_topic",
+    "curr_hum_tpl": "current_humidity_template",
+    "max_hum": "max_humidity",
+    "min_hum": "min_humidity",
+    "pow_cmd_t": "power_command_topic",
+    "pow_cmd_tpl": "power_command_template",
+    "init": "initial",
+    "cod_form": "code_format",
+    "lrst_val_tpl": "last_reset_value_template",
     "act_t": "action_topic",
     "act_tpl": "action_template",
     "avty": "availability",

@@ -179,14 +179,20 @@ class HaEntity:
         tracked = self.ctx.book.get(self.entity_id)
         return tracked.attributes.get(name) if tracked is not None else None
 
-    async def send(self, topic_key: str, payload: Any, template_key: str | None = None) -> None:
+    async def send(
+        self,
+        topic_key: str,
+        payload: Any,
+        template_key: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
         topic = self.config.get(topic_key)
         if not topic:
             raise ServiceValidationError(
                 self.domain, "", "", f"{self.entity_id} has no {topic_key}; it takes no commands"
             )
         template = self.config.get(template_key) if template_key else None
-        text = self.ctx.templates.command(template, payload)
+        text = self.ctx.templates.command(template, payload, variables)
         await self.ctx.publish(str(topic), text, self.qos, self.retain)
 
     def cannot(self, service: str) -> ServiceValidationError:

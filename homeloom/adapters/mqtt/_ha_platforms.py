@@ -1,13 +1,18 @@
 """Home Assistant MQTT discovery: switch, binary_sensor, sensor, button, number, select,
-lock, cover, climate and device_tracker. Lights are in ``_ha_lights``."""
+lock and device_tracker. Lights are in ``_ha_lights``, covers in ``_ha_cover``, thermostats
+in ``_ha_climate`` (both also importable from here)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from homeloom.orchestrator import STATE_UNKNOWN, ServiceValidationError
 
+from ._ha_climate import Climate
+from ._ha_cover import Cover
 from ._ha_entity import HaEntity, StateHandler, on_off
 from ._router import MqttMessage
 from ._values import PayloadError, as_number
@@ -96,7 +101,7 @@ class Sensor(HaEntity):
     reads = frozenset(
         {
             *("state_topic", "value_template", "unit_of_measurement", "state_class"),
-            *("options", "expire_after", "force_update"),
+            *("options", "expire_after", "force_update", "last_reset_value_template"),
             "suggested_display_precision",  # how a dashboard rounds it: not the state
         }
     )
@@ -119,7 +124,23 @@ class Sensor(HaEntity):
         elif self.config.get("unit_of_measurement") and as_number(value) is None:
             raise PayloadError(f"a sensor with a unit needs a number, got {value[:80]!r}")
         self.received()
-        self.report(value, force_update=self.force_update)
+        self.report(value, self._last_reset(message), force_update=self.force_update)
+
+    def _last_reset(self, message: MqttMessage) -> dict[str, Any] | None:
+        """``last_reset_value_template``: when a ``total`` meter last started from zero."""
+        if "last_reset_value_template" not in self.config:
+            return None
+        text = self.render("last_reset_value_template", message)
+        if not text:
+            return None
+        try:
+            last_reset = datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            raise PayloadError(f"last_reset {text[:80]!r} is not a date and time") from None
+        if self.config.get("state_class") != "total":
+            # Home Assistant refuses to write such a sensor's state at all.
+            raise PayloadError("last_reset is only for a sensor with state_class 'total'")
+        return {"last_reset": last_reset.isoformat()}
 
 
 class Button(HaEntity):
@@ -228,27 +249,55 @@ class Select(HaEntity):
 
 
 class Lock(HaEntity):
+    """A lock as Home Assistant 2024.3 has it: locked, unlocked, locking, unlocking or
+    jammed (its MQTT lock has no open state: ``open`` leaves it unlocked)."""
+
     domain = "lock"
     required = ("command_topic",)
-    STATES: ClassVar[dict[str, tuple[str, str]]] = {
-        "state_locked": ("LOCKED", "locked"),
-        "state_unlocked": ("UNLOCKED", "unlocked"),
-        "state_locking": ("LOCKING", "locking"),
-        "state_unlocking": ("UNLOCKING", "unlocking"),
-        "state_jammed": ("JAMMED", "jammed"),
-        "state_open": ("OPEN", "open"),
-        "state_opening": ("OPENING", "opening"),
+    # Each state option and its default payload.
+    STATES: ClassVar[dict[str, str]] = {
+        "state_jammed": "JAMMED",
+        "state_locked": "LOCKED",
+        "state_locking": "LOCKING",
+        "state_unlocked": "UNLOCKED",
+        "state_unlocking": "UNLOCKING",
     }
     reads = frozenset(
         {
             *("command_topic", "command_template", "state_topic", "value_template"),
             *("payload_lock", "payload_unlock", "payload_open", "payload_reset"),
-            *("optimistic", "retain", *STATES),
+            *("optimistic", "retain", "code_format", *STATES),
         }
     )
+    blocked_json_attributes = frozenset({"changed_by", "code_format"})
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        code_format = self.config.get("code_format")
+        try:
+            self.code_pattern = re.compile(str(code_format)) if code_format else None
+        except re.error as err:
+            raise PayloadError(f"code_format is not a regular expression: {err}") from None
+        # Home Assistant's four flags: the state is jammed, locking or unlocking when one is
+        # set, else locked/unlocked/unknown from ``locked``.
+        self.locked: bool | None = False if self.optimistic else None
+        self.moving: str | None = None  # "jammed", "locking" or "unlocking"
+
+    def attributes(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"supported_features": 1 if "payload_open" in self.config else 0}
+        if self.code_pattern is not None:
+            shown["code_format"] = self.code_pattern.pattern
+        return shown
 
     def initial_state(self) -> str:
-        return "unlocked" if self.optimistic else STATE_UNKNOWN
+        return self._state()
+
+    def _state(self) -> str:
+        if self.moving is not None:
+            return self.moving
+        if self.locked is None:
+            return STATE_UNKNOWN
+        return "locked" if self.locked else "unlocked"
 
     def state_topics(self) -> dict[str, StateHandler]:
         topic = self.config.get("state_topic")
@@ -256,196 +305,48 @@ class Lock(HaEntity):
 
     def _on_state(self, message: MqttMessage) -> None:
         value = self.render("value_template", message)
-        for key, (default, state) in self.STATES.items():
-            if value == str(self.option(key, default)):
-                self.report(state)
-                return
-        if value in ("", str(self.option("payload_reset", "None"))):
-            self.report(STATE_UNKNOWN)
-            return
-        raise PayloadError(f"{value[:80]!r} is not a lock state")
+        if value == str(self.option("payload_reset", "None")):
+            self.locked = None  # the other flags stay, as in Home Assistant
+        else:
+            payloads = {key: str(self.option(key, default)) for key, default in self.STATES.items()}
+            if value not in payloads.values():
+                raise PayloadError(f"{value[:80]!r} is not a lock state")
+            self.locked = value == payloads["state_locked"]
+            self.moving = next(
+                (
+                    key.removeprefix("state_")
+                    for key in ("state_jammed", "state_locking", "state_unlocking")
+                    if value == payloads[key]
+                ),
+                None,
+            )
+        self.report(self._state())
 
     async def command(self, service: str, data: Mapping[str, Any]) -> None:
         payloads = {
-            "lock": ("payload_lock", "LOCK", "locked"),
-            "unlock": ("payload_unlock", "UNLOCK", "unlocked"),
-            "open": ("payload_open", "OPEN", "open"),
+            "lock": ("payload_lock", "LOCK", True),
+            "unlock": ("payload_unlock", "UNLOCK", False),
+            "open": ("payload_open", None, False),
         }
-        if service not in payloads:
-            raise self.cannot(service)
-        key, default, state = payloads[service]
-        await self.send("command_topic", self.option(key, default), "command_template")
-        if self.optimistic:
-            self.report(state)
-
-
-class Cover(HaEntity):
-    domain = "cover"
-    STATES: ClassVar[dict[str, tuple[str, str]]] = {
-        "state_open": ("open", "open"),
-        "state_opening": ("opening", "opening"),
-        "state_closed": ("closed", "closed"),
-        "state_closing": ("closing", "closing"),
-    }
-    reads = frozenset(
-        {
-            *("command_topic", "state_topic", "value_template", "state_stopped"),
-            *("payload_open", "payload_close", "payload_stop", "optimistic", "retain"),
-            *("position_topic", "position_template", "position_open", "position_closed"),
-            *("set_position_topic", "set_position_template", *STATES),
-        }
-    )
-
-    @property
-    def optimistic(self) -> bool:
-        has_state = self.config.get("state_topic") or self.config.get("position_topic")
-        return bool(self.config.get("optimistic", not has_state))
-
-    def initial_state(self) -> str:
-        return "closed" if self.optimistic else STATE_UNKNOWN
-
-    def state_topics(self) -> dict[str, StateHandler]:
-        return self.topics_of(
-            ("state_topic", self._on_state), ("position_topic", self._on_position)
-        )
-
-    def _on_state(self, message: MqttMessage) -> None:
-        value = self.render("value_template", message)
-        for key, (default, state) in self.STATES.items():
-            if value == str(self.option(key, default)):
-                self.report(state)
-                return
-        if value == str(self.option("state_stopped", "stopped")):
-            position = self.current_attribute("current_position")
-            self.report("closed" if position == 0 else "open")
-            return
-        if value in ("", "None"):
-            self.report(STATE_UNKNOWN)
-            return
-        raise PayloadError(f"{value[:80]!r} is not a cover state")
-
-    def _range(self) -> tuple[float, float]:
-        return float(self.option("position_closed", 0)), float(self.option("position_open", 100))
-
-    def _on_position(self, message: MqttMessage) -> None:
-        value = self.render("position_template", message)
-        raw = as_number(value)
-        if raw is None:
-            raise PayloadError(f"expected a position, got {value[:80]!r}")
-        closed, opened = self._range()
-        position = round(max(0.0, min(100.0, (raw - closed) * 100 / (opened - closed))))
-        state = None
-        if not self.config.get("state_topic"):
-            state = "closed" if position == 0 else "open"
-        self.report(state, {"current_position": position})
-
-    async def command(self, service: str, data: Mapping[str, Any]) -> None:
-        if service == "toggle":
-            service = "close_cover" if self.current in ("open", "opening") else "open_cover"
-        simple = {
-            "open_cover": ("payload_open", "OPEN", "open", 100),
-            "close_cover": ("payload_close", "CLOSE", "closed", 0),
-            "stop_cover": ("payload_stop", "STOP", None, None),
-        }
-        if service in simple:
-            key, default, state, position = simple[service]
-            await self.send("command_topic", self.option(key, default))
-            if self.optimistic and state is not None:
-                self.report(state, {"current_position": position})
-            return
-        if service == "set_cover_position":
-            position = int(data["position"])
-            closed, opened = self._range()
-            raw = closed + position * (opened - closed) / 100
-            value: float | int = int(raw) if float(raw).is_integer() else raw
-            await self.send("set_position_topic", value, "set_position_template")
-            if self.optimistic:
-                state = "closed" if position == 0 else "open"
-                self.report(state, {"current_position": position})
-            return
-        raise self.cannot(service)
-
-
-class Climate(HaEntity):
-    """The basic thermostat: a mode, a target temperature and the current temperature."""
-
-    domain = "climate"
-    DEFAULT_MODES: ClassVar[list[str]] = ["auto", "off", "cool", "heat", "dry", "fan_only"]
-    reads = frozenset(
-        {
-            *("modes", "min_temp", "max_temp", "temp_step", "retain"),
-            *("mode_state_topic", "mode_state_template", "mode_command_topic"),
-            *("mode_command_template", "temperature_state_topic", "temperature_state_template"),
-            *("temperature_command_topic", "temperature_command_template"),
-            *("current_temperature_topic", "current_temperature_template"),
-        }
-    )
-
-    def _modes(self) -> list[str]:
-        return [str(mode) for mode in self.option("modes", self.DEFAULT_MODES)]
-
-    def attributes(self) -> dict[str, Any]:
-        return {
-            "hvac_modes": self._modes(),
-            "min_temp": self.option("min_temp", 7),
-            "max_temp": self.option("max_temp", 35),
-            "target_temp_step": self.option("temp_step", 1),
-        }
-
-    def initial_state(self) -> str:
-        return "off" if not self.config.get("mode_state_topic") else STATE_UNKNOWN
-
-    def state_topics(self) -> dict[str, StateHandler]:
-        return self.topics_of(
-            ("mode_state_topic", self._on_mode),
-            ("temperature_state_topic", self._on_target),
-            ("current_temperature_topic", self._on_current),
-        )
-
-    def _on_mode(self, message: MqttMessage) -> None:
-        value = self.render("mode_state_template", message)
-        if value not in self._modes():
-            raise PayloadError(f"{value[:80]!r} is not one of the modes")
-        self.report(value)
-
-    def _temperature(self, template_key: str, message: MqttMessage) -> float:
-        value = self.render(template_key, message)
-        number = as_number(value)
-        if number is None:
-            raise PayloadError(f"expected a temperature, got {value[:80]!r}")
-        return number
-
-    def _on_target(self, message: MqttMessage) -> None:
-        target = self._temperature("temperature_state_template", message)
-        self.report(attributes={"temperature": target})
-
-    def _on_current(self, message: MqttMessage) -> None:
-        current = self._temperature("current_temperature_template", message)
-        self.report(attributes={"current_temperature": current})
-
-    async def command(self, service: str, data: Mapping[str, Any]) -> None:
-        mode = data.get("hvac_mode")
-        if service == "turn_off":
-            mode = "off"
-        elif service == "turn_on":
-            mode = next((m for m in self._modes() if m != "off"), None)
-        elif service not in ("set_hvac_mode", "set_temperature"):
-            raise self.cannot(service)
-        if mode is not None:
-            if mode not in self._modes():
-                raise ServiceValidationError(
-                    "climate", service, "hvac_mode", f"not in {self._modes()}"
-                )
-            await self.send("mode_command_topic", mode, "mode_command_template")
-            if not self.config.get("mode_state_topic"):
-                self.report(str(mode))
-        if data.get("temperature") is not None:
-            temperature = float(data["temperature"])
-            await self.send(
-                "temperature_command_topic", temperature, "temperature_command_template"
+        if service not in payloads or (service == "open" and "payload_open" not in self.config):
+            raise ServiceValidationError(
+                "lock", service, "", f"Entity {self.entity_id} does not support this service."
             )
-            if not self.config.get("temperature_state_topic"):
-                self.report(attributes={"temperature": temperature})
+        code = data.get("code") or None
+        if self.code_pattern is not None and not self.code_pattern.match(code or ""):
+            raise ServiceValidationError(
+                "lock",
+                service,
+                "code",
+                f"The code for {self.entity_id} doesn't match pattern {self.code_pattern.pattern}",
+            )
+        key, default, locked = payloads[service]
+        await self.send(
+            "command_topic", self.option(key, default), "command_template", {"code": code}
+        )
+        if self.optimistic:
+            self.locked = locked
+            self.report(self._state())
 
 
 class DeviceTracker(HaEntity):

@@ -89,12 +89,16 @@ class ValueTemplates:
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
             raise PayloadError(f"template {template!r} failed: {err}") from None
 
-    def command(self, template: str | None, value: Any) -> str:
-        """A command payload: ``value`` through a ``command_template``."""
+    def command(
+        self, template: str | None, value: Any, variables: Mapping[str, Any] | None = None
+    ) -> str:
+        """A command payload: ``value`` through a ``command_template``, which may also
+        use ``variables`` (a lock's ``code``, a cover's ``tilt_position``...)."""
         if not template:
             return _text(value)
         try:
-            return str(self._compile(template).render({"value": value})).strip()
+            context = {"value": value, **(variables or {})}
+            return str(self._compile(template).render(context)).strip()
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
             raise PayloadError(f"command template {template!r} failed: {err}") from None
 
