@@ -24,6 +24,7 @@ entries' entities their registered ids all use that one reading.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -167,12 +168,23 @@ _READERS: tuple[tuple[str, str, Callable[[Registries, Mapping[str, Any]], None]]
 
 def _entries(path: Path, list_key: str, warnings: list[ConfigIssue]) -> list[Any]:
     """The file's ``data.<list_key>``; a warning and nothing when it cannot be read."""
+    return _listed(_content(path, warnings), path, list_key, warnings)
+
+
+def _content(path: Path, warnings: list[ConfigIssue]) -> Any:
+    """The file's JSON; None, and a warning, when it cannot be read."""
     try:
-        content = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
         # RecursionError: JSON nested deeper than Python's recursion limit.
         warnings.append(ConfigIssue(f"not read: {err}", file=str(path)))
-        return []
+        return None
+
+
+def _listed(content: Any, path: Path, list_key: str, warnings: list[ConfigIssue]) -> list[Any]:
+    """``content``'s ``data.<list_key>``; a warning and nothing when it has none."""
+    if content is None:
+        return []  # not read: already warned
     data = content.get("data") if isinstance(content, dict) else None
     entries = data.get(list_key) if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -237,7 +249,13 @@ def read_entity_registry_file(config_dir: Path | None) -> EntityRegistryFile:
     if config_dir is None or not path.is_file():
         return EntityRegistryFile(config_dir)
     warnings: list[ConfigIssue] = []
-    read = EntityRegistryFile(config_dir, _entries(path, "entities", warnings), warnings)
+    content = _content(path, warnings)
+    items = _listed(content, path, "entities", warnings)
+    if isinstance(content, dict) and content.get("version") == 1:
+        minor_version = content.get("minor_version", 1)  # as Home Assistant reads none
+        if isinstance(minor_version, int):
+            items = [_migrated_entity(item, minor_version) for item in items]
+    read = EntityRegistryFile(config_dir, items, warnings)
     for item in read.items:
         entity_id = item.get("entity_id") if isinstance(item, dict) else None
         if not isinstance(entity_id, str) or not valid_entity_id(entity_id):
@@ -260,6 +278,31 @@ def read_entity_registry_file(config_dir: Path | None) -> EntityRegistryFile:
         if not entry.disabled and entry.shown():
             read.renamed[entry.entity_id] = entry
     return read
+
+
+# The entity domains whose device class a registry file older than version 1.8 keeps:
+# Home Assistant clears the others' (set wrongly by an old frontend) when it loads one.
+_DEVICE_CLASS_KEPT_BEFORE_1_8 = frozenset({"binary_sensor", "cover"})
+
+
+def _migrated_entity(item: Any, minor_version: int) -> Any:
+    """An entry of a version 1 file as Home Assistant 2024.3 reads it after migrating
+    it from ``minor_version`` (it writes 1.13), as far as the device class goes:
+    before 1.3 the integration's was in ``device_class`` (the resident had none to
+    give); before 1.8 the resident's is cleared but for binary sensors and covers.
+    An entry from before 1.4 has no registry id: it is given a new one."""
+    if not isinstance(item, dict) or minor_version >= 8:
+        return item
+    migrated = dict(item)
+    if minor_version < 4 and "id" not in migrated:
+        migrated["id"] = uuid.uuid4().hex
+    if minor_version < 3:
+        migrated["original_device_class"] = migrated.get("device_class")
+        migrated["device_class"] = None
+    domain = str(migrated.get("entity_id", "")).partition(".")[0]
+    if domain not in _DEVICE_CLASS_KEPT_BEFORE_1_8:
+        migrated["device_class"] = None
+    return migrated
 
 
 def _given_text(value: Any) -> str | None:

@@ -62,7 +62,7 @@ class CommandSensor(CommandEntity):
         super().__init__(runtime, options, entity_id)
         self._written_once = False
         self._definition = plain_sensor_definition(
-            entity_id, options.unit, options.device_class, options.state_class
+            runtime, entity_id, options.unit, options.device_class, options.state_class
         )
 
     async def _update(self, context: Context) -> None:

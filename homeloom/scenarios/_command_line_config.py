@@ -17,8 +17,8 @@ from homeloom.orchestrator import Runtime
 
 from ._durations import DurationError, parse_duration
 from ._platform_options import OptionError, refuse_unknown_keys, text_option
-from ._sensor_groups import _DEVICE_CLASSES as SENSOR_DEVICE_CLASSES
 from ._sensor_groups import _STATE_CLASSES
+from ._sensor_units import SENSOR_DEVICE_CLASSES
 from ._templates import Template, TemplateError, get_template_engine
 from ._threshold import _DEVICE_CLASSES as BINARY_DEVICE_CLASSES
 

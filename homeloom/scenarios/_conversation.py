@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -33,9 +34,15 @@ __all__ = [
 
 RESPONSE_TIMEOUT_S = 30.0
 NOT_UNDERSTOOD = "Sorry, I couldn't understand that"
-# A point or comma between digits is part of a number ("21.5" fills a slot whole, as
-# Home Assistant's matcher keeps a wildcard's inner punctuation); elsewhere it goes.
-_PUNCTUATION = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[!?;:\"'¿¡]")
+# The marks Home Assistant's matcher (hassil 1.6) passes over between the words of a
+# sentence template, and takes off the end of a slot's words; a slot keeps those
+# within them ("21.5", "warm, cosy") and every other character ("o'brien", "°c").
+# The Latin ones, and their full-width (and Arabic) forms.
+_MARKS = ".\u3002,\uff0c?¿\uff1f\u061f!¡\uff01;\uff1b:\uff1a"
+_MARK = f"[{re.escape(_MARKS)}]"
+_MARKS_AT_END = re.compile(f"{_MARK}+\\s*$")
+# Between words: a space, with marks standing alone before it ("good , night").
+_BETWEEN = f"(?: ?{_MARK}++)*+ ?"
 _SPACES = re.compile(r"\s+")
 
 Handler = Callable[[dict[str, Any], Context], None]
@@ -51,7 +58,14 @@ def _nothing() -> None:
 
 
 def normalize(text: str) -> str:
-    return _SPACES.sub(" ", _PUNCTUATION.sub("", text)).strip().lower()
+    """A sentence as Home Assistant's matcher reads it: its spaces single, its case
+    folded ("Straße" as "strasse"), its accents composed; its marks kept."""
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", text).casefold()).strip()
+
+
+def _slot_value(text: str) -> str:
+    """A slot's words as Home Assistant gives them: without the marks that end them."""
+    return _MARKS_AT_END.sub("", text).strip()
 
 
 def compile_sentence(template: str) -> re.Pattern[str]:
@@ -59,7 +73,8 @@ def compile_sentence(template: str) -> re.Pattern[str]:
     out: list[str] = []
     depth: list[str] = []
     slots: set[str] = set()
-    index, text = 0, normalize(template.replace("{", " {").replace("}", "} "))
+    spaced = template.replace("{", " {").replace("}", "} ")
+    index, text = 0, normalize(re.sub(_MARK, "", spaced))
     while index < len(text):
         char = text[index]
         if char in "[(":
@@ -80,13 +95,14 @@ def compile_sentence(template: str) -> re.Pattern[str]:
             out.append(f"(?P<{name}>.+?)")
             index = end
         elif char == " ":
-            out.append(" ?")
+            # Marks before a slot are the slot's ("¿qué tal"), as Home Assistant keeps them.
+            out.append(" ?" if text.startswith("{", index + 1) else _BETWEEN)
         else:
-            out.append(re.escape(char))
+            out.append(re.escape(char) + f"{_MARK}*+")  # a word's marks: "to:", "door."
         index += 1
     if depth:
         raise ValueError(f"unclosed {depth[-1]!r} in {template!r}")
-    return re.compile(" ?".join(["", "".join(out), ""]).replace(" ? ?", " ?"))
+    return re.compile(_BETWEEN + "".join(out) + _BETWEEN)
 
 
 class Conversation:
@@ -192,9 +208,12 @@ class Conversation:
         for patterns, handler in list(self._listeners):
             for pattern in patterns:
                 found = pattern.fullmatch(sentence)
-                if found is not None:
-                    slots = {k: v.strip() for k, v in found.groupdict().items() if v}
-                    handler({"sentence": text, "slots": slots, "details": {}}, context)
+                if found is None:
+                    continue
+                slots = {k: _slot_value(v) for k, v in found.groupdict().items() if v}
+                if all(slots.values()):  # a slot of marks alone matches nothing
+                    details = {k: {"name": k, "text": v, "value": v} for k, v in slots.items()}
+                    handler({"sentence": text, "slots": slots, "details": details}, context)
                     matched = True
                     break
         return matched

@@ -161,7 +161,7 @@ class RestSensor(RestEntity):
     ) -> None:
         super().__init__(runtime, options, entity_id, refresh)
         self._definition = plain_sensor_definition(
-            entity_id, options.unit, options.device_class, options.state_class
+            runtime, entity_id, options.unit, options.device_class, options.state_class
         )
         self._reading: dict[str, Any] = {}
 

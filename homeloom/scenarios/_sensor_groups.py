@@ -42,6 +42,8 @@ from ._platform_options import (
     text_option,
 )
 from ._registered_ids import registered_entity_id, with_registry_names
+from ._sensor_units import SENSOR_DEVICE_CLASSES as _DEVICE_CLASSES
+from ._sensor_units import shown_in_house_unit
 from ._slugs import entity_slug
 
 __all__ = ["SENSOR_GROUP_TYPES", "SensorGroup", "sensor_group_problem", "setup_sensor_group"]
@@ -62,16 +64,6 @@ _KEYS = frozenset(
 )
 _MEMBER_DOMAINS = frozenset({"sensor", "number", "input_number"})
 _STATE_CLASSES = frozenset({"measurement", "total", "total_increasing"})
-# Home Assistant 2024.3's sensor device classes, separated by spaces.
-_DEVICE_CLASS_NAMES = """apparent_power aqi atmospheric_pressure battery carbon_dioxide
-carbon_monoxide current data_rate data_size date distance duration energy energy_storage
-enum frequency gas humidity illuminance irradiance moisture monetary nitrogen_dioxide
-nitrogen_monoxide nitrous_oxide ozone ph pm1 pm10 pm25 power power_factor precipitation
-precipitation_intensity pressure reactive_power signal_strength sound_pressure speed
-sulphur_dioxide temperature timestamp volatile_organic_compounds
-volatile_organic_compounds_parts voltage volume volume_flow_rate volume_storage water
-weight wind_speed"""
-_DEVICE_CLASSES = frozenset(_DEVICE_CLASS_NAMES.split())
 # How many of each unit make one of the class's reference unit (a watt, a kilowatt
 # hour), so that a value converts as value / from * to, as Home Assistant computes it.
 _PER_REFERENCE: dict[str, dict[str, float]] = {
@@ -296,6 +288,8 @@ class SensorGroup:
             attributes["device_class"] = self.device_class
         else:
             attributes["icon"] = "mdi:calculator"
+        if available and value is not None:
+            state = shown_in_house_unit(self.runtime, value, attributes) or state
         attributes["friendly_name"] = self.name
         self.runtime.states.set(
             self.entity_id,

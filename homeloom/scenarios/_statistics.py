@@ -56,6 +56,7 @@ from ._platform_options import (
     whole_option,
 )
 from ._registered_ids import registered_entity_id, with_registry_names
+from ._sensor_units import shown_in_house_unit
 from ._slugs import entity_slug
 
 __all__ = ["StatisticsSensor", "setup_statistics"]
@@ -362,8 +363,11 @@ class StatisticsSensor:
             state = value.astimezone(UTC).isoformat(timespec="seconds")
         else:
             state = f"{value:.15}" if isinstance(value, float) else str(value)
+        shown = self._attributes()
+        if self.available and isinstance(value, int | float):
+            state = shown_in_house_unit(self.runtime, value, shown) or state
         # Home Assistant writes it from a task of its own, under a context of its own.
-        attributes = with_registry_names(self.runtime, self.entity_id, self._attributes())
+        attributes = with_registry_names(self.runtime, self.entity_id, shown)
         self.runtime.states.set(self.entity_id, state, attributes, context=Context())
 
 

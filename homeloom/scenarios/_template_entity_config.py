@@ -12,6 +12,7 @@ from homeloom.orchestrator import Runtime
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, issue_at
 from ._registered_ids import free_entity_id, registered_entity_id
+from ._sensor_units import house_temperature_unit
 from ._slugs import entity_slug
 from ._templates import Template, TemplateError, get_template_engine
 
@@ -26,8 +27,6 @@ _ENTITY_KEYS = {
     | {"unit_of_measurement", "device_class", "delay_on", "delay_off", "auto_off"},
 }
 _DELAY_KEYS = ("delay_on", "delay_off", "auto_off")
-# Home Assistant converts these (not kelvin) to the house's temperature unit.
-_CONVERTED_TEMPERATURE_UNITS = frozenset({"°C", "°F"})
 
 
 @dataclass(slots=True)
@@ -70,7 +69,11 @@ class _Definition:
 
 
 def plain_sensor_definition(
-    entity_id: str, unit: str | None, device_class: str | None, state_class: str | None
+    runtime: Runtime,
+    entity_id: str,
+    unit: str | None,
+    device_class: str | None,
+    state_class: str | None,
 ) -> _Definition:
     """How a sensor whose value comes from elsewhere (a command's output, a REST reply)
     is shown as a template sensor's is: its unit and classes, no template of its own."""
@@ -86,6 +89,7 @@ def plain_sensor_definition(
         unit=unit,
         device_class=device_class,
         state_class=state_class,
+        converted_to=house_temperature_unit(runtime, device_class, unit),
     )
 
 
@@ -158,10 +162,10 @@ def _definition(
     for key in _DELAY_KEYS:
         if entry.get(key) is not None:
             definition.delays[key] = _delay(runtime, entry, key, at(key))
-    if domain == "sensor" and definition.device_class == "temperature":
-        house_unit = "°F" if runtime.settings.unit_system == "us_customary" else "°C"
-        if definition.unit in _CONVERTED_TEMPERATURE_UNITS and definition.unit != house_unit:
-            definition.converted_to = house_unit
+    if domain == "sensor":
+        definition.converted_to = house_temperature_unit(
+            runtime, definition.device_class, definition.unit
+        )
     definition.entity_id = (
         _entity_id(domain, definition.name, entry, block_id, taken, runtime)
         if object_id is None

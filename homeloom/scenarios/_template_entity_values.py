@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ._durations import DurationError, parse_duration
+from ._sensor_units import converted_temperature, numeric_state_expected
 from ._template_entity_config import _Definition
 from ._templates import TemplateError
 
@@ -27,37 +28,30 @@ def _sensor_state(definition: _Definition, value: Any) -> str | None:
         return "unknown"
     if definition.device_class in _DATE_CLASSES:
         return _date_state(definition, value)
-    numeric = definition.unit is not None or definition.state_class is not None
-    if numeric and not isinstance(value, int | float):
-        try:
-            float(value)
-        except (TypeError, ValueError):
-            # As Home Assistant: the state is not written, the last one stays.
-            _LOGGER.error(
-                "%s has a unit or a state class, thus a numeric value, "
-                "but rendered the non-numeric value %r",
-                definition.entity_id,
-                value,
-            )
-            return None
+    numeric = numeric_state_expected(
+        definition.device_class, definition.state_class, definition.unit
+    )
+    if numeric and not _is_finite_number(value):
+        # As Home Assistant: the state is not written, the last one stays.
+        _LOGGER.error(
+            "%s has a unit, a state class or a numeric device class, thus a numeric"
+            " value, but rendered the non-numeric or non-finite value %r",
+            definition.entity_id,
+            value,
+        )
+        return None
     if definition.converted_to is not None:
-        return _converted_temperature(definition, value)
+        return converted_temperature(value, definition.converted_to)
     if isinstance(value, float):
         return f"{value:.{_FLOAT_DIGITS}}"
     return str(value)
 
 
-def _converted_temperature(definition: _Definition, value: Any) -> str | None:
-    """A temperature in the house's unit, with as many decimals as the value was written
-    with (Home Assistant's rounding when it converts a unit), or None when not finite."""
-    number = float(value)
-    if not math.isfinite(number):
-        _LOGGER.error("%s rendered the non-finite value %r", definition.entity_id, value)
-        return None
-    text = str(value)
-    decimals = len(text) - text.index(".") - 1 if "." in text else 0
-    converted = number * 1.8 + 32 if definition.converted_to == "°F" else (number - 32) / 1.8
-    return f"{converted:z.{decimals}f}"
+def _is_finite_number(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _date_state(definition: _Definition, value: Any) -> str:

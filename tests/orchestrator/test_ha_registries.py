@@ -32,7 +32,8 @@ def _write(config_dir: Path, name: str, content: Any) -> Path:
 
 
 def _registry(key: str, **data: Any) -> dict[str, Any]:
-    return {"version": 1, "minor_version": 1, "key": key, "data": data}
+    # 1.13: the entity registry as Home Assistant 2024.3 writes it, read unmigrated.
+    return {"version": 1, "minor_version": 13, "key": key, "data": data}
 
 
 @pytest.fixture
