@@ -142,7 +142,13 @@ def _local_instants(runtime: Runtime, day: date, at: time) -> list[datetime]:
     return instants
 
 
-def _next_daily(runtime: Runtime, at: time, after: datetime, offset: timedelta) -> datetime:
+def _next_daily(
+    runtime: Runtime, at: time, after: datetime, offset: timedelta, inclusive: bool = False
+) -> datetime:
+    """The next instant the wall clock reads ``at`` (plus ``offset``) after ``after``; or
+    within its second, when ``inclusive``: attached during the very second it names, a
+    time trigger fires for it, as Home Assistant's (it looks for the next match from
+    the current second on)."""
     day = after.astimezone(runtime.settings.tz).date() - timedelta(days=1)
     # (Adding even a zero timedelta would drop the fold of a repeated hour.)
     candidates = [
@@ -150,7 +156,10 @@ def _next_daily(runtime: Runtime, at: time, after: datetime, offset: timedelta) 
         for step in range(4)
         for moment in _local_instants(runtime, day + timedelta(days=step), at)
     ]
-    later = [candidate for candidate in candidates if candidate > after.astimezone(UTC)]
+    bound = after.astimezone(UTC)
+    if inclusive:
+        bound = bound.replace(microsecond=0) - timedelta(microseconds=1)
+    later = [candidate for candidate in candidates if candidate > bound]
     if not later:
         raise RuntimeError("no next time found")
     return min(later)
@@ -176,15 +185,15 @@ def _schedule_daily(
 ) -> Unsubscribe:
     cancel: list[Unsubscribe] = []
 
-    def schedule(after: datetime) -> None:
-        due = _next_daily(runtime, at, after, offset)
+    def schedule(after: datetime, inclusive: bool = False) -> None:
+        due = _next_daily(runtime, at, after, offset, inclusive)
         cancel[:] = [runtime.scheduler.call_at(due, ring)]
 
     def ring(due: datetime) -> None:
         fire(_time_data(runtime, due, entity_id), None)
         schedule(due)
 
-    schedule(runtime.now())
+    schedule(runtime.now(), inclusive=True)
     return lambda: cancel[0]() if cancel else None
 
 
