@@ -19,12 +19,15 @@ import logging
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import ConfigIssue, HomeloomError, Runtime, ServiceCall, slugify
 
 from ._errors import issue_at
 from ._templates import TemplateError, get_template_engine
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["CommandOutput", "HttpReply", "run_command_line", "send_http_request", "setup_commands"]
 
@@ -131,13 +134,14 @@ async def send_http_request(
     headers: Mapping[str, str] | None = None,
     params: Mapping[str, str | int | float] | None = None,
     timeout_s: float = REST_TIMEOUT_S,
-    verify_ssl: bool = True,
+    verify_ssl: bool | ssl.SSLContext = True,
     login: tuple[str, str, bool] | None = None,
     encoding: str = "utf-8",
 ) -> HttpReply:
     """Send one HTTP request (redirects followed) and read its reply's body (its first
     megabyte, decoded by its charset, else by ``encoding``); ``login`` is a user name, a
-    password and whether to use digest authentication rather than basic. Raises
+    password and whether to use digest authentication rather than basic; ``verify_ssl``
+    may be the TLS context to use (its own verification and ciphers). Raises
     aiohttp.ClientError or TimeoutError."""
     import aiohttp  # only a house that sends HTTP requests pays for the HTTP client
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, Context, Runtime, ServiceCall, Unsubscribe
 
-from ._commands import send_http_request
+from ._commands import HttpReply, send_http_request
 from ._config_dir import reread_config_dir
 from ._platform_options import OptionError, domain_items, option_issue, refuse_unknown_keys
 from ._registered_ids import registered_entity_id
@@ -64,6 +64,7 @@ class RestSource:
     shared: bool
     entities: list[RestEntity] = field(default_factory=list)
     data: str | None = None
+    media_type: str = ""  # the latest reply's (an XML one is read as JSON by sensors)
     ready: bool = False
     _failing: bool = False
     _fetching: bool = False
@@ -129,17 +130,19 @@ class RestSource:
 
     def _show(self, context: Context) -> None:
         for entity in self.entities:
-            entity.update(self.data, context)
+            entity.update(self.data, self.media_type, context)
 
     async def _fetch(self) -> None:
         """Ask the resource; ``data`` is its reply's text, None when the request failed."""
         self._fetching = True
         try:
-            self.data = await self._request()
+            reply = await self._request()
         finally:
             self._fetching = False
+        self.data = None if reply is None else reply.text
+        self.media_type = "" if reply is None else reply.content_type
 
-    async def _request(self) -> str | None:
+    async def _request(self) -> HttpReply | None:
         import aiohttp  # only a house with RESTful sensors pays for the HTTP client
 
         resource = self.resource
@@ -160,7 +163,7 @@ class RestSource:
                 headers=headers,
                 params=params,
                 timeout_s=resource.timeout_s,
-                verify_ssl=resource.verify_ssl,
+                verify_ssl=resource.tls,
                 login=resource.login,
                 encoding=resource.encoding,
             )
@@ -173,7 +176,7 @@ class RestSource:
         if self._failing:
             _LOGGER.info("Fetching data from %s works again", url)
             self._failing = False
-        return reply.text
+        return reply
 
     def _failed(self, message: str) -> None:
         """Log the first of a run of failures (the rest at debug level)."""

@@ -3,7 +3,8 @@
 A resource (a ``rest:`` item, or a ``platform: rest`` item's own) is where and how to
 ask: ``resource`` or ``resource_template``, ``method`` (``GET`` or ``POST``, in capitals),
 ``payload``, ``headers`` and ``params`` (templates), ``username``/``password`` with
-``authentication`` ``basic`` (the default) or ``digest``, ``verify_ssl``, ``timeout``
+``authentication`` ``basic`` (the default) or ``digest``, ``verify_ssl`` and
+``ssl_cipher_list`` (see _rest_tls), ``timeout``
 (10 s), ``encoding`` of a reply that names none, and how often (``scan_interval``). An
 entity's options are its name (a template), icon, picture, ``availability``,
 ``value_template``, ``force_update``, ``unique_id``; a sensor's unit, device and state
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import Runtime
 
@@ -26,8 +27,13 @@ from ._platform_options import (
     refuse_unknown_keys,
     text_option,
 )
+from ._rest_json import JsonPath, JsonPathError
+from ._rest_tls import CIPHER_LISTS, tls_context
 from ._sensor_groups import _STATE_CLASSES
 from ._templates import Template, get_template_engine
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = [
     "ENTITY_KINDS",
@@ -67,7 +73,6 @@ _ENTITY_KEYS = (
 )
 _SENSOR_KEYS = (*_ENTITY_KEYS, "state_class", "unit_of_measurement", "json_attributes")
 _KEYS = {"sensor": (*_SENSOR_KEYS, "json_attributes_path"), "binary_sensor": _ENTITY_KEYS}
-_CIPHER_LISTS = ("python_default", "modern", "intermediate")
 DEFAULT_TIMEOUT_S = 10
 # How often a ``rest:`` item polls (Home Assistant's coordinator default), and a
 # ``platform: rest`` item (the sensor and binary sensor domains' own).
@@ -87,7 +92,7 @@ class RestResource:
     params: dict[str, Template]
     # User name, password, and whether digest rather than basic authentication.
     login: tuple[str, str, bool] | None
-    verify_ssl: bool
+    tls: ssl.SSLContext | bool  # the HTTP client's ``ssl``: see _rest_tls
     timeout_s: int
     encoding: str
     scan_interval_s: float
@@ -109,7 +114,7 @@ class RestEntityOptions:
     state_class: str | None = None
     unit: str | None = None
     json_attributes: list[str] = field(default_factory=list)
-    json_attributes_path: str | None = None
+    json_attributes_path: JsonPath | None = None
 
 
 def read_resource(
@@ -126,8 +131,9 @@ def read_resource(
     if authentication not in (None, "basic", "digest"):
         message = f"authentication must be basic or digest, got {authentication!r}"
         raise OptionError("authentication", message)
-    if item.get("ssl_cipher_list", "python_default") not in _CIPHER_LISTS:
-        raise OptionError("ssl_cipher_list", f"ssl_cipher_list: one of {', '.join(_CIPHER_LISTS)}")
+    cipher_list = item.get("ssl_cipher_list", "python_default")
+    if cipher_list not in CIPHER_LISTS:
+        raise OptionError("ssl_cipher_list", f"ssl_cipher_list: one of {', '.join(CIPHER_LISTS)}")
     username, password = text_option(item, "username"), text_option(item, "password")
     return RestResource(
         url=_url(item),
@@ -138,7 +144,7 @@ def read_resource(
         params=_templates(runtime, item, "params"),
         # As Home Assistant: without both a user name and a password, no login.
         login=(username, password, authentication == "digest") if username and password else None,
-        verify_ssl=boolean_option(item, "verify_ssl", True),
+        tls=tls_context(boolean_option(item, "verify_ssl", True), cipher_list),
         timeout_s=_timeout(item),
         encoding=text_option(item, "encoding") or "UTF-8",
         scan_interval_s=_interval(item, default_interval_s),
@@ -173,7 +179,11 @@ def read_entity_options(
         options.unit = text_option(item, "unit_of_measurement")
         if "json_attributes" in item:
             options.json_attributes = _csv_list(item, "json_attributes")
-        options.json_attributes_path = text_option(item, "json_attributes_path")
+        path = text_option(item, "json_attributes_path")
+        try:
+            options.json_attributes_path = None if path is None else JsonPath.read(path)
+        except JsonPathError as err:
+            raise OptionError("json_attributes_path", str(err)) from None
     return options
 
 

@@ -24,6 +24,7 @@ from ._command_line_entity import value_variables
 from ._registered_ids import with_registry_names
 from ._rest_config import RestEntityOptions
 from ._rest_json import json_attributes
+from ._rest_xml import reply_as_json
 from ._template_entity_config import plain_sensor_definition
 from ._template_entity_values import _sensor_state
 from ._template_states import TemplateState
@@ -96,8 +97,9 @@ class RestEntity:
             self._unrefresh()
         self.runtime.states.remove(self.entity_id)
 
-    def update(self, data: str | None, context: Context) -> None:
-        """Show what the resource's latest reply (None: it failed) makes of the entity."""
+    def update(self, data: str | None, media_type: str, context: Context) -> None:
+        """Show what the resource's latest reply (None: it failed), of ``media_type``,
+        makes of the entity."""
         raise NotImplementedError
 
     def _render_templates(self, value: Any) -> None:
@@ -165,7 +167,8 @@ class RestSensor(RestEntity):
         )
         self._reading: dict[str, Any] = {}
 
-    def update(self, data: str | None, context: Context) -> None:
+    def update(self, data: str | None, media_type: str, context: Context) -> None:
+        data = reply_as_json(data, media_type)  # a sensor reads an XML reply as JSON
         if self.options.json_attributes:
             path = self.options.json_attributes_path
             self._reading = json_attributes(data, self.options.json_attributes, path)
@@ -186,7 +189,8 @@ class RestSensor(RestEntity):
 class RestBinarySensor(RestEntity):
     """On or off as the (templated) reply reads."""
 
-    def update(self, data: str | None, context: Context) -> None:
+    def update(self, data: str | None, media_type: str, context: Context) -> None:
+        # As in Home Assistant, a binary sensor reads an XML reply as text.
         fixed = {"device_class": self.options.device_class} if self.options.device_class else {}
         if data is None:
             self.write("off", False, context, fixed)

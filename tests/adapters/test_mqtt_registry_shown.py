@@ -93,7 +93,9 @@ async def test_mqtt_entities_show_the_registry_s_name_icon_and_class(
     await eventually(lambda: _state(house, "binary_sensor.hatch") == "on")
     await eventually(lambda: _state(house, "sensor.cellar") == "12")
     await eventually(lambda: _state(house, "sensor.loft") == "9")
+    # Its registry entry shows a restored state until the discovery config arrives.
     await eventually(lambda: _state(house, "sensor.porch") is not None)
+    await eventually(lambda: "restored" not in _attributes(house, "sensor.porch"))
 
     # The registry's class replaces the entity's own; name, icon and class fill in.
     assert _attributes(house, "binary_sensor.hatch") == {

@@ -330,21 +330,3 @@ async def test_reload_makes_the_entities_anew(tmp_path: Path, device: Device) ->
     await house.runtime.services.call("rest", "reload", {})
     assert (_state(house, "sensor.one"), _state(house, "sensor.two")) == (None, "1")
     await house.stop()
-
-
-@pytest.mark.parametrize(
-    ("path", "found"),
-    [
-        ("$", [{"a": {"b": [1, {"c": 2}]}, "c": 3}]),
-        ("$.a.b[1]", [{"c": 2}]),
-        ("$['a']['b'][-1].c", [2]),
-        ("$..c", [3, 2]),
-        ("$.a.b[*]", [1, {"c": 2}]),
-        ("$.missing", []),
-        ("$.a[?(@.b)]", None),  # a filter: not read here
-    ],
-)
-def test_json_paths(path: str, found: list[Any] | None) -> None:
-    from homeloom.scenarios._rest_json import json_path
-
-    assert json_path({"a": {"b": [1, {"c": 2}]}, "c": 3}, path) == found
