@@ -64,7 +64,10 @@ def _entity_ids(value: Any, *, registry_ids: bool = True) -> Any:
     """Entity ids as Home Assistant reads a call's ``entity_id``: ``all`` or ``none``
     in any case, or ids (a list, or a text split at commas), each an entity id (made
     lower case) or (in a target) a registry id (kept as written); raises
-    :class:`ValueError` on anything else. One id written as it should be is kept as it is."""
+    :class:`ValueError` on anything else. One id written as it should be is kept as it is.
+    No value at all (``entity_id:`` left empty) is ``none``, as there: nothing is targeted."""
+    if value is None:
+        return "none"
     if isinstance(value, str):
         if valid_entity_id(value):  # one id, written as it should be: kept as it is
             return value
@@ -77,10 +80,10 @@ def _entity_ids(value: Any, *, registry_ids: bool = True) -> Any:
     ids = []
     for item in value:
         if item is None or isinstance(item, Mapping | list):
-            raise ValueError(f"invalid entity ids: {value!r}")
+            raise ValueError(f"invalid entity ids: {value!r} (each is like light.kitchen)")
         entity_id = str(item).lower()
         if not (valid_entity_id(entity_id) or (registry_ids and _REGISTRY_ID.match(entity_id))):
-            raise ValueError(f"invalid entity ids: {value!r}")
+            raise ValueError(f"invalid entity ids: {value!r} (each is like light.kitchen)")
         # A registry id as written: Home Assistant looks it up heeding case.
         ids.append(entity_id if valid_entity_id(entity_id) else str(item))
     return ids

@@ -375,6 +375,10 @@ def _params(
 def _scene(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
 ) -> ActionStep:
+    scene = config["scene"]
+    if not isinstance(scene, str) or not scene.lower().startswith("scene."):
+        message = f"{scene!r} is not a scene: write its entity id, such as scene.evening"
+        raise fail(config, "scene", f"{path}.scene", message)
     return _ServiceCall(
         runtime,
         engine,

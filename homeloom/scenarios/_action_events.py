@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._action_call_values import _renderable, _Templated
 from ._actions import ActionStep, Run, render
+from ._errors import fail
 from ._templates import TemplateError
 from ._trace import trace_set_result
 
@@ -34,6 +35,10 @@ class _Event(ActionStep):
     def build(self, config: Mapping[str, Any], path: str, script: Script) -> None:
         # Taken as written, braces and all: Home Assistant renders only the data.
         self.event_type = str(config["event"])
+        for key in ("event_data", "event_data_template"):
+            if key in config and not isinstance(config[key], Mapping):  # none too, as there
+                message = f"'{key}' must be a mapping (a template goes in its values)"
+                raise fail(config, key, f"{path}.{key}", message)
         self.data = tuple(
             config[key] for key in ("event_data", "event_data_template") if config.get(key)
         )

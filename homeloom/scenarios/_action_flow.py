@@ -258,7 +258,9 @@ class _Parallel(ActionStep):
         branches: list[Step] = []
         for index, item in enumerate(as_list(config["parallel"])):
             where = f"{path}/parallel/{index}"
-            if (
+            if isinstance(item, list):  # a branch written as a list of steps, as there
+                branches.append(compile_sequence(runtime, item, f"{where}/sequence", script))
+            elif (
                 isinstance(item, Mapping)
                 and set(item) <= {"sequence", "alias", "enabled"}
                 and "sequence" in item

@@ -43,8 +43,10 @@ def _duration(engine: TemplateEngine, value: Any, run: Run) -> timedelta:
 
 
 def _check_duration(engine: TemplateEngine, config: Mapping[str, Any], key: str, path: str) -> None:
-    raw = config.get(key)
-    if raw is None or engine.is_template(raw):
+    if key not in config:
+        return
+    raw = config[key]  # written empty (none) is refused, as Home Assistant does
+    if raw is not None and engine.is_template(raw):
         return
     if isinstance(raw, Mapping) and any(engine.is_template(v) for v in raw.values()):
         return
@@ -139,6 +141,8 @@ class _WaitTemplate(ActionStep):
         _check_duration(engine, config, "timeout", path)
         self.config = config
         self.continue_on_timeout = boolean_option(config, "continue_on_timeout", True, path)
+        if config["wait_template"] is None:
+            raise fail(config, "wait_template", f"{path}.wait_template", "a template is required")
         self.template = engine.template(str(config["wait_template"]))
         try:
             self.template.ensure_valid()

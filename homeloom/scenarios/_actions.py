@@ -27,7 +27,7 @@ from ._errors import ScenarioConfigError, fail
 from ._platform_options import read_boolean
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import trace_path, trace_set_result, trace_update_result
-from ._triggers import as_list
+from ._triggers import as_list, read_enabled
 
 if TYPE_CHECKING:
     from ._script import Script
@@ -185,6 +185,57 @@ def compile_sequence(runtime: Runtime, configs: Any, path: str, script: Script) 
     return _Sequence(compile_steps(runtime, configs, path, script))
 
 
+_BASE_KEYS = frozenset({"alias", "enabled", "continue_on_error"})
+_CALL_KEYS = {"action", "service", "service_template", "data", "data_template", "entity_id"}
+_WAIT_KEYS = {"timeout", "continue_on_timeout"}
+# The keys each kind of step may have, as Home Assistant's schemas allow (any other is
+# refused there, so a mistyped or misplaced key cannot silently do nothing); a condition
+# step is checked by its condition, a device action takes its integration's keys.
+_STEP_KEYS: dict[str, frozenset[str]] = {
+    kind: _BASE_KEYS | keys
+    for kind, keys in {
+        "service": _CALL_KEYS | {"target", "response_variable", "metadata"},
+        "delay": {"delay"},
+        "wait_template": {"wait_template"} | _WAIT_KEYS,
+        "wait_for_trigger": {"wait_for_trigger"} | _WAIT_KEYS,
+        "event": {"event", "event_data", "event_data_template"},
+        "choose": {"choose", "default"},
+        "if": {"if", "then", "else"},
+        "repeat": {"repeat"},
+        "parallel": {"parallel"},
+        "sequence": {"sequence"},
+        "variables": {"variables"},
+        "stop": {"stop", "error", "response_variable"},
+        "scene": {"scene"},
+        "set_conversation_response": {"set_conversation_response"},
+    }.items()
+}
+
+
+def _check_keys(kind: str, config: Mapping[str, Any], path: str) -> None:
+    """Refuse a key the step's kind does not have, and a call named twice."""
+    allowed = _STEP_KEYS.get(kind)
+    if allowed is None or allowed.issuperset(config):
+        return
+    for key in config:
+        if key not in allowed:
+            valid = ", ".join(sorted(allowed - {"metadata", "service_template"}))
+            article = "an" if kind[0] in "aeiou" else "a"
+            message = f"unknown key {key!r} in {article} {kind} step; valid: {valid}"
+            raise fail(config, key, f"{path}.{key}", message)
+
+
+def _check_call(config: Mapping[str, Any], path: str) -> None:
+    names = [key for key in ("action", "service", "service_template") if key in config]
+    if len(names) > 1:
+        message = f"a call is named once: {' and '.join(names)} are both written"
+        raise fail(config, names[1], f"{path}.{names[1]}", message)
+    variable = config.get("response_variable")
+    if variable is not None and not isinstance(variable, str):
+        message = f"response_variable must be a variable name, got {variable!r}"
+        raise fail(config, "response_variable", f"{path}.response_variable", message)
+
+
 def _kind(config: Mapping[str, Any]) -> str | None:
     for kind in STEP_KINDS:
         if kind in config:
@@ -210,12 +261,16 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> Ac
             path,
             "unknown action; valid keys: " + ", ".join(k for k in STEP_KINDS if k != "service"),
         )
+    kind = "service" if kind == "action" else kind
+    _check_keys(kind, config, path)
+    if kind == "service":
+        _check_call(config, path)
     engine = get_template_engine(runtime)
-    builder = _builders()["service" if kind == "action" else kind]
+    builder = _builders()[kind]
     step = builder(runtime, engine, config, path, script)
     # The options every step has, from the step as written (a scene is built as a call);
     # the step starts with the defaults, kept as they are when not written.
-    enabled = config.get("enabled", True)
+    enabled = read_enabled(engine, config, path)
     if enabled is not True:
         step.enabled = enabled
     if boolean_option(config, "continue_on_error", False, path):

@@ -30,7 +30,7 @@ class _Unreadable(Exception):
         key = next(key for key in ("id", "alias", "description") if not _readable(item, key))
         pos = position_of(item, key)
         message = (
-            "an automation's id must be text"
+            f"an automation's id must be text, got {item[key]!r}: quote it"
             if key == "id"
             else f"an automation's {key} must be text, not {type(item[key]).__name__}"
         )

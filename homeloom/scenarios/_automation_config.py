@@ -13,6 +13,7 @@ from homeloom.orchestrator import ConfigIssue, parse_level
 
 from ._blueprints import BlueprintError, use_blueprint
 from ._durations import DurationError, parse_duration
+from ._platform_options import read_boolean
 from ._yaml import Position, position_of
 
 __all__ = ["AUTOMATION_KEYS", "AutomationConfigError", "AutomationSpec", "parse_automation"]
@@ -207,10 +208,11 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
         if new in item:
             issues.append(_issue(f"use either {new!r} or {old!r}, not both", item, old, old))
         values[new] = item.get(new, item[old])
-    if values["triggers"] is None:
-        issues.append(_issue("an automation needs 'triggers'", item, None, "triggers"))
-    if values["actions"] is None:
-        issues.append(_issue("an automation needs 'actions'", item, None, "actions"))
+    # Written but empty (``action:`` with nothing after it) is an empty list, as Home
+    # Assistant reads it; only a missing key is refused.
+    for required, legacy in (("triggers", "trigger"), ("actions", "action")):
+        if required not in item and legacy not in item:
+            issues.append(_issue(f"an automation needs {required!r}", item, None, required))
     options = DEFAULT_OPTIONS if _OPTIONAL_KEYS.isdisjoint(item) else _options(item, issues)
     if issues:
         raise AutomationConfigError(issues)
@@ -280,19 +282,22 @@ def _options(item: Mapping[str, Any], issues: list[ConfigIssue]) -> AutomationOp
     if "approvers" in item:
         issues.extend(approver_issues(item, "approvers"))
     initial_state = item.get("initial_state")
-    if initial_state is not None and not isinstance(initial_state, bool):
-        issues.append(
-            _issue("initial_state must be true or false", item, "initial_state", "initial_state")
-        )
-        initial_state = None
+    if initial_state is not None:
+        try:  # as Home Assistant's cv.boolean: 'off', 'yes', 1 too
+            initial_state = read_boolean(initial_state)
+        except ValueError as err:
+            issues.append(_issue(f"initial_state: {err}", item, "initial_state", "initial_state"))
+            initial_state = None
     stored = DEFAULT_STORED_TRACES
     trace_cfg = item.get("trace")
     if isinstance(trace_cfg, Mapping) and "stored_traces" in trace_cfg:
         stored = trace_cfg["stored_traces"]
-        if not isinstance(stored, int) or stored < 1:
+        # 0 is accepted, as Home Assistant does; the last run's trace is kept all the
+        # same (see ``_Recent``), for "why did that happen".
+        if not isinstance(stored, int) or isinstance(stored, bool) or stored < 0:
             issues.append(
                 _issue(
-                    "stored_traces must be a whole number of 1 or more",
+                    "stored_traces must be a whole number of 0 or more",
                     trace_cfg,
                     "stored_traces",
                     "trace.stored_traces",

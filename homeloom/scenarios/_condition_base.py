@@ -9,7 +9,7 @@ from typing import Any
 
 from homeloom.orchestrator import HomeloomError, Runtime, valid_entity_id
 
-from ._durations import DurationError, parse_duration
+from ._durations import DurationError, parse_duration, parse_positive_duration
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError
 from ._trace import TraceStep, current_trace, finish_step
@@ -49,7 +49,7 @@ def _duration(config: Mapping[str, Any], key: str, path: str, engine: TemplateEn
 
         return render
     try:
-        return parse_duration(raw)
+        return parse_positive_duration(raw)
     except DurationError as err:
         raise fail(config, key, f"{path}.{key}", str(err)) from None
 

@@ -61,7 +61,10 @@ class _State(_Condition):
         self.inputs = any(
             isinstance(item, str) and _INPUT_ENTITY_ID.match(item) for item in self.wanted
         )
-        self.match_any = str(config.get("match", "all")).lower() == "any"
+        match = str(config.get("match", "all")).lower()
+        if match not in ("all", "any"):
+            raise fail(config, "match", f"{path}.match", f"match is 'all' or 'any', got {match!r}")
+        self.match_any = match == "any"
         self.for_duration = _duration(config, "for", path, engine)
 
     def _wanted_values(self) -> tuple[Any, ...]:
@@ -144,6 +147,12 @@ _LIMIT_DOMAINS = ("input_number", "number", "sensor")
 def _limit(raw: Any) -> Limit:
     if raw is None:
         return None
+    try:  # a number first, as Home Assistant: '40.5' is a number, not an entity id
+        number = float(raw)
+    except (TypeError, ValueError):
+        pass
+    else:
+        return _LIMITS.setdefault(number, number)
     if isinstance(raw, str) and valid_entity_id(raw.strip().lower()):
         entity_id = raw.strip().lower()
         if entity_id.split(".", 1)[0] not in _LIMIT_DOMAINS:

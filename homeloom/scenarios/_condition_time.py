@@ -9,7 +9,7 @@ from typing import Any
 from homeloom.orchestrator import Runtime, sun_event_time, valid_entity_id
 
 from ._condition_base import ConditionCheck, ConditionError
-from ._durations import DurationError, parse_duration
+from ._durations import DurationError, parse_duration, parse_time_of_day
 from ._errors import fail
 from ._templates import TemplateEngine
 from ._triggers import as_list
@@ -59,7 +59,7 @@ def _time_of(runtime: Runtime, raw: Any, key: str) -> Callable[[], time | None]:
 
         return from_entity
     try:
-        fixed = time.fromisoformat(text)
+        fixed = parse_time_of_day(text)
     except ValueError:
         raise ValueError(f"{raw!r} is not a time (HH:MM or HH:MM:SS) or an entity") from None
     return lambda: fixed
@@ -117,7 +117,11 @@ def _sun(
         except DurationError as err:
             raise fail(config, key, f"{path}.{key}", str(err)) from None
 
-    after, before = config.get("after"), config.get("before")
+    # Either event in any case, as Home Assistant reads it (cv.sun_event).
+    after, before = (
+        str(value).lower() if value is not None else None
+        for value in (config.get("after"), config.get("before"))
+    )
     for key, value in (("after", after), ("before", before)):
         if value is not None and value not in ("sunrise", "sunset"):
             raise fail(config, key, f"{path}.{key}", "expected 'sunrise' or 'sunset'")

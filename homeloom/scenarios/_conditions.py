@@ -19,7 +19,7 @@ from ._condition_time import _sun, _time
 from ._condition_zone import _zone
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine, renders_true
-from ._triggers import as_list
+from ._triggers import as_list, read_enabled
 
 __all__ = [
     "ConditionCheck",
@@ -80,6 +80,40 @@ def _always_true(variables: Mapping[str, Any]) -> bool:
     return True
 
 
+_LOGIC_KEYS = frozenset({"conditions", "and", "or", "not"})  # a shorthand keeps its key
+# Each condition's own keys, as Home Assistant 2024.3's schemas allow: any other is
+# refused there. A device condition takes its integration's keys.
+_CONDITION_KEYS: dict[str, frozenset[str]] = {
+    kind: frozenset({"condition", "alias", "enabled"}) | keys
+    for kind, keys in {
+        # "from" and a zone's "event": kept by Home Assistant for old automations.
+        "state": {"entity_id", "match", "attribute", "state", "for", "from"},
+        "numeric_state": {"entity_id", "attribute", "above", "below", "value_template"},
+        "template": {"value_template"},
+        "time": {"before", "after", "weekday"},
+        "sun": {"before", "before_offset", "after", "after_offset"},
+        "zone": {"entity_id", "zone", "event"},
+        "trigger": {"id"},
+        "and": _LOGIC_KEYS,
+        "or": _LOGIC_KEYS,
+        "not": _LOGIC_KEYS,
+    }.items()
+}
+
+
+def _check_keys(kind: str, config: Mapping[str, Any], path: str) -> None:
+    allowed = _CONDITION_KEYS.get(kind)
+    if allowed is not None and not allowed.issuperset(config):
+        key = next(key for key in config if key not in allowed)
+        valid = ", ".join(sorted(allowed - {"and", "or", "not"}))
+        raise fail(
+            config,
+            key,
+            f"{path}.{key}",
+            f"unknown key {key!r} in a {kind} condition; valid: {valid}",
+        )
+
+
 def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition") -> ConditionCheck:
     """One condition (a mapping, a shorthand template string, or and/or/not shorthand)."""
     engine = get_template_engine(runtime)
@@ -106,7 +140,8 @@ def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition")
             f"{path}.condition",
             f"unknown condition {kind!r}; valid: {', '.join(CONDITION_TYPES)}",
         )
-    enabled = config.get("enabled", True)
+    _check_keys(kind, config, path)
+    enabled = read_enabled(engine, config, path)
     condition = builder(runtime, engine, config, path)
     if enabled is False:
         return _always_true

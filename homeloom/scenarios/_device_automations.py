@@ -263,10 +263,29 @@ def _entity_id(config: Mapping[str, Any], path: str) -> str:
     raise fail(config, "entity_id", f"{path}.entity_id", message)
 
 
+# The entity domains with device automations here (MQTT's are read elsewhere).
+_KNOWN_DOMAINS: frozenset[str] = frozenset().union(
+    _STATE_TRIGGERS,
+    _NUMERIC_TRIGGERS,
+    _OTHER_TRIGGERS,
+    _STATE_CONDITIONS,
+    (domain for domain, _ in _VALUE_CONDITIONS),
+    _OTHER_CONDITIONS,
+    _SERVICE_ACTIONS,
+    _OTHER_ACTIONS,
+)
+
+
 def _unknown(
     config: Mapping[str, Any], path: str, what: str, known: list[str]
 ) -> ScenarioConfigError:
     domain, kind = config.get("domain"), config.get("type")
+    if isinstance(domain, str) and domain not in _KNOWN_DOMAINS:  # an integration's (zha...)
+        message = (
+            f"device {what}s of domain {domain!r} are not supported (only the built-in "
+            f"domains' and MQTT's are); write the {what} with the entity instead"
+        )
+        return fail(config, "domain", f"{path}.domain", message)
     valid = ", ".join(sorted(known)) or "none"
     return fail(
         config,

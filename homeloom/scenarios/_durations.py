@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
-__all__ = ["DurationError", "parse_duration"]
+__all__ = ["DurationError", "parse_duration", "parse_positive_duration", "parse_time_of_day"]
 
 _CLOCK = re.compile(r"^([-+])?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 _UNITS = ("days", "hours", "minutes", "seconds", "milliseconds")
@@ -15,6 +15,16 @@ _UNITS = ("days", "hours", "minutes", "seconds", "milliseconds")
 
 class DurationError(ValueError):
     """Not a duration; the message says which forms are."""
+
+
+def parse_time_of_day(value: Any) -> time:
+    """A time of day as Home Assistant's ``cv.time`` reads it: ``H:M`` or ``H:M:S``, each
+    part a whole number (``7:30`` is 07:30; parts past the third are ignored, as there).
+    Raises ValueError for anything else."""
+    parts = str(value).split(":")
+    if len(parts) < 2:
+        raise ValueError(f"{value!r} is not a time")
+    return time(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -29,6 +39,15 @@ def parse_duration(value: Any) -> timedelta:
             f"not a duration: {shown!r} is out of range"
             " (a finite time, at most 999,999,999 days either way)"
         ) from None
+
+
+def parse_positive_duration(value: Any) -> timedelta:
+    """A duration that is not negative, as a ``for:`` must be (Home Assistant's
+    ``positive_time_period``)."""
+    duration = parse_duration(value)
+    if duration < timedelta():
+        raise DurationError(f"a duration must not be negative, got {value!r}")
+    return duration
 
 
 def _parse(value: Any) -> timedelta:

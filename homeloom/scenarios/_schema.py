@@ -223,7 +223,7 @@ def automation_schema() -> dict[str, Any]:
             "hide_entity": {"type": "boolean"},
             "trace": {
                 "type": "object",
-                "properties": {"stored_traces": {"type": "integer", "minimum": 1}},
+                "properties": {"stored_traces": {"type": "integer", "minimum": 0}},
             },
             "use_blueprint": {
                 "type": "object",

@@ -243,6 +243,7 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
             issues.append(
                 issue_at(config, key, f"script.{name}.{key}", f"a script's {key} must be text")
             )
+    issues.extend(_field_issues(name, config))
     mode = config.get("mode", "single")
     if mode not in ("single", "restart", "queued", "parallel"):
         issues.append(
@@ -258,6 +259,32 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
         issues.append(
             issue_at(config, "max", f"script.{name}.max", "max must be a whole number of 2 or more")
         )
+    return issues
+
+
+_FIELD_KEYS = frozenset(
+    {"advanced", "default", "description", "example", "name", "required", "selector"}
+)
+
+
+def _field_issues(name: Any, config: Mapping[str, Any]) -> list[ConfigIssue]:
+    """As Home Assistant: ``fields`` maps each field to a mapping of its known keys."""
+    fields = config.get("fields")
+    if fields is None:
+        return []
+    if not isinstance(fields, Mapping):
+        return [issue_at(config, "fields", f"script.{name}.fields", "'fields' must be a mapping")]
+    issues = []
+    for field_name, spec in fields.items():
+        where = f"script.{name}.fields.{field_name}"
+        if not isinstance(spec, Mapping):
+            message = f"field {field_name!r} must be a mapping of {', '.join(sorted(_FIELD_KEYS))}"
+            issues.append(issue_at(fields, field_name, where, message))
+            continue
+        for key in spec:
+            if key not in _FIELD_KEYS:
+                message = f"unknown key {key!r}; valid keys: {', '.join(sorted(_FIELD_KEYS))}"
+                issues.append(issue_at(spec, key, f"{where}.{key}", message))
     return issues
 
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from homeloom.orchestrator import Context, Runtime, Unsubscribe
 
-from ._durations import DurationError, parse_duration
+from ._durations import DurationError, parse_positive_duration
 from ._errors import fail
 from ._templates import TemplateError, get_template_engine
 from ._triggers import (
@@ -35,7 +35,7 @@ def _check_for(runtime: Runtime, config: Mapping[str, Any]) -> None:
     ):
         return
     try:
-        parse_duration(raw)
+        parse_positive_duration(raw)
     except DurationError as err:
         raise fail(config, "for", f"{config['_path']}.for", str(err)) from None
 

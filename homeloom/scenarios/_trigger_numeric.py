@@ -16,18 +16,35 @@ from ._triggers import Fire, ForWait, entity_ids_of
 _LOGGER = logging.getLogger(__name__)
 
 
+# As Home Assistant, a limit entity holds a number: these domains only.
+_LIMIT_DOMAINS = ("input_number", "number", "sensor")
+
+
+def _threshold(raw: Any) -> float | str | None:
+    """A limit as Home Assistant reads it: a number first (``'-4.0'`` is -4.0), else an
+    entity id of a numeric domain; raises ValueError for anything else."""
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        pass
+    entity_id = str(raw).strip().lower() if isinstance(raw, str) else ""
+    if valid_entity_id(entity_id) and entity_id.split(".", 1)[0] in _LIMIT_DOMAINS:
+        return entity_id
+    raise ValueError(f"{raw!r} is neither a number nor an entity id of {', '.join(_LIMIT_DOMAINS)}")
+
+
 def _validate_numeric(runtime: Runtime, config: Mapping[str, Any]) -> None:
     entity_ids_of(config)
     _check_for(runtime, config)
     if config.get("above") is None and config.get("below") is None:
         raise fail(config, None, config["_path"], "numeric_state needs 'above', 'below' or both")
     for key in ("above", "below"):
-        raw = config.get(key)
-        if raw is None or isinstance(raw, int | float) or valid_entity_id(str(raw).strip().lower()):
-            continue
-        raise fail(
-            config, key, f"{config['_path']}.{key}", f"{raw!r} is neither a number nor an entity id"
-        )
+        try:
+            _threshold(config.get(key))
+        except ValueError as err:
+            raise fail(config, key, f"{config['_path']}.{key}", str(err)) from None
 
 
 class _NumericTrigger(_EntityTrigger):
@@ -43,7 +60,7 @@ class _NumericTrigger(_EntityTrigger):
     def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
         super().__init__(runtime, config, fire)
         self.attribute = config.get("attribute")
-        self.above, self.below = config.get("above"), config.get("below")
+        self.above, self.below = _threshold(config.get("above")), _threshold(config.get("below"))
         engine = get_template_engine(runtime)
         self.template = (
             engine.template(str(config["value_template"])) if config.get("value_template") else None

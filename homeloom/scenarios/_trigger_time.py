@@ -10,7 +10,7 @@ from typing import Any
 
 from homeloom.orchestrator import Event, Runtime, Unsubscribe, next_sun_event, valid_entity_id
 
-from ._durations import DurationError, parse_duration
+from ._durations import DurationError, parse_duration, parse_time_of_day
 from ._errors import fail
 from ._trigger_template import _attach_template, _validate_template
 from ._triggers import Fire, Validate
@@ -45,25 +45,31 @@ def _at_items(config: Mapping[str, Any]) -> list[tuple[str, Any, timedelta]]:
                 raise fail(config, "at", path, "a mapping in 'at' needs an 'entity_id'")
             items.append(("entity", _time_entity(config, path, entity_id), offset))
             continue
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            raw = f"{raw // 3600:02d}:{raw % 3600 // 60:02d}:{raw % 60:02d}"  # YAML sexagesimal
         text = str(raw).strip()
         if valid_entity_id(text.lower()):
             items.append(("entity", _time_entity(config, path, text.lower()), timedelta()))
             continue
         try:
-            items.append(("fixed", time.fromisoformat(text), timedelta()))
+            items.append(("fixed", parse_time_of_day(text), timedelta()))
         except ValueError:
             raise fail(
                 config,
                 "at",
                 path,
                 f"{raw!r} is not a time (HH:MM or HH:MM:SS), "
-                "an input_datetime or a timestamp sensor",
+                f"an input_datetime or a timestamp sensor{_unquoted_hint(raw)}",
             ) from None
     if not items:
         raise fail(config, "at", path, "'at' is required")
     return items
+
+
+def _unquoted_hint(raw: Any) -> str:
+    """Why a whole number is no time: YAML reads an unquoted 7:30:00 as 27000 (seconds),
+    which Home Assistant refuses too."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return " (YAML reads an unquoted 7:30:00 as a number of seconds: quote the time)"
+    return ""
 
 
 def _time_entity(config: Mapping[str, Any], path: str, entity_id: str) -> str:
@@ -296,6 +302,9 @@ def _patterns(config: Mapping[str, Any]) -> tuple[Callable[[int], bool], ...]:
 
 
 def _validate_pattern(runtime: Runtime, config: Mapping[str, Any]) -> None:
+    if all(config.get(key) is None for key in ("hours", "minutes", "seconds")):
+        message = "a time_pattern needs one of hours, minutes, seconds"
+        raise fail(config, None, config["_path"], message)
     _patterns(config)
 
 
@@ -351,7 +360,7 @@ def _attach_pattern(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
 
 
 def _validate_sun(runtime: Runtime, config: Mapping[str, Any]) -> None:
-    if config.get("event") not in ("sunrise", "sunset"):
+    if str(config.get("event")).lower() not in ("sunrise", "sunset"):  # any case, as there
         raise fail(config, "event", f"{config['_path']}.event", "expected 'sunrise' or 'sunset'")
     try:
         parse_duration(config.get("offset", 0))
@@ -360,7 +369,7 @@ def _validate_sun(runtime: Runtime, config: Mapping[str, Any]) -> None:
 
 
 def _attach_sun(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    event = str(config["event"])
+    event = str(config["event"]).lower()
     offset = parse_duration(config.get("offset", 0))
     cancel: list[Unsubscribe] = []
 

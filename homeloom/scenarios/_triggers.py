@@ -21,6 +21,7 @@ from homeloom.orchestrator import ConfigIssue, Context, Runtime, Unsubscribe, va
 from ._checkpoints import get_checkpoints
 from ._durations import DurationError, parse_duration
 from ._errors import ScenarioConfigError, fail, issue_at
+from ._platform_options import read_boolean
 from ._templates import TemplateEngine, TemplateError, get_template_engine
 
 __all__ = [
@@ -56,6 +57,7 @@ def _all_platforms() -> dict[str, tuple[Attach, Validate]]:
     this one, hence the late import)."""
     from ._trigger_calendar import CALENDAR_PLATFORMS
     from ._trigger_event import EVENT_PLATFORMS
+    from ._trigger_geo import GEO_PLATFORMS
     from ._trigger_mqtt import MQTT_PLATFORMS
     from ._trigger_state import STATE_PLATFORMS
     from ._trigger_tag import TAG_PLATFORMS
@@ -70,6 +72,7 @@ def _all_platforms() -> dict[str, tuple[Attach, Validate]]:
         **WEBHOOK_PLATFORMS,
         **CALENDAR_PLATFORMS,
         **TAG_PLATFORMS,
+        **GEO_PLATFORMS,
     }
 
 
@@ -104,6 +107,7 @@ def validate_triggers(
             continue
         normalised = _normalised(config, platform, index, where)
         try:
+            _check_base_options(get_template_engine(runtime), normalised)
             platforms[platform][1](runtime, normalised)
         except ScenarioConfigError as err:
             issues.extend(_placed(err.issues, config, where))
@@ -112,6 +116,68 @@ def validate_triggers(
     if issues:
         raise ScenarioConfigError(issues)
     return result
+
+
+def read_enabled(engine: TemplateEngine, config: Mapping[str, Any], path: str) -> bool | str:
+    """A trigger's, condition's or step's ``enabled`` as Home Assistant reads it
+    (``cv.boolean``: "off", "no" or 0 turn it off too); a template (a later release's
+    form) is kept as written, to render when it is used."""
+    value = config.get("enabled", True)
+    if value is True:
+        return True
+    if isinstance(value, str) and engine.is_template(value):
+        return value
+    try:
+        return read_boolean(value)
+    except ValueError:
+        message = f"enabled must be true or false, got {value!r}"
+        raise fail(config, "enabled", f"{path}.enabled", message) from None
+
+
+# Each platform's own keys, as Home Assistant 2024.3's schemas allow: any other is
+# refused there (a ``state:`` written in a state trigger for ``to:`` would otherwise
+# leave it firing on every change). A device trigger takes its integration's keys.
+_BASE_TRIGGER_KEYS = frozenset(
+    {"platform", "alias", "id", "variables", "enabled", "_index", "_path", "_checkpoint"}
+)
+_PLATFORM_KEYS: dict[str, frozenset[str]] = {
+    platform: _BASE_TRIGGER_KEYS | keys
+    for platform, keys in {
+        "state": {"entity_id", "for", "attribute", "from", "not_from", "to", "not_to"},
+        "numeric_state": {"entity_id", "for", "attribute", "value_template", "above", "below"},
+        "event": {"event_type", "event_data", "context"},
+        "homeassistant": {"event"},
+        "time": {"at"},
+        "time_pattern": {"hours", "minutes", "seconds"},
+        "sun": {"event", "offset"},
+        "template": {"value_template", "for"},
+        "zone": {"entity_id", "zone", "event"},
+        "geo_location": {"source", "zone", "event"},
+        "tag": {"tag_id", "device_id"},
+        "webhook": {"webhook_id", "allowed_methods", "local_only"},
+        "mqtt": {"topic", "payload", "value_template", "encoding", "qos"},
+        "calendar": {"entity_id", "event", "offset"},
+        "conversation": {"command"},
+    }.items()
+}
+
+
+def _check_base_options(engine: TemplateEngine, config: dict[str, Any]) -> None:
+    """What every trigger may have: as Home Assistant, an ``id`` and an ``alias`` are
+    texts as written (an unquoted ``id: 1`` is refused there), ``enabled`` a boolean;
+    and no key its platform does not know."""
+    path = config["_path"]
+    allowed = _PLATFORM_KEYS.get(config["platform"])
+    if allowed is not None and not allowed.issuperset(config):
+        key = next(key for key in config if key not in allowed)
+        valid = ", ".join(sorted(k for k in allowed if not k.startswith("_")))
+        message = f"unknown key {key!r} in a {config['platform']} trigger; valid: {valid}"
+        raise fail(config, key, f"{path}.{key}", message)
+    for key in ("id", "alias"):
+        if key in config and not isinstance(config[key], str):
+            message = f"a trigger's {key} must be text, got {config[key]!r}: quote it"
+            raise fail(config, key, f"{path}.{key}", message)
+    read_enabled(engine, config, path)
 
 
 def _placed(
@@ -125,6 +191,8 @@ def _placed(
         if issue.line is None and issue.key is not None and issue.key.startswith(f"{where}."):
             key = issue.key[len(where) + 1 :].partition(".")[0].partition("[")[0]
             issue = issue_at(config, key if key in config else None, issue.key, issue.message)
+        elif issue.line is None and issue.key == where:  # the whole trigger: placed at it
+            issue = issue_at(config, None, where, issue.message)
         placed.append(issue)
     return placed
 
@@ -178,10 +246,10 @@ def attach_triggers(
     platforms = _all_platforms()
     detach: list[Unsubscribe] = []
     for config in configs:
-        enabled = config.get("enabled", True)
-        if enabled is not True:  # written out: a template, false or "false"
+        if config.get("enabled", True) is not True:  # written out: a template, false, "off"...
             engine = get_template_engine(runtime)
-            if engine.is_template(enabled):
+            enabled = read_enabled(engine, config, config.get("_path", "triggers"))
+            if type(enabled) is str:
                 enabled = engine.template(enabled).render(variables or {})
             if enabled is False or str(enabled).lower() == "false":
                 continue
