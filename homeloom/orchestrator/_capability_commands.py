@@ -12,7 +12,9 @@ from ._light_colour import colour_name_rgb, convert_turn_on_colour, kelvin_mired
 
 class _Command(BaseModel):
     # Each command's validator is built at its first call, not when homeloom is imported.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    # A number given for a text field is taken as its text, as Home Assistant's
+    # ``cv.string`` takes it (an option or colour name rendered from a template).
+    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
 
 
 class _Empty(_Command):
@@ -95,16 +97,10 @@ class ClimateSwing(_Command):
 
 
 class LockCode(_Command):
-    # A number is taken as its text, as Home Assistant's ``cv.string`` takes a code.
-    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
-
     code: str | None = None
 
 
 class AlarmCode(_Command):
-    # A number is taken as its text, as Home Assistant's ``cv.string`` takes a code.
-    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
-
     code: str | None = None
 
 
@@ -146,6 +142,8 @@ class MediaPlay(_Command):
     media_content_type: str
     enqueue: str | None = None
     announce: bool | None = None
+    # Passed to the player as it is (a TTS volume, a cast app's options...).
+    extra: dict[str, Any] | None = None
 
 
 class MediaSource(_Command):
