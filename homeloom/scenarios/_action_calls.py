@@ -171,7 +171,12 @@ class _ServiceCall(ActionStep):
             elif type(target) is _Templated:
                 targets = dict(target.render(run) or {})
                 if "entity_id" in targets:
-                    entity_ids = _entity_ids(targets["entity_id"])
+                    rendered = targets["entity_id"]
+                    if rendered is not None and not isinstance(rendered, str | list):
+                        # Home Assistant splits a text or walks a list (none is "none"):
+                        # a number or a boolean rendered there fails the call.
+                        raise ValueError(f"rendered invalid entity ids: {rendered!r}")
+                    entity_ids = _entity_ids(rendered)
                     targets["entity_id"] = self.runtime.registries.with_entity_ids(entity_ids)
             else:
                 targets = dict(target)

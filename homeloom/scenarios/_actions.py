@@ -236,6 +236,50 @@ def _check_call(config: Mapping[str, Any], path: str) -> None:
         raise fail(config, "response_variable", f"{path}.response_variable", message)
 
 
+# The options of each kind of step Home Assistant reads as templates when it loads the
+# automation: one that does not parse refuses the automation there, before any run.
+# (Conditions, waits and triggers check their own.)
+_TEMPLATE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "service": ("action", "service", "service_template", "data", "data_template", "target"),
+    "variables": ("variables",),
+    "event": ("event_data", "event_data_template"),
+    "delay": ("delay",),
+    "wait_template": ("timeout",),
+    "wait_for_trigger": ("timeout",),
+    "set_conversation_response": ("set_conversation_response",),
+}
+
+
+def _check_template_syntax(
+    engine: TemplateEngine, kind: str, config: Mapping[str, Any], path: str
+) -> None:
+    keys = _TEMPLATE_OPTIONS.get(kind, ())
+    repeat = config.get("repeat") if kind == "repeat" else None
+    if isinstance(repeat, Mapping):  # its count and for_each; its conditions check theirs
+        config, path, keys = repeat, f"{path}.repeat", ("count", "for_each")
+    for key in keys:
+        if key in config:
+            refuse_unparsable(engine, config[key], config, key, path)
+
+
+def refuse_unparsable(
+    engine: TemplateEngine, value: Any, config: Mapping[str, Any], key: str, path: str
+) -> None:
+    """Refuse a template inside ``value`` (keys included) that does not parse."""
+    if isinstance(value, str):
+        if engine.is_template(value):
+            try:
+                engine.template(value).ensure_valid()
+            except TemplateError as err:
+                raise fail(config, key, f"{path}.{key}", str(err)) from None
+    elif isinstance(value, Mapping):
+        for item in value.items():
+            refuse_unparsable(engine, item, config, key, path)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_unparsable(engine, item, config, key, path)
+
+
 def _kind(config: Mapping[str, Any]) -> str | None:
     for kind in STEP_KINDS:
         if kind in config:
@@ -266,6 +310,7 @@ def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> Ac
     if kind == "service":
         _check_call(config, path)
     engine = get_template_engine(runtime)
+    _check_template_syntax(engine, kind, config, path)
     builder = _builders()[kind]
     step = builder(runtime, engine, config, path, script)
     # The options every step has, from the step as written (a scene is built as a call);

@@ -12,6 +12,7 @@ from typing import Any
 
 from homeloom.orchestrator import Context, Runtime, Unsubscribe
 
+from ._actions import refuse_unparsable
 from ._automation_config import DOMAIN, AutomationSpec
 from ._autonomy_gate import gate_for
 from ._checkpoints import Resume
@@ -19,7 +20,7 @@ from ._conditions import ConditionCheck, compile_conditions
 from ._registered_ids import registered_automation_id, registry_names
 from ._script import RunResult, Script
 from ._template_states import TemplateState
-from ._templates import get_template_engine
+from ._templates import TemplateError, get_template_engine
 from ._trace import Trace, current_trace, trace_path
 from ._triggers import attach_triggers, normalised_triggers, validate_triggers
 
@@ -94,6 +95,10 @@ class Automation:
             if spec.conditions
             else None
         )
+        if spec.variables:  # as Home Assistant: one that does not parse refuses it
+            engine = get_template_engine(runtime)
+            for key, value in spec.variables.items():
+                refuse_unparsable(engine, value, spec.variables, key, "variables")
         if name is None:
             name = spec.name
         # Its state's name: the one a resident gave it in Home Assistant's UI (kept by
@@ -297,9 +302,19 @@ class Automation:
         try:
             if self.spec.variables:
                 engine = get_template_engine(runtime)
-                with trace_path("variables"):
-                    for key, value in self.spec.variables.items():
-                        variables[str(key)] = engine.render_complex(value, variables)
+                try:
+                    with trace_path("variables"):
+                        for key, value in self.spec.variables.items():
+                            variables[str(key)] = engine.render_complex(value, variables)
+                except TemplateError as err:
+                    # As Home Assistant: the run ends before its script, so its trace
+                    # records the error and no script execution (a run "stopped").
+                    _LOGGER.error(
+                        "automation %s: error rendering variables: %s", self.spec.name, err
+                    )
+                    trace.finish(None, str(err))
+                    self._trace_done(trace)
+                    return None
                 trace.variables = _summary(variables)
             else:  # what the trace keeps: the trigger's variables, not ``this``' whole state
                 trace.variables = trigger_vars if type(trigger_vars) is dict else dict(trigger_vars)

@@ -53,9 +53,7 @@ def parse_positive_duration(value: Any) -> timedelta:
 def _parse(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, bool):
-        raise DurationError(f"not a duration: {value!r}")
-    if isinstance(value, int | float):
+    if isinstance(value, int | float):  # a boolean too: 0 or 1 second, as there
         return timedelta(seconds=value)
     if isinstance(value, Mapping):
         unknown = [str(k) for k in value if k not in _UNITS]

@@ -260,6 +260,29 @@ def _contains(seq: Any, value: Any) -> bool:
     return value in seq  # a number is no sequence: TypeError, as in Home Assistant
 
 
+# Home Assistant 2024.3 offers these as filters only: called as functions there they
+# are undefined, and the template fails.
+_FILTERS_ONLY = frozenset(
+    {
+        "round",
+        "from_json",
+        "to_json",
+        "timestamp_custom",
+        "timestamp_local",
+        "timestamp_utc",
+        "regex_match",
+        "regex_search",
+        "regex_replace",
+        "regex_findall",
+        "regex_findall_index",
+        "ordinal",
+        "multiply",
+        "base64_encode",
+        "base64_decode",
+    }
+)
+
+
 def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
     """Put Home Assistant's template vocabulary into ``env``."""
     # Jinja's own ``tojson``: sorted keys, as there, and attributes as objects.
@@ -333,7 +356,7 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         # A function only, as in Home Assistant: the filter stays Jinja's own (it quotes
         # a text, where this one encodes a mapping).
         urlencode=lambda v: _urlencode(dict(v)),
-        **{k: v for k, v in shared.items() if k not in ("round",)},
+        **{k: v for k, v in shared.items() if k not in _FILTERS_ONLY},
     )
     env.filters.update(shared)
     env.filters.update(states=states, contains=_contains)

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import HomeloomError, Runtime
@@ -124,7 +125,79 @@ def parse_result(text: str) -> Any:
     is_number = isinstance(result, int | float) and not isinstance(result, bool)
     if is_number and not _IS_NUMERIC.match(text):
         return text
+    keeping_text = _KEEPING_TEXT.get(type(result))
+    if keeping_text is not None and str(result) != text:
+        return keeping_text(result, text)
     return result
+
+
+_CONTAINERS = frozenset({list, tuple, dict})
+
+
+def _printable(value: Any) -> Any:
+    """What ``{{ value }}`` prints: a list, tuple or mapping holding a state's attributes
+    shows them as a mapping, as Home Assistant's (a read-only dict) print, rather than
+    as ``mappingproxy({...})``, so the text reads back as the value."""
+    return _without_proxies(value) if type(value) in _CONTAINERS else value
+
+
+def _without_proxies(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict or kind is MappingProxyType:
+        return {key: _without_proxies(item) for key, item in value.items()}
+    if kind is list:
+        return [_without_proxies(item) for item in value]
+    if kind is tuple:
+        return tuple(_without_proxies(item) for item in value)
+    return value
+
+
+class _RenderedList(list[Any]):
+    """A list a template rendered, printed later as rendered ("[1,2]" stays "[1,2]"), as
+    Home Assistant's result wrappers do; only made when the two texts differ."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, items: Any = (), text: str = "") -> None:
+        super().__init__(items)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _RenderedDict(dict[Any, Any]):
+    """A mapping a template rendered, printed later as rendered (``{"a":1}``)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, items: Any = (), text: str = "") -> None:
+        super().__init__(items)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _RenderedTuple(tuple[Any, ...]):
+    """A tuple a template rendered ("0,1"), printed later as rendered."""
+
+    text: str  # a tuple takes no slots: kept in its dict
+
+    def __new__(cls, items: Any = (), text: str = "") -> _RenderedTuple:
+        made = super().__new__(cls, items)
+        made.text = text
+        return made
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_KEEPING_TEXT: dict[type, Any] = {
+    list: _RenderedList,
+    dict: _RenderedDict,
+    tuple: _RenderedTuple,
+}
 
 
 @dataclass(slots=True)
@@ -222,6 +295,7 @@ class TemplateEngine:
                 undefined=jinja2.Undefined,
                 autoescape=False,
                 loader=jinja2.FunctionLoader(self.library.source),
+                finalize=_printable,
             )
             install_functions(env, self.runtime)
             self._env = env

@@ -132,7 +132,7 @@ class Trace:
         beside it, one slot fewer in each trace kept."""
         return "running" if self.finished is None else "stopped"
 
-    def finish(self, execution: str, error: str | None = None) -> None:
+    def finish(self, execution: str | None, error: str | None = None) -> None:
         self.script_execution = execution
         self.error = error
         self.finished = self.clock.now()
