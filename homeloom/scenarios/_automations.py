@@ -485,7 +485,13 @@ class AutomationManager:
 
     def _known_entities(self) -> set[str]:
         runtime = self.runtime
-        return set(runtime.states.entity_ids()) | set(runtime.registries.entities)
+        known = set(runtime.states.entity_ids()) | set(runtime.registries.entities)
+        # A RESTful entity shows once its resource first answers and a command line
+        # sensor at its first reading, both when the house starts: provided all the same.
+        for source in runtime.components.get("rest", ()):
+            known.update(entity.entity_id for entity in source.entities)
+        known.update(reader.entity_id for reader in runtime.components.get("command_line", ()))
+        return known
 
     def find(self, key: str) -> Automation | None:
         """An automation by entity id, object id, id or alias."""

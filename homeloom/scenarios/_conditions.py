@@ -218,9 +218,10 @@ class _Trigger(_Condition):
         self, runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str
     ) -> None:
         super().__init__(path)
-        self.ids = tuple(str(i) for i in as_list(config.get("id")))
-        if not self.ids:
+        # As Home Assistant: 'id' must be there; an empty one is met by no trigger.
+        if "id" not in config:
             raise fail(config, "id", f"{path}.id", "a trigger condition needs 'id'")
+        self.ids = tuple(str(i) for i in as_list(config.get("id")))
 
     def check(self, variables: Mapping[str, Any], noted: dict[str, Any]) -> bool:
         trigger = variables.get("trigger") or {}

@@ -446,9 +446,10 @@ def device_action(
     and the service data beside it."""
     config = _by_entity_id(config, registries)
     _check_device(config, path, registries)
-    entity_id = _entity_id(config, path)
+    # The kind first: an integration's action (mobile_app's notify) has no entity, and
+    # saying its domain is not supported is the useful message.
     service, data = _device_service(config, path)
-    return service, entity_id, data
+    return service, _entity_id(config, path), data
 
 
 def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str, Any]]:

@@ -28,6 +28,7 @@ from homeloom.orchestrator import (
 
 from ._actions import Run
 from ._automation_broken import _readable
+from ._blueprint_selectors import selector_problem
 from ._blueprints import BlueprintError, use_blueprint
 from ._errors import ScenarioConfigError, issue_at
 from ._ha_restore import restored_state
@@ -130,6 +131,14 @@ def _valid_object_id(name: Any) -> bool:
     return slugify(str(name)) == str(name) and str(name) not in _RESERVED
 
 
+def _name_problem(name: Any) -> str:
+    """Why a script's name is refused, with one that would do (a name from a file of
+    ``!include_dir_named`` is its file name, dots and capitals included)."""
+    if str(name) in _RESERVED:
+        return f"{name!r} is a script service's name; valid: any other lower-case slug"
+    return f"a script name must be a lower-case slug, such as {slugify(str(name))!r}"
+
+
 class ScriptEntity:
     def __init__(
         self, runtime: Runtime, object_id: str, config: Mapping[str, Any], entity_id: str
@@ -221,9 +230,7 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
             issue_at(block, name, f"script.{name}", "a script must be a mapping with 'sequence'")
         ]
     if not _valid_object_id(name):
-        issues.append(
-            issue_at(block, name, f"script.{name}", "a script name must be a lower-case slug")
-        )
+        issues.append(issue_at(block, name, f"script.{name}", _name_problem(name)))
     for key in config:
         if key not in SCRIPT_KEYS:
             issues.append(
@@ -244,6 +251,9 @@ def _validate(name: Any, config: Any, block: Any) -> list[ConfigIssue]:
                 issue_at(config, key, f"script.{name}.{key}", f"a script's {key} must be text")
             )
     issues.extend(_field_issues(name, config))
+    if "icon" in config and ":" not in str(config["icon"]):  # Home Assistant's cv.icon
+        message = "an icon is written prefix:name, such as mdi:lightbulb"
+        issues.append(issue_at(config, "icon", f"script.{name}.icon", message))
     mode = config.get("mode", "single")
     if mode not in ("single", "restart", "queued", "parallel"):
         issues.append(
@@ -285,6 +295,10 @@ def _field_issues(name: Any, config: Mapping[str, Any]) -> list[ConfigIssue]:
             if key not in _FIELD_KEYS:
                 message = f"unknown key {key!r}; valid keys: {', '.join(sorted(_FIELD_KEYS))}"
                 issues.append(issue_at(spec, key, f"{where}.{key}", message))
+        # A field's selector is checked as a blueprint input's is.
+        problem = selector_problem(spec["selector"]) if "selector" in spec else None
+        if problem is not None:
+            issues.append(issue_at(spec, "selector", f"{where}.selector", problem))
     return issues
 
 

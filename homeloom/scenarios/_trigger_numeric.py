@@ -40,11 +40,20 @@ def _validate_numeric(runtime: Runtime, config: Mapping[str, Any]) -> None:
     _check_for(runtime, config)
     if config.get("above") is None and config.get("below") is None:
         raise fail(config, None, config["_path"], "numeric_state needs 'above', 'below' or both")
+    limits = []
     for key in ("above", "below"):
         try:
-            _threshold(config.get(key))
+            limits.append(_threshold(config.get(key)))
         except ValueError as err:
             raise fail(config, key, f"{config['_path']}.{key}", str(err)) from None
+    above, below = limits
+    # As Home Assistant: two numbers that no value sits between refuse the trigger.
+    if isinstance(above, float) and isinstance(below, float) and above > below:
+        message = (
+            f"no value is above {above:g} and below {below:g} at once: 'above' must not "
+            "exceed 'below' (for either side, write two triggers)"
+        )
+        raise fail(config, "below", f"{config['_path']}.below", message)
 
 
 class _NumericTrigger(_EntityTrigger):
