@@ -9,7 +9,7 @@ from typing import Any
 
 from homeloom.orchestrator import HomeloomError, Runtime, valid_entity_id
 
-from ._durations import DurationError, parse_duration, parse_positive_duration
+from ._durations import DurationError, parse_positive_duration
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError
 from ._trace import TraceStep, current_trace, finish_step
@@ -45,7 +45,8 @@ def _duration(config: Mapping[str, Any], key: str, path: str, engine: TemplateEn
     ):
 
         def render(variables: Mapping[str, Any]) -> timedelta:
-            return parse_duration(engine.render_complex(raw, variables))
+            # Negative is an error, as in Home Assistant, not a time in the future.
+            return parse_positive_duration(engine.render_complex(raw, variables))
 
         return render
     try:

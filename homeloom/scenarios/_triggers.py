@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from homeloom.orchestrator import ConfigIssue, Context, Runtime, Unsubscribe, valid_entity_id
 
 from ._checkpoints import get_checkpoints
-from ._durations import DurationError, parse_duration
+from ._durations import DurationError, parse_duration, parse_positive_duration
 from ._errors import ScenarioConfigError, fail, issue_at
 from ._platform_options import read_boolean
 from ._templates import TemplateEngine, TemplateError, get_template_engine
@@ -431,11 +431,13 @@ def written_duration(runtime: Runtime, raw: Any) -> Any:
 
 
 def rendered_duration(runtime: Runtime, raw: Any, variables: Mapping[str, Any]) -> timedelta | None:
-    """A ``for:`` as kept (see :func:`written_duration`), for these variables; None: none."""
+    """A ``for:`` as kept (see :func:`written_duration`), for these variables; None: none.
+    A template rendering a negative time is an error, as in Home Assistant: the trigger
+    does not fire."""
     if raw is None or raw is NO_WAIT:
         return raw
     engine = get_template_engine(runtime)
-    return parse_duration(engine.render_complex(raw, variables))
+    return parse_positive_duration(engine.render_complex(raw, variables))
 
 
 class _Pending:
