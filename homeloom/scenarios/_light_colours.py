@@ -7,9 +7,17 @@ template light's colour action gets."""
 from __future__ import annotations
 
 import colorsys
-import math
 from collections.abc import Sequence
 from typing import Any
+
+from homeloom.orchestrator._light_colour import (
+    kelvin_mireds,
+    match_brightest,
+    rgb_to_hs,
+    rgb_to_xy,
+    temperature_hs,
+    temperature_rgb,
+)
 
 __all__ = [
     "CHANNELS",
@@ -31,7 +39,7 @@ def hs_colours(hs: tuple[float, float]) -> dict[str, Any]:
     return {
         "hs_color": (round(hs[0], 3), round(hs[1], 3)),
         "rgb_color": (red, green, blue),
-        "xy_color": _xy(red, green, blue),
+        "xy_color": rgb_to_xy(red, green, blue),
     }
 
 
@@ -44,15 +52,15 @@ def mode_colours(
     highest colour temperature, its warm and cold whites for an rgbww colour."""
     if mode == "rgbw":
         red, green, blue, white = colour
-        rgb: tuple[float, ...] = _scaled(colour, (red + white, green + white, blue + white))
+        rgb: tuple[float, ...] = match_brightest(colour, (red + white, green + white, blue + white))
     elif mode == "rgbww":
         rgb = _rgbww_rgb(colour, kelvin_range)
     else:
         rgb = tuple(colour)
     shown: dict[str, Any] = {
-        "hs_color": _rgb_hs(rgb),
+        "hs_color": rgb_to_hs(*rgb),
         "rgb_color": tuple(int(channel) for channel in rgb[:3]),
-        "xy_color": _xy(*rgb[:3]),
+        "xy_color": rgb_to_xy(*rgb[:3]),
     }
     if mode != "rgb":
         shown[f"{mode}_color"] = tuple(int(channel) for channel in colour)
@@ -113,76 +121,15 @@ def colour_variables(mode: str, colour: Any) -> dict[str, Any]:
     return {mode: colour, "rgb": (red, green, blue), **channels, **whites}
 
 
-def temperature_hs(kelvin: float) -> tuple[float, float]:
-    """A colour temperature's hue and saturation (to 3 places), as Home Assistant shows
-    a light's colour in the ``color_temp`` mode."""
-    return _rgb_hs(_temperature_rgb(kelvin))
-
-
-def _temperature_rgb(kelvin: float) -> tuple[float, float, float]:
-    """A colour temperature's RGB by Tanner Helland's approximation, as Home Assistant
-    computes it (1000..40000 K)."""
-    t = min(max(kelvin, 1000), 40000) / 100
-
-    def clamp(value: float) -> float:
-        return min(max(value, 0.0), 255.0)
-
-    red = 255.0 if t <= 66 else clamp(329.698727446 * (t - 60) ** -0.1332047592)
-    if t <= 66:
-        green = clamp(99.4708025861 * math.log(t) - 161.1195681661)
-    else:
-        green = clamp(288.1221695283 * (t - 60) ** -0.0755148492)
-    if t >= 66:
-        blue = 255.0
-    elif t <= 19:
-        blue = 0.0
-    else:
-        blue = clamp(138.5177312231 * math.log(t - 10) - 305.0447927307)
-    return red, green, blue
-
-
-def _rgb_hs(rgb: Sequence[float]) -> tuple[float, float]:
-    hue, saturation, _ = colorsys.rgb_to_hsv(rgb[0] / 255, rgb[1] / 255, rgb[2] / 255)
-    return round(hue * 360, 3), round(saturation * 100, 3)
-
-
 def _rgbww_rgb(colour: Sequence[float], kelvin_range: tuple[int, int]) -> tuple[int, ...]:
     """An rgbww colour as rgb: its two whites' mix (a colour temperature between the
     light's coolest and warmest, by their ratio) added at the brighter white's level."""
     red, green, blue, cold, warm = colour
     lowest, highest = kelvin_range
-    low_mireds, high_mireds = _flip(highest), _flip(lowest)
+    low_mireds, high_mireds = kelvin_mireds(highest), kelvin_mireds(lowest)
     warm_share = warm / (cold + warm) if cold + warm else 0.5
     mireds = low_mireds + warm_share * (high_mireds - low_mireds)
-    white = _temperature_rgb(_flip(mireds) if mireds else 0)
+    white = temperature_rgb(kelvin_mireds(mireds) if mireds else 0)
     level = max(cold, warm) / 255
     mixed = (red + white[0] * level, green + white[1] * level, blue + white[2] * level)
-    return _scaled(colour, mixed)
-
-
-def _scaled(given: Sequence[float], mixed: Sequence[float]) -> tuple[int, ...]:
-    """``mixed`` scaled so its brightest channel is ``given``'s brightest, rounded."""
-    brightest = max(mixed)
-    factor = max(given) / brightest if brightest else 0.0
-    return tuple(round(channel * factor) for channel in mixed)
-
-
-def _flip(value: float) -> int:
-    """Kelvin as mireds or back: Home Assistant rounds down."""
-    return math.floor(1_000_000 / value)
-
-
-def _xy(red: float, green: float, blue: float) -> tuple[float, float]:
-    """sRGB to CIE 1931 xy (gamma expanded, Wide RGB D65 primaries), to 3 places."""
-    if red + green + blue == 0:
-        return (0.0, 0.0)
-
-    def linear(channel: float) -> float:
-        c = channel / 255
-        return ((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92
-
-    r, g, b = linear(red), linear(green), linear(blue)
-    x = r * 0.664511 + g * 0.154324 + b * 0.162028
-    y = r * 0.283881 + g * 0.668433 + b * 0.047685
-    z = r * 0.000088 + g * 0.072310 + b * 0.986039
-    return (round(x / (x + y + z), 3), round(y / (x + y + z), 3))
+    return match_brightest(colour, mixed)
