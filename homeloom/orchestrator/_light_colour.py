@@ -152,7 +152,7 @@ def hs_to_xy(hue: float, saturation: float) -> tuple[float, float]:
 
 
 def temperature_hs(kelvin: float) -> tuple[float, float]:
-    return rgb_to_hs(*temperature_rgb(kelvin))
+    return rgb_to_hs(*_temperature_rgb(kelvin))
 
 
 def convert_turn_on_colour(
@@ -197,7 +197,7 @@ def shown_colours(mode: str, colour: Sequence[float], kelvin_range: KelvinRange)
     if mode == "color_temp":
         hue, saturation = temperature_hs(colour[0])
         return shown_colours("hs", (hue, saturation), kelvin_range)
-    rgb = _mode_rgb(mode, colour, kelvin_range)
+    rgb = mode_rgb(mode, colour, kelvin_range)
     shown: dict[str, Any] = {
         "hs_color": rgb_to_hs(*rgb),
         "rgb_color": tuple(int(channel) for channel in rgb),
@@ -230,7 +230,7 @@ def _convert(
         else:
             data["color_temp_kelvin"] = _xy_temperature(*colour)
         return
-    rgb = hs_to_rgb(*colour) if mode == "hs" else _mode_rgb(mode, colour, kelvin_range)
+    rgb = hs_to_rgb(*colour) if mode == "hs" else mode_rgb(mode, colour, kelvin_range)
     if target == "rgb":
         data["rgb_color"] = rgb
     elif target == "rgbw":
@@ -245,40 +245,40 @@ def _convert(
         data["color_temp_kelvin"] = _xy_temperature(*rgb_to_xy(*rgb))
 
 
-def _mode_rgb(mode: str, colour: Sequence[float], kelvin_range: KelvinRange) -> tuple[int, ...]:
+def mode_rgb(mode: str, colour: Sequence[float], kelvin_range: KelvinRange) -> tuple[int, ...]:
     """An rgb, xy, rgbw or rgbww colour as rgb (whites mixed in, scaled to the colour's
     brightest channel)."""
     if mode == "xy":
         return xy_to_rgb(colour[0], colour[1])
     if mode == "rgbw":
         red, green, blue, white = colour
-        return match_brightest(colour, (red + white, green + white, blue + white))
+        return _match_brightest(colour, (red + white, green + white, blue + white))
     if mode == "rgbww":
         red, green, blue, cold, warm = colour
         warmest, coolest = kelvin_range
         low, high = kelvin_mireds(coolest), kelvin_mireds(warmest)
         warm_share = warm / (cold + warm) if cold + warm else 0.5
         mireds = low + warm_share * (high - low)
-        mix = temperature_rgb(kelvin_mireds(mireds) if mireds else 0)
+        mix = _temperature_rgb(kelvin_mireds(mireds) if mireds else 0)
         level = max(cold, warm) / 255
         mixed = (red + mix[0] * level, green + mix[1] * level, blue + mix[2] * level)
-        return match_brightest(colour, mixed)
+        return _match_brightest(colour, mixed)
     return tuple(int(channel) for channel in colour[:3])
 
 
 def _rgb_rgbw(rgb: Sequence[int]) -> tuple[int, ...]:
     white = min(rgb)
-    return match_brightest(rgb, (rgb[0] - white, rgb[1] - white, rgb[2] - white, white))
+    return _match_brightest(rgb, (rgb[0] - white, rgb[1] - white, rgb[2] - white, white))
 
 
 def _rgb_rgbww(rgb: Sequence[int], kelvin_range: KelvinRange) -> tuple[int, ...]:
     """rgb with the whites' midpoint (in mireds) taken out as equal cold and warm white."""
     warmest, coolest = kelvin_range
     low, high = kelvin_mireds(coolest), kelvin_mireds(warmest)
-    white = temperature_rgb(kelvin_mireds(low + (high - low) / 2))
+    white = _temperature_rgb(kelvin_mireds(low + (high - low) / 2))
     level = min(c / w if w else 0 for c, w in zip(rgb, white, strict=True))
     rest = tuple(c - w * level for c, w in zip(rgb, white, strict=True))
-    return match_brightest(rgb, (*rest, round(level * 255), round(level * 255)))
+    return _match_brightest(rgb, (*rest, round(level * 255), round(level * 255)))
 
 
 def _temperature_rgbww(
@@ -298,13 +298,13 @@ def _xy_temperature(x: float, y: float) -> int:
     return int(437 * n**3 + 3601 * n**2 + 6861 * n + 5517)
 
 
-def match_brightest(given: Sequence[float], mixed: Sequence[float]) -> tuple[int, ...]:
+def _match_brightest(given: Sequence[float], mixed: Sequence[float]) -> tuple[int, ...]:
     brightest = max(mixed)
     factor = max(given) / brightest if brightest else 0.0
     return tuple(round(channel * factor) for channel in mixed)
 
 
-def temperature_rgb(kelvin: float) -> tuple[float, float, float]:
+def _temperature_rgb(kelvin: float) -> tuple[float, float, float]:
     """Tanner Helland's approximation of a colour temperature's rgb (1000-40000 K)."""
     t = min(max(kelvin, 1000), 40000) / 100
 

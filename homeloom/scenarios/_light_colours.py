@@ -11,12 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from homeloom.orchestrator._light_colour import (
-    kelvin_mireds,
-    match_brightest,
+    mode_rgb,
     rgb_to_hs,
     rgb_to_xy,
     temperature_hs,
-    temperature_rgb,
 )
 
 __all__ = [
@@ -50,13 +48,9 @@ def mode_colours(
     (whites mixed in, scaled back to the colour's brightest channel), as hs and xy,
     and the colour itself in whole numbers. ``kelvin_range``: the light's lowest and
     highest colour temperature, its warm and cold whites for an rgbww colour."""
-    if mode == "rgbw":
-        red, green, blue, white = colour
-        rgb: tuple[float, ...] = match_brightest(colour, (red + white, green + white, blue + white))
-    elif mode == "rgbww":
-        rgb = _rgbww_rgb(colour, kelvin_range)
-    else:
-        rgb = tuple(colour)
+    rgb: tuple[float, ...] = (
+        tuple(colour) if mode == "rgb" else mode_rgb(mode, colour, kelvin_range)
+    )
     shown: dict[str, Any] = {
         "hs_color": rgb_to_hs(*rgb),
         "rgb_color": tuple(int(channel) for channel in rgb[:3]),
@@ -119,17 +113,3 @@ def colour_variables(mode: str, colour: Any) -> dict[str, Any]:
         {"w": int(colour[3])} if mode == "rgbw" else {"cw": int(colour[3]), "ww": int(colour[4])}
     )
     return {mode: colour, "rgb": (red, green, blue), **channels, **whites}
-
-
-def _rgbww_rgb(colour: Sequence[float], kelvin_range: tuple[int, int]) -> tuple[int, ...]:
-    """An rgbww colour as rgb: its two whites' mix (a colour temperature between the
-    light's coolest and warmest, by their ratio) added at the brighter white's level."""
-    red, green, blue, cold, warm = colour
-    lowest, highest = kelvin_range
-    low_mireds, high_mireds = kelvin_mireds(highest), kelvin_mireds(lowest)
-    warm_share = warm / (cold + warm) if cold + warm else 0.5
-    mireds = low_mireds + warm_share * (high_mireds - low_mireds)
-    white = temperature_rgb(kelvin_mireds(mireds) if mireds else 0)
-    level = max(cold, warm) / 255
-    mixed = (red + white[0] * level, green + white[1] * level, blue + white[2] * level)
-    return match_brightest(colour, mixed)

@@ -23,19 +23,6 @@ from homeloom.scenarios._rest_json import JsonPath, JsonPathError
 from homeloom.scenarios._rest_xml import xml_as_json
 from tests.scenarios.test_rest_sensors import Device, _attributes, _house, _state
 
-
-@pytest.fixture
-async def device() -> AsyncIterator[Device]:
-    found = Device()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", found.answer)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    found.url = f"http://127.0.0.1:{server.port}"
-    yield found
-    await server.close()
-
-
 _FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
   <channel>
