@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HARNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "peer_workload.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+HARNESS = BENCHMARKS / "peer_workload.py"
+FLOOR = BENCHMARKS / "floor.py"
 
 
 def _spec(calls_at_t0: int) -> dict[str, Any]:
@@ -55,11 +57,13 @@ def _spec(calls_at_t0: int) -> dict[str, Any]:
     }
 
 
-def _run(tmp_path: Path, spec: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def _run(
+    tmp_path: Path, spec: dict[str, Any], harness: Path = HARNESS
+) -> tuple[int, dict[str, Any]]:
     spec_file, out = tmp_path / "spec.json", tmp_path / "result.json"
     spec_file.write_text(json.dumps(spec), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, str(HARNESS), "--spec", str(spec_file), "--out", str(out)],
+        [sys.executable, str(harness), "--spec", str(spec_file), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -84,3 +88,18 @@ def test_a_replay_whose_calls_differ_from_the_spec_exits_non_zero(tmp_path: Path
     assert code == 1
     assert result["valid"] is False
     assert result["checks"]["calls_per_target"] is False
+
+
+def test_the_floor_makes_the_spec_calls_keeping_nothing_or_its_runs(tmp_path: Path) -> None:
+    code, result = _run(tmp_path, _spec(calls_at_t0=4), FLOOR)
+    assert code == 0
+    for variant in ("bare", "recording"):
+        assert result[variant]["calls"] == 2 and result[variant]["valid"] is True
+        assert result[variant]["events_per_s"] > 0
+
+
+def test_the_floor_exits_non_zero_when_its_calls_differ_from_the_spec(tmp_path: Path) -> None:
+    spec = _spec(calls_at_t0=4)
+    spec["expected"]["throughput"]["calls"] = 3
+    code, result = _run(tmp_path, spec, FLOOR)
+    assert code == 1 and result["valid"] is False
