@@ -461,6 +461,10 @@ class House:
         report.errors.extend(loaded.errors)
         report.warnings.extend(loaded.warnings)
         report.warnings.extend(self.automations.unknown_entities())
+        if not self.long_running:  # kept whole for checking (see _automation_loose)
+            from homeloom.scenarios._automation_loose import loose_warnings_of
+
+            report.warnings.extend(loose_warnings_of(self.automations.automations.values()))
         report.scenarios_loaded = loaded.loaded + scripts.loaded
         report.scenarios_failed = loaded.failed + scripts.failed
         for issue in report.errors:

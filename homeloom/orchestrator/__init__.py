@@ -46,6 +46,12 @@ from ._proposals import EVENT_PROPOSAL_CHANGED, Proposal, ProposalError, Proposa
 from ._registry import Area, EntityEntry, Registries, Thing, slugify
 from ._runtime import HouseSettings, Runtime
 from ._scheduler import Scheduler
+from ._sensor_units import (
+    SENSOR_DEVICE_CLASSES,
+    converted_temperature,
+    numeric_state_expected,
+    temperature_unit_in_house,
+)
 from ._service_call import CallObserver, EntityCommandHandler, Middleware, Service, ServiceCall
 from ._services import ServiceRegistry
 from ._states import (
@@ -81,6 +87,7 @@ __all__ = [
     "HOUSEHOLD",
     "LEVELS",
     "MATCH_ALL",
+    "SENSOR_DEVICE_CLASSES",
     "STATE_UNAVAILABLE",
     "STATE_UNKNOWN",
     "WEBHOOK_METHODS",
@@ -141,6 +148,7 @@ __all__ = [
     "Webhooks",
     "can_start_eagerly",
     "check_schema",
+    "converted_temperature",
     "distance_m",
     "hs_to_rgb",
     "hs_to_xy",
@@ -151,6 +159,7 @@ __all__ = [
     "new_id",
     "next_sun_event",
     "normalize_light_command",
+    "numeric_state_expected",
     "parse_budget",
     "parse_level",
     "person_key",
@@ -165,6 +174,7 @@ __all__ = [
     "start_eagerly",
     "sun_event_time",
     "sun_times",
+    "temperature_unit_in_house",
     "valid_entity_id",
     "xy_to_hs",
 ]

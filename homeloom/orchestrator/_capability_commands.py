@@ -236,11 +236,15 @@ def normalize_light_command(
     *,
     modes: Collection[str] | None = None,
     kelvin_range: tuple[int, int] = (2000, 6535),
+    kept_brightness: int | None = None,
 ) -> dict[str, Any]:
     """``light.turn_on`` data in canonical terms: brightness 0-255, colour temperature in K,
     a colour name as ``rgb_color``. Given the light's colour ``modes`` (and its warmest and
     coolest Kelvin), a colour or colour temperature it lacks becomes one it has and
-    ``white: true`` its brightness, as Home Assistant's light service does."""
+    ``white: true`` its brightness, as Home Assistant's light service does.
+    ``current_brightness`` is the brightness while on (a step starts from it, else 0);
+    ``kept_brightness`` the one a light remembers while off, which an rgbww light's
+    emulated colour temperature uses when the call gives none (default: the current)."""
     out = dict(data)
     if "color_name" in out:
         out["rgb_color"] = colour_name_rgb(str(out.pop("color_name")))
@@ -257,7 +261,8 @@ def normalize_light_command(
     if "color_temp" in out:
         out["color_temp_kelvin"] = kelvin_mireds(float(out.pop("color_temp")))
     if modes is not None:
-        brightness = out.get("brightness", current_brightness)
+        kept = current_brightness if kept_brightness is None else kept_brightness
+        brightness = out.get("brightness", kept)
         convert_turn_on_colour(out, modes, kelvin_range, brightness)
         if out.get("white") is True:
             out["white"] = current_brightness

@@ -27,7 +27,7 @@ from ._action_call_values import (
 )
 from ._action_events import EVENT_CONVERSATION_RESPONSE, _ConversationResponse, _Event
 from ._actions import ActionStep, Builder, Run, render
-from ._device_automations import device_action
+from ._device_automations import device_step
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError
 from ._trace import (
@@ -397,9 +397,7 @@ def _device(
     runtime: Runtime, engine: TemplateEngine, config: Mapping[str, Any], path: str, script: Script
 ) -> ActionStep:
     # As the service call Home Assistant's device action makes (_device_automations).
-    service, entity_id, data = device_action(config, path, runtime.registries)
-    call = {"action": service, "target": {"entity_id": entity_id}, "data": data}
-    return _ServiceCall(runtime, engine, call, path, script)
+    return device_step(runtime, engine, config, path, script, _ServiceCall)
 
 
 CALL_BUILDERS: dict[str, Builder] = {

@@ -17,6 +17,7 @@ from ._durations import DurationError, parse_duration
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError, as_boolean, get_template_engine
 from ._trace import trace_set_result, trace_update_result
+from ._trigger_unattached import left_out_reason
 from ._triggers import attach_triggers, validate_triggers
 
 if TYPE_CHECKING:
@@ -228,11 +229,7 @@ class _WaitForTrigger(ActionStep):
             )
         start = runtime.now()
         if not _any_enabled(runtime, self.triggers, run.variables):
-            # As Home Assistant: with nothing to wait for, it goes on at once (not a
-            # timeout: continue_on_timeout is not asked), the whole timeout remaining.
-            remaining = timeout.total_seconds() if timeout is not None else None
-            run.variables["wait"] = {"remaining": remaining, "trigger": None}
-            trace_set_result(wait={"remaining": remaining, "completed": False})
+            _nothing_to_wait_for(run, timeout)
             return
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
@@ -240,9 +237,17 @@ class _WaitForTrigger(ActionStep):
             if not future.done():
                 future.set_result(variables.get("trigger"))
 
+        # Named as its script and step, for what a trigger logs (one left out, say).
+        name = f"{run.script.name} {self.path}"
         detach = attach_triggers(
-            runtime, self.triggers, triggered, name=self.path, variables=run.variables
+            runtime, self.triggers, triggered, name=name, variables=run.variables
         )
+        if not _any_enabled(runtime, self.triggers, run.variables, attached=True):
+            # Each enabled trigger was left out (and logged so, as it was attached): as
+            # Home Assistant, nothing is waited for either.
+            detach()
+            _nothing_to_wait_for(run, timeout)
+            return
         run.script.waits(config.get("alias"), "wait for trigger")
         deadline = start + timeout if timeout is not None else None
         try:
@@ -262,11 +267,26 @@ class _WaitForTrigger(ActionStep):
             raise StopRun("aborted")
 
 
+def _nothing_to_wait_for(run: Run, timeout: timedelta | None) -> None:
+    """As Home Assistant: with nothing to wait for, the wait goes on at once (not a
+    timeout: continue_on_timeout is not asked), the whole timeout remaining."""
+    remaining = timeout.total_seconds() if timeout is not None else None
+    run.variables["wait"] = {"remaining": remaining, "trigger": None}
+    trace_set_result(wait={"remaining": remaining, "completed": False})
+
+
 def _any_enabled(
-    runtime: Runtime, triggers: list[dict[str, Any]], variables: Mapping[str, Any]
+    runtime: Runtime,
+    triggers: list[dict[str, Any]],
+    variables: Mapping[str, Any],
+    *,
+    attached: bool = False,
 ) -> bool:
-    """Whether any of a wait's triggers is enabled (as ``attach_triggers`` reads it)."""
+    """Whether any of a wait's triggers is enabled (as ``attach_triggers`` reads it);
+    with ``attached``, enabled and not left out when attached (``_trigger_unattached``)."""
     for config in triggers:
+        if attached and left_out_reason(runtime, config) is not None:
+            continue
         enabled = config.get("enabled", True)
         if enabled is True:
             return True

@@ -292,11 +292,15 @@ def _kind(config: Mapping[str, Any]) -> str | None:
 
 
 def compile_step(runtime: Runtime, config: Any, path: str, script: Script) -> ActionStep:
-    if isinstance(config, str):
-        config = {"condition": "template", "value_template": config}
     # dict first: a loaded mapping is one, and the ABC check costs more.
     if not isinstance(config, dict) and not isinstance(config, Mapping):
-        raise fail(config, None, path, f"an action must be a mapping, got {config!r}")
+        # As Home Assistant 2024.3: a text is no step either (only a list of conditions
+        # takes a template as a condition's shorthand); it refuses the automation or
+        # script. A loaded text knows where it was written.
+        message = f"a step must be a mapping (such as `action: light.turn_on`), got {config!r}"
+        if isinstance(config, str):
+            message += f"; as a condition: `condition: template`, `value_template: {config!r}`"
+        raise fail(config, None, path, message)
     kind = _kind(config)
     if kind is None:
         raise fail(

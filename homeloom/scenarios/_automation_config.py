@@ -213,6 +213,16 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
     for required, legacy in (("triggers", "trigger"), ("actions", "action")):
         if required not in item and legacy not in item:
             issues.append(_issue(f"an automation needs {required!r}", item, None, required))
+    if isinstance(values["actions"], str):
+        # As Home Assistant 2024.3, a text is no step (a template condition's shorthand
+        # is for lists of conditions only): placed here, where its key knows its line.
+        key = "actions" if "actions" in item else "action"
+        message = (
+            f"a step must be a mapping (such as `action: light.turn_on`), got"
+            f" {values['actions']!r}; as a condition: `condition: template`,"
+            f" `value_template: {values['actions']!r}`"
+        )
+        issues.append(_issue(message, item, key, key))
     options = DEFAULT_OPTIONS if _OPTIONAL_KEYS.isdisjoint(item) else _options(item, issues)
     if issues:
         raise AutomationConfigError(issues)

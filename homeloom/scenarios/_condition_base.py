@@ -87,7 +87,9 @@ class _Condition:
                     step.result = noted
                     step.finished_at = trace.clock.monotonic() - trace.monotonic_start
                 raise ConditionError(str(err)) from None
-            _LOGGER.warning("condition %s: %s", self.path, err)
+            # The scenario too: a path alone (condition/0) does not say whose.
+            whose = f"{trace.domain} {trace.item_id}: " if trace is not None else ""
+            _LOGGER.warning("%scondition %s: %s", whose, self.path, err)
         except Exception as err:
             if step is not None:
                 step.error = str(err)

@@ -203,10 +203,9 @@ class _CoreServices:
         _LOGGER.error("%s", refused)
         notifications = self.runtime.components.get("notifications")
         if isinstance(notifications, Notifications):
-            notifications.tell(
+            notifications.create_persistent(  # standing, as Home Assistant's
                 "Config error. See the logs for details.",
                 title="Config validating",
-                channel="persistent",
                 notification_id=CHECK_NOTIFICATION_ID,
             )
         raise refused

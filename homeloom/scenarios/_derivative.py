@@ -142,9 +142,20 @@ class DerivativeSensor:
         if self.unit is not None:
             attributes["unit_of_measurement"] = self.unit
         attributes["friendly_name"] = self.name
-        state = str(round(self.value, self.round_digits))
+        state = str(_rounded(self.value, self.round_digits))
         context = event.context if event is not None else Context()
         self.runtime.states.set(self.entity_id, state, attributes, context=context)
+
+
+def _rounded(value: Decimal | int, digits: int) -> Decimal | int:
+    """``round(value, digits)``. A whole number rounded to more tens than it has digits
+    is 0, said at once: Python would first work out 10 to that power, which for a
+    ``round`` of -10000000 (a fuzzer found it) keeps the house busy for hours."""
+    if isinstance(value, int):
+        if digits < 0 and -digits > len(str(abs(value))):
+            return 0
+        return round(value, digits)
+    return round(value, digits)
 
 
 def derivative_units(

@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from homeloom.orchestrator import Registries, valid_entity_id
+from homeloom.orchestrator import Registries, Runtime, valid_entity_id
 from homeloom.orchestrator._ha_registries import IMPORTED_ADAPTER
 
 from ._errors import ScenarioConfigError, fail
+from ._mobile_app import mobile_app_step
 from ._platform_options import read_boolean
 
-__all__ = ["device_action", "device_condition", "device_trigger"]
+if TYPE_CHECKING:
+    from ._actions import ActionStep, Builder
+    from ._script import Script
+    from ._templates import TemplateEngine
+
+__all__ = ["device_action", "device_condition", "device_step", "device_trigger"]
 
 # --- the tables ---------------------------------------------------------------------
 
@@ -439,6 +445,24 @@ def device_condition(
 # --- actions --------------------------------------------------------------------------
 
 
+def device_step(
+    runtime: Runtime,
+    engine: TemplateEngine,
+    config: Mapping[str, Any],
+    path: str,
+    script: Script,
+    service_call: Builder,
+) -> ActionStep:
+    """The step a device action stands for: the service call ``service_call`` builds
+    (an entity's service; for a phone, the companion app's notify service, see
+    ``_mobile_app``)."""
+    if config.get("domain") == "mobile_app":
+        return mobile_app_step(runtime, engine, config, path, script, service_call)
+    service, entity_id, data = device_action(config, path, runtime.registries)
+    call = {"action": service, "target": {"entity_id": entity_id}, "data": data}
+    return service_call(runtime, engine, call, path, script)
+
+
 def device_action(
     config: Mapping[str, Any], path: str, registries: Registries | None = None
 ) -> tuple[str, str, dict[str, Any]]:
@@ -446,8 +470,8 @@ def device_action(
     and the service data beside it."""
     config = _by_entity_id(config, registries)
     _check_device(config, path, registries)
-    # The kind first: an integration's action (mobile_app's notify) has no entity, and
-    # saying its domain is not supported is the useful message.
+    # The kind first: another integration's action (zha's...) has no entity, and saying
+    # its domain is not supported is the useful message.
     service, data = _device_service(config, path)
     return service, _entity_id(config, path), data
 

@@ -47,6 +47,13 @@ _IDS = {
     ]
 }
 _VALUES = {"anyOf": [{"type": ["string", "number", "boolean", "null"]}, {"type": "array"}]}
+# A persistent notification's kinds of change: one, or a list.
+_UPDATE_TYPES = {
+    "anyOf": [
+        {"enum": ["current", "added", "removed", "updated"]},
+        {"type": "array", "items": {"enum": ["current", "added", "removed", "updated"]}},
+    ]
+}
 _COMMON_TRIGGER = {
     "id": {"type": ["string", "number"]},
     "alias": {"type": "string"},
@@ -122,6 +129,10 @@ _TRIGGERS: dict[str, dict[str, Any]] = {
         "command": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     },
     "tag": {"tag_id": _IDS, "device_id": _IDS},
+    "persistent_notification": {
+        "notification_id": {"type": "string"},
+        "update_type": _UPDATE_TYPES,
+    },
 }
 
 

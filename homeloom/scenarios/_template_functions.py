@@ -19,6 +19,7 @@ from homeloom.orchestrator import Runtime
 from ._slugs import entity_slug
 from ._template_defaults import NO_DEFAULT, TemplateValueError, fail
 from ._template_house import HouseFunctions
+from ._template_limits import MAX_LENGTH, check_length, guarded_filters, lipsum_checked
 from ._template_more import install_more, math_function
 from ._template_states import AllStates
 from ._template_time import TimeFunctions
@@ -43,10 +44,14 @@ def to_float(value: Any, default: Any = NO_DEFAULT) -> Any:
 
 
 def to_int(value: Any, default: Any = NO_DEFAULT, base: int = 10) -> Any:
+    # Whole-number text first, as Home Assistant (jinja's int): a long number stays
+    # exact; then through a float, so that "42.7" gives 42.
     try:
-        if isinstance(value, str) and base != 10:
-            return int(value, base)
-        return int(float(value)) if isinstance(value, str) else int(value)
+        return int(value, base) if isinstance(value, str) else int(value)
+    except (ValueError, TypeError, OverflowError):
+        pass
+    try:
+        return int(float(value))
     except (ValueError, TypeError, OverflowError):
         return fail("int", value) if default is NO_DEFAULT else default
 
@@ -176,8 +181,23 @@ def regex_search(value: Any, pattern: str = "", ignorecase: bool = False) -> boo
     return bool(_regex(pattern, ignorecase).search(str(value)))
 
 
+_GROUP_REFERENCE = re.compile(r"\\(?:\d+|g<[^>]*>)")
+
+
 def regex_replace(value: Any, find: str = "", replace: str = "", ignorecase: bool = False) -> str:
-    return _regex(find, ignorecase).sub(replace, str(value))
+    text = str(value)
+    pattern = _regex(find, ignorecase)
+    # A replacement is the text given, each group it names adding at most that group.
+    references = len(_GROUP_REFERENCE.findall(replace))
+    if (len(text) + 1) * (len(replace) + references * len(text)) > MAX_LENGTH:
+        # Many matches could make a huge text: measured before it is made.
+        size = len(text)
+        for match in pattern.finditer(text):
+            longest = max(end - start for start, end in match.regs) if references else 0
+            size += len(replace) + references * longest
+            if size > MAX_LENGTH:
+                check_length(size)
+    return pattern.sub(replace, text)
 
 
 def regex_findall(value: Any, find: str = "", ignorecase: bool = False) -> list[Any]:
@@ -372,3 +392,8 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         list=lambda v: isinstance(v, list),
     )
     install_more(env, runtime, house)
+    # The filters (jinja's own and these) that can make a huge value, checked first.
+    env.filters.update(guarded_filters(env.filters))
+    lipsum = env.globals["lipsum"]
+    assert callable(lipsum)
+    env.globals["lipsum"] = lipsum_checked(lipsum)

@@ -14,6 +14,7 @@ from homeloom.orchestrator import Runtime
 
 from ._template_defaults import NO_DEFAULT, fail
 from ._template_house import HouseFunctions
+from ._template_limits import checked_pack_format
 from ._template_location import LocationFunctions
 from ._template_translations import StateTranslated
 from ._template_version import version
@@ -82,6 +83,7 @@ def pack(value: Any, format_string: str) -> bytes | None:
     """``value`` packed by a ``struct`` format; None (and a warning) when it does not fit."""
     import struct
 
+    checked_pack_format(format_string)
     try:
         return struct.pack(format_string, value)
     except struct.error:

@@ -2,7 +2,9 @@
 ``offset`` (``-00:15:00``: a quarter of an hour before), with ``trigger.calendar_event``.
 
 Recurring events are expanded; a changed file is planned again as soon as the
-calendar notices it.
+calendar notices it. As in Home Assistant, the calendar must be named (an entity id),
+but one the house does not have leaves only this trigger out, with an error logged,
+when the automation is turned on (``_trigger_unattached``).
 """
 
 from __future__ import annotations
@@ -11,27 +13,44 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from homeloom.orchestrator import Runtime, Unsubscribe
+from homeloom.orchestrator import Runtime, Unsubscribe, valid_entity_id
 
 from ._calendar import LOOK_AHEAD, Calendar, Calendars
 from ._durations import DurationError, parse_duration
 from ._errors import fail
+from ._trigger_unattached import LeftOut, left_out
 from ._triggers import Fire, Validate
 
 __all__ = ["CALENDAR_PLATFORMS"]
 
 
-def _calendar_of(runtime: Runtime, config: Mapping[str, Any]) -> Calendar:
-    path = config["_path"]
+def _known(runtime: Runtime) -> dict[str, Calendar]:
     calendars = runtime.components.get("calendars")
-    known = calendars.items if isinstance(calendars, Calendars) else {}
-    entity_id = str(config.get("entity_id") or "")
-    if entity_id not in known:
-        valid = ", ".join(sorted(known)) or "none: add a calendar: block"
+    return calendars.items if isinstance(calendars, Calendars) else {}
+
+
+def _named(config: Mapping[str, Any]) -> str:
+    """The calendar's entity id, as Home Assistant requires it: one valid entity id."""
+    path = config["_path"]
+    raw = config.get("entity_id")
+    entity_id = raw.lower() if isinstance(raw, str) else ""
+    if not valid_entity_id(entity_id):
+        got = "none" if raw is None else repr(raw)
+        message = f"'entity_id' is required: the calendar's entity id, got {got}"
         raise fail(
-            config, "entity_id", f"{path}.entity_id", f"no calendar {entity_id!r}; known: {valid}"
+            config, "entity_id" if "entity_id" in config else None, f"{path}.entity_id", message
         )
-    return known[entity_id]
+    return entity_id
+
+
+def calendar_left_out(runtime: Runtime, config: Mapping[str, Any]) -> LeftOut | None:
+    """Why the calendar the trigger names cannot be followed; None when it can."""
+    known = _known(runtime)
+    entity_id = _named(config)
+    if entity_id in known:
+        return None
+    valid = ", ".join(sorted(known)) or "none: add a calendar: block"
+    return "entity_id", f"no calendar {entity_id!r} (known: {valid})"
 
 
 def _calendar_options(config: Mapping[str, Any]) -> tuple[str, timedelta]:
@@ -47,12 +66,15 @@ def _calendar_options(config: Mapping[str, Any]) -> tuple[str, timedelta]:
 
 
 def _validate_calendar(runtime: Runtime, config: Mapping[str, Any]) -> None:
-    _calendar_of(runtime, config)
+    _named(config)
     _calendar_options(config)
 
 
 def _attach_calendar(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    calendar = _calendar_of(runtime, config)
+    unknown = calendar_left_out(runtime, config)
+    if unknown is not None:
+        return left_out(config, fire, unknown)
+    calendar = _known(runtime)[_named(config)]
     edge, offset = _calendar_options(config)
     fired: set[tuple[str, str]] = set()
     timer: list[Unsubscribe] = []

@@ -13,6 +13,7 @@ from homeloom.orchestrator import Event, Runtime, Unsubscribe, next_sun_event, v
 from ._durations import DurationError, parse_duration, parse_time_of_day
 from ._errors import fail
 from ._trigger_template import _attach_template, _validate_template
+from ._trigger_unattached import LeftOut, left_out
 from ._triggers import Fire, Validate
 
 __all__ = ["TIME_PLATFORMS"]
@@ -261,15 +262,27 @@ def _track_entity_time(
 # --- time_pattern ---------------------------------------------------------------------
 
 
-def _pattern(raw: Any, high: int, key: str, config: Mapping[str, Any]) -> Callable[[int], bool]:
+# A unit written "/0": Home Assistant loads it (its check allows 0 to the unit's
+# highest value after the slash) but dividing by zero fails when the trigger is
+# attached, so the trigger is left out (``left_out``).
+_NEVER = None
+
+
+def _pattern(
+    raw: Any, high: int, key: str, config: Mapping[str, Any]
+) -> Callable[[int], bool] | None:
     if raw is None or str(raw) == "*":
         return lambda value: True
     text = str(raw).strip()
     try:
         if text.startswith("/"):
             step = int(text[1:])
-            if step <= 0:
-                raise ValueError
+            if not 0 <= step <= high:
+                raise fail(
+                    config, key, f"{config['_path']}.{key}", f"'/N' needs N from 0 to {high}"
+                )
+            if step == 0:
+                return _NEVER
             return lambda value: value % step == 0
         number = int(text)
     except ValueError:
@@ -292,13 +305,21 @@ def _units(config: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     return hours, minutes, seconds
 
 
-def _patterns(config: Mapping[str, Any]) -> tuple[Callable[[int], bool], ...]:
+def _patterns(config: Mapping[str, Any]) -> tuple[Callable[[int], bool] | None, ...]:
     hours, minutes, seconds = _units(config)
     return (
         _pattern(hours, 23, "hours", config),
         _pattern(minutes, 59, "minutes", config),
         _pattern(seconds, 59, "seconds", config),
     )
+
+
+def pattern_left_out(runtime: Runtime, config: Mapping[str, Any]) -> LeftOut | None:
+    """The unit written "/0", which leaves the trigger out when attached; None if none."""
+    for key, found in zip(("hours", "minutes", "seconds"), _patterns(config), strict=True):
+        if found is _NEVER:
+            return key, "'/0' divides by zero"
+    return None
 
 
 def _validate_pattern(runtime: Runtime, config: Mapping[str, Any]) -> None:
@@ -333,7 +354,10 @@ def _next_match(
 
 
 def _attach_pattern(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    patterns = _patterns(config)
+    never = pattern_left_out(runtime, config)
+    if never is not None:
+        return left_out(config, fire, never)
+    patterns = tuple(pattern for pattern in _patterns(config) if pattern is not None)
     cancel: list[Unsubscribe] = []
     # As Home Assistant: with nothing but "*" (no unit given a value, once smaller units
     # took their 0: `minutes: "*"` is each minute), every second counted from the

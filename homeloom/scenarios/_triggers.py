@@ -59,6 +59,7 @@ def _all_platforms() -> dict[str, tuple[Attach, Validate]]:
     from ._trigger_event import EVENT_PLATFORMS
     from ._trigger_geo import GEO_PLATFORMS
     from ._trigger_mqtt import MQTT_PLATFORMS
+    from ._trigger_notification import NOTIFICATION_PLATFORMS
     from ._trigger_state import STATE_PLATFORMS
     from ._trigger_tag import TAG_PLATFORMS
     from ._trigger_time import TIME_PLATFORMS
@@ -73,6 +74,7 @@ def _all_platforms() -> dict[str, tuple[Attach, Validate]]:
         **CALENDAR_PLATFORMS,
         **TAG_PLATFORMS,
         **GEO_PLATFORMS,
+        **NOTIFICATION_PLATFORMS,
     }
 
 

@@ -368,6 +368,7 @@ async def test_discovery_configs_become_things_and_entities(
             "uniq_id": "strip-1",
             "cmd_t": "strip/set",
             "stat_t": "strip/state",
+            "clrm": True,
             "sup_clrm": ["color_temp", "rgb"],
             "bri": True,
         },
@@ -1085,6 +1086,7 @@ async def test_discovery_lights_speak_their_schemas() -> None:
             "schema": "json",
             "command_topic": "s/set",
             "state_topic": "s/state",
+            "color_mode": True,
             "supported_color_modes": ["rgb"],
         },
     )

@@ -4,7 +4,6 @@ registry gives them (renamed ones too; disabled ones are not added)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -19,7 +18,7 @@ from homeloom.orchestrator import Runtime, TestClock
 from homeloom.scenarios._mqtt_yaml import setup_mqtt_block
 from tests.adapters.mqtt_broker import Broker
 from tests.adapters.mqtt_z2m import MqttProbe
-from tests.adapters.test_mqtt import eventually
+from tests.adapters.test_mqtt import _adapter, appeared, eventually
 from tests.scenarios.config_files import write_config_entries
 
 IEEE = "0x00158d0001a2b3c4"
@@ -148,7 +147,7 @@ async def test_a_copied_house_connects_to_its_broker_and_keeps_its_entity_ids(
 
 
 async def test_enabled_false_keeps_the_copied_house_off_the_broker(
-    broker: Broker, probe: MqttProbe, tmp_path: Path
+    broker: Broker, probe: MqttProbe, tmp_path: Path, runtime: Runtime
 ) -> None:
     opt_out = "adapters:\n  - adapter: mqtt\n    enabled: false\n"
     config_dir = _copied_house(tmp_path, broker.port, opt_out)
@@ -157,7 +156,11 @@ async def test_enabled_false_keeps_the_copied_house_off_the_broker(
     assert house.report.errors == []
     await house.start()
     await _announce_device(probe)
-    await asyncio.sleep(0.3)
+    # Something positive to wait for: an adapter started after the house, in a runtime
+    # of its own, connects and shows the device; one the house had started would have
+    # done the same by then.
+    await _adapter(runtime, broker, zigbee2mqtt=False)
+    await appeared(runtime, f"sensor.{IEEE}_humidity")
     router = house.runtime.components["mqtt"]
     assert isinstance(router, MqttRouter) and not router.connected
     assert not house.runtime.services.has("mqtt", "publish")

@@ -45,6 +45,9 @@ import ha_oracle  # the shared oracle, from the folder just put on the path
 # Set up in this order when the configuration has their key: helpers first, so
 # that groups, scenes and scripts set up later find their entities.
 INTEGRATIONS = (
+    # Set up in every house (bootstrap's core integrations): its notifications trigger
+    # persistent_notification triggers.
+    "persistent_notification",
     # The history that history_stats sensors read (a case's ``recorder: {}``).
     "recorder",
     "sun",
@@ -53,6 +56,9 @@ INTEGRATIONS = (
     "device_tracker",
     "person",
     "tag",
+    # Phones of the companion app, from their config entries: their notify services
+    # and devices, which the mobile_app notify device action looks up.
+    "mobile_app",
     "input_boolean",
     "input_button",
     "input_datetime",
@@ -117,6 +123,7 @@ INTEGRATIONS = (
 # here too, has no entity until a tag is scanned).
 DEFAULT_INTEGRATIONS = frozenset(
     {
+        "persistent_notification",
         "person",
         "scene",
         "script",
@@ -223,10 +230,16 @@ async def start_hass_with_integrations(
         entry.options.get("group_type") == "media_player"
         for entry in hass.config_entries.async_entries("group")
     )
-    if ("media_player" in config or media_groups) and hass.http is None:
-        hass.http = _NoWebServer()  # for media players' artwork view, which no case uses
+    # For media players' artwork view and the phones' webhook and registration views,
+    # which no case uses.
+    if ("media_player" in config or media_groups or "mobile_app" in with_entries) and (
+        hass.http is None
+    ):
+        hass.http = _NoWebServer()
     if "recorder" in config:
         await start_recorder(hass, config)
+    if "mobile_app" in with_entries:
+        stand_in_for_phone_app_extras()
     for domain in INTEGRATIONS:
         # Platform groups need the group integration up first, as default_config has it.
         if (
@@ -293,6 +306,68 @@ async def start_recorder(hass: Any, config: Any) -> None:
             await settle(self)
 
     loop.settle = settle_with_recorder.__get__(loop)
+
+
+def stand_in_for_phone_app_extras() -> None:
+    """Put stand-ins for the cloud, camera and conversation integrations where the
+    mobile_app integration imports them, and for PyNaCl when the oracle lacks it (the
+    oracle's lock holds Home Assistant's core requirements only). Their own imports
+    need libraries the oracle lacks (a cloud client, numpy, hassil), and mobile_app
+    uses them only when a phone calls its webhook (PyNaCl: with an encrypted payload),
+    which no case does, or with a cloud subscription, which no house here has. Its
+    notify services and devices are its own, and real."""
+    import enum
+    import types
+
+    try:
+        import nacl  # noqa: F401 (the real one, or the stand-in of an earlier job)
+    except ImportError:
+        for name, members in {
+            "nacl": (),
+            "nacl.encoding": ("Base64Encoder", "HexEncoder", "RawEncoder"),
+            "nacl.exceptions": ("CryptoError",),
+            "nacl.secret": ("SecretBox",),
+        }.items():
+            module = types.ModuleType(name)
+            module.__path__ = []  # a package, which its modules are imported from
+            module.__dict__.update({member: type(member, (Exception,), {}) for member in members})
+            sys.modules[name] = module
+
+    class CloudNotAvailable(Exception):
+        """No Home Assistant Cloud here."""
+
+    class CloudConnectionState(enum.Enum):
+        CLOUD_CONNECTED = "cloud_connected"
+        CLOUD_DISCONNECTED = "cloud_disconnected"
+
+    class CameraEntityFeature(enum.IntFlag):
+        ON_OFF = 1
+        STREAM = 2
+
+    def not_available(*_args: Any) -> Any:
+        raise CloudNotAvailable
+
+    parts = {
+        "cloud": {
+            "CloudNotAvailable": CloudNotAvailable,
+            "CloudConnectionState": CloudConnectionState,
+            "async_active_subscription": lambda _hass: False,
+            "async_is_connected": lambda _hass: False,
+            "async_listen_connection_change": lambda _hass, _listener: lambda: None,
+            "async_remote_ui_url": not_available,
+            "async_get_or_create_cloudhook": not_available,
+            "async_delete_cloudhook": not_available,
+        },
+        "camera": {"CameraEntityFeature": CameraEntityFeature},
+        "conversation": {},
+    }
+    for name, members in parts.items():
+        module_name = f"homeassistant.components.{name}"
+        if module_name in sys.modules:
+            continue
+        module = types.ModuleType(module_name)
+        module.__dict__.update(members)
+        sys.modules[module_name] = module
 
 
 class _NoWebServer:

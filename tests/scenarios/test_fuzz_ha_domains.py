@@ -630,8 +630,10 @@ HELPERS = {
 @given(configurations)
 # Found by this test: a unit (or a utility meter's cycle) that was a list raised
 # TypeError, and a whole number past a float's range, as a threshold's limit or an
-# alert's repeat, OverflowError.
+# alert's repeat, OverflowError; a derivative's round far below zero kept the house
+# busy for hours (Python works out 10 to that power to round a whole number).
 @example({"sensor": [{"platform": "derivative", "source": "sensor.a", "unit_prefix": []}]})
+@example({"sensor": [{"platform": "derivative", "source": "sensor.a", "round": -(10**7)}]})
 @example({"utility_meter": {"energy": {"source": "sensor.a", "cycle": ["daily"]}}})
 @example({"binary_sensor": [{"platform": "threshold", "entity_id": "sensor.a", "lower": 10**400}]})
 @example({"alert": {"garage": {"name": "Garage", "entity_id": "sensor.a", "repeat": 10**400}}})

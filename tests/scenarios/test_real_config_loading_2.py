@@ -25,9 +25,12 @@ async def _errors(folder: Path, files: dict[str, str]) -> list[dict]:
     return [issue.as_dict() for issue in report.errors]
 
 
-async def test_an_integrations_device_action_is_refused_for_its_domain(tmp_path: Path) -> None:
-    """A phone app's notify device action names no entity: the error says its domain is
-    not supported rather than asking for an entity id."""
+async def test_a_phone_notify_without_the_copied_registry_names_the_unknown_device(
+    tmp_path: Path,
+) -> None:
+    """A phone app's notify device action names no entity, and its phone is found in
+    Home Assistant's ``.storage``: without it the error names the device and where it
+    is found rather than asking for an entity id."""
     automations = (
         "- id: porch_ping\n"
         "  trigger: {platform: event, event_type: porch_bell}\n"
@@ -48,11 +51,12 @@ async def test_an_integrations_device_action_is_refused_for_its_domain(tmp_path:
     error = errors[0]
     assert (error["file"], error["line"], error["scenario"]) == (
         "automations.yaml",
-        5,
+        4,
         "porch_ping",
     )
-    assert error["key"].endswith("domain"), error
-    assert "'mobile_app' are not supported" in error["message"], error
+    assert error["key"].endswith("device_id"), error
+    assert "Unknown device '0f3a9c'" in error["message"], error
+    assert ".storage" in error["message"], error
     assert "entity id" not in error["message"], error
 
 

@@ -129,7 +129,7 @@ class _Availability:
 
     def update(self, message: MqttMessage) -> None:
         entry = self.entries[message.topic]
-        value = self.templates.render(entry.get("value_template"), message.text)
+        value = self.templates.render(entry.get("value_template"), message.value)
         if value == str(entry.get("payload_available") or "online"):
             online = True
         elif value == str(entry.get("payload_not_available") or "offline"):
@@ -401,7 +401,8 @@ class HaDiscovery:
             entry.availability.update(message)
             self.ctx.book.set_available([entry.entity.entity_id], entry.availability.available)
 
-        return self._guarded(entry.entity, on_availability)
+        # Read with the entity's ``encoding``, as Home Assistant reads availability.
+        return self._guarded(entry.entity, entry.entity.decoding(on_availability))
 
 
 def _text(value: Any) -> str | None:

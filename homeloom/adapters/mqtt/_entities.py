@@ -7,7 +7,7 @@ when both are back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,16 +81,18 @@ class EntityBook:
         attributes: Mapping[str, Any] | None = None,
         *,
         force_update: bool = False,
+        shown_null: Collection[str] = (),
     ) -> None:
-        """A device report: a new state, new attributes (``None`` removes one), or both;
-        ``force_update``: written (a state change event) even when nothing changed."""
+        """A device report: a new state, new attributes (``None`` removes one, except
+        one of ``shown_null``, shown as null), or both; ``force_update``: written (a
+        state change event) even when nothing changed."""
         tracked = self._tracked.get(entity_id)
         if tracked is None:
             return
         if state is not None:
             tracked.state = _fit(state)
         for key, value in (attributes or {}).items():
-            if value is None:
+            if value is None and key not in shown_null:
                 tracked.attributes.pop(key, None)
             else:
                 tracked.attributes[key] = value

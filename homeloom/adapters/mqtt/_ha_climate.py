@@ -243,7 +243,15 @@ class Climate(HaEntity):
 
     def _write(self) -> None:
         mode = self.values.get("hvac_mode")
-        self.report(STATE_UNKNOWN if mode is None else str(mode), self._state_attributes())
+        shown = self._state_attributes()
+        # Home Assistant works the attributes out afresh each time: the ones it leaves
+        # out go, and the ones it always has stay, as null when unknown ("None" payload).
+        gone = {key: None for key in ("current_humidity", "hvac_action") if key not in shown}
+        self.report(
+            STATE_UNKNOWN if mode is None else str(mode),
+            {**gone, **shown},
+            shown_null=frozenset(shown),
+        )
 
     # --- state messages ----------------------------------------------------------------------
 
@@ -262,7 +270,7 @@ class Climate(HaEntity):
     def _value(self, template_key: str, message: MqttMessage) -> str:
         """The payload through its own template, or through ``value_template``."""
         template = self.config.get(template_key, self.config.get("value_template"))
-        return self.ctx.templates.render(template, message.text)
+        return self.ctx.templates.render(template, message.value)
 
     def _number_reader(self, name: str, template_key: str) -> StateHandler:
         def read(message: MqttMessage) -> None:

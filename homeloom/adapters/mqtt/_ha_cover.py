@@ -159,7 +159,7 @@ class Cover(HaEntity):
 
     def _on_position(self, message: MqttMessage) -> None:
         text = self.ctx.templates.render(
-            self.config.get("position_template"), message.text, self._variables()
+            self.config.get("position_template"), message.value, self._variables()
         )
         if not text:
             return
@@ -187,7 +187,7 @@ class Cover(HaEntity):
 
     def _on_tilt(self, message: MqttMessage) -> None:
         text = self.ctx.templates.render(
-            self.config.get("tilt_status_template"), message.text, self._variables()
+            self.config.get("tilt_status_template"), message.value, self._variables()
         )
         if text:
             self._tilt(text)

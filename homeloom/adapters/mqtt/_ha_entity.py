@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from homeloom.orchestrator import STATE_UNKNOWN, ServiceValidationError, Unsubscribe
@@ -16,7 +16,7 @@ from ._values import PayloadError, ValueTemplates, as_number, parse_json
 __all__ = ["COMMON_OPTIONS", "HaContext", "HaEntity", "StateHandler", "chain", "on_off"]
 
 StateHandler = Callable[[MqttMessage], None]
-Publish = Callable[[str, str, int, bool], Awaitable[None]]
+Publish = Callable[[str, str | bytes, int, bool], Awaitable[None]]
 
 #: The options of every platform that the discovery machinery reads (naming, the
 #: registry, availability, JSON attributes, icons).
@@ -27,10 +27,9 @@ COMMON_OPTIONS = frozenset(
         *("availability_template", "payload_available", "payload_not_available"),
         *("json_attributes_topic", "json_attributes_template", "qos", "icon"),
         *("entity_picture", "device_class", "entity_category", "enabled_by_default"),
+        "encoding",
     }
 )
-# Options read only for a value other than their default, which changes nothing here.
-_NO_EFFECT_DEFAULTS: dict[str, Any] = {"encoding": "utf-8"}
 # Keys of a JSON attributes payload Home Assistant 2024.3 never shows (``mixins.py``),
 # and the friendly name, which it writes over them.
 _BLOCKED_JSON_ATTRIBUTES = frozenset(
@@ -77,6 +76,11 @@ class HaEntity:
         if self.qos not in (0, 1, 2):
             raise PayloadError(f"qos must be 0, 1 or 2, not {self.qos}")
         self.retain = bool(config.get("retain", False))
+        # ``encoding``: how payloads are decoded and commands encoded; empty: raw bytes.
+        encoding = config.get("encoding")
+        self.encoding = "utf-8" if encoding is None else str(encoding)
+        if self.encoding != "utf-8":
+            self.ctx = replace(ctx, publish=self._encoding_publish(ctx.publish))
         self._timers: dict[str, Unsubscribe] = {}
         self._json_keys: set[str] = set()  # the attributes the last JSON attributes set
 
@@ -84,11 +88,7 @@ class HaEntity:
     def unread_options(cls, config: Mapping[str, Any]) -> list[str]:
         """The options of ``config`` this entity does not act on (to warn about)."""
         return sorted(
-            str(key)
-            for key, value in config.items()
-            if key not in COMMON_OPTIONS
-            and key not in cls.reads
-            and not (key in _NO_EFFECT_DEFAULTS and _same(value, _NO_EFFECT_DEFAULTS[key]))
+            str(key) for key in config if key not in COMMON_OPTIONS and key not in cls.reads
         )
 
     def shown_options(self) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class HaEntity:
         return bool(self.config.get("optimistic", not self.config.get("state_topic")))
 
     def render(self, template_key: str, message: MqttMessage) -> str:
-        return self.ctx.templates.render(self.config.get(template_key), message.text)
+        return self.ctx.templates.render(self.config.get(template_key), message.value)
 
     def report(
         self,
@@ -141,8 +141,11 @@ class HaEntity:
         attributes: Mapping[str, Any] | None = None,
         *,
         force_update: bool = False,
+        shown_null: Collection[str] = (),
     ) -> None:
-        self.ctx.book.update(self.entity_id, state, attributes, force_update=force_update)
+        self.ctx.book.update(
+            self.entity_id, state, attributes, force_update=force_update, shown_null=shown_null
+        )
 
     @property
     def force_update(self) -> bool:
@@ -228,7 +231,55 @@ class HaEntity:
         ).items():
             previous = topics.get(topic)
             topics[topic] = handler if previous is None else chain(previous, handler)
-        return topics
+        return {topic: self.decoding(handler) for topic, handler in topics.items()}
+
+    def decoding(self, handler: StateHandler) -> StateHandler:
+        """``handler`` given each message decoded with the entity's ``encoding``; one
+        that does not decode is not read (Home Assistant drops it with a warning)."""
+        encoding = self.encoding
+
+        def decoded(message: MqttMessage) -> None:
+            if encoding:
+                try:
+                    message.payload.decode(encoding)
+                except (UnicodeDecodeError, LookupError) as err:
+                    raise PayloadError(
+                        f"the payload does not decode as {encoding!r}: {err}"
+                    ) from None
+            handler(
+                message if message.encoding == encoding else replace(message, encoding=encoding)
+            )
+
+        return decoded
+
+    def _encoding_publish(self, publish: Publish) -> Publish:
+        """``publish`` sending text encoded with the entity's ``encoding``; with none
+        (raw bytes) or text that does not encode, nothing goes out and an error is
+        logged, as Home Assistant does."""
+        encoding = self.encoding
+
+        async def encoded(topic: str, payload: str | bytes, qos: int, retain: bool) -> None:
+            if isinstance(payload, str):
+                if not encoding:
+                    self.ctx.logger.error(
+                        "%s: with encoding '' (raw bytes) the text %r cannot go to %s;"
+                        " not published",
+                        self.entity_id,
+                        payload,
+                        topic,
+                    )
+                    return
+                try:
+                    payload = payload.encode(encoding)
+                except (UnicodeEncodeError, LookupError) as err:
+                    self.ctx.logger.error(
+                        "%s: cannot encode %r for %s as %r: %s; not published",
+                        *(self.entity_id, payload, topic, encoding, err),
+                    )
+                    return
+            await publish(topic, payload, qos, retain)
+
+        return encoded
 
 
 def chain(first: StateHandler, second: StateHandler) -> StateHandler:
@@ -250,9 +301,3 @@ def on_off(value: str, on: Any, off: Any) -> str | None:
     if value in ("", "None"):
         return STATE_UNKNOWN
     return None
-
-
-def _same(value: Any, default: Any) -> bool:
-    if isinstance(default, str):
-        return str(value).lower().replace("_", "-") == default
-    return bool(value == default)

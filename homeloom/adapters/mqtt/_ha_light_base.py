@@ -188,8 +188,14 @@ class MqttLight(HaEntity):
         if data.get("white") is True:
             data = {**data, "white": lamp.brightness}  # the light's own brightness
         current = lamp.brightness if lamp.state == "on" else None
+        # An rgbww light's colour temperature takes the brightness it kept while off,
+        # as Home Assistant's light service does (``light.brightness``).
         asked = normalize_light_command(
-            data, current, modes=modes, kelvin_range=self.kelvin_range()
+            data,
+            current,
+            modes=modes,
+            kelvin_range=self.kelvin_range(),
+            kept_brightness=lamp.brightness,
         )
         if asked.get("white", 1) is None:
             del asked["white"]

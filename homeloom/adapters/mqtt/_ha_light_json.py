@@ -49,16 +49,26 @@ class JsonLight(MqttLight):
     always_features: ClassVar[frozenset[str]] = frozenset({"flash", "transition"})
 
     def __init__(self, ctx: HaContext, config: Mapping[str, Any]) -> None:
+        # Home Assistant 2024.3 takes the two only together (an inclusive group):
+        # ``color_mode: false`` with modes is valid (the modes are then not read).
+        if ("color_mode" in config) != ("supported_color_modes" in config):
+            given, missing = (
+                ("color_mode", "supported_color_modes")
+                if "color_mode" in config
+                else ("supported_color_modes", "color_mode")
+            )
+            raise PayloadError(
+                f"a json light with {given!r} needs {missing!r} too"
+                " (color_mode: true with supported_color_modes: [...]), or neither"
+            )
         super().__init__(ctx, config)
         if not self.by_mode and len(self.modes()) > 1:
             self.lamp.mode = "color_temp"  # until a colour arrives, as Home Assistant
 
     @property
     def by_mode(self) -> bool:
-        """``color_mode: true`` (homeloom also takes ``supported_color_modes`` alone)."""
-        return bool(self.option("color_mode")) or isinstance(
-            self.config.get("supported_color_modes"), list
-        )
+        """``color_mode: true`` (with ``supported_color_modes``)."""
+        return bool(self.option("color_mode"))
 
     def modes(self) -> list[str]:
         if self.by_mode:
@@ -92,7 +102,7 @@ class JsonLight(MqttLight):
         return self.topics_of(("state_topic", self._on_state))
 
     def _on_state(self, message: MqttMessage) -> None:
-        values = parse_json(message.text)
+        values = parse_json(message.value)
         if not isinstance(values, Mapping) or "state" not in values:
             raise PayloadError("a JSON light's state must be a JSON object with a state")
         lamp, modes = self.lamp, self.modes()

@@ -9,7 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from homeloom.orchestrator import STATE_UNKNOWN, ServiceValidationError
+from homeloom.orchestrator import (
+    STATE_UNKNOWN,
+    ServiceValidationError,
+    converted_temperature,
+    numeric_state_expected,
+    temperature_unit_in_house,
+)
 
 from ._ha_climate import Climate
 from ._ha_cover import Cover
@@ -107,12 +113,25 @@ class Sensor(HaEntity):
     )
     blocked_json_attributes = frozenset({"last_reset", "state_class"})
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # A temperature in the other one of °C and °F is shown in the house's unit, as
+        # Home Assistant's sensor entity shows every sensor's.
+        self.house_unit = temperature_unit_in_house(
+            self.ctx.book.hub.settings.unit_system,
+            _text_or_none(self.config.get("device_class")),
+            _text_or_none(self.config.get("unit_of_measurement")),
+        )
+
     def attributes(self) -> dict[str, Any]:
-        return {
+        shown = {
             key: self.config[key]
             for key in ("unit_of_measurement", "state_class", "options")
             if self.config.get(key) is not None
         }
+        if self.house_unit is not None:
+            shown["unit_of_measurement"] = self.house_unit
+        return shown
 
     def state_topics(self) -> dict[str, StateHandler]:
         return {self.config["state_topic"]: self._on_state}
@@ -121,10 +140,23 @@ class Sensor(HaEntity):
         value = self.render("value_template", message)
         if value in ("", "None"):
             value = STATE_UNKNOWN
-        elif self.config.get("unit_of_measurement") and as_number(value) is None:
-            raise PayloadError(f"a sensor with a unit needs a number, got {value[:80]!r}")
+        elif self._numeric and as_number(value) is None:
+            raise PayloadError(f"this sensor needs a number, got {value[:80]!r}")
+        elif self.house_unit is not None:
+            rounded = self.config.get("suggested_display_precision") is None
+            value = converted_temperature(value, self.house_unit, rounded=rounded) or value
         self.received()
         self.report(value, self._last_reset(message), force_update=self.force_update)
+
+    @property
+    def _numeric(self) -> bool:
+        """Home Assistant refuses any other value of a sensor with a unit, a state class
+        or a numeric device class."""
+        return numeric_state_expected(
+            _text_or_none(self.config.get("device_class")),
+            _text_or_none(self.config.get("state_class")),
+            _text_or_none(self.config.get("unit_of_measurement")),
+        )
 
     def _last_reset(self, message: MqttMessage) -> dict[str, Any] | None:
         """``last_reset_value_template``: when a ``total`` meter last started from zero."""
@@ -204,6 +236,10 @@ class Number(HaEntity):
         await self.send("command_topic", payload, "command_template")
         if self.optimistic:
             self.report(_number_text(value))
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def _number_text(value: float) -> str:

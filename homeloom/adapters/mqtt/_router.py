@@ -29,10 +29,19 @@ class MqttMessage:
     payload: bytes
     qos: int = 0
     retain: bool = False
+    #: How its reader decodes the payload (a device's ``encoding``); empty: not at all.
+    encoding: str = "utf-8"
 
     @property
     def text(self) -> str:
-        return self.payload.decode("utf-8", errors="replace")
+        if not self.encoding:
+            return str(self.payload)  # raw bytes, written as Home Assistant writes them
+        return self.payload.decode(self.encoding, errors="replace")
+
+    @property
+    def value(self) -> str | bytes:
+        """The payload as a template's ``value``: decoded, or the bytes themselves."""
+        return self.text if self.encoding else self.payload
 
 
 MessageHandler = Callable[[MqttMessage], None]

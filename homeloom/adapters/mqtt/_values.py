@@ -23,7 +23,7 @@ class PayloadError(ValueError):
     """A payload or a template could not be read; the message says why."""
 
 
-def parse_json(text: str) -> Any:
+def parse_json(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as err:
@@ -73,12 +73,13 @@ class ValueTemplates:
     def render(
         self,
         template: str | None,
-        payload: str,
+        payload: str | bytes,
         variables: Mapping[str, Any] | None = None,
     ) -> str:
-        """``payload`` through ``template`` (the payload itself when there is none)."""
+        """``payload`` through ``template`` (the payload itself when there is none); a
+        raw payload (``encoding: ""``) is ``value`` as bytes."""
         if not template:
-            return payload
+            return payload if isinstance(payload, str) else str(payload)
         context: dict[str, Any] = {"value": payload, **(variables or {})}
         with contextlib.suppress(ValueError, RecursionError):
             context["value_json"] = json.loads(payload)
