@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from ._context import Context
 from ._pressure import Pressure
@@ -65,10 +65,21 @@ def _text_of(value: Any) -> Any:
 _Id = Annotated[str, BeforeValidator(_text_of)]
 
 
+def _not_null(value: Any) -> Any:
+    """As Home Assistant's ``cv.string``: a key written with no value (``title:``,
+    ``null``) is refused, not read as left out."""
+    if value is None:
+        raise ValueError("must be a text, not null (leave the key out instead)")
+    return value
+
+
+_Written = Annotated[Any, AfterValidator(_not_null)]
+
+
 class _Persistent(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    message: Any
-    title: Any = None
+    message: _Written
+    title: _Written = None
     notification_id: _Id | None = None
 
 

@@ -19,7 +19,14 @@ import pytest
 
 from homeloom.cli import main
 from homeloom.house import House, check_config
-from homeloom.orchestrator import ConfigIssue, Event, Notifications, Runtime, TestClock
+from homeloom.orchestrator import (
+    ConfigIssue,
+    Event,
+    Notifications,
+    Runtime,
+    ServiceValidationError,
+    TestClock,
+)
 from homeloom.scenarios import load_yaml_text, validate_triggers
 from homeloom.scenarios._errors import ScenarioConfigError
 
@@ -419,3 +426,20 @@ def test_the_check_command_prints_each_warning_with_its_place(
     assert main(["check", "--config", str(tmp_path), "--json"]) == 0
     warnings = json.loads(capsys.readouterr().out)["warnings"]
     assert any(w["key"] == "conditions[0].state" and w["line"] == 13 for w in warnings)
+
+
+@pytest.mark.parametrize("written", [{"title": None}, {"message": None}])
+async def test_a_persistent_notification_written_with_a_null_title_or_message_is_refused(
+    tmp_path: Path, written: dict[str, Any]
+) -> None:
+    # As Home Assistant 2024.3 (cv.string): a key with no value is no text.
+    _write(tmp_path, "[]\n")
+    house = await _started(tmp_path)
+    call = {"message": "Door open", "notification_id": "door", **written}
+    with pytest.raises(ServiceValidationError, match="not null") as refused:
+        await house.runtime.services.call("persistent_notification", "create", call)
+    assert next(iter(written)) in str(refused.value)
+    notifications = house.runtime.components["notifications"]
+    assert isinstance(notifications, Notifications)
+    assert notifications.persistent == {}
+    await house.stop()
