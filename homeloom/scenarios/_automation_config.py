@@ -13,6 +13,7 @@ from homeloom.orchestrator import ConfigIssue, parse_level
 
 from ._blueprints import BlueprintError, use_blueprint
 from ._durations import DurationError, parse_duration
+from ._errors import issue_written_at
 from ._platform_options import read_boolean
 from ._yaml import Position, position_of
 
@@ -150,13 +151,7 @@ class AutomationConfigError(Exception):
 
 def _issue(message: str, container: Any, key: Any, path: str) -> ConfigIssue:
     pos: Position | None = position_of(container, key) or getattr(container, "position", None)
-    return ConfigIssue(
-        message,
-        file=pos.file if pos else None,
-        line=pos.line if pos else None,
-        column=pos.column if pos else None,
-        key=path,
-    )
+    return issue_written_at(message, pos, path)
 
 
 def scenario_label(item: Any, index: int) -> str:

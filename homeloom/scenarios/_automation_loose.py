@@ -28,6 +28,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Runtime
 
 from ._automation import Automation
+from ._errors import issue_written_at
 from ._trigger_unattached import left_out_reason
 from ._yaml_values import Position, YamlDict, position_of
 
@@ -180,11 +181,4 @@ def _warning(
     automation: Automation, container: Any, key: Any, path: str, message: str
 ) -> ConfigIssue:
     pos = _value_at(container, key) or position_of(container, key)
-    return ConfigIssue(
-        message,
-        file=pos.file if pos else None,
-        line=pos.line if pos else None,
-        column=pos.column if pos else None,
-        key=path,
-        scenario=automation.label,
-    )
+    return issue_written_at(message, pos, path, automation.label)

@@ -6,9 +6,9 @@ from typing import Any
 
 from homeloom.orchestrator import ConfigIssue, HomeloomError
 
-from ._yaml import position_of
+from ._yaml import Position, position_of
 
-__all__ = ["ScenarioConfigError", "issue_at"]
+__all__ = ["ScenarioConfigError", "issue_at", "issue_written_at"]
 
 
 class ScenarioConfigError(HomeloomError):
@@ -24,12 +24,20 @@ def issue_at(container: Any, key: Any, path: str, message: str) -> ConfigIssue:
     pos = position_of(container, key) if key is not None else None
     if pos is None:
         pos = getattr(container, "position", None)
+    return issue_written_at(message, pos, path or None)
+
+
+def issue_written_at(
+    message: str, pos: Position | None, key: str | None, scenario: str | None = None
+) -> ConfigIssue:
+    """An issue at ``pos`` (no place when None)."""
     return ConfigIssue(
         message,
         file=pos.file if pos else None,
         line=pos.line if pos else None,
         column=pos.column if pos else None,
-        key=path or None,
+        key=key,
+        scenario=scenario,
     )
 
 
