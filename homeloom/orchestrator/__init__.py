@@ -64,6 +64,7 @@ from ._states import (
     valid_entity_id,
 )
 from ._sun import distance_m, next_sun_event, sun_event_time, sun_times
+from ._template_sandbox import bounded_render, guard_template_filters, template_sandbox_class
 from ._webhooks import (
     DEFAULT_WEBHOOK_METHODS,
     WEBHOOK_METHODS,
@@ -71,6 +72,7 @@ from ._webhooks import (
     Webhooks,
     is_local_address,
 )
+from .template_limits import TemplateLimitError
 from .types import EventHandler, ServiceHandler, ServiceResponse, TimerCallback, Unsubscribe
 
 __all__ = [
@@ -138,6 +140,7 @@ __all__ = [
     "ServiceValidationError",
     "State",
     "StateStore",
+    "TemplateLimitError",
     "TestClock",
     "Thing",
     "TimerCallback",
@@ -146,10 +149,12 @@ __all__ = [
     "Unsubscribe",
     "WebhookRequest",
     "Webhooks",
+    "bounded_render",
     "can_start_eagerly",
     "check_schema",
     "converted_temperature",
     "distance_m",
+    "guard_template_filters",
     "hs_to_rgb",
     "hs_to_xy",
     "in_a_task",
@@ -175,6 +180,7 @@ __all__ = [
     "sun_event_time",
     "sun_times",
     "temperature_unit_in_house",
+    "template_sandbox_class",
     "valid_entity_id",
     "xy_to_hs",
 ]

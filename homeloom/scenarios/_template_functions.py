@@ -14,12 +14,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode as _urlencode
 
-from homeloom.orchestrator import Runtime
+from homeloom.orchestrator import Runtime, guard_template_filters
+from homeloom.orchestrator.template_limits import MAX_LENGTH, check_length
 
 from ._slugs import entity_slug
 from ._template_defaults import NO_DEFAULT, TemplateValueError, fail
 from ._template_house import HouseFunctions
-from ._template_limits import MAX_LENGTH, check_length, guarded_filters, lipsum_checked
 from ._template_more import install_more, math_function
 from ._template_states import AllStates
 from ._template_time import TimeFunctions
@@ -393,7 +393,4 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
     )
     install_more(env, runtime, house)
     # The filters (jinja's own and these) that can make a huge value, checked first.
-    env.filters.update(guarded_filters(env.filters))
-    lipsum = env.globals["lipsum"]
-    assert callable(lipsum)
-    env.globals["lipsum"] = lipsum_checked(lipsum)
+    guard_template_filters(env)

@@ -11,10 +11,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import Runtime
+from homeloom.orchestrator.template_limits import checked_pack_format
 
 from ._template_defaults import NO_DEFAULT, fail
 from ._template_house import HouseFunctions
-from ._template_limits import checked_pack_format
 from ._template_location import LocationFunctions
 from ._template_translations import StateTranslated
 from ._template_version import version

@@ -1,9 +1,9 @@
 """Jinja templates in an immutable sandbox, compiled once, with Home Assistant's helpers.
 
-A template sees the house through ``states`` and the functions residents use;
-it cannot reach Python internals: attributes starting with ``_`` are refused,
-what a render may make and do is bounded (:mod:`._template_limits`), and every error
-becomes a :class:`TemplateError` naming the template. Templates may import the
+A template sees the house through ``states`` and the functions residents use. It
+renders in the house's sandbox (:func:`homeloom.orchestrator.template_sandbox_class`):
+it cannot reach Python internals and what a render may make and do is bounded; every
+error becomes a :class:`TemplateError` naming the template. Templates may import the
 residents' macro files (``custom_templates/``, :mod:`._template_library`), compiled in
 the same sandbox.
 """
@@ -11,7 +11,6 @@ the same sandbox.
 from __future__ import annotations
 
 import ast
-import functools
 import logging
 import re
 from collections.abc import Mapping
@@ -19,16 +18,21 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from homeloom.orchestrator import HomeloomError, Runtime
+from homeloom.orchestrator import (
+    HomeloomError,
+    Runtime,
+    TemplateLimitError,
+    bounded_render,
+    template_sandbox_class,
+)
+from homeloom.orchestrator.template_limits import check_printable
 
-from . import _template_limits as limits
 from ._template_functions import install_functions
 from ._template_library import LIBRARY_DIR, TemplateLibrary
 from ._template_states import RenderInfo, render_info
 
 if TYPE_CHECKING:  # jinja2 itself is imported by the first template compiled
     import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 __all__ = [
     "RenderInfo",
@@ -60,89 +64,6 @@ class TemplateError(HomeloomError):
         self.source = source
         short = source if len(source) <= 120 else source[:117] + "..."
         super().__init__(f"{message} (template: {short!r})")
-
-
-@functools.cache
-def _sandbox_class() -> type[ImmutableSandboxedEnvironment]:
-    """The sandbox class, made (and jinja2 imported) when the first engine needs it."""
-    from jinja2 import nodes
-    from jinja2.compiler import CodeGenerator, optimizeconst
-    from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
-    from jinja2.utils import Namespace
-
-    class _LimitedCodeGenerator(CodeGenerator):
-        def visit_Template(self, node: nodes.Template, frame: Any = None) -> None:
-            # Every loop iterates its iterable through limits.counted, one step an item.
-            for loop in node.find_all(nodes.For):
-                counted = nodes.ImportedName(f"{limits.__name__}.counted")
-                loop.iter = nodes.Call(counted, [loop.iter], [], None, None)
-                loop.iter.set_lineno(loop.lineno)
-            super().visit_Template(node, frame)
-
-        @optimizeconst
-        def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:
-            # ``a ~ b`` writes lists and mappings as text: checked first. Markup (in an
-            # autoescape block) keeps jinja's own join.
-            if frame.eval_ctx.volatile or frame.eval_ctx.autoescape:
-                super().visit_Concat(node, frame)
-                return
-            self.write("environment.join_text((")
-            for part in node.nodes:
-                self.visit(part, frame)
-                self.write(", ")
-            self.write("))")
-
-    class _CheckedFormatter(SandboxedFormatter):
-        def format_field(self, value: Any, format_spec: str) -> Any:
-            limits.check_spec(format_spec)
-            return super().format_field(value, format_spec)
-
-    class _Sandbox(ImmutableSandboxedEnvironment):
-        # Multiplying, adding or %-formatting text or lists, or raising to a power, can
-        # make a value too large for the house's memory: each is checked first.
-        intercepted_binops = frozenset({"*", "**", "+", "%"})
-        code_generator_class = _LimitedCodeGenerator
-        # The output of a render, a macro or a block, joined as it grows.
-        concat = staticmethod(limits.bounded_concat)
-        # ``a ~ b``, from the generated code (see _LimitedCodeGenerator).
-        join_text = staticmethod(limits.join_text)
-
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            return limits.binop(operator, left, right)
-
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-            limits.step(limits.CALL_STEPS)
-            limits.check_method_call(__obj, args, kwargs)
-            return super().call(__context, __obj, *args, **kwargs)
-
-        def wrap_str_format(self, value: Any) -> Any:
-            # str.format and format_map, with each field's width and precision checked.
-            wrapped = super().wrap_str_format(value)
-            if wrapped is None:
-                return None
-            text = value.__self__
-            formatter = _CheckedFormatter(self)
-
-            def checked_format(*args: Any, **kwargs: Any) -> str:
-                if value.__name__ != "format_map":
-                    return str(type(text)(formatter.vformat(text, args, kwargs)))
-                if kwargs or len(args) != 1:
-                    return str(wrapped(*args, **kwargs))  # fails as jinja's does
-                return str(type(text)(formatter.vformat(text, (), args[0])))
-
-            return checked_format
-
-        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-            if attr.startswith("_") or attr in ("mro", "gi_frame", "cr_frame", "f_globals"):
-                return False
-            if type(obj) is Namespace:  # a namespace's own values, as Home Assistant
-                return True
-            return bool(super().is_safe_attribute(obj, attr, value))
-
-        def is_safe_callable(self, obj: Any) -> bool:
-            return bool(super().is_safe_callable(obj))
-
-    return _Sandbox
 
 
 def as_boolean(value: Any) -> bool:
@@ -190,10 +111,10 @@ def _printable(value: Any) -> Any:
     as ``mappingproxy({...})``, so the text reads back as the value."""
     kind = type(value)
     if kind in _CONTAINERS:
-        limits.check_printable(value)  # a list holding another many times prints huge
+        check_printable(value)  # a list holding another many times prints huge
         return _without_proxies(value)
     if kind is not str and kind not in _ATOMS:
-        limits.check_printable(value)  # a namespace, a set: written with their values
+        check_printable(value)  # a namespace, a set: written with their values
     return value
 
 
@@ -298,9 +219,8 @@ class Template:
         self.ensure_valid()
         assert self._compiled is not None
         token = render_info.set(info if track else None)
-        budget = limits.render_budget.set(limits.RenderBudget())
         try:
-            text = self._compiled.render(**(variables or {}))
+            text = bounded_render(self._compiled, variables or {})
         except TemplateError as err:
             err.read = info if track else None
             raise
@@ -309,7 +229,6 @@ class Template:
             failed.read = info if track else None
             raise failed from err
         finally:
-            limits.render_budget.reset(budget)
             render_info.reset(token)
         if len(text) > MAX_OUTPUT:
             raise TemplateError(self.source, f"output longer than {MAX_OUTPUT} characters")
@@ -328,7 +247,7 @@ def _render_error(err: Exception) -> str:
         return f"syntax error in {where}: {err.message}"
     if isinstance(err, jinja2.TemplateError):
         return str(err)
-    if isinstance(err, limits.TemplateLimitError):
+    if isinstance(err, TemplateLimitError):
         return f"too large or too long: {err}"
     if isinstance(err, RecursionError | MemoryError | OverflowError):
         detail = f": {err}" if str(err) else ""
@@ -352,7 +271,7 @@ class TemplateEngine:
         if self._env is None:
             import jinja2
 
-            env = _sandbox_class()(
+            env = template_sandbox_class()(
                 undefined=jinja2.Undefined,
                 autoescape=False,
                 loader=jinja2.FunctionLoader(self.library.source),

@@ -334,6 +334,56 @@ async def test_malformed_payloads_are_logged_with_their_topic_and_ignored(
     assert _router(runtime).connected
 
 
+# A device's description is written by whoever made the device (or its firmware): its
+# templates render in the house's bounded sandbox, as a resident's do.
+_HOSTILE_VALUE_TEMPLATES = {
+    "{{ 'x' * 10**9 }}": "too large",
+    "{{ value | center(10**9) }}": "too large",
+    "{{ 2 ** (10**8) }}": "too large",
+    "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}": (
+        "too large or too long"
+    ),
+    "{{ value.__class__.__mro__ }}": "unsafe",
+    "{{ cycler.__init__.__globals__ }}": "unsafe",
+}
+
+
+@pytest.mark.parametrize("template", list(_HOSTILE_VALUE_TEMPLATES))
+def test_a_hostile_value_template_fails_with_a_payload_error(template: str) -> None:
+    from homeloom.adapters.mqtt._values import PayloadError, ValueTemplates
+
+    templates = ValueTemplates()
+    with pytest.raises(PayloadError, match=_HOSTILE_VALUE_TEMPLATES[template]):
+        templates.render(template, '{"x": 1}')
+    with pytest.raises(PayloadError, match="command template"):
+        templates.command(template, 5)
+    assert templates.render("{{ value_json.x + 1 }}", '{"x": 1}') == "2"  # still renders
+
+
+@needs_broker
+async def test_a_sensor_whose_template_goes_past_a_bound_stays_unknown_and_the_rest_goes_on(
+    broker: Broker,
+    bridge: Zigbee2MqttSim,
+    probe: MqttProbe,
+    runtime: Runtime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _adapter(runtime, broker)
+    await eventually(_is(runtime, "sensor.hall_motion_illuminance", "40"))
+    await probe.publish(
+        "homeassistant/sensor/huge/config",
+        {"name": "Huge", "stat_t": "huge/state", "val_tpl": "{{ value * 10**9 }}"},
+    )
+    await appeared(runtime, "sensor.huge")
+    await probe.publish("huge/state", "abc")
+    await bridge.report("hall_motion", illuminance=78)
+    await eventually(_is(runtime, "sensor.hall_motion_illuminance", "78"))
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("huge/state" in m and "too large" in m for m in warnings), warnings
+    assert _is(runtime, "sensor.huge", "unknown")()
+
+
 # --- Home Assistant MQTT discovery --------------------------------------------------------------
 
 DEVICE = {

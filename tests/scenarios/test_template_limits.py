@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from homeloom.house import House
 from homeloom.orchestrator import Runtime, ServiceCall, TestClock
+from homeloom.orchestrator import template_limits as limits
 from homeloom.scenarios import TemplateError, get_template_engine
-from homeloom.scenarios import _template_limits as limits
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 BIG = 10**9  # far past every limit: made for real, each would take gigabytes

@@ -1,8 +1,9 @@
 """Reading payloads: JSON, and the ``value_template`` dialect MQTT devices are described in.
 
 Templates get ``value`` (the payload text) and ``value_json`` (the payload
-parsed as JSON, when it is JSON), as in Home Assistant, and run in Jinja's
-sandbox; a template that fails raises :class:`PayloadError`.
+parsed as JSON, when it is JSON), as in Home Assistant, and run in the house's
+bounded sandbox (a device's description cannot make a render eat the house's
+memory or time); a template that fails raises :class:`PayloadError`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from homeloom.orchestrator import (
+    TemplateLimitError,
+    bounded_render,
+    guard_template_filters,
+    template_sandbox_class,
+)
 
 __all__ = ["PayloadError", "ValueTemplates", "as_number", "parse_json"]
 
@@ -61,12 +68,13 @@ class ValueTemplates:
     """Compiles each template once and renders it against one payload."""
 
     def __init__(self) -> None:
-        env = ImmutableSandboxedEnvironment(autoescape=False)
+        env = template_sandbox_class()(autoescape=False)
         env.filters["is_defined"] = _is_defined
         env.filters["iif"] = _iif
         env.filters["from_json"] = _from_json
         env.filters["to_json"] = lambda value: json.dumps(value)
         env.globals["iif"] = _iif
+        guard_template_filters(env)
         self._env = env
         self._compile = lru_cache(maxsize=512)(self._env.from_string)
 
@@ -84,11 +92,11 @@ class ValueTemplates:
         with contextlib.suppress(ValueError, RecursionError):
             context["value_json"] = json.loads(payload)
         try:
-            return str(self._compile(template).render(context)).strip()
+            return self._render(template, context)
         except PayloadError:
             raise
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
-            raise PayloadError(f"template {template!r} failed: {err}") from None
+        except _TEMPLATE_FAILURES as err:
+            raise PayloadError(f"template {template!r} failed: {_reason(err)}") from None
 
     def command(
         self, template: str | None, value: Any, variables: Mapping[str, Any] | None = None
@@ -98,10 +106,31 @@ class ValueTemplates:
         if not template:
             return _text(value)
         try:
-            context = {"value": value, **(variables or {})}
-            return str(self._compile(template).render(context)).strip()
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as err:
-            raise PayloadError(f"command template {template!r} failed: {err}") from None
+            return self._render(template, {"value": value, **(variables or {})})
+        except _TEMPLATE_FAILURES as err:
+            raise PayloadError(f"command template {template!r} failed: {_reason(err)}") from None
+
+    def _render(self, template: str, context: dict[str, Any]) -> str:
+        return bounded_render(self._compile(template), context).strip()
+
+
+# What a template may fail with: its own errors, a bound it went past, and what a
+# filter raises on a value it cannot take (int("x"), 1/0, a string too long to make).
+_TEMPLATE_FAILURES = (
+    jinja2.TemplateError,
+    TemplateLimitError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    RecursionError,
+    MemoryError,
+)
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, TemplateLimitError):
+        return f"too large or too long: {err}"
+    return str(err) or type(err).__name__
 
 
 def _text(value: Any) -> str:
