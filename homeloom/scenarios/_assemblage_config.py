@@ -15,7 +15,7 @@ from homeloom.orchestrator import ConfigIssue, Level, Runtime, parse_level, slug
 
 from ._automation_config import approver_issues
 from ._blueprints import BlueprintError, apply_blueprint, fill_inputs, load_blueprint
-from ._errors import issue_at
+from ._errors import issue_at, issue_written_at
 from ._templates import TemplateError, get_template_engine
 from ._yaml import YamlDict, position_of
 
@@ -242,15 +242,8 @@ def _scenarios(
         filled, undeclared = fill_inputs(item, assemblage.roles)
         for ref in undeclared:
             valid = ", ".join(assemblage.roles) or "none"
-            issues.append(
-                ConfigIssue(
-                    f"!input {ref.name} names no role of the assemblage; roles: {valid}",
-                    file=ref.position.file if ref.position else None,
-                    line=ref.position.line if ref.position else None,
-                    column=ref.position.column if ref.position else None,
-                    key=f"{path}.scenarios[{index}]",
-                )
-            )
+            message = f"!input {ref.name} names no role of the assemblage; roles: {valid}"
+            issues.append(issue_written_at(message, ref.position, f"{path}.scenarios[{index}]"))
         items.append(_adopt(assemblage, filled, str(index + 1)))
     use = value.get("use_blueprint")
     if use is not None:

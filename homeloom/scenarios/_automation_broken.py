@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue
-
+from ._errors import issue_written_at
 from ._yaml import position_of
 
 __all__ = ["_Broken", "_DuplicateId", "_Unreadable", "_has_entity"]
@@ -28,21 +27,12 @@ class _Unreadable(Exception):
 
     def __init__(self, item: Mapping[str, Any]) -> None:
         key = next(key for key in ("id", "alias", "description") if not _readable(item, key))
-        pos = position_of(item, key)
         message = (
             f"an automation's id must be text, got {item[key]!r}: quote it"
             if key == "id"
             else f"an automation's {key} must be text, not {type(item[key]).__name__}"
         )
-        self.issues = [
-            ConfigIssue(
-                message,
-                file=pos.file if pos else None,
-                line=pos.line if pos else None,
-                column=pos.column if pos else None,
-                key=key,
-            )
-        ]
+        self.issues = [issue_written_at(message, position_of(item, key), key)]
         super().__init__(message)
 
 
@@ -68,14 +58,6 @@ def _readable(item: Mapping[str, Any], key: str) -> bool:
 
 class _DuplicateId(Exception):
     def __init__(self, item: Any, automation_id: str) -> None:
-        pos = position_of(item, "id")
-        self.issues = [
-            ConfigIssue(
-                f"another automation already has id {automation_id!r}; ids must be unique",
-                file=pos.file if pos else None,
-                line=pos.line if pos else None,
-                column=pos.column if pos else None,
-                key="id",
-            )
-        ]
+        message = f"another automation already has id {automation_id!r}; ids must be unique"
+        self.issues = [issue_written_at(message, position_of(item, "id"), "id")]
         super().__init__(self.issues[0].message)

@@ -175,17 +175,9 @@ def parse_automation(item: Any, *, config_dir: Path | None) -> AutomationSpec:
     """One ``automation:`` list item as an :class:`AutomationSpec`; raises with every issue."""
     # dict first: a loaded mapping is one, and the ABC check costs more.
     if not isinstance(item, dict) and not isinstance(item, Mapping):
+        message = f"an automation must be a mapping, got {type(item).__name__}"
         pos = getattr(item, "position", None)
-        raise AutomationConfigError(
-            [
-                ConfigIssue(
-                    f"an automation must be a mapping, got {type(item).__name__}",
-                    file=pos.file if pos else None,
-                    line=pos.line if pos else None,
-                    column=pos.column if pos else None,
-                )
-            ]
-        )
+        raise AutomationConfigError([issue_written_at(message, pos, None)])
     if "use_blueprint" in item:
         item = _from_blueprint(item, config_dir)
     issues: list[ConfigIssue] = []

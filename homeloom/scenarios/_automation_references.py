@@ -8,6 +8,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, valid_entity_id
 
 from ._automation import Automation
+from ._errors import issue_written_at
 from ._yaml import position_of
 
 __all__ = ["_find_unknown"]
@@ -43,16 +44,10 @@ def _warn_unknown(
     for container, key, entity_id in found:
         if not valid_entity_id(entity_id):
             continue
+        message = f"unknown entity {entity_id} (no adapter or helper provides it yet)"
         pos = position_of(container, key)
         warnings.append(
-            ConfigIssue(
-                f"unknown entity {entity_id} (no adapter or helper provides it yet)",
-                file=pos.file if pos else None,
-                line=pos.line if pos else None,
-                column=pos.column if pos else None,
-                key=f"{section}.entity_id",
-                scenario=automation.label,
-            )
+            issue_written_at(message, pos, f"{section}.entity_id", scenario=automation.label)
         )
     found.clear()
 

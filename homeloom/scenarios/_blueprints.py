@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from homeloom.orchestrator import ConfigIssue
 
 from ._blueprint_selectors import selector_problem
+from ._errors import issue_written_at as _issue
 from ._yaml import InputRef, Position, YamlDict, YamlList, load_config_file, position_of
 from ._yaml_values import position_in
 
@@ -74,16 +75,6 @@ class Blueprint:
     inputs: dict[str, BlueprintInput]
     body: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
-
-
-def _issue(message: str, pos: Position | None, key: str | None) -> ConfigIssue:
-    return ConfigIssue(
-        message,
-        file=pos.file if pos else None,
-        line=pos.line if pos else None,
-        column=pos.column if pos else None,
-        key=key,
-    )
 
 
 def _collect_inputs(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from homeloom.orchestrator._errors import ConfigIssue
 
+from ._errors import issue_written_at
 from ._yaml import LoadResult, load_config_file
 from ._yaml_read import format_key_path
 from ._yaml_values import KeyPath, Position, YamlDict, YamlList, position_in, position_of
@@ -71,13 +72,7 @@ def blocks_for(config: Any, domain: str) -> list[tuple[str, Any]]:
 
 
 def _issue(message: str, pos: Position | None, path: KeyPath) -> ConfigIssue:
-    return ConfigIssue(
-        message,
-        file=pos.file if pos else None,
-        line=pos.line if pos else None,
-        column=pos.column if pos else None,
-        key=format_key_path(path),
-    )
+    return issue_written_at(message, pos, format_key_path(path))
 
 
 def _where(container: Any, key: Any) -> str:
