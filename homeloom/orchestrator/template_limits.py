@@ -25,9 +25,13 @@ for what the counts miss (steps that each take long, many values kept together).
 are far above what a template Home Assistant renders in reasonable time and memory
 needs.
 
-Not bounded: a regular expression's backtracking (``(a+)+$`` on a long text) and
-comparing two separately built, deeply self-sharing lists; both run in C and cannot
-be interrupted.
+A regular expression (the ``regex_*`` filters, the ``match`` and ``search`` tests) runs
+with the ``regex`` engine, which can be interrupted: one that backtracks for ever
+(``(a|aa)+$`` on a long text) stops when what is left of the render's processor time
+has passed (:func:`regex_seconds`).
+
+Not bounded: comparing two separately built, deeply self-sharing lists, which runs in
+C and cannot be interrupted.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ __all__ = [
     "guarded_filters",
     "join_text",
     "produced",
+    "regex_seconds",
+    "regex_timed_out",
     "render_budget",
     "step",
 ]
@@ -133,6 +139,22 @@ def _check_budget(budget: RenderBudget) -> None:
         raise TemplateLimitError(
             f"the template ran for more than {MAX_RENDER_SECONDS} seconds of processor time"
         )
+
+
+def regex_seconds() -> float:
+    """How long a regular expression may run now: what is left of the running render's
+    processor-time backstop (all of it outside a render or early in one)."""
+    budget = render_budget.get()
+    if budget is None or budget.started is None:
+        return MAX_RENDER_SECONDS
+    return max(MAX_RENDER_SECONDS - (time.thread_time() - budget.started), 0.001)
+
+
+def regex_timed_out(seconds: float) -> TemplateLimitError:
+    return TemplateLimitError(
+        f"a regular expression ran for more than {seconds:.3g} seconds (the template's"
+        f" backstop is {MAX_RENDER_SECONDS} seconds): it backtracks too much"
+    )
 
 
 def check_length(size: int, what: str = "result") -> None:

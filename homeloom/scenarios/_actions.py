@@ -145,7 +145,7 @@ def _step_path(path: str, index: int) -> str:
 
 def compile_steps(runtime: Runtime, configs: Any, path: str, script: Script) -> list[ActionStep]:
     # A list as loaded is read as it is, not copied.
-    items = configs if type(configs) is list else as_list(configs)
+    items = configs if isinstance(configs, list) else as_list(configs)
     steps: list[ActionStep] = []
     issues = []
     for index, config in enumerate(items):

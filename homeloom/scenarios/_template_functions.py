@@ -11,11 +11,16 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from numbers import Number
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode as _urlencode
 
 from homeloom.orchestrator import Runtime, guard_template_filters
-from homeloom.orchestrator.template_limits import MAX_LENGTH, check_length
+from homeloom.orchestrator.template_limits import (
+    MAX_LENGTH,
+    check_length,
+    regex_seconds,
+    regex_timed_out,
+)
 
 from ._slugs import entity_slug
 from ._template_defaults import NO_DEFAULT, TemplateValueError, fail
@@ -26,11 +31,13 @@ from ._template_time import TimeFunctions
 
 if TYPE_CHECKING:
     import jinja2
+    import regex
 
 __all__ = ["install_functions"]
 
 MAX_RANGE = 100_000
 MAX_REGEX = 1000
+_T = TypeVar("_T")
 
 
 # --- numbers --------------------------------------------------------------------------
@@ -167,18 +174,37 @@ def _safe_range(*args: int) -> range:
 
 
 @lru_cache(maxsize=512)
-def _regex(pattern: str, ignorecase: bool) -> re.Pattern[str]:
+def _regex(pattern: str, ignorecase: bool) -> regex.Pattern[str]:
+    # The regex engine rather than re: it can stop a match that backtracks for ever,
+    # which would otherwise hold the whole house. VERSION0 reads patterns as re does.
+    # Imported here: a house whose templates use no regular expression never needs it.
+    import regex
+
     if len(pattern) > MAX_REGEX:
         raise TemplateValueError("regular expression too long")
-    return re.compile(pattern, re.IGNORECASE if ignorecase else 0)
+    try:
+        return regex.compile(pattern, (regex.IGNORECASE if ignorecase else 0) | regex.VERSION0)
+    except regex.error as err:
+        raise re.error(str(err)) from None  # the error re would raise, as in Home Assistant
+
+
+def _timed(run: Callable[[float], _T]) -> _T:
+    """``run(timeout)`` within what is left of the render's time."""
+    seconds = regex_seconds()
+    try:
+        return run(seconds)
+    except TimeoutError:
+        raise regex_timed_out(seconds) from None
 
 
 def regex_match(value: Any, pattern: str = "", ignorecase: bool = False) -> bool:
-    return bool(_regex(pattern, ignorecase).match(str(value)))
+    compiled = _regex(pattern, ignorecase)
+    return _timed(lambda timeout: compiled.match(str(value), timeout=timeout)) is not None
 
 
 def regex_search(value: Any, pattern: str = "", ignorecase: bool = False) -> bool:
-    return bool(_regex(pattern, ignorecase).search(str(value)))
+    compiled = _regex(pattern, ignorecase)
+    return _timed(lambda timeout: compiled.search(str(value), timeout=timeout)) is not None
 
 
 _GROUP_REFERENCE = re.compile(r"\\(?:\d+|g<[^>]*>)")
@@ -192,16 +218,17 @@ def regex_replace(value: Any, find: str = "", replace: str = "", ignorecase: boo
     if (len(text) + 1) * (len(replace) + references * len(text)) > MAX_LENGTH:
         # Many matches could make a huge text: measured before it is made.
         size = len(text)
-        for match in pattern.finditer(text):
+        for match in _timed(lambda timeout: list(pattern.finditer(text, timeout=timeout))):
             longest = max(end - start for start, end in match.regs) if references else 0
             size += len(replace) + references * longest
             if size > MAX_LENGTH:
                 check_length(size)
-    return pattern.sub(replace, text)
+    return _timed(lambda timeout: pattern.sub(replace, text, timeout=timeout))
 
 
 def regex_findall(value: Any, find: str = "", ignorecase: bool = False) -> list[Any]:
-    return _regex(find, ignorecase).findall(str(value))
+    pattern = _regex(find, ignorecase)
+    return _timed(lambda timeout: pattern.findall(str(value), timeout=timeout))
 
 
 def regex_findall_index(

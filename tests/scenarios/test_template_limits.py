@@ -157,6 +157,52 @@ def test_the_memory_a_render_grows_by_is_bounded(monkeypatch: pytest.MonkeyPatch
         _render(source)
 
 
+# A pattern that backtracks exponentially in any backtracking engine, and a text it
+# never matches: without a bound, each would hold the house for longer than a lifetime.
+BACKTRACKING = [
+    "{{ ('a' * 5000 ~ '!') | regex_match('(a|aa)+$') }}",
+    "{{ ('a' * 5000 ~ '!') is match('(a|aa)+$') }}",
+    "{{ ('a' * 5000 ~ '!') | regex_search('^(a|aa)+$') }}",
+    "{{ ('a' * 5000 ~ '!') is search('^(a|aa)+$') }}",
+    "{{ ('a' * 5000 ~ '!') | regex_replace('^(a|aa)+$', 'x') }}",
+    "{{ ('a' * 5000 ~ '!') | regex_findall('^(a|aa)+$') }}",
+    "{{ ('a' * 5000 ~ '!') | regex_findall_index('^(a|aa)+$') }}",
+]
+
+
+@pytest.mark.parametrize("source", BACKTRACKING)
+def test_a_regular_expression_that_backtracks_for_ever_is_stopped(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The backstop is the render's 10 seconds of processor time; a twentieth of a
+    # second keeps the test short.
+    monkeypatch.setattr(limits, "MAX_RENDER_SECONDS", 0.05)
+    with pytest.raises(TemplateError, match=r"regular expression ran for more than 0\.05 seconds"):
+        _render(source)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ 'aaab' | regex_match('(a|aa)+b') }}", True),
+        ("{{ 'Kitchen' | regex_match('kit', ignorecase=True) }}", True),
+        ("{{ 'light.hall' is search('hall$') }}", True),
+        (r"{{ 'a1b22' | regex_replace('([0-9]+)', '<\\1>') }}", "a<1>b<22>"),
+        ("{{ 'a1b22' | regex_findall('[0-9]') }}", ["1", "2", "2"]),
+        ("{{ 'x=1,y=2' | regex_findall_index('([a-z])=([0-9])', 1) }}", ("y", "2")),
+    ],
+)
+def test_regular_expressions_read_as_home_assistant_reads_them(
+    source: str, expected: object
+) -> None:
+    assert _render(source) == expected
+
+
+def test_a_regular_expression_that_does_not_compile_names_the_error() -> None:
+    with pytest.raises(TemplateError, match="error: missing \\)"):
+        _render("{{ 'a' | regex_match('(a') }}")
+
+
 def test_python_internals_stay_out_of_reach() -> None:
     for source in (
         "{{ ''.__class__.__mro__[1].__subclasses__() }}",
