@@ -245,6 +245,46 @@ async def test_a_keypad_lock_checks_its_pin_and_passes_it_to_the_template(
     assert _is(runtime, "lock.front_door_lock", "locked")()  # a state topic: the device says
 
 
+async def test_a_code_pattern_that_backtracks_for_ever_refuses_the_code_in_time(
+    broker: Broker,
+    probe: MqttProbe,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A device's description could hold a pattern that never ends on some codes: the
+    # command is refused once the pattern has had its time, and the house goes on.
+    from homeloom.adapters.mqtt import _values
+
+    monkeypatch.setattr(_values, "PATTERN_SECONDS", 0.05)
+    await probe.publish(
+        "homeassistant/lock/vault/config",
+        {"name": "Vault", "uniq_id": "vault", "cmd_t": "vault/set", "cod_form": "^(a|aa)+$"},
+        retain=True,
+    )
+    await probe.publish(
+        "homeassistant/lock/broken/config",
+        {"name": "Broken", "uniq_id": "broken", "cmd_t": "broken/set", "cod_form": "(a"},
+        retain=True,
+    )
+    await probe.subscribe("vault/set")
+    await _adapter(runtime, broker)
+    await appeared(runtime, "lock.vault")
+    await eventually(
+        lambda: any(
+            "homeassistant/lock/broken/config" in r.getMessage()
+            and "code_format is not a regular expression" in r.getMessage()
+            for r in caplog.records
+        )
+    )
+    assert runtime.states.get("lock.broken") is None
+    target = {"entity_id": "lock.vault"}
+    with pytest.raises(HomeloomError, match="doesn't match pattern"):
+        await runtime.services.call("lock", "unlock", {**target, "code": "a" * 5000 + "!"})
+    await runtime.services.call("lock", "unlock", {**target, "code": "aaa"})
+    await eventually(lambda: probe.on("vault/set") == ["UNLOCK"])
+
+
 async def test_an_optimistic_lock_opens_to_unlocked_and_needs_payload_open(
     broker: Broker, probe: MqttProbe, runtime: Runtime
 ) -> None:

@@ -4,7 +4,6 @@ in ``_ha_climate`` (both also importable from here)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
@@ -21,7 +20,7 @@ from ._ha_climate import Climate
 from ._ha_cover import Cover
 from ._ha_entity import HaEntity, StateHandler, on_off
 from ._router import MqttMessage
-from ._values import PayloadError, as_number
+from ._values import PayloadError, as_number, device_pattern, matches_in_time
 
 __all__ = [
     "BinarySensor",
@@ -311,9 +310,9 @@ class Lock(HaEntity):
         super().__init__(*args)
         code_format = self.config.get("code_format")
         try:
-            self.code_pattern = re.compile(str(code_format)) if code_format else None
-        except re.error as err:
-            raise PayloadError(f"code_format is not a regular expression: {err}") from None
+            self.code_pattern = device_pattern(str(code_format)) if code_format else None
+        except PayloadError as err:
+            raise PayloadError(f"code_format is {err}") from None
         # Home Assistant's four flags: the state is jammed, locking or unlocking when one is
         # set, else locked/unlocked/unknown from ``locked``.
         self.locked: bool | None = False if self.optimistic else None
@@ -369,12 +368,13 @@ class Lock(HaEntity):
                 "lock", service, "", f"Entity {self.entity_id} does not support this service."
             )
         code = data.get("code") or None
-        if self.code_pattern is not None and not self.code_pattern.match(code or ""):
+        pattern = self.code_pattern
+        if pattern is not None and not matches_in_time(pattern, str(code or "")):
             raise ServiceValidationError(
                 "lock",
                 service,
                 "code",
-                f"The code for {self.entity_id} doesn't match pattern {self.code_pattern.pattern}",
+                f"The code for {self.entity_id} doesn't match pattern {pattern.pattern}",
             )
         key, default, locked = payloads[service]
         await self.send(

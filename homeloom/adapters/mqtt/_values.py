@@ -12,7 +12,7 @@ import contextlib
 import json
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -23,7 +23,21 @@ from homeloom.orchestrator import (
     template_sandbox_class,
 )
 
-__all__ = ["PayloadError", "ValueTemplates", "as_number", "parse_json"]
+if TYPE_CHECKING:
+    import regex
+
+__all__ = [
+    "PayloadError",
+    "ValueTemplates",
+    "as_number",
+    "device_pattern",
+    "matches_in_time",
+    "parse_json",
+]
+
+# How long a device's pattern may take to read one value: far more than a code or a
+# name needs, far less than a house can stand still for.
+PATTERN_SECONDS = 0.5
 
 
 class PayloadError(ValueError):
@@ -46,6 +60,27 @@ def as_number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+def device_pattern(source: str) -> regex.Pattern[str]:
+    """A regular expression a device's description gives (a lock's ``code_format``),
+    read as Python's ``re`` reads it (Home Assistant's), on the ``regex`` engine, which
+    can stop a match that would backtrack for ever (see :func:`matches_in_time`)."""
+    import regex  # only for a device that has a pattern
+
+    try:
+        return regex.compile(source, regex.VERSION0)
+    except regex.error as err:
+        raise PayloadError(f"not a regular expression: {err}") from None
+
+
+def matches_in_time(pattern: regex.Pattern[str], text: str) -> bool:
+    """Whether ``pattern`` matches the start of ``text``; a text it cannot decide on
+    within :data:`PATTERN_SECONDS` does not match."""
+    try:
+        return pattern.match(text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        return False
 
 
 def _is_defined(value: Any) -> Any:
