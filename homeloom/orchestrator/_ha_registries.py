@@ -312,7 +312,10 @@ def _given_text(value: Any) -> str | None:
 def entity_registry_file(runtime: Runtime) -> EntityRegistryFile:
     """The runtime's entity registry file, read once (again when its config dir changes)."""
     known = runtime.components.get(_ENTITY_REGISTRY_COMPONENT)
-    if not isinstance(known, EntityRegistryFile) or known.config_dir != runtime.config_dir:
+    if not isinstance(known, EntityRegistryFile) or (
+        # The same path object (asked for each automation): no paths compared.
+        known.config_dir is not runtime.config_dir and known.config_dir != runtime.config_dir
+    ):
         known = read_entity_registry_file(runtime.config_dir)
         runtime.components[_ENTITY_REGISTRY_COMPONENT] = known
     return known

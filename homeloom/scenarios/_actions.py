@@ -262,6 +262,9 @@ def _check_template_syntax(
             refuse_unparsable(engine, config[key], config, key, path)
 
 
+_ATOMS = frozenset({int, float, bool, type(None)})
+
+
 def refuse_unparsable(
     engine: TemplateEngine, value: Any, config: Mapping[str, Any], key: str, path: str
 ) -> None:
@@ -272,11 +275,13 @@ def refuse_unparsable(
                 engine.template(value).ensure_valid()
             except TemplateError as err:
                 raise fail(config, key, f"{path}.{key}", str(err)) from None
-    elif isinstance(value, Mapping):
-        for item in value.items():
-            refuse_unparsable(engine, item, config, key, path)
+    elif type(value) in _ATOMS:  # no template in them: no ABC check (slow) either
+        return
     elif isinstance(value, list | tuple):
         for item in value:
+            refuse_unparsable(engine, item, config, key, path)
+    elif isinstance(value, Mapping):
+        for item in value.items():
             refuse_unparsable(engine, item, config, key, path)
 
 

@@ -171,8 +171,11 @@ class AutomationManager:
             if index in kept:
                 number += 1
                 continue
-            automation = self._load_one(item, index, ids, report, sink, number=number)
-            if _has_entity(item):
+            has_entity = _has_entity(item)
+            automation = self._load_one(
+                item, index, ids, report, sink, number=number, has_entity=has_entity
+            )
+            if has_entity:
                 number += 1
             if automation is not None and unknown is not None:
                 self._release_written(automation, known, found, unknown)
@@ -208,16 +211,20 @@ class AutomationManager:
         extra: dict[str, Any] | None = None,
         *,
         number: int = 0,
+        has_entity: bool | None = None,
     ) -> Automation | None:
         """The automation of ``item``, None if it is broken (reported in ``report``,
         and given an unavailable entity as Home Assistant does: see ``_add_broken``).
         ``index``: the item's place, which names it in errors when it has no id;
-        ``number`` names its entity when it has no alias (as Home Assistant)."""
+        ``number`` names its entity when it has no alias (as Home Assistant);
+        ``has_entity``: ``_has_entity(item)`` when the caller has it already."""
         taken: Container[str] = (
             ChainMap[str, Any](self.automations, self.broken) if self.broken else self.automations
         )
         try:
-            if isinstance(item, Mapping) and not _has_entity(item):
+            if has_entity is None:
+                has_entity = _has_entity(item)
+            if isinstance(item, Mapping) and not has_entity:
                 raise _Unreadable(item)
             written = _written_item(item, self.config_dir)
             spec = parse_automation(written, config_dir=self.config_dir)

@@ -34,6 +34,7 @@ from homeloom.orchestrator import Runtime
 from homeloom.orchestrator._ha_registries import RegistryEntry, entity_registry_file
 
 from ._ha_collections import read_entity_registry
+from ._slugs import entity_id_for
 
 __all__ = [
     "free_entity_id",
@@ -103,10 +104,12 @@ def registered_automation_id(
     """An automation's entity id: the one registered for its ``id``, else
     ``automation.<slug of name>`` numbered clear of ``taken`` and the registry's ids;
     None when Home Assistant would not add it (see :func:`registered_entity_id`)."""
-    registry = read_entity_registry(runtime)
-    entry = None if automation_id is None else registry.get(_AUTOMATION, automation_id)
+    registry = entity_registry_file(runtime)
+    entry = None if automation_id is None else registry.get(_AUTOMATION, _AUTOMATION, automation_id)
     if entry is None:
-        return registry.named_entity_id(_AUTOMATION, name, taken)
+        if registry.by_entity_id:  # the ids its entries keep are not given to new ones
+            return read_entity_registry(runtime).named_entity_id(_AUTOMATION, name, taken)
+        return entity_id_for(_AUTOMATION, name, taken)
     if not _added(entry, entry.entity_id in taken, _AUTOMATION, automation_id):
         return None
     return entry.entity_id

@@ -79,16 +79,19 @@ def entity_slug(name: str, separator: str = "_") -> str:
     and digits one ``separator``; ``unknown`` when nothing is left. Letters of other
     scripts (Chinese, Japanese, Arabic, Hebrew...) count as separators, where Home
     Assistant spells them in Latin letters too."""
-    decomposed = unicodedata.normalize("NFKD", name).translate(_CYRILLIC_GREEK_SPELLING)
-    folded = decomposed.lower().translate(_ASCII_SPELLING)
-    ascii_name = "".join(
-        char
-        if char.isascii()
-        else ""
-        if unicodedata.category(char) in _LEFT_OUT
-        else " "  # punctuation, spaces, letters of other scripts
-        for char in folded
-    )
+    if name.isascii():  # most names: decomposing and spelling leave ASCII as it is
+        ascii_name = name.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", name).translate(_CYRILLIC_GREEK_SPELLING)
+        folded = decomposed.lower().translate(_ASCII_SPELLING)
+        ascii_name = "".join(
+            char
+            if char.isascii()
+            else ""
+            if unicodedata.category(char) in _LEFT_OUT
+            else " "  # punctuation, spaces, letters of other scripts
+            for char in folded
+        )
     return _NOT_IN_SLUG.sub(separator, ascii_name).strip(separator) or "unknown"
 
 
