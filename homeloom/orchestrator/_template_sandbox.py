@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import template_limits as limits
+from ._template_filter_limits import guarded_filters, lipsum_checked
 
 if TYPE_CHECKING:
     import jinja2
@@ -113,10 +114,10 @@ def guard_template_filters(env: jinja2.Environment) -> None:
     """Wrap, once, the filters of ``env`` that can make a huge value (jinja's own
     ``center``, ``indent``, ``join``..., and ``to_json`` where it has one) and its
     ``lipsum``, so that each checks its arguments first."""
-    env.filters.update(limits.guarded_filters(env.filters))
+    env.filters.update(guarded_filters(env.filters))
     lipsum = env.globals["lipsum"]
     assert callable(lipsum)
-    env.globals["lipsum"] = limits.lipsum_checked(lipsum)
+    env.globals["lipsum"] = lipsum_checked(lipsum)
 
 
 def bounded_render(compiled: jinja2.Template, context: Mapping[str, Any]) -> str:

@@ -6,10 +6,11 @@ Home Assistant bounds only ``range()`` (100,000 numbers); a template such as
 exhausts its memory or hangs it. Here, within one render:
 
 - no text, list, tuple or bytes made by an operator (``*``, ``+``, ``%``, ``~``), a
-  filter, a method of text (``center``, ``ljust``, ``replace``, ``join``, ``format``...)
-  or printed may hold more than :data:`MAX_LENGTH` characters or items, checked
-  *before* it is made where the size can be known (a list holding another many times
-  counts it each time, as printing it would write it);
+  filter (wrapped by :mod:`._template_filter_limits`), a method of text (``center``,
+  ``ljust``, ``replace``, ``join``, ``format``...) or printed may hold more than
+  :data:`MAX_LENGTH` characters or items, checked *before* it is made where the size
+  can be known (a list holding another many times counts it each time, as printing it
+  would write it);
 - no whole number made by ``*`` or ``**`` may have more than :data:`MAX_INT_BITS` bits;
 - loop iterations (one step each) and calls (macros, functions, methods:
   :data:`CALL_STEPS` each) count as steps, at most :data:`MAX_STEPS`; making a large
@@ -63,12 +64,13 @@ __all__ = [
     "check_printable",
     "check_spec",
     "counted",
-    "guarded_filters",
     "join_text",
+    "made",
     "produced",
     "regex_seconds",
     "regex_timed_out",
     "render_budget",
+    "replaced_size",
     "step",
 ]
 
@@ -200,7 +202,8 @@ def _resident_memory() -> int | None:
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _made(value: Any) -> Any:
+def made(value: Any) -> Any:
+    """``value``, its size counted against the running render's budget."""
     if isinstance(value, _SIZED):
         produced(len(value))
     return value
@@ -219,12 +222,12 @@ def binop(symbol: str, left: Any, right: Any) -> Any:
         if isinstance(left, _SIZED) and isinstance(right, _SIZED):
             check_length(len(left) + len(right))
             added = operator.add(left, right)  # mixed kinds fail here, as unchecked
-            return _made(added)
+            return made(added)
         return left + right
     if symbol == "%":
         if isinstance(left, str | bytes):
             check_percent_format(left, right)
-            return _made(left % right)
+            return made(left % right)
         return left % right
     raise AssertionError(f"operator {symbol!r} is not intercepted")
 
@@ -232,10 +235,10 @@ def binop(symbol: str, left: Any, right: Any) -> Any:
 def _multiply(left: Any, right: Any) -> Any:
     if isinstance(left, _SIZED) and isinstance(right, int):
         check_length(len(left) * right)
-        return _made(left * right)
+        return made(left * right)
     if isinstance(right, _SIZED) and isinstance(left, int):
         check_length(len(right) * left)
-        return _made(left * right)
+        return made(left * right)
     if isinstance(left, int) and isinstance(right, int):
         _check_bits(left.bit_length() + right.bit_length())
     return left * right
@@ -293,7 +296,7 @@ def _width(args: tuple[Any, ...], kwargs: Mapping[str, Any], name: str = "width"
     return width if isinstance(width, int) else 0
 
 
-def _replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
+def replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
     """How long ``text.replace(old, new, count)`` would be."""
     if not isinstance(old, str | bytes) or not isinstance(new, str | bytes):
         return len(text)
@@ -306,7 +309,7 @@ def _replaced_size(text: Any, old: Any, new: Any, count: Any = -1) -> int:
 def _check_replace(text: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
     if len(args) >= 2:
         count = args[2] if len(args) > 2 else kwargs.get("count", -1)
-        check_length(_replaced_size(text, args[0], args[1], count))
+        check_length(replaced_size(text, args[0], args[1], count))
 
 
 def _check_join(separator: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
@@ -434,154 +437,6 @@ def bounded_concat(parts: Iterable[str]) -> str:
         kept.append(part)
     produced(size)
     return "".join(kept)
-
-
-# --- filters ----------------------------------------------------------------------------
-
-
-def _sized_filter(
-    builtin: Callable[..., Any], check: Callable[..., None] | None
-) -> Callable[..., Any]:
-    """``builtin`` (a filter) with ``check`` run on its arguments first, and the size of
-    what it makes accounted for; keeps jinja's pass_* marks."""
-
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if check is not None:
-            check(*args, **kwargs)
-        return _made(builtin(*args, **kwargs))
-
-    for mark in ("jinja_pass_arg",):
-        if hasattr(builtin, mark):
-            setattr(guarded, mark, getattr(builtin, mark))
-    guarded.__name__ = getattr(builtin, "__name__", "filter")
-    return guarded
-
-
-def _text_arg(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The filter's arguments without the environment or context jinja passes first."""
-    from jinja2 import Environment
-    from jinja2.nodes import EvalContext
-    from jinja2.runtime import Context
-
-    while args and isinstance(args[0], Environment | Context | EvalContext):
-        args = args[1:]
-    return args
-
-
-def _check_center(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    width = args[1] if len(args) > 1 else kwargs.get("width", 80)
-    if isinstance(width, int):
-        check_length(width)
-
-
-def _check_indent(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    text = str(args[0]) if args else ""
-    width = args[1] if len(args) > 1 else kwargs.get("width", 4)
-    first = args[2] if len(args) > 2 else kwargs.get("first", False)
-    indent = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
-    check_length(indent)  # jinja makes the indentation first
-    # Every line after the first, and the first too when asked (at most: blank lines
-    # are not indented unless asked).
-    check_length(len(text) + (text.count("\n") + (1 if first else 0)) * indent)
-
-
-def _check_wordwrap(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    text = str(args[0]) if args else ""
-    wrapstring = args[3] if len(args) > 3 else kwargs.get("wrapstring")
-    if isinstance(wrapstring, str):
-        check_length(len(text) + (len(text) + 1) * len(wrapstring))
-
-
-def _check_format(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    if args:
-        check_percent_format(str(args[0]), kwargs or tuple(args[1:]))
-
-
-def _check_join_filter(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    if not args:
-        return
-    items = args[0]
-    separator = args[1] if len(args) > 1 else kwargs.get("d", "")
-    if isinstance(items, list | tuple):
-        size = expanded_size(items) + len(str(separator)) * max(len(items) - 1, 0)
-        check_length(size, "joined text")
-
-
-def _check_replace_filter(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    if len(args) >= 3:
-        count = args[3] if len(args) > 3 else kwargs.get("count")
-        check_length(_replaced_size(str(args[0]), str(args[1]), str(args[2]), count))
-
-
-def _check_written(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    if args:
-        check_printable(args[0])
-
-
-def _check_batch(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    if len(args) > 1 and isinstance(args[1], int):
-        check_length(args[1], "batch")
-
-
-def _check_slice(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    if len(args) > 1 and isinstance(args[1], int):
-        check_length(args[1], "slices")
-
-
-def _check_sum(*args: Any, **kwargs: Any) -> None:
-    args = _text_arg(args)
-    if args and isinstance(args[0], list | tuple):
-        check_length(sum(len(v) for v in args[0] if isinstance(v, _SIZED)))
-
-
-_FILTER_CHECKS: dict[str, Callable[..., None] | None] = {
-    "center": _check_center,
-    "indent": _check_indent,
-    "wordwrap": _check_wordwrap,
-    "format": _check_format,
-    "join": _check_join_filter,
-    "replace": _check_replace_filter,
-    "string": _check_written,
-    "tojson": _check_written,
-    "to_json": _check_written,
-    "pprint": _check_written,
-    "batch": _check_batch,
-    "slice": _check_slice,
-    "sum": _check_sum,
-    "list": None,
-    "regex_replace": None,
-    "base64_encode": None,
-    "urlencode": None,
-}
-
-
-def guarded_filters(filters: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
-    """The filters of ``filters`` that can make a large value, each checked first."""
-    return {
-        name: _sized_filter(filters[name], check)
-        for name, check in _FILTER_CHECKS.items()
-        if name in filters
-    }
-
-
-def lipsum_checked(builtin: Callable[..., Any]) -> Callable[..., Any]:
-    """Jinja's ``lipsum(n, html, min, max)``, with at most as many words as text allows."""
-
-    def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:
-        if isinstance(n, int) and isinstance(max, int):
-            check_length(n * max * 12, "lorem ipsum")  # a word and its space: 12 at most
-        return _made(builtin(n, html, min, max))
-
-    return lipsum
 
 
 def checked_pack_format(format_string: Any) -> None:
