@@ -19,8 +19,9 @@ from homeloom import __version__
 from homeloom.adapters._discovery_cli import add_discovered_command, run_discovered
 from homeloom.adapters._scaffold import add_adapter_command, run_adapter_command
 from homeloom.assemblage_report import add_assemblage_command, run_assemblage_command
+from homeloom.demo import write_demo_config
 from homeloom.history_replay import HistoryError, events_from_history, parse_span
-from homeloom.house import DATABASE_FILE, House, check_config, write_demo_config
+from homeloom.house import DATABASE_FILE, House, check_config
 from homeloom.orchestrator import check_schema, read_traced_scenarios, read_traces
 from homeloom.scenarios import format_trace
 from homeloom.simulate import EventsFileError, load_events_file, simulate

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from homeloom.house import House, write_demo_config
+from homeloom.demo import write_demo_config
+from homeloom.house import House
 from homeloom.orchestrator import Context, TestClock
 from homeloom.scenarios import position_of
 

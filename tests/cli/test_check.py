@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from homeloom.cli import main
-from homeloom.house import DEMO_CONFIGURATION
+from homeloom.demo import DEMO_CONFIGURATION
 
 
 def _check(config_dir: Path, capsys: Any) -> tuple[int, dict[str, Any]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from homeloom.house import House, write_demo_config
+from homeloom.demo import write_demo_config
+from homeloom.house import House
 from homeloom.orchestrator import HouseSettings, Runtime, TestClock
 from homeloom.scenarios import setup_sun
 
