@@ -17,6 +17,20 @@ from typing import TYPE_CHECKING, Any
 from homeloom.orchestrator import Registries, Runtime, valid_entity_id
 from homeloom.orchestrator._ha_registries import IMPORTED_ADAPTER
 
+from ._device_automation_tables import (
+    CONDITIONS_WITH_FOR,
+    COVER_POSITIONS,
+    HVAC_MODES,
+    NUMERIC_TRIGGERS,
+    OTHER_ACTIONS,
+    OTHER_CONDITIONS,
+    OTHER_TRIGGERS,
+    SENSOR_KINDS,
+    SERVICE_ACTIONS,
+    STATE_CONDITIONS,
+    STATE_TRIGGERS,
+    VALUE_CONDITIONS,
+)
 from ._errors import ScenarioConfigError, fail
 from ._mobile_app import mobile_app_step
 from ._platform_options import read_boolean
@@ -27,198 +41,6 @@ if TYPE_CHECKING:
     from ._templates import TemplateEngine
 
 __all__ = ["device_action", "device_condition", "device_step", "device_trigger"]
-
-# --- the tables ---------------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-# A state trigger's ``to``. None is ``to: null``: every change of the state, not of
-# its attributes alone (the entity-wide ``changed_states``).
-_TOGGLE_TRIGGERS: dict[str, str | None] = {
-    "turned_on": "on",
-    "turned_off": "off",
-    "changed_states": None,
-}
-
-# A binary sensor's types name its device class's "on" side, the no_/not_ ones the
-# "off" side; but a lock's sensor is "on" when unlocked: ``locked`` is "off".
-_BINARY_SENSOR_ON = _words(
-    "bat_low charging co cold connected gas hot light not_locked moist motion moving "
-    "occupied opened plugged_in powered present problem running unsafe smoke sound "
-    "tampered update vibration turned_on"
-)
-_BINARY_SENSOR_OFF = _words(
-    "not_bat_low not_charging no_co not_cold not_connected no_gas not_hot no_light locked "
-    "not_moist no_motion not_moving not_occupied not_opened not_plugged_in not_powered "
-    "not_present no_problem not_running not_unsafe no_smoke no_sound not_tampered "
-    "no_update no_vibration turned_off"
-)
-
-_STATE_TRIGGERS: dict[str, dict[str, str | None]] = {
-    "light": _TOGGLE_TRIGGERS,
-    "switch": _TOGGLE_TRIGGERS,
-    "fan": _TOGGLE_TRIGGERS,
-    "remote": _TOGGLE_TRIGGERS,
-    "humidifier": _TOGGLE_TRIGGERS,
-    "media_player": {
-        **_TOGGLE_TRIGGERS,
-        **{state: state for state in ("buffering", "idle", "paused", "playing")},
-    },
-    "binary_sensor": {
-        **dict.fromkeys(_BINARY_SENSOR_ON, "on"),
-        **dict.fromkeys(_BINARY_SENSOR_OFF, "off"),
-    },
-    "cover": {"opened": "open", "closed": "closed", "opening": "opening", "closing": "closing"},
-    "lock": {state: state for state in ("locked", "unlocked", "locking", "unlocking", "jammed")},
-    "vacuum": {"cleaning": "cleaning", "docked": "docked"},
-    "alarm_control_panel": {
-        state: state
-        for state in (
-            "triggered",
-            "disarmed",
-            "arming",
-            "armed_home",
-            "armed_away",
-            "armed_night",
-            "armed_vacation",
-        )
-    },
-}
-
-_SENSOR_KINDS = _words(
-    "apparent_power aqi atmospheric_pressure battery_level carbon_monoxide carbon_dioxide "
-    "current data_rate data_size distance duration energy frequency gas humidity "
-    "illuminance irradiance moisture monetary nitrogen_dioxide nitrogen_monoxide "
-    "nitrous_oxide ozone ph pm1 pm10 pm25 power power_factor precipitation "
-    "precipitation_intensity pressure reactive_power signal_strength sound_pressure speed "
-    "sulphur_dioxide temperature value volatile_organic_compounds "
-    "volatile_organic_compounds_parts voltage volume volume_flow_rate water weight wind_speed"
-)
-
-# Numeric triggers: the attribute compared (None: the state itself).
-_NUMERIC_TRIGGERS: dict[str, dict[str, str | None]] = {
-    "sensor": dict.fromkeys(_SENSOR_KINDS),
-    "climate": {
-        "current_temperature_changed": "current_temperature",
-        "current_humidity_changed": "current_humidity",
-    },
-    "humidifier": {
-        "current_humidity_changed": "current_humidity",
-        "target_humidity_changed": "humidity",
-    },
-}
-_COVER_POSITIONS = {"position": "current_position", "tilt_position": "current_tilt_position"}
-
-_HVAC_MODES = ("off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only")
-
-_TOGGLE_CONDITIONS: dict[str, str | tuple[str, ...]] = {"is_on": "on", "is_off": "off"}
-
-# State conditions: the wanted state (a tuple: any of them).
-_STATE_CONDITIONS: dict[str, dict[str, str | tuple[str, ...]]] = {
-    "light": _TOGGLE_CONDITIONS,
-    "switch": _TOGGLE_CONDITIONS,
-    "fan": _TOGGLE_CONDITIONS,
-    "remote": _TOGGLE_CONDITIONS,
-    "humidifier": _TOGGLE_CONDITIONS,
-    "binary_sensor": {
-        **{
-            "is_" + ("open" if kind == "opened" else kind): "on"
-            for kind in _BINARY_SENSOR_ON
-            if kind != "turned_on"
-        },
-        **{
-            "is_" + ("not_open" if kind == "not_opened" else kind): "off"
-            for kind in _BINARY_SENSOR_OFF
-            if kind != "turned_off"
-        },
-        **_TOGGLE_CONDITIONS,
-    },
-    "cover": {f"is_{state}": state for state in ("open", "closed", "opening", "closing")},
-    "lock": {
-        f"is_{state}": state for state in ("locked", "unlocked", "locking", "unlocking", "jammed")
-    },
-    "media_player": {
-        **_TOGGLE_CONDITIONS,
-        **{f"is_{state}": state for state in ("buffering", "idle", "paused", "playing")},
-    },
-    # is_not_home is the negation of is_home (see device_condition): any zone counts.
-    "device_tracker": {"is_home": "home"},
-    "vacuum": {"is_cleaning": ("cleaning", "returning"), "is_docked": "docked"},
-    "alarm_control_panel": {
-        f"is_{state}": state
-        for state in (
-            "triggered",
-            "disarmed",
-            "armed_home",
-            "armed_away",
-            "armed_night",
-            "armed_vacation",
-            "armed_custom_bypass",
-        )
-    },
-}
-# The conditions on a value the automation names: its key, and the attribute compared
-# with it (None: the state).
-_VALUE_CONDITIONS: dict[tuple[str, str], tuple[str, str | None]] = {
-    ("climate", "is_hvac_mode"): ("hvac_mode", None),
-    ("climate", "is_preset_mode"): ("preset_mode", "preset_mode"),
-    ("humidifier", "is_mode"): ("mode", "mode"),
-    ("select", "selected_option"): ("option", None),
-}
-# The conditions whose schema takes ``for`` (the toggle ones, a binary sensor's, a select's).
-_CONDITIONS_WITH_FOR = ("light", "switch", "remote", "humidifier", "binary_sensor", "select")
-
-_TOGGLE_ACTIONS = {"turn_on": "turn_on", "turn_off": "turn_off", "toggle": "toggle"}
-_SERVICE_ACTIONS: dict[str, dict[str, str]] = {
-    "light": _TOGGLE_ACTIONS,
-    "switch": _TOGGLE_ACTIONS,
-    "fan": _TOGGLE_ACTIONS,
-    "remote": _TOGGLE_ACTIONS,
-    "humidifier": _TOGGLE_ACTIONS,
-    "cover": {
-        "open": "open_cover",
-        "close": "close_cover",
-        "stop": "stop_cover",
-        "open_tilt": "open_cover_tilt",
-        "close_tilt": "close_cover_tilt",
-    },
-    "lock": {"lock": "lock", "unlock": "unlock", "open": "open"},
-    "vacuum": {"clean": "start", "dock": "return_to_base"},
-    "button": {"press": "press"},
-    "select": {"select_first": "select_first", "select_last": "select_last"},
-    "alarm_control_panel": {
-        kind: f"alarm_{kind}"
-        for kind in ("arm_away", "arm_home", "arm_night", "arm_vacation", "disarm", "trigger")
-    },
-}
-
-# The types handled one by one below (listed in the error for an unknown type).
-_OTHER_TRIGGERS = {
-    "cover": ["position", "tilt_position"],
-    "climate": ["hvac_mode_changed"],
-    "select": ["current_option_changed"],
-    "button": ["pressed"],
-    "device_tracker": ["enters", "leaves"],
-}
-_OTHER_CONDITIONS = {
-    "sensor": [f"is_{kind}" for kind in _SENSOR_KINDS],
-    "cover": ["is_position", "is_tilt_position"],
-    "climate": ["is_hvac_mode", "is_preset_mode"],
-    "humidifier": ["is_mode"],
-    "select": ["selected_option"],
-    "device_tracker": ["is_not_home"],
-}
-_OTHER_ACTIONS = {
-    "light": ["flash", "brightness_increase", "brightness_decrease"],
-    "cover": ["set_position", "set_tilt_position"],
-    "number": ["set_value"],
-    "select": ["select_next", "select_previous", "select_option"],
-    "climate": ["set_hvac_mode", "set_preset_mode"],
-    "humidifier": ["set_humidity", "set_mode"],
-}
 
 # --- shared checks --------------------------------------------------------------------
 
@@ -271,14 +93,14 @@ def _entity_id(config: Mapping[str, Any], path: str) -> str:
 
 # The entity domains with device automations here (MQTT's are read elsewhere).
 _KNOWN_DOMAINS: frozenset[str] = frozenset().union(
-    _STATE_TRIGGERS,
-    _NUMERIC_TRIGGERS,
-    _OTHER_TRIGGERS,
-    _STATE_CONDITIONS,
-    (domain for domain, _ in _VALUE_CONDITIONS),
-    _OTHER_CONDITIONS,
-    _SERVICE_ACTIONS,
-    _OTHER_ACTIONS,
+    STATE_TRIGGERS,
+    NUMERIC_TRIGGERS,
+    OTHER_TRIGGERS,
+    STATE_CONDITIONS,
+    (domain for domain, _ in VALUE_CONDITIONS),
+    OTHER_CONDITIONS,
+    SERVICE_ACTIONS,
+    OTHER_ACTIONS,
 )
 
 
@@ -352,28 +174,28 @@ def device_trigger(
     _check_device(config, path, registries)
     base = {key: value for key, value in config.items() if key not in _TRIGGER_KEYS}
     out = {**base, "platform": "state"}
-    if kind in _STATE_TRIGGERS.get(domain, {}):
-        out.update(entity_id=_entity_id(config, path), to=_STATE_TRIGGERS[domain][kind])
+    if kind in STATE_TRIGGERS.get(domain, {}):
+        out.update(entity_id=_entity_id(config, path), to=STATE_TRIGGERS[domain][kind])
         return _with_for(config, out)
-    if kind in _NUMERIC_TRIGGERS.get(domain, {}):
-        attribute = _NUMERIC_TRIGGERS[domain][kind]
+    if kind in NUMERIC_TRIGGERS.get(domain, {}):
+        attribute = NUMERIC_TRIGGERS[domain][kind]
         out.update(platform="numeric_state", entity_id=_entity_id(config, path))
         out.update(_limits(config, path, whole=kind == "target_humidity_changed"))
         if attribute is not None:
             out["value_template"] = f"{{{{ state.attributes.{attribute} }}}}"
         return _with_for(config, out)
-    if domain == "cover" and kind in _COVER_POSITIONS:
+    if domain == "cover" and kind in COVER_POSITIONS:
         # Both limits always: a missing one is just outside 0-100; no ``for``.
         limits = {"above": -1, "below": 101, **_limits(config, path, whole=True)}
-        template = f"{{{{ state.attributes.{_COVER_POSITIONS[kind]} }}}}"
+        template = f"{{{{ state.attributes.{COVER_POSITIONS[kind]} }}}}"
         out.update(platform="numeric_state", entity_id=_entity_id(config, path))
         return {**out, **limits, "value_template": template}
     if domain == "climate" and kind == "hvac_mode_changed":
         # A change into the mode from another mode (not from unavailable or unknown).
         mode = _required(config, "to", path)
-        if mode not in _HVAC_MODES:
-            raise fail(config, "to", f"{path}.to", f"'to' is one of {', '.join(_HVAC_MODES)}")
-        others = [other for other in _HVAC_MODES if other != mode]
+        if mode not in HVAC_MODES:
+            raise fail(config, "to", f"{path}.to", f"'to' is one of {', '.join(HVAC_MODES)}")
+        others = [other for other in HVAC_MODES if other != mode]
         out.update(entity_id=_entity_id(config, path), to=mode)
         return _with_for(config, {**out, "from": others})
     if domain == "select" and kind == "current_option_changed":
@@ -390,8 +212,8 @@ def device_trigger(
         event = "enter" if kind == "enters" else "leave"
         entity_id = _entity_id(config, path)
         return {**base, "platform": "zone", "entity_id": entity_id, "zone": zone, "event": event}
-    known = [*_STATE_TRIGGERS.get(domain, ()), *_NUMERIC_TRIGGERS.get(domain, ())]
-    known += _OTHER_TRIGGERS.get(domain, ())
+    known = [*STATE_TRIGGERS.get(domain, ()), *NUMERIC_TRIGGERS.get(domain, ())]
+    known += OTHER_TRIGGERS.get(domain, ())
     raise _unknown(config, path, "trigger", known)
 
 
@@ -406,39 +228,39 @@ def device_condition(
     config = _by_entity_id(config, registries)
     _check_device(config, path, registries)
     domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
-    states = _STATE_CONDITIONS.get(domain, {})
+    states = STATE_CONDITIONS.get(domain, {})
     if kind in states or (domain == "device_tracker" and kind == "is_not_home"):
         wanted = states.get(kind, "home")
         out: dict[str, Any] = {"entity_id": _entity_id(config, path), "state": wanted}
         if isinstance(wanted, tuple):
             out["state"] = list(wanted)
-        if domain in _CONDITIONS_WITH_FOR:
+        if domain in CONDITIONS_WITH_FOR:
             _with_for(config, out)
         return "state", out, kind == "is_not_home"
-    if domain == "sensor" and kind.startswith("is_") and kind[3:] in _SENSOR_KINDS:
+    if domain == "sensor" and kind.startswith("is_") and kind[3:] in SENSOR_KINDS:
         return (
             "numeric_state",
             {"entity_id": _entity_id(config, path), **_limits(config, path)},
             False,
         )
     if domain == "cover" and kind in ("is_position", "is_tilt_position"):
-        position = _COVER_POSITIONS[kind.removeprefix("is_")]
+        position = COVER_POSITIONS[kind.removeprefix("is_")]
         limits = _limits(config, path, whole=True)
         out = {"entity_id": _entity_id(config, path), "attribute": position, **limits}
         return "numeric_state", out, False
-    named = _VALUE_CONDITIONS.get((domain, kind))
+    named = VALUE_CONDITIONS.get((domain, kind))
     if named is not None:
         key, attribute = named
         value = str(_required(config, key, path))
-        if key == "hvac_mode" and value not in _HVAC_MODES:
-            raise fail(config, key, f"{path}.{key}", f"'{key}' is one of {', '.join(_HVAC_MODES)}")
+        if key == "hvac_mode" and value not in HVAC_MODES:
+            raise fail(config, key, f"{path}.{key}", f"'{key}' is one of {', '.join(HVAC_MODES)}")
         out = {"entity_id": _entity_id(config, path), "state": value}
         if attribute is not None:
             out["attribute"] = attribute
-        if domain in _CONDITIONS_WITH_FOR:
+        if domain in CONDITIONS_WITH_FOR:
             _with_for(config, out)
         return "state", out, False
-    known = [*states, *_OTHER_CONDITIONS.get(domain, ())]
+    known = [*states, *OTHER_CONDITIONS.get(domain, ())]
     raise _unknown(config, path, "condition", known)
 
 
@@ -478,7 +300,7 @@ def device_action(
 
 def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str, Any]]:
     domain, kind = str(config.get("domain", "")), str(config.get("type", ""))
-    services = _SERVICE_ACTIONS.get(domain, {})
+    services = SERVICE_ACTIONS.get(domain, {})
     data: dict[str, Any] = {}
     if domain == "light" and kind in (
         "turn_on",
@@ -521,8 +343,8 @@ def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str
         return "select.select_option", {"option": str(_required(config, "option", path))}
     if domain == "climate" and kind == "set_hvac_mode":
         mode = _required(config, "hvac_mode", path)
-        if mode not in _HVAC_MODES:
-            message = f"'hvac_mode' is one of {', '.join(_HVAC_MODES)}"
+        if mode not in HVAC_MODES:
+            message = f"'hvac_mode' is one of {', '.join(HVAC_MODES)}"
             raise fail(config, "hvac_mode", f"{path}.hvac_mode", message)
         return "climate.set_hvac_mode", {"hvac_mode": mode}
     if domain == "climate" and kind == "set_preset_mode":
@@ -534,7 +356,7 @@ def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str
         return "humidifier.set_humidity", {"humidity": int(_number(config, "humidity", path, True))}
     if domain == "humidifier" and kind == "set_mode":
         return "humidifier.set_mode", {"mode": str(_required(config, "mode", path))}
-    known = [*services, *_OTHER_ACTIONS.get(domain, ())]
+    known = [*services, *OTHER_ACTIONS.get(domain, ())]
     raise _unknown(config, path, "action", known)
 
 

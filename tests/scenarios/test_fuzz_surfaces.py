@@ -27,6 +27,7 @@ from homeloom.scenarios import (
     parse_automation,
     setup_template_library,
 )
+from homeloom.scenarios import _device_automation_tables as tables
 from homeloom.scenarios import _device_automations as device
 from homeloom.scenarios._automation import Automation
 from homeloom.scenarios._automations import AutomationManager
@@ -279,15 +280,15 @@ DEVICE_TYPES = sorted(
     {
         (domain, kind)
         for table in (
-            device._STATE_TRIGGERS,
-            device._NUMERIC_TRIGGERS,
-            device._STATE_CONDITIONS,
-            device._SERVICE_ACTIONS,
+            tables.STATE_TRIGGERS,
+            tables.NUMERIC_TRIGGERS,
+            tables.STATE_CONDITIONS,
+            tables.SERVICE_ACTIONS,
         )
         for domain, kinds in table.items()
         for kind in kinds
     }
-    | set(device._VALUE_CONDITIONS)
+    | set(tables.VALUE_CONDITIONS)
     | SPECIAL_DEVICE_TYPES
 )
 numbers = st.one_of(
