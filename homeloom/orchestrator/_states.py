@@ -161,6 +161,10 @@ class StateStore:
         # Entities whose change is being announced, with the changes written meanwhile:
         # announced after it, in order, as Home Assistant's queued dispatch does.
         self._announcing: dict[str, list[Event]] = {}
+        # How many writes have waited so: a run that made one goes on in a task, to be
+        # still running when that change is announced (as in Home Assistant, where a run
+        # re-triggering itself in mode single is refused, not looping).
+        self.deferred_writes = 0
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
         # Per domain, told when an entity of it first gets a state (see ``on_new``).
         self._on_new: dict[str, list[EventHandler]] = {}
@@ -360,6 +364,7 @@ class StateStore:
         announcing = self._announcing
         if entity_id in announcing:  # written again by a listener of its change: after it
             announcing[entity_id].append(event)
+            self.deferred_writes += 1
             return
         later: list[Event] = []
         announcing[entity_id] = later

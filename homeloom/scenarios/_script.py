@@ -14,7 +14,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from homeloom.orchestrator import (
     Context,
@@ -22,6 +22,7 @@ from homeloom.orchestrator import (
     HomeloomError,
     Runtime,
     can_start_eagerly,
+    in_a_task,
     run_eagerly,
     start_eagerly,
 )
@@ -296,10 +297,16 @@ class Script:
             if options.variables:
                 self._prepare_variables(run)
             steps = self._steps
+            states = self.runtime.states
             for index in range(len(steps)):
+                mark = _Mark(states.deferred_writes, None, 0)
                 rest = steps[index].now(run)
+                if rest is None and self._must_yield(mark, outcome):
+                    rest = in_a_task()
                 if rest is not None:
-                    return self._steps_from(run, index + 1, trace, first=rest)
+                    return self._steps_from(
+                        run, index + 1, trace, first=rest, eager=outcome, mark=mark
+                    )
             result = RunResult("finished", variables=run.variables)
         except Exception as err:
             result = self._ended_by(err, run)
@@ -410,20 +417,32 @@ class Script:
         *,
         first: Awaitable[None] | None = None,
         resume: Resume | None = None,
+        eager: EagerRun[RunResult] | None = None,
+        mark: _Mark | None = None,
     ) -> RunResult:
         """Run the steps from ``index`` on (after ``first``, the rest of a step begun
-        at once), and finish the trace with how the run ended."""
+        at once, in a run started ``eager``, ``mark`` taken before that step), and
+        finish the trace with how the run ended."""
         token = current_trace.set(trace)
         result: RunResult
         try:
             if first is not None:
                 await first
+                if mark is not None and self._must_yield(mark, eager):
+                    await in_a_task()
             elif resume is not None:
                 index = await self._resumed(run, resume)
             elif self._options.variables:
                 self._prepare_variables(run)
+            states = self.runtime.states
             for step in self._steps[index:]:
+                task = asyncio.current_task()  # the caller's while stepped eagerly
+                mark = _Mark(states.deferred_writes, task, task.cancelling() if task else 0)
                 await step(run)
+                if self._must_yield(mark, eager):
+                    await in_a_task()
+                elif task is not None and task.cancelling() > mark.cancels:
+                    await asyncio.sleep(0)  # cancelled by its own step: raised here
             result = RunResult("finished", variables=run.variables)
         except asyncio.CancelledError:
             if trace is not None:
@@ -436,6 +455,15 @@ class Script:
             trace.finish(result.execution, result.error)
         current_trace.reset(token)
         return result
+
+    def _must_yield(self, mark: _Mark, eager: EagerRun[RunResult] | None) -> bool:
+        """Whether a run stepped at once must go on in a task after a step: a write
+        of the step waits its turn (the run must outlast it), or what the step set off
+        cancelled the run (a restart), which then ends before its next step. Home
+        Assistant's runs wait at every call and block, so both hold there."""
+        return self.runtime.states.deferred_writes != mark.deferred or bool(
+            eager and eager.cancel_requested
+        )
 
     def _ended_by(self, error: Exception, run: Run) -> RunResult:
         """How an error raised by a step ends the run (a stop step's is no failure)."""
@@ -493,6 +521,15 @@ class Script:
             return False
         calling.cancel()
         return True
+
+
+class _Mark(NamedTuple):
+    """Taken before a step: the writes waiting so far, and the task running the step
+    with the cancellations asked of it so far."""
+
+    deferred: int
+    task: asyncio.Task[Any] | None
+    cancels: int
 
 
 async def end_calling_run() -> None:

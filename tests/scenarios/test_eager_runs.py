@@ -350,3 +350,66 @@ async def test_a_call_through_middleware_goes_on_in_a_task(door: tuple[House, Re
     assert trace.script_execution == "finished"
     (step,) = trace.steps["action/0"]
     assert step.finished_at is not None
+
+
+async def test_a_run_writing_its_own_trigger_entity_refuses_the_run_it_triggers(
+    tmp_path: Path,
+) -> None:
+    # The write waits until the change that started the run has been told to all its
+    # listeners: the run goes on in a task meanwhile, so it is still running when its
+    # own change is told (as in Home Assistant), and single mode refuses, not loops.
+    config = """\
+input_boolean:
+  flag: {}
+counter:
+  flips: {}
+automation:
+  - id: flip
+    triggers: [{trigger: state, entity_id: input_boolean.flag}]
+    conditions: "{{ states('counter.flips') | int < 3 }}"  # a loop would stop here
+    actions:
+      - action: counter.increment
+        target: {entity_id: counter.flips}
+      - action: input_boolean.toggle
+        target: {entity_id: input_boolean.flag}
+"""
+    async for house, _ in _house(tmp_path, config):
+        target = {"entity_id": "input_boolean.flag"}
+        await house.runtime.services.call("input_boolean", "turn_on", {}, target=target)
+        await house.runtime.idle()
+        flip = house.automations.find("flip")
+        assert flip is not None
+        executions = [trace.script_execution for trace in flip.traces]
+        assert executions == ["finished", "failed_single"]
+        assert house.runtime.states.is_state("input_boolean.flag", "off")
+        assert house.runtime.states.is_state("counter.flips", "1")
+        assert house.runtime.tasks.pending == 0
+
+
+async def test_a_run_cancelled_by_what_its_step_set_off_does_no_step_after_it(
+    tmp_path: Path,
+) -> None:
+    # Home Assistant's runs wait at every call, so a restart their call sets off
+    # cancels them there; stepped at once, the run must stop there too.
+    config = """\
+automation:
+  - id: bell
+    mode: restart
+    triggers: [{trigger: event, event_type: ring}]
+    actions:
+      - action: test.record
+        data: {what: ring}
+      - action: test.ring
+      - action: test.record
+        data: {what: after}
+"""
+    async for house, recorder in _house(tmp_path, config):
+        recorder.rings = 1
+        house.runtime.bus.fire("ring", {})
+        await house.runtime.idle()
+        assert recorder.calls == [(0.0, "ring"), (0.0, "ring"), (0.0, "after")]
+        bell = house.automations.find("bell")
+        assert bell is not None
+        executions = [trace.script_execution for trace in bell.traces]
+        assert executions == ["cancelled", "finished"]
+        assert house.runtime.tasks.pending == 0
