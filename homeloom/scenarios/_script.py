@@ -299,11 +299,14 @@ class Script:
             steps = self._steps
             states = self.runtime.states
             for index in range(len(steps)):
-                mark = _Mark(states.deferred_writes, None, 0)
+                deferred = states.deferred_writes
                 rest = steps[index].now(run)
-                if rest is None and self._must_yield(mark, outcome):
+                if rest is None and (
+                    states.deferred_writes != deferred or outcome.cancel_requested
+                ):  # see _must_yield, spelt out here: this runs for every step
                     rest = in_a_task()
                 if rest is not None:
+                    mark = _Mark(deferred, None, 0)
                     return self._steps_from(
                         run, index + 1, trace, first=rest, eager=outcome, mark=mark
                     )
