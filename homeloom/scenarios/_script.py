@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import functools
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -36,6 +37,10 @@ from ._trace import Trace, current_trace
 __all__ = ["RunResult", "Script", "end_calling_run"]
 
 _LOGGER = logging.getLogger(__name__)
+# Runs a call of their own stopped (turning their script or automation off): kept
+# until they are gone, for the callers waiting for them.
+_ENDED_BY_ITSELF: weakref.WeakSet[asyncio.Future[Any]] = weakref.WeakSet()
+
 _LEVELS = {
     "silent": None,
     "debug": logging.DEBUG,
@@ -349,17 +354,25 @@ class Script:
         return await self.wait(started)
 
     async def wait(self, task: asyncio.Future[RunResult]) -> RunResult:
-        """How a started run ended; a run cancelled by its mode or a stop is "cancelled".
-        A caller cancelled while it waits cancels the run (Home Assistant's ``async_run``)."""
+        """How a started run ended; a run cancelled by its mode or a stop is "cancelled",
+        but one that stopped itself ends its waiting caller too. A caller cancelled
+        while it waits cancels the run (Home Assistant's ``async_run``)."""
         if isinstance(task, EagerRun) and task.task is not None:
             task = task.task  # handed to a task: its outcome is the same, one turn sooner
         try:
             return await self.runtime.tasks.wait_for(task)
         except asyncio.CancelledError:
-            if task.cancelled():
-                return RunResult("cancelled")
-            task.cancel()  # the caller was stopped: so is the run it waits for (as HA)
-            raise
+            if not task.cancelled():
+                task.cancel()  # the caller was stopped: so is the run it waits for (as HA)
+                raise
+            if task in _ENDED_BY_ITSELF:
+                # It turned itself off: Home Assistant's cancelled call leaves the run
+                # as a cancellation, which ends every run waiting for it as well.
+                caller = asyncio.current_task()
+                if caller is not None:
+                    _ENDED_BY_ITSELF.add(caller)
+                raise
+            return RunResult("cancelled")
 
     def _refused(self, trace: Trace | None, execution: str) -> RunResult:
         if trace is not None:
@@ -522,6 +535,9 @@ class Script:
             await asyncio.wait(others)
         if calling is None:
             return False
+        _ENDED_BY_ITSELF.add(calling)
+        if isinstance(calling, EagerRun) and calling.task is not None:
+            _ENDED_BY_ITSELF.add(calling.task)
         calling.cancel()
         return True
 
