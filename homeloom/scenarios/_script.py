@@ -15,7 +15,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from homeloom.orchestrator import (
     Context,
@@ -308,12 +308,11 @@ class Script:
                 rest = steps[index].now(run)
                 if rest is None and (
                     states.deferred_writes != deferred or outcome.cancel_requested
-                ):  # see _must_yield, spelt out here: this runs for every step
+                ):  # see _must_go_on_in_a_task, spelt out: this runs for every step
                     rest = in_a_task()
                 if rest is not None:
-                    mark = _Mark(deferred, None, 0)
                     return self._steps_from(
-                        run, index + 1, trace, first=rest, eager=outcome, mark=mark
+                        run, index + 1, trace, first=rest, eager=outcome, deferred=deferred
                     )
             result = RunResult("finished", variables=run.variables)
         except Exception as err:
@@ -434,17 +433,17 @@ class Script:
         first: Awaitable[None] | None = None,
         resume: Resume | None = None,
         eager: EagerRun[RunResult] | None = None,
-        mark: _Mark | None = None,
+        deferred: int | None = None,
     ) -> RunResult:
         """Run the steps from ``index`` on (after ``first``, the rest of a step begun
-        at once, in a run started ``eager``, ``mark`` taken before that step), and
+        at once in a run started ``eager``, when ``deferred`` writes were waiting), and
         finish the trace with how the run ended."""
         token = current_trace.set(trace)
         result: RunResult
         try:
             if first is not None:
                 await first
-                if mark is not None and self._must_yield(mark, eager):
+                if deferred is not None and self._must_go_on_in_a_task(deferred, eager):
                     await in_a_task()
             elif resume is not None:
                 index = await self._resumed(run, resume)
@@ -453,11 +452,12 @@ class Script:
             states = self.runtime.states
             for step in self._steps[index:]:
                 task = asyncio.current_task()  # the caller's while stepped eagerly
-                mark = _Mark(states.deferred_writes, task, task.cancelling() if task else 0)
+                cancels = task.cancelling() if task else 0
+                deferred = states.deferred_writes
                 await step(run)
-                if self._must_yield(mark, eager):
+                if self._must_go_on_in_a_task(deferred, eager):
                     await in_a_task()
-                elif task is not None and task.cancelling() > mark.cancels:
+                elif task is not None and task.cancelling() > cancels:
                     await asyncio.sleep(0)  # cancelled by its own step: raised here
             result = RunResult("finished", variables=run.variables)
         except asyncio.CancelledError:
@@ -472,12 +472,13 @@ class Script:
         current_trace.reset(token)
         return result
 
-    def _must_yield(self, mark: _Mark, eager: EagerRun[RunResult] | None) -> bool:
+    def _must_go_on_in_a_task(self, deferred: int, eager: EagerRun[RunResult] | None) -> bool:
         """Whether a run stepped at once must go on in a task after a step: a write
-        of the step waits its turn (the run must outlast it), or what the step set off
-        cancelled the run (a restart), which then ends before its next step. Home
-        Assistant's runs wait at every call and block, so both hold there."""
-        return self.runtime.states.deferred_writes != mark.deferred or bool(
+        of the step waits its turn (more are waiting than the ``deferred`` before it;
+        the run must outlast it), or what the step set off cancelled the run (a
+        restart), which then ends before its next step. Home Assistant's runs wait at
+        every call and block, so both hold there."""
+        return self.runtime.states.deferred_writes != deferred or bool(
             eager and eager.cancel_requested
         )
 
@@ -540,15 +541,6 @@ class Script:
             _ENDED_BY_ITSELF.add(calling.task)
         calling.cancel()
         return True
-
-
-class _Mark(NamedTuple):
-    """Taken before a step: the writes waiting so far, and the task running the step
-    with the cancellations asked of it so far."""
-
-    deferred: int
-    task: asyncio.Task[Any] | None
-    cancels: int
 
 
 async def end_calling_run() -> None:
