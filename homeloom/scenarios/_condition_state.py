@@ -226,7 +226,7 @@ class _NumericState(_Condition):
                     high = _limit_of(self.runtime, high)
                     if high is None:
                         return False
-                if high is not None and not number < high:
+                if high is not None and number >= high:  # NaN passes, as in Home Assistant
                     noted["wanted_state_below"] = high
                     return False
                 low = self.above
@@ -234,7 +234,7 @@ class _NumericState(_Condition):
                     low = _limit_of(self.runtime, low)
                     if low is None:
                         return False
-                if low is not None and not number > low:
+                if low is not None and number <= low:
                     noted["wanted_state_above"] = low
                     return False
             except (ConditionError, TemplateError) as err:

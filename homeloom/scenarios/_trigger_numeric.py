@@ -186,13 +186,15 @@ class _NumericTrigger(_EntityTrigger):
             raise _CheckError(
                 f"entity {state.entity_id} state '{raw}' cannot be processed as a number"
             ) from None
+        # Rejected only at or past a limit, as Home Assistant compares: a NaN (a state
+        # 'nan', or a limit entity at 'nan') is in every range.
         if self.below is not None:
             below = self._limit(self.below, "below")
-            if below is None or not number < below:
+            if below is None or number >= below:
                 return False
         if self.above is not None:
             above = self._limit(self.above, "above")
-            if above is None or not number > above:
+            if above is None or number <= above:
                 return False
         return True
 
