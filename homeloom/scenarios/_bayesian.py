@@ -301,9 +301,11 @@ def _observed(observation: Observation, value: str | None, wanted: str | None) -
         number = float(value)
     except ValueError:
         return None
-    if observation.below is not None and not number < observation.below:
+    # Rejected only at or past a limit, as Home Assistant's numeric_state condition
+    # compares: a NaN state is in every range.
+    if observation.below is not None and number >= observation.below:
         return False
-    return not (observation.above is not None and not number > observation.above)
+    return not (observation.above is not None and number <= observation.above)
 
 
 def read_observation(item: Any, index: int, engine: TemplateEngine) -> Observation | None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from homeloom.orchestrator import Runtime
-from homeloom.scenarios._bayesian import updated
+from homeloom.scenarios._bayesian import Observation, _observed, updated
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._platform_groups import setup_platform_groups
 from homeloom.scenarios._yaml import load_yaml_text
@@ -159,3 +159,16 @@ def test_probabilities_that_divide_by_zero_write_nothing(runtime: Runtime) -> No
     item = BAYESIAN.replace("0.8", "1").replace("0.3", "1")  # off: 0 * p / (0 + 0)
     assert _setup(runtime, "binary_sensor", item) == []
     assert runtime.states.get("binary_sensor.bayesian_binary_sensor") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "observed"),
+    [("5", True), ("10", False), ("2", False), ("nan", True), ("unknown", None), ("x", None)],
+)
+def test_a_numeric_observation_reads_its_range_as_home_assistant(
+    value: str, observed: bool | None
+) -> None:
+    # Home Assistant's numeric_state condition rejects only a value at or past a limit:
+    # a NaN compares false both ways, so it is in the range.
+    observation = Observation("numeric_state", 0.9, 0.1, "sensor.x", above=2, below=10)
+    assert _observed(observation, value, None) is observed
