@@ -163,16 +163,18 @@ class Automation:
         if self.enabled:
             return
         self.enabled = True
+        # As Home Assistant: "on" is written before the triggers are attached (they do
+        # not see it), and their templates see that state as ``this``.
+        self._publish(context, at=at)
         spec = self.spec
         self._detach = attach_triggers(
             self.script.runtime,
             normalised_triggers(spec.triggers, path="triggers"),
             self,
             name=spec.name,
-            variables=self._trigger_variables() if spec.trigger_variables else None,
+            variables=self._trigger_variables,
             checkpoint=f"{DOMAIN}.{self.script.item_id}",
         )
-        self._publish(context, at=at)
 
     async def disable(self, *, stop_actions: bool = True) -> bool:
         """Detach the triggers and publish "off", after stopping the runs when asked.
@@ -187,11 +189,15 @@ class Automation:
             self._publish()
 
     def _trigger_variables(self) -> dict[str, Any]:
-        """The automation's ``trigger_variables`` rendered (asked only when it has some:
-        most automations have none, and no dict is made for them)."""
-        engine = get_template_engine(self.runtime)
-        rendered = engine.render_complex(dict(self.spec.trigger_variables), {})
-        return dict(rendered) if isinstance(rendered, Mapping) else {}
+        """What the triggers' templates see: ``this`` and the ``trigger_variables``
+        rendered with it (asked only when a trigger renders a template: most never do)."""
+        variables: dict[str, Any] = {"this": self.this()}
+        if self.spec.trigger_variables:
+            engine = get_template_engine(self.runtime)
+            rendered = engine.render_complex(dict(self.spec.trigger_variables), variables)
+            if isinstance(rendered, Mapping):
+                variables.update(rendered)
+        return variables
 
     # --- state -----------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from homeloom.orchestrator import Runtime, Unsubscribe
 
 from ._errors import fail
-from ._templates import TemplateError, get_template_engine
-from ._triggers import Fire, Validate
+from ._templates import TemplateEngine, TemplateError, get_template_engine
+from ._triggers import TRIGGER_VARIABLES, Fire, Validate
 
 __all__ = ["MQTT_DEVICE_TRIGGER", "MQTT_PLATFORMS"]
 
@@ -66,7 +66,8 @@ def _validate_mqtt(runtime: Runtime, config: Mapping[str, Any]) -> None:
     topic = config.get("topic")
     if not isinstance(topic, str) or not topic:
         raise fail(config, "topic", f"{path}.topic", "'topic' is required (a topic or a filter)")
-    problem = _topic_problem(topic)
+    # A templated topic is checked once rendered, at attaching.
+    problem = None if get_template_engine(runtime).is_template(topic) else _topic_problem(topic)
     if problem is not None:
         raise fail(config, "topic", f"{path}.topic", f"{topic!r}: {problem}")
     if str(config.get("qos", 0)) not in ("0", "1", "2"):
@@ -86,8 +87,21 @@ def _attach_mqtt(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Uns
         _LOGGER.error("%s: %s", config["_path"], _NOT_CONFIGURED)
         return lambda: None
     engine = get_template_engine(runtime)
-    topic = str(config["topic"])
-    wanted = config.get("payload")
+    # As Home Assistant: a templated topic or payload is rendered once, at attaching,
+    # with the automation's variables (``this``, ``trigger_variables``).
+    variables = config.get(TRIGGER_VARIABLES) or {}
+    try:
+        topic = _rendered(engine, config["topic"], variables)
+        wanted = config.get("payload")
+        if wanted is not None:
+            wanted = _rendered(engine, wanted, variables)
+    except TemplateError as err:
+        _LOGGER.error("%s: %s", config["_path"], err)
+        return lambda: None
+    problem = _topic_problem(topic)
+    if problem is not None:
+        _LOGGER.error("%s: topic %r: %s", config["_path"], topic, problem)
+        return lambda: None
     template = config.get("value_template")
 
     def on_message(message: _Message) -> None:
@@ -116,6 +130,13 @@ def _attach_mqtt(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Uns
         fire(data, None)
 
     return router.subscribe(topic, on_message, int(config.get("qos", 0)))
+
+
+def _rendered(engine: TemplateEngine, written: Any, variables: Mapping[str, Any]) -> str:
+    text = str(written)
+    if not engine.is_template(text):
+        return text
+    return str(engine.template(text).render(variables, parse_result=False))
 
 
 class _DeviceTriggers(Protocol):

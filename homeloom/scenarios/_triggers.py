@@ -236,23 +236,31 @@ def attach_triggers(
     callback: TriggerCallback,
     *,
     name: str,
-    variables: Mapping[str, Any] | None = None,
+    variables: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     checkpoint: str | None = None,
 ) -> Unsubscribe:
     """Attach every enabled trigger; returns one callable detaching them all.
 
-    With ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and
-    resume after a restart. A plain function: every platform attaches at once, and a
-    start that enables thousands of scenarios makes no coroutine for each.
+    ``variables``: what the triggers' own templates are rendered with (an automation's
+    ``this`` and ``trigger_variables``), or a function making them, called only when a
+    trigger templates one of the keys its platform renders (most never do). With
+    ``checkpoint`` (a scenario key), counting ``for:`` durations are saved and resume
+    after a restart. A plain function: every platform attaches at once, and a start
+    that enables thousands of scenarios makes no coroutine for each.
     """
     platforms = _all_platforms()
     detach: list[Unsubscribe] = []
+    make_variables = variables if callable(variables) else None
+    known = None if callable(variables) else variables
     for config in configs:
-        if config.get("enabled", True) is not True:  # written out: a template, false, "off"...
+        written_enabled = config.get("enabled", True) is not True  # a template, false, "off"...
+        if make_variables is not None and (written_enabled or _renders_variables(config)):
+            known, make_variables = make_variables(), None
+        if written_enabled:
             engine = get_template_engine(runtime)
             enabled = read_enabled(engine, config, config.get("_path", "triggers"))
             if type(enabled) is str:
-                enabled = engine.template(enabled).render(variables or {})
+                enabled = engine.template(enabled).render(known or {})
             if enabled is False or str(enabled).lower() == "false":
                 continue
         fire = (
@@ -264,8 +272,8 @@ def attach_triggers(
             key = f"{checkpoint}:{config['_index']}"
             if config.get("_checkpoint") != key:  # else stamped by the owner, kept as is
                 config = {**config, "_checkpoint": key}
-        if variables:  # the automation's trigger_variables, for what a platform renders
-            config = {**config, TRIGGER_VARIABLES: variables}
+        if known:  # for what the platform renders
+            config = {**config, TRIGGER_VARIABLES: known}
         detach.append(platforms[config["platform"]][0](runtime, config, fire))
     if len(detach) == 1:  # the usual single trigger: nothing to gather
         return detach[0]
@@ -275,6 +283,32 @@ def attach_triggers(
             undo()
 
     return detach_all
+
+
+# The keys each platform renders with the automation's variables, as Home Assistant
+# renders them with its ``trigger_info["variables"]``.
+_RENDERED_KEYS: dict[str, tuple[str, ...]] = {
+    "template": ("value_template", "for"),
+    "state": ("for",),
+    "numeric_state": ("value_template", "for"),
+    "event": ("event_type", "event_data", "context"),
+    "mqtt": ("topic", "payload"),
+}
+
+
+def _renders_variables(config: Mapping[str, Any]) -> bool:
+    keys = _RENDERED_KEYS.get(config["platform"])
+    return keys is not None and any(_mentions_template(config.get(key)) for key in keys)
+
+
+def _mentions_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{" in value
+    if isinstance(value, Mapping):
+        return any(_mentions_template(item) for item in value.values())
+    if isinstance(value, _SEQUENCES):
+        return any(_mentions_template(item) for item in value)
+    return False
 
 
 class _Firer:

@@ -783,6 +783,16 @@ automation:
     actions:
       - action: mqtt.publish
         data: {{topic: seen, payload: "{{{{ trigger.topic }}}}"}}
+  - id: garage_remote
+    alias: Garage remote
+    trigger_variables: {{room: garage}}
+    triggers:
+      - trigger: mqtt
+        topic: "remote/{{{{ room }}}}/action"
+        payload: "{{{{ this.attributes.id }}}}"
+    actions:
+      - action: mqtt.publish
+        data: {{topic: seen, payload: "remote {{{{ trigger.topic }}}}"}}
 """
 
 
@@ -806,11 +816,15 @@ async def test_the_mqtt_trigger_and_mqtt_publish_in_a_scenario(
     await probe.publish("doorbell/front/event", {"action": "released", "count": 1})
     await probe.publish("doorbell/front/event", {"action": "pressed", "count": 2})
     await probe.publish("doorbell/front/extra/event", {"action": "pressed", "count": 3})
+    # The topic and payload templates are rendered at attaching, with this and the
+    # trigger_variables.
+    await probe.publish("remote/garage/action", "other")
+    await probe.publish("remote/garage/action", "garage_remote")
     await probe.publish("sensors/garden/rain", "1")
-    await eventually(lambda: probe.on("seen"))
+    await eventually(lambda: len(probe.on("seen")) == 2)
     await eventually(lambda: probe.on("chime/front"))
     assert probe.on("chime/front") == ["2"]  # '+' matches one level only; 'released' ignored
-    assert probe.on("seen") == ["sensors/garden/rain"]
+    assert probe.on("seen") == ["remote remote/garage/action", "sensors/garden/rain"]
     await probe.subscribe("chime/front")  # subscribing again replays what the broker retained
     await eventually(lambda: ("chime/front", "2", True) in probe.messages)
     await house.stop()
