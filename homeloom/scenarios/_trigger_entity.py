@@ -12,14 +12,8 @@ from homeloom.orchestrator import Context, Runtime, Unsubscribe
 from ._durations import DurationError, parse_positive_duration
 from ._errors import fail
 from ._templates import TemplateError, get_template_engine
-from ._triggers import (
-    NO_WAIT,
-    TRIGGER_VARIABLES,
-    Fire,
-    ForWait,
-    rendered_duration,
-    written_duration,
-)
+from ._trigger_waits import NO_WAIT, ForWait, rendered_duration, written_duration
+from ._triggers import TRIGGER_VARIABLES, Fire
 
 _LOGGER = logging.getLogger(__name__)
 _NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})

@@ -11,7 +11,8 @@ from homeloom.orchestrator import Event, Runtime, State, Unsubscribe, valid_enti
 from ._errors import fail
 from ._templates import TemplateError, get_template_engine
 from ._trigger_entity import _check_for, _EntityTrigger
-from ._triggers import Fire, ForWait, entity_ids_of
+from ._trigger_waits import ForWait
+from ._triggers import Fire, entity_ids_of
 
 _LOGGER = logging.getLogger(__name__)
 

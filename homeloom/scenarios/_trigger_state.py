@@ -14,7 +14,8 @@ from homeloom.orchestrator import Context, Event, Runtime, State, Unsubscribe
 from ._errors import fail
 from ._trigger_entity import _check_for, _EntityTrigger
 from ._trigger_numeric import _attach_numeric, _validate_numeric
-from ._triggers import Attach, Fire, ForWait, Validate, as_list, entity_ids_of, shared
+from ._trigger_waits import ForWait
+from ._triggers import Attach, Fire, Validate, as_list, entity_ids_of, shared
 
 __all__ = ["STATE_PLATFORMS"]
 

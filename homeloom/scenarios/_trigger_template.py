@@ -12,7 +12,8 @@ from homeloom.orchestrator import Event, Runtime, Unsubscribe
 from ._durations import DurationError
 from ._errors import fail
 from ._templates import TemplateError, as_boolean, get_template_engine
-from ._triggers import NO_WAIT, TRIGGER_VARIABLES, Fire, rendered_duration, written_duration
+from ._trigger_waits import NO_WAIT, rendered_duration, written_duration
+from ._triggers import TRIGGER_VARIABLES, Fire
 
 __all__ = ["_attach_template", "_validate_template"]
 
