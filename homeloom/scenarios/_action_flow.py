@@ -21,7 +21,7 @@ from ._actions import (
     render,
     sequence_of,
 )
-from ._conditions import ConditionCheck, compile_condition, compile_conditions
+from ._conditions import ConditionCheck, compile_condition, compile_conditions, holds_or_fails
 from ._errors import fail
 from ._templates import TemplateError
 from ._trace import trace_path, trace_set_result
@@ -243,7 +243,8 @@ class _Repeat(ActionStep):
             if form == "while" and not check(variables):
                 break
             await sequence(run.nested())
-            if form == "until" and check(variables):
+            # As Home Assistant: an until that cannot be evaluated ends the loop too.
+            if form == "until" and holds_or_fails(check, variables) is not False:
                 break
             await asyncio.sleep(0)  # a tight loop must not starve the house
 

@@ -7,6 +7,7 @@ condition false and is recorded in the trace and the log, as Home Assistant does
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from ._condition_time import _sun, _time
 from ._condition_zone import _zone
 from ._errors import fail
 from ._templates import TemplateEngine, TemplateError, get_template_engine, renders_true
+from ._trace import current_trace
 from ._triggers import as_list, read_enabled
 
 __all__ = [
@@ -26,7 +28,10 @@ __all__ = [
     "ConditionError",
     "compile_condition",
     "compile_conditions",
+    "holds_or_fails",
 ]
+
+_LOGGER = logging.getLogger(__name__)
 
 CONDITION_TYPES = (
     "and",
@@ -73,6 +78,31 @@ class _AllOf:
 
     def __call__(self, variables: Mapping[str, Any]) -> bool:
         return all(check(variables) for check in self.checks)
+
+
+def holds_or_fails(check: ConditionCheck, variables: Mapping[str, Any]) -> bool | None:
+    """Whether compiled conditions hold, or None when one cannot be evaluated.
+
+    As Home Assistant 2024.3 weighs a list of conditions where an error differs
+    from false (a ``repeat``'s ``until``): they are checked in order, the first
+    false one makes it False, an error met before any false one makes it None
+    (logged), and the rest are not checked.
+    """
+    members = check.checks if isinstance(check, _AllOf) else (check,)
+    for member in members:
+        if not isinstance(member, _Condition):  # a disabled one: always true
+            if not member(variables):
+                return False
+            continue
+        try:
+            if not member(variables, True):
+                return False
+        except ConditionError as err:
+            trace = current_trace.get()
+            whose = f"{trace.domain} {trace.item_id}: " if trace is not None else ""
+            _LOGGER.warning("%scondition %s: %s", whose, member.path, err)
+            return None
+    return True
 
 
 def _always_true(variables: Mapping[str, Any]) -> bool:

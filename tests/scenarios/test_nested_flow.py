@@ -193,3 +193,36 @@ async def test_continue_on_error_does_not_go_past_an_unknown_service(tmp_path: P
     )
     assert messages == []
     assert trace.script_execution == "error"
+
+
+async def test_an_until_that_cannot_be_evaluated_ends_the_repeat(tmp_path: Path) -> None:
+    trace, messages = await _run(
+        tmp_path,
+        """\
+- repeat:
+    until: "{{ repeat.index >= 3 or states('sensor.none') | int > 0 }}"
+    sequence: [{action: notify.notify, data: {message: "turn {{ repeat.index }}"}}]
+- {action: notify.notify, data: {message: after}}""",
+    )
+    assert messages == ["turn 1", "after"]
+    assert trace.script_execution == "finished"
+    until = trace.steps["action/0/repeat/until/0"][0]
+    assert until.result is not None and "int got invalid input" in until.result["error"]
+
+
+async def test_an_until_false_before_an_error_repeats_and_only_an_error_first_ends_it(
+    tmp_path: Path,
+) -> None:
+    # As Home Assistant: the conditions are checked in order, up to the first false.
+    trace, messages = await _run(
+        tmp_path,
+        """\
+- repeat:
+    until:
+      - "{{ repeat.index >= 2 }}"
+      - "{{ states('sensor.none') | int > 0 }}"
+    sequence: [{action: notify.notify, data: {message: "turn {{ repeat.index }}"}}]
+- {action: notify.notify, data: {message: after}}""",
+    )
+    assert messages == ["turn 1", "turn 2", "after"]
+    assert trace.script_execution == "finished"
