@@ -142,11 +142,16 @@ class Timer(HelperEntity):
         self._cancel = None
         self._finish(Context(origin="system", source=self.entity_id))
 
-    def _finish(self, context: Context) -> None:
-        """Back to idle with the configured duration; ``timer.finished`` says when it ended."""
+    def _finish(self, context: Context, *, changed: bool = False) -> None:
+        """Back to idle with the configured duration; ``timer.finished`` says when it ended.
+
+        ``changed``: ended by a ``timer.change``, whose ``timer.changed`` comes first.
+        """
         end = self.finishes_at
         self._disarm()
         self._idle(context)
+        if changed:
+            self._event("changed", context)
         finished_at = end.astimezone(UTC).isoformat() if end is not None else None
         self._event("finished", context, finished_at=finished_at)
 
@@ -212,5 +217,11 @@ class Timer(HelperEntity):
         self.finishes_at += delta
         self.remaining = self.finishes_at - now
         self._write("active", context)
+        if self.finishes_at <= now:
+            # The change took more than was left since the last start or change (the limit
+            # counts from then): Home Assistant arms an end already past, which comes
+            # before any run started by the change reads the timer, so those see it idle.
+            self._finish(context, changed=True)
+            return
         self._arm()
         self._event("changed", context)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,32 @@ async def test_a_reloaded_timer_keeps_running_and_an_idle_one_takes_the_new_dura
     house.write("timer:\n")
     await house.call("timer", "reload")
     assert not house.has("timer.tea") and not house.has("timer.eggs")
+
+
+async def test_a_change_taking_more_than_is_left_finishes_the_timer_at_once(
+    house: _House,
+) -> None:
+    # As in Home Assistant, the limit counts from the last start (ten minutes), so five
+    # minutes off with three left is allowed: the end is already past, and whoever hears
+    # timer.changed, then timer.finished, finds the timer idle.
+    await house.setup("timer:\n  eggs: {duration: 600}\n")
+    runtime = house.house.runtime
+    heard: list[tuple[str, str, str | None]] = []
+
+    def hear(event: Any) -> None:
+        state = house.state("timer.eggs").state
+        heard.append((event.event_type, state, event.data.get("finished_at")))
+
+    runtime.bus.listen("timer.changed", hear)
+    runtime.bus.listen("timer.finished", hear)
+    await house.call("timer", "start", entity_id="timer.eggs")
+    started = runtime.now()
+    await runtime.advance(420)
+    await house.call("timer", "change", entity_id="timer.eggs", duration=-300)
+    end = (started + timedelta(seconds=300)).astimezone(UTC).isoformat()
+    assert heard == [("timer.changed", "idle", None), ("timer.finished", "idle", end)]
+    eggs = house.state("timer.eggs")
+    assert (eggs.state, eggs.attributes["duration"]) == ("idle", "0:10:00")
 
 
 async def test_reloaded_datetimes_texts_and_buttons_keep_their_values(house: _House) -> None:
