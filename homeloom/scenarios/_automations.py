@@ -1,11 +1,11 @@
 """All the house's automations: loading, enabling, traces (their services are in
-``_automation_services``)."""
+``_automation_services``, what a reload keeps running in ``_automation_reload``)."""
 
 from __future__ import annotations
 
 import logging
 from collections import ChainMap
-from collections.abc import Collection, Container, Iterable, Iterator, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,14 +19,20 @@ from ._automation_broken import _Broken, _DuplicateId, _has_entity, _Unreadable
 from ._automation_config import (
     DEFAULT_OPTIONS,
     DOMAIN,
-    _from_blueprint,
     parse_automation,
     scenario_label,
 )
 from ._automation_references import _find_unknown
+from ._automation_reload import (
+    Written,
+    automation_items,
+    unchanged_automations,
+    written_hash,
+    written_item,
+)
 from ._automation_services import register_automation_services
 from ._checkpoints import Checkpoints, Resume, get_checkpoints
-from ._config_dir import blocks_for, load_config_dir
+from ._config_dir import load_config_dir
 from ._ha_restore import restored_state
 from ._registered_ids import with_registry_names
 from ._trace import Trace, trace_warning
@@ -57,49 +63,12 @@ class ScenarioReport:
     warnings: list[ConfigIssue] = field(default_factory=list)
 
 
-# How an automation was configured: a hash of its name and of its configuration as
-# written (a blueprint's as filled in), kept rather than the configuration, which a
-# long-running house lets go. As Home Assistant, a reload keeps running the automations
-# whose name and configuration are unchanged. A hash of the text ``repr`` gives: the
-# reload it is compared at happens in the same process, and ``repr`` costs a third of
-# a sorted JSON text (an automation whose keys were only reordered is replaced, where
-# Home Assistant keeps it: no run is lost that an edit would not lose).
-_Written = int
-
-
-def _written_item(item: Any, config_dir: Path | None) -> Any:
-    """``item`` as its automation is read: a blueprint's filled in (raises if it
-    cannot be)."""
-    if isinstance(item, Mapping) and "use_blueprint" in item:
-        return _from_blueprint(item, config_dir)
-    return item
-
-
-def _written(written: Mapping[str, Any], number: int) -> _Written:
-    """How the automation of ``written``, ``number``-th of the configuration, was
-    written (see ``_Written``)."""
-    alias = written.get("alias")
-    name = str(alias) if alias not in (None, "") else f"{DOMAIN} {number}"
-    return hash((name, repr(written)))
-
-
 def _restore_last_triggered(automation: Automation, previous: State) -> None:
     """As Home Assistant: the last run's time survives a restart, whatever the
     automation starts as (the saved value was checked when read)."""
     last = previous.attributes.get("last_triggered")
     if last is not None and automation.last_triggered is None:
         automation.last_triggered = datetime.fromisoformat(str(last))
-
-
-def _automation_items(config: Any) -> Iterator[tuple[int, Any, list[Any], int]]:
-    """Each automation of ``config``: its index, the item, the list that holds it and
-    its place there."""
-    index = 0
-    for _, block in blocks_for(config, DOMAIN):
-        items = block if isinstance(block, list) else [block] if block is not None else []
-        for place, item in enumerate(items):
-            yield index, item, items, place
-            index += 1
 
 
 class AutomationManager:
@@ -114,7 +83,7 @@ class AutomationManager:
         self.broken: dict[str, _Broken] = {}
         # How each automation of the configuration (not an assemblage's) was written,
         # by entity id: a reload keeps those that are written the same.
-        self._written: dict[str, _Written] = {}
+        self._written: dict[str, Written] = {}
         # Whether each automation a reload removed was on, by entity id: as Home
         # Assistant restores a removed entity's state, one made again with the same
         # entity id (an edited automation) starts as it was.
@@ -167,7 +136,7 @@ class AutomationManager:
         self._unknown = unknown
         found: list[tuple[Any, str, str]] = []  # worked in by _find_unknown, left empty
         number = 0  # as Home Assistant numbers them: each but those with no entity at all
-        for index, item, items, place in _automation_items(config):
+        for index, item, items, place in automation_items(config):
             if index in kept:
                 number += 1
                 continue
@@ -226,7 +195,7 @@ class AutomationManager:
                 has_entity = _has_entity(item)
             if isinstance(item, Mapping) and not has_entity:
                 raise _Unreadable(item)
-            written = _written_item(item, self.config_dir)
+            written = written_item(item, self.config_dir)
             spec = parse_automation(written, config_dir=self.config_dir)
             if spec.id is not None and spec.id in ids:
                 raise _DuplicateId(item, spec.id)
@@ -259,7 +228,7 @@ class AutomationManager:
             ids.add(spec.id)
         self.automations[entity_id] = automation
         if extra is None:
-            self._written[entity_id] = _written(written, number)
+            self._written[entity_id] = written_hash(written, number)
         automation.stored_trace_dicts = _NO_STORED_TRACES
         self._restore_traces(automation)
         report.loaded += 1
@@ -414,7 +383,9 @@ class AutomationManager:
         if self.config_dir is None:
             raise RuntimeError("automations were not loaded from a configuration directory")
         loaded = load_config_dir(self.config_dir)
-        keep, kept = self._unchanged(loaded.value)
+        keep, kept = unchanged_automations(
+            loaded.value, self._written, self.automations, self.config_dir
+        )
         self._removed_on = {
             entity_id: self.automations[entity_id].enabled
             for entity_id in self._written
@@ -433,48 +404,6 @@ class AutomationManager:
             self.drop_positions(loaded.value)
         self.runtime.bus.fire(EVENT_AUTOMATION_RELOADED, {}, context)
         return report
-
-    def _unchanged(self, config: Any) -> tuple[set[str], set[int]]:
-        """The automations that ``config`` writes as they run: their entity ids, and
-        the places of their items in ``config``.
-
-        Matched as Home Assistant does: one with an id to the item with that id (the
-        first: the others are refused), one without to the first unmatched item without
-        an id; each matches if its name (its alias, else ``automation <place>``) and
-        its configuration as written are the same.
-        """
-        with_id: dict[str, tuple[int, _Written]] = {}
-        without_id: list[tuple[int, _Written]] = []
-        number = 0
-        for index, item, _, _ in _automation_items(config):
-            if not _has_entity(item):
-                continue
-            number += 1
-            try:
-                written = _written(_written_item(item, self.config_dir), number - 1)
-            except Exception:  # a blueprint that cannot be filled in: loaded, as broken
-                continue
-            automation_id = item.get("id")
-            if automation_id:
-                with_id.setdefault(automation_id, (index, written))
-            else:
-                without_id.append((index, written))
-        keep: set[str] = set()
-        kept: set[int] = set()
-        for entity_id, was in self._written.items():
-            automation_id = self.automations[entity_id].spec.id
-            if automation_id:
-                index, now = with_id.pop(automation_id, (-1, None))
-                if now == was:
-                    keep.add(entity_id)
-                    kept.add(index)
-                continue
-            for index, now in without_id:
-                if index not in kept and now == was:
-                    keep.add(entity_id)
-                    kept.add(index)
-                    break
-        return keep, kept
 
     def unknown_entities(self) -> list[ConfigIssue]:
         """Warnings for entity ids the scenarios name that the house does not know

@@ -12,7 +12,6 @@ import asyncio
 import contextvars
 import functools
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,26 +30,13 @@ from homeloom.orchestrator import (
 from ._actions import ActionStep, Run, ServiceGate, StopRun, compile_steps
 from ._checkpoints import Resume, get_checkpoints
 from ._script_records import _NO_VALUES, RunResult, _Options, _Scope, _shared_options
+from ._script_stops import end_calling_run, ended_by_itself, mark_ended_by_itself, stop_runs
 from ._templates import get_template_engine
 from ._trace import Trace, current_trace
 
 __all__ = ["RunResult", "Script", "end_calling_run"]
 
 _LOGGER = logging.getLogger(__name__)
-# Runs a call of their own stopped (turning their script or automation off): kept
-# until they are gone, for the callers waiting for them.
-_ENDED_BY_ITSELF: weakref.WeakSet[asyncio.Future[Any]] = weakref.WeakSet()
-
-_LEVELS = {
-    "silent": None,
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
-    "critical": logging.CRITICAL,
-    "fatal": logging.CRITICAL,
-}
 
 
 class Script:
@@ -123,24 +109,12 @@ class Script:
         return self._options.domain
 
     @property
-    def prefix(self) -> str:
-        return self._options.prefix
-
-    @property
     def mode_scope(self) -> str | None:
         return self._options.mode_scope
 
     @property
     def max_runs(self) -> int:
         return self._options.max_runs
-
-    @property
-    def max_exceeded(self) -> str:
-        return self._options.max_exceeded
-
-    @property
-    def fields(self) -> Mapping[str, Any]:
-        return self._options.fields
 
     @property
     def variables(self) -> Mapping[str, Any]:
@@ -184,7 +158,7 @@ class Script:
         Nothing to do here; a script entity's script publishes it."""
 
     def _log_exceeded(self, message: str) -> None:
-        level = _LEVELS.get(self._options.max_exceeded.lower(), logging.WARNING)
+        level = self._options.exceeded_level
         if level is not None:
             _LOGGER.log(level, "%s: %s", self.name, message)
 
@@ -364,12 +338,12 @@ class Script:
             if not task.cancelled():
                 task.cancel()  # the caller was stopped: so is the run it waits for (as HA)
                 raise
-            if task in _ENDED_BY_ITSELF:
+            if ended_by_itself(task):
                 # It turned itself off: Home Assistant's cancelled call leaves the run
                 # as a cancellation, which ends every run waiting for it as well.
                 caller = asyncio.current_task()
                 if caller is not None:
-                    _ENDED_BY_ITSELF.add(caller)
+                    mark_ended_by_itself(caller)
                 raise
             return RunResult("cancelled")
 
@@ -505,46 +479,11 @@ class Script:
                 variables[key] = engine.render_complex(value, variables)
 
     async def stop(self, scope_key: str | None = None) -> bool:
-        """Cancel runs, all of them or those of one scope, and wait for them to end.
-
-        The run making this call (one turning its own script or automation off) is
-        cancelled too, but not waited for: it cannot end before this returns. It
-        ends at its next wait, :func:`end_calling_run` for a caller that must not go
-        on; True when it was one of the runs stopped.
-        """
+        """Cancel runs, all of them or those of one scope, and wait for them to end
+        (see :func:`stop_runs`); True when the run making this call was one of them."""
         if self._scopes is None:
             return False
         scopes = (
             [self._scopes[scope_key]] if scope_key in self._scopes else list(self._scopes.values())
         )
-        current = asyncio.current_task()
-        calling: asyncio.Future[RunResult] | None = None
-        others: list[asyncio.Future[RunResult]] = []
-        for scope in scopes:
-            for task in scope.tasks:
-                if current is not None and (
-                    task is current or (isinstance(task, EagerRun) and task.task is current)
-                ):
-                    calling = task
-                else:
-                    others.append(task)
-        for task in others:
-            task.cancel()
-        if others:
-            # asyncio.wait, not gather: should this wait be cancelled (the caller is a
-            # run stopped by one of these), the cancellation goes no further.
-            await asyncio.wait(others)
-        if calling is None:
-            return False
-        _ENDED_BY_ITSELF.add(calling)
-        if isinstance(calling, EagerRun) and calling.task is not None:
-            _ENDED_BY_ITSELF.add(calling.task)
-        calling.cancel()
-        return True
-
-
-async def end_calling_run() -> None:
-    """End the run making this call, which :meth:`Script.stop` cancelled (it returned
-    True): the cancellation is raised here, so none of the run's steps after the call
-    is done."""
-    await asyncio.sleep(0)
+        return await stop_runs(scopes)

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 __all__ = ["_NO_VALUES", "RunResult", "_Options", "_Scope", "_shared_options"]
+
+_LEVELS = {
+    "silent": None,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
 
 
 @dataclass(slots=True)
@@ -47,6 +59,11 @@ class _Options:
     max_exceeded: str
     fields: Mapping[str, Any]
     variables: Mapping[str, Any]
+
+    @property
+    def exceeded_level(self) -> int | None:
+        """The log level ``max_exceeded`` names (None: silent); a warning by default."""
+        return _LEVELS.get(self.max_exceeded.lower(), logging.WARNING)
 
 
 @functools.lru_cache(maxsize=64)
