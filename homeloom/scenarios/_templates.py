@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from homeloom.orchestrator.template_limits import check_printable
 
 from ._template_functions import install_functions
 from ._template_library import LIBRARY_DIR, TemplateLibrary
+from ._template_repr import printed_text
 from ._template_states import RenderInfo, render_info
 
 if TYPE_CHECKING:  # jinja2 itself is imported by the first template compiled
@@ -105,27 +107,44 @@ def parse_result(text: str) -> Any:
 _CONTAINERS = frozenset({list, tuple, dict})
 
 
-def _printable(value: Any) -> Any:
+def _printable(value: Any, tz: tzinfo) -> Any:
     """What ``{{ value }}`` prints: a list, tuple or mapping holding a state's attributes
     shows them as a mapping, as Home Assistant's (a read-only dict) print, rather than
-    as ``mappingproxy({...})``, so the text reads back as the value."""
+    as ``mappingproxy({...})``, so the text reads back as the value; a state or an
+    event, alone or inside one, as Home Assistant writes it (``<state ...>``)."""
     kind = type(value)
     if kind in _CONTAINERS:
         check_printable(value)  # a list holding another many times prints huge
-        return _without_proxies(value)
+        return _without_proxies(value, tz)
     if kind is not str and kind not in _ATOMS:
+        text = printed_text(value, tz)
+        if text is not None:
+            return text
         check_printable(value)  # a namespace, a set: written with their values
     return value
 
 
-def _without_proxies(value: Any) -> Any:
+class _Printed(str):
+    """A state or an event inside a printed list or mapping: written unquoted."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _without_proxies(value: Any, tz: tzinfo) -> Any:
     kind = type(value)
     if kind is dict or kind is MappingProxyType:
-        return {key: _without_proxies(item) for key, item in value.items()}
+        return {key: _without_proxies(item, tz) for key, item in value.items()}
     if kind is list:
-        return [_without_proxies(item) for item in value]
+        return [_without_proxies(item, tz) for item in value]
     if kind is tuple:
-        return tuple(_without_proxies(item) for item in value)
+        return tuple(_without_proxies(item, tz) for item in value)
+    if kind is not str and kind not in _ATOMS:
+        text = printed_text(value, tz)
+        if text is not None:
+            return _Printed(text)
     return value
 
 
@@ -271,11 +290,19 @@ class TemplateEngine:
         if self._env is None:
             import jinja2
 
+            runtime = self.runtime
+
+            def finalize(value: Any) -> Any:
+                kind = type(value)  # texts and numbers, nearly all, printed as they are
+                if kind is str or kind in _ATOMS:
+                    return value
+                return _printable(value, runtime.settings.tz)
+
             env = template_sandbox_class()(
                 undefined=jinja2.Undefined,
                 autoescape=False,
                 loader=jinja2.FunctionLoader(self.library.source),
-                finalize=_printable,
+                finalize=finalize,
             )
             install_functions(env, self.runtime)
             self._env = env

@@ -20,6 +20,7 @@ from homeloom.orchestrator import (
 from ._condition_zone import in_zone
 from ._device_automations import device_trigger
 from ._errors import fail
+from ._template_repr import template_event
 from ._templates import get_template_engine
 from ._trigger_state import STATE_PLATFORMS
 from ._triggers import TRIGGER_VARIABLES, Attach, Fire, Validate, as_list, entity_ids_of
@@ -119,13 +120,7 @@ def _attach_event(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Un
             return
         event_type = _HOME_ASSISTANT_NAMES.get(event.event_type, event.event_type)
         data = {
-            "event": {
-                "event_type": event_type,
-                "data": dict(event.data),
-                "origin": "LOCAL",
-                "time_fired": event.time_fired,
-                "context": event.context.as_dict(),
-            },
+            "event": template_event(event, event_type),
             "description": f"event '{event_type}'",
         }
         fire(data, event.context)

@@ -15,6 +15,7 @@ from typing import Any
 from homeloom.orchestrator import Event, Runtime, Unsubscribe
 
 from ._errors import fail
+from ._template_repr import template_event
 from ._triggers import Attach, Fire, Validate, as_list
 
 __all__ = ["TAG_PLATFORMS"]
@@ -67,13 +68,7 @@ def _attach_tag(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsu
         ):
             return
         scanned = {
-            "event": {
-                "event_type": EVENT_TAG_SCANNED,
-                "data": dict(data),
-                "origin": "LOCAL",
-                "time_fired": event.time_fired,
-                "context": event.context.as_dict(),
-            },
+            "event": template_event(event, EVENT_TAG_SCANNED),
             "description": "Tag scanned",
         }
         fire(scanned, event.context)
