@@ -237,11 +237,35 @@ def regex_findall_index(
     return regex_findall(value, find, ignorecase)[index]
 
 
-def _from_json(value: Any, default: Any = NO_DEFAULT) -> Any:
+def from_json(value: Any, default: Any = NO_DEFAULT) -> Any:
+    """JSON read as orjson, Home Assistant's reader, reads it: NaN, Infinity and numbers
+    too big for a double are not JSON (Python's reader would take them); integers keep
+    their value within 64 bits and become doubles beyond. Text that is not JSON fails
+    the render, or gives ``default`` (a later release's argument, which 2024.3 lacks)."""
     try:
-        return json.loads(value)
+        return json.loads(
+            value, parse_float=_json_double, parse_int=_json_integer, parse_constant=_no_constant
+        )
     except (ValueError, TypeError):
-        return fail("from_json", value) if default is NO_DEFAULT else default
+        if default is NO_DEFAULT:
+            raise
+        return default
+
+
+def _json_double(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"number is infinity when parsed as double: {text[:40]}")
+    return number
+
+
+def _json_integer(text: str) -> int | float:
+    number = int(text)
+    return number if -(2**63) <= number < 2**64 else _json_double(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"unexpected character: {name} is not JSON")
 
 
 def _attributes_as_dict(value: Any) -> dict[str, Any]:
@@ -290,9 +314,15 @@ def _ordinal(value: Any) -> str:
 
 
 def _log(value: Any, base: Any = math.e, default: Any = NO_DEFAULT) -> Any:
+    # As Home Assistant: a base that is no number is the one named; a base of 1 divides
+    # by zero, which fails the render whatever the default.
     try:
-        return math.log(float(value), float(base))
-    except (ValueError, TypeError, ZeroDivisionError):
+        base_number = float(base)
+    except (ValueError, TypeError):
+        return fail("log", base) if default is NO_DEFAULT else default
+    try:
+        return math.log(float(value), base_number)
+    except (ValueError, TypeError):
         return fail("log", value) if default is NO_DEFAULT else default
 
 
@@ -367,7 +397,7 @@ def install_functions(env: jinja2.Environment, runtime: Runtime) -> None:
         "integration_entities": house.integration_entities,
         "label_entities": house.label_entities,
         "iif": _iif,
-        "from_json": _from_json,
+        "from_json": from_json,
         "to_json": _to_json,
         "average": _average,
         "median": _median,

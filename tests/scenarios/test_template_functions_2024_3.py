@@ -145,3 +145,37 @@ def test_new_objects_expose_no_internals(source: str) -> None:
     except TemplateError:
         return
     assert result == ""
+
+
+def test_log_names_a_bad_base_first_and_a_base_of_one_fails_despite_a_default() -> None:
+    assert _render("{{ 100 | log(10) }}") == 2.0
+    assert _render("{{ 'x' | log(10, 'n/a') }} {{ 0 | log(default=-1) }}") == "n/a -1"
+    with pytest.raises(TemplateError, match="log got invalid input 'd'"):
+        _render("{{ 'x' | log('d') }}")
+    with pytest.raises(TemplateError, match="ZeroDivisionError: float division by zero"):
+        _render("{{ 8 | log(1, 0) }}")
+
+
+def test_from_json_takes_a_default_as_later_releases_do() -> None:
+    assert _render("{{ ('{\"a\": [1, 2]}' | from_json(default={})).a[1] }}") == 2
+    assert _render("{{ 'not json' | from_json(default='none here') }}") == "none here"
+    assert _render("{{ 'NaN' | from_json('no number') }}") == "no number"
+    with pytest.raises(TemplateError):
+        _render("{{ 'not json' | from_json }}")
+
+
+@pytest.mark.parametrize(
+    "text", ["NaN", "[Infinity]", "-Infinity", "1e400", "[1" + "0" * 400 + "]"]
+)
+def test_from_json_refuses_what_orjson_refuses(text: str) -> None:
+    with pytest.raises(TemplateError):
+        _render("{{ text | from_json }}".replace("text", repr(text)))
+
+
+def test_from_json_reads_integers_past_64_bits_as_doubles_as_orjson() -> None:
+    engine = get_template_engine(Runtime(clock=TestClock()))
+    read = engine.template("{{ text | from_json }}")
+    assert read.render({"text": "18446744073709551615"}) == 18446744073709551615
+    assert read.render({"text": "-9223372036854775808"}) == -9223372036854775808
+    assert read.render({"text": "[18446744073709551616]"}) == [1.8446744073709552e19]
+    assert read.render({"text": "[-9223372036854775809, 1e-400]"}) == [-9.223372036854776e18, 0.0]
