@@ -51,6 +51,7 @@ from homeloom.scenarios import (
     setup_scripts,
     setup_sun,
     setup_template_library,
+    unknown_core_keys,
 )
 from homeloom.scenarios._alerts import setup_alerts
 from homeloom.scenarios._config_dir import unsupported_keys
@@ -100,12 +101,14 @@ class CheckReport:
 def _settings(config: Any, report: CheckReport) -> HouseSettings:
     core, issues = parse_core_settings(config)
     report.errors.extend(issues)
+    report.warnings.extend(unknown_core_keys(config))
     defaults = HouseSettings()
     return HouseSettings(
         name=core.name,
         latitude=core.latitude if core.latitude is not None else defaults.latitude,
         longitude=core.longitude if core.longitude is not None else defaults.longitude,
         elevation=core.elevation,
+        radius=core.radius,
         time_zone=core.time_zone,
         unit_system=core.unit_system,
         extra=dict(core.extra),

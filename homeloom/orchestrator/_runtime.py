@@ -41,6 +41,7 @@ class HouseSettings:
     latitude: float = 52.3731
     longitude: float = 4.8922
     elevation: int = 0
+    radius: float = 100.0  # zone.home's, in metres
     time_zone: str = "UTC"
     unit_system: str = "metric"
     extra: dict[str, Any] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from ._config_dir import (
     load_config_dir,
     merge_packages,
     parse_core_settings,
+    unknown_core_keys,
 )
 from ._conversation import Conversation, compile_sentence, get_conversation
 from ._durations import DurationError, parse_duration
@@ -115,5 +116,6 @@ __all__ = [
     "setup_scripts",
     "setup_sun",
     "setup_template_library",
+    "unknown_core_keys",
     "validate_triggers",
 ]

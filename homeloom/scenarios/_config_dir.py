@@ -24,6 +24,7 @@ __all__ = [
     "merge_packages",
     "parse_core_settings",
     "reread_config_dir",
+    "unknown_core_keys",
     "unsupported_keys",
 ]
 
@@ -225,6 +226,7 @@ class CoreSettings(BaseModel):
     latitude: float | None = Field(None, ge=-90, le=90, description="Degrees north")
     longitude: float | None = Field(None, ge=-180, le=180, description="Degrees east")
     elevation: int = Field(0, description="Metres above sea level")
+    radius: int = Field(100, gt=0, description="zone.home's radius in metres")
     time_zone: str = Field("UTC", description="IANA time zone name")
     unit_system: Literal["metric", "us_customary"] = "metric"
     currency: str | None = Field(None, description="ISO 4217 code, e.g. EUR")
@@ -256,6 +258,44 @@ _CORE_FIELDS = frozenset(CoreSettings.model_fields) - {"extra"}
 # Keys of the core blocks that are not settings: handled elsewhere or not ours.
 _CUSTOMIZE_KEYS = frozenset({"customize", "customize_domain", "customize_glob"})
 _NOT_EXTRA = frozenset({"packages", *_CUSTOMIZE_KEYS})
+# Home Assistant's other core keys: about its web server, users and media, and its
+# last template dialect, none of which homeloom has; read and left alone.
+_HA_ONLY_CORE_KEYS = frozenset(
+    {
+        "allowlist_external_dirs",
+        "allowlist_external_urls",
+        "auth_mfa_modules",
+        "auth_providers",
+        "debug",
+        "external_url",
+        "internal_url",
+        "language",
+        "legacy_templates",
+        "media_dirs",
+        "temperature_unit",
+        "whitelist_external_dirs",
+    }
+)
+_KNOWN_CORE_KEYS = _CORE_FIELDS | _NOT_EXTRA | _HA_ONLY_CORE_KEYS
+
+
+def unknown_core_keys(config: Any) -> list[ConfigIssue]:
+    """A warning for each key of the ``homeassistant:`` block that Home Assistant does
+    not know either (a misspelt ``time_zone``, say): it is ignored, where Home Assistant
+    refuses the whole block. The ``homeloom:`` block's other keys are homeloom's own."""
+    block = config.get("homeassistant") if isinstance(config, dict) else None
+    if not isinstance(block, dict):
+        return []
+    valid = ", ".join(sorted(_KNOWN_CORE_KEYS))
+    return [
+        _issue(
+            f"unknown core setting {key!r}, ignored; valid: {valid}",
+            position_of(block, key),
+            ("homeassistant", key),
+        )
+        for key in block
+        if key not in _KNOWN_CORE_KEYS
+    ]
 
 
 def parse_core_settings(config: Any) -> tuple[CoreSettings, list[ConfigIssue]]:

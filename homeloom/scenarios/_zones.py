@@ -2,7 +2,7 @@
 
 Every house has ``zone.home`` (Home Assistant sets the zone integration up whatever
 the configuration says), made from the core settings (the house's name and
-coordinates, a 100 m radius), and one entity per ``zone:`` item (name, latitude,
+coordinates, its radius or 100 m), and one entity per ``zone:`` item (name, latitude,
 longitude, radius, passive, icon), named after it; an item named Home takes
 ``zone.home``'s place. A zone's state is how many persons are in it, listed (sorted)
 in its ``persons`` attribute: a person is in a zone when its state is the zone's
@@ -177,7 +177,7 @@ def setup_zones(runtime: Runtime, config: Mapping[str, Any]) -> list[ConfigIssue
             "name": house.name,
             "latitude": house.latitude,
             "longitude": house.longitude,
-            "radius": DEFAULT_RADIUS,
+            "radius": house.radius,
             "passive": False,
             "icon": "mdi:home",
         }

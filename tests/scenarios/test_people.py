@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from homeloom.house import House
 from homeloom.orchestrator import HouseSettings, Runtime, TestClock
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._zones import setup_zones
@@ -17,6 +20,32 @@ def test_every_house_has_zone_home_zone_key_or_not() -> None:
     assert setup_zones(runtime, {"person": []}) == []
     home = runtime.states.get("zone.home")
     assert home is not None and home.attributes["friendly_name"] == "Maison"
+
+
+async def test_zone_home_takes_the_core_radius_and_unknown_core_keys_are_warned(
+    tmp_path: Path,
+) -> None:
+    # radius: a later Home Assistant's core setting; radius_m: a slip, which Home
+    # Assistant refuses with the whole block, and homeloom ignores with a warning.
+    (tmp_path / "configuration.yaml").write_text(
+        "homeassistant:\n"
+        "  name: Maison\n"
+        "  latitude: 48.85\n"
+        "  longitude: 2.35\n"
+        "  radius: 250\n"
+        "  internal_url: http://homeloom.local:8123\n"
+        "  radius_m: 3\n"
+    )
+    house = House(tmp_path, clock=TestClock(), adapters=False, persist=False)
+    report = await house.setup()
+    assert report.errors == []
+    assert [(w.file, w.line, w.key) for w in report.warnings] == [
+        ("configuration.yaml", 7, "homeassistant.radius_m")
+    ]
+    assert "valid: " in report.warnings[0].message
+    assert "radius" in report.warnings[0].message.partition("valid: ")[2].split(", ")
+    home = house.runtime.states.get("zone.home")
+    assert home is not None and home.attributes["radius"] == 250
 
 
 def test_broken_items_are_reported_and_the_others_made() -> None:
