@@ -137,7 +137,6 @@ class _NumericTrigger(_EntityTrigger):
             "to_state": current,
             "above": _as_number(self.above),
             "below": _as_number(self.below),
-            "attribute": self.attribute,
             "for": deadline - started,
             "description": f"numeric state of {entity_id}",
         }
@@ -241,7 +240,6 @@ class _NumericTrigger(_EntityTrigger):
             "to_state": new,
             "above": _as_number(self.above),
             "below": _as_number(self.below),
-            "attribute": self.attribute,
             "for": None,
             "description": f"numeric state of {entity_id}",
         }

@@ -149,3 +149,40 @@ async def test_a_numeric_wait_holds_through_changes_in_range(tmp_path: Path) -> 
     await house.runtime.advance(100)
     assert sent == [(60, "co2 1100")]  # the state that started it
     await house.stop()
+
+
+ATTRIBUTE_CONFIG = """\
+homeloom:
+  time_zone: Europe/Paris
+automation:
+  - id: warm
+    triggers:
+      - {trigger: numeric_state, entity_id: climate.living, attribute: current_temperature,
+         above: 22, for: 60}
+      - {trigger: numeric_state, entity_id: sensor.t, below: 10}
+    actions:
+      - action: notify.notify
+        data: {message: "{{ trigger.idx }} {{ trigger.attribute is defined }}"}
+"""
+
+
+async def test_numeric_trigger_variables_name_no_attribute_even_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    # As Home Assistant's: only its value_template's trigger variable names the attribute.
+    house, sent = await notified_house(tmp_path, ATTRIBUTE_CONFIG, START)
+    states = house.runtime.states
+    states.set("sensor.t", "12")
+    states.set("sensor.t", "8")
+    states.set("climate.living", "heat", {"current_temperature": 20})
+    states.set("climate.living", "heat", {"current_temperature": 23})
+    await house.runtime.advance(30)
+    await house.stop()  # the wait due at 60 is saved
+
+    again, sent_again = await notified_house(
+        tmp_path, ATTRIBUTE_CONFIG, START, START + timedelta(seconds=45)
+    )
+    await again.runtime.advance(30)
+    assert sent == [(0, "1 False")]
+    assert sent_again == [(60, "0 False")]
+    await again.stop()
