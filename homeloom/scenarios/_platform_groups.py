@@ -30,6 +30,7 @@ from homeloom.orchestrator import (
     Runtime,
     ServiceValidationError,
     State,
+    normalize_light_command,
 )
 
 from ._cover_group import (
@@ -44,6 +45,7 @@ from ._cover_group import (
 from ._entity_hooks import Hooks, stop_entity
 from ._errors import issue_at
 from ._fan_group import FanCall, fan_attributes, fan_calls, fan_capabilities
+from ._group_sources import mark_group_entity
 from ._light_group import light_attributes, light_capabilities
 from ._platform_options import domain_items
 from ._registered_ids import registered_entity_id, with_registry_names
@@ -87,6 +89,19 @@ _LIGHT_FORWARDED = frozenset(
     }
 )
 
+# What Home Assistant's light service drops of a call when the light (here the group)
+# lacks the feature bit (effect, flash, transition) or the colour mode.
+_LIGHT_FEATURE_FIELDS = {"effect": 4, "flash": 8, "transition": 32}
+_LIGHT_MODE_FIELDS = {
+    "color_temp_kelvin": "color_temp",
+    "hs_color": "hs",
+    "rgb_color": "rgb",
+    "rgbw_color": "rgbw",
+    "rgbww_color": "rgbww",
+    "white": "white",
+    "xy_color": "xy",
+}
+
 
 @dataclass
 class _PlatformGroup:
@@ -103,6 +118,7 @@ class _PlatformGroup:
 
     def start(self) -> None:
         self.hooks.keep(self.runtime.states.track(self.members, self._member_changed))
+        self.hooks.keep(mark_group_entity(self.runtime, self.entity_id))
         # Internal: a call on the group waits for its members' calls, done here.
         services = self.runtime.services
         self.hooks.keep(services.set_provider(self.entity_id, self._command, internal=True))
@@ -261,11 +277,7 @@ def _forwarded(
         service = "turn_off" if state == "on" else "turn_on"
     if group.domain == "light":
         if service == "turn_on":
-            return (
-                service,
-                {k: v for k, v in _light_fields(data).items() if k in _LIGHT_FORWARDED},
-                members,
-            )
+            return service, _light_turn_on(group, data), members
         if service == "turn_off":
             return service, {k: v for k, v in data.items() if k == "transition"}, members
         return None
@@ -285,17 +297,28 @@ def _supporting(group: _PlatformGroup, needed: int) -> list[str]:
     return [s.entity_id for s in found if s is not None and features_of(s) & needed]
 
 
-def _light_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``turn_on`` data with the fields Home Assistant's light service converts before a
-    light sees them (``brightness_pct``, ``color_temp`` in mireds, ``kelvin``) converted."""
-    fields = dict(data)
-    if "brightness_pct" in fields:
-        fields["brightness"] = round(float(fields.pop("brightness_pct")) * 255 / 100)
-    if "kelvin" in fields:
-        fields["color_temp_kelvin"] = int(fields.pop("kelvin"))
-    if "color_temp" in fields:
-        fields["color_temp_kelvin"] = int(1_000_000 / float(fields.pop("color_temp")))
-    return fields
+def _light_turn_on(group: _PlatformGroup, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a light group passes on of a ``turn_on``: the data as Home Assistant's light
+    service hands it to the group (``brightness_pct``, a step from the group's brightness,
+    ``kelvin``, mireds and a colour name converted, a colour turned into one of the
+    group's colour modes, what its modes and features lack dropped), of the fields the
+    group forwards."""
+    current = group.runtime.states.get(group.entity_id)
+    shown = current.attributes if current is not None else {}
+    lit = current is not None and current.state == "on"
+    modes = set(shown.get("supported_color_modes") or ("onoff",))
+    kelvin_range = (
+        int(shown.get("min_color_temp_kelvin") or 2000),
+        int(shown.get("max_color_temp_kelvin") or 6500),
+    )
+    brightness = shown.get("brightness") if lit else None
+    fields = normalize_light_command(data, brightness, modes=modes, kelvin_range=kelvin_range)
+    features = int(shown.get("supported_features") or 0)
+    lacking = {key for key, bit in _LIGHT_FEATURE_FIELDS.items() if not features & bit}
+    lacking |= {key for key, mode in _LIGHT_MODE_FIELDS.items() if mode not in modes}
+    if not modes - {"onoff"}:
+        lacking.add("brightness")
+    return {k: v for k, v in fields.items() if k in _LIGHT_FORWARDED and k not in lacking}
 
 
 _Setup = Callable[[Runtime, Mapping[str, Any], str], list[ConfigIssue]]

@@ -33,6 +33,7 @@ from typing import Any
 from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, State
 
 from ._entity_hooks import Hooks, stop_entity
+from ._group_sources import mark_group_entity
 from ._platform_options import (
     OptionError,
     boolean_option,
@@ -187,6 +188,7 @@ class SensorGroup:
         elif self.unit:
             self._valid_units = frozenset({self.unit})
         self.hooks.keep(self.runtime.states.track(self.members, self._member_changed))
+        self.hooks.keep(mark_group_entity(self.runtime, self.entity_id))
         self._write(None)
 
     def stop(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeloom.orchestrator import Runtime, State, valid_entity_id
 
+from ._group_sources import is_group_entity
 from ._template_states import TemplateState, note_entity
 
 __all__ = ["HouseFunctions"]
@@ -41,8 +42,9 @@ class HouseFunctions:
         return state is not None and state.state not in ("unknown", "unavailable")
 
     def expand(self, *args: Any) -> list[TemplateState]:
-        """Groups replaced by their members and zones by their persons, as in Home Assistant;
-        sorted by entity id, as its documentation says (2024.3 itself left them unsorted)."""
+        """Groups (``group.*`` and platform groups) replaced by their members and zones
+        by their persons, as in Home Assistant; sorted by entity id, as its documentation
+        says (2024.3 itself left them unsorted)."""
         found: dict[str, TemplateState] = {}
         pending: list[Any] = list(args)
         while pending:
@@ -62,7 +64,7 @@ class HouseFunctions:
             else:
                 continue
             entity_id = state.entity_id
-            if entity_id.startswith("group."):
+            if is_group_entity(self.runtime, entity_id):
                 pending += state.attributes.get("entity_id") or ()
             elif entity_id.startswith("zone."):
                 pending += state.attributes.get("persons") or ()

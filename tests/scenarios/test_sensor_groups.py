@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from homeloom.orchestrator import Runtime
+from homeloom.scenarios import get_template_engine
 from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._platform_groups import setup_platform_groups
@@ -87,3 +88,21 @@ def test_bad_config_entries_are_errors_and_the_good_one_is_made(
         True,
         False,
     ]
+
+
+async def test_expand_replaces_platform_groups_by_their_members(runtime: Runtime) -> None:
+    # Home Assistant's expand() follows the entity_id of every entity of its group
+    # integration (platform and sensor groups), not that of other entities (a scene's).
+    config = {
+        "sensor": [{**GOOD, "name": "Total"}],
+        "light": [{"platform": "group", "name": "Downstairs", "entities": ["light.a"]}],
+    }
+    for member in ("sensor.a", "sensor.b", "light.a"):
+        runtime.states.set(member, "1" if member.startswith("sensor") else "on")
+    runtime.states.set("scene.evening", "scening", {"entity_id": ["light.b"]})
+    assert setup_platform_groups(runtime, config) == []
+    engine = get_template_engine(runtime)
+    source = "{{ expand(%s) | map(attribute='entity_id') | join(',') }}"
+    assert engine.template(source % "'sensor.total'").render({}) == "sensor.a,sensor.b"
+    assert engine.template(source % "states.light.downstairs").render({}) == "light.a"
+    assert engine.template(source % "'scene.evening'").render({}) == "scene.evening"
