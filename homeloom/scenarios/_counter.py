@@ -61,12 +61,12 @@ class Counter(HelperEntity):
 
     def restore(self) -> None:
         previous = self.previous()
-        value = self.config.initial
+        value = self.config.initial  # shown as written, as Home Assistant starts with it
         if self.config.restore and previous is not None:
             # Read as Home Assistant reads it (int()); a state it cannot read is passed over.
             with contextlib.suppress(ValueError):
-                value = int(previous.state)
-        self.write(str(self._clamp(value)))
+                value = self._clamp(int(previous.state))
+        self.write(str(value))
 
     def apply_reload(self, config: Any) -> None:
         """The count is kept, brought within the new minimum and maximum, as Home

@@ -23,6 +23,26 @@ class _DateTime(BaseModel):
     timestamp: float | None = None
 
 
+def _parse_time(text: str) -> time:
+    """A time as Home Assistant reads one: hours and minutes, then seconds if given, each
+    a whole number (``7:05``, ``07:05:30``)."""
+    parts = text.split(":")
+    try:
+        if len(parts) < 2:
+            raise ValueError
+        return time(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0)
+    except ValueError:
+        raise ValueError(f"invalid time: {text!r}") from None
+
+
+def _parse_date(text: str) -> date:
+    """A date as Home Assistant reads one: year-month-day (``2026-6-4`` too)."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise ValueError(f"invalid date: {text!r}") from None
+
+
 class DateTimeConfig(HelperConfig):
     has_date: bool = False
     has_time: bool = False
@@ -32,7 +52,18 @@ class DateTimeConfig(HelperConfig):
     def _something(self) -> DateTimeConfig:
         if not (self.has_date or self.has_time):
             raise ValueError("set has_date, has_time or both")
+        if self.initial:
+            self.parse(self.initial)  # refused as Home Assistant refuses it
         return self
+
+    def parse(self, text: str) -> datetime:
+        """A value written for this helper (its ``initial``, a saved state), read as Home
+        Assistant reads it for the parts the helper has (aware only if ``text`` is)."""
+        if self.has_date and self.has_time:
+            return datetime.fromisoformat(text)
+        if self.has_date:
+            return datetime.combine(_parse_date(text), time(0))
+        return datetime.combine(date(1970, 1, 1), _parse_time(text))
 
 
 class InputDateTime(HelperEntity):
@@ -80,9 +111,12 @@ class InputDateTime(HelperEntity):
         previous = self.previous()
         text = self.config.initial or (previous.state if previous is not None else None)
         try:
-            value = self._parse(text) if text else None
+            value = self.config.parse(text) if text else None
         except ValueError:
             value = None
+        if value is not None and value.tzinfo is not None:
+            # As Home Assistant: a value with an offset is shown in the house's time.
+            value = value.astimezone(self.runtime.settings.tz).replace(tzinfo=None)
         if value is None:
             value = (
                 datetime(1970, 1, 1)
@@ -113,8 +147,8 @@ class InputDateTime(HelperEntity):
             )
         current = self._parse(self.runtime.states.get(self.entity_id).state)  # type: ignore[union-attr]
         try:
-            day = date.fromisoformat(str(data["date"])) if data.get("date") else None
-            at = time.fromisoformat(str(data["time"])) if data.get("time") else None
+            day = _parse_date(str(data["date"])) if data.get("date") else None
+            at = _parse_time(str(data["time"])) if data.get("time") else None
             moment: datetime | None = None
             if data.get("timestamp"):
                 moment = datetime.fromtimestamp(

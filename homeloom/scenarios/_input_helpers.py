@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from homeloom.orchestrator import Context, ServiceValidationError
 
@@ -24,6 +24,25 @@ from ._select_services import MOVES, offset_option
 __all__ = ["HELPER_KINDS"]
 
 _LOGGER = logging.getLogger(__name__)
+# Home Assistant writes a float state with the precision of the machine's epsilon.
+_FLOAT_DIGITS = 15
+
+
+def _text_of(value: Any) -> Any:
+    """A number or a boolean where a text is expected is taken as its text, as Home
+    Assistant's ``cv.string`` takes it (``options: [30, 40]``, YAML's ``Off``)."""
+    return str(value) if isinstance(value, bool | int | float) else value
+
+
+def _listed(value: Any) -> Any:
+    """One value where a list is expected is a list of it, as ``cv.ensure_list`` does."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+_Text = Annotated[str, BeforeValidator(_text_of)]
+_OptionList = Annotated[list[_Text], BeforeValidator(_listed), Field(min_length=1)]
 
 
 class _Data(BaseModel):
@@ -35,24 +54,21 @@ class _ValueFloat(_Data):
 
 
 class _ValueText(_Data):
-    # A number (a template's native result) is taken as its text, as ``cv.string`` does.
-    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
-
-    value: str
+    # A number or boolean (a template's native result) is taken as its text.
+    value: _Text
 
 
 class _Option(_Data):
-    model_config = ConfigDict(extra="forbid", defer_build=True, coerce_numbers_to_str=True)
-
-    option: str
+    option: _Text
 
 
 class _Cycle(_Data):
-    cycle: bool = True
+    # A true boolean, as Home Assistant's schema asks: "off" or 0 is refused.
+    cycle: StrictBool = True
 
 
 class _Options(_Data):
-    options: list[str] = Field(min_length=1)
+    options: _OptionList
 
 
 # --- input_boolean ------------------------------------------------------------------------
@@ -110,7 +126,9 @@ class NumberConfig(HelperConfig):
 
 
 def _number_text(value: float) -> str:
-    return str(float(value))
+    """The state text of a value: 5.0, 20.5, and 0.3 for 0.1 + 0.2, as Home Assistant
+    writes a float state."""
+    return f"{float(value):.{_FLOAT_DIGITS}}"
 
 
 class InputNumber(HelperEntity):
@@ -178,15 +196,23 @@ class InputNumber(HelperEntity):
 
 
 class SelectConfig(HelperConfig):
-    options: list[str] = Field(min_length=1)
-    initial: str | None = None
+    options: _OptionList
+    initial: _Text | None = None
 
     @model_validator(mode="after")
     def _initial_is_an_option(self) -> SelectConfig:
+        """The initial option must be listed; a duplicated option is dropped with a
+        warning, as Home Assistant does with a YAML item's."""
         if self.initial is not None and self.initial not in self.options:
             raise ValueError(f"initial {self.initial!r} is not one of the options")
-        if len(set(self.options)) != len(self.options):
-            raise ValueError("options must be unique")
+        unique = list(dict.fromkeys(self.options))
+        if len(unique) != len(self.options):
+            _LOGGER.warning(
+                "input_select %r: duplicated options in %s removed",
+                self.name or "<unnamed>",
+                self.options,
+            )
+            self.options = unique
         return self
 
 
@@ -256,13 +282,19 @@ class InputSelect(HelperEntity):
 class TextConfig(HelperConfig):
     min: int = Field(0, ge=0)
     max: int = Field(100, ge=0, le=255)
-    initial: str | None = None
+    initial: _Text | None = None
     pattern: str | None = None
     mode: Literal["text", "password"] = "text"
     unit_of_measurement: str | None = None
 
     @model_validator(mode="after")
     def _valid(self) -> TextConfig:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not be above max ({self.max})")
+        if self.initial is not None and not self.min <= len(self.initial) <= self.max:
+            raise ValueError(
+                f"initial {self.initial!r} is not {self.min} to {self.max} characters long"
+            )
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)

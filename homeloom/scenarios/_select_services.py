@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from homeloom.orchestrator import Runtime, ServiceCall, ServiceValidationError
 
@@ -26,7 +26,8 @@ _CURRENT_OPTIONS = "select_current_options"
 class _Cycle(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cycle: bool = True
+    # A true boolean, as Home Assistant's schema asks: "off" or 0 is refused.
+    cycle: StrictBool = True
 
 
 def offset_option(options: Sequence[str], current: str | None, move: str, cycle: bool) -> str:
