@@ -144,6 +144,9 @@ class Conversation:
         )
         said: list[str] = []
         runs = {"started": 0, "finished": 0}
+        # Runs start at once, so one may end before the next matching scenario has
+        # started: "all ended" means something only once every match has started.
+        matching = True
         done = asyncio.get_running_loop().create_future()
 
         wake: Callable[[], None] = _nothing  # set while this waits for the answer
@@ -163,7 +166,7 @@ class Conversation:
         def on_finished(event: Event) -> None:
             if ours(event):
                 runs["finished"] += 1
-                if runs["finished"] >= runs["started"]:
+                if not matching and runs["finished"] >= runs["started"]:
                     answered()
 
         def on_response(event: Event) -> None:
@@ -179,6 +182,7 @@ class Conversation:
         ]
         try:
             matched = self._match(text, context)
+            matching = False
             if matched and runs["started"] > runs["finished"] and not said:
                 # Parked until answered (or given up on), and busy from that moment: a
                 # timeout block would keep this parked until it wakes, a turn later.

@@ -80,6 +80,36 @@ async def test_without_an_answer_the_scenario_is_awaited_then_done(tmp_path: Pat
     await house.stop()
 
 
+async def test_a_scenario_ending_at_once_does_not_cut_short_another_one_answering(
+    tmp_path: Path,
+) -> None:
+    # Two scenarios on one sentence: the first ends before the second has started
+    # (runs start at once); the answer is still the second one's, given after its delay.
+    (tmp_path / "configuration.yaml").write_text(
+        """\
+automation:
+  - id: quiet
+    triggers: [{trigger: conversation, command: "movie time"}]
+    actions: [{event: movie_lights}]
+  - id: answers
+    triggers: [{trigger: conversation, command: "[it is] movie time"}]
+    actions:
+      - delay: 1
+      - set_conversation_response: Enjoy the film
+""",
+        encoding="utf-8",
+    )
+    house = House(tmp_path, clock=TestClock(datetime(2026, 6, 1, tzinfo=UTC)), adapters=False)
+    assert (await house.setup()).errors == []
+    await house.start()
+    task = house.runtime.create_task(_say(house, "Movie time"))
+    await house.runtime.advance(0.5)
+    assert not task.done()
+    await house.runtime.advance(1)
+    assert _speech(await task) == "Enjoy the film"
+    await house.stop()
+
+
 def test_sentence_templates() -> None:
     pattern = compile_sentence("turn (on|off) [the] {area} light[s]")
     found = pattern.fullmatch("turn off the living room lights")
