@@ -4,6 +4,7 @@ level of a script are kept across a restart."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -15,8 +16,9 @@ from ._actions import ActionStep, Builder, Run, StopRun, boolean_option, render
 from ._checkpoints import get_checkpoints
 from ._durations import DurationError, parse_duration
 from ._errors import fail
-from ._templates import TemplateEngine, TemplateError, as_boolean, get_template_engine
+from ._templates import TemplateEngine, TemplateError, get_template_engine
 from ._trace import trace_set_result, trace_update_result
+from ._trigger_template import watch_template
 from ._trigger_unattached import left_out_reason
 from ._triggers import attach_triggers, validate_triggers
 
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from ._script import Script
 
 __all__ = ["WAIT_BUILDERS"]
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def _positive(value: Any) -> timedelta:
@@ -34,12 +38,13 @@ def _positive(value: Any) -> timedelta:
     return duration
 
 
-def _duration(engine: TemplateEngine, value: Any, run: Run) -> timedelta:
-    """A delay's or timeout's duration for this run; one that does not render to a
-    duration aborts the run, as in Home Assistant."""
+def _duration(engine: TemplateEngine, value: Any, run: Run, key: str) -> timedelta:
+    """A delay's or timeout's (``key``'s) duration for this run; one that does not
+    render to a duration is logged and aborts the run, as in Home Assistant."""
     try:
         return _positive(render(engine, value, run))
     except (DurationError, TemplateError) as err:
+        _LOGGER.error("%s: error rendering the %s: %s", run.script.name, key, err)
         raise StopRun("aborted", str(err)) from None
 
 
@@ -124,7 +129,7 @@ class _Delay(ActionStep):
 
     async def act(self, run: Run) -> None:
         runtime = self.runtime
-        duration = _duration(self.engine, self.delay, run)
+        duration = _duration(self.engine, self.delay, run, "delay")
         run.script.waits(self.alias, "delay", duration)
         trace_set_result(delay=duration.total_seconds(), done=False)
         with _kept_across_restarts(run, self.path, runtime.now() + duration, "delay"):
@@ -133,7 +138,8 @@ class _Delay(ActionStep):
 
 
 class _WaitTemplate(ActionStep):
-    """Waits until a template renders true, re-rendered as the entities it reads change."""
+    """Waits until a template renders true, re-rendered as what it reads changes (the
+    entities it named, those of the domains it read, the time)."""
 
     __slots__ = ("config", "continue_on_timeout", "template")
 
@@ -152,11 +158,15 @@ class _WaitTemplate(ActionStep):
 
     async def act(self, run: Run) -> None:
         runtime, template, config = self.runtime, self.template, self.config
-        timeout = _duration(self.engine, config["timeout"], run) if "timeout" in config else None
+        timeout = (
+            _duration(self.engine, config["timeout"], run, "timeout")
+            if "timeout" in config
+            else None
+        )
         start = runtime.now()
         # As in Home Assistant: true at once only if it renders "true"; once waiting,
-        # a change to anything a template trigger takes for true ends the wait.
-        text, info = template.render_with_info(run.variables, parse_result=False)
+        # it is watched as a template trigger is, and turning true ends the wait.
+        text = template.render(run.variables, parse_result=False)
         if str(text).strip().lower() == "true":
             run.variables["wait"] = {
                 "remaining": timeout.total_seconds() if timeout is not None else None,
@@ -165,35 +175,18 @@ class _WaitTemplate(ActionStep):
             trace_set_result(wait=run.variables["wait"])
             return
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        untrack: list[Any] = []
 
-        def check(_: Any = None) -> None:
-            result, new_info = template.render_with_info(run.variables)
-            if as_boolean(result) and not future.done():
+        def turned_true() -> None:
+            if not future.done():
                 future.set_result(True)
-            elif set(new_info.entities) != tracked[0]:
-                retrack(new_info.entities)
 
-        tracked: list[set[str]] = [set()]
-
-        def retrack(entities: set[str]) -> None:
-            for undo in untrack:
-                undo()
-            untrack.clear()
-            tracked[0] = set(entities)
-            if entities:
-                untrack.append(runtime.states.track(entities, check))
-
-        retrack(info.entities)
+        label = f"{run.script.name} {self.path}: wait template"
+        unwatch = watch_template(runtime, template.source, run.variables, turned_true, label)
         run.script.waits(config.get("alias"), "wait template")
-        if info.has_time:  # as Home Assistant: again at the start of each minute
-            next_minute = (start + timedelta(minutes=1)).replace(second=0, microsecond=0)
-            untrack.append(runtime.scheduler.call_every(60, check, first=next_minute))
         try:
             completed = await _wait_future(run, future, timeout)
         finally:
-            for undo in untrack:
-                undo()
+            unwatch()
         remaining = None
         if timeout is not None:
             remaining = max((timeout - (runtime.now() - start)).total_seconds(), 0.0)
@@ -225,7 +218,9 @@ class _WaitForTrigger(ActionStep):
             timeout = max(deadline - runtime.now(), timedelta()) if deadline else None
         else:
             timeout = (
-                _duration(self.engine, config["timeout"], run) if "timeout" in config else None
+                _duration(self.engine, config["timeout"], run, "timeout")
+                if "timeout" in config
+                else None
             )
         start = runtime.now()
         if not _any_enabled(runtime, self.triggers, run.variables):

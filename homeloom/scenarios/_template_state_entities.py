@@ -13,7 +13,7 @@ from ._entity_hooks import show_removed
 from ._registered_ids import with_registry_names
 from ._template_entity_config import _Definition
 from ._template_entity_values import _duration_of, _on_off, _sensor_state, _value
-from ._template_states import OwnTemplateState, RenderInfo
+from ._template_states import NewEntityWatch, OwnTemplateState, RenderInfo
 from ._templates import Template, TemplateError, as_boolean
 
 __all__ = ["_StateBasedEntity"]
@@ -32,6 +32,7 @@ class _StateBasedEntity:
         self.tracked: frozenset[str] = frozenset()
         self.untrack: Unsubscribe | None = None
         self.untick: Unsubscribe | None = None
+        self.joining = NewEntityWatch(runtime, self.on_change)
         self.delayed: Unsubscribe | None = None
         self.is_on: bool | None = None  # a binary sensor's state, None: unknown
         self.pending: bool | None = None  # the state a pending delay_on/off leads to
@@ -59,7 +60,8 @@ class _StateBasedEntity:
         self.unrefresh = self.runtime.services.set_refresher(self.entity_id, self.refresh)
 
     def stop(self) -> None:
-        """End its listener, tick, pending delay and refresher; show it removed."""
+        """End its listeners, tick, pending delay and refresher; show it removed."""
+        self.joining.stop()
         for cancel in (self.untrack, self.untick, self.delayed, self.deferred, self.unrefresh):
             if cancel is not None:
                 cancel()
@@ -219,6 +221,7 @@ class _StateBasedEntity:
                 self.untrack()
             self.tracked = watched
             self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
+        self.joining.watch(frozenset(reads.domains), reads.all_states, watched)
         self.named = frozenset(reads.read)
         self.rate_limit = 60.0 if reads.all_states else 1.0 if reads.domains else None
         if reads.has_time and self.untick is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,11 +11,12 @@ from homeloom.orchestrator import Event, Runtime, Unsubscribe
 
 from ._durations import DurationError
 from ._errors import fail
+from ._template_states import NewEntityWatch
 from ._templates import TemplateError, as_boolean, get_template_engine
 from ._trigger_waits import NO_WAIT, rendered_duration, written_duration
 from ._triggers import TRIGGER_VARIABLES, Fire
 
-__all__ = ["_attach_template", "_validate_template"]
+__all__ = ["_attach_template", "_validate_template", "watch_template"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,17 +51,25 @@ class _TemplateWatch:
     """Re-renders on every change of what the template read, as Home Assistant's template
     trigger does: armed while the result is false, it fires (or starts its ``for``) when
     an armed result turns true; any change of the result cancels a pending ``for``; a
-    render error is logged and changes nothing."""
+    render error is logged (as ``label``'s) and changes nothing."""
 
-    def __init__(self, runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: Mapping[str, Any],
+        fire: Fire,
+        label: str = "template trigger",
+    ) -> None:
         self.runtime = runtime
         self.fire = fire
+        self.label = label
         self.duration = written_duration(runtime, config.get("for"))
         self.template = get_template_engine(runtime).template(str(config["value_template"]))
         # The automation's trigger variables: the template is rendered with them.
         self.variables: dict[str, Any] = dict(config.get(TRIGGER_VARIABLES) or {})
         self.untrack: Unsubscribe | None = None
         self.tracked: frozenset[str] = frozenset()
+        self.joining = NewEntityWatch(runtime, self.on_change)
         self.untick: Unsubscribe | None = None
         self.waiting: Unsubscribe | None = None
         # As Home Assistant: a template reading whole domains (every state) renders at
@@ -78,7 +87,7 @@ class _TemplateWatch:
         self.rendered_at = None
         self.armed = not isinstance(first, TemplateError) and not as_boolean(first)
         if isinstance(first, TemplateError):
-            _LOGGER.warning("template trigger: %s", first)
+            _LOGGER.warning("%s: %s", self.label, first)
 
     def render(self) -> Any:
         """The template's result, or the :class:`TemplateError` it raised; watches what
@@ -99,6 +108,7 @@ class _TemplateWatch:
                 if info.all_states or s.domain in info.domains
             )
         self.watch(watched)
+        self.joining.watch(frozenset(info.domains), bool(info.all_states), self.tracked)
         if info.has_time and self.untick is None:
             # As Home Assistant: again at the start of each minute, not a minute from now.
             now = self.runtime.now()
@@ -142,7 +152,7 @@ class _TemplateWatch:
         if _unchanged(last, result):
             return
         if isinstance(result, TemplateError):
-            _LOGGER.warning("template trigger: %s", result)
+            _LOGGER.warning("%s: %s", self.label, result)
             return
         if self.waiting is not None:
             self.waiting()
@@ -186,6 +196,7 @@ class _TemplateWatch:
         self.waiting = self.runtime.scheduler.call_later(duration.total_seconds(), done)
 
     def detach(self) -> None:
+        self.joining.stop()
         for undo in (self.untrack, self.untick, self.waiting, self.deferred):
             if undo is not None:
                 undo()
@@ -193,3 +204,19 @@ class _TemplateWatch:
 
 def _attach_template(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
     return _TemplateWatch(runtime, config, fire).detach
+
+
+def watch_template(
+    runtime: Runtime,
+    source: str,
+    variables: Mapping[str, Any],
+    on_true: Callable[[], None],
+    label: str,
+) -> Unsubscribe:
+    """Call ``on_true`` when ``source``, rendered with ``variables``, turns true, as Home
+    Assistant's ``wait_template`` watches its template: like a template trigger without
+    ``for``, re-rendered as what it read changes (rate limited when it read whole
+    domains) and at the top of each minute when it reads the time; a render error is
+    logged as ``label``'s and counts as no change."""
+    config = {"value_template": source, TRIGGER_VARIABLES: variables}
+    return _TemplateWatch(runtime, config, lambda _data, _context: on_true(), label).detach
