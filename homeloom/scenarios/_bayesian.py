@@ -51,6 +51,7 @@ from ._platform_options import (
 )
 from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
+from ._template_states import NewEntityWatch
 from ._templates import (
     Template,
     TemplateEngine,
@@ -127,6 +128,7 @@ class _TemplateWatch:
     tracked: frozenset[str] = frozenset()
     untrack: Unsubscribe | None = None
     ticking: bool = False
+    joining: NewEntityWatch | None = None  # made for a template reading whole domains
 
     def refresh(self, event: Event | None) -> bool:
         """Render; True when the result changed (the observations then follow it)."""
@@ -139,6 +141,11 @@ class _TemplateWatch:
                     for s in self.sensor.runtime.states.all()
                     if info.all_states or s.domain in info.domains
                 )
+            if info.domains or info.all_states or self.joining is not None:
+                # As Home Assistant: an entity appearing in a domain read whole counts.
+                if self.joining is None:
+                    self.joining = NewEntityWatch(self.sensor.runtime, self._changed)
+                self.joining.watch(frozenset(info.domains), bool(info.all_states), watched)
             if info.has_time and not self.ticking:
                 self._tick_each_minute()
         except TemplateError as err:

@@ -172,3 +172,20 @@ def test_a_numeric_observation_reads_its_range_as_home_assistant(
     # a NaN compares false both ways, so it is in the range.
     observation = Observation("numeric_state", 0.9, 0.1, "sensor.x", above=2, below=10)
     assert _observed(observation, value, None) is observed
+
+
+def test_a_template_reading_a_domain_sees_an_entity_appear(runtime: Runtime) -> None:
+    item = (
+        "bayesian\n    name: Someone up\n    prior: 0.2\n    observations:\n"
+        "      - platform: template\n"
+        "        value_template: \"{{ states.light | selectattr('state', 'eq', 'on')"
+        ' | list | count > 0 }}"\n'
+        "        prob_given_true: 0.9\n        prob_given_false: 0.1\n"
+    )
+    assert _setup(runtime, "binary_sensor", item) == []
+    before = runtime.states.get("binary_sensor.someone_up")
+    assert before is not None and before.state == "off"
+    runtime.states.set("light.landing", "on", {})  # its first state: a new entity
+    after = runtime.states.get("binary_sensor.someone_up")
+    assert after is not None and after.state == "on"
+    assert after.attributes["probability"] == 0.69  # 0.18 / (0.18 + 0.08)
