@@ -310,8 +310,13 @@ class Automation:
                 engine = get_template_engine(runtime)
                 try:
                     with trace_path("variables"):
+                        # As Home Assistant: defaults, never over ``this`` or what the
+                        # trigger gives (``trigger``, a trigger's own ``variables``).
                         for key, value in self.spec.variables.items():
-                            variables[str(key)] = engine.render_complex(value, variables)
+                            name = str(key)
+                            if name == "this" or name in trigger_vars:
+                                continue
+                            variables[name] = engine.render_complex(value, variables)
                 except TemplateError as err:
                     # As Home Assistant: the run ends before its script, so its trace
                     # records the error and no script execution (a run "stopped").

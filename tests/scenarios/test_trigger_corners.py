@@ -186,3 +186,31 @@ async def test_numeric_trigger_variables_name_no_attribute_even_after_a_restart(
     assert sent == [(0, "1 False")]
     assert sent_again == [(60, "0 False")]
     await again.stop()
+
+
+DEFAULTS_CONFIG = """\
+homeloom:
+  time_zone: Europe/Paris
+automation:
+  - id: bedtime
+    trigger_variables: {room: house}
+    variables: {level: 0, trigger: none, this: none, label: "{{ room }} {{ level }}"}
+    triggers:
+      - {trigger: event, event_type: kids, variables: {room: kids_room, level: 5}}
+      - {trigger: event, event_type: adults}
+    actions:
+      - action: notify.notify
+        data:
+          message: "{{ room }} {{ level }} {{ label }} {{ trigger.platform }} {{ this.state }}"
+"""
+
+
+async def test_automation_variables_are_defaults_of_the_triggers_own(tmp_path: Path) -> None:
+    # As Home Assistant: the automation's variables (and trigger_variables) fill only
+    # what the trigger, its own ``variables`` and ``this`` leave unset.
+    house, sent = await notified_house(tmp_path, DEFAULTS_CONFIG, START)
+    house.runtime.bus.fire("kids")
+    house.runtime.bus.fire("adults")
+    await house.runtime.advance(1)
+    assert sent == [(0, "kids_room 5 kids_room 5 event on"), (0, "house 0 house 0 event on")]
+    await house.stop()
