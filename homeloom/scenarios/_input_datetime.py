@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from homeloom.orchestrator import Context, ServiceValidationError
 
+from ._durations import parse_time_of_day
 from ._helpers_base import HelperConfig, HelperEntity
 
 __all__ = ["InputDateTime"]
@@ -24,13 +25,9 @@ class _DateTime(BaseModel):
 
 
 def _parse_time(text: str) -> time:
-    """A time as Home Assistant reads one: hours and minutes, then seconds if given, each
-    a whole number (``7:05``, ``07:05:30``)."""
-    parts = text.split(":")
+    """A time as Home Assistant reads one (``7:05``, ``07:05:30``)."""
     try:
-        if len(parts) < 2:
-            raise ValueError
-        return time(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0)
+        return parse_time_of_day(text)
     except ValueError:
         raise ValueError(f"invalid time: {text!r}") from None
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeloom.orchestrator import Runtime
 
+from ._durations import parse_time_of_day
 from ._template_defaults import NO_DEFAULT, TemplateValueError, fail
 from ._template_states import note_time
 
@@ -23,11 +24,8 @@ def _parse_text(text: str) -> datetime | None:
 
 def _parse_time(text: Any) -> time | None:
     """``H:M`` or ``H:M:S`` with whole numbers, as Home Assistant reads a time, or None."""
-    parts = str(text).split(":")
-    if len(parts) < 2:
-        return None
     try:
-        return time(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0)
+        return parse_time_of_day(text)
     except ValueError:
         return None
 

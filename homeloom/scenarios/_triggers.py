@@ -252,7 +252,9 @@ def attach_triggers(
     known = None if callable(variables) else variables
     for config in configs:
         written_enabled = config.get("enabled", True) is not True  # a template, false, "off"...
-        if make_variables is not None and (written_enabled or _renders_variables(config)):
+        if make_variables is not None and (
+            written_enabled or _renders_variables(get_template_engine(runtime), config)
+        ):
             known, make_variables = make_variables(), None
         if written_enabled:
             engine = get_template_engine(runtime)
@@ -294,19 +296,9 @@ _RENDERED_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _renders_variables(config: Mapping[str, Any]) -> bool:
+def _renders_variables(engine: TemplateEngine, config: Mapping[str, Any]) -> bool:
     keys = _RENDERED_KEYS.get(config["platform"])
-    return keys is not None and any(_mentions_template(config.get(key)) for key in keys)
-
-
-def _mentions_template(value: Any) -> bool:
-    if isinstance(value, str):
-        return "{" in value
-    if isinstance(value, Mapping):
-        return any(_mentions_template(item) for item in value.values())
-    if isinstance(value, _SEQUENCES):
-        return any(_mentions_template(item) for item in value)
-    return False
+    return keys is not None and any(engine.contains_template(config.get(key)) for key in keys)
 
 
 class _Firer:
