@@ -20,6 +20,7 @@ from homeloom.orchestrator import (
     AutonomyPolicy,
     ConfigIssue,
     Context,
+    Event,
     Level,
     Proposals,
     Runtime,
@@ -29,7 +30,8 @@ from homeloom.orchestrator import (
 
 from ._assemblage_config import DOMAIN, Assemblage, parse_assemblage
 from ._errors import issue_at
-from ._templates import TemplateError, get_template_engine, parse_result
+from ._template_tracking import ReadWatch
+from ._templates import Template, TemplateError, get_template_engine, parse_result
 
 __all__ = ["DOMAIN", "Assemblage", "Assemblages", "setup_assemblages"]
 
@@ -217,36 +219,49 @@ class Assemblages:
     def _start_derived(self, assemblage: Assemblage) -> None:
         engine = get_template_engine(self.runtime)
         for entity_id, config in assemblage.derived.items():
-            template = engine.template(config["state"])
-            tracked: list[Any] = []
+            derived = _DerivedState(
+                self.runtime,
+                entity_id,
+                engine.template(config["state"]),
+                config["attributes"],
+                assemblage.variables,
+            )
+            derived.refresh()
+            self._untrack.append(derived.tracking.stop)
 
-            def refresh(
-                _: Any = None,
-                entity_id: str = entity_id,
-                config: dict[str, Any] = config,
-                template: Any = template,
-                tracked: list[Any] = tracked,
-            ) -> None:
-                try:
-                    value, info = template.render_with_info(
-                        assemblage.variables, parse_result=False
-                    )
-                except TemplateError as err:
-                    _LOGGER.warning("%s: %s", entity_id, err)
-                    self.runtime.states.set(entity_id, "unavailable", config["attributes"])
-                    return
-                state = str(value).strip()
-                if entity_id.startswith("binary_sensor."):
-                    state = "on" if state.lower() in _TRUE or _number(state) else "off"
-                self.runtime.states.set(entity_id, state, config["attributes"])
-                watched = set(info.entities)
-                if not tracked or tracked[0] != watched:
-                    if tracked:
-                        tracked[1]()
-                    tracked[:] = [watched, self.runtime.states.track(watched, refresh)]
 
-            refresh()
-            self._untrack.append(lambda tracked=tracked: tracked[1]() if tracked else None)
+class _DerivedState:
+    """An entity an assemblage derives: its template's result, rendered again when what
+    the template read changes (as a template entity is)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        entity_id: str,
+        template: Template,
+        attributes: Mapping[str, Any],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.runtime = runtime
+        self.entity_id = entity_id
+        self.template = template
+        self.attributes = attributes
+        self.variables = variables
+        self.tracking = ReadWatch(runtime, self.refresh)
+
+    def refresh(self, _: Event | None = None) -> None:
+        try:
+            value, info = self.template.render_with_info(self.variables, parse_result=False)
+        except TemplateError as err:
+            _LOGGER.warning("%s: %s", self.entity_id, err)
+            self.tracking.follow_failed(err.read.entities if err.read else ())
+            self.runtime.states.set(self.entity_id, "unavailable", self.attributes)
+            return
+        self.tracking.follow(info)
+        state = str(value).strip()
+        if self.entity_id.startswith("binary_sensor."):
+            state = "on" if state.lower() in _TRUE or _number(state) else "off"
+        self.runtime.states.set(self.entity_id, state, self.attributes)
 
 
 def _level(value: Any) -> Level | None:

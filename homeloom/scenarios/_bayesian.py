@@ -33,10 +33,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, Unsubscribe
+from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime
 
 from ._condition_state import _INPUT_ENTITY_ID
 from ._errors import issue_at
@@ -51,7 +50,7 @@ from ._platform_options import (
 )
 from ._registered_ids import registered_entity_id, with_registry_names
 from ._slugs import entity_slug
-from ._template_states import NewEntityWatch
+from ._template_tracking import ReadWatch
 from ._templates import (
     Template,
     TemplateEngine,
@@ -116,41 +115,28 @@ def updated(prior: float, given_true: float, given_false: float) -> float:
     return numerator / (numerator + given_false * (1 - prior))
 
 
-@dataclass
 class _TemplateWatch:
-    """One distinct template, re-rendered when what it read changes; its observations
+    """One distinct template, rendered again when what it read changes; its observations
     change only when its result does, as Home Assistant's template tracking reports."""
 
-    sensor: BayesianSensor
-    template: Template
-    observations: list[Observation]
-    last: object = _NOTHING
-    tracked: frozenset[str] = frozenset()
-    untrack: Unsubscribe | None = None
-    ticking: bool = False
-    joining: NewEntityWatch | None = None  # made for a template reading whole domains
+    def __init__(
+        self, sensor: BayesianSensor, template: Template, observations: list[Observation]
+    ) -> None:
+        self.sensor = sensor
+        self.template = template
+        self.observations = observations
+        self.last: object = _NOTHING
+        self.tracking = ReadWatch(sensor.runtime, self._changed)
 
     def refresh(self, event: Event | None) -> bool:
         """Render; True when the result changed (the observations then follow it)."""
         try:
             result, info = self.template.render_with_info()
-            watched = frozenset(info.entities)
-            if info.domains or info.all_states:
-                watched |= frozenset(
-                    s.entity_id
-                    for s in self.sensor.runtime.states.all()
-                    if info.all_states or s.domain in info.domains
-                )
-            if info.domains or info.all_states or self.joining is not None:
-                # As Home Assistant: an entity appearing in a domain read whole counts.
-                if self.joining is None:
-                    self.joining = NewEntityWatch(self.sensor.runtime, self._changed)
-                self.joining.watch(frozenset(info.domains), bool(info.all_states), watched)
-            if info.has_time and not self.ticking:
-                self._tick_each_minute()
         except TemplateError as err:
-            result, watched = err, self.tracked | frozenset(err.read.entities if err.read else ())
-        self._watch(watched)
+            result = err
+            self.tracking.follow_failed(err.read.entities if err.read else ())
+        else:
+            self.tracking.follow(info)
         same_error = isinstance(result, TemplateError) and isinstance(self.last, TemplateError)
         if same_error or (not isinstance(result, TemplateError) and result == self.last):
             return False
@@ -164,27 +150,9 @@ class _TemplateWatch:
                 observation.entity_id = event.data["entity_id"]
         return True
 
-    def _watch(self, watched: frozenset[str]) -> None:
-        if watched == self.tracked:
-            return
-        if self.untrack is not None:
-            self.untrack()
-        self.tracked = watched
-        self.untrack = self.sensor.runtime.states.track(watched, self._changed) if watched else None
-
-    def _tick_each_minute(self) -> None:
-        self.ticking = True
-        now = self.sensor.runtime.now()
-        next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
-        self.sensor.runtime.scheduler.call_every(60, self._ticked, first=next_minute)
-
-    def _ticked(self, _: datetime) -> None:
-        if self.refresh(None):
-            self.sensor.write(None)
-
-    def _changed(self, event: Event) -> None:
+    def _changed(self, event: Event | None) -> None:
         if self.refresh(event):
-            self.sensor.write(event.context)
+            self.sensor.write(event.context if event is not None else None)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from homeloom.orchestrator import STATE_UNKNOWN, Context, Event, Runtime, State, Unsubscribe
@@ -13,7 +13,8 @@ from ._entity_hooks import show_removed
 from ._registered_ids import with_registry_names
 from ._template_entity_config import _Definition
 from ._template_entity_values import _duration_of, _on_off, _sensor_state, _value
-from ._template_states import NewEntityWatch, OwnTemplateState, RenderInfo
+from ._template_states import OwnTemplateState, RenderInfo
+from ._template_tracking import ReadWatch
 from ._templates import Template, TemplateError, as_boolean
 
 __all__ = ["_StateBasedEntity"]
@@ -29,10 +30,7 @@ class _StateBasedEntity:
         self.runtime = runtime
         self.definition = definition
         self.entity_id = definition.entity_id
-        self.tracked: frozenset[str] = frozenset()
-        self.untrack: Unsubscribe | None = None
-        self.untick: Unsubscribe | None = None
-        self.joining = NewEntityWatch(runtime, self.on_change)
+        self.tracking = ReadWatch(runtime, self.update)
         self.delayed: Unsubscribe | None = None
         self.is_on: bool | None = None  # a binary sensor's state, None: unknown
         self.pending: bool | None = None  # the state a pending delay_on/off leads to
@@ -41,12 +39,6 @@ class _StateBasedEntity:
         self.last_name: str | None = None
         self.last_icon: str | None = None
         self.last_picture: str | None = None
-        # As Home Assistant: a template reading whole domains (every state) renders at
-        # most once a second (a minute) for changes of entities it did not name.
-        self.named: frozenset[str] = frozenset()
-        self.rate_limit: float | None = None
-        self.rendered_at: datetime | None = None
-        self.deferred: Unsubscribe | None = None
         self.unrefresh: Unsubscribe | None = None
 
     def start(self) -> None:
@@ -61,11 +53,11 @@ class _StateBasedEntity:
 
     def stop(self) -> None:
         """End its listeners, tick, pending delay and refresher; show it removed."""
-        self.joining.stop()
-        for cancel in (self.untrack, self.untick, self.delayed, self.deferred, self.unrefresh):
+        self.tracking.stop()
+        for cancel in (self.delayed, self.unrefresh):
             if cancel is not None:
                 cancel()
-        self.untrack = self.untick = self.delayed = self.deferred = self.unrefresh = None
+        self.delayed = self.unrefresh = None
         # Its unit is fixed: Home Assistant's registry kept it when the entity was added.
         show_removed(self.runtime, self.entity_id, unit=self.definition.shown_unit)
 
@@ -74,25 +66,8 @@ class _StateBasedEntity:
         again now, whatever the rate limit, as Home Assistant does."""
         self.update(None)
 
-    def on_change(self, event: Event) -> None:
-        if self.rate_limit is not None and event.data["entity_id"] not in self.named:
-            assert self.rendered_at is not None
-            due = self.rendered_at + timedelta(seconds=self.rate_limit)
-            if due > self.runtime.now():
-                if self.deferred is None:
-                    self.deferred = self.runtime.scheduler.call_at(due, self.on_deferred)
-                return
-        self.update(event)
-
-    def on_deferred(self, _: datetime) -> None:
-        self.deferred = None
-        self.update(None)
-
     def update(self, event: Event | None) -> None:
-        if self.deferred is not None:
-            self.deferred()
-            self.deferred = None
-        now = self.rendered_at = self.runtime.now()
+        now = self.runtime.now()
         if event is not None and event.data["entity_id"] == self.entity_id:
             self.own_changes += 1
             if self.own_changes > 2 + len(self.definition.attributes):
@@ -112,7 +87,7 @@ class _StateBasedEntity:
         if definition.availability is not None:
             shown = reads.render(definition.availability, variables, self.entity_id)
             if not isinstance(shown, TemplateError) and not as_boolean(shown):
-                self.watch(reads)  # as Home Assistant: nothing else is rendered then
+                self.tracking.follow(reads.info)  # as Home Assistant: nothing else is rendered then
                 self.write("unavailable", {}, context)
                 return
         value = self.render_state(reads, variables)
@@ -122,7 +97,7 @@ class _StateBasedEntity:
         }
         for kind in ("name", "icon", "picture"):
             self.render_shown(kind, reads, variables)
-        self.watch(reads)
+        self.tracking.follow(reads.info)
         self.publish(value, attributes, context, reads)
 
     def render_state(self, reads: _Reads, variables: Mapping[str, Any]) -> Any:
@@ -214,36 +189,14 @@ class _StateBasedEntity:
         named = with_registry_names(self.runtime, self.entity_id, full)
         self.runtime.states.set(self.entity_id, state, named, context=context)
 
-    def watch(self, reads: _Reads) -> None:
-        watched = reads.entities(self.runtime)
-        if watched != self.tracked:
-            if self.untrack is not None:
-                self.untrack()
-            self.tracked = watched
-            self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
-        self.joining.watch(frozenset(reads.domains), reads.all_states, watched)
-        self.named = frozenset(reads.read)
-        self.rate_limit = 60.0 if reads.all_states else 1.0 if reads.domains else None
-        if reads.has_time and self.untick is None:
-            # As Home Assistant: at the start of each minute, not a minute from now.
-            now = self.runtime.now()
-            next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
-            self.untick = self.runtime.scheduler.call_every(60, self.on_tick, first=next_minute)
-
-    def on_tick(self, _: datetime) -> None:
-        self.update(None)
-
 
 class _Reads:
-    """What the renders of one update read: the entities to watch, whether the time."""
+    """What the renders of one update read, together."""
 
-    __slots__ = ("all_states", "domains", "has_time", "read")
+    __slots__ = ("info",)
 
     def __init__(self) -> None:
-        self.read: set[str] = set()
-        self.domains: set[str] = set()
-        self.all_states = False
-        self.has_time = False
+        self.info = RenderInfo()
 
     def render(self, template: Template, variables: Mapping[str, Any], entity_id: str) -> Any:
         """The template's result, or the error it raised (logged)."""
@@ -251,21 +204,8 @@ class _Reads:
             value, info = template.render_with_info(variables)
         except TemplateError as err:
             if err.read is not None:
-                self.add(err.read)
+                self.info.add(err.read)
             _LOGGER.error("%s: template %r: %s", entity_id, template.source, err)
             return err
-        self.add(info)
+        self.info.add(info)
         return value
-
-    def add(self, info: RenderInfo) -> None:
-        self.read.update(info.entities)
-        self.domains.update(info.domains)
-        self.all_states = self.all_states or bool(info.all_states)
-        self.has_time = self.has_time or bool(info.has_time)
-
-    def entities(self, runtime: Runtime) -> frozenset[str]:
-        if not self.domains and not self.all_states:
-            return frozenset(self.read)
-        return frozenset(self.read) | frozenset(
-            s.entity_id for s in runtime.states.all() if self.all_states or s.domain in self.domains
-        )

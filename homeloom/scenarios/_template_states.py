@@ -6,26 +6,22 @@ knows which entities to watch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from homeloom.orchestrator import (
-    EVENT_STATE_CHANGED,
     STATE_UNKNOWN,
-    Event,
     Runtime,
     State,
-    Unsubscribe,
     valid_entity_id,
 )
 
 __all__ = [
     "AllStates",
     "DomainStates",
-    "NewEntityWatch",
     "OwnTemplateState",
     "RenderInfo",
     "TemplateState",
@@ -42,50 +38,15 @@ class RenderInfo:
     all_states: bool = False
     has_time: bool = False
 
+    def add(self, other: RenderInfo) -> None:
+        """Count what ``other`` read as read here too."""
+        self.entities.update(other.entities)
+        self.domains.update(other.domains)
+        self.all_states = self.all_states or other.all_states
+        self.has_time = self.has_time or other.has_time
+
 
 render_info: ContextVar[RenderInfo | None] = ContextVar("homeloom_render_info", default=None)
-
-
-class NewEntityWatch:
-    """Tells ``handler`` of each entity that gets its first state in the domains a
-    template read whole (in any domain, when it read every state): Home Assistant
-    renders such a template again then, not only when an entity it saw changes."""
-
-    __slots__ = ("_domains", "_every", "_handler", "_runtime", "_skip", "_unlisten")
-
-    def __init__(self, runtime: Runtime, handler: Callable[[Event], None]) -> None:
-        self._runtime = runtime
-        self._handler = handler
-        self._domains: frozenset[str] = frozenset()
-        self._every = False
-        self._skip: frozenset[str] = frozenset()
-        self._unlisten: Unsubscribe | None = None
-
-    def watch(self, domains: frozenset[str], every: bool, tracked: frozenset[str]) -> None:
-        """Watch ``domains`` (every one with ``every``) for new entities, but those of
-        ``tracked``, whose changes the template's owner hears already."""
-        self._skip = tracked
-        if (domains, every) == (self._domains, self._every):
-            return
-        self.stop()
-        self._domains, self._every = domains, every
-        if domains or every:
-            self._unlisten = self._runtime.bus.listen(EVENT_STATE_CHANGED, self._on_change)
-
-    def _on_change(self, event: Event) -> None:
-        entity_id: str = event.data["entity_id"]
-        if (
-            event.data["old_state"] is None
-            and entity_id not in self._skip
-            and (self._every or entity_id.partition(".")[0] in self._domains)
-        ):
-            self._handler(event)
-
-    def stop(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
-        self._domains, self._every = frozenset(), False
 
 
 def note_entity(entity_id: str) -> None:

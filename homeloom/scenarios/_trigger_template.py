@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from homeloom.orchestrator import Event, Runtime, Unsubscribe
 
 from ._durations import DurationError
 from ._errors import fail
-from ._template_states import NewEntityWatch
+from ._template_tracking import ReadWatch
 from ._templates import TemplateError, as_boolean, get_template_engine
 from ._trigger_waits import NO_WAIT, rendered_duration, written_duration
 from ._triggers import TRIGGER_VARIABLES, Fire
@@ -67,86 +67,29 @@ class _TemplateWatch:
         self.template = get_template_engine(runtime).template(str(config["value_template"]))
         # The automation's trigger variables: the template is rendered with them.
         self.variables: dict[str, Any] = dict(config.get(TRIGGER_VARIABLES) or {})
-        self.untrack: Unsubscribe | None = None
-        self.tracked: frozenset[str] = frozenset()
-        self.joining = NewEntityWatch(runtime, self.on_change)
-        self.untick: Unsubscribe | None = None
+        self.tracking = ReadWatch(runtime, self.evaluate)
         self.waiting: Unsubscribe | None = None
-        # As Home Assistant: a template reading whole domains (every state) renders at
-        # most once a second (a minute) for changes of entities it did not name; the
-        # first change held back is replayed when the limit ends. The render at
-        # attaching does not count (Home Assistant renders it outside its limiter).
-        self.named: frozenset[str] = frozenset()
-        self.rate_limit: float | None = None
-        self.rendered_at: datetime | None = None
-        self.deferred: Unsubscribe | None = None
         # As Home Assistant: the first render only arms (when false) and sets what is
         # watched; the first change after it is compared with nothing, so always handled.
+        # It does not start the rate limit (Home Assistant renders it outside its limiter).
         self.last: object = _NOTHING
-        first = self.render()
-        self.rendered_at = None
+        first = self.render(counted=False)
         self.armed = not isinstance(first, TemplateError) and not as_boolean(first)
         if isinstance(first, TemplateError):
             _LOGGER.warning("%s: %s", self.label, first)
 
-    def render(self) -> Any:
+    def render(self, *, counted: bool = True) -> Any:
         """The template's result, or the :class:`TemplateError` it raised; watches what
         it read (after an error: what it watched before, and what it read until then)."""
-        self.rendered_at = self.runtime.now()
         try:
             value, info = self.template.render_with_info(self.variables)
         except TemplateError as err:
-            read = err.read
-            self.watch(self.tracked | frozenset(read.entities) if read else self.tracked)
+            self.tracking.follow_failed(err.read.entities if err.read else (), counted=counted)
             return err
-        watched = self.named = frozenset(info.entities)
-        self.rate_limit = 60.0 if info.all_states else 1.0 if info.domains else None
-        if info.domains or info.all_states:
-            watched |= frozenset(
-                s.entity_id
-                for s in self.runtime.states.all()
-                if info.all_states or s.domain in info.domains
-            )
-        self.watch(watched)
-        self.joining.watch(frozenset(info.domains), bool(info.all_states), self.tracked)
-        if info.has_time and self.untick is None:
-            # As Home Assistant: again at the start of each minute, not a minute from now.
-            now = self.runtime.now()
-            next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
-            self.untick = self.runtime.scheduler.call_every(60, self.on_tick, first=next_minute)
+        self.tracking.follow(info, counted=counted)
         return value
 
-    def watch(self, watched: frozenset[str]) -> None:
-        if watched == self.tracked:
-            return
-        if self.untrack is not None:
-            self.untrack()
-        self.tracked = watched
-        self.untrack = self.runtime.states.track(watched, self.on_change) if watched else None
-
-    def on_tick(self, _: datetime) -> None:
-        self.evaluate(None)
-
-    def on_change(self, event: Event) -> None:
-        rendered_at = self.rendered_at
-        if (
-            self.rate_limit is not None
-            and rendered_at is not None
-            and event.data["entity_id"] not in self.named
-        ):
-            due = rendered_at + timedelta(seconds=self.rate_limit)
-            if due > self.runtime.now():
-                if self.deferred is None:
-                    self.deferred = self.runtime.scheduler.call_at(
-                        due, lambda _: self.evaluate(event)
-                    )
-                return
-        self.evaluate(event)
-
     def evaluate(self, event: Event | None) -> None:
-        if self.deferred is not None:
-            self.deferred()
-            self.deferred = None
         result = self.render()
         last, self.last = self.last, result
         if _unchanged(last, result):
@@ -196,10 +139,9 @@ class _TemplateWatch:
         self.waiting = self.runtime.scheduler.call_later(duration.total_seconds(), done)
 
     def detach(self) -> None:
-        self.joining.stop()
-        for undo in (self.untrack, self.untick, self.waiting, self.deferred):
-            if undo is not None:
-                undo()
+        self.tracking.stop()
+        if self.waiting is not None:
+            self.waiting()
 
 
 def _attach_template(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:

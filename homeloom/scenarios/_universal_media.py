@@ -45,13 +45,14 @@ from homeloom.orchestrator import (
     ServiceValidationError,
     State,
 )
-from homeloom.orchestrator.types import Unsubscribe
 
 from ._errors import ScenarioConfigError
 from ._platform_options import OptionError, option_issue
 from ._registered_ids import registered_entity_id, with_registry_names
 from ._script import Script
 from ._slugs import entity_slug
+from ._template_states import RenderInfo
+from ._template_tracking import ReadWatch
 from ._templates import TemplateError, get_template_engine
 from ._universal_media_config import UniversalOptions, read_universal_options
 
@@ -170,7 +171,7 @@ class UniversalPlayer:
         engine = get_template_engine(runtime)
         self.templates = {key: engine.template(s) for key, s in options.templates.items()}
         self.results: dict[str, Any] = {}
-        self._untrack_templates: Unsubscribe | None = None
+        self._tracking = ReadWatch(runtime, self._render_templates)
         self.commands = {
             service: Script(
                 runtime,
@@ -200,21 +201,17 @@ class UniversalPlayer:
         self._write(event.context)
 
     def _render_templates(self, event: Event | None = None) -> None:
-        watched: set[str] = set()
+        read = RenderInfo()
         for key, template in self.templates.items():
             try:
                 value, info = template.render_with_info({})
-                watched.update(info.entities)
+                read.add(info)
             except TemplateError as err:
                 value = None  # as Home Assistant: an error is no result
                 if err.read is not None:
-                    watched.update(err.read.entities)
+                    read.add(err.read)
             self.results[key] = None if value is None else str(value)
-        if self._untrack_templates is not None:
-            self._untrack_templates()
-        self._untrack_templates = (
-            self.runtime.states.track(sorted(watched), self._render_templates) if watched else None
-        )
+        self._tracking.follow(read)
         self._update()
         self._write(event.context if event is not None else Context())
 

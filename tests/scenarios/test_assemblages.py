@@ -169,6 +169,36 @@ async def test_derived_state_follows_the_roles(tmp_path: Path) -> None:
     await house.stop()
 
 
+async def test_derived_state_follows_whole_domains_and_the_time(tmp_path: Path) -> None:
+    """A derived entity renders again as a template entity does: when an entity of a
+    domain it read whole appears (within the one-second limit) and each minute when
+    it read the time."""
+    _write(
+        tmp_path,
+        """\
+assemblage:
+  landing:
+    name: Landing
+    roles: {lamp: light.hall}
+    derived:
+      lit:
+        domain: sensor
+        state: "{{ states.light | selectattr('state', 'eq', 'on') | list | count }}"
+      late: "{{ now().minute >= 1 }}"
+""",
+    )
+    house = await _house(tmp_path)
+    assert _state(house, "sensor.landing_lit") == "0"
+    assert _state(house, "binary_sensor.landing_late") == "off"
+    await _set(house, "light.landing", "on")  # its first state: a new entity of the domain
+    assert _state(house, "sensor.landing_lit") == "0"  # held back for a second
+    await house.runtime.advance(1)
+    assert _state(house, "sensor.landing_lit") == "1"
+    await house.runtime.advance(60)
+    assert _state(house, "binary_sensor.landing_late") == "on"
+    await house.stop()
+
+
 async def test_disabling_an_assemblage_disables_its_scenarios_across_a_restart(
     tmp_path: Path,
 ) -> None:
