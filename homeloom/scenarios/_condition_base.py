@@ -26,7 +26,12 @@ class ConditionError(HomeloomError):
 
 
 def _entity_ids(config: Mapping[str, Any], path: str, key: str = "entity_id") -> list[str]:
-    ids = written_entity_ids(config.get(key))
+    raw = config.get(key)
+    if isinstance(raw, list | tuple) and not raw:
+        # Home Assistant takes an empty list as no entities (an optional blueprint input's
+        # ``default: []``): state and numeric_state conditions then pass, as all of none.
+        return []
+    ids = written_entity_ids(raw)
     if not ids:
         raise fail(config, key, f"{path}.{key}", f"'{key}' is required: one or more entity ids")
     for entity_id in ids:

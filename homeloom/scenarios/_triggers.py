@@ -422,7 +422,12 @@ def written_entity_ids(raw: Any) -> list[str]:
 
 
 def entity_ids_of(config: Mapping[str, Any], key: str = "entity_id") -> list[str]:
-    ids = written_entity_ids(config.get(key))
+    raw = config.get(key)
+    if key == "entity_id" and isinstance(raw, _SEQUENCES) and not raw:
+        # An empty list is no entities to watch, not a missing key, for Home Assistant
+        # (an optional blueprint input's ``default: []`` lands here): it never fires.
+        return []
+    ids = written_entity_ids(raw)
     if not ids:
         raise fail(config, key, f"{config['_path']}.{key}", f"'{key}' is required")
     for entity_id in ids:

@@ -214,3 +214,42 @@ async def test_automation_variables_are_defaults_of_the_triggers_own(tmp_path: P
     await house.runtime.advance(1)
     assert sent == [(0, "kids_room 5 kids_room 5 event on"), (0, "house 0 house 0 event on")]
     await house.stop()
+
+
+EMPTY_LISTS_CONFIG = """\
+homeloom:
+  time_zone: Europe/Paris
+automation:
+  - id: state_none
+    triggers:
+      - {trigger: state, entity_id: [], to: "on"}
+      - {trigger: event, event_type: go}
+    conditions:  # all of no entities: both pass
+      - {condition: state, entity_id: [], state: "on"}
+      - {condition: numeric_state, entity_id: [], above: 1}
+    actions: [{action: notify.notify, data: {message: state}}]
+  - id: numeric_none
+    triggers:
+      - {trigger: numeric_state, entity_id: [], above: 5}
+      - {trigger: event, event_type: go}
+    actions: [{action: notify.notify, data: {message: numeric}}]
+  - id: zone_none
+    triggers:
+      - {trigger: zone, entity_id: person.a, zone: [], event: leave}
+      - {trigger: event, event_type: go}
+    actions: [{action: notify.notify, data: {message: zone}}]
+"""
+
+
+@pytest.mark.allow_error_logs  # the zone trigger's refusal
+async def test_an_empty_entity_list_is_a_trigger_that_never_fires(tmp_path: Path) -> None:
+    # As Home Assistant (cv.entity_ids_or_uuids): ``entity_id: []``, which an optional
+    # blueprint input's ``default: []`` leaves, watches nothing; the automation still
+    # loads, and state or numeric_state conditions on it pass (all of none). A zone
+    # trigger's ``zone`` is one entity id, so an empty list stays refused.
+    house, sent = await notified_house(tmp_path, EMPTY_LISTS_CONFIG, START)
+    house.runtime.states.set("sensor.x", "on")
+    house.runtime.bus.fire("go")
+    await house.runtime.advance(1)
+    assert sent == [(0, "state"), (0, "numeric")]
+    await house.stop()
