@@ -49,7 +49,7 @@ from ._template_controls_config import CONTROL_DOMAINS, _Control, _control, _Kin
 from ._template_entity_values import _FLOAT_DIGITS
 from ._template_state_entities import _Reads, _StateBasedEntity
 from ._template_states import TemplateState
-from ._templates import TemplateError
+from ._templates import Template, TemplateError
 
 __all__ = [
     "CONTROL_DOMAINS",
@@ -96,6 +96,9 @@ class _TemplateControl(_StateBasedEntity):
             publish_current_option(self.runtime, self.entity_id, lambda: self.value)
 
     # --- state ---------------------------------------------------------------
+
+    def templates(self) -> list[Template]:
+        return [*super().templates(), *self.control.extra.values()]
 
     def render_state(self, reads: _Reads, variables: Mapping[str, Any]) -> Any:
         """Each of the control's own templates' results (or errors), by key."""

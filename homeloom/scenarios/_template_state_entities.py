@@ -36,6 +36,8 @@ class _StateBasedEntity:
         self.pending: bool | None = None  # the state a pending delay_on/off leads to
         # As Home Assistant: renders caused by the entity's own change stop after a few.
         self.own_changes = 0
+        # What a render skipped for a loop gave (its state result and attributes).
+        self.unwritten: tuple[Any, dict[str, Any]] | None = None
         self.last_name: str | None = None
         self.last_icon: str | None = None
         self.last_picture: str | None = None
@@ -68,11 +70,12 @@ class _StateBasedEntity:
 
     def update(self, event: Event | None) -> None:
         now = self.runtime.now()
+        looping = False
         if event is not None and event.data["entity_id"] == self.entity_id:
             self.own_changes += 1
-            if self.own_changes > 2 + len(self.definition.attributes):
+            if self.own_changes > len({template.source for template in self.templates()}):
                 _LOGGER.warning("%s: template loop detected, render skipped", self.entity_id)
-                return
+                looping = True
         else:
             self.own_changes = 0
         context = event.context if event is not None else Context()
@@ -88,7 +91,9 @@ class _StateBasedEntity:
             shown = reads.render(definition.availability, variables, self.entity_id)
             if not isinstance(shown, TemplateError) and not as_boolean(shown):
                 self.tracking.follow(reads.info)  # as Home Assistant: nothing else is rendered then
-                self.write("unavailable", {}, context)
+                self.unwritten = None
+                if not looping:
+                    self.write("unavailable", {}, context)
                 return
         value = self.render_state(reads, variables)
         attributes = {
@@ -98,7 +103,34 @@ class _StateBasedEntity:
         for kind in ("name", "icon", "picture"):
             self.render_shown(kind, reads, variables)
         self.tracking.follow(reads.info)
+        # As Home Assistant: a render skipped for a loop still happened (it restarts the
+        # rate limit) and its result becomes the one later renders are compared with, so
+        # rendering the same again later writes nothing: the entity keeps its older state
+        # until a render gives something else.
+        rendered = (value, attributes)
+        if looping:
+            self.unwritten = rendered
+            return
+        if self.unwritten is not None and self.unwritten == rendered:
+            return
+        self.unwritten = None
         self.publish(value, attributes, context, reads)
+
+    def templates(self) -> list[Template]:
+        """The templates Home Assistant follows for the entity. As there, renders caused
+        by its own change stop once they outnumber these, counting alike texts once
+        (Home Assistant keys them by their text); a fixed name is not one."""
+        definition = self.definition
+        shown = [
+            definition.state,
+            definition.availability,
+            definition.icon,
+            definition.picture,
+            definition.name,
+            *definition.attributes.values(),
+            *definition.delays.values(),
+        ]
+        return [t for t in shown if isinstance(t, Template) and not t.is_static]
 
     def render_state(self, reads: _Reads, variables: Mapping[str, Any]) -> Any:
         """What the state comes from: the state template's result, or its error."""
@@ -205,6 +237,7 @@ class _Reads:
         except TemplateError as err:
             if err.read is not None:
                 self.info.add(err.read)
+            self.info.failed = True
             _LOGGER.error("%s: template %r: %s", entity_id, template.source, err)
             return err
         self.info.add(info)

@@ -37,6 +37,9 @@ class RenderInfo:
     domains: set[str] = field(default_factory=set)
     all_states: bool = False
     has_time: bool = False
+    # A render that failed: as Home Assistant, it is then rate limited as one that
+    # read every state.
+    failed: bool = False
 
     def add(self, other: RenderInfo) -> None:
         """Count what ``other`` read as read here too."""
@@ -44,6 +47,7 @@ class RenderInfo:
         self.domains.update(other.domains)
         self.all_states = self.all_states or other.all_states
         self.has_time = self.has_time or other.has_time
+        self.failed = self.failed or other.failed
 
 
 render_info: ContextVar[RenderInfo | None] = ContextVar("homeloom_render_info", default=None)

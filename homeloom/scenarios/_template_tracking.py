@@ -64,7 +64,7 @@ class ReadWatch:
         self._named = frozenset(info.entities)
         self._rate_limit = (
             _ALL_STATES_RATE_LIMIT
-            if info.all_states
+            if info.all_states or info.failed
             else _DOMAINS_RATE_LIMIT
             if info.domains
             else None
@@ -86,8 +86,11 @@ class ReadWatch:
 
     def follow_failed(self, read: Iterable[str], *, counted: bool = True) -> None:
         """After a render that failed: keep watching what was watched, and what it read
-        before failing."""
+        before failing. As Home Assistant, changes of entities it did not name are then
+        rate limited as for a template reading every state."""
         self._rendered(counted)
+        self._named = frozenset(read)
+        self._rate_limit = _ALL_STATES_RATE_LIMIT
         self._watch(self._tracked | frozenset(read))
 
     def stop(self) -> None:

@@ -83,3 +83,24 @@ async def test_a_sensor_exists_after_setup_and_follows_its_source(tmp_path: Path
     raw = states.get("sensor.raw")
     assert raw is not None and raw.state == "11.5"
     await house.stop()
+
+
+async def test_renders_for_its_own_change_stop_after_one_per_template(tmp_path: Path) -> None:
+    # As Home Assistant: a sensor reading itself renders again for its own change only
+    # as many times as it has templates (alike texts counted once), then logs a loop.
+    text = (
+        "template:\n  - sensor:\n"
+        '      - name: Alone\n        state: "{{ this.state | int(0) + 1 }}"\n'
+        '      - name: With attribute\n        state: "{{ this.state | int(0) + 1 }}"\n'
+        '        attributes:\n          was: "{{ this.state }}"\n'
+        '          also: "{{ this.state }}"\n'
+    )
+    (tmp_path / "configuration.yaml").write_text(CORE + text, encoding="utf-8")
+    house = House(tmp_path, clock=TestClock(), persist=False, adapters=False)
+    report = await house.setup()
+    assert report.ok, report.errors
+    states = house.runtime.states
+    alone, with_attribute = states.get("sensor.alone"), states.get("sensor.with_attribute")
+    assert alone is not None and alone.state == "2"
+    assert with_attribute is not None and with_attribute.state == "3"
+    await house.stop()
