@@ -15,9 +15,12 @@ Each key makes ``alert.<key>``, named by ``name``, which watches ``entity_id``:
   a message was sent, ``done_message`` (when set) is sent.
 
 ``message``, ``done_message`` and ``title`` are templates, rendered as text at each
-send; ``data`` is sent as written. Each notifier is ``notify.<notifier>``, called
-without waiting for it, as Home Assistant does; one that cannot be called is logged
-and tried again at the next repeat.
+send; ``data`` is sent as written. One failing to render stops what the alert was doing
+there, as in Home Assistant: an error is logged, and a failed first message leaves the
+alert's state unwritten (still ``idle``) and schedules no repeat, though its
+``done_message`` is still sent once the watched entity clears. Each notifier is
+``notify.<notifier>``, called without waiting for it, as Home Assistant does; one that
+cannot be called is logged and tried again at the next repeat.
 
 Unlike Home Assistant, which only watches changes, an alert whose entity is already in
 ``state`` when the house starts begins alerting then: in a house, that entity's
@@ -27,6 +30,7 @@ And a bad item is reported and skipped; Home Assistant sets no alert up at all t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
@@ -66,6 +70,10 @@ _KEYS = frozenset(
     }
 )
 _SHORTEST_REPEAT_MIN = 0.016  # one second, as Home Assistant's schema puts it
+
+
+class _RenderFailed(Exception):
+    """A message, title or done message failed to render (already logged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +140,13 @@ class _Alert:
         self.acknowledged = False
         self.firing = True
         self._next_delay = 0
-        if self.options.skip_first:
-            self._schedule()
-        else:
-            self._notify()
+        try:
+            if self.options.skip_first:
+                self._schedule()
+            else:
+                self._notify()
+        except _RenderFailed:  # Home Assistant's procedure stops before writing the state
+            return
         self._write(context)
 
     def _end(self, context: Context) -> None:
@@ -147,7 +158,10 @@ class _Alert:
         if self._send_done_message:
             self._send_done_message = False
             if self.options.done_message is not None:
-                self._send(self._render(self.options.done_message))
+                try:
+                    self._send(self._render(self.options.done_message))
+                except _RenderFailed:  # as in Home Assistant, the state is left unwritten
+                    return
         self._write(context)
 
     def _schedule(self) -> None:
@@ -156,7 +170,9 @@ class _Alert:
         self._next_delay = min(self._next_delay + 1, len(delays) - 1)
 
     def _due(self, _when: datetime) -> None:
-        self._notify()
+        # A failed render schedules no next repeat: the alert falls silent.
+        with contextlib.suppress(_RenderFailed):
+            self._notify()
 
     def _notify(self) -> None:
         """Send the message unless acknowledged, then wait for the next repeat."""
@@ -168,24 +184,21 @@ class _Alert:
             self._send(self._render(message) if message is not None else self.options.name)
         self._schedule()
 
-    def _render(self, template: Template) -> str | None:
-        """The template as text; None (logged) when it fails, and that message is not
-        sent (Home Assistant's alert stops there, with an error)."""
+    def _render(self, template: Template) -> str:
+        """The template as text; a failure is logged and raised as ``_RenderFailed``,
+        which stops the alert's procedure there, as Home Assistant's exception does."""
         try:
             return str(template.render(parse_result=False))
         except TemplateError as err:
             _LOGGER.error("%s: %s", self.entity_id, err)
-            return None
+            raise _RenderFailed from err
 
-    def _send(self, message: str | None) -> None:
-        if not self.options.notifiers or message is None:
+    def _send(self, message: str) -> None:
+        if not self.options.notifiers:
             return
         payload: dict[str, Any] = {"message": message}
         if self.options.title is not None:
-            title = self._render(self.options.title)
-            if title is None:
-                return
-            payload["title"] = title
+            payload["title"] = self._render(self.options.title)
         if self.options.data:
             payload["data"] = self.options.data
         services = self.runtime.services

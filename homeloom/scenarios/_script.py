@@ -212,6 +212,10 @@ class Script:
             variables if own_variables and isinstance(variables, dict) else dict(variables or {})
         )
         run_context = context or Context(origin="scenario")
+        if resume is None:
+            # As Home Assistant: a run taken (even one queued) is the last triggered, and
+            # the state written just below shows it to the run's own templates.
+            self.last_triggered = self.runtime.clock.now()
         if ahead or resume is not None or not can_start_eagerly():
             coro = (
                 self._run(run_variables, run_context, trace, resume, ahead)
@@ -269,7 +273,6 @@ class Script:
         gets how the run ended. At the first step that needs a coroutine, the rest of
         the run is returned as one."""
         token = current_trace.set(trace)
-        self.last_triggered = self.runtime.clock.now()
         run = Run(self.runtime, self, variables, context)
         try:
             options = self._options
@@ -380,7 +383,8 @@ class Script:
         trace: Trace | None,
         resume: Resume | None = None,
     ) -> RunResult:
-        self.last_triggered = self.runtime.clock.now()
+        if resume is not None:  # a run resumed after a restart (others: set by start)
+            self.last_triggered = self.runtime.clock.now()
         run = Run(self.runtime, self, variables, context)
         return await self._steps_from(run, 0, trace, resume=resume)
 
