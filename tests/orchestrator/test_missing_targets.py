@@ -118,10 +118,11 @@ async def test_homeassistant_turn_on_hands_missing_ids_to_each_domain(
     target = {"entity_id": ["input_boolean.a", "input_boolean.nope", "sensor.x", "nosuch.y"]}
     await runtime.services.call("homeassistant", "turn_on", target=target)
     assert received == [("input_boolean.a", "turn_on")]
+    # As Home Assistant: the ids no domain serves are warned of before the calls run.
     assert _warnings(caplog) == [
+        "The service homeassistant.turn_on does not support entities nosuch.y, sensor.x",
         "input_boolean.turn_on: Referenced entities input_boolean.nope are missing or not"
         " currently available",
-        "The service homeassistant.turn_on does not support entities nosuch.y, sensor.x",
     ]
     runtime.registries.add_area("Attic")
     await runtime.services.call("homeassistant", "turn_off", target={"area_id": "attic"})
