@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable, Container, Mapping
@@ -57,6 +58,7 @@ class Automation:
         "_condition",
         "_detach",
         "_recent",
+        "_run_context",
         "_trace_sink",
         "enabled",
         "entity_id",
@@ -123,6 +125,9 @@ class Automation:
             mode_scope=options.mode_scope,
         )
         script.gate = gate_for(runtime, self.label, options.extra, title=name)
+        script.on_change.append(self._runs_changed)
+        # The context of the last run taken, its state's context (as Home Assistant's).
+        self._run_context: Context | None = None
         self.enabled = False
         self.last_triggered: Any = None
         # Made at the first run (see ``_remember``), but at once for the rare house
@@ -334,16 +339,9 @@ class Automation:
                 trace.finish("failed_conditions")
                 self._trace_done(trace)
                 return None
-            self.last_triggered = trace.started
-            if runtime.bus.wants(EVENT_AUTOMATION_TRIGGERED):
-                announced = {"name": self.script.name, "entity_id": self.entity_id}
-                if "description" in trigger:  # as HA: none for automation.trigger
-                    announced["source"] = trigger["description"]
-                runtime.bus.fire(EVENT_AUTOMATION_TRIGGERED, announced, run_context)
             scope_key = None
             if self.spec.mode_scope == "trigger_entity":
                 scope_key = str(trigger.get("entity_id") or "")
-            self._publish(run_context, at=trace.started)
         except Exception as err:
             _LOGGER.error("automation %s: %s", self.spec.name, err)
             trace.finish("error", str(err))
@@ -358,11 +356,33 @@ class Automation:
             scope_key=scope_key,
             on_finished=self._trace_done,
             own_variables=True,
+            on_started=functools.partial(self._started, trace.started, run_context),
         )
-        if isinstance(started, RunResult):  # refused by the run mode
+        if isinstance(started, RunResult):  # refused by the run mode: never announced
             self._trace_done(trace)
             return None
+        # Announced once the run is under way: Home Assistant's listeners of the event
+        # start their runs in tasks, after this run's first steps.
+        if runtime.bus.wants(EVENT_AUTOMATION_TRIGGERED):
+            announced = {"name": script.name, "entity_id": self.entity_id}
+            if "description" in trigger:  # as HA: none for automation.trigger
+                announced["source"] = trigger["description"]
+            runtime.bus.fire(EVENT_AUTOMATION_TRIGGERED, announced, run_context)
         return started
+
+    def _started(self, at: datetime, context: Context) -> None:
+        """The run mode took a run: as Home Assistant, only now is it the last triggered
+        (a run refused by mode single or max is not); its state, the run counted in
+        ``current``, is written next (``_runs_changed``)."""
+        self.last_triggered = at
+        self._run_context = context
+
+    def _runs_changed(self) -> None:
+        """A run started or ended: Home Assistant writes the state again then, its
+        ``current`` attribute counting the runs (a state trigger on it fires). Not for
+        an automation removed meanwhile (a run outliving a reload): its state is gone."""
+        if self.script.runtime.states.get(self.entity_id) is not None:
+            self._publish(self._run_context)
 
     async def resume(
         self,

@@ -174,6 +174,7 @@ class Script:
         resume: Resume | None = None,
         on_finished: Callable[[Trace], None] | None = None,
         own_variables: bool = False,
+        on_started: Callable[[], None] | None = None,
     ) -> asyncio.Future[RunResult] | RunResult:
         """Start a run under the mode, without waiting: its outcome to come (a task, or a
         run that started at once), or how the mode refused it.
@@ -181,7 +182,9 @@ class Script:
         ``resume`` continues a run saved while it waited in a top-level delay or
         wait before a restart. ``on_finished`` is told the trace once the run has
         ended. With ``own_variables`` the run keeps ``variables`` as its own scope
-        rather than a copy.
+        rather than a copy. ``on_started`` is told once the mode has taken the run,
+        before it is counted (Home Assistant's ``started_action``: a refused run is
+        never announced).
         """
         options = self._options
         key = scope_key if options.mode_scope == "trigger_entity" else None
@@ -212,6 +215,8 @@ class Script:
             variables if own_variables and isinstance(variables, dict) else dict(variables or {})
         )
         run_context = context or Context(origin="scenario")
+        if on_started is not None:
+            on_started()
         if resume is None:
             # As Home Assistant: a run taken (even one queued) is the last triggered, and
             # the state written just below shows it to the run's own templates.
