@@ -58,7 +58,6 @@ class Automation:
         "_condition",
         "_detach",
         "_recent",
-        "_run_context",
         "_trace_sink",
         "enabled",
         "entity_id",
@@ -125,9 +124,6 @@ class Automation:
             mode_scope=options.mode_scope,
         )
         script.gate = gate_for(runtime, self.label, options.extra, title=name)
-        script.on_change.append(self._runs_changed)
-        # The context of the last run taken, its state's context (as Home Assistant's).
-        self._run_context: Context | None = None
         self.enabled = False
         self.last_triggered: Any = None
         # Made at the first run (see ``_remember``), but at once for the rare house
@@ -361,6 +357,11 @@ class Automation:
         if isinstance(started, RunResult):  # refused by the run mode: never announced
             self._trace_done(trace)
             return None
+        if not started.done():
+            # A run that goes on (or waits its turn): as Home Assistant, the state counts
+            # it in ``current`` while it runs and is written again once it has ended.
+            self._publish(run_context)
+            started.add_done_callback(functools.partial(self._run_ended, run_context))
         # Announced once the run is under way: Home Assistant's listeners of the event
         # start their runs in tasks, after this run's first steps.
         if runtime.bus.wants(EVENT_AUTOMATION_TRIGGERED):
@@ -372,17 +373,19 @@ class Automation:
 
     def _started(self, at: datetime, context: Context) -> None:
         """The run mode took a run: as Home Assistant, only now is it the last triggered
-        (a run refused by mode single or max is not); its state, the run counted in
-        ``current``, is written next (``_runs_changed``)."""
+        (a run refused by mode single or max is not), and its state says so, written
+        before the run is counted. A run that ends at once leaves ``current`` as it was,
+        so its state is not written again (Home Assistant writes it at the run's start,
+        counted, and at its end: a write each run would pay for a count only the run
+        itself could read)."""
         self.last_triggered = at
-        self._run_context = context
+        self._publish(context, at=at)
 
-    def _runs_changed(self) -> None:
-        """A run started or ended: Home Assistant writes the state again then, its
-        ``current`` attribute counting the runs (a state trigger on it fires). Not for
-        an automation removed meanwhile (a run outliving a reload): its state is gone."""
+    def _run_ended(self, context: Context, _: object) -> None:
+        """A run that went on has ended: ``current`` counts one less. Not for an
+        automation removed meanwhile (a run outliving a reload): its state is gone."""
         if self.script.runtime.states.get(self.entity_id) is not None:
-            self._publish(self._run_context)
+            self._publish(context)
 
     async def resume(
         self,
