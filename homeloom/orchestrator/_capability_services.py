@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -78,30 +77,6 @@ def _generic(runtime: Runtime, command: str) -> Any:
         if len(calls) == 1:
             await calls[0]
         elif calls:
-            await _together(runtime, calls)
+            await runtime.tasks.run_together(calls)
 
     return dispatch
-
-
-async def _together(runtime: Runtime, calls: list[Coroutine[Any, Any, Any]]) -> None:
-    """Run the calls at once, as Home Assistant's ``asyncio.gather``, then raise the first
-    failure in domain order. Each runs in a tracked task, so a call that waits (a busy
-    script) parks its own task and ``idle()`` still sees this one waiting."""
-
-    async def outcome(call: Coroutine[Any, Any, Any]) -> BaseException | None:
-        try:
-            await call
-        except Exception as err:  # kept for the caller, not logged as a task failure
-            return err
-        return None
-
-    tasks = [runtime.create_task(outcome(call)) for call in calls]
-    try:
-        await runtime.tasks.wait_for_all(tasks)
-    except asyncio.CancelledError:  # the run was stopped: so are the calls, as there
-        for task in tasks:
-            task.cancel()
-        raise
-    for task in tasks:
-        if (error := task.result()) is not None:
-            raise error

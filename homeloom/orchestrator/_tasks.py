@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -180,6 +180,26 @@ class TaskTracker:
                 for task in tasks:
                     task.remove_done_callback(one_done)
 
+    async def run_together(self, jobs: Sequence[Awaitable[Any]], name: str | None = None) -> None:
+        """Run ``jobs`` at once, as ``asyncio.gather`` does: each in a tracked task of
+        its own (``name`` and its place), each to its end whatever the others do; then
+        the first, in order, that failed makes this fail the same way. Cancelled, it
+        cancels them. Not a parked gather: the caller counts as busy again as soon as
+        the last one ends (``wait_for_all``), so a settling clock never moves on first.
+        """
+        tasks = [
+            self.create(_outcome(job), None if name is None else f"{name} {index}")
+            for index, job in enumerate(jobs)
+        ]
+        try:
+            await self.wait_for_all(tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+        for task in tasks:
+            if (error := task.result()) is not None:
+                raise error
+
     @property
     def pending(self) -> int:
         return len(self._work)
@@ -213,3 +233,13 @@ class TaskTracker:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
+
+
+async def _outcome(job: Awaitable[Any]) -> Exception | None:
+    """How ``job`` ended: its error returned rather than raised, so that its task does
+    not fail (and is not logged as failing) and the others run on."""
+    try:
+        await job
+    except Exception as err:
+        return err
+    return None

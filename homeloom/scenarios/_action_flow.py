@@ -277,31 +277,9 @@ class _Parallel(ActionStep):
         # As Home Assistant gathers the branches: each runs to its end whatever the
         # others do, then the first branch (in order) that ended with an error or a
         # stop ends the step the same way.
-        runtime = self.runtime
-        tasks = [
-            runtime.create_task(_outcome(branch, run.scoped()), name=f"{self.path} branch {index}")
-            for index, branch in enumerate(self.branches)
-        ]
-        try:
-            # Not a parked gather: the run must count as busy again as soon as the last
-            # branch ends, or a settling clock could move on before the run goes on.
-            await runtime.tasks.wait_for_all(tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-        for task in tasks:
-            if (outcome := task.result()) is not None:
-                raise outcome
-
-
-async def _outcome(branch: Step, run: Run) -> Exception | None:
-    """How a parallel branch ended: its error (or stop) returned rather than raised,
-    so that its task does not fail and the others run on."""
-    try:
-        await branch(run)
-    except Exception as err:
-        return err
-    return None
+        await self.runtime.tasks.run_together(
+            [branch(run.scoped()) for branch in self.branches], name=f"{self.path} branch"
+        )
 
 
 class _NestedSequence(ActionStep):
