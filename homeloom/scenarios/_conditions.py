@@ -161,6 +161,9 @@ def compile_condition(runtime: Runtime, config: Any, *, path: str = "condition")
                 config, None, path, f"missing 'condition'; valid: {', '.join(CONDITION_TYPES)}"
             )
         config = {**config, "condition": shorthand[0], "conditions": config[shorthand[0]]}
+    elif isinstance(config["condition"], list) and "conditions" not in config:
+        # `condition:` given a list of conditions: Home Assistant reads it as an `and`.
+        config = {**config, "condition": "and", "conditions": config["condition"]}
     kind = str(config["condition"])
     builder = _BUILDERS.get(kind)
     if builder is None:
