@@ -258,7 +258,25 @@ def _state_value(state: State, attribute: Any) -> Any:
 
 
 def _attach_state(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
-    entity_ids = entity_ids_of(config)
+    return _attach_state_ids(runtime, config, fire, entity_ids_of(config))
+
+
+def _attach_state_ids(
+    runtime: Runtime, config: Mapping[str, Any], fire: Fire, entity_ids: list[str]
+) -> Unsubscribe:
+    # Home Assistant listens once per id written: an entity listed twice (a copied line)
+    # fires the trigger twice for each change, each with its own ``for:``.
+    lowered = [entity_id.lower() for entity_id in entity_ids]
+    repeats = [entity_id for i, entity_id in enumerate(lowered) if entity_id in lowered[:i]]
+    if repeats:
+        first = _attach_state_ids(runtime, config, fire, list(dict.fromkeys(lowered)))
+        again = _attach_state_ids(runtime, config, fire, repeats)
+
+        def detach() -> None:
+            first()
+            again()
+
+        return detach
     to = config.get("to")
     if (
         to is not None

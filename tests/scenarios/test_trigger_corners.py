@@ -253,3 +253,46 @@ async def test_an_empty_entity_list_is_a_trigger_that_never_fires(tmp_path: Path
     await house.runtime.advance(1)
     assert sent == [(0, "state"), (0, "numeric")]
     await house.stop()
+
+
+TWICE_LISTED_CONFIG = """\
+homeloom:
+  time_zone: Europe/Paris
+automation:
+  - id: twice
+    mode: parallel
+    triggers:
+      - trigger: state
+        entity_id: [binary_sensor.a, binary_sensor.b, Binary_Sensor.A]
+        to: "on"
+      - trigger: state
+        entity_id: [binary_sensor.c, binary_sensor.c]
+        to: "on"
+        for: 5
+    actions:
+      - action: notify.notify
+        data: {message: "{{ trigger.entity_id }}"}
+"""
+
+
+async def test_an_entity_listed_twice_fires_twice_until_turned_off(tmp_path: Path) -> None:
+    # As Home Assistant, which listens once per id written (case aside): each change
+    # fires twice, a ``for:`` counts twice; turning the automation off ends both.
+    house, sent = await notified_house(tmp_path, TWICE_LISTED_CONFIG, START)
+    states = house.runtime.states
+    states.set("binary_sensor.a", "on")
+    states.set("binary_sensor.b", "on")
+    states.set("binary_sensor.c", "on")
+    await house.runtime.advance(10)
+    assert (
+        sent
+        == [(0, "binary_sensor.a")] * 2 + [(0, "binary_sensor.b")] + [(5, "binary_sensor.c")] * 2
+    )
+    automation = house.automations.find("twice")
+    assert automation is not None
+    await automation.disable()
+    states.set("binary_sensor.a", "off")
+    states.set("binary_sensor.a", "on")
+    await house.runtime.advance(10)
+    assert len(sent) == 5
+    await house.stop()
