@@ -388,8 +388,7 @@ class House:
                 from homeloom.scenarios._rest import fetch_first_data
 
                 await fetch_first_data(self.runtime)
-            await automations.start()
-            await self.runtime.start()
+            await self.runtime.start(before_start=automations.start)
         if self.long_running:
             _tune_collector_for_a_service()
             # What loading freed stays free for the whole day: the system may have it.

@@ -19,6 +19,9 @@ _LOGGER = logging.getLogger(__name__)
 EVENT_STATE_CHANGED: Final = "state_changed"
 EVENT_CALL_SERVICE: Final = "call_service"
 EVENT_HOMELOOM_START: Final = "homeloom_start"
+# Fired before the automations attach their triggers: what integrations do as the house
+# starts (trigger-based template entities' start triggers), which no automation sees.
+EVENT_HOMELOOM_STARTING: Final = "homeloom_starting"
 EVENT_HOMELOOM_STARTED: Final = "homeloom_started"
 EVENT_HOMELOOM_STOP: Final = "homeloom_stop"
 MATCH_ALL: Final = "*"

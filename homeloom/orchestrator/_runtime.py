@@ -19,6 +19,7 @@ from ._context import Context
 from ._events import (
     EVENT_HOMELOOM_START,
     EVENT_HOMELOOM_STARTED,
+    EVENT_HOMELOOM_STARTING,
     EVENT_HOMELOOM_STOP,
     EventBus,
 )
@@ -125,11 +126,18 @@ class Runtime:
         """Run ``hook`` at stop; hooks run in reverse order of registration."""
         self._stop_hooks.append(hook)
 
-    async def start(self) -> None:
+    async def start(self, before_start: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Start the house. ``before_start`` (enabling the automations) runs after what
+        integrations do at start (``EVENT_HOMELOOM_STARTING``): as in Home Assistant,
+        whose automations attach once it has started, they do not see those changes."""
         if self.running:
             return
-        self.running = True
         self.scheduler.start()
+        self.bus.fire(EVENT_HOMELOOM_STARTING, context=Context(origin="system"))
+        await self.idle()
+        if before_start is not None:
+            await before_start()
+        self.running = True
         for hook in self._start_hooks:
             await _run_hook(hook)
         self.bus.fire(EVENT_HOMELOOM_START, context=Context(origin="system"))

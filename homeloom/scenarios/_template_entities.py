@@ -34,6 +34,7 @@ from ._template_entity_config import _Definition, _definition
 from ._template_legacy import legacy_definitions, setup_legacy_template_entities
 from ._template_state_entities import _StateBasedEntity
 from ._template_trigger_entities import _TriggerBasedEntity, _TriggerBlock
+from ._trigger_event import BEFORE_AUTOMATIONS
 from ._triggers import attach_triggers, validate_triggers
 
 __all__ = ["setup_template_entities"]
@@ -158,6 +159,13 @@ def _setup_block(
     for entity in entities:
         entity.publish_first()
     block = _TriggerBlock(runtime, entities, script)
+    # Their start triggers fire before the automations attach (see BEFORE_AUTOMATIONS).
+    triggers = [
+        {**trigger, BEFORE_AUTOMATIONS: True}
+        if trigger.get("platform") == "homeassistant"
+        else trigger
+        for trigger in triggers
+    ]
     attach_triggers(runtime, triggers, block.on_trigger, name=where)
     return issues
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from homeloom.orchestrator import (
     EVENT_HOMELOOM_START,
+    EVENT_HOMELOOM_STARTING,
     EVENT_HOMELOOM_STOP,
     Context,
     Event,
@@ -25,7 +26,13 @@ from ._templates import get_template_engine
 from ._trigger_state import STATE_PLATFORMS
 from ._triggers import TRIGGER_VARIABLES, Attach, Fire, Validate, as_list, entity_ids_of
 
-__all__ = ["EVENT_PLATFORMS"]
+__all__ = ["BEFORE_AUTOMATIONS", "EVENT_PLATFORMS"]
+
+# Set (true) on a ``homeassistant`` trigger of an integration, not an automation (a
+# trigger-based template entity's): its start fires before the automations attach, as
+# Home Assistant's template entities attach theirs as it starts, its automations once
+# it has started (they do not see what such a start trigger changes).
+BEFORE_AUTOMATIONS = "_before_automations"
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -142,6 +149,8 @@ def _validate_homeassistant(runtime: Runtime, config: Mapping[str, Any]) -> None
 def _attach_homeassistant(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
     starting = config["event"] == "start"
     event_type = EVENT_HOMELOOM_START if starting else EVENT_HOMELOOM_STOP
+    if starting and config.get(BEFORE_AUTOMATIONS):
+        event_type = EVENT_HOMELOOM_STARTING
     description = "Home Assistant starting" if starting else "Home Assistant stopping"
 
     def on_event(event: Event) -> None:
