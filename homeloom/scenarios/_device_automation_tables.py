@@ -205,6 +205,8 @@ OTHER_ACTIONS = {
     "light": ["flash", "brightness_increase", "brightness_decrease"],
     "cover": ["set_position", "set_tilt_position"],
     "number": ["set_value"],
+    # A text entity's value (text/device_action.py): the text as given.
+    "text": ["set_value"],
     "select": ["select_next", "select_previous", "select_option"],
     "climate": ["set_hvac_mode", "set_preset_mode"],
     "humidifier": ["set_humidity", "set_mode"],

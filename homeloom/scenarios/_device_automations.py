@@ -337,6 +337,9 @@ def _device_service(config: Mapping[str, Any], path: str) -> tuple[str, dict[str
     if domain == "number" and kind == "set_value":
         _required(config, "value", path)
         return "number.set_value", {"value": _number(config, "value", path)}
+    if domain == "text" and kind == "set_value":
+        # Home Assistant reads the value as text (a number written bare becomes its text).
+        return "text.set_value", {"value": str(_required(config, "value", path))}
     if domain == "select" and kind in ("select_next", "select_previous"):
         return f"select.{kind}", {"cycle": _cycle(config, path)}
     if domain == "select" and kind == "select_option":

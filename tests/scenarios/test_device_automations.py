@@ -498,6 +498,17 @@ ACTIONS: list[tuple[str, dict[str, Any], list[Any]]] = [
         {"domain": "number", "type": "set_value", "entity_id": "number.n", "value": "21.5"},
         ["number.set_value", "number.n", {"value": 21.5}],
     ),
+    # text/device_action.py: text.set_value with the value as text (cv.string).
+    (
+        "text set_value",
+        {"domain": "text", "type": "set_value", "entity_id": "text.t", "value": "Armed away"},
+        ["text.set_value", "text.t", {"value": "Armed away"}],
+    ),
+    (
+        "text set_value of a bare number",
+        {"domain": "text", "type": "set_value", "entity_id": "text.t", "value": 2026},
+        ["text.set_value", "text.t", {"value": "2026"}],
+    ),
     (
         "select select_option",
         {"domain": "select", "type": "select_option", "entity_id": "select.s", "option": "b"},
@@ -635,6 +646,7 @@ ERRORS: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     ("unknown light action", "action", {"domain": "light", "type": "dim"}, "brightness_increase"),
     ("number without value", "action", {"domain": "number", "type": "set_value"}, "value"),
+    ("text without value", "action", {"domain": "text", "type": "set_value"}, "value"),
     # Home Assistant's UI writes entity registry ids, which homeloom cannot resolve.
     (
         "registry id",
