@@ -53,6 +53,8 @@ STATE_TRIGGERS: dict[str, dict[str, str | None]] = {
     "fan": _TOGGLE_TRIGGERS,
     "remote": _TOGGLE_TRIGGERS,
     "humidifier": _TOGGLE_TRIGGERS,
+    # An update entity is "on" while an update is available.
+    "update": _TOGGLE_TRIGGERS,
     "media_player": {
         **_TOGGLE_TRIGGERS,
         **{state: state for state in ("buffering", "idle", "paused", "playing")},
@@ -178,6 +180,7 @@ SERVICE_ACTIONS: dict[str, dict[str, str]] = {
     "lock": {"lock": "lock", "unlock": "unlock", "open": "open"},
     "vacuum": {"clean": "start", "dock": "return_to_base"},
     "button": {"press": "press"},
+    "water_heater": {"turn_on": "turn_on", "turn_off": "turn_off"},
     "select": {"select_first": "select_first", "select_last": "select_last"},
     "alarm_control_panel": {
         kind: f"alarm_{kind}"

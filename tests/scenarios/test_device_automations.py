@@ -138,6 +138,13 @@ TRIGGERS: list[tuple[str, dict[str, Any], dict[str, Any], list[Any], list[int]]]
         [0],
     ),
     (
+        "update turned_on when an update is available",
+        {"domain": "update", "type": "turned_on", "entity_id": "update.router_firmware"},
+        {"update.router_firmware": "off"},
+        [{"set": {"update.router_firmware": "on"}}, {"set": {"update.router_firmware": "off"}}],
+        [0],
+    ),
+    (
         "remote turned_off",
         {"domain": "remote", "type": "turned_off", "entity_id": "remote.r"},
         {"remote.r": "on"},
@@ -186,6 +193,21 @@ TRIGGERS: list[tuple[str, dict[str, Any], dict[str, Any], list[Any], list[int]]]
     ),
     # climate: into a mode from another mode (not from unavailable), and the
     # current temperature attribute as a numeric_state.
+    (
+        # A leniency (docs/scenarios.md): 2024.3's schema refuses this for:, its code honours it.
+        "climate hvac_mode_changed held for a while",
+        {"domain": "climate", "type": "hvac_mode_changed", "entity_id": "climate.c"}
+        | {"to": "cool", "for": {"minutes": 2}},
+        {"climate.c": "heat"},
+        [
+            {"set": {"climate.c": "cool"}},
+            {"advance": 60},
+            {"set": {"climate.c": "heat"}},
+            {"set": {"climate.c": "cool"}},
+            {"advance": 300},
+        ],
+        [180],
+    ),
     (
         "climate hvac_mode_changed",
         {"domain": "climate", "type": "hvac_mode_changed", "entity_id": "climate.c"}
@@ -499,6 +521,11 @@ ACTIONS: list[tuple[str, dict[str, Any], list[Any]]] = [
         ["number.set_value", "number.n", {"value": 21.5}],
     ),
     # text/device_action.py: text.set_value with the value as text (cv.string).
+    (
+        "water_heater turn_off",
+        {"domain": "water_heater", "type": "turn_off", "entity_id": "water_heater.boiler"},
+        ["water_heater.turn_off", "water_heater.boiler", {}],
+    ),
     (
         "text set_value",
         {"domain": "text", "type": "set_value", "entity_id": "text.t", "value": "Armed away"},
