@@ -144,10 +144,16 @@ def start_eagerly(
         _depth.current -= 1
 
     def settle(task: asyncio.Task[T]) -> None:
-        if task.cancelled() and getattr(coro, "cr_frame", None) is not None:
-            coro.close()  # cancelled before its task began: finish it where it stopped
-        run.settle(task)
-        on_done()
+        try:
+            if task.cancelled() and getattr(coro, "cr_frame", None) is not None:
+                # Cancelled before its task began: finish it where it stopped, in its own
+                # context, where what it resets on its way out (its trace) was set; out of
+                # it the reset failed, and the run was never settled (whoever waited for
+                # it, a restart, hung).
+                context.run(coro.close)
+        finally:
+            run.settle(task)
+            on_done()
 
     run.task = create_task(_continued(coro, waiting_for), context, settle)
     if run.cancel_requested:

@@ -101,17 +101,22 @@ class Scheduler:
             await asyncio.sleep(0)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Busy again from the timer on, not from when the task resumes: a test clock's
+        # timer can fire in the middle of an idle() (one due now, fired by the loop), which
+        # would otherwise return with this task still parked, and the clock would move on
+        # before the rest of its run (a second run's delay ending at the same instant).
+        with self._tasks.parked_until_woken() as unpark:
 
-        def wake(_: datetime) -> None:
-            if not future.done():
-                future.set_result(None)
+            def wake(_: datetime) -> None:
+                if not future.done():
+                    unpark()
+                    future.set_result(None)
 
-        cancel = self.call_at(when, wake)
-        try:
-            with self._tasks.parked():
+            cancel = self.call_at(when, wake)
+            try:
                 await future
-        finally:
-            cancel()
+            finally:
+                cancel()
 
     @asynccontextmanager
     async def timeout(self, seconds: float) -> AsyncIterator[None]:

@@ -65,19 +65,22 @@ def _check_duration(engine: TemplateEngine, config: Mapping[str, Any], key: str,
 async def _wait_future(run: Run, future: asyncio.Future[Any], limit: timedelta | None) -> bool:
     """Wait for ``future`` (parked), at most ``limit``; True when it completed."""
     cancel = None
-    if limit is not None:
+    # Busy again from the timeout on (see Scheduler.sleep_until): a run whose wait times
+    # out at the instant another run's timer fires goes on at that instant.
+    with run.runtime.tasks.parked_until_woken() as unpark:
+        if limit is not None:
 
-        def expire(_: Any) -> None:
-            if not future.done():
-                future.set_result(_TIMED_OUT)
+            def expire(_: Any) -> None:
+                if not future.done():
+                    unpark()
+                    future.set_result(_TIMED_OUT)
 
-        cancel = run.runtime.scheduler.call_later(max(limit.total_seconds(), 0), expire)
-    try:
-        with run.runtime.tasks.parked():
+            cancel = run.runtime.scheduler.call_later(max(limit.total_seconds(), 0), expire)
+        try:
             result = await future
-    finally:
-        if cancel is not None:
-            cancel()
+        finally:
+            if cancel is not None:
+                cancel()
     return result is not _TIMED_OUT
 
 
