@@ -199,6 +199,14 @@ class ServiceRegistry(EntityProviders, TargetResolution):
             raise ServiceValidationError(
                 entry.domain, entry.service, "response_variable", "this service returns no response"
             )
+        if not return_response and entry.supports_response == "only":
+            # Home Assistant refuses it too, before the call (calendar.get_events...).
+            raise ServiceValidationError(
+                entry.domain,
+                entry.service,
+                "response_variable",
+                "this service only answers: give the call a response_variable",
+            )
         payload = dict(data) if data else {}
         targets: dict[str, Any] = dict(target) if target else {}
         if payload:

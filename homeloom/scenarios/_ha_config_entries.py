@@ -22,6 +22,8 @@ Home Assistant 2024.3 makes them, by the code that makes their YAML forms:
   ``_utility_meter_entries``).
 * entries of the ``switch_as_x`` integration make their wrappers (see ``_switch_as_x``).
 * entries of the ``workday`` integration make their sensors (see ``_workday``).
+* entries of the ``local_calendar`` integration make their calendars, from their
+  ``data`` (see ``_local_calendar``).
 
 The file is read, never written; an entry is read again when
 ``homeassistant.reload_config_entry`` reloads it (see ``_config_entry_reload``). An
@@ -78,7 +80,11 @@ _WITH_ALL = frozenset({"light", "switch", "binary_sensor"})
 # The option naming the entity domain an entry makes (a group's is ``group_type``).
 _TYPE_KEYS = {"template": "template_type", "switch_as_x": "target_domain"}
 # The entity domain of the entries that make one kind of entity.
-_ENTITY_DOMAINS = {**COMPUTED_HELPER_DOMAINS, "workday": "binary_sensor"}
+_ENTITY_DOMAINS = {
+    **COMPUTED_HELPER_DOMAINS,
+    "workday": "binary_sensor",
+    "local_calendar": "calendar",
+}
 
 
 class _BadEntry(ValueError):
@@ -99,6 +105,7 @@ class _Entry:
     title: str
     options: Mapping[str, Any]
     disabled: bool
+    data: Mapping[str, Any]  # what some integrations keep there (a local calendar's name)
 
     @property
     def helper_type(self) -> Any:
@@ -156,6 +163,7 @@ def _entry(index: int, item: Any) -> _Entry:
         options = {}
     if not isinstance(options, dict):
         raise _BadEntry("options", f"'options' must be a mapping, got {options!r}")
+    data = item.get("data")
     return _Entry(
         index,
         texts["entry_id"],
@@ -163,6 +171,7 @@ def _entry(index: int, item: Any) -> _Entry:
         texts["title"],
         options,
         item.get("disabled_by") is not None,
+        data if isinstance(data, dict) else {},
     )
 
 
@@ -309,6 +318,13 @@ def _setup(
             made = make_workday_entry(
                 runtime, entry.entry_id, entry.title, entry.options, registered
             )
+        elif entry.domain == "local_calendar":  # imported only by a house with one
+            from ._local_calendar import make_local_calendar
+
+            try:
+                made = make_local_calendar(runtime, entry.data, registered)
+            except OptionError as err:
+                raise _BadEntry(f"data.{err.key}", str(err)) from None
         elif entry.domain in COMPUTED_HELPER_DOMAINS:
             ids = registry.by_registry_id
             made = make_computed_helper(

@@ -117,6 +117,8 @@ INTEGRATIONS = (
     "command_line",
     # Its ``python_script.<name>`` services, which run python_scripts/*.py for real.
     "python_script",
+    # Calendars made in the UI, from their entries and .storage/local_calendar.*.ics.
+    "local_calendar",
 )
 # What Home Assistant 2024.3's bootstrap sets up in every house, whatever the
 # configuration holds (its DEFAULT_INTEGRATIONS that matter to automations; tag, set up
@@ -230,11 +232,10 @@ async def start_hass_with_integrations(
         entry.options.get("group_type") == "media_player"
         for entry in hass.config_entries.async_entries("group")
     )
-    # For media players' artwork view and the phones' webhook and registration views,
-    # which no case uses.
-    if ("media_player" in config or media_groups or "mobile_app" in with_entries) and (
-        hass.http is None
-    ):
+    # For media players' artwork view, the phones' webhook and registration views and
+    # the calendars' views, which no case uses.
+    web_views = {"mobile_app", "local_calendar"} & with_entries
+    if ("media_player" in config or media_groups or web_views) and hass.http is None:
         hass.http = _NoWebServer()
     if "recorder" in config:
         await start_recorder(hass, config)
@@ -264,6 +265,9 @@ async def start_hass_with_integrations(
     if "command_line" in ready:  # its switches, covers and notifiers answer their domains'
         await hass.async_block_till_done()
         ready |= {"switch", "cover", "notify"} & set(hass.config.components)
+    if "local_calendar" in ready:  # its calendars answer the calendar services
+        await hass.async_block_till_done()
+        ready |= {"calendar"} & set(hass.config.components)
     if "template" in ready:  # its buttons, numbers and selects answer their domains' services
         await hass.async_block_till_done()
         ready |= {"button", "number", "select"} & set(hass.config.components)
