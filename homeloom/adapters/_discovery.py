@@ -17,16 +17,15 @@ The current list is kept in the database, where ``homeloom discovered`` reads it
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from homeloom.orchestrator import Context, HomeloomError, Persistence, Runtime, slugify
+from homeloom.orchestrator._files import write_atomically
 
 from ._manager import AdapterManager, AdapterSlot, available_adapters
 from ._sdk import Adapter, Discovered
@@ -333,7 +332,7 @@ class Discovery:
         if current and not current.endswith("\n"):
             current += "\n"
         added = yaml.safe_dump([dict(entry)], sort_keys=False, allow_unicode=True)
-        _write_atomically(target, current + added)
+        write_atomically(target, (current + added).encode("utf-8"))
 
     # --- the zeroconf browser ------------------------------------------------------------
 
@@ -398,9 +397,3 @@ class Discovery:
         data = {"change": change, "id": device.id, "adapter": device.adapter, **more}
         data.update(name=device.name, host=device.host)
         store.audit("discovery", data, Context(user_id=user, origin="user", source="discovery"))
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    partial = target.with_name(f".{target.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)

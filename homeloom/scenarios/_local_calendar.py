@@ -20,8 +20,6 @@ triggers then follow the new event.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +28,7 @@ from typing import Any
 
 from homeloom.orchestrator import Runtime, ServiceCall
 from homeloom.orchestrator._errors import ServiceValidationError
+from homeloom.orchestrator._files import write_atomically
 from homeloom.orchestrator._ha_registries import STORAGE_DIR
 
 from ._calendar import Calendar, Calendars
@@ -169,14 +168,4 @@ def _write_event(
     event.add("created", stamp)
     event.add("sequence", 0)
     calendar.add_component(event)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(calendar.to_ical())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, calendar.to_ical())
