@@ -2,7 +2,7 @@
 ``choose`` when the second replaces it before its task began, ends cancelled and the
 house goes on.
 
-Found by random differential testing against Home Assistant 2024.3 (task 44): closing
+Found by random differential testing against Home Assistant 2024.3: closing
 that run's coroutine outside its own context failed on its trace's reset, the run was
 never settled and the house hung waiting for it (``resident_mix_44.yaml`` keeps the
 reduced case).

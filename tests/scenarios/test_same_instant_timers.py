@@ -1,7 +1,7 @@
 """Two runs whose delays (or wait timeouts) end at the same instant both go on at that
 instant on a test clock, even when the first one starts a ``parallel`` block that waits.
 
-Found by random differential testing against Home Assistant 2024.3 (task 44): the
+Found by random differential testing against Home Assistant 2024.3: the
 second run's timer fired in the middle of the first run's settling, and the clock moved
 on to the next timer before the second run went on, its calls coming one delay late
 (``resident_mix_44.yaml`` keeps the reduced cases).
