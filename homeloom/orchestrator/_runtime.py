@@ -79,6 +79,8 @@ class Runtime:
         self._start_hooks: list[StopHook] = []
         self.running = False
         self._stopped = False
+        # Set as start begins: ``running`` is set only once the automations are on.
+        self._start_begun = False
 
     # --- time ------------------------------------------------------------------
 
@@ -130,8 +132,9 @@ class Runtime:
         """Start the house. ``before_start`` (enabling the automations) runs after what
         integrations do at start (``EVENT_HOMELOOM_STARTING``): as in Home Assistant,
         whose automations attach once it has started, they do not see those changes."""
-        if self.running:
+        if self._start_begun:
             return
+        self._start_begun = True
         self.scheduler.start()
         self.bus.fire(EVENT_HOMELOOM_STARTING, context=Context(origin="system"))
         await self.idle()
