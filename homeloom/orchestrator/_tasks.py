@@ -180,12 +180,21 @@ class TaskTracker:
                 for task in tasks:
                     task.remove_done_callback(one_done)
 
-    async def run_together(self, jobs: Sequence[Awaitable[Any]], name: str | None = None) -> None:
+    async def run_together(
+        self,
+        jobs: Sequence[Awaitable[Any]],
+        name: str | None = None,
+        *,
+        failed_outlives_stop: bool = False,
+    ) -> None:
         """Run ``jobs`` at once, as ``asyncio.gather`` does: each in a tracked task of
         its own (``name`` and its place), each to its end whatever the others do; then
         the first, in order, that failed makes this fail the same way. Cancelled, it
-        cancels them. Not a parked gather: the caller counts as busy again as soon as
-        the last one ends (``wait_for_all``), so a settling clock never moves on first.
+        cancels them; with ``failed_outlives_stop``, one that had already failed then
+        makes this fail that way instead (Home Assistant stops a ``parallel`` step's
+        branches by ending them, then raises what the gather kept). Not a parked
+        gather: the caller counts as busy again as soon as the last one ends
+        (``wait_for_all``), so a settling clock never moves on first.
         """
         tasks = [
             self.create(_outcome(job), None if name is None else f"{name} {index}")
@@ -193,6 +202,12 @@ class TaskTracker:
         ]
         try:
             await self.wait_for_all(tasks)
+        except asyncio.CancelledError:
+            if failed_outlives_stop:
+                for task in tasks:
+                    if task.done() and not task.cancelled() and (error := task.result()):
+                        raise error from None
+            raise
         finally:
             for task in tasks:
                 task.cancel()

@@ -276,9 +276,13 @@ class _Parallel(ActionStep):
     async def act(self, run: Run) -> None:
         # As Home Assistant gathers the branches: each runs to its end whatever the
         # others do, then the first branch (in order) that ended with an error or a
-        # stop ends the step the same way.
+        # stop ends the step the same way. A run stopped from outside (restart,
+        # turn_off) still ends so when a branch had already failed or stopped, as there:
+        # a caller waiting on its script then stops with that error instead of going on.
         await self.runtime.tasks.run_together(
-            [branch(run.scoped()) for branch in self.branches], name=f"{self.path} branch"
+            [branch(run.scoped()) for branch in self.branches],
+            name=f"{self.path} branch",
+            failed_outlives_stop=True,
         )
 
 
