@@ -169,7 +169,9 @@ async def _simulate(
     as_json: bool,
     stub: bool,
 ) -> int:
-    logging.basicConfig(level=logging.CRITICAL)
+    # Nothing logged goes to the console, but warnings and errors still reach the
+    # replay, which lists them under "errors".
+    logging.basicConfig(level=logging.WARNING, handlers=[logging.NullHandler()])
     try:
         if events_file is not None:
             events = load_events_file(events_file)

@@ -9,10 +9,11 @@ time order while the clock moves.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ from homeloom.orchestrator._service_call import given_data
 from homeloom.scenarios import EVENT_AUTOMATION_TRIGGERED, EVENT_GATED_CALL
 
 __all__ = ["EventsFileError", "load_events_file", "parse_duration", "simulate"]
+
+# Calls and runs at one instant past which the replay is a runaway: scenarios setting
+# each other off for ever, which at home would never end either.
+RUNAWAY_LIMIT = 50_000
 
 _DURATION = re.compile(r"^(-)?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 
@@ -143,6 +148,25 @@ class _Recorder(logging.Handler):
         self.calls: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
         self._scenario_of_context: dict[str, str] = {}
+        self._instant: datetime | None = None
+        self._at_instant = 0
+        self.runaway: str | None = None
+        self.on_runaway: Callable[[], object] | None = None
+
+    def _count(self) -> None:
+        """Counts a call or a run; past RUNAWAY_LIMIT at one instant, stops the replay."""
+        now = self.runtime.now()
+        if now != self._instant:
+            self._instant, self._at_instant = now, 0
+        self._at_instant += 1
+        if self._at_instant > RUNAWAY_LIMIT and self.runaway is None:
+            self.runaway = (
+                f"replay stopped: more than {RUNAWAY_LIMIT} service calls and runs at"
+                f" {now.astimezone(self.runtime.settings.tz).isoformat()} without time"
+                " moving (scenarios setting each other off without end?)"
+            )
+            if self.on_runaway is not None:
+                self.on_runaway()
 
     def stamp(self) -> dict[str, Any]:
         now = self.runtime.now()
@@ -157,6 +181,7 @@ class _Recorder(logging.Handler):
         )
 
     def on_triggered(self, event: Event) -> None:
+        self._count()
         scenario = event.context.source
         if scenario is not None:
             self._scenario_of_context[event.context.id] = scenario
@@ -171,6 +196,7 @@ class _Recorder(logging.Handler):
 
     def on_gated(self, event: Event) -> None:
         """A call the autonomy gate held back: proposed, observed or blocked."""
+        self._count()
         data = event.data
         self.calls.append(
             {
@@ -192,6 +218,7 @@ class _Recorder(logging.Handler):
     def on_call(self, call: ServiceCall) -> None:
         """A call made, or refused by its service's checks (it fails then): recorded
         with its data as the caller gave it, as Home Assistant records calls."""
+        self._count()
         scenario = self.scenario_of(call.context)
         if scenario is not None:
             self._scenario_of_context.setdefault(call.context.id, scenario)
@@ -239,16 +266,31 @@ async def simulate(
         report = await house.setup(before_scenarios=write_initial)
         for issue in report.errors:
             recorder.errors.append({**recorder.stamp(), **issue.as_dict()})
-        await house.start()
-        await runtime.idle()
-        for index, step in enumerate(events.get("steps") or []):
-            await _run_step(runtime, recorder, index, step, start, tz)
-        await runtime.idle()
+        replay = asyncio.ensure_future(_replay(house, recorder, events, start, tz))
+        recorder.on_runaway = replay.cancel
+        try:
+            await replay
+        except asyncio.CancelledError:
+            if recorder.runaway is None:
+                raise
+            await runtime.tasks.cancel_all()
+            recorder.errors.append({**recorder.stamp(), "message": recorder.runaway})
         runs = _runs(house, recorder, start)
     finally:
         logging.getLogger("homeloom").removeHandler(recorder)
         await house.stop()
     return {"calls": recorder.calls, "runs": runs, "errors": recorder.errors}
+
+
+async def _replay(
+    house: House, recorder: _Recorder, events: Mapping[str, Any], start: datetime, tz: tzinfo
+) -> None:
+    runtime = house.runtime
+    await house.start()
+    await runtime.idle()
+    for index, step in enumerate(events.get("steps") or []):
+        await _run_step(runtime, recorder, index, step, start, tz)
+    await runtime.idle()
 
 
 async def _run_step(

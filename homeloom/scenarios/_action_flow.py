@@ -4,7 +4,9 @@ sequence, variables and stop. A nested block runs in a scope of its own."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeloom.orchestrator import Runtime
@@ -29,6 +31,15 @@ from ._triggers import as_list
 
 if TYPE_CHECKING:
     from ._script import Script
+
+_LOGGER = logging.getLogger(__name__)
+
+# A while/until loop whose iterations never wait would spin for ever, its trace growing;
+# as Home Assistant since 2024.4 it is warned about, then stopped. Only iterations
+# shorter than a second count, so a polling loop with a delay runs as long as it needs.
+_QUICK_ITERATION = timedelta(seconds=1)
+_WARN_AFTER = 5_000
+_STOP_AFTER = 10_000
 
 __all__ = ["FLOW_BUILDERS"]
 
@@ -236,17 +247,41 @@ class _Repeat(ActionStep):
                 await sequence(run.nested())
             return
         assert check is not None
-        index = 0
+        index = quick_in_a_row = 0
         while True:
             index += 1
             variables["repeat"] = {"first": index == 1, "index": index}
             if form == "while" and not check(variables):
                 break
+            began = self.runtime.now()
             await sequence(run.nested())
             # As Home Assistant: an until that cannot be evaluated ends the loop too.
             if form == "until" and holds_or_fails(check, variables) is not False:
                 break
+            if self.runtime.now() - began >= _QUICK_ITERATION:
+                quick_in_a_row = 0
+            else:
+                quick_in_a_row += 1
+                self._check_runaway(run, quick_in_a_row)
             await asyncio.sleep(0)  # a tight loop must not starve the house
+
+    def _check_runaway(self, run: Run, quick_in_a_row: int) -> None:
+        if quick_in_a_row == _WARN_AFTER:
+            _LOGGER.warning(
+                "%s: repeat at %s has run %d times in a row without waiting a second;"
+                " it is stopped at %d (add a delay or a wait to the loop)",
+                run.script.name,
+                self.path,
+                quick_in_a_row,
+                _STOP_AFTER,
+            )
+        elif quick_in_a_row >= _STOP_AFTER:
+            message = (
+                f"repeat stopped after {quick_in_a_row} iterations in a row that each took"
+                " under a second (a loop that never waits?)"
+            )
+            _LOGGER.error("%s: %s at %s", run.script.name, message, self.path)
+            raise StopRun("aborted", message)
 
 
 class _Parallel(ActionStep):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import homeloom.simulate
 from homeloom.cli import main
 from homeloom.simulate import EventsFileError, parse_duration, simulate
 
@@ -132,6 +136,23 @@ def test_the_cli_prints_json(config_dir: Path, capsys: Any) -> None:
     assert len(printed["calls"]) == 3
 
 
+def test_the_command_lists_what_the_run_logged_and_prints_nothing_else(config_dir: Path) -> None:
+    # In its own process: there the command configures logging itself, as in a shell.
+    events = config_dir / "events.json"
+    events.write_text(json.dumps(EVENTS), encoding="utf-8")
+    command = [sys.executable, "-m", "homeloom", "simulate", "--config", str(config_dir)]
+    done = subprocess.run(
+        [*command, "--events", str(events), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    printed = json.loads(done.stdout)
+    assert any("tts.speak is not known" in e["message"] for e in printed["errors"])
+    assert done.stderr == ""
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [(300, 300.0), ("00:05:00", 300.0), ("01:30", 5400.0), ({"hours": 1, "seconds": 2}, 3602.0)],
@@ -143,3 +164,34 @@ def test_durations(text: Any, seconds: float) -> None:
 def test_a_bad_duration_says_what_is_valid() -> None:
     with pytest.raises(EventsFileError, match="HH:MM:SS"):
         parse_duration("soon")
+
+
+PING_PONG = """\
+- id: ping
+  mode: queued
+  triggers: [{trigger: event, event_type: ping}]
+  actions: [{event: pong}]
+- id: pong
+  mode: queued
+  triggers: [{trigger: event, event_type: pong}]
+  actions: [{event: ping}, {action: light.toggle, target: {entity_id: light.hall}}]
+"""
+
+
+@pytest.mark.allow_error_logs
+async def test_scenarios_setting_each_other_off_without_end_stop_the_replay(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(homeloom.simulate, "RUNAWAY_LIMIT", 300)
+    (config_dir / "automations.yaml").write_text(PING_PONG, encoding="utf-8")
+    events = {
+        "start": "2026-06-01T20:00:00+02:00",
+        "steps": [{"event": {"type": "ping"}}, {"advance": 60}, {"event": {"type": "later"}}],
+    }
+    result = await asyncio.wait_for(simulate(config_dir, events, stub_services=True), 60)
+    stopped = [e for e in result["errors"] if e["message"].startswith("replay stopped")]
+    assert len(stopped) == 1
+    assert "more than 300 service calls and runs" in stopped[0]["message"]
+    assert stopped[0]["offset_s"] == 0  # the clock never moved on, nor did the replay
+    assert max(run["offset_s"] for run in result["runs"]) == 0
+    assert 150 < len(result["runs"]) <= 301
