@@ -275,11 +275,17 @@ async def simulate(
                 raise
             await runtime.tasks.cancel_all()
             recorder.errors.append({**recorder.stamp(), "message": recorder.runaway})
-        runs = _runs(house, recorder, start)
+        # What the replay did: stopping the house afterwards is not part of it (a
+        # shutdown trigger's calls, runs cut short), as in the engines compared with it.
+        result = {
+            "calls": list(recorder.calls),
+            "runs": _runs(house, recorder, start),
+            "errors": list(recorder.errors),
+        }
     finally:
         logging.getLogger("homeloom").removeHandler(recorder)
         await house.stop()
-    return {"calls": recorder.calls, "runs": runs, "errors": recorder.errors}
+    return result
 
 
 async def _replay(

@@ -195,3 +195,17 @@ async def test_scenarios_setting_each_other_off_without_end_stop_the_replay(
     assert stopped[0]["offset_s"] == 0  # the clock never moved on, nor did the replay
     assert max(run["offset_s"] for run in result["runs"]) == 0
     assert 150 < len(result["runs"]) <= 301
+
+
+async def test_stopping_the_house_after_the_replay_is_not_part_of_it(config_dir: Path) -> None:
+    (config_dir / "automations.yaml").write_text(
+        """\
+- id: goodbye
+  triggers: [{trigger: homeassistant, event: shutdown}]
+  actions: [{action: notify.notify, data: {message: bye}}]
+""",
+        encoding="utf-8",
+    )
+    events = {"start": "2026-06-01T20:00:00+02:00", "steps": [{"advance": 5}]}
+    result = await simulate(config_dir, events)
+    assert result == {"calls": [], "runs": [], "errors": []}
