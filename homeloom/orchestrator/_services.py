@@ -395,9 +395,16 @@ class ServiceRegistry(EntityProviders, TargetResolution):
         entry = services.get(call.service) if services is not None else None
         if entry is None:  # not as prepared: looked up again, with get()'s errors
             entry = self.get(call.domain, call.service)
-        for entity_id in call.entity_ids:
+        entity_ids = call.entity_ids
+        for entity_id in entity_ids:
             self._states.expect_answer(entity_id, call.context)
-        return entry.handler(call)
+        if len(entity_ids) < 2:
+            return entry.handler(call)
+        holder = self._states.hold_announcements()
+        try:
+            return entry.handler(call)
+        finally:
+            self._states.announce_held(holder)
 
     async def _invoke_awaited(self, call: ServiceCall) -> ServiceResponse | None:
         """The innermost handler of the middleware chain."""

@@ -165,6 +165,9 @@ class StateStore:
         # still running when that change is announced (as in Home Assistant, where a run
         # re-triggering itself in mode single is refused, not looping).
         self.deferred_writes = 0
+        # Changes written while a call acts on several entities, announced when it is
+        # done with them all (see ``hold_announcements``); None when nothing holds them.
+        self._held: list[tuple[str, State | None, State, Context]] | None = None
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
         # Per domain, told when an entity of it first gets a state (see ``on_new``).
         self._on_new: dict[str, list[EventHandler]] = {}
@@ -321,8 +324,31 @@ class StateStore:
         self._states[entity_id] = new
         if old is None and self._on_new:  # rare: only a new entity pays for the look-up
             self._tell_new(entity_id, new, context)
-        self._announce(entity_id, old, new, context)
+        if self._held is not None:
+            self._held.append((entity_id, old, new, context))
+        else:
+            self._announce(entity_id, old, new, context)
         return new
+
+    def hold_announcements(self) -> bool:
+        """Hold the changes written from now on until :meth:`announce_held`: a service
+        call acting on several entities writes them all before anyone hears of the
+        first, as Home Assistant's listeners (its runs, its template entities) only act
+        once the call has changed every entity. True when this call holds them (False
+        inside another's hold, which announces them all)."""
+        if self._held is not None:
+            return False
+        self._held = []
+        return True
+
+    def announce_held(self, holder: bool) -> None:
+        """Announce, in order, the changes held since ``hold_announcements`` returned
+        ``holder`` (True)."""
+        if not holder or self._held is None:
+            return
+        held, self._held = self._held, None
+        for entity_id, old, new, context in held:
+            self._announce(entity_id, old, new, context)
 
     def _overridden(self, entity_id: str, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
         """``attributes`` with the configured overrides of ``entity_id`` laid over them."""
