@@ -168,12 +168,23 @@ class Automation:
         # not see it), and their templates see that state as ``this``.
         self._publish(context, at=at)
         spec = self.spec
+        variables: Mapping[str, Any] | Callable[[], Mapping[str, Any]] = self._trigger_variables
+        if spec.trigger_variables:
+            # As Home Assistant: rendered when the triggers attach; one that fails to
+            # render leaves the automation on with no trigger attached (an error logged).
+            try:
+                variables = self._trigger_variables()
+            except TemplateError as err:
+                _LOGGER.error(
+                    "automation %s: error rendering trigger variables: %s", spec.name, err
+                )
+                return
         self._detach = attach_triggers(
             self.script.runtime,
             normalised_triggers(spec.triggers, path="triggers"),
             self,
             name=spec.name,
-            variables=self._trigger_variables,
+            variables=variables,
             checkpoint=f"{DOMAIN}.{self.script.item_id}",
         )
 
@@ -195,9 +206,12 @@ class Automation:
         variables: dict[str, Any] = {"this": self.this()}
         if self.spec.trigger_variables:
             engine = get_template_engine(self.runtime)
-            rendered = engine.render_complex(dict(self.spec.trigger_variables), variables)
-            if isinstance(rendered, Mapping):
-                variables.update(rendered)
+            # As Home Assistant: one after the other, each seeing those before it, and
+            # defaults: never over ``this``.
+            for key, value in self.spec.trigger_variables.items():
+                name = str(key)
+                if name != "this":
+                    variables[name] = engine.render_complex(value, variables)
         return variables
 
     # --- state -----------------------------------------------------------------
