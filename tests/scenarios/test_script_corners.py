@@ -1,5 +1,6 @@
 """Runs that stop their own script, calls that wait for the run they start, script
-variables as defaults, and queued runs that start at once when none is ahead."""
+variables as defaults, queued runs that start at once when none is ahead, and runs
+stopped inside a ``parallel`` step one of whose branches had already failed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from homeloom.house import House
 from homeloom.orchestrator import Runtime, ServiceCall, TestClock
@@ -311,3 +314,59 @@ automation:
             (20.0, "start 3"),
             (30.0, "end 3"),
         ]
+
+
+# --- a run stopped while a parallel branch had already failed ---------------------------
+# As in Home Assistant 2024.3 the run ends with that branch's error, so a caller waiting
+# on the script through ``script.<key>`` stops there (resident_mix_49).
+
+FAILED_BRANCH = """\
+timer:
+  hall: {duration: 10}
+script:
+  slow:
+    sequence:
+      - parallel:
+          - sequence:
+              - wait_for_trigger: [{trigger: event, event_type: never}]
+          - action: timer.change
+            target: {entity_id: timer.hall}
+            data: {duration: -5}
+automation:
+  - id: caller
+    triggers: [{trigger: event, event_type: go}]
+    actions:
+      - action: script.slow
+      - action: test.record
+  - id: also_parallel
+    mode: restart
+    triggers: [{trigger: event, event_type: again}]
+    actions:
+      - parallel:
+          - wait_for_trigger: [{trigger: event, event_type: never}]
+          - action: timer.change
+            target: {entity_id: timer.hall}
+            data: {duration: -5}
+"""
+
+
+@pytest.mark.allow_error_logs  # the failed branch logs its error, as in Home Assistant
+async def test_a_stopped_script_with_a_failed_branch_stops_its_caller(tmp_path: Path) -> None:
+    async for house, recorder in _house(tmp_path, FAILED_BRANCH):
+        house.runtime.bus.fire("go", {})
+        await asyncio.wait_for(house.runtime.idle(), 5)
+        assert _executions(house, "caller") == [None]
+        await house.runtime.services.call("script", "turn_off", {"entity_id": "script.slow"})
+        await asyncio.wait_for(house.runtime.idle(), 5)
+        assert recorder.calls == []
+        assert _executions(house, "caller") == ["error"]
+
+
+@pytest.mark.allow_error_logs
+async def test_a_restarted_run_with_a_failed_branch_ends_with_its_error(tmp_path: Path) -> None:
+    async for house, _ in _house(tmp_path, FAILED_BRANCH):
+        house.runtime.bus.fire("again", {})
+        await asyncio.wait_for(house.runtime.idle(), 5)
+        house.runtime.bus.fire("again", {})
+        await asyncio.wait_for(house.runtime.idle(), 5)
+        assert _executions(house, "also_parallel") == ["error", None]
