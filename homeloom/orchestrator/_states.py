@@ -167,7 +167,9 @@ class StateStore:
         self.deferred_writes = 0
         # Changes written while a call acts on several entities, announced when it is
         # done with them all (see ``hold_announcements``); None when nothing holds them.
-        self._held: list[tuple[str, State | None, State, Context]] | None = None
+        # An event fired with a held change (a timer's ``timer.cancelled``) is held in
+        # its place among them: Home Assistant's listeners hear it after the call too.
+        self._held: list[tuple[str, State | None, State, Context] | Event] | None = None
         self._pending_commands: dict[str, tuple[Context, datetime]] = {}
         # Per domain, told when an entity of it first gets a state (see ``on_new``).
         self._on_new: dict[str, list[EventHandler]] = {}
@@ -347,8 +349,22 @@ class StateStore:
         if not holder or self._held is None:
             return
         held, self._held = self._held, None
-        for entity_id, old, new, context in held:
-            self._announce(entity_id, old, new, context)
+        for item in held:
+            if isinstance(item, Event):
+                self._bus.dispatch(item)
+            else:
+                self._announce(*item)
+
+    def fire(self, event_type: str, data: Mapping[str, Any], context: Context) -> None:
+        """Fire an event telling of an entity's own change (a timer's ``timer.finished``):
+        held in order with the changes while a call acting on several entities holds
+        them, so its listeners, as Home Assistant's, find every entity of the call
+        changed (a run set off by one timer's ``timer.cancelled`` reads the other
+        timers cancelled too); at once otherwise."""
+        if self._held is None:
+            self._bus.fire(event_type, data, context)
+        else:
+            self._held.append(Event(event_type, dict(data), self._clock.now(), context))
 
     def _overridden(self, entity_id: str, attributes: Mapping[str, Any]) -> Mapping[str, Any]:
         """``attributes`` with the configured overrides of ``entity_id`` laid over them."""

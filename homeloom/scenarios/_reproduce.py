@@ -27,7 +27,42 @@ _LOGGER = logging.getLogger(__name__)
 _RULES: dict[str, Rule] = {**SIMPLE_RULES, **DEVICE_RULES, **HELPER_RULES}
 
 
+# Helpers whose services change the state at once, never waiting on a device.
+_PLAIN_HELPERS = frozenset(
+    {
+        "input_boolean",
+        "input_number",
+        "input_text",
+        "input_select",
+        "input_datetime",
+        "counter",
+        "timer",
+    }
+)
+
+
 async def reproduce_states(
+    runtime: Runtime,
+    states: Iterable[WantedState],
+    context: Context,
+    transition: float | None = None,
+) -> None:
+    """:func:`_reproduce_states`; a scene setting only plain helpers has them all set
+    before the first change is announced, as in Home Assistant 2024.3, where the runs
+    and template entities a scene sets off start once it has set every helper (a run
+    triggered by one reads the others' new states). Only plain helpers: their calls
+    never wait, so no other change is held meanwhile."""
+    wanted = list(states)
+    holder = False
+    if len(wanted) > 1 and all(w.domain in _PLAIN_HELPERS for w in wanted):
+        holder = runtime.states.hold_announcements()
+    try:
+        await _reproduce_states(runtime, wanted, context, transition)
+    finally:
+        runtime.states.announce_held(holder)
+
+
+async def _reproduce_states(
     runtime: Runtime,
     states: Iterable[WantedState],
     context: Context,

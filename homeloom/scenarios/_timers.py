@@ -162,7 +162,8 @@ class Timer(HelperEntity):
         self._write("idle", context)
 
     def _event(self, what: str, context: Context, **data: Any) -> None:
-        self.runtime.bus.fire(f"timer.{what}", {"entity_id": self.entity_id, **data}, context)
+        # after the other timers of the same call have changed (see StateStore.fire)
+        self.runtime.states.fire(f"timer.{what}", {"entity_id": self.entity_id, **data}, context)
 
     def handle(self, service: str, data: Mapping[str, Any], context: Context) -> None:
         """The commands as in Home Assistant: ``cancel`` always fires ``timer.cancelled``,
