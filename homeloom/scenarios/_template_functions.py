@@ -302,7 +302,13 @@ def _slugify(value: Any, separator: str = "_") -> str:
     """Home Assistant's ``slugify`` filter: its slug of names, and nothing of nothing."""
     if value is None or value == "":
         return ""
-    return entity_slug(str(value), separator)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "ignore")
+    if not isinstance(value, str):
+        # Home Assistant's slug library decodes anything else as bytes and fails
+        # (`{{ 5 | slugify }}` is a render error there, not '5').
+        raise TypeError(f"decoding to str: need a bytes-like object, {type(value).__name__} found")
+    return entity_slug(value, separator)
 
 
 def _ordinal(value: Any) -> str:
