@@ -1,5 +1,5 @@
 """`slugify` of something that is not text fails the render, as in Home Assistant 2024.3,
-whose slug library decodes anything else as bytes (random differential testing, task 55)."""
+whose slug library decodes anything else as bytes (found by random differential testing)."""
 
 from __future__ import annotations
 
