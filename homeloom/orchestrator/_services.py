@@ -400,11 +400,8 @@ class ServiceRegistry(EntityProviders, TargetResolution):
             self._states.expect_answer(entity_id, call.context)
         if len(entity_ids) < 2:
             return entry.handler(call)
-        holder = self._states.hold_announcements()
-        try:
+        with self._states.holding_announcements():
             return entry.handler(call)
-        finally:
-            self._states.announce_held(holder)
 
     async def _invoke_awaited(self, call: ServiceCall) -> ServiceResponse | None:
         """The innermost handler of the middleware chain."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -166,7 +167,7 @@ class StateStore:
         # re-triggering itself in mode single is refused, not looping).
         self.deferred_writes = 0
         # Changes written while a call acts on several entities, announced when it is
-        # done with them all (see ``hold_announcements``); None when nothing holds them.
+        # done with them all (see ``holding_announcements``); None when nothing holds them.
         # An event fired with a held change (a timer's ``timer.cancelled``) is held in
         # its place among them: Home Assistant's listeners hear it after the call too.
         self._held: list[tuple[str, State | None, State, Context] | Event] | None = None
@@ -332,28 +333,26 @@ class StateStore:
             self._announce(entity_id, old, new, context)
         return new
 
-    def hold_announcements(self) -> bool:
-        """Hold the changes written from now on until :meth:`announce_held`: a service
-        call acting on several entities writes them all before anyone hears of the
-        first, as Home Assistant's listeners (its runs, its template entities) only act
-        once the call has changed every entity. True when this call holds them (False
-        inside another's hold, which announces them all)."""
+    @contextmanager
+    def holding_announcements(self) -> Iterator[None]:
+        """Hold the changes written inside until the block ends, then announce them in
+        order: a service call acting on several entities writes them all before anyone
+        hears of the first, as Home Assistant's listeners (its runs, its template
+        entities) only act once the call has changed every entity. Inside another
+        block's hold, that block announces them."""
         if self._held is not None:
-            return False
-        self._held = []
-        return True
-
-    def announce_held(self, holder: bool) -> None:
-        """Announce, in order, the changes held since ``hold_announcements`` returned
-        ``holder`` (True)."""
-        if not holder or self._held is None:
+            yield
             return
-        held, self._held = self._held, None
-        for item in held:
-            if isinstance(item, Event):
-                self._bus.dispatch(item)
-            else:
-                self._announce(*item)
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            for item in held:
+                if isinstance(item, Event):
+                    self._bus.dispatch(item)
+                else:
+                    self._announce(*item)
 
     def fire(self, event_type: str, data: Mapping[str, Any], context: Context) -> None:
         """Fire an event telling of an entity's own change (a timer's ``timer.finished``):

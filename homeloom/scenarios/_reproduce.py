@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from homeloom.orchestrator import Context, Runtime
@@ -53,13 +54,9 @@ async def reproduce_states(
     triggered by one reads the others' new states). Only plain helpers: their calls
     never wait, so no other change is held meanwhile."""
     wanted = list(states)
-    holder = False
-    if len(wanted) > 1 and all(w.domain in _PLAIN_HELPERS for w in wanted):
-        holder = runtime.states.hold_announcements()
-    try:
+    holding = len(wanted) > 1 and all(w.domain in _PLAIN_HELPERS for w in wanted)
+    with runtime.states.holding_announcements() if holding else nullcontext():
         await _reproduce_states(runtime, wanted, context, transition)
-    finally:
-        runtime.states.announce_held(holder)
 
 
 async def _reproduce_states(
