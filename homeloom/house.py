@@ -54,7 +54,6 @@ from homeloom.scenarios import (
     unknown_core_keys,
 )
 from homeloom.scenarios._alerts import setup_alerts
-from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._core_services import setup_core_services
 from homeloom.scenarios._customize import setup_customize
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
@@ -63,6 +62,7 @@ from homeloom.scenarios._mqtt_yaml import setup_mqtt_block
 from homeloom.scenarios._notify_groups import setup_notify_groups
 from homeloom.scenarios._people import setup_people
 from homeloom.scenarios._platform_groups import setup_platform_groups
+from homeloom.scenarios._provided import unsupported_keys
 from homeloom.scenarios._select_services import setup_select_moves
 from homeloom.scenarios._system_log import setup_system_log
 from homeloom.scenarios._template_entities import setup_template_entities

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from homeloom.orchestrator import Runtime
-from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._platform_groups import setup_platform_groups
+from homeloom.scenarios._provided import unsupported_keys
 from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 MIN_MAX = {"platform": "min_max", "name": "Made", "entity_ids": ["sensor.a", "sensor.b"]}

@@ -11,8 +11,8 @@ import pytest
 
 from homeloom.orchestrator import Runtime
 from homeloom.scenarios._bayesian import Observation, _observed, updated
-from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._platform_groups import setup_platform_groups
+from homeloom.scenarios._provided import unsupported_keys
 from homeloom.scenarios._yaml import load_yaml_text
 
 FILTER = "filter\n    entity_id: sensor.a\n    filters:\n      - filter: range\n"

@@ -13,8 +13,8 @@ import pytest
 
 from homeloom.house import House
 from homeloom.orchestrator import TestClock
-from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._generic_hygrostat import DOMAIN
+from homeloom.scenarios._provided import unsupported_keys
 from tests.scenarios.config_files import config_errors
 
 # check_config logs each configuration error it finds.

@@ -13,7 +13,7 @@ import pytest
 
 from homeloom.house import House
 from homeloom.orchestrator import TestClock
-from homeloom.scenarios._config_dir import unsupported_keys
+from homeloom.scenarios._provided import unsupported_keys
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)  # 20:00 in Paris
 HEADER = "homeloom:\n  time_zone: Europe/Paris\nsensor:\n"

@@ -13,8 +13,8 @@ import pytest
 
 from homeloom.house import House
 from homeloom.orchestrator import Runtime, TestClock
-from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
+from homeloom.scenarios._provided import unsupported_keys
 from tests.scenarios.config_files import numbered_entries, write_config_entries
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ import pytest
 
 from homeloom.house import House
 from homeloom.orchestrator import ServiceValidationError, TestClock
-from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._manual_alarm import NoTriggerTime
+from homeloom.scenarios._provided import unsupported_keys
 from tests.scenarios.config_files import config_errors
 
 # check_config logs each configuration error it finds.

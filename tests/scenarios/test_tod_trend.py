@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from homeloom.orchestrator import Runtime
-from homeloom.scenarios._config_dir import unsupported_keys
 from homeloom.scenarios._ha_config_entries import setup_config_entry_helpers
 from homeloom.scenarios._platform_groups import setup_platform_groups
+from homeloom.scenarios._provided import unsupported_keys
 from homeloom.scenarios._trend import least_squares_slope
 from homeloom.scenarios._yaml import load_yaml_text
 from tests.scenarios.config_files import numbered_entries, write_config_entries

@@ -13,7 +13,7 @@ import pytest
 
 from homeloom.house import House, check_config
 from homeloom.orchestrator import TestClock
-from homeloom.scenarios._config_dir import unsupported_keys
+from homeloom.scenarios._provided import unsupported_keys
 
 # check_config logs each configuration error it finds.
 _LOGS_ITS_ERRORS = pytest.mark.allow_error_logs

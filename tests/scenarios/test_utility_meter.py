@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from homeloom.house import check_config
-from homeloom.scenarios._config_dir import unsupported_keys
+from homeloom.scenarios._provided import unsupported_keys
 from homeloom.scenarios._utility_meter_cron import CronError, CronPattern
 from tests.scenarios.config_files import config_errors
 
