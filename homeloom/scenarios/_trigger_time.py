@@ -174,10 +174,12 @@ def _next_daily(
 
 def _attach_time(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> Unsubscribe:
     undo: list[Unsubscribe] = []
+    tracked: set[tuple[str, timedelta]] = set()
     for kind, value, offset in _at_items(config):
         if kind == "fixed":
             undo.append(_schedule_daily(runtime, value, offset, fire, None))
-        else:
+        elif (value, offset) not in tracked:  # as Home Assistant: an entity listed twice fires once
+            tracked.add((value, offset))
             undo.append(_track_entity_time(runtime, value, offset, fire))
 
     def detach() -> None:
@@ -335,13 +337,16 @@ def _next_match(
     patterns: tuple[Callable[[int], bool], ...],
     inclusive: bool = False,
 ) -> datetime:
-    """The first matching whole second after ``after`` (or at it, when ``inclusive``)."""
+    """The first matching whole second after ``after`` (or from the second ``after``
+    falls in, when ``inclusive``: Home Assistant looks for the next match from the
+    current second with its fraction dropped, so a pattern attached at 22:10:00.4
+    fires for 22:10:00 at once, as a fixed time does)."""
     hour_ok, minute_ok, second_ok = patterns
     # Stepping through real time (not the wall clock) so that, as Home Assistant, an
     # hour the clocks jump over never matches and an hour they repeat matches twice.
-    moment = after.astimezone(UTC)
-    if not (inclusive and moment.microsecond == 0):
-        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    moment = after.astimezone(UTC).replace(microsecond=0)
+    if not inclusive:
+        moment += timedelta(seconds=1)
     tz = runtime.settings.tz
     for _ in range(2 * 24 * 60):  # minute steps over two days
         local = moment.astimezone(tz)
@@ -375,7 +380,7 @@ def _attach_pattern(runtime: Runtime, config: Mapping[str, Any], fire: Fire) -> 
         fire({"now": due.astimezone(runtime.settings.tz), "description": "time pattern"}, None)
         schedule(due)
 
-    # As Home Assistant: attached exactly on a matching second, it fires for that second.
+    # As Home Assistant: attached during a matching second, it fires for that second.
     schedule(runtime.now(), inclusive=True)
     return lambda: cancel[0]()
 
