@@ -320,7 +320,8 @@ class StateStore:
             entity_id,
             state,
             attrs,
-            old.last_changed if same_state and old is not None else now,
+            # a forced update is a change of state too, as in Home Assistant
+            old.last_changed if same_state and not force_update and old is not None else now,
             now,
             context,
         )

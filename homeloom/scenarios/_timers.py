@@ -79,16 +79,30 @@ class Timer(HelperEntity):
         self._cancel: Unsubscribe | None = None
 
     def _write(self, state: str, context: Context | None = None) -> None:
-        extra: dict[str, Any] = {"duration": _duration_text(self.duration)}
+        # In Home Assistant's order (a printed state or attributes shows it): the timer's
+        # own attributes first, then the name and icon.
+        attrs: dict[str, Any] = {
+            "duration": _duration_text(self.duration),
+            "editable": self.editable,
+        }
+        if self.finishes_at is not None and state == "active":
+            attrs["finishes_at"] = self.finishes_at.isoformat()
+        if self.remaining is not None and state != "idle":
+            attrs["remaining"] = _duration_text(self.remaining)
         # Shown as Home Assistant shows it: only when written true (homeloom's own default
         # is to restore, see restore()).
         if self.config.restore and "restore" in self.config.model_fields_set:
-            extra["restore"] = True
-        if self.remaining is not None and state != "idle":
-            extra["remaining"] = _duration_text(self.remaining)
-        if self.finishes_at is not None and state == "active":
-            extra["finishes_at"] = self.finishes_at.isoformat()
-        self.write(state, context, **extra)
+            attrs["restore"] = True
+        # Home Assistant's timers force their updates: every write is a state change
+        # (`timer.cancel` on an idle timer, a restart within the same second), which
+        # `state_changed` listeners, state triggers and the state's last_changed see.
+        self.runtime.states.set(
+            self.entity_id,
+            state,
+            {**attrs, **self.attributes()},
+            context=context or Context(),
+            force_update=True,
+        )
 
     def restore(self) -> None:
         # Home Assistant's timers restore only with ``restore: true`` (homeloom's own saved
