@@ -9,11 +9,10 @@ on to the next timer before the second run went on, its calls coming one delay l
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from homeloom.house import House
-from homeloom.orchestrator import Event, TestClock
+from tests.scenarios.notified import Sent, notified_house
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -43,18 +42,8 @@ automation:
 """
 
 
-async def _sent_after(tmp_path: Path, event_type: str) -> list[tuple[float, str]]:
-    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
-    house = House(tmp_path, clock=TestClock(START), adapters=False, persist=False)
-    await house.setup()
-    sent: list[tuple[float, str]] = []
-
-    def record(event: Event) -> None:
-        elapsed = (house.runtime.now() - START) / timedelta(seconds=1)
-        sent.append((elapsed, str(event.data["message"])))
-
-    house.runtime.bus.listen("homeloom_notification", record)
-    await house.start()
+async def _sent_after(tmp_path: Path, event_type: str) -> Sent:
+    house, sent = await notified_house(tmp_path, CONFIG, START)
     try:
         house.runtime.bus.fire(event_type, {"n": 1})
         house.runtime.bus.fire(event_type, {"n": 2})

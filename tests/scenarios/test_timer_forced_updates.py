@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from homeloom.house import House
-from homeloom.orchestrator import Event, TestClock
+from tests.scenarios.notified import notified_house
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -41,17 +40,7 @@ automation:
 
 
 async def test_every_timer_write_is_announced(tmp_path: Path) -> None:
-    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
-    house = House(tmp_path, clock=TestClock(START), adapters=False, persist=False)
-    await house.setup()
-    sent: list[tuple[float, str]] = []
-
-    def record(event: Event) -> None:
-        elapsed = (house.runtime.now() - START) / timedelta(seconds=1)
-        sent.append((elapsed, str(event.data["message"])))
-
-    house.runtime.bus.listen("homeloom_notification", record)
-    await house.start()
+    house, sent = await notified_house(tmp_path, CONFIG, START)
     try:
         await house.runtime.advance(5)
         await house.runtime.services.call("timer", "cancel", {"entity_id": "timer.laundry"})
