@@ -55,6 +55,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DOMAIN = "device_tracker"
 NEW_DEVICE_EVENT = "device_tracker_new_device"
+# How long after each 5-second mark the stale check runs: Home Assistant's least delay.
+_CHECK_LAG = timedelta(milliseconds=50)
 _SOURCE_TYPES = frozenset({"gps", "router", "bluetooth", "bluetooth_le"})
 _SEE_KEYS = frozenset(
     {"mac", "dev_id", "host_name", "location_name", "gps", "gps_accuracy", "battery"}
@@ -80,9 +82,13 @@ class LegacyTrackers:
 
     def start(self) -> None:
         self.runtime.services.register(DOMAIN, "see", self._see)
-        # As Home Assistant: stale trackers are looked at every 5 seconds of the minute.
+        # As Home Assistant: stale trackers are looked at every 5 seconds of the minute,
+        # a little after each mark (Home Assistant adds 50 to 500 ms, drawn at random):
+        # so a tracker seen on a mark is stale at the mark consider_home later, and the
+        # events of that very second come before the check.
         now = self.runtime.now()
         first = now.replace(microsecond=0) + timedelta(seconds=5 - now.second % 5)
+        first += _CHECK_LAG
         self.runtime.scheduler.call_every(5, self._check_stale, first=first)
         for tracker in self.devices.values():
             if tracker.track:
