@@ -204,6 +204,12 @@ class _Repeat(ActionStep):
             else None
         )
 
+    def _abort(self, run: Run, message: str) -> StopRun:
+        """What ends the run when the loop cannot go on: logged as an error, as Home
+        Assistant logs it, besides the run's trace."""
+        _LOGGER.error("%s: %s at %s", run.script.name, message, self.path)
+        return StopRun("aborted", message)
+
     async def act(self, run: Run) -> None:
         # As Home Assistant 2024.3 does: ``repeat`` is set in the enclosing scope for
         # each iteration (each runs as a nested block), and put back as it was after.
@@ -223,7 +229,7 @@ class _Repeat(ActionStep):
             try:
                 count = int(float(render(self.engine, self.spec["count"], run)))
             except (TemplateError, ValueError) as err:  # as Home Assistant: aborted
-                raise StopRun("aborted", f"Error rendering repeat count template: {err}") from err
+                raise self._abort(run, f"error rendering the repeat count: {err}") from err
             for index in range(1, count + 1):
                 variables["repeat"] = {"first": index == 1, "index": index, "last": index == count}
                 await sequence(run.nested())
@@ -233,11 +239,9 @@ class _Repeat(ActionStep):
             try:
                 items = render(self.engine, self.spec["for_each"], run)
             except (TemplateError, ValueError) as err:  # as Home Assistant: aborted
-                raise StopRun("aborted", f"Error rendering repeat for_each: {err}") from err
+                raise self._abort(run, f"error rendering the repeat for_each: {err}") from err
             if not isinstance(items, list):
-                raise StopRun(
-                    "aborted", f"repeat 'for_each' must be a list of items, got {items!r}"
-                )
+                raise self._abort(run, f"repeat for_each must be a list of items, got {items!r}")
             count = len(items)
             for index, item in enumerate(items, start=1):
                 repeat = {"first": index == 1, "index": index, "last": index == count}
@@ -280,8 +284,7 @@ class _Repeat(ActionStep):
                 f"repeat stopped after {quick_in_a_row} iterations in a row that each took"
                 " under a second (a loop that never waits?)"
             )
-            _LOGGER.error("%s: %s at %s", run.script.name, message, self.path)
-            raise StopRun("aborted", message)
+            raise self._abort(run, message)
 
 
 class _Parallel(ActionStep):
