@@ -65,7 +65,12 @@ from ._states import (
     valid_entity_id,
 )
 from ._sun import distance_m, next_sun_event, sun_event_time, sun_times
-from ._template_sandbox import bounded_render, guard_template_filters, template_sandbox_class
+from ._template_sandbox import (
+    bounded_render,
+    compile_template,
+    guard_template_filters,
+    template_sandbox_class,
+)
 from ._webhooks import (
     DEFAULT_WEBHOOK_METHODS,
     WEBHOOK_METHODS,
@@ -154,6 +159,7 @@ __all__ = [
     "bounded_render",
     "can_start_eagerly",
     "check_schema",
+    "compile_template",
     "converted_temperature",
     "distance_m",
     "guard_template_filters",

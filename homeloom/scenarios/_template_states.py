@@ -207,6 +207,13 @@ class DomainStates:
         return f"<template DomainStates('{self._domain}')>"
 
 
+# What jinja looks up on everything a template calls (whether it may be called, what it
+# is passed). Answered with a domain's states, each look would count that domain's
+# entities, a walk through the whole house at every ``states('...')``, and an entity of
+# such a domain would make ``states`` uncallable.
+_JINJA_PROBES = frozenset({"jinja_pass_arg", "unsafe_callable", "alters_data"})
+
+
 class AllStates:
     """``states``: callable as ``states('light.hall')``, or walked as ``states.light.hall``."""
 
@@ -216,7 +223,7 @@ class AllStates:
         self._runtime = runtime
 
     def __getattr__(self, name: str) -> DomainStates:
-        if name.startswith("_"):
+        if name.startswith("_") or name in _JINJA_PROBES:
             raise AttributeError(name)
         return DomainStates(self._runtime, name)
 

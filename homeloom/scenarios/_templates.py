@@ -24,6 +24,7 @@ from homeloom.orchestrator import (
     Runtime,
     TemplateLimitError,
     bounded_render,
+    compile_template,
     template_sandbox_class,
 )
 from homeloom.orchestrator.template_limits import check_printable
@@ -212,7 +213,7 @@ class Template:
         from jinja2 import TemplateSyntaxError
 
         try:
-            self._compiled = env.from_string(self.source)
+            self._compiled = compile_template(env, self.source)
         except TemplateSyntaxError as err:
             raise TemplateError(
                 self.source, f"syntax error at line {err.lineno}: {err.message}"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from homeloom.orchestrator import Context, Runtime, TestClock
+from homeloom.scenarios import get_template_engine
 from tests.scenarios.notified import notified_house
 
 CONFIG = """\
@@ -106,3 +108,17 @@ async def test_a_template_sensor_counts_a_light_made_after_it(tmp_path: Path) ->
     state = runtime.states.get("sensor.lights_on")
     assert state is not None and state.state == "2"
     await house.stop()
+
+
+def test_calling_states_reads_no_domain_whatever_the_house_holds() -> None:
+    # Jinja looks up unsafe_callable, alters_data and jinja_pass_arg on whatever a
+    # template calls: taken for domains, an entity of one made states() uncallable, and
+    # every call walked the house looking for them.
+    runtime = Runtime(clock=TestClock(datetime(2026, 6, 1, 18, 0, tzinfo=UTC)))
+    runtime.states.set("alters_data.flag", "on", {}, context=Context())
+    runtime.states.set("sensor.a", "5", {}, context=Context())
+    template = get_template_engine(runtime).template("{{ states('sensor.a') | int + 1 }}")
+    value, info = template.render_with_info({})
+    assert value == 6
+    assert info.entities == {"sensor.a"}
+    assert info.domains == set()

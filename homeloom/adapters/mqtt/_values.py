@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -19,6 +19,7 @@ import jinja2
 from homeloom.orchestrator import (
     TemplateLimitError,
     bounded_render,
+    compile_template,
     guard_template_filters,
     template_sandbox_class,
 )
@@ -111,7 +112,7 @@ class ValueTemplates:
         env.globals["iif"] = _iif
         guard_template_filters(env)
         self._env = env
-        self._compile = lru_cache(maxsize=512)(self._env.from_string)
+        self._compile = lru_cache(maxsize=512)(partial(compile_template, env))
 
     def render(
         self,
