@@ -147,10 +147,34 @@ def _required(config: Mapping[str, Any], key: str, path: str) -> Any:
     return config[key]
 
 
-def _with_for(config: Mapping[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+_FOR_UNITS = frozenset(("days", "hours", "minutes", "seconds", "milliseconds"))
+
+
+def _for_dict(value: Any) -> bool:
+    """Whether a device automation's ``for`` is what Home Assistant's schema for it takes:
+    a dictionary of time units with plain numbers (no "00:05:00", no templates)."""
+    if not isinstance(value, Mapping) or not value or not set(value) <= _FOR_UNITS:
+        return False
+    try:
+        return all(not isinstance(v, bool) and float(v) >= 0 for v in value.values())
+    except (TypeError, ValueError):
+        return False
+
+
+def _with_for(config: Mapping[str, Any], out: dict[str, Any], path: str) -> dict[str, Any]:
     if "for" in config:
+        if not _for_dict(config["for"]):
+            message = "'for' is a dictionary of days, hours, minutes, seconds or milliseconds"
+            raise fail(config, "for", f"{path}.for", message)
         out["for"] = config["for"]
     return out
+
+
+def _no_for(config: Mapping[str, Any], path: str) -> None:
+    # Home Assistant's schemas for these types have no ``for`` and refuse the automation
+    # (extra key); ignoring it would run the automation without the wait it asks for.
+    if "for" in config:
+        raise fail(config, "for", f"{path}.for", "'for' is not allowed for this type")
 
 
 # --- triggers -------------------------------------------------------------------------
@@ -176,16 +200,17 @@ def device_trigger(
     out = {**base, "platform": "state"}
     if kind in STATE_TRIGGERS.get(domain, {}):
         out.update(entity_id=_entity_id(config, path), to=STATE_TRIGGERS[domain][kind])
-        return _with_for(config, out)
+        return _with_for(config, out, path)
     if kind in NUMERIC_TRIGGERS.get(domain, {}):
         attribute = NUMERIC_TRIGGERS[domain][kind]
         out.update(platform="numeric_state", entity_id=_entity_id(config, path))
         out.update(_limits(config, path, whole=kind == "target_humidity_changed"))
         if attribute is not None:
             out["value_template"] = f"{{{{ state.attributes.{attribute} }}}}"
-        return _with_for(config, out)
+        return _with_for(config, out, path)
     if domain == "cover" and kind in COVER_POSITIONS:
         # Both limits always: a missing one is just outside 0-100; no ``for``.
+        _no_for(config, path)
         limits = {"above": -1, "below": 101, **_limits(config, path, whole=True)}
         template = f"{{{{ state.attributes.{COVER_POSITIONS[kind]} }}}}"
         out.update(platform="numeric_state", entity_id=_entity_id(config, path))
@@ -197,18 +222,20 @@ def device_trigger(
             raise fail(config, "to", f"{path}.to", f"'to' is one of {', '.join(HVAC_MODES)}")
         others = [other for other in HVAC_MODES if other != mode]
         out.update(entity_id=_entity_id(config, path), to=mode)
-        return _with_for(config, {**out, "from": others})
+        return _with_for(config, {**out, "from": others}, path)
     if domain == "select" and kind == "current_option_changed":
         out["entity_id"] = _entity_id(config, path)
         for key in ("to", "from"):
             if config.get(key) is not None:
                 out[key] = str(config[key])
-        return _with_for(config, out)
+        return _with_for(config, out, path)
     if domain == "button" and kind == "pressed":
         # No to or from: every change, the pressed time being the state.
+        _no_for(config, path)
         return {**out, "entity_id": _entity_id(config, path)}
     if domain == "device_tracker" and kind in ("enters", "leaves"):
         zone = str(_required(config, "zone", path))
+        _no_for(config, path)
         event = "enter" if kind == "enters" else "leave"
         entity_id = _entity_id(config, path)
         return {**base, "platform": "zone", "entity_id": entity_id, "zone": zone, "event": event}
@@ -235,9 +262,12 @@ def device_condition(
         if isinstance(wanted, tuple):
             out["state"] = list(wanted)
         if domain in CONDITIONS_WITH_FOR:
-            _with_for(config, out)
+            _with_for(config, out, path)
+        else:
+            _no_for(config, path)
         return "state", out, kind == "is_not_home"
     if domain == "sensor" and kind.startswith("is_") and kind[3:] in SENSOR_KINDS:
+        _no_for(config, path)
         return (
             "numeric_state",
             {"entity_id": _entity_id(config, path), **_limits(config, path)},
@@ -245,6 +275,7 @@ def device_condition(
         )
     if domain == "cover" and kind in ("is_position", "is_tilt_position"):
         position = COVER_POSITIONS[kind.removeprefix("is_")]
+        _no_for(config, path)
         limits = _limits(config, path, whole=True)
         out = {"entity_id": _entity_id(config, path), "attribute": position, **limits}
         return "numeric_state", out, False
@@ -257,8 +288,10 @@ def device_condition(
         out = {"entity_id": _entity_id(config, path), "state": value}
         if attribute is not None:
             out["attribute"] = attribute
-        if domain in CONDITIONS_WITH_FOR:
-            _with_for(config, out)
+        if domain == "select":  # a humidifier's is_mode takes no ``for``, unlike its is_on
+            _with_for(config, out, path)
+        else:
+            _no_for(config, path)
         return "state", out, False
     known = [*states, *OTHER_CONDITIONS.get(domain, ())]
     raise _unknown(config, path, "condition", known)

@@ -96,11 +96,25 @@ class HouseFunctions:
         found = self.area_id(lookup)
         if found is None:
             return []
-        return sorted(self.runtime.registries.entities_in_area(found))
+        # Home Assistant's order, not sorted: the entities placed in the area themselves
+        # (registry order), then, device by device, those that take the device's area.
+        registries = self.runtime.registries
+        entries = list(registries.entities.values())
+        own = [e.entity_id for e in entries if e.area_id == found]
+        return own + [
+            e.entity_id
+            for thing in registries.things.values()
+            if thing.area_id == found
+            for e in entries
+            if e.thing_id == thing.id and e.area_id is None
+        ]
 
     def area_devices(self, lookup: Any) -> list[str]:
         found = self.area_id(lookup)
-        return sorted(t.id for t in self.runtime.registries.things.values() if t.area_id == found)
+        if found is None:  # no such area: no devices (not those without an area)
+            return []
+        # In the device registry's order, as Home Assistant gives them (not sorted).
+        return [t.id for t in self.runtime.registries.things.values() if t.area_id == found]
 
     def device_id(self, lookup: Any) -> str | None:
         """The thing of an entity, or the thing of that name (its Home Assistant
@@ -143,11 +157,12 @@ class HouseFunctions:
         return entry is not None and entry.hidden_by is not None
 
     def device_entities(self, thing_id: Any) -> list[str]:
-        return sorted(
+        # In the entity registry's order, as Home Assistant gives them (not sorted).
+        return [
             e.entity_id
             for e in self.runtime.registries.entities.values()
             if e.thing_id == str(thing_id)
-        )
+        ]
 
     def integration_entities(self, name: Any) -> list[str]:
         """The entities of an adapter, or of a Home Assistant integration (the platform

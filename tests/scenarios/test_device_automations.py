@@ -98,7 +98,7 @@ TRIGGERS: list[tuple[str, dict[str, Any], dict[str, Any], list[Any], list[int]]]
     (
         "sensor humidity below for",
         {"domain": "sensor", "type": "humidity", "entity_id": "sensor.h", "below": 40}
-        | {"for": 30},
+        | {"for": {"seconds": 30}},
         {"sensor.h": "50"},
         [{"set": {"sensor.h": "35"}}, {"advance": 30}],
         [30],
@@ -125,7 +125,7 @@ TRIGGERS: list[tuple[str, dict[str, Any], dict[str, Any], list[Any], list[int]]]
     ),
     (
         "switch turned_off for",
-        {"domain": "switch", "type": "turned_off", "entity_id": "switch.s", "for": "00:00:10"},
+        {"domain": "switch", "type": "turned_off", "entity_id": "switch.s", "for": {"seconds": 10}},
         {"switch.s": "on"},
         [{"set": {"switch.s": "off"}}, {"advance": 10}],
         [10],
