@@ -20,6 +20,7 @@ from ._counter import Counter
 from ._helpers_base import HelperConfig, HelperEntity
 from ._input_datetime import InputDateTime
 from ._select_services import MOVES, offset_option
+from ._templates import is_rendered
 
 __all__ = ["HELPER_KINDS"]
 
@@ -30,8 +31,12 @@ _FLOAT_DIGITS = 15
 
 def _text_of(value: Any) -> Any:
     """A number or a boolean where a text is expected is taken as its text, as Home
-    Assistant's ``cv.string`` takes it (``options: [30, 40]``, YAML's ``Off``)."""
-    return str(value) if isinstance(value, bool | int | float) else value
+    Assistant's ``cv.string`` takes it (``options: [30, 40]``, YAML's ``Off``); so is a
+    list, mapping or tuple a template rendered (``value: "{{ rgb }}"``), as its rendered
+    text: only a list or mapping written in YAML is refused."""
+    if isinstance(value, bool | int | float | tuple) or is_rendered(value):
+        return str(value)
+    return value
 
 
 def _listed(value: Any) -> Any:

@@ -277,9 +277,12 @@ def _forwarded(
         service = "turn_off" if state == "on" else "turn_on"
     if group.domain == "light":
         if service == "turn_on":
-            return service, _light_turn_on(group, data), members
+            fields = _light_turn_on(group, data)
+            if fields is None:  # brightness 0: Home Assistant's light service turns it off
+                return "turn_off", _light_turn_off(group, data), members
+            return service, fields, members
         if service == "turn_off":
-            return service, {k: v for k, v in data.items() if k == "transition"}, members
+            return service, _light_turn_off(group, data), members
         return None
     if group.domain in ("switch", "lock"):
         return service, {}, members
@@ -297,7 +300,7 @@ def _supporting(group: _PlatformGroup, needed: int) -> list[str]:
     return [s.entity_id for s in found if s is not None and features_of(s) & needed]
 
 
-def _light_turn_on(group: _PlatformGroup, data: Mapping[str, Any]) -> dict[str, Any]:
+def _light_turn_on(group: _PlatformGroup, data: Mapping[str, Any]) -> dict[str, Any] | None:
     """What a light group passes on of a ``turn_on``: the data as Home Assistant's light
     service hands it to the group (``brightness_pct``, a step from the group's brightness,
     ``kelvin``, mireds and a colour name converted, a colour turned into one of the
@@ -313,12 +316,25 @@ def _light_turn_on(group: _PlatformGroup, data: Mapping[str, Any]) -> dict[str, 
     )
     brightness = shown.get("brightness") if lit else None
     fields = normalize_light_command(data, brightness, modes=modes, kelvin_range=kelvin_range)
+    if fields.get("brightness") == 0 or fields.get("white") == 0:
+        return None  # the call is a turn_off, as Home Assistant's light service makes it
     features = int(shown.get("supported_features") or 0)
     lacking = {key for key, bit in _LIGHT_FEATURE_FIELDS.items() if not features & bit}
     lacking |= {key for key, mode in _LIGHT_MODE_FIELDS.items() if mode not in modes}
     if not modes - {"onoff"}:
         lacking.add("brightness")
     return {k: v for k, v in fields.items() if k in _LIGHT_FORWARDED and k not in lacking}
+
+
+def _light_turn_off(group: _PlatformGroup, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a light group passes on of a ``turn_off``: its ``transition``, only when the
+    group has the transition feature (no member has it: Home Assistant's light service
+    drops it before the group sees the call)."""
+    current = group.runtime.states.get(group.entity_id)
+    features = int(current.attributes.get("supported_features") or 0) if current else 0
+    if not features & _LIGHT_FEATURE_FIELDS["transition"]:
+        return {}
+    return {k: v for k, v in data.items() if k == "transition"}
 
 
 _Setup = Callable[[Runtime, Mapping[str, Any], str], list[ConfigIssue]]

@@ -44,6 +44,7 @@ __all__ = [
     "TemplateError",
     "as_boolean",
     "get_template_engine",
+    "is_rendered",
     "renders_true",
 ]
 
@@ -100,9 +101,16 @@ def parse_result(text: str) -> Any:
     if is_number and not _IS_NUMERIC.match(text):
         return text
     keeping_text = _KEEPING_TEXT.get(type(result))
-    if keeping_text is not None and str(result) != text:
+    if keeping_text is not None:
+        # Always wrapped, as Home Assistant wraps every rendered list, mapping and tuple:
+        # a text field (cv.string) takes it as its rendered text, a YAML list it refuses.
         return keeping_text(result, text)
     return result
+
+
+def is_rendered(value: Any) -> bool:
+    """Whether ``value`` is a list, mapping or tuple a template rendered."""
+    return isinstance(value, _RenderedList | _RenderedDict | _RenderedTuple)
 
 
 _CONTAINERS = frozenset({list, tuple, dict})
@@ -151,7 +159,7 @@ def _without_proxies(value: Any, tz: tzinfo) -> Any:
 
 class _RenderedList(list[Any]):
     """A list a template rendered, printed later as rendered ("[1,2]" stays "[1,2]"), as
-    Home Assistant's result wrappers do; only made when the two texts differ."""
+    Home Assistant's result wrappers do."""
 
     __slots__ = ("text",)
 

@@ -142,3 +142,34 @@ async def test_a_counter_starts_at_its_initial_even_past_its_maximum(tmp_path: P
     await house.runtime.services.call("counter", "increment", target={"entity_id": "counter.slots"})
     assert _state(house, "counter.slots") == "3"
     await house.stop()
+
+
+async def test_input_text_takes_a_rendered_list_or_tuple_as_its_text(tmp_path: Path) -> None:
+    # A template light's set_rgb saving "{{ rgb }}" (a tuple) in an input_text: Home
+    # Assistant's cv.string takes any rendered list, mapping or tuple as the text it
+    # rendered (resident_mix_60.yaml); only a list written in YAML is refused.
+    config = (
+        "input_text:\n  colour: {}\n  names: {}\n"
+        "script:\n"
+        "  save:\n"
+        "    sequence:\n"
+        "    - service: input_text.set_value\n"
+        "      target: {entity_id: input_text.colour}\n"
+        '      data: {value: "{{ (255, 128, 0) }}"}\n'
+        "    - service: input_text.set_value\n"
+        "      target: {entity_id: input_text.names}\n"
+        "      data: {value: \"{{ ['hall', 'desk'] }}\"}\n"
+    )
+    house, errors = await _house(tmp_path, config)
+    assert errors == []
+    await house.runtime.services.call("script", "save")
+    assert _state(house, "input_text.colour") == "(255, 128, 0)"
+    assert _state(house, "input_text.names") == "['hall', 'desk']"
+    with pytest.raises(ServiceValidationError):
+        await house.runtime.services.call(
+            "input_text",
+            "set_value",
+            {"value": ["hall", "desk"]},
+            target={"entity_id": "input_text.colour"},
+        )
+    await house.stop()
