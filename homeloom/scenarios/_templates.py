@@ -86,11 +86,18 @@ def renders_true(template: Template, variables: Mapping[str, Any]) -> bool:
     return str(template.render(variables, parse_result=False)).strip().lower() == "true"
 
 
+# What a Python literal other than a text (or bytes) starts with: a result starting
+# otherwise can only be read as text.
+_LITERAL_STARTS = frozenset("0123456789+-.[({TFN")
+
+
 def parse_result(text: str) -> Any:
     """Home Assistant's native types: numbers, booleans, lists, dicts, None; else the text.
 
     A number keeps its text when it would lose something ("01", "1e5", " 5").
     """
+    if not text or text[0] not in _LITERAL_STARTS:
+        return text  # most results are words: no need to ask the parser
     try:
         result = ast.literal_eval(text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
