@@ -27,7 +27,14 @@ from collections.abc import Awaitable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeloom.orchestrator import ConfigIssue, Context, Event, Runtime, ServiceValidationError
+from homeloom.orchestrator import (
+    EVENT_HOMELOOM_STARTING,
+    ConfigIssue,
+    Context,
+    Event,
+    Runtime,
+    ServiceValidationError,
+)
 
 from ._generic_thermostat_config import (
     HVAC_MODES,
@@ -56,9 +63,12 @@ _TARGET_TEMPERATURE, _PRESET_MODE, _TURN_OFF, _TURN_ON = 1, 16, 128, 256
 _DEFAULT_LIMITS_C = (7, 35)
 
 
-def heater_command(runtime: Runtime, entity_id: str, on: bool, context: Context | None) -> None:
+def heater_command(
+    runtime: Runtime, entity_id: str, on: bool, context: Context | None, *, hand_back: bool = False
+) -> Awaitable[Any] | None:
     """Call ``homeassistant.turn_on``/``turn_off`` on ``entity_id`` without waiting for
-    it, as Home Assistant's generic thermostat and hygrostat do."""
+    it, as Home Assistant's generic thermostat and hygrostat do. With ``hand_back``, the
+    rest of a call not done at once is returned instead of run in a task."""
     services = runtime.services
     service = "turn_on" if on else "turn_off"
     try:
@@ -68,9 +78,20 @@ def heater_command(runtime: Runtime, entity_id: str, on: bool, context: Context 
         answered, pending = services.run_at_once(call)
     except Exception as err:  # a refused call is logged, as Home Assistant's task logs it
         _LOGGER.error("homeassistant.%s on %s failed: %s", service, entity_id, err)
-        return
-    if not answered:
-        runtime.create_task(pending, f"homeassistant.{service} {entity_id}")
+        return None
+    if answered:
+        return None
+    if hand_back:
+        return _logged(pending, f"homeassistant.{service} on {entity_id}")
+    runtime.create_task(pending, f"homeassistant.{service} {entity_id}")
+    return None
+
+
+async def _logged(pending: Awaitable[Any], what: str) -> None:
+    try:
+        await pending
+    except Exception as err:  # logged, as Home Assistant's background task logs it
+        _LOGGER.error("%s failed: %s", what, err)
 
 
 def held_long_enough(runtime: Runtime, entity_id: str, on: bool, period: timedelta | None) -> bool:
@@ -97,6 +118,8 @@ class GenericThermostat:
         self.preset = "none"
         self.active = False  # once both temperatures are known
         self._context: Context | None = None  # the last call's, for the heater's calls
+        # While a climate service runs: its heater calls not done at once (see _command).
+        self._heater_calls: list[Awaitable[Any]] | None = None
         fahrenheit = runtime.settings.unit_system == "us_customary"
         self.default_precision = 1.0 if fahrenheit else 0.1
         low, high = _DEFAULT_LIMITS_C
@@ -112,7 +135,10 @@ class GenericThermostat:
             self.runtime.scheduler.call_every(options.keep_alive.total_seconds(), self._keep_alive)
         self._restore()
         self.runtime.services.set_provider(self.entity_id, self._command, internal=True)
-        self.runtime.on_start(self._started)
+        # As Home Assistant's, at its start event, before the automations attach: they
+        # do not see the thermostat's first reading of its sensor (nor the heater it
+        # turns off then).
+        self.runtime.bus.listen_once(EVENT_HOMELOOM_STARTING, lambda _event: self._started())
         self._write(Context())
 
     def _restore(self) -> None:
@@ -139,7 +165,7 @@ class GenericThermostat:
         return self.max_temp if self.options.ac_mode else self.min_temp
 
     def _started(self) -> None:
-        """Read the sensor once the house runs (without switching the heater), and turn
+        """Read the sensor as the house starts (without switching the heater), and turn
         off a heater found on while the mode is off."""
         sensor = self.runtime.states.get(self.options.sensor)
         if sensor is not None and sensor.state not in _GONE:
@@ -281,7 +307,12 @@ class GenericThermostat:
             self._switch(False)
 
     def _switch(self, on: bool) -> None:
-        heater_command(self.runtime, self.options.heater, on, self._context)
+        calls = self._heater_calls
+        pending = heater_command(
+            self.runtime, self.options.heater, on, self._context, hand_back=calls is not None
+        )
+        if pending is not None and calls is not None:
+            calls.append(pending)
 
     # --- services ------------------------------------------------------------
 
@@ -289,6 +320,20 @@ class GenericThermostat:
         self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
     ) -> Awaitable[None] | None:
         self._context = context
+        # Home Assistant's thermostat services wait for the heater's call to begin, and the
+        # caller's turn of its loop lets the heater switch before the run's next step: the
+        # climate service here ends once the heater's call has. A run's next step reads the
+        # heater switched, and a later service decides on the heater as it now is.
+        self._heater_calls = []
+        try:
+            self._dispatch(entity_id, service, data, context)
+        finally:
+            calls, self._heater_calls = self._heater_calls, None
+        return _all_of(calls) if calls else None
+
+    def _dispatch(
+        self, entity_id: str, service: str, data: Mapping[str, Any], context: Context
+    ) -> None:
         if service == "toggle":
             service = "turn_on" if self.hvac_mode == "off" else "turn_off"
         if service == "turn_on":
@@ -305,7 +350,6 @@ class GenericThermostat:
             raise ServiceValidationError(
                 "climate", service, "", f"Entity {entity_id} does not support this service."
             )
-        return None
 
     def _set_hvac_mode(self, mode: str, context: Context) -> None:
         # As Home Assistant 2024.3: ``cool`` is taken by a heater too (and ``heat`` by an
@@ -349,6 +393,11 @@ class GenericThermostat:
         self.preset = preset
         self._control(force=True)
         self._write(context)
+
+
+async def _all_of(calls: list[Awaitable[Any]]) -> None:
+    for call in calls:
+        await call
 
 
 def _saved_number(value: Any) -> float | None:
