@@ -10,20 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from homeloom.simulate import simulate
+from tests.scenarios.device_replay import NOTIFY, replay
 
-START = "2026-06-01T20:00:00+02:00"
-CORE = {
-    "homeassistant": {
-        "name": "Devices",
-        "time_zone": "Europe/Paris",
-        "latitude": 48.8566,
-        "longitude": 2.3522,
-    }
-}
-NOTIFY = {"service": "notify.notify", "data": {"message": "fired"}}
 GO = {"platform": "event", "event_type": "go"}
 HOME = {"latitude": 48.8566, "longitude": 2.3522}
 AWAY = {"latitude": 48.5, "longitude": 2.5}
@@ -32,12 +21,7 @@ AWAY = {"latitude": 48.5, "longitude": 2.5}
 async def _simulate(
     tmp_path: Path, automation: dict[str, Any], initial: dict[str, Any], steps: list[Any]
 ) -> dict[str, Any]:
-    config = yaml.safe_dump(CORE) + "automation: !include automations.yaml\n"
-    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
-    automations = yaml.safe_dump([{"id": "a", "action": NOTIFY, **automation}])
-    (tmp_path / "automations.yaml").write_text(automations, encoding="utf-8")
-    events = {"start": START, "initial": initial, "steps": steps}
-    return await simulate(tmp_path, events, stub_services=True)
+    return await replay(tmp_path, {"action": NOTIFY, **automation}, initial, steps)
 
 
 def _device(domain: str, kind: str, entity_id: str, **more: Any) -> dict[str, Any]:

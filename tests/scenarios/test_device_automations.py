@@ -11,34 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from homeloom.simulate import simulate
+from tests.scenarios.device_replay import NOTIFY, replay
 
-START = "2026-06-01T20:00:00+02:00"
-CORE = {
-    "homeassistant": {
-        "name": "Devices",
-        "time_zone": "Europe/Paris",
-        "latitude": 48.8566,
-        "longitude": 2.3522,
-    }
-}
-NOTIFY = {"service": "notify.notify", "data": {"message": "fired"}}
 WORK = {"state": "0", "attributes": {"latitude": 48.87, "longitude": 2.33, "radius": 200}}
 AT_WORK = {"latitude": 48.8701, "longitude": 2.3301}
 AWAY = {"latitude": 48.5, "longitude": 2.5}
-
-
-async def _simulate(
-    tmp_path: Path, automation: dict[str, Any], initial: dict[str, Any], steps: list[Any]
-) -> dict[str, Any]:
-    config = yaml.safe_dump(CORE) + "automation: !include automations.yaml\n"
-    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
-    automations = yaml.safe_dump([{"id": "a", **automation}], sort_keys=False)
-    (tmp_path / "automations.yaml").write_text(automations, encoding="utf-8")
-    events = {"start": START, "initial": initial, "steps": steps}
-    return await simulate(tmp_path, events, stub_services=True)
 
 
 def _offsets(result: dict[str, Any]) -> list[int]:
@@ -312,7 +290,7 @@ async def test_device_trigger(
     offsets: list[int],
 ) -> None:
     automation = {"trigger": {"platform": "device", "device_id": "d1", **trigger}, "action": NOTIFY}
-    result = await _simulate(tmp_path, automation, initial, steps)
+    result = await replay(tmp_path, automation, initial, steps)
     assert not result["errors"], result["errors"]
     assert _offsets(result) == offsets
 
@@ -454,7 +432,7 @@ async def test_device_condition(
         "condition": {"condition": "device", "device_id": "d1", **condition},
         "action": NOTIFY,
     }
-    result = await _simulate(tmp_path, automation, states, [{"event": {"type": "go"}}])
+    result = await replay(tmp_path, automation, states, [{"event": {"type": "go"}}])
     assert not result["errors"], result["errors"]
     assert _offsets(result) == ([0] if holds else [])
 
@@ -468,7 +446,7 @@ async def test_device_condition_for_counts_from_the_last_change(tmp_path: Path) 
         "action": NOTIFY,
     }
     steps = [{"event": {"type": "go"}}, {"advance": 31}, {"event": {"type": "go"}}]
-    result = await _simulate(tmp_path, automation, {"switch.s": "on"}, [{"advance": 0}, *steps])
+    result = await replay(tmp_path, automation, {"switch.s": "on"}, [{"advance": 0}, *steps])
     assert _offsets(result) == [31]
 
 
@@ -635,7 +613,7 @@ async def test_device_action(tmp_path: Path, action: dict[str, Any], call: list[
         "trigger": {"platform": "event", "event_type": "go"},
         "action": {"device_id": "d1", **action},
     }
-    result = await _simulate(tmp_path, automation, {}, [{"event": {"type": "go"}}])
+    result = await replay(tmp_path, automation, {}, [{"event": {"type": "go"}}])
     assert not result["errors"], result["errors"]
     made = result["calls"]
     assert [[c["service"], ",".join(c["target"]["entity_id"]), c["data"]] for c in made] == [call]
@@ -702,7 +680,7 @@ async def test_device_automation_errors(
         automation["condition"] = {"condition": "device", **written}
     else:
         automation["action"] = written
-    result = await _simulate(tmp_path, automation, {}, [{"event": {"type": "go"}}])
+    result = await replay(tmp_path, automation, {}, [{"event": {"type": "go"}}])
     assert result["calls"] == []
     messages = [str(error.get("message")) for error in result["errors"]]
     assert any(words in message for message in messages), messages
