@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ._light_colour import colour_name_rgb, convert_turn_on_colour, kelvin_mireds
+from ._light_colour import apply_profile, colour_name_rgb, convert_turn_on_colour, kelvin_mireds
 
 
 class _Command(BaseModel):
@@ -53,7 +53,26 @@ class LightTurnOn(_Command):
         ]
         if len(given) > 1:
             raise ValueError(f"give only one of {', '.join(given)}")
+        # As Home Assistant's schema: one colour descriptor at most (its "Color descriptors").
+        colours = [n for n in _COLOUR_DESCRIPTORS if getattr(self, n) is not None]
+        if len(colours) > 1:
+            raise ValueError(f"give only one colour descriptor of {', '.join(colours)}")
         return self
+
+
+_COLOUR_DESCRIPTORS = (
+    "profile",
+    "color_name",
+    "color_temp",
+    "color_temp_kelvin",
+    "kelvin",
+    "hs_color",
+    "rgb_color",
+    "rgbw_color",
+    "rgbww_color",
+    "xy_color",
+    "white",
+)
 
 
 class LightTurnOff(_Command):
@@ -239,13 +258,16 @@ def normalize_light_command(
     kept_brightness: int | None = None,
 ) -> dict[str, Any]:
     """``light.turn_on`` data in canonical terms: brightness 0-255, colour temperature in K,
-    a colour name as ``rgb_color``. Given the light's colour ``modes`` (and its warmest and
-    coolest Kelvin), a colour or colour temperature it lacks becomes one it has and
-    ``white: true`` its brightness, as Home Assistant's light service does.
-    ``current_brightness`` is the brightness while on (a step starts from it, else 0);
-    ``kept_brightness`` the one a light remembers while off, which an rgbww light's
-    emulated colour temperature uses when the call gives none (default: the current)."""
+    a colour name as ``rgb_color``, a built-in ``profile`` as its colour and brightness.
+    Given the light's colour ``modes`` (and its warmest and coolest Kelvin), a colour or
+    colour temperature it lacks becomes one it has and ``white: true`` its brightness, as
+    Home Assistant's light service does. ``current_brightness`` is the brightness while
+    on (a step starts from it, else 0); ``kept_brightness`` the one a light remembers
+    while off, which an rgbww light's emulated colour temperature uses when the call
+    gives none (default: the current)."""
     out = dict(data)
+    if "profile" in out:
+        apply_profile(out)
     if "color_name" in out:
         out["rgb_color"] = colour_name_rgb(str(out.pop("color_name")))
     if "brightness_pct" in out:

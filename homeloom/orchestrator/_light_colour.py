@@ -12,10 +12,11 @@ from __future__ import annotations
 import colorsys
 import math
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "COLOUR_FIELDS",
+    "apply_profile",
     "colour_name_rgb",
     "convert_turn_on_colour",
     "hs_to_rgb",
@@ -74,9 +75,20 @@ slategrey 708090 snow fffafa springgreen 00ff7f steelblue 4682b4 tan d2b48c
 teal 008080 thistle d8bfd8 tomato ff6347 turquoise 40e0d0 violet ee82ee wheat f5deb3
 white ffffff whitesmoke f5f5f5 yellow ffff00 yellowgreen 9acd32 homeassistant 18bcf2
 """
+
+
+class RGBColor(NamedTuple):
+    """A named colour's rgb: Home Assistant gives a known colour name as this named
+    tuple, which a template printing it shows as ``RGBColor(r=255, g=0, b=0)``."""
+
+    r: int
+    g: int
+    b: int
+
+
 _WORDS = _NAMES.split()
 _COLOUR_NAMES = {
-    name: (int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16))
+    name: RGBColor(int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16))
     for name, code in zip(_WORDS[::2], _WORDS[1::2], strict=True)
 }
 
@@ -93,11 +105,44 @@ _COLOUR_MODES = frozenset({"hs", "rgb", "xy", "rgbw", "rgbww"})
 
 KelvinRange = tuple[int, int]  # the light's warmest and coolest colour temperature
 
+# Home Assistant's built-in light profiles (its light_profiles.csv): CIE x, y, brightness.
+_PROFILES = {
+    "relax": (0.5119, 0.4147, 144),
+    "concentrate": (0.5119, 0.4147, 219),
+    "energize": (0.368, 0.3686, 203),
+    "reading": (0.4448, 0.4066, 240),
+}
+# A profile's colour is taken only when the call gives none of these.
+_PROFILE_COLOUR_KEEPERS = (
+    "color_name",
+    "color_temp",
+    "hs_color",
+    "rgb_color",
+    "rgbw_color",
+    "rgbww_color",
+    "xy_color",
+    "white",
+)
+
 
 def colour_name_rgb(name: str) -> tuple[int, int, int]:
     """A CSS colour name (spaces and case ignored) as rgb; an unknown name is white,
     as Home Assistant falls back to it."""
     return _COLOUR_NAMES.get(name.replace(" ", "").lower(), (255, 255, 255))
+
+
+def apply_profile(data: dict[str, Any]) -> None:
+    """Take ``data``'s ``profile`` out, adding its colour (as ``hs_color``, unless the call
+    gives a colour) and its brightness (unless given), as Home Assistant's light service
+    does with its built-in profiles; an unknown name adds nothing (homeloom reads no
+    ``light_profiles.csv`` of its own)."""
+    profile = _PROFILES.get(str(data.pop("profile", "")))
+    if profile is None:
+        return
+    x, y, brightness = profile
+    if not any(key in data for key in _PROFILE_COLOUR_KEEPERS):
+        data["hs_color"] = xy_to_hs(x, y)
+    data.setdefault("brightness", brightness)
 
 
 def kelvin_mireds(value: float) -> int:

@@ -29,14 +29,17 @@ What Home Assistant does and homeloom mirrors:
   asked, and ``transition`` when ``supports_transition_template`` is true. What has
   no template is taken at once (shown after the action ran; a colour taken forgets
   the other colours without templates);
-* ``brightness_pct``, ``kelvin``/``color_temp_kelvin`` are converted first, as Home
-  Assistant's light service does; brightness 0 turns the light off; an effect (or a
-  colour temperature or colour) the light has no feature (no mode) for is dropped.
-
-Not provided: turning a colour (or a colour temperature) into another colour mode the
-light has (``rgb_color`` for an hs light...; the call fails, saying so), and
-``turn_on`` with ``xy_color``, ``color_name``, ``brightness_step``, ``profile``,
-``flash`` or ``white``.
+* the call is first converted as Home Assistant's light service does
+  (``normalize_light_command``): ``brightness_pct``, ``brightness_step`` and
+  ``brightness_step_pct`` (from the brightness while on, else 0), ``kelvin`` and
+  ``color_temp_kelvin`` (as whole mireds), ``color_name`` (as ``rgb_color``), a built-in
+  ``profile`` (its colour as ``hs_color`` unless one is given, its brightness), and a
+  colour or colour temperature the light has no mode for turned into one it has
+  (``xy_color`` always, having no xy mode; ``rgb_color`` for an hs light, ``color_temp``
+  for an rgb light, ``hs_color`` for a colour-temperature light...); brightness 0 (a
+  step to 0, ``white: 0``, ``white: true`` at brightness 0) turns the light off; then
+  what the light has no mode or feature for is dropped: an effect without
+  ``set_effect``, ``flash``, ``white``, a colour nothing could take.
 """
 
 from __future__ import annotations
@@ -45,7 +48,12 @@ import math
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
-from homeloom.orchestrator import Context, Runtime, ServiceValidationError
+from homeloom.orchestrator import (
+    Context,
+    Runtime,
+    ServiceValidationError,
+    normalize_light_command,
+)
 
 from ._errors import fail
 from ._light_colours import (
@@ -117,10 +125,8 @@ LIGHT_KIND = _Kind(
     {action: action for action in _ACTIONS},
     None,  # named after its key
 )
-_TURN_ON_FIELDS = frozenset(
-    {"brightness", "brightness_pct", "color_temp", "kelvin", "color_temp_kelvin"}
-    | {"transition", "effect", *_COLOUR_FIELDS}
-)
+# What Home Assistant's light service may still hand the light after its conversions.
+_TURN_ON_FIELDS = frozenset({"brightness", "color_temp", "transition", "effect", *_COLOUR_FIELDS})
 _BRIGHTNESS_MODES = frozenset({"brightness", "color_temp", *_COLOUR_MODES})
 _DEFAULT_MIREDS = (153, 500)
 _EFFECT, _TRANSITION = 4, 32  # LightEntityFeature bits
@@ -298,37 +304,47 @@ class TemplateLight(_TemplateControl):
             raise ServiceValidationError(
                 "light", service, "", f"Entity {entity_id} does not support this service."
             )
-        for field in data:
-            if field not in _TURN_ON_FIELDS:
-                message = (
-                    f"light.turn_on's {field!r} is not provided by homeloom for template lights"
-                )
-                raise ServiceValidationError("light", service, str(field), message)
-        asked = _converted(data)
-        if asked.get("brightness") == 0:
+        asked = self.converted(data)
+        if asked.get("brightness") == 0 or asked.get("white") == 0:
             return self.turn_off(asked, context)
         return self.turn_on(self.supported(asked), context)
 
+    def converted(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``turn_on`` data as Home Assistant's light service hands it to the light: the
+        alternatives converted, a colour turned into one of the light's modes, the
+        colour temperature in mireds (as given, else from Kelvin)."""
+        given = dict(data)
+        if given.get("white") is True:  # as Home Assistant: the light's own brightness
+            given["white"] = self.brightness
+        low, high = self.mired_range()
+        lit = self.brightness if self.is_on and self.brightness else None
+        asked = normalize_light_command(
+            given,
+            lit,
+            modes=self.modes,
+            kelvin_range=(_flip(high), _flip(low)),
+            kept_brightness=self.brightness,
+        )
+        if "color_temp_kelvin" in asked:
+            kelvin = int(asked.pop("color_temp_kelvin"))
+            mireds = data.get("color_temp")
+            asked["color_temp"] = int(mireds) if mireds is not None else _flip(kelvin)
+        if "brightness" in asked:
+            asked["brightness"] = int(asked["brightness"])
+        return asked
+
     def supported(self, asked: dict[str, Any]) -> dict[str, Any]:
         """``asked`` without what the light has no mode or feature for, as Home
-        Assistant drops it; refused where Home Assistant would turn it into a colour
-        of another mode (not provided)."""
+        Assistant drops it (a colour is already in one of its modes if it can be)."""
         if "effect" in asked and not self.effects:
             del asked["effect"]
         if "brightness" in asked and not self.modes & _BRIGHTNESS_MODES:
             del asked["brightness"]
         fields = {"color_temp": "color_temp", **_COLOUR_FIELDS}
         for field, mode in fields.items():
-            if field not in asked or mode in self.modes:
-                continue
-            # A colour temperature becomes a colour; a colour another colour, or a
-            # colour temperature.
-            targets = _COLOUR_MODES if field == "color_temp" else {"color_temp", *_COLOUR_MODES}
-            if self.modes & targets:
-                message = f"converting {field} to another colour mode is not provided by homeloom"
-                raise ServiceValidationError("light", "turn_on", field, message)
-            del asked[field]  # as Home Assistant: dropped for a light without it
-        return asked
+            if field in asked and mode not in self.modes:
+                del asked[field]
+        return {key: value for key, value in asked.items() if key in _TURN_ON_FIELDS}
 
     async def turn_on(self, asked: dict[str, Any], context: Context) -> None:
         extra = self.control.extra
@@ -397,22 +413,6 @@ class TemplateLight(_TemplateControl):
         if self.definition.state is None:
             self.is_on = False
             self.write(self.state_text(), {}, context)
-
-
-def _converted(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``turn_on`` data with Home Assistant's alternatives converted: a brightness in
-    per cent, a colour temperature in Kelvin (mireds kept whole)."""
-    asked = dict(data)
-    if "color_temp" in asked:
-        asked["color_temp"] = int(asked["color_temp"])
-    for field in ("kelvin", "color_temp_kelvin"):
-        if field in asked:
-            asked["color_temp"] = _flip(int(asked.pop(field)))
-    if "brightness_pct" in asked:
-        asked["brightness"] = round(255 * float(asked.pop("brightness_pct")) / 100)
-    if "brightness" in asked:
-        asked["brightness"] = int(asked["brightness"])
-    return asked
 
 
 def _flip(value: int) -> int:
