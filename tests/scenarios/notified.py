@@ -1,5 +1,6 @@
-"""A house on a test clock whose notifications are recorded: for the corner tests that
-replay what the YAML cases cannot (an entity removed, several waits, a restart)."""
+"""A house on a test clock whose notifications (or service calls) are recorded: for the
+corner tests that replay what the YAML cases cannot (an entity removed, several waits, a
+restart, what a group or a template light hands on)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from homeloom.house import House
-from homeloom.orchestrator import Event, TestClock
+from homeloom.orchestrator import Event, ServiceCall, TestClock
 
 Sent = list[tuple[float, str]]
 
@@ -29,3 +30,17 @@ async def notified_house(
     house.runtime.bus.listen("homeloom_notification", record)
     await house.start()
     return house, sent
+
+
+async def observed_house(
+    config_dir: Path, config: str, start: datetime
+) -> tuple[House, list[ServiceCall]]:
+    """The started house of ``config`` (which must load without an error), and every
+    service call made in it from then on."""
+    (config_dir / "configuration.yaml").write_text(config, encoding="utf-8")
+    house = House(config_dir, clock=TestClock(start), adapters=False)
+    assert [issue.message for issue in (await house.setup()).errors] == []
+    await house.start()
+    calls: list[ServiceCall] = []
+    house.runtime.services.add_observer(calls.append)
+    return house, calls

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from homeloom.house import House
-from homeloom.orchestrator import ServiceCall, TestClock
+from tests.scenarios.notified import observed_house
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -27,17 +26,6 @@ def _lamp(name: str, transition: bool) -> str:
     )
 
 
-async def _observed_house(tmp_path: Path, config: str) -> tuple[House, list[ServiceCall]]:
-    """The started house of ``config``, and every service call made in it from then on."""
-    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
-    house = House(tmp_path, clock=TestClock(START), adapters=False)
-    assert [issue.message for issue in (await house.setup()).errors] == []
-    await house.start()
-    calls: list[ServiceCall] = []
-    house.runtime.services.add_observer(calls.append)
-    return house, calls
-
-
 @pytest.mark.parametrize(("transition", "forwarded"), [(False, {}), (True, {"transition": 2})])
 async def test_a_light_group_forwards_a_turn_off_transition_only_with_the_feature(
     tmp_path: Path, transition: bool, forwarded: dict[str, Any]
@@ -50,7 +38,7 @@ async def test_a_light_group_forwards_a_turn_off_transition_only_with_the_featur
         + _lamp("desk", False)
         + "- platform: group\n  name: Downstairs\n  entities: [light.hall, light.desk]\n"
     )
-    house, calls = await _observed_house(tmp_path, config)
+    house, calls = await observed_house(tmp_path, config, START)
     await house.runtime.services.call(
         "light", "turn_off", {"transition": 2}, target={"entity_id": "light.downstairs"}
     )
@@ -70,7 +58,7 @@ async def test_a_light_group_asked_for_brightness_0_turns_its_members_off(tmp_pa
         + _lamp("hall", False)
         + "- platform: group\n  name: Downstairs\n  entities: [light.hall]\n"
     )
-    house, calls = await _observed_house(tmp_path, config)
+    house, calls = await observed_house(tmp_path, config, START)
     await house.runtime.services.call(
         "light",
         "turn_on",

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from homeloom.house import House
-from homeloom.orchestrator import ServiceCall, ServiceValidationError, TestClock
+from homeloom.orchestrator import ServiceValidationError
+from tests.scenarios.notified import observed_house
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -42,12 +42,7 @@ _TEMPERATURE = 'set_temperature: {service: notify.notify, data: {message: "ct {{
 async def _said(tmp_path: Path, actions: str, data: dict[str, Any]) -> list[str]:
     """What the light's actions said for one ``light.turn_on`` with ``data``."""
     config = _LIGHT.replace("ACTIONS", actions)
-    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
-    house = House(tmp_path, clock=TestClock(START), adapters=False)
-    assert [issue.message for issue in (await house.setup()).errors] == []
-    await house.start()
-    calls: list[ServiceCall] = []
-    house.runtime.services.add_observer(calls.append)
+    house, calls = await observed_house(tmp_path, config, START)
     try:
         target = {"entity_id": "light.lamp"}
         await house.runtime.services.call("light", "turn_on", data, target=target)
