@@ -247,14 +247,18 @@ class TemplateLight(_TemplateControl):
             high if high is not None else _DEFAULT_MIREDS[1],
         )
 
+    def kelvin_range(self) -> tuple[int, int]:
+        """The warmest and coolest colour temperature, in Kelvin."""
+        low, high = self.mired_range()
+        return _flip(high), _flip(low)
+
     def state_text(self) -> str:
         return "unknown" if self.is_on is None else "on" if self.is_on else "off"
 
     def fixed_attributes(self) -> dict[str, Any]:
         fixed: dict[str, Any] = {}
         modes = self.modes
-        low, high = self.mired_range()
-        kelvin_range = (_flip(high), _flip(low))
+        kelvin_range = self.kelvin_range()
         if "color_temp" in modes:
             fixed |= {
                 "min_color_temp_kelvin": kelvin_range[0],
@@ -316,13 +320,12 @@ class TemplateLight(_TemplateControl):
         given = dict(data)
         if given.get("white") is True:  # as Home Assistant: the light's own brightness
             given["white"] = self.brightness
-        low, high = self.mired_range()
         lit = self.brightness if self.is_on and self.brightness else None
         asked = normalize_light_command(
             given,
             lit,
             modes=self.modes,
-            kelvin_range=(_flip(high), _flip(low)),
+            kelvin_range=self.kelvin_range(),
             kept_brightness=self.brightness,
         )
         if "color_temp_kelvin" in asked:
