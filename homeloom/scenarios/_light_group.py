@@ -9,9 +9,10 @@ Home Assistant 2024.3 makes them.
 * ``supported_features``: the members' effect, flash and transition bits;
   ``effect_list`` every member's effects sorted (``None`` first); the colour
   temperature range the widest the members allow (2000..6500 K without any);
-* as any light, ``hs_color``/``rgb_color``/``xy_color`` derive from the colour shown in
-  the ``hs`` and ``color_temp`` modes. Not provided: the rgb, rgbw, rgbww and xy
-  modes' colours (those keys are left out while the group is in such a mode).
+* the colour of the group's mode (``hs_color``, ``rgb_color``, ``rgbw_color``,
+  ``rgbww_color`` or ``xy_color``) is each part's mean over the lit members showing it,
+  and as for any light the other colour keys derive from it (from the temperature in the
+  ``color_temp`` mode).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import math
 from collections import Counter
 from typing import Any
 
-from homeloom.orchestrator import State
+from homeloom.orchestrator import State, shown_colours
 
-from ._light_colours import hs_colours, temperature_hs
+from ._light_colours import mode_colours
 
 __all__ = ["light_attributes", "light_capabilities"]
 
@@ -33,8 +34,6 @@ _BRIGHTNESS_MODES = frozenset(
     {"brightness", "color_temp", "hs", "xy", "rgb", "rgbw", "rgbww", "white"}
 )
 _COLOUR_MODES = frozenset({"hs", "xy", "rgb", "rgbw", "rgbww"})
-# The modes whose colour keys homeloom leaves out (see the docstring).
-_NOT_PROVIDED = _COLOUR_MODES - {"hs"}
 _KELVIN_RANGE = (2000, 6500)
 
 
@@ -81,13 +80,12 @@ def light_capabilities(members: list[State]) -> dict[str, Any]:
     features = _features(members)
     shown: dict[str, Any] = {}
     if "color_temp" in supported:
-        coolest = min(_values(members, "min_color_temp_kelvin"), default=_KELVIN_RANGE[0])
-        warmest = max(_values(members, "max_color_temp_kelvin"), default=_KELVIN_RANGE[1])
+        warmest, coolest = _kelvin_range(members)
         shown |= {
-            "min_color_temp_kelvin": coolest,
-            "max_color_temp_kelvin": warmest,
-            "min_mireds": _flip(warmest),
-            "max_mireds": _flip(coolest),
+            "min_color_temp_kelvin": warmest,
+            "max_color_temp_kelvin": coolest,
+            "min_mireds": _flip(coolest),
+            "max_mireds": _flip(warmest),
         }
     if features & _EFFECT:
         shown["effect_list"] = _effect_list(members)
@@ -123,10 +121,10 @@ def light_attributes(state: str, members: list[State]) -> dict[str, Any]:
         kelvin = _mean(_values(lit, "color_temp_kelvin")) if color_mode == "color_temp" else None
         shown["color_temp_kelvin"] = kelvin
         shown["color_temp"] = _flip(kelvin) if kelvin else None
-    if supported & (_COLOUR_MODES | {"color_temp"}) and color_mode not in _NOT_PROVIDED:
+    if supported & (_COLOUR_MODES | {"color_temp"}):
         shown |= {"hs_color": None, "rgb_color": None, "xy_color": None}
         shown |= {f"{mode}_color": None for mode in ("rgbw", "rgbww") if mode in supported}
-        shown |= _colour_shown(color_mode, lit, shown.get("color_temp_kelvin"))
+        shown |= _colour_shown(color_mode, members, lit, shown.get("color_temp_kelvin"))
     return shown
 
 
@@ -149,14 +147,29 @@ def _most_common(values: list[Any]) -> Any:
     return Counter(values).most_common(1)[0][0] if values else None
 
 
-def _colour_shown(color_mode: str | None, lit: list[State], kelvin: Any) -> dict[str, Any]:
+def _colour_shown(
+    color_mode: str | None, members: list[State], lit: list[State], kelvin: Any
+) -> dict[str, Any]:
     """The colour keys a light in ``color_mode`` derives from its colour."""
-    if color_mode == "hs":
-        hs = _mean_pair(_values(lit, "hs_color"))
-        return hs_colours(tuple(hs)) if hs else {}
-    if color_mode == "color_temp" and kelvin:
-        return hs_colours(temperature_hs(kelvin))
-    return {}
+    if color_mode == "color_temp":
+        return shown_colours("color_temp", (kelvin,), _kelvin_range(members)) if kelvin else {}
+    if color_mode not in _COLOUR_MODES:
+        return {}
+    colour = _mean_pair(_values(lit, f"{color_mode}_color"))
+    if not colour:
+        return {}
+    if color_mode in ("hs", "xy"):
+        return shown_colours(color_mode, tuple(colour), _kelvin_range(members))
+    # The mean of rgb colours keeps its fractions until shown, as Home Assistant's.
+    return mode_colours(color_mode, colour, _kelvin_range(members))
+
+
+def _kelvin_range(members: list[State]) -> tuple[int, int]:
+    """The warmest and coolest colour temperature of all members (2000..6500 K without
+    any): an rgbww colour's whites."""
+    warmest = min(_values(members, "min_color_temp_kelvin"), default=_KELVIN_RANGE[0])
+    coolest = max(_values(members, "max_color_temp_kelvin"), default=_KELVIN_RANGE[1])
+    return warmest, coolest
 
 
 def _flip(value: int) -> int:
