@@ -97,7 +97,8 @@ class HouseFunctions:
         if found is None:
             return []
         # Home Assistant's order, not sorted: the entities placed in the area themselves
-        # (registry order), then, device by device, those that take the device's area.
+        # (registry order, disabled ones too), then, device by device, the enabled ones
+        # that take the device's area.
         registries = self.runtime.registries
         entries = list(registries.entities.values())
         own = [e.entity_id for e in entries if e.area_id == found]
@@ -106,7 +107,7 @@ class HouseFunctions:
             for thing in registries.things.values()
             if thing.area_id == found
             for e in entries
-            if e.thing_id == thing.id and e.area_id is None
+            if e.thing_id == thing.id and e.area_id is None and not e.disabled
         ]
 
     def area_devices(self, lookup: Any) -> list[str]:
@@ -157,11 +158,12 @@ class HouseFunctions:
         return entry is not None and entry.hidden_by is not None
 
     def device_entities(self, thing_id: Any) -> list[str]:
-        # In the entity registry's order, as Home Assistant gives them (not sorted).
+        # In the entity registry's order, as Home Assistant gives them (not sorted),
+        # without the disabled ones.
         return [
             e.entity_id
             for e in self.runtime.registries.entities.values()
-            if e.thing_id == str(thing_id)
+            if e.thing_id == str(thing_id) and not e.disabled
         ]
 
     def integration_entities(self, name: Any) -> list[str]:
