@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeloom.orchestrator import STATE_UNKNOWN, Context, Event, Runtime, State, Unsubscribe
@@ -34,6 +34,10 @@ class _StateBasedEntity:
         self.delayed: Unsubscribe | None = None
         self.is_on: bool | None = None  # a binary sensor's state, None: unknown
         self.pending: bool | None = None  # the state a pending delay_on/off leads to
+        # A templated delay_on/off's last result. As Home Assistant, a change of state
+        # takes the delay rendered before it: none on the first render (the state comes
+        # at once), and the one from before when the same change alters both.
+        self.shown_delays: dict[str, timedelta | None] = {}
         # As Home Assistant: renders caused by the entity's own change stop after a few.
         self.own_changes = 0
         # What a render skipped for a loop gave (its state result and attributes).
@@ -96,6 +100,11 @@ class _StateBasedEntity:
                     self.write("unavailable", {}, context)
                 return
         value = self.render_state(reads, variables)
+        delays = {
+            key: _duration_of(_value(reads.render(template, variables, self.entity_id)))
+            for key, template in definition.delays.items()
+            if isinstance(template, Template)
+        }
         attributes = {
             key: _value(reads.render(template, variables, self.entity_id))
             for key, template in definition.attributes.items()
@@ -112,9 +121,11 @@ class _StateBasedEntity:
             self.unwritten = rendered
             return
         if self.unwritten is not None and self.unwritten == rendered:
+            self.shown_delays.update(delays)
             return
         self.unwritten = None
         self.publish(value, attributes, context, reads)
+        self.shown_delays.update(delays)
 
     def templates(self) -> list[Template]:
         """The templates Home Assistant follows for the entity. As there, renders caused
@@ -184,17 +195,13 @@ class _StateBasedEntity:
             self.is_on = state
             self.write(_on_off(state), attributes, context)
             return
-        raw = self.definition.delays.get("delay_on" if state else "delay_off")
-        delay = (
-            _duration_of(reads.render(raw, {}, self.entity_id))
-            if isinstance(raw, Template)
-            else raw
-        )
+        key = "delay_on" if state else "delay_off"
+        raw = self.definition.delays.get(key)
+        delay = self.shown_delays.get(key) if isinstance(raw, Template) else raw
         if not delay:
             self.is_on = state
             self.write(_on_off(state), attributes, context)
             return
-        self.write(_on_off(self.is_on), attributes, context)
         self.pending = state
 
         def settle(_: datetime) -> None:
@@ -203,6 +210,9 @@ class _StateBasedEntity:
             self.write(_on_off(state), attributes, Context())
 
         self.delayed = self.runtime.scheduler.call_later(delay.total_seconds(), settle)
+        # Written once the delay is pending: a render this write causes (an entity
+        # reading ``this``) must find it, not start a second one.
+        self.write(_on_off(self.is_on), attributes, context)
 
     def fixed_attributes(self) -> dict[str, Any]:
         """What every state carries, available or not."""

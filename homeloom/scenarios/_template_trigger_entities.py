@@ -50,8 +50,11 @@ class _TriggerBlock:
         self.hand_over(result.variables or variables, context)
 
     def hand_over(self, variables: dict[str, Any], context: Context | None) -> None:
-        for entity in self.entities:
-            entity.on_data(variables, context or Context())
+        # As Home Assistant: every entity of the block is written before any listener
+        # (a run) hears of the first, so a run on one reads its siblings' new states.
+        with self.runtime.states.holding_announcements():
+            for entity in self.entities:
+                entity.on_data(variables, context or Context())
 
 
 class _TriggerBasedEntity:
