@@ -4,8 +4,8 @@ Home Assistant 2024.3 makes them.
 * ``supported_color_modes``: every member's, without ``onoff`` and ``brightness`` once
   a richer mode is there; ``color_mode`` the lit members' most common one (``onoff``
   and ``brightness`` only when nothing else is, ``unknown`` without any);
-* ``brightness``, ``color_temp_kelvin`` and ``hs_color``: the integer part of the lit
-  members' mean (hs: each part's mean), ``effect`` their most common one;
+* ``brightness`` and ``color_temp_kelvin``: the integer part of the lit members'
+  mean, ``effect`` their most common one;
 * ``supported_features``: the members' effect, flash and transition bits;
   ``effect_list`` every member's effects sorted (``None`` first); the colour
   temperature range the widest the members allow (2000..6500 K without any);
@@ -49,8 +49,8 @@ def _mean(values: list[Any]) -> Any:
     return int(sum(values) / len(values))
 
 
-def _mean_pair(values: list[Any]) -> Any:
-    """Each part's mean (floats) of several colours, one as it is."""
+def _mean_colour(values: list[Any]) -> Any:
+    """Each channel's mean (floats) of several colours, one as it is."""
     if len(values) <= 1:
         return values[0] if values else None
     return tuple(sum(parts) / len(parts) for parts in zip(*values, strict=False))
@@ -155,7 +155,7 @@ def _colour_shown(
         return shown_colours("color_temp", (kelvin,), _kelvin_range(members)) if kelvin else {}
     if color_mode not in _COLOUR_MODES:
         return {}
-    colour = _mean_pair(_values(lit, f"{color_mode}_color"))
+    colour = _mean_colour(_values(lit, f"{color_mode}_color"))
     if not colour:
         return {}
     if color_mode in ("hs", "xy"):
