@@ -175,6 +175,7 @@ class Script:
         on_finished: Callable[[Trace], None] | None = None,
         own_variables: bool = False,
         on_started: Callable[[], None] | None = None,
+        on_counted: Callable[[], None] | None = None,
     ) -> asyncio.Future[RunResult] | RunResult:
         """Start a run under the mode, without waiting: its outcome to come (a task, or a
         run that started at once), or how the mode refused it.
@@ -184,7 +185,8 @@ class Script:
         ended. With ``own_variables`` the run keeps ``variables`` as its own scope
         rather than a copy. ``on_started`` is told once the mode has taken the run,
         before it is counted (Home Assistant's ``started_action``: a refused run is
-        never announced).
+        never announced). ``on_counted`` is told once the run is counted and the
+        state written, before its first step.
         """
         options = self._options
         key = scope_key if options.mode_scope == "trigger_entity" else None
@@ -234,6 +236,8 @@ class Script:
             )
             scope.tasks.add(task)
             self._changed()
+            if on_counted is not None:
+                on_counted()
             return task
         # Nothing to wait for first: the run starts now and, when its actions need no
         # waiting, ends before this returns.
@@ -241,6 +245,8 @@ class Script:
         scope.tasks.add(run)
         if self._listeners:
             self._changed()
+        if on_counted is not None:
+            on_counted()
         rest = run_eagerly(self._run_now, run, run_variables, run_context, trace)
         if rest is None:  # ended already: told at once, with nothing made to be told later
             self._finished(scope, trace, on_finished, run)
@@ -325,9 +331,17 @@ class Script:
         scope_key: str | None = None,
         wait: bool = True,
         resume: Resume | None = None,
+        on_counted: Callable[[], None] | None = None,
     ) -> RunResult:
         """Run under the mode; returns how the run ended (at once when ``wait`` is False)."""
-        started = self.start(variables, context, trace=trace, scope_key=scope_key, resume=resume)
+        started = self.start(
+            variables,
+            context,
+            trace=trace,
+            scope_key=scope_key,
+            resume=resume,
+            on_counted=on_counted,
+        )
         if isinstance(started, RunResult):
             return started
         if not wait:

@@ -182,13 +182,34 @@ class ScriptEntity:
         return {"this": this, **(passed or {}), "context": context}
 
     def announce_start(self, context: Context) -> None:
-        """``script_started``, fired as Home Assistant does before each run asked for,
+        """``script_started``, fired as Home Assistant does for each run asked for,
         even one the script's mode then refuses."""
         bus = self.runtime.bus
         if bus.wants(EVENT_SCRIPT_STARTED):
             bus.fire(
                 EVENT_SCRIPT_STARTED, {"name": self.alias, "entity_id": self.entity_id}, context
             )
+
+    async def start_run(
+        self, passed: Mapping[str, Any] | None, context: Context, *, wait: bool
+    ) -> RunResult:
+        """Ask for a run, announced by ``script_started``. Home Assistant fires the event
+        first, but its listeners' runs start in tasks, after the script's state shows
+        the run (on, ``current``, ``last_triggered``); here they start at once, so the
+        event is fired once the run is counted and the state written (a refused run:
+        at once, the state unchanged)."""
+        announced = False
+
+        def announce() -> None:
+            nonlocal announced
+            announced = True
+            self.announce_start(context)
+
+        variables = self.variables(passed, context)
+        result = await self.script.run(variables, context, wait=wait, on_counted=announce)
+        if not announced:  # refused by its mode: returned at once
+            self.announce_start(context)
+        return result
 
     def restore_last_triggered(self) -> None:
         """As Home Assistant: the last run's time survives a restart."""
@@ -388,10 +409,7 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
         passed = _passed_variables(call)
         for entity in targets(call):
             context = call.context.child("scenario", entity.entity_id)
-            entity.announce_start(context)
-            started = await entity.script.run(
-                entity.variables(passed, context), context, wait=False
-            )
+            started = await entity.start_run(passed, context, wait=False)
             if started.execution in ("failed_single", "failed_max_runs"):
                 # As Home Assistant 2024.3, which returns once the script's state next
                 # changes: a run its mode refuses holds the caller until a running one
@@ -416,8 +434,7 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
                 stopped_caller = stopped_caller or stopped
             else:
                 context = call.context.child("scenario", entity.entity_id)
-                entity.announce_start(context)
-                await entity.script.run(entity.variables(passed, context), context, wait=False)
+                await entity.start_run(passed, context, wait=False)
         if stopped_caller:
             await end_calling_run()
 
@@ -436,6 +453,12 @@ def _register(runtime: Runtime, scripts: dict[str, ScriptEntity]) -> None:
 
 async def _next_change(runtime: Runtime, script: Script) -> None:
     """Return at the script's next change: a run starting, waiting or ending."""
+    # A run started just before (by the caller's previous step) reaches its first wait
+    # in a task of its own here; in Home Assistant it is already there, so that wait is
+    # no change the caller is held for (it is held until the run's next one).
+    await asyncio.sleep(0)
+    if not script.is_running:
+        return
     changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def listener() -> None:
@@ -468,8 +491,7 @@ def _passed_variables(call: ServiceCall) -> dict[str, Any]:
 def _runner(entity: ScriptEntity) -> Any:
     async def run(call: ServiceCall) -> Any:
         context = call.context.child("scenario", entity.entity_id)
-        entity.announce_start(context)
-        result = await entity.script.run(entity.variables(call.data, context), context)
+        result = await entity.start_run(call.data, context, wait=True)
         if isinstance(result, _FailedRun) and result.exception is not None:
             raise result.exception  # the caller fails with it (HA 2024.3 raises it again)
         if result.execution == "error" and result.error:
