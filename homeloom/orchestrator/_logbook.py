@@ -8,9 +8,9 @@ each in the audit log, and announces it with the ``logbook_entry`` event.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from ._runtime import Runtime
 from ._service_call import ServiceCall
@@ -21,10 +21,20 @@ EVENT_LOGBOOK_ENTRY = "logbook_entry"
 KEPT = 500
 
 
+def _text_of(value: Any) -> Any:
+    """As Home Assistant 2024.3 reads ``name`` (``cv.string``) and ``message`` (a
+    template rendered to text): a number or true/false, which a template such as
+    ``"{{ trigger.to_state.state }}"`` renders for a numeric sensor, is its text."""
+    return str(value) if isinstance(value, int | float) else value
+
+
+_Text = Annotated[str, BeforeValidator(_text_of)]
+
+
 class _Log(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    name: str
-    message: str
+    name: _Text
+    message: _Text
     entity_id: str | None = None
     domain: str | None = None
 

@@ -35,6 +35,7 @@ __all__ = [
     "Notifications",
     "PersistentListener",
     "PersistentUpdate",
+    "TemplateText",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,6 +55,29 @@ class _Notify(BaseModel):
     title: Any = None
     target: Any = None
     data: dict[str, Any] | None = None
+
+
+def _template_text(value: Any) -> Any:
+    """As Home Assistant 2024.3's own notify services read a message or title (a
+    template, so text): one rendered to a list or mapping ("{{ names | list }}"), or
+    written as null, is refused; a number is its text."""
+    if value is None:
+        raise ValueError("template value is None")
+    if isinstance(value, list | dict):
+        raise ValueError("template value should be a string")
+    return value
+
+
+# A notify message or title as Home Assistant's own notify services take it.
+TemplateText = Annotated[Any, BeforeValidator(_template_text)]
+
+
+class _PersistentNotify(_Notify):
+    """``notify.persistent_notification``, Home Assistant's own notify service (the
+    others are a phone's or a platform's, which the oracle and homeloom take as given)."""
+
+    message: TemplateText
+    title: TemplateText = None
 
 
 def _text_of(value: Any) -> Any:
@@ -126,7 +150,10 @@ class Notifications:
         if not services.has("notify", "notify"):
             services.register("notify", "notify", self._notify, schema=_Notify)
             services.register(
-                "notify", "persistent_notification", self._notify_persistent, schema=_Notify
+                "notify",
+                "persistent_notification",
+                self._notify_persistent,
+                schema=_PersistentNotify,
             )
             services.register(
                 "persistent_notification", "create", self._persistent, schema=_Persistent

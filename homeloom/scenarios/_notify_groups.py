@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from homeloom.orchestrator import ConfigIssue, Runtime, ServiceCall
+from homeloom.orchestrator._notifications import TemplateText
 
 from ._errors import issue_at
 from ._platform_options import platform_items
@@ -46,8 +47,8 @@ class _GroupCall(BaseModel):
     """A notify group's fields, as Home Assistant's notify services take them."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    message: Any
-    title: Any = None
+    message: TemplateText
+    title: TemplateText = None
     target: list[str] | None = None
     data: dict[str, Any] | None = None
 
