@@ -51,11 +51,14 @@ class _State(_Condition):
         if "state" not in config:
             raise fail(config, None, f"{path}.state", "'state' is required")
         self.attribute = config.get("attribute")
+        self.wanted: tuple[Any, ...]
         if self.attribute is None:  # texts: YAML's on and off are the states "on" and "off"
             self.wanted = tuple(
                 ("on" if item else "off") if isinstance(item, bool) else str(item)
                 for item in as_list(config["state"])
             )
+        elif config["state"] is None:  # `state: null`: an attribute that is there with no value
+            self.wanted = (None,)
         else:
             self.wanted = tuple(as_list(config["state"]))
         self.inputs = any(
