@@ -220,7 +220,10 @@ class ServiceRegistry(EntityProviders, TargetResolution):
             if entry.target != "none":
                 has_target = False
                 for key, value in targets.items():  # usually one key: cheaper than each key
-                    if key in TARGET_KEYS and value not in (None, [], ""):
+                    # An empty list written or rendered (a blueprint's optional entities
+                    # input, default []) is a target naming nothing, as in Home Assistant
+                    # 2024.3: the call is made and acts on no entity, not refused.
+                    if key in TARGET_KEYS and value not in (None, ""):
                         has_target = True
                         break
                 if has_target:

@@ -1,0 +1,92 @@
+"""A target naming an empty list is a target naming nothing, as in Home Assistant
+2024.3: the call is made, acts on no entity and the run goes on. Blueprints give
+optional entity inputs the default ``[]`` (``entity: {multiple: true}``), so an
+automation leaving such an input out calls the service with ``entity_id: []``.
+Only a call with no target key at all is refused."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from homeloom.house import House
+from homeloom.orchestrator import Runtime, TestClock
+
+START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+
+BLUEPRINT = """\
+blueprint:
+  name: Night off
+  domain: automation
+  input:
+    also_off:
+      name: Also turn off
+      default: []
+      selector: {entity: {domain: input_boolean, multiple: true}}
+trigger: {platform: event, event_type: night}
+action:
+  - service: input_boolean.turn_off
+    target: {entity_id: !input also_off}
+  - service: test.record
+    data: {step: after, hall: "{{ states('input_boolean.hall') }}"}
+"""
+
+CONFIG = """\
+input_boolean:
+  hall: {initial: true}
+automation:
+  - id: night_default
+    use_blueprint: {path: me/night.yaml}
+  - id: night_hall
+    use_blueprint: {path: me/night.yaml, input: {also_off: [input_boolean.hall]}}
+"""
+
+
+async def _house(tmp_path: Path, config: str) -> AsyncIterator[tuple[House, list[dict[str, Any]]]]:
+    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
+    folder = tmp_path / "blueprints" / "automation" / "me"
+    folder.mkdir(parents=True)
+    (folder / "night.yaml").write_text(BLUEPRINT, encoding="utf-8")
+    house = House(tmp_path, clock=TestClock(START), persist=False, adapters=False)
+    recorded: list[dict[str, Any]] = []
+
+    def register(runtime: Runtime) -> None:
+        runtime.services.register("test", "record", lambda call: recorded.append(dict(call.data)))
+
+    assert (await house.setup(before_scenarios=register)).errors == []
+    await house.start()
+    try:
+        yield house, recorded
+    finally:
+        await house.stop()
+
+
+async def test_a_blueprint_input_left_at_its_empty_list_default_targets_nothing(
+    tmp_path: Path,
+) -> None:
+    async for house, recorded in _house(tmp_path, CONFIG):
+        house.runtime.bus.fire("night", {})
+        await asyncio.wait_for(house.runtime.idle(), 5)
+        # both runs go on past the call; only the one naming the hall turns it off
+        assert sorted(r["step"] for r in recorded) == ["after", "after"]
+        assert house.runtime.states.get("input_boolean.hall").state == "off"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("target", [{"entity_id": []}, {"entity_id": [], "area_id": []}])
+async def test_an_empty_list_target_is_called_with_no_entity(
+    tmp_path: Path, target: dict[str, Any]
+) -> None:
+    async for house, _ in _house(tmp_path, "input_boolean:\n  hall: {initial: true}\n"):
+        await house.runtime.services.call("input_boolean", "turn_off", target=target)
+        assert house.runtime.states.get("input_boolean.hall").state == "on"  # type: ignore[union-attr]
+
+
+async def test_a_call_without_any_target_is_still_refused(tmp_path: Path) -> None:
+    async for house, _ in _house(tmp_path, "input_boolean:\n  hall: {}\n"):
+        with pytest.raises(Exception, match="needs a target"):
+            await house.runtime.services.call("input_boolean", "turn_off")
