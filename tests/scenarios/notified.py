@@ -4,11 +4,13 @@ restart, what a group or a template light hands on)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from homeloom.house import House
-from homeloom.orchestrator import Event, ServiceCall, TestClock
+from homeloom.orchestrator import Event, Runtime, ServiceCall, TestClock
 
 Sent = list[tuple[float, str]]
 
@@ -44,3 +46,27 @@ async def observed_house(
     calls: list[ServiceCall] = []
     house.runtime.services.add_observer(calls.append)
     return house, calls
+
+
+async def recording_house(
+    config_dir: Path, config: str, start: datetime, files: Mapping[str, str] | None = None
+) -> AsyncIterator[tuple[House, list[dict[str, Any]]]]:
+    """The started house of ``config`` (and ``files``, by path in the config dir), which
+    must load without an error, with a ``test.record`` service keeping each call's data;
+    stopped once the ``async for`` over it ends."""
+    (config_dir / "configuration.yaml").write_text(config, encoding="utf-8")
+    for name, text in (files or {}).items():
+        (config_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (config_dir / name).write_text(text, encoding="utf-8")
+    house = House(config_dir, clock=TestClock(start), persist=False, adapters=False)
+    recorded: list[dict[str, Any]] = []
+
+    def register(runtime: Runtime) -> None:
+        runtime.services.register("test", "record", lambda call: recorded.append(dict(call.data)))
+
+    assert (await house.setup(before_scenarios=register)).errors == []
+    await house.start()
+    try:
+        yield house, recorded
+    finally:
+        await house.stop()

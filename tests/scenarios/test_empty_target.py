@@ -7,15 +7,13 @@ Only a call with no target key at all is refused."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from homeloom.house import House
-from homeloom.orchestrator import Runtime, TestClock
+from tests.scenarios.notified import recording_house
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -36,6 +34,8 @@ action:
     data: {step: after, hall: "{{ states('input_boolean.hall') }}"}
 """
 
+BLUEPRINTS = {"blueprints/automation/me/night.yaml": BLUEPRINT}
+
 CONFIG = """\
 input_boolean:
   hall: {initial: true}
@@ -47,29 +47,10 @@ automation:
 """
 
 
-async def _house(tmp_path: Path, config: str) -> AsyncIterator[tuple[House, list[dict[str, Any]]]]:
-    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
-    folder = tmp_path / "blueprints" / "automation" / "me"
-    folder.mkdir(parents=True)
-    (folder / "night.yaml").write_text(BLUEPRINT, encoding="utf-8")
-    house = House(tmp_path, clock=TestClock(START), persist=False, adapters=False)
-    recorded: list[dict[str, Any]] = []
-
-    def register(runtime: Runtime) -> None:
-        runtime.services.register("test", "record", lambda call: recorded.append(dict(call.data)))
-
-    assert (await house.setup(before_scenarios=register)).errors == []
-    await house.start()
-    try:
-        yield house, recorded
-    finally:
-        await house.stop()
-
-
 async def test_a_blueprint_input_left_at_its_empty_list_default_targets_nothing(
     tmp_path: Path,
 ) -> None:
-    async for house, recorded in _house(tmp_path, CONFIG):
+    async for house, recorded in recording_house(tmp_path, CONFIG, START, BLUEPRINTS):
         house.runtime.bus.fire("night", {})
         await asyncio.wait_for(house.runtime.idle(), 5)
         # both runs go on past the call; only the one naming the hall turns it off
@@ -81,12 +62,14 @@ async def test_a_blueprint_input_left_at_its_empty_list_default_targets_nothing(
 async def test_an_empty_list_target_is_called_with_no_entity(
     tmp_path: Path, target: dict[str, Any]
 ) -> None:
-    async for house, _ in _house(tmp_path, "input_boolean:\n  hall: {initial: true}\n"):
+    async for house, _ in recording_house(
+        tmp_path, "input_boolean:\n  hall: {initial: true}\n", START
+    ):
         await house.runtime.services.call("input_boolean", "turn_off", target=target)
         assert house.runtime.states.get("input_boolean.hall").state == "on"  # type: ignore[union-attr]
 
 
 async def test_a_call_without_any_target_is_still_refused(tmp_path: Path) -> None:
-    async for house, _ in _house(tmp_path, "input_boolean:\n  hall: {}\n"):
+    async for house, _ in recording_house(tmp_path, "input_boolean:\n  hall: {}\n", START):
         with pytest.raises(Exception, match="needs a target"):
             await house.runtime.services.call("input_boolean", "turn_off")

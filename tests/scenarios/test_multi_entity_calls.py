@@ -7,13 +7,10 @@ for a scene setting only helpers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from homeloom.house import House
-from homeloom.orchestrator import Runtime, TestClock
+from tests.scenarios.notified import recording_house
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -40,26 +37,8 @@ automation:
 """
 
 
-async def _house(
-    tmp_path: Path, config: str = CONFIG
-) -> AsyncIterator[tuple[House, list[dict[str, Any]]]]:
-    (tmp_path / "configuration.yaml").write_text(config, encoding="utf-8")
-    house = House(tmp_path, clock=TestClock(START), persist=False, adapters=False)
-    recorded: list[dict[str, Any]] = []
-
-    def register(runtime: Runtime) -> None:
-        runtime.services.register("test", "record", lambda call: recorded.append(dict(call.data)))
-
-    assert (await house.setup(before_scenarios=register)).errors == []
-    await house.start()
-    try:
-        yield house, recorded
-    finally:
-        await house.stop()
-
-
 async def test_runs_set_off_by_a_call_on_two_entities_read_both_changed(tmp_path: Path) -> None:
-    async for house, recorded in _house(tmp_path):
+    async for house, recorded in recording_house(tmp_path, CONFIG, START):
         house.runtime.bus.fire("go", {})
         await asyncio.wait_for(house.runtime.idle(), 5)
         # in the order the call wrote them, each reading the other already on
@@ -67,7 +46,7 @@ async def test_runs_set_off_by_a_call_on_two_entities_read_both_changed(tmp_path
 
 
 async def test_a_call_on_one_entity_is_heard_at_once(tmp_path: Path) -> None:
-    async for house, recorded in _house(tmp_path):
+    async for house, recorded in recording_house(tmp_path, CONFIG, START):
         await house.runtime.services.call(
             "input_boolean", "turn_on", target={"entity_id": "input_boolean.hall"}
         )
@@ -95,7 +74,7 @@ automation:
 
 
 async def test_events_of_a_call_on_two_timers_come_after_both_changed(tmp_path: Path) -> None:
-    async for house, recorded in _house(tmp_path, TIMERS):
+    async for house, recorded in recording_house(tmp_path, TIMERS, START):
         target = {"entity_id": ["timer.oven", "timer.tea"]}
         await house.runtime.services.call("timer", "start", target=target)
         await asyncio.wait_for(house.runtime.idle(), 5)
@@ -127,7 +106,7 @@ automation:
 
 
 async def test_a_scene_of_helpers_sets_them_all_before_a_run_reads_them(tmp_path: Path) -> None:
-    async for house, recorded in _house(tmp_path, SCENE):
+    async for house, recorded in recording_house(tmp_path, SCENE, START):
         await house.runtime.services.call("scene", "turn_on", target={"entity_id": "scene.evening"})
         await asyncio.wait_for(house.runtime.idle(), 5)
         # the run set off by the porch reads the garden the scene set too
