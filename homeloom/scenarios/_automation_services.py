@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -79,7 +78,9 @@ def register_automation_services(manager: AutomationManager) -> None:
         if len(runs) == 1:
             await runs[0]
         elif runs:
-            await asyncio.gather(*runs)
+            # Tracked tasks, not a bare gather: the caller counts as waiting, so a test
+            # clock settles and moves on to the runs' delays.
+            await manager.runtime.tasks.run_together(runs, "automation.trigger")
 
     async def reload(call: ServiceCall) -> None:
         await manager.reload(call.context)
