@@ -8,12 +8,12 @@ next change, not its first wait when that run has just been started."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from homeloom.house import House
-from homeloom.orchestrator import Runtime, ServiceCall, TestClock
+from homeloom.orchestrator import TestClock
+from tests.scenarios.notified import recording_house
 
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -43,50 +43,26 @@ automation:
 """
 
 
-class Recorder:
-    """A ``test.record`` service answered at once, keeping what it was told."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.said: list[str] = []
-        runtime.services.register("test", "record", self.record)
-
-    def record(self, call: ServiceCall) -> None:
-        self.said.append(str(call.data.get("what")))
-
-
-async def _house(tmp_path: Path) -> AsyncIterator[tuple[House, Recorder]]:
-    (tmp_path / "configuration.yaml").write_text(CONFIG, encoding="utf-8")
-    house = House(tmp_path, clock=TestClock(START), persist=False, adapters=False)
-    recorders: list[Recorder] = []
-    report = await house.setup(before_scenarios=lambda rt: recorders.append(Recorder(rt)))
-    assert report.errors == []
-    await house.start()
-    try:
-        yield house, recorders[0]
-    finally:
-        await house.stop()
-
-
 async def test_script_started_listeners_see_the_run_counted(tmp_path: Path) -> None:
-    async for house, recorder in _house(tmp_path):
+    async for house, recorded in recording_house(tmp_path, CONFIG, START):
         runtime = house.runtime
         target = {"entity_id": "script.chime"}
         await runtime.services.call("script", "turn_on", target=target)
         await asyncio.wait_for(runtime.idle(), 5)
-        assert recorder.said == ["on 1 0.0"]
+        assert [str(r["what"]) for r in recorded] == ["on 1 0.0"]
         # Asked for again while running: refused, still announced, the state as it was.
         # (the refused call is held until the running run ends, as in Home Assistant)
         await runtime.advance(2)
         held = asyncio.ensure_future(runtime.services.call("script", "turn_on", target=target))
         await asyncio.wait_for(runtime.idle(), 5)
-        assert recorder.said[1:] == ["on 1 2.0"]
+        assert [str(r["what"]) for r in recorded[1:]] == ["on 1 2.0"]
         await runtime.advance(3)
         await asyncio.wait_for(held, 5)
         # A direct call (which waits for its run) is announced as its run starts.
         await runtime.advance(10)
         runtime.bus.fire("go")
         await asyncio.wait_for(runtime.idle(), 5)
-        assert recorder.said[2:] == ["on 1 0.0"]
+        assert [str(r["what"]) for r in recorded[2:]] == ["on 1 0.0"]
         await runtime.advance(6)
         state = runtime.states.get("script.chime")
         assert state is not None and state.state == "off"
