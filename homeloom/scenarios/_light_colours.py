@@ -1,12 +1,12 @@
 """A light's colour attributes as Home Assistant 2024.3 derives them from the colour of
-its mode (``hs``, ``rgb``, ``rgbw``, ``rgbww``, ``color_temp``): the colour itself and
-its ``hs_color``, ``rgb_color`` and ``xy_color``, rounded as Home Assistant rounds them;
+an ``rgb``, ``rgbw`` or ``rgbww`` mode, keeping a mean's fractions (the ``hs``, ``xy`` and
+``color_temp`` modes: ``homeloom.orchestrator.shown_colours``): the colour itself and its
+``hs_color``, ``rgb_color`` and ``xy_color``, rounded as Home Assistant rounds them;
 a colour template's result read as its template lights read it, and the variables a
 template light's colour action gets."""
 
 from __future__ import annotations
 
-import colorsys
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,31 +14,18 @@ from homeloom.orchestrator._light_colour import (
     mode_rgb,
     rgb_to_hs,
     rgb_to_xy,
-    temperature_hs,
 )
 
 __all__ = [
     "CHANNELS",
     "colour_variables",
-    "hs_colours",
     "mode_colours",
     "read_channels",
     "read_hs",
-    "temperature_hs",
 ]
 
 # How many channels each colour mode's colour has.
 CHANNELS = {"rgb": 3, "rgbw": 4, "rgbww": 5}
-
-
-def hs_colours(hs: tuple[float, float]) -> dict[str, Any]:
-    """The hs colour's attributes: itself rounded, as rgb (full value) and as CIE xy."""
-    red, green, blue = (int(c * 255) for c in colorsys.hsv_to_rgb(hs[0] / 360, hs[1] / 100, 1))
-    return {
-        "hs_color": (round(hs[0], 3), round(hs[1], 3)),
-        "rgb_color": (red, green, blue),
-        "xy_color": rgb_to_xy(red, green, blue),
-    }
 
 
 def mode_colours(

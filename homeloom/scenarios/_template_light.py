@@ -53,17 +53,16 @@ from homeloom.orchestrator import (
     Runtime,
     ServiceValidationError,
     normalize_light_command,
+    shown_colours,
 )
 
 from ._errors import fail
 from ._light_colours import (
     CHANNELS,
     colour_variables,
-    hs_colours,
     mode_colours,
     read_channels,
     read_hs,
-    temperature_hs,
 )
 from ._template_controls import _TemplateControl
 from ._template_controls_config import LEGACY_KEYS, LEGACY_PICTURE_KEYS, _Control, _Kind
@@ -284,11 +283,11 @@ class TemplateLight(_TemplateControl):
             fixed |= {f"{m}_color": None for m in ("rgbw", "rgbww") if m in modes}
             colour = self.colours.get(mode) if mode else None
             if mode == "hs" and colour:
-                fixed |= hs_colours((colour[0], colour[1]))
+                fixed |= shown_colours("hs", (colour[0], colour[1]), kelvin_range)
             elif mode in _COLOUR_MODES and colour:
                 fixed |= mode_colours(mode, colour, kelvin_range)
             elif kelvin:
-                fixed |= hs_colours(temperature_hs(kelvin))
+                fixed |= shown_colours("color_temp", (kelvin,), kelvin_range)
         fixed |= self.definition.fixed_attributes()
         features = (_EFFECT if self.effects else 0) | (_TRANSITION if self.transitions else 0)
         return fixed | {"supported_features": features}
