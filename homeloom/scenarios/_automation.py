@@ -366,15 +366,17 @@ class Automation:
             scope_key=scope_key,
             on_finished=self._trace_done,
             own_variables=True,
-            on_started=functools.partial(self._started, trace.started, run_context),
+            on_started=functools.partial(self._started, trace.started),
+            on_counted=functools.partial(self._publish, run_context, at=trace.started),
         )
         if isinstance(started, RunResult):  # refused by the run mode: never announced
             self._trace_done(trace)
             return None
-        if not started.done():
-            # A run that goes on (or waits its turn): as Home Assistant, the state counts
-            # it in ``current`` while it runs and is written again once it has ended.
-            self._publish(run_context)
+        # As Home Assistant: written once more when the run has ended, ``current``
+        # counting one less.
+        if started.done():
+            self._run_ended(run_context)
+        else:
             started.add_done_callback(functools.partial(self._run_ended, run_context))
         # Announced once the run is under way: Home Assistant's listeners of the event
         # start their runs in tasks, after this run's first steps.
@@ -385,19 +387,15 @@ class Automation:
             runtime.bus.fire(EVENT_AUTOMATION_TRIGGERED, announced, run_context)
         return started
 
-    def _started(self, at: datetime, context: Context) -> None:
+    def _started(self, at: datetime) -> None:
         """The run mode took a run: as Home Assistant, only now is it the last triggered
-        (a run refused by mode single or max is not), and its state says so, written
-        before the run is counted. A run that ends at once leaves ``current`` as it was,
-        so its state is not written again (Home Assistant writes it at the run's start,
-        counted, and at its end: a write each run would pay for a count only the run
-        itself could read)."""
+        (a run refused by mode single or max is not). The state saying so is written
+        once the run is counted, before its first step, in one write as there."""
         self.last_triggered = at
-        self._publish(context, at=at)
 
-    def _run_ended(self, context: Context, _: object) -> None:
-        """A run that went on has ended: ``current`` counts one less. Not for an
-        automation removed meanwhile (a run outliving a reload): its state is gone."""
+    def _run_ended(self, context: Context, _: object = None) -> None:
+        """A run has ended: ``current`` counts one less. Not for an automation removed
+        meanwhile (a run outliving a reload): its state is gone."""
         if self.script.runtime.states.get(self.entity_id) is not None:
             self._publish(context)
 
