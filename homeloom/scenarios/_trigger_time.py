@@ -193,6 +193,7 @@ def _schedule_daily(
     runtime: Runtime, at: time, offset: timedelta, fire: Fire, entity_id: str | None
 ) -> Unsubscribe:
     cancel: list[Unsubscribe] = []
+    stopped = False
 
     def schedule(after: datetime, inclusive: bool = False) -> None:
         due = _next_daily(runtime, at, after, offset, inclusive)
@@ -200,10 +201,20 @@ def _schedule_daily(
 
     def ring(due: datetime) -> None:
         fire(_time_data(runtime, due, entity_id), None)
-        schedule(due)
+        # The run starts at once and may have detached this schedule (an alarm whose
+        # run sets its input_datetime again): arming it again then would ring at the
+        # old time tomorrow too, which Home Assistant does not.
+        if not stopped:
+            schedule(due)
+
+    def detach() -> None:
+        nonlocal stopped
+        stopped = True
+        if cancel:
+            cancel[0]()
 
     schedule(runtime.now(), inclusive=True)
-    return lambda: cancel[0]() if cancel else None
+    return detach
 
 
 def _time_data(runtime: Runtime, due: datetime, entity_id: str | None) -> dict[str, Any]:
